@@ -1,0 +1,134 @@
+/**
+ * The signature algorithm registry: the only algorithms hcx accepts, each with its key type, its
+ * public-key checks and its verification primitive.
+ *
+ * Verification code asks the registry by `alg` name and never branches on an algorithm itself, so
+ * adding SM2 (GB/T 32918 with SM3) means adding one entry here: its JWK shape, a point check, and a
+ * `verify` over Node's `sm2` support or a library. `none`, every HMAC and every other name are simply
+ * absent, so they are refused before any key is looked up.
+ */
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { decodeB64url } from './b64';
+import { KeyRejected } from './errors';
+
+/** A public JWK reduced to the members that define the key. */
+export interface KeyMaterial {
+  readonly kty: string;
+  readonly crv: string;
+  readonly x: string;
+  readonly y?: string;
+}
+
+/** One signature algorithm hcx accepts. */
+export interface SignatureAlgorithm {
+  /** JOSE `alg` name. */
+  readonly name: string;
+  readonly kty: string;
+  readonly crv: string;
+  /** Exact length in bytes of a JWS signature (R‖S for ECDSA). */
+  readonly signatureLength: number;
+  /** The JWK members that define a public key of this algorithm (RFC 7638 order). */
+  readonly requiredMembers: readonly string[];
+  /** Throw {@link KeyRejected} unless `jwk` is a sound public key (on the curve, canonical, not small-order). */
+  checkPoint(jwk: KeyMaterial): void;
+  /** Import a checked public key for {@link SignatureAlgorithm.verify}. */
+  importPublicKey(jwk: KeyMaterial): KeyObject;
+  /** Verify a JWS signature over `data` (signature length already checked). */
+  verify(key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean;
+  /** Node `crypto.sign` arguments for a local private key. */
+  readonly nodeSign: { readonly digest: string | null; readonly dsaEncoding?: 'ieee-p1363' };
+}
+
+// P-256 group order n, big-endian, to refuse r or s outside [1, n-1] before OpenSSL sees them.
+const P256_N = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+const ZERO32 = Buffer.alloc(32);
+
+function scalarInRange(s: Buffer): boolean {
+  return s.compare(ZERO32) !== 0 && s.compare(P256_N) < 0;
+}
+
+function coordinate(value: string | undefined, name: string): Uint8Array {
+  const bytes = value === undefined ? undefined : decodeB64url(value);
+  if (!bytes || bytes.length !== 32) throw new KeyRejected('BAD_COORDINATE', `${name} is not a 32-byte base64url value`);
+  return bytes;
+}
+
+const ES256: SignatureAlgorithm = {
+  name: 'ES256',
+  kty: 'EC',
+  crv: 'P-256',
+  signatureLength: 64,
+  requiredMembers: ['crv', 'kty', 'x', 'y'],
+  checkPoint(jwk) {
+    const x = coordinate(jwk.x, 'x');
+    const y = coordinate(jwk.y, 'y');
+    try {
+      const point = new Uint8Array(65);
+      point[0] = 4;
+      point.set(x, 1);
+      point.set(y, 33);
+      p256.Point.fromBytes(point).assertValidity();
+    } catch (cause) {
+      throw new KeyRejected('NOT_ON_CURVE', 'the point is not on P-256', cause);
+    }
+  },
+  importPublicKey(jwk) {
+    return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+  },
+  verify(key, data, signature) {
+    const sig = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
+    if (!scalarInRange(sig.subarray(0, 32)) || !scalarInRange(sig.subarray(32, 64))) return false;
+    return cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+  },
+  nodeSign: { digest: 'sha256', dsaEncoding: 'ieee-p1363' },
+};
+
+const EdDSA: SignatureAlgorithm = {
+  name: 'EdDSA',
+  kty: 'OKP',
+  crv: 'Ed25519',
+  signatureLength: 64,
+  requiredMembers: ['crv', 'kty', 'x'],
+  checkPoint(jwk) {
+    const x = coordinate(jwk.x, 'x');
+    let point;
+    try {
+      // Strict RFC 8032 decoding: y < p and no "x = 0 with the sign bit set" (non-canonical forms).
+      point = ed25519.Point.fromBytes(x, false);
+    } catch (cause) {
+      throw new KeyRejected('NON_CANONICAL', 'the Ed25519 key is not a canonical point encoding', cause);
+    }
+    // Node accepts small-order keys, for which a forged signature verifies on any message; keys
+    // made by key generation are always in the prime-order subgroup, so refuse any torsion part.
+    if (point.isSmallOrder()) throw new KeyRejected('SMALL_ORDER', 'the Ed25519 key has small order');
+    if (!point.isTorsionFree()) throw new KeyRejected('MIXED_ORDER', 'the Ed25519 key is not in the prime-order subgroup');
+  },
+  importPublicKey(jwk) {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+  },
+  verify(key, data, signature) {
+    return cryptoVerify(null, data, key, signature);
+  },
+  nodeSign: { digest: null },
+};
+
+const REGISTRY: ReadonlyMap<string, SignatureAlgorithm> = new Map([
+  [ES256.name, ES256],
+  [EdDSA.name, EdDSA],
+]);
+
+/** Names of the algorithms hcx accepts. */
+export const ALGORITHM_NAMES: readonly string[] = [...REGISTRY.keys()];
+
+/** The algorithm registered under exactly `name` (case-sensitive), or `undefined`. */
+export function algorithmByName(name: unknown): SignatureAlgorithm | undefined {
+  return typeof name === 'string' ? REGISTRY.get(name) : undefined;
+}
+
+/** The algorithm whose key type and curve `jwk` has, or `undefined`. */
+export function algorithmForKey(jwk: { kty?: unknown; crv?: unknown }): SignatureAlgorithm | undefined {
+  for (const a of REGISTRY.values()) if (a.kty === jwk.kty && a.crv === jwk.crv) return a;
+  return undefined;
+}

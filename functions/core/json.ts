@@ -1,0 +1,205 @@
+/**
+ * Strict JSON for everything hcx reads from outside: JWS headers and payloads, request bodies.
+ *
+ * `JSON.parse` keeps the last of duplicate member names (`{"iss":"B","iss":"A"}` reads as A), lets
+ * `__proto__` through as an own key that later code may merge into a prototype, and has no depth
+ * limit. This parser refuses all three, and refuses lone surrogates, so one byte string has exactly
+ * one meaning. It is a small recursive-descent parser over the ECMA-404 grammar; the objects it
+ * returns have a null prototype-free shape (plain objects built with own data properties only).
+ */
+import { RequestInvalid } from './errors';
+
+/** Limits for {@link parseStrictJson}. */
+export interface StrictJsonOptions {
+  /** Deepest allowed nesting of objects/arrays (default 16). */
+  readonly maxDepth?: number;
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why a JSON text was refused (stable codes, for logs and tests). */
+export type StrictJsonProblem = 'SYNTAX' | 'DUPLICATE_KEY' | 'FORBIDDEN_KEY' | 'TOO_DEEP' | 'LONE_SURROGATE';
+
+/** Thrown by {@link parseStrictJson}; a client mistake (400). */
+export class JsonRejected extends RequestInvalid {
+  readonly problem: StrictJsonProblem;
+  constructor(problem: StrictJsonProblem) {
+    super(`The body is not acceptable JSON (${problem.toLowerCase().replace(/_/g, ' ')})`);
+    this.problem = problem;
+  }
+}
+
+/** Parse `text` as strict JSON (no duplicate or prototype keys, bounded depth); throws {@link JsonRejected}. */
+export function parseStrictJson(text: string, options: StrictJsonOptions = {}): unknown {
+  const p = new Parser(text, options.maxDepth ?? 16);
+  p.ws();
+  const value = p.value(0);
+  p.ws();
+  if (p.i !== text.length) throw new JsonRejected('SYNTAX');
+  return value;
+}
+
+class Parser {
+  i = 0;
+  constructor(
+    private readonly s: string,
+    private readonly maxDepth: number,
+  ) {}
+
+  ws(): void {
+    const s = this.s;
+    let c = s.charCodeAt(this.i);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++this.i);
+  }
+
+  value(depth: number): unknown {
+    const c = this.s[this.i];
+    switch (c) {
+      case '{':
+        return this.object(depth + 1);
+      case '[':
+        return this.array(depth + 1);
+      case '"':
+        return this.string();
+      case 't':
+        return this.literal('true', true);
+      case 'f':
+        return this.literal('false', false);
+      case 'n':
+        return this.literal('null', null);
+      default:
+        return this.number();
+    }
+  }
+
+  object(depth: number): Record<string, unknown> {
+    if (depth > this.maxDepth) throw new JsonRejected('TOO_DEEP');
+    this.i++; // {
+    const out: Record<string, unknown> = {};
+    this.ws();
+    if (this.s[this.i] === '}') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      if (this.s[this.i] !== '"') throw new JsonRejected('SYNTAX');
+      const key = this.string();
+      if (FORBIDDEN_KEYS.has(key)) throw new JsonRejected('FORBIDDEN_KEY');
+      if (Object.prototype.hasOwnProperty.call(out, key)) throw new JsonRejected('DUPLICATE_KEY');
+      this.ws();
+      if (this.s[this.i] !== ':') throw new JsonRejected('SYNTAX');
+      this.i++;
+      this.ws();
+      out[key] = this.value(depth);
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === '}') return out;
+      if (c !== ',') throw new JsonRejected('SYNTAX');
+      this.ws();
+    }
+  }
+
+  array(depth: number): unknown[] {
+    if (depth > this.maxDepth) throw new JsonRejected('TOO_DEEP');
+    this.i++; // [
+    const out: unknown[] = [];
+    this.ws();
+    if (this.s[this.i] === ']') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(depth));
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === ']') return out;
+      if (c !== ',') throw new JsonRejected('SYNTAX');
+      this.ws();
+    }
+  }
+
+  string(): string {
+    const s = this.s;
+    const start = ++this.i; // opening quote
+    // Fast path: no escapes, no control characters, no surrogates.
+    for (let j = start; j < s.length; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 0x22) {
+        this.i = j + 1;
+        return s.slice(start, j);
+      }
+      if (c === 0x5c || c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) break;
+    }
+    return this.slowString(start);
+  }
+
+  private slowString(start: number): string {
+    const s = this.s;
+    let out = '';
+    let j = start;
+    for (;;) {
+      if (j >= s.length) throw new JsonRejected('SYNTAX');
+      const c = s.charCodeAt(j);
+      if (c === 0x22) break;
+      if (c < 0x20) throw new JsonRejected('SYNTAX');
+      if (c === 0x5c) {
+        const e = s[j + 1];
+        j += 2;
+        switch (e) {
+          case '"':
+          case '\\':
+          case '/':
+            out += e;
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'u': {
+            const hex = s.slice(j, j + 4);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new JsonRejected('SYNTAX');
+            out += String.fromCharCode(parseInt(hex, 16));
+            j += 4;
+            break;
+          }
+          default:
+            throw new JsonRejected('SYNTAX');
+        }
+        continue;
+      }
+      out += s[j];
+      j++;
+    }
+    this.i = j + 1;
+    if (!out.isWellFormed()) throw new JsonRejected('LONE_SURROGATE');
+    return out;
+  }
+
+  literal<T>(word: string, v: T): T {
+    if (!this.s.startsWith(word, this.i)) throw new JsonRejected('SYNTAX');
+    this.i += word.length;
+    return v;
+  }
+
+  number(): number {
+    const m = NUMBER.exec(this.s.slice(this.i, this.i + 40));
+    if (!m) throw new JsonRejected('SYNTAX');
+    this.i += m[0].length;
+    const n = Number(m[0]);
+    if (!Number.isFinite(n)) throw new JsonRejected('SYNTAX');
+    return n;
+  }
+}
+
+const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;

@@ -1,0 +1,111 @@
+/**
+ * Strict compact-JWS parsing, shared by every artefact hcx reads (codes, trust lists, deltas,
+ * signed requests). Each artefact has a profile with its exact `typ` and size cap, so a token of one
+ * kind can never pass as another.
+ *
+ * Order matters: the size cap comes before anything else, the header is checked (forbidden members,
+ * registered algorithm, exact `typ`, thumbprint-shaped `kid`) before any key is looked up, and the
+ * signature length is fixed by the algorithm (a DER signature never reaches OpenSSL).
+ */
+import { algorithmByName, type SignatureAlgorithm } from '../algorithms';
+import { decodeB64url } from '../b64';
+import { JwsRejected, type ReasonCode } from '../errors';
+import { parseStrictJson } from '../json';
+
+/** What an artefact's JWS must look like. */
+export interface JwsProfile {
+  /** Exact `typ` header value. */
+  readonly typ: string;
+  /** Largest accepted token, in characters, checked before anything is decoded. */
+  readonly maxLength: number;
+}
+
+/** A structurally valid compact JWS whose signature is not yet verified. */
+export interface ParsedJws {
+  readonly alg: SignatureAlgorithm;
+  readonly kid: string;
+  /** The decoded payload (strict JSON object). */
+  readonly payload: Record<string, unknown>;
+  /** ASCII bytes of `header.payload`, what the signature covers. */
+  readonly signingInput: Buffer;
+  readonly signature: Buffer;
+}
+
+/** Header members that would let a token bring its own key or change how it is processed. */
+const FORBIDDEN_HEADERS = new Set(['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'crit', 'b64', 'zip', 'enc']);
+const ALLOWED_HEADERS = new Set(['alg', 'kid', 'typ']);
+const KID = /^[A-Za-z0-9_-]{43}$/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function reject(reason: ReasonCode, title: string): never {
+  throw new JwsRejected(reason, title);
+}
+
+function jsonObject(segment: string, what: string): Record<string, unknown> {
+  const bytes = decodeB64url(segment);
+  if (!bytes) reject('MALFORMED', `the ${what} is not canonical base64url`);
+  let text: string;
+  let value: unknown;
+  try {
+    text = UTF8.decode(bytes);
+    value = parseStrictJson(text, { maxDepth: 4 });
+  } catch {
+    reject('MALFORMED', `the ${what} is not strict UTF-8 JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    reject('MALFORMED', `the ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+interface CheckedHeader {
+  readonly alg: SignatureAlgorithm;
+  readonly kid: string;
+}
+
+/**
+ * Checked headers by their base64url segment. A header segment is the same for every token a key
+ * signs and its check depends on nothing else, so verifying a stream of codes checks each
+ * distinct header once. Only headers that passed are kept, and at most HEADER_CACHE_SIZE of them.
+ */
+const headerCache = new Map<string, CheckedHeader>();
+const HEADER_CACHE_SIZE = 512;
+
+function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
+  const cacheKey = `${profile.typ} ${segment}`;
+  const cached = headerCache.get(cacheKey);
+  if (cached) return cached;
+  const header = jsonObject(segment, 'header');
+  for (const name of Object.keys(header)) {
+    if (FORBIDDEN_HEADERS.has(name)) reject('FORBIDDEN_HEADER', 'the header carries a forbidden member');
+  }
+  for (const name of Object.keys(header)) {
+    if (!ALLOWED_HEADERS.has(name)) reject('MALFORMED', 'the header has an unexpected member');
+  }
+  const alg = algorithmByName(header.alg);
+  if (!alg) reject('UNSUPPORTED_ALG', 'the algorithm is not accepted');
+  if (header.typ !== profile.typ) reject('MALFORMED', 'the token is not of the expected type');
+  const kid = header.kid;
+  if (typeof kid !== 'string' || !KID.test(kid)) reject('MALFORMED', 'the kid is not a key thumbprint');
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  const checked = { alg, kid };
+  headerCache.set(cacheKey, checked);
+  return checked;
+}
+
+/** Parse `token` as a compact JWS of `profile`, or throw {@link JwsRejected} with its reason code. */
+export function parseCompactJws(token: unknown, profile: JwsProfile): ParsedJws {
+  if (typeof token !== 'string' || token.length === 0) reject('MALFORMED', 'the token is not a string');
+  if (token.length > profile.maxLength) reject('MALFORMED', 'the token is too long');
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
+    reject('MALFORMED', 'the token is not three non-empty segments');
+  }
+  const { alg, kid } = checkHeader(token.slice(0, first), profile);
+  const payload = jsonObject(token.slice(first + 1, second), 'payload');
+  const signature = decodeB64url(token.slice(second + 1));
+  if (!signature) reject('MALFORMED', 'the signature is not canonical base64url');
+  if (signature.length !== alg.signatureLength) reject('SIGNATURE_INVALID', 'the signature has the wrong length');
+  return { alg, kid, payload, signingInput: Buffer.from(token.slice(0, second), 'ascii'), signature };
+}

@@ -1,0 +1,12 @@
+/** Producing compact JWS with any {@link Signer}: header `{alg, kid, typ}`, JSON payload. */
+import { encodeB64url } from '../b64';
+import type { Signer } from '../signer';
+
+/** Sign `payload` as a compact JWS of type `typ` with `signer`. */
+export async function signCompactJws(signer: Signer, typ: string, payload: object): Promise<string> {
+  const header = encodeB64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ }));
+  const body = encodeB64url(JSON.stringify(payload));
+  const signingInput = `${header}.${body}`;
+  const signature = await signer.sign(Buffer.from(signingInput, 'ascii'));
+  return `${signingInput}.${encodeB64url(signature)}`;
+}

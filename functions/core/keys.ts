@@ -1,0 +1,99 @@
+/**
+ * Key intake: the one gate every public key passes before hcx trusts it, at publication to the
+ * exchange and again when a trust list is loaded. Also RFC 7638 thumbprints (the `kid`) and local
+ * key generation. This is the only module that imports `jose`.
+ */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { algorithmByName, algorithmForKey, type KeyMaterial, type SignatureAlgorithm } from './algorithms';
+import { KeyRejected } from './errors';
+
+/** Members that only a private (or symmetric) key has. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** Members a public signing JWK may carry besides its key material. */
+const OPTIONAL_MEMBERS = new Set(['kid', 'alg', 'use', 'key_ops']);
+
+/** A public key that passed intake, reduced to its defining members. */
+export interface AcceptedKey {
+  readonly alg: string;
+  readonly kid: string;
+  /** The public JWK with only its defining members (`kty`, `crv`, `x`, `y`). */
+  readonly jwk: KeyMaterial;
+  readonly algorithm: SignatureAlgorithm;
+}
+
+/** RFC 7638 thumbprint (SHA-256, base64url) of a public key. */
+export async function thumbprint(jwk: KeyMaterial): Promise<string> {
+  return calculateJwkThumbprint({ ...jwk }, 'sha256');
+}
+
+/**
+ * Accept `input` as a public signing key for `alg` (when given), or throw {@link KeyRejected} with
+ * a precise reason: only EC/P-256 and OKP/Ed25519, no private member, the point on the curve and
+ * (Ed25519) canonical and of prime order, `use`/`key_ops`/`alg` consistent with signature
+ * verification, and a `kid`, when present, equal to the thumbprint.
+ */
+export async function acceptPublicKey(input: unknown, alg?: string): Promise<AcceptedKey> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new KeyRejected('NOT_A_JWK', 'the key is not a JWK object');
+  }
+  const jwk = input as Record<string, unknown>;
+  if (PRIVATE_MEMBERS.some((m) => m in jwk)) {
+    throw new KeyRejected('PRIVATE_MEMBER', 'the key carries private key material');
+  }
+  const algorithm = algorithmForKey(jwk);
+  if (!algorithm) throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC P-256 and OKP Ed25519 keys are accepted');
+  if (alg !== undefined && alg !== algorithm.name) {
+    throw new KeyRejected('ALG_MISMATCH', 'the key does not belong to the stated algorithm');
+  }
+  for (const member of Object.keys(jwk)) {
+    if (!algorithm.requiredMembers.includes(member) && !OPTIONAL_MEMBERS.has(member)) {
+      throw new KeyRejected('UNEXPECTED_MEMBER', `the key has an unexpected member ${JSON.stringify(member).slice(0, 40)}`);
+    }
+  }
+  for (const member of algorithm.requiredMembers) {
+    if (typeof jwk[member] !== 'string') throw new KeyRejected('MISSING_MEMBER', `the key lacks ${member}`);
+  }
+  if (jwk.alg !== undefined && jwk.alg !== algorithm.name) {
+    throw new KeyRejected('ALG_MISMATCH', 'the key names another algorithm');
+  }
+  if (jwk.use !== undefined && jwk.use !== 'sig') throw new KeyRejected('WRONG_USE', 'the key is not for signatures');
+  if (
+    jwk.key_ops !== undefined &&
+    (!Array.isArray(jwk.key_ops) || jwk.key_ops.length !== 1 || jwk.key_ops[0] !== 'verify')
+  ) {
+    throw new KeyRejected('WRONG_USE', 'a public signing key may only have key_ops ["verify"]');
+  }
+  const material: KeyMaterial =
+    algorithm.kty === 'EC'
+      ? { kty: algorithm.kty, crv: algorithm.crv, x: jwk.x as string, y: jwk.y as string }
+      : { kty: algorithm.kty, crv: algorithm.crv, x: jwk.x as string };
+  algorithm.checkPoint(material);
+  const kid = await thumbprint(material);
+  if (jwk.kid !== undefined && jwk.kid !== kid) {
+    throw new KeyRejected('KID_MISMATCH', 'the kid is not the key thumbprint');
+  }
+  return { alg: algorithm.name, kid, jwk: material, algorithm };
+}
+
+/** A freshly generated local key pair, as JWKs. */
+export interface GeneratedKey {
+  readonly alg: string;
+  readonly kid: string;
+  /** Private JWK including `kid` and `alg` (keep it secret; the embedded runtime stores it in a 0600 file). */
+  readonly privateJwk: Record<string, string>;
+  readonly publicJwk: KeyMaterial;
+}
+
+/** Generate a local signing key for `alg` (ES256 by default). */
+export async function generateSigningKey(alg: string = 'ES256'): Promise<GeneratedKey> {
+  const algorithm = algorithmByName(alg);
+  if (!algorithm) throw new KeyRejected('UNSUPPORTED_ALG', 'unsupported algorithm');
+  const { privateKey } = await generateKeyPair(algorithm.name, { extractable: true, crv: algorithm.crv });
+  const exported = (await exportJWK(privateKey)) as Record<string, string>;
+  const publicJwk: KeyMaterial =
+    algorithm.kty === 'EC'
+      ? { kty: exported.kty, crv: exported.crv, x: exported.x, y: exported.y }
+      : { kty: exported.kty, crv: exported.crv, x: exported.x };
+  const kid = await thumbprint(publicJwk);
+  return { alg: algorithm.name, kid, privateJwk: { ...exported, kid, alg: algorithm.name }, publicJwk };
+}

@@ -1,0 +1,93 @@
+/**
+ * The registry snapshot a verifier works from: a verified trust list indexed for the hot path.
+ *
+ * Building it is the slow part (every key passes key intake again, so a small-order Ed25519 key that
+ * somehow reached a list is still refused, and is imported once); looking a key up is one map read.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { SignatureAlgorithm } from './algorithms';
+import { acceptPublicKey } from './keys';
+import type { TrustList } from './schemas/types.gen';
+
+/** A key as the verifier needs it. */
+export interface RegisteredKey {
+  readonly kid: string;
+  readonly region: string;
+  readonly algorithm: SignatureAlgorithm;
+  readonly publicKey: KeyObject;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly status: 'active' | 'revoked';
+  readonly revokedAt?: number;
+  readonly reason?: string;
+}
+
+/** A province as the verifier needs it. */
+export interface RegisteredProvince {
+  readonly region: string;
+  readonly name: string;
+  readonly status: 'active' | 'suspended';
+}
+
+/** A verified trust list, indexed. */
+export interface RegistrySnapshot {
+  readonly federation: string;
+  readonly version: number;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly logHead: string;
+  readonly provinces: ReadonlyMap<string, RegisteredProvince>;
+  readonly keys: ReadonlyMap<string, RegisteredKey>;
+  /** Revoked codes, as `region:jti`. */
+  readonly revokedCodes: ReadonlySet<string>;
+  /** kids present in the list but refused at intake (never usable). */
+  readonly refusedKids: readonly string[];
+  /** The list this snapshot was built from. */
+  readonly list: TrustList;
+}
+
+/** Key of {@link RegistrySnapshot.revokedCodes}. */
+export function revokedCodeKey(region: string, jti: string): string {
+  return `${region}:${jti}`;
+}
+
+/** Index a verified trust list; keys that fail intake are left out and listed in `refusedKids`. */
+export async function buildSnapshot(list: TrustList): Promise<RegistrySnapshot> {
+  const provinces = new Map<string, RegisteredProvince>();
+  const keys = new Map<string, RegisteredKey>();
+  const refusedKids: string[] = [];
+  for (const p of list.provinces) {
+    provinces.set(p.region, { region: p.region, name: p.name, status: p.status });
+    for (const k of p.keys) {
+      try {
+        const accepted = await acceptPublicKey(k.jwk, k.alg);
+        if (accepted.kid !== k.kid || keys.has(k.kid)) throw new Error('kid mismatch or duplicate');
+        keys.set(k.kid, {
+          kid: k.kid,
+          region: p.region,
+          algorithm: accepted.algorithm,
+          publicKey: accepted.algorithm.importPublicKey(accepted.jwk),
+          notBefore: k.notBefore,
+          notAfter: k.notAfter,
+          status: k.status,
+          ...(k.status === 'revoked' ? { revokedAt: k.revokedAt, reason: k.reason } : {}),
+        });
+      } catch {
+        refusedKids.push(k.kid);
+      }
+    }
+  }
+  const revokedCodes = new Set(list.codeRevocations.map((r) => revokedCodeKey(r.region, r.jti)));
+  return {
+    federation: list.federation,
+    version: list.version,
+    issuedAt: list.issuedAt,
+    expiresAt: list.expiresAt,
+    logHead: list.logHead,
+    provinces,
+    keys,
+    revokedCodes,
+    refusedKids,
+    list,
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * The route table: every HTTP route of the exchange and of a province node, and the scheduled
+ * functions. One source for the CDK stacks (one Lambda per entry), the embedded runtime's router,
+ * and the generated OpenAPI document.
+ */
+
+/** Who may call a route. `operator` and `internal` are IAM-authorized in AWS (bearer tokens locally). */
+export type RouteAuth = 'public' | 'operator' | 'signed' | 'internal';
+
+/** The service a route belongs to. */
+export type Service = 'exchange' | 'province';
+
+/** One HTTP route, served by one Lambda whose code is `functions/<fn>/handler.ts`. */
+export interface RouteDefinition {
+  readonly service: Service;
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway path template, e.g. `/v1/provinces/{region}/keys`. */
+  readonly path: string;
+  /** Folder under `functions/` holding the handler. */
+  readonly fn: string;
+  readonly auth: RouteAuth;
+  readonly summary: string;
+  /** `$id` of the request body schema, when the route takes a body. */
+  readonly requestSchema?: string;
+  /** Content type of the request body. */
+  readonly requestType?: 'application/json' | 'application/jose';
+  /** `$id` of the success response schema, when it is JSON. */
+  readonly responseSchema?: string;
+  /** Content type of the success response. */
+  readonly responseType?: 'application/json' | 'application/jose' | 'application/jwk-set+json';
+  /** Success status. */
+  readonly successStatus: 200 | 201 | 204;
+}
+
+/** A function run on a schedule rather than by a route. */
+export interface ScheduledDefinition {
+  readonly service: Service;
+  readonly fn: string;
+  readonly summary: string;
+  /** Minutes between runs in AWS. */
+  readonly everyMinutes: number;
+}
+
+const S = 'https://hcx.example/schemas/';
+
+export const ROUTES: readonly RouteDefinition[] = [
+  // exchange
+  {
+    service: 'exchange',
+    method: 'GET',
+    path: '/v1/federation',
+    fn: 'exchange-federation',
+    auth: 'public',
+    summary: 'Federation id and the federation public keys (JWKS)',
+    responseSchema: `${S}federation-info.json`,
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces',
+    fn: 'exchange-register-province',
+    auth: 'operator',
+    summary: 'Register a province with its enrollment key',
+    requestSchema: `${S}province-registration.json`,
+    requestType: 'application/json',
+    responseSchema: `${S}province.json`,
+    responseType: 'application/json',
+    successStatus: 201,
+  },
+  {
+    service: 'exchange',
+    method: 'GET',
+    path: '/v1/provinces',
+    fn: 'exchange-list-provinces',
+    auth: 'public',
+    summary: 'Provinces and their status',
+    responseSchema: `${S}province-list.json`,
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/keys',
+    fn: 'exchange-publish-key',
+    auth: 'signed',
+    summary: 'Publish a signing key (signed request, op key.publish)',
+    requestType: 'application/jose',
+    responseType: 'application/json',
+    successStatus: 201,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/keys/{kid}/revoke',
+    fn: 'exchange-revoke-key',
+    auth: 'signed',
+    summary: 'Revoke a signing key (signed request, op key.revoke)',
+    requestType: 'application/jose',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/code-revocations',
+    fn: 'exchange-revoke-codes',
+    auth: 'signed',
+    summary: 'Revoke codes (signed request, op code.revoke)',
+    requestType: 'application/jose',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'GET',
+    path: '/v1/provinces/{region}/jwks.json',
+    fn: 'exchange-province-jwks',
+    auth: 'public',
+    summary: "A province's current public signing keys",
+    responseType: 'application/jwk-set+json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'GET',
+    path: '/v1/trust-list',
+    fn: 'exchange-trust-list',
+    auth: 'public',
+    summary: 'The signed trust list; `?since=` for a signed delta',
+    responseType: 'application/jose',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'GET',
+    path: '/v1/log',
+    fn: 'exchange-log',
+    auth: 'public',
+    summary: 'Transparency log entries, `?since=` and `?limit=`',
+    responseSchema: `${S}log-page.json`,
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  // province node
+  {
+    service: 'province',
+    method: 'POST',
+    path: '/v1/codes',
+    fn: 'province-issue',
+    auth: 'internal',
+    summary: 'Issue a code from the holder identity elements and a status',
+    requestSchema: `${S}issue-request.json`,
+    requestType: 'application/json',
+    responseSchema: `${S}issue-response.json`,
+    responseType: 'application/json',
+    successStatus: 201,
+  },
+  {
+    service: 'province',
+    method: 'POST',
+    path: '/v1/codes/verify',
+    fn: 'province-verify',
+    auth: 'public',
+    summary: "Verify any province's code",
+    requestSchema: `${S}verification-request.json`,
+    requestType: 'application/json',
+    responseSchema: `${S}verification-result.json`,
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'province',
+    method: 'POST',
+    path: '/v1/codes/{codeId}/revoke',
+    fn: 'province-revoke-code',
+    auth: 'internal',
+    summary: 'Revoke one code and publish the revocation through the exchange',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'province',
+    method: 'GET',
+    path: '/v1/codes/{codeId}',
+    fn: 'province-get-code',
+    auth: 'internal',
+    summary: 'What is held about one code',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'province',
+    method: 'DELETE',
+    path: '/v1/codes/{codeId}',
+    fn: 'province-erase-code',
+    auth: 'internal',
+    summary: 'Erase what is held about one code',
+    successStatus: 204,
+  },
+  {
+    service: 'province',
+    method: 'GET',
+    path: '/v1/registry',
+    fn: 'province-registry',
+    auth: 'internal',
+    summary: 'Replica version, age and last sync result',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+];
+
+export const SCHEDULED: readonly ScheduledDefinition[] = [
+  {
+    service: 'province',
+    fn: 'province-sync',
+    summary: 'Pull the signed trust-list delta and update the replica',
+    everyMinutes: 1,
+  },
+];
+
+/** Routes of one service. */
+export function routesOf(service: Service): RouteDefinition[] {
+  return ROUTES.filter((r) => r.service === service);
+}

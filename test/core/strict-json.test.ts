@@ -1,0 +1,40 @@
+import { JsonRejected, parseStrictJson } from '../../functions/core/json';
+
+const problem = (text: string, maxDepth?: number) => {
+  try {
+    parseStrictJson(text, { maxDepth });
+  } catch (e) {
+    expect(e).toBeInstanceOf(JsonRejected);
+    return (e as JsonRejected).problem;
+  }
+  throw new Error('parsed');
+};
+
+describe('parseStrictJson', () => {
+  it('parses what JSON.parse parses, for ordinary documents', () => {
+    const doc = { a: [1, -2.5e3, true, false, null, 'x\n"\u00e9\ud83d\ude00'], b: { c: {} }, d: [] };
+    expect(parseStrictJson(JSON.stringify(doc))).toEqual(doc);
+    expect(parseStrictJson(' "\\u5f20\\ud83d\\ude00" ')).toBe('张😀');
+  });
+
+  it('refuses duplicate member names that JSON.parse would resolve to the last', () => {
+    expect(problem('{"iss":"440000","iss":"330000"}')).toBe('DUPLICATE_KEY');
+    expect(problem('{"a":{"b":1,"b":2}}')).toBe('DUPLICATE_KEY');
+  });
+
+  it('refuses prototype-polluting keys', () => {
+    expect(problem('{"__proto__":{"admin":true}}')).toBe('FORBIDDEN_KEY');
+    expect(problem('{"a":{"constructor":{"prototype":1}}}')).toBe('FORBIDDEN_KEY');
+  });
+
+  it('refuses nesting deeper than the cap', () => {
+    expect(problem('[[[[1]]]]', 3)).toBe('TOO_DEEP');
+    expect(problem('['.repeat(10_000) + ']'.repeat(10_000))).toBe('TOO_DEEP');
+  });
+
+  it('refuses escaped lone surrogates and syntax errors', () => {
+    expect(problem('"\\udc00"')).toBe('LONE_SURROGATE');
+    for (const bad of ['', '{', '{"a":1,}', '[1,]', "{'a':1}", '01', '1.', 'NaN', '"\t"', '{"a" 1}', '1 2', 'tru', '"\\x"', '1e999'])
+      expect(problem(bad)).toBe('SYNTAX');
+  });
+});
