@@ -1,0 +1,103 @@
+/**
+ * `problemDetails()`: the one place an error becomes an HTTP response (RFC 9457,
+ * `application/problem+json`). An `HcxError` answers with its status, stable code and public title;
+ * an AWS SDK throttling or timeout error becomes the retryable `503 SERVICE_UNAVAILABLE`; anything
+ * else becomes a generic `500 INTERNAL`. Never a stack trace, an internal message or echoed input.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj, Request } from '@middy/core';
+import { HcxError, InternalError, ServiceUnavailable } from '../core/errors';
+import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+import type { HttpResponse } from './event';
+
+/** Base of every problem `type` URI: `https://hcx.example/problems/<code in lower kebab case>`. */
+export const PROBLEM_TYPE_BASE = 'https://hcx.example/problems/';
+
+/** Options of {@link problemDetails}. */
+export interface ProblemDetailsOptions {
+  /** Where the error is logged (default: the root hcx logger). */
+  readonly logger?: Logger;
+  /** `Retry-After` seconds on a retryable 503 (default 1). */
+  readonly retryAfterSeconds?: number;
+}
+
+const defaults: Required<ProblemDetailsOptions> = { logger: rootLogger, retryAfterSeconds: 1 };
+
+// AWS SDK error names (DynamoDB, KMS, the smithy runtime) that mean "try again later".
+const RETRYABLE_SDK_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+  'TransactionConflictException',
+]);
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/** True when `e` is an AWS SDK (or network) failure a client should simply retry later. */
+export function isRetryableDependencyError(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { name?: unknown; code?: unknown; $retryable?: unknown; $fault?: unknown };
+  if (typeof err.name === 'string' && RETRYABLE_SDK_ERRORS.has(err.name)) return true;
+  if (typeof err.code === 'string' && RETRYABLE_NETWORK_CODES.has(err.code)) return true;
+  if ('$metadata' in err && (err.$retryable !== undefined || err.$fault === 'server')) return true;
+  return false;
+}
+
+/** The `HcxError` an arbitrary thrown value stands for (SDK throttling -> 503, the rest -> 500). */
+export function toHcxError(e: unknown): HcxError {
+  if (e instanceof HcxError) return e;
+  if (isRetryableDependencyError(e)) return new ServiceUnavailable(e);
+  return new InternalError(e);
+}
+
+/** `REQUEST_INVALID` -> `https://hcx.example/problems/request-invalid`. */
+export function problemType(code: string): string {
+  return PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-');
+}
+
+/** The RFC 9457 response for an `HcxError` (also used by the embedded adapter, e.g. for 404 routes). */
+export function problemResponse(
+  error: HcxError,
+  retryAfterSeconds = defaults.retryAfterSeconds,
+): HttpResponse {
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (error.retryable && error.status === 503) headers['retry-after'] = String(retryAfterSeconds);
+  const body: Record<string, unknown> = {
+    type: problemType(error.code),
+    title: error.message,
+    status: error.status,
+    code: error.code,
+  };
+  // A 5xx never shows more than its title: its detail might describe our internals.
+  if (error.detail !== undefined && error.status < 500) body.detail = error.detail;
+  return { statusCode: error.status, headers, body: JSON.stringify(body) };
+}
+
+/** Middleware: map any error to an RFC 9457 response and log it without personal data. */
+export function problemDetails(opts: ProblemDetailsOptions = {}): MiddlewareObj<unknown, HttpResponse> {
+  const options = { ...defaults, ...opts };
+  if (!Number.isInteger(options.retryAfterSeconds) || options.retryAfterSeconds < 0) {
+    throw new TypeError('problemDetails: retryAfterSeconds must be a non-negative integer');
+  }
+
+  const problemDetailsMiddlewareOnError = (request: Request<unknown, HttpResponse>): void => {
+    const error = toHcxError(request.error);
+    const attrs = { ...errorLogAttributes(request.error), errorCode: error.code, status: error.status };
+    if (error.status >= 500) options.logger.error('request failed', attrs);
+    else options.logger.warn('request refused', attrs);
+    request.response = problemResponse(error, options.retryAfterSeconds);
+  };
+
+  return { name: 'problemDetails', onError: problemDetailsMiddlewareOnError };
+}

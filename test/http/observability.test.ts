@@ -1,0 +1,164 @@
+import {
+  REDACTED,
+  childLogger,
+  errorLogAttributes,
+  isSensitiveKey,
+  logger,
+  logReplacer,
+  metrics,
+  safeLogAttributes,
+} from '../../functions/core/observability';
+import { AuthenticationFailed } from '../../functions/core/errors';
+import { captureLogs, withCapturedLogs } from '../kit';
+
+const ID_NUMBER = '11010519491231002X';
+const CODE = 'HCX1:eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiIzMzAwMDAifQ.c2lnbmF0dXJl';
+
+describe('redaction', () => {
+  it.each([
+    'name',
+    'holderName',
+    'idNumber',
+    'id_number',
+    'code',
+    'token',
+    'accessToken',
+    'Authorization',
+    'body',
+  ])('treats an attribute named %s as sensitive', (key) => {
+    expect(isSensitiveKey(key)).toBe(true);
+  });
+
+  it.each(['function_name', 'service', 'errorCode', 'status', 'region', 'kid', 'message'])(
+    'leaves an attribute named %s alone',
+    (key) => {
+      expect(isSensitiveKey(key)).toBe(false);
+    },
+  );
+
+  it('masks sensitive attributes at any depth', () => {
+    const safe = safeLogAttributes({
+      region: '330000',
+      holder: { name: '张三', idNumber: ID_NUMBER, idType: '10' },
+      requests: [{ token: 'abc' }],
+    });
+    expect(safe).toEqual({
+      region: '330000',
+      holder: { name: REDACTED, idNumber: REDACTED, idType: '10' },
+      requests: [{ token: REDACTED }],
+    });
+  });
+
+  it('masks codes, compact JWS, ID numbers and bearer tokens inside any string', () => {
+    const line = JSON.stringify(
+      { note: `scanned ${CODE} for ${ID_NUMBER} with Bearer abc.def` },
+      logReplacer as (k: string, v: unknown) => unknown,
+    );
+    expect(line).not.toContain('eyJ');
+    expect(line).not.toContain(ID_NUMBER);
+    expect(line).not.toContain('abc.def');
+  });
+});
+
+describe('logger', () => {
+  it('prints nothing under jest unless a test captures', () => {
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      logger.info('quiet by default', { region: '330000' });
+      logger.error('quiet by default', { region: '330000' });
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(out).not.toHaveBeenCalled();
+    expect(err).not.toHaveBeenCalled();
+  });
+
+  it('logs an error passed as is without its message', async () => {
+    const { logs } = await withCapturedLogs(async () =>
+      logger.error('failed', new TypeError(`cannot read ${ID_NUMBER}`)),
+    );
+    expect(logs.text()).not.toContain(ID_NUMBER);
+    expect(logs.records()[0]).toMatchObject({ error: { errorName: 'TypeError' } });
+  });
+
+  it('writes JSON lines with constant messages and structured keys', async () => {
+    const { logs } = await withCapturedLogs(async () => logger.info('key published', { region: '330000' }));
+    expect(logs.records()).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'key published', service: 'hcx', region: '330000' }),
+    ]);
+  });
+
+  it('redacts personal data a careless caller passes', async () => {
+    const { logs } = await withCapturedLogs(async () =>
+      logger.warn('careless', { name: '张三', holder: { idNumber: ID_NUMBER }, detail: `code ${CODE}` }),
+    );
+    expect(logs.text()).not.toContain('张三');
+    expect(logs.text()).not.toContain(ID_NUMBER);
+    expect(logs.text()).not.toContain(CODE);
+    expect(logs.records()[0]).toMatchObject({ name: REDACTED, holder: { idNumber: REDACTED } });
+  });
+
+  it('gives a child logger its service name and the same redaction', async () => {
+    const child = childLogger('province-330000', { region: '330000', token: 'secret-token' });
+    const { logs } = await withCapturedLogs(async () => child.debug('sync done', { code: CODE }));
+    expect(logs.records()).toEqual([
+      expect.objectContaining({
+        service: 'province-330000',
+        region: '330000',
+        token: REDACTED,
+        code: REDACTED,
+      }),
+    ]);
+  });
+
+  it('stops capturing when told to', () => {
+    const logs = captureLogs();
+    logger.info('captured');
+    logs.stop();
+    logger.info('not captured');
+    expect(logs.lines).toHaveLength(1);
+  });
+});
+
+describe('errorLogAttributes', () => {
+  it('describes an hcx error by its code, status and private reason', () => {
+    expect(errorLogAttributes(new AuthenticationFailed('STALE_IAT'))).toEqual({
+      errorName: 'AuthenticationFailed',
+      errorCode: 'UNAUTHORIZED',
+      status: 401,
+      reason: 'STALE_IAT',
+    });
+  });
+
+  it('keeps an SDK error message but masks what looks like personal data in it', () => {
+    const sdk = Object.assign(new Error(`Item ${ID_NUMBER} too large`), {
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400, requestId: 'R1' },
+    });
+    const attrs = errorLogAttributes(sdk);
+    expect(attrs).toMatchObject({ errorName: 'ValidationException', sdkStatus: 400, sdkRequestId: 'R1' });
+    expect(String(attrs.errorMessage)).not.toContain(ID_NUMBER);
+  });
+
+  it("never keeps a plain error's message", () => {
+    const attrs = errorLogAttributes(new TypeError(`bad ${ID_NUMBER}`));
+    expect(JSON.stringify(attrs)).not.toContain(ID_NUMBER);
+    expect(attrs.errorName).toBe('TypeError');
+  });
+});
+
+describe('metrics', () => {
+  it('prints no EMF line under jest', () => {
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      metrics.addMetric('codesVerified', 'Count', 1);
+      metrics.publishStoredMetrics();
+    } finally {
+      write.mockRestore();
+    }
+    expect(write).not.toHaveBeenCalled();
+    expect(metrics.hasStoredMetrics()).toBe(false);
+  });
+});
