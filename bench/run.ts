@@ -10,9 +10,15 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {};
   console.error('verification: verifyCode vs raw crypto.verify of the same signature');
   const verify = await runVerifyBench();
-  console.log(`verifyCode single-threaded: ${verify.verifyPerSecondSingle}/s vs raw ${verify.rawVerifyPerSecondSingle}/s = ${verify.verifyRatioSingle}x (goal >= 0.8x)`);
-  console.log(`verifyCode on all cores:    ${verify.verifyPerSecondParallel}/s vs raw ${verify.rawVerifyPerSecondParallel}/s = ${verify.verifyRatioParallel}x (goal >= 0.8x)`);
-  console.log(`typical code: ${verify.codeLength} characters, QR version ${verify.qrVersion} at error correction M`);
+  console.log(
+    `verifyCode single-threaded: ${verify.verifyPerSecondSingle}/s vs raw ${verify.rawVerifyPerSecondSingle}/s = ${verify.verifyRatioSingle}x (goal >= 0.8x)`,
+  );
+  console.log(
+    `verifyCode on all cores:    ${verify.verifyPerSecondParallel}/s vs raw ${verify.rawVerifyPerSecondParallel}/s = ${verify.verifyRatioParallel}x (goal >= 0.8x)`,
+  );
+  console.log(
+    `typical code: ${verify.codeLength} characters, QR version ${verify.qrVersion} at error correction M`,
+  );
   console.log(`holder binding (scrypt N=2^15, r=8, p=1): ${verify.holderBindingMs} ms per derivation`);
   Object.assign(out, verify);
   console.log(JSON.stringify(out));

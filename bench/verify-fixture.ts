@@ -14,15 +14,47 @@ export interface VerifyFixture {
 }
 
 /** Build a registry with one ES256 province key and a typical 24-hour code from it. */
-export async function verifyFixture(privateJwk?: Record<string, string>): Promise<VerifyFixture & { privateJwk: Record<string, string> }> {
+export async function verifyFixture(
+  privateJwk?: Record<string, string>,
+): Promise<VerifyFixture & { privateJwk: Record<string, string> }> {
   const key = privateJwk ?? (await generateSigningKey('ES256')).privateJwk;
   const signer = await LocalKeySigner.fromPrivateJwk(key);
   const now = Math.floor(Date.now() / 1000);
   const list = {
-    federation: 'hcx-bench', version: 1, issuedAt: now, expiresAt: now + 86_400, logHead: 'A'.repeat(43),
-    provinces: [{ region: '330000', name: '浙江省', status: 'active', keys: [{ kid: signer.kid, alg: signer.alg, jwk: signer.publicJwk, notBefore: now - 86_400, notAfter: now + 86_400 * 300, status: 'active' }] }],
+    federation: 'hcx-bench',
+    version: 1,
+    issuedAt: now,
+    expiresAt: now + 86_400,
+    logHead: 'A'.repeat(43),
+    provinces: [
+      {
+        region: '330000',
+        name: '浙江省',
+        status: 'active',
+        keys: [
+          {
+            kid: signer.kid,
+            alg: signer.alg,
+            jwk: signer.publicJwk,
+            notBefore: now - 86_400,
+            notAfter: now + 86_400 * 300,
+            status: 'active',
+          },
+        ],
+      },
+    ],
     codeRevocations: [],
   } as unknown as TrustList;
-  const issued = await issueCode(signer, { holder: { name: '张三丰', idType: '10', idNumber: '11010519491231002X' }, status: 'green' }, { issuer: '330000', now: now - 10 });
-  return { code: issued.code, registry: await buildSnapshot(list), now, publicJwk: signer.publicJwk, privateJwk: key };
+  const issued = await issueCode(
+    signer,
+    { holder: { name: '张三丰', idType: '10', idNumber: '11010519491231002X' }, status: 'green' },
+    { issuer: '330000', now: now - 10 },
+  );
+  return {
+    code: issued.code,
+    registry: await buildSnapshot(list),
+    now,
+    publicJwk: signer.publicJwk,
+    privateJwk: key,
+  };
 }

@@ -5,7 +5,11 @@ import { verifyCode } from '../functions/core/code/verify';
 import { verifyFixture } from './verify-fixture';
 
 async function main(): Promise<void> {
-  const { mode, ms, privateJwk } = workerData as { mode: 'raw' | 'full'; ms: number; privateJwk: Record<string, string> };
+  const { mode, ms, privateJwk } = workerData as {
+    mode: 'raw' | 'full';
+    ms: number;
+    privateJwk: Record<string, string>;
+  };
   const f = await verifyFixture(privateJwk);
   const [h, p, s] = f.code.slice(5).split('.');
   const data = Buffer.from(`${h}.${p}`);
@@ -18,9 +22,11 @@ async function main(): Promise<void> {
   let n = 0;
   const end = performance.now() + ms;
   if (mode === 'raw') {
-    while (performance.now() < end) for (let i = 0; i < 50; i++, n++) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+    while (performance.now() < end)
+      for (let i = 0; i < 50; i++, n++) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
   } else {
-    while (performance.now() < end) for (let i = 0; i < 50; i++, n++) await verifyCode(f.code, f.registry, { now: f.now });
+    while (performance.now() < end)
+      for (let i = 0; i < 50; i++, n++) await verifyCode(f.code, f.registry, { now: f.now });
   }
   parentPort!.postMessage({ n, ms });
 }

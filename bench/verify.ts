@@ -27,8 +27,16 @@ export interface VerifyBenchResult {
 const WORKER = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'verify-worker.ts'))});`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function parallel(mode: 'raw' | 'full', privateJwk: Record<string, string>, workers: number, ms: number): Promise<number> {
-  const pool = Array.from({ length: workers }, () => new Worker(WORKER, { eval: true, workerData: { mode, ms, privateJwk } }));
+async function parallel(
+  mode: 'raw' | 'full',
+  privateJwk: Record<string, string>,
+  workers: number,
+  ms: number,
+): Promise<number> {
+  const pool = Array.from(
+    { length: workers },
+    () => new Worker(WORKER, { eval: true, workerData: { mode, ms, privateJwk } }),
+  );
   await Promise.all(pool.map((w) => new Promise((r) => w.once('message', r))));
   const done = pool.map((w) => new Promise<{ n: number; ms: number }>((r) => w.once('message', r)));
   pool.forEach((w) => w.postMessage('go'));
@@ -38,14 +46,17 @@ async function parallel(mode: 'raw' | 'full', privateJwk: Record<string, string>
 }
 
 /** Run the verification benchmark, printing progress to stderr. */
-export async function runVerifyBench(log: (line: string) => void = console.error): Promise<VerifyBenchResult> {
+export async function runVerifyBench(
+  log: (line: string) => void = console.error,
+): Promise<VerifyBenchResult> {
   const f = await verifyFixture();
   const [h, p, s] = f.code.slice(5).split('.');
   const data = Buffer.from(`${h}.${p}`);
   const sig = Buffer.from(s, 'base64url');
   const key = createPublicKey({ key: f.publicJwk as never, format: 'jwk' });
   const check = await verifyCode(f.code, f.registry, { now: f.now });
-  if (check.result !== 'valid') throw new Error(`benchmark code does not verify: ${JSON.stringify(check.reasons)}`);
+  if (check.result !== 'valid')
+    throw new Error(`benchmark code does not verify: ${JSON.stringify(check.reasons)}`);
 
   const N = 4000;
   for (let i = 0; i < N; i++) await verifyCode(f.code, f.registry, { now: f.now }); // warm-up
@@ -62,7 +73,9 @@ export async function runVerifyBench(log: (line: string) => void = console.error
     raw.push(rawRate);
     full.push(fullRate);
     ratios.push(fullRate / rawRate);
-    log(`  round ${round + 1}/7: raw ${rawRate.toFixed(0)}/s, verifyCode ${fullRate.toFixed(0)}/s, ratio ${(fullRate / rawRate).toFixed(3)}`);
+    log(
+      `  round ${round + 1}/7: raw ${rawRate.toFixed(0)}/s, verifyCode ${fullRate.toFixed(0)}/s, ratio ${(fullRate / rawRate).toFixed(3)}`,
+    );
   }
   const cores = availableParallelism();
   log(`  parallel on ${cores} workers...`);

@@ -51,7 +51,8 @@ function scalarInRange(s: Buffer): boolean {
 
 function coordinate(value: string | undefined, name: string): Uint8Array {
   const bytes = value === undefined ? undefined : decodeB64url(value);
-  if (!bytes || bytes.length !== 32) throw new KeyRejected('BAD_COORDINATE', `${name} is not a 32-byte base64url value`);
+  if (!bytes || bytes.length !== 32)
+    throw new KeyRejected('BAD_COORDINATE', `${name} is not a 32-byte base64url value`);
   return bytes;
 }
 
@@ -103,7 +104,8 @@ const EdDSA: SignatureAlgorithm = {
     // Node accepts small-order keys, for which a forged signature verifies on any message; keys
     // made by key generation are always in the prime-order subgroup, so refuse any torsion part.
     if (point.isSmallOrder()) throw new KeyRejected('SMALL_ORDER', 'the Ed25519 key has small order');
-    if (!point.isTorsionFree()) throw new KeyRejected('MIXED_ORDER', 'the Ed25519 key is not in the prime-order subgroup');
+    if (!point.isTorsionFree())
+      throw new KeyRejected('MIXED_ORDER', 'the Ed25519 key is not in the prime-order subgroup');
   },
   importPublicKey(jwk) {
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });

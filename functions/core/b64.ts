@@ -19,5 +19,9 @@ export function decodeB64url(segment: string): Buffer | undefined {
 
 /** Encode bytes (or a UTF-8 string) as base64url without padding. */
 export function encodeB64url(data: Uint8Array | string): string {
-  return (typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength)).toString('base64url');
+  return (
+    typeof data === 'string'
+      ? Buffer.from(data, 'utf8')
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  ).toString('base64url');
 }

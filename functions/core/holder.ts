@@ -41,7 +41,11 @@ export async function bindHolder(idType: string, idNumber: string): Promise<Hold
 }
 
 /** True when the presented document matches `binding` (constant-time comparison). */
-export async function holderMatches(binding: HolderBinding, idType: string, idNumber: string): Promise<boolean> {
+export async function holderMatches(
+  binding: HolderBinding,
+  idType: string,
+  idNumber: string,
+): Promise<boolean> {
   const salt = decodeB64url(binding.salt);
   const tag = decodeB64url(binding.tag);
   if (binding.alg !== HOLDER_BINDING_ALG || !salt || !tag || tag.length !== TAG_BYTES) return false;

@@ -41,13 +41,17 @@ export async function acceptPublicKey(input: unknown, alg?: string): Promise<Acc
     throw new KeyRejected('PRIVATE_MEMBER', 'the key carries private key material');
   }
   const algorithm = algorithmForKey(jwk);
-  if (!algorithm) throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC P-256 and OKP Ed25519 keys are accepted');
+  if (!algorithm)
+    throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC P-256 and OKP Ed25519 keys are accepted');
   if (alg !== undefined && alg !== algorithm.name) {
     throw new KeyRejected('ALG_MISMATCH', 'the key does not belong to the stated algorithm');
   }
   for (const member of Object.keys(jwk)) {
     if (!algorithm.requiredMembers.includes(member) && !OPTIONAL_MEMBERS.has(member)) {
-      throw new KeyRejected('UNEXPECTED_MEMBER', `the key has an unexpected member ${JSON.stringify(member).slice(0, 40)}`);
+      throw new KeyRejected(
+        'UNEXPECTED_MEMBER',
+        `the key has an unexpected member ${JSON.stringify(member).slice(0, 40)}`,
+      );
     }
   }
   for (const member of algorithm.requiredMembers) {
@@ -56,7 +60,8 @@ export async function acceptPublicKey(input: unknown, alg?: string): Promise<Acc
   if (jwk.alg !== undefined && jwk.alg !== algorithm.name) {
     throw new KeyRejected('ALG_MISMATCH', 'the key names another algorithm');
   }
-  if (jwk.use !== undefined && jwk.use !== 'sig') throw new KeyRejected('WRONG_USE', 'the key is not for signatures');
+  if (jwk.use !== undefined && jwk.use !== 'sig')
+    throw new KeyRejected('WRONG_USE', 'the key is not for signatures');
   if (
     jwk.key_ops !== undefined &&
     (!Array.isArray(jwk.key_ops) || jwk.key_ops.length !== 1 || jwk.key_ops[0] !== 'verify')

@@ -9,7 +9,10 @@ export const CODE_PROFILE: JwsProfile = { typ: 'hcx-code+jws', maxLength: 2048 }
 /** The full signed trust list. */
 export const TRUST_LIST_PROFILE: JwsProfile = { typ: 'hcx-trust-list+jws', maxLength: 4 * 1024 * 1024 };
 /** A signed trust-list delta (its own type, so a delta never passes as a full list). */
-export const TRUST_LIST_DELTA_PROFILE: JwsProfile = { typ: 'hcx-trust-list-delta+jws', maxLength: 4 * 1024 * 1024 };
+export const TRUST_LIST_DELTA_PROFILE: JwsProfile = {
+  typ: 'hcx-trust-list-delta+jws',
+  maxLength: 4 * 1024 * 1024,
+};
 /** A province's signed request to the exchange. */
 export const REQUEST_PROFILE: JwsProfile = { typ: 'hcx-request+jws', maxLength: 16 * 1024 };
 

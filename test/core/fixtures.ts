@@ -35,7 +35,14 @@ type KeyEntry = TrustList['provinces'][number]['keys'][number];
 /** A trust list holding `provinces` with one key each; `patch` edits key entries. */
 export function trustList(
   provinces: TestProvince[],
-  options: { version?: number; issuedAt?: number; expiresAt?: number; key?: (p: TestProvince) => Partial<KeyEntry>; suspended?: string[]; revoked?: { region: string; jti: string; exp: number }[] } = {},
+  options: {
+    version?: number;
+    issuedAt?: number;
+    expiresAt?: number;
+    key?: (p: TestProvince) => Partial<KeyEntry>;
+    suspended?: string[];
+    revoked?: { region: string; jti: string; exp: number }[];
+  } = {},
 ): TrustList {
   return {
     federation: 'hcx-test',
@@ -75,7 +82,11 @@ export async function code(p: TestProvince, over: Partial<IssueRequest> = {}, ag
 const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64url');
 
 /** Sign arbitrary header/payload JSON text (not necessarily valid) with `p`'s key, as a code string. */
-export async function forge(p: TestProvince, header: object | string, payload: object | string | Buffer): Promise<string> {
+export async function forge(
+  p: TestProvince,
+  header: object | string,
+  payload: object | string | Buffer,
+): Promise<string> {
   const h = b64(typeof header === 'string' ? header : JSON.stringify(header));
   const c = b64(typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload));
   const sig = await p.signer.sign(Buffer.from(`${h}.${c}`, 'ascii'));

@@ -4,16 +4,19 @@ import { verifyCode } from '../../functions/core/code/verify';
 import { NOW, ZJ, province, snapshot, code, claimsOf } from './fixtures';
 
 describe('interoperability with jose', () => {
-  it.each(['ES256', 'EdDSA'])('an %s code issued by hcx verifies with jose.compactVerify and the province JWKS', async (alg) => {
-    const zj = await province(ZJ, alg);
-    const issued = await code(zj);
-    const jwks = createLocalJWKSet({ keys: [{ ...zj.key.publicJwk, kid: zj.key.kid, alg }] });
+  it.each(['ES256', 'EdDSA'])(
+    'an %s code issued by hcx verifies with jose.compactVerify and the province JWKS',
+    async (alg) => {
+      const zj = await province(ZJ, alg);
+      const issued = await code(zj);
+      const jwks = createLocalJWKSet({ keys: [{ ...zj.key.publicJwk, kid: zj.key.kid, alg }] });
 
-    const { payload, protectedHeader } = await compactVerify(issued.code.slice(5), jwks);
+      const { payload, protectedHeader } = await compactVerify(issued.code.slice(5), jwks);
 
-    expect(protectedHeader).toEqual({ alg, kid: zj.key.kid, typ: 'hcx-code+jws' });
-    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(issued.claims);
-  });
+      expect(protectedHeader).toEqual({ alg, kid: zj.key.kid, typ: 'hcx-code+jws' });
+      expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(issued.claims);
+    },
+  );
 
   it.each(['ES256', 'EdDSA'])('a well-formed %s code signed by plain jose verifies with hcx', async (alg) => {
     const zj = await province(ZJ, alg);

@@ -48,7 +48,9 @@ describe('acceptPublicKey', () => {
   });
 
   it('refuses a small-order Ed25519 key', async () => {
-    expect(await reasonOf({ kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32).toString('base64url') }, 'EdDSA')).toBe('SMALL_ORDER');
+    expect(
+      await reasonOf({ kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32).toString('base64url') }, 'EdDSA'),
+    ).toBe('SMALL_ORDER');
   });
 
   it('refuses use, key_ops and alg members that contradict a signature-verification key', async () => {

@@ -15,26 +15,38 @@ describe('verifyCode properties', () => {
 
   it('rejects any single-character change to a valid code', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0x20, max: 0x7e }), async (at, ch) => {
-        fc.pre(valid.charCodeAt(at) !== ch);
-        const tampered = valid.slice(0, at) + String.fromCharCode(ch) + valid.slice(at + 1);
-        const result = await verifyCode(tampered, registry, { now: NOW });
-        expect(result.result).toBe('invalid');
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: valid.length - 1 }),
+        fc.integer({ min: 0x20, max: 0x7e }),
+        async (at, ch) => {
+          fc.pre(valid.charCodeAt(at) !== ch);
+          const tampered = valid.slice(0, at) + String.fromCharCode(ch) + valid.slice(at + 1);
+          const result = await verifyCode(tampered, registry, { now: NOW });
+          expect(result.result).toBe('invalid');
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('rejects any single-byte change to the decoded header, payload or signature', async () => {
-    const parts = valid.slice(5).split('.').map((p) => Buffer.from(p, 'base64url'));
+    const parts = valid
+      .slice(5)
+      .split('.')
+      .map((p) => Buffer.from(p, 'base64url'));
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: 2 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (part, pos, xor) => {
-        const bytes = Buffer.from(parts[part]);
-        bytes[pos % bytes.length] ^= xor;
-        const segments = parts.map((p, i) => (i === part ? bytes : p).toString('base64url'));
-        const result = await verifyCode(`HCX1:${segments.join('.')}`, registry, { now: NOW });
-        expect(result.result).toBe('invalid');
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: 2 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (part, pos, xor) => {
+          const bytes = Buffer.from(parts[part]);
+          bytes[pos % bytes.length] ^= xor;
+          const segments = parts.map((p, i) => (i === part ? bytes : p).toString('base64url'));
+          const result = await verifyCode(`HCX1:${segments.join('.')}`, registry, { now: NOW });
+          expect(result.result).toBe('invalid');
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -44,7 +56,11 @@ describe('verifyCode properties', () => {
       fc.string(),
       fc.string().map((s) => `HCX1:${s}`),
       fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((t) => `HCX1:${t.join('.')}`),
-      fc.json().map((j) => `HCX1:${Buffer.from(j).toString('base64url')}.${Buffer.from(j).toString('base64url')}.AAAA`),
+      fc
+        .json()
+        .map(
+          (j) => `HCX1:${Buffer.from(j).toString('base64url')}.${Buffer.from(j).toString('base64url')}.AAAA`,
+        ),
       fc.anything(),
     );
     await fc.assert(

@@ -34,7 +34,22 @@ describe('parseStrictJson', () => {
 
   it('refuses escaped lone surrogates and syntax errors', () => {
     expect(problem('"\\udc00"')).toBe('LONE_SURROGATE');
-    for (const bad of ['', '{', '{"a":1,}', '[1,]', "{'a':1}", '01', '1.', 'NaN', '"\t"', '{"a" 1}', '1 2', 'tru', '"\\x"', '1e999'])
+    for (const bad of [
+      '',
+      '{',
+      '{"a":1,}',
+      '[1,]',
+      "{'a':1}",
+      '01',
+      '1.',
+      'NaN',
+      '"\t"',
+      '{"a" 1}',
+      '1 2',
+      'tru',
+      '"\\x"',
+      '1e999',
+    ])
       expect(problem(bad)).toBe('SYNTAX');
   });
 });

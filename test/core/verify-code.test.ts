@@ -1,6 +1,19 @@
 import { verifyCode } from '../../functions/core/code/verify';
 import { generateSigningKey } from '../../functions/core/keys';
-import { NOW, DAY, ZJ, GD, ID_NUMBER, province, snapshot, code, forge, claimsOf, codeHeader, type TestProvince } from './fixtures';
+import {
+  NOW,
+  DAY,
+  ZJ,
+  GD,
+  ID_NUMBER,
+  province,
+  snapshot,
+  code,
+  forge,
+  claimsOf,
+  codeHeader,
+  type TestProvince,
+} from './fixtures';
 
 const codes = (r: { reasons: { code: string }[] }) => r.reasons.map((x) => x.code);
 
@@ -44,7 +57,11 @@ describe('verifyCode', () => {
   });
 
   it('rejects an embedded jwk header as FORBIDDEN_HEADER', async () => {
-    const forged = await forge(zj, { ...codeHeader(zj), jwk: zj.key.publicJwk }, claimsOf((await code(zj)).code));
+    const forged = await forge(
+      zj,
+      { ...codeHeader(zj), jwk: zj.key.publicJwk },
+      claimsOf((await code(zj)).code),
+    );
     expect(codes(await verifyCode(forged, await snapshot([zj]), { now: NOW }))).toEqual(['FORBIDDEN_HEADER']);
   });
 
@@ -56,16 +73,24 @@ describe('verifyCode', () => {
   it("rejects a code whose iss is another province than the key's as KEY_NOT_FOR_ISSUER", async () => {
     const claims = { ...claimsOf((await code(gd)).code), iss: ZJ };
     const forged = await forge(gd, codeHeader(gd), claims);
-    expect(codes(await verifyCode(forged, await snapshot([zj, gd]), { now: NOW }))).toEqual(['KEY_NOT_FOR_ISSUER']);
+    expect(codes(await verifyCode(forged, await snapshot([zj, gd]), { now: NOW }))).toEqual([
+      'KEY_NOT_FOR_ISSUER',
+    ]);
   });
 
   it('rejects every code of a key revoked as compromised as KEY_REVOKED', async () => {
-    const registry = await snapshot([zj], { key: () => ({ status: 'revoked', revokedAt: NOW - 1, reason: 'compromised' }) });
-    expect(codes(await verifyCode((await code(zj, {}, 3600)).code, registry, { now: NOW }))).toEqual(['KEY_REVOKED']);
+    const registry = await snapshot([zj], {
+      key: () => ({ status: 'revoked', revokedAt: NOW - 1, reason: 'compromised' }),
+    });
+    expect(codes(await verifyCode((await code(zj, {}, 3600)).code, registry, { now: NOW }))).toEqual([
+      'KEY_REVOKED',
+    ]);
   });
 
   it('accepts a code issued before its key was superseded and rejects one issued after', async () => {
-    const registry = await snapshot([zj], { key: () => ({ status: 'revoked', revokedAt: NOW - 600, reason: 'superseded' }) });
+    const registry = await snapshot([zj], {
+      key: () => ({ status: 'revoked', revokedAt: NOW - 600, reason: 'superseded' }),
+    });
     const before = await code(zj, {}, 3600);
     const after = await code(zj, {}, 60);
     expect((await verifyCode(before.code, registry, { now: NOW })).result).toBe('valid');
@@ -74,7 +99,9 @@ describe('verifyCode', () => {
 
   it('rejects a code issued outside its key validity as KEY_NOT_VALID_AT_ISSUANCE', async () => {
     const registry = await snapshot([zj], { key: () => ({ notBefore: NOW - 30 }) });
-    expect(codes(await verifyCode((await code(zj, {}, 60)).code, registry, { now: NOW }))).toEqual(['KEY_NOT_VALID_AT_ISSUANCE']);
+    expect(codes(await verifyCode((await code(zj, {}, 60)).code, registry, { now: NOW }))).toEqual([
+      'KEY_NOT_VALID_AT_ISSUANCE',
+    ]);
   });
 
   it('rejects a code whose signature does not verify as SIGNATURE_INVALID', async () => {
@@ -97,14 +124,18 @@ describe('verifyCode', () => {
     const registry = await snapshot([zj]);
     const longLived = await forge(zj, codeHeader(zj), { ...claims, exp: (claims.iat as number) + 8 * DAY });
     const year2286 = await forge(zj, codeHeader(zj), { ...claims, exp: 9_999_999_999 });
-    expect(codes(await verifyCode(await forge(zj, codeHeader(zj), noExp), registry, { now: NOW }))).toEqual(['CLAIMS_INVALID']);
+    expect(codes(await verifyCode(await forge(zj, codeHeader(zj), noExp), registry, { now: NOW }))).toEqual([
+      'CLAIMS_INVALID',
+    ]);
     expect(codes(await verifyCode(longLived, registry, { now: NOW }))).toEqual(['CLAIMS_INVALID']);
     expect(codes(await verifyCode(year2286, registry, { now: NOW }))).toEqual(['CLAIMS_INVALID']);
   });
 
   it('rejects a code issued in the future beyond the clock skew as NOT_YET_VALID, and tolerates the skew', async () => {
     const registry = await snapshot([zj]);
-    expect(codes(await verifyCode((await code(zj, {}, -600)).code, registry, { now: NOW }))).toEqual(['NOT_YET_VALID']);
+    expect(codes(await verifyCode((await code(zj, {}, -600)).code, registry, { now: NOW }))).toEqual([
+      'NOT_YET_VALID',
+    ]);
     expect((await verifyCode((await code(zj, {}, -200)).code, registry, { now: NOW })).result).toBe('valid');
   });
 
@@ -115,15 +146,23 @@ describe('verifyCode', () => {
 
   it('rejects a revoked code as CODE_REVOKED', async () => {
     const issued = await code(zj);
-    const registry = await snapshot([zj], { revoked: [{ region: ZJ, jti: issued.codeId, exp: issued.claims.exp }] });
+    const registry = await snapshot([zj], {
+      revoked: [{ region: ZJ, jti: issued.codeId, exp: issued.claims.exp }],
+    });
     expect(codes(await verifyCode(issued.code, registry, { now: NOW }))).toEqual(['CODE_REVOKED']);
   });
 
   it('checks the holder binding: bound for the right document, HOLDER_MISMATCH otherwise', async () => {
     const issued = await code(zj);
     const registry = await snapshot([zj]);
-    const good = await verifyCode(issued.code, registry, { now: NOW, holder: { idType: '10', idNumber: ID_NUMBER.toLowerCase() } });
-    const bad = await verifyCode(issued.code, registry, { now: NOW, holder: { idType: '10', idNumber: '110105194912310038' } });
+    const good = await verifyCode(issued.code, registry, {
+      now: NOW,
+      holder: { idType: '10', idNumber: ID_NUMBER.toLowerCase() },
+    });
+    const bad = await verifyCode(issued.code, registry, {
+      now: NOW,
+      holder: { idType: '10', idNumber: '110105194912310038' },
+    });
     expect(good.result).toBe('valid');
     expect(good.holder?.bound).toBe(true);
     expect(bad.result).toBe('invalid');
@@ -133,7 +172,9 @@ describe('verifyCode', () => {
 
   it('rejects a code of a suspended province as ISSUER_SUSPENDED', async () => {
     const registry = await snapshot([zj], { suspended: [ZJ] });
-    expect(codes(await verifyCode((await code(zj)).code, registry, { now: NOW }))).toEqual(['ISSUER_SUSPENDED']);
+    expect(codes(await verifyCode((await code(zj)).code, registry, { now: NOW }))).toEqual([
+      'ISSUER_SUSPENDED',
+    ]);
   });
 
   it('answers indeterminate with TRUST_LIST_STALE when the list is past its expiry', async () => {

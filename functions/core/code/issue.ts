@@ -59,7 +59,11 @@ export async function buildClaims(request: IssueRequest, options: IssueOptions):
 }
 
 /** Issue a code for `request`, signed by `signer`. */
-export async function issueCode(signer: Signer, request: IssueRequest, options: IssueOptions): Promise<IssuedCode> {
+export async function issueCode(
+  signer: Signer,
+  request: IssueRequest,
+  options: IssueOptions,
+): Promise<IssuedCode> {
   const claims = await buildClaims(request, options);
   const jws = await signCompactJws(signer, CODE_PROFILE.typ, claims);
   return { code: `${CODE_PREFIX}${jws}`, codeId: claims.jti, claims };

@@ -89,7 +89,8 @@ export async function verifyCode(
   const key = registry.keys.get(jws.kid);
   if (!key) return failed('UNKNOWN_KEY');
   if (key.algorithm !== jws.alg) return failed('UNSUPPORTED_ALG');
-  if (!key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature)) return failed('SIGNATURE_INVALID');
+  if (!key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature))
+    return failed('SIGNATURE_INVALID');
 
   // Authentic from here on: the claims are the issuer's own words.
   const claims = jws.payload;
@@ -97,7 +98,9 @@ export async function verifyCode(
   const reasons = claimReasons(claims, key, registry, now, skew);
   let bound: boolean | null = null;
   if (options.holder) {
-    bound = options.holder.idType === claims.idt && (await holderMatches(claims.hb, options.holder.idType, options.holder.idNumber));
+    bound =
+      options.holder.idType === claims.idt &&
+      (await holderMatches(claims.hb, options.holder.idType, options.holder.idNumber));
     if (!bound) reasons.push('HOLDER_MISMATCH');
   }
   if (stale) reasons.push('TRUST_LIST_STALE');
@@ -127,16 +130,19 @@ export function claimReasons(
   // Keys are looked up by kid but belong to exactly one province: (issuer, kid) must match.
   if (key.region !== claims.iss) return ['KEY_NOT_FOR_ISSUER'];
   const reasons: ReasonCode[] = [];
-  if (claims.exp <= claims.iat || claims.exp - claims.iat > LIMITS.maxCodeLifetime) reasons.push('CLAIMS_INVALID');
+  if (claims.exp <= claims.iat || claims.exp - claims.iat > LIMITS.maxCodeLifetime)
+    reasons.push('CLAIMS_INVALID');
   if (registry.provinces.get(claims.iss)?.status !== 'active') reasons.push('ISSUER_SUSPENDED');
   if (claims.iat < key.notBefore || claims.iat > key.notAfter) reasons.push('KEY_NOT_VALID_AT_ISSUANCE');
   if (key.status === 'revoked') {
     // A compromised key taints everything it ever signed; a superseded or retired one only what
     // it signed from its revocation on.
     const revokedAt = key.revokedAt ?? 0;
-    if (key.reason === 'compromised' || key.reason === undefined || claims.iat >= revokedAt) reasons.push('KEY_REVOKED');
+    if (key.reason === 'compromised' || key.reason === undefined || claims.iat >= revokedAt)
+      reasons.push('KEY_REVOKED');
   }
-  if (claims.iat > now + skew || (claims.nbf !== undefined && claims.nbf > now + skew)) reasons.push('NOT_YET_VALID');
+  if (claims.iat > now + skew || (claims.nbf !== undefined && claims.nbf > now + skew))
+    reasons.push('NOT_YET_VALID');
   if (claims.exp <= now - skew) reasons.push('EXPIRED');
   if (registry.revokedCodes.has(revokedCodeKey(claims.iss, claims.jti))) reasons.push('CODE_REVOKED');
   return reasons;

@@ -32,7 +32,18 @@ export interface ParsedJws {
 }
 
 /** Header members that would let a token bring its own key or change how it is processed. */
-const FORBIDDEN_HEADERS = new Set(['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'crit', 'b64', 'zip', 'enc']);
+const FORBIDDEN_HEADERS = new Set([
+  'jwk',
+  'jku',
+  'x5u',
+  'x5c',
+  'x5t',
+  'x5t#S256',
+  'crit',
+  'b64',
+  'zip',
+  'enc',
+]);
 const ALLOWED_HEADERS = new Set(['alg', 'kid', 'typ']);
 const KID = /^[A-Za-z0-9_-]{43}$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -99,13 +110,19 @@ export function parseCompactJws(token: unknown, profile: JwsProfile): ParsedJws 
   if (token.length > profile.maxLength) reject('MALFORMED', 'the token is too long');
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
-  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
+  if (
+    first <= 0 ||
+    second <= first + 1 ||
+    second === token.length - 1 ||
+    token.indexOf('.', second + 1) !== -1
+  ) {
     reject('MALFORMED', 'the token is not three non-empty segments');
   }
   const { alg, kid } = checkHeader(token.slice(0, first), profile);
   const payload = jsonObject(token.slice(first + 1, second), 'payload');
   const signature = decodeB64url(token.slice(second + 1));
   if (!signature) reject('MALFORMED', 'the signature is not canonical base64url');
-  if (signature.length !== alg.signatureLength) reject('SIGNATURE_INVALID', 'the signature has the wrong length');
+  if (signature.length !== alg.signatureLength)
+    reject('SIGNATURE_INVALID', 'the signature has the wrong length');
   return { alg, kid, payload, signingInput: Buffer.from(token.slice(0, second), 'ascii'), signature };
 }
