@@ -1,0 +1,129 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { BUNDLING, PROJECT_ROOT } from './bundling';
+import { ENV, type EnvName } from './env';
+
+/** The runtime every function uses (cdk-nag AwsSolutions-L1 asks for the newest Node.js). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface HcxFunctionProps {
+  /** Folder under `functions/` whose `handler.ts` exports `handler`. */
+  readonly fn: string;
+  readonly logRetention: RetentionDays;
+  /** Environment shared by every function of the stack (service name, log level, ids). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** Reserve (and cap) concurrency, to protect a hot write path; @default none */
+  readonly reservedConcurrency?: number;
+}
+
+/** Access a function may have to a DynamoDB table. */
+export type TableAccess = 'read' | 'readWrite';
+
+/**
+ * A handler `functions/<fn>/handler.ts` as a Lambda function with the hcx defaults built in:
+ * Node.js 24 on arm64, esbuild-bundled (minified, source maps), its own log group with retention,
+ * its own role that may write its logs and nothing else until a `use…` call grants more. Each `use…`
+ * call grants the least privilege for one resource and sets the environment variable naming it,
+ * so a permission and the variable that uses it cannot drift apart.
+ */
+export class HcxFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: HcxFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `hcx ${props.fn}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, 'functions', props.fn, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      description: `hcx ${props.fn}`,
+      bundling: { ...BUNDLING, format: OutputFormat.CJS, externalModules: [...BUNDLING.externalModules] },
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    });
+    this.function.node.addDependency(this.role);
+  }
+
+  /** Sets a configuration value (no permission attached). */
+  setting(name: EnvName, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /** Grants read (or read and write) data access to the table and sets `TABLE_NAME`. */
+  useTable(table: ITableV2, access: TableAccess): this {
+    if (access === 'read') {
+      table.grantReadData(this.function);
+    } else {
+      table.grantReadWriteData(this.function);
+      for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+        Validations.of(this).acknowledge({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason:
+            "Granted by DynamoDB's write grant on the table's own customer-managed key only (the resource is that one key ARN): DynamoDB needs the key to encrypt new items.",
+        });
+      }
+    }
+    return this.setting(ENV.TABLE_NAME, table.tableName);
+  }
+
+  /**
+   * Grants `kms:GetPublicKey`, plus `kms:Sign` when `access` is `sign`, on one asymmetric key and
+   * sets `envName` to its ARN (KMS accepts an ARN wherever it takes a key id).
+   */
+  useSigningKey(key: IKey, envName: EnvName, access: 'sign' | 'publicKey'): this {
+    key.grant(
+      this.function,
+      ...(access === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']),
+    );
+    return this.setting(envName, key.keyArn);
+  }
+
+  /** Grants `s3:PutObject` on exactly the given object keys and sets `envName` to the bucket name. */
+  useObjects(bucket: IBucket, objectKeys: readonly string[], envName: EnvName): this {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: objectKeys.map((k) => bucket.arnForObjects(k)),
+      }),
+    );
+    return this.setting(envName, bucket.bucketName);
+  }
+
+  /** Grants reading the secret's value (and decrypting it) and sets `envName` to its ARN. */
+  useSecret(secret: ISecret, envName: EnvName): this {
+    secret.grantRead(this.function);
+    return this.setting(envName, secret.secretArn);
+  }
+}

@@ -1,0 +1,74 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Metric,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { METRIC_NAMESPACE, REPLICA_AGE_METRIC } from './env';
+import type { HcxFunction } from './hcx-function';
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * The stack's alarms, all notifying one encrypted SNS topic (subscribe the on-call address to it):
+ * errors and throttles of every function, and the staleness of a province's registry replica.
+ */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+
+  constructor(scope: Construct, id: string, props: { readonly encryptionKey: IKey }) {
+    super(scope, id);
+    this.topic = new Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
+  }
+
+  /** Alarms when the function fails or is throttled in any 5-minute period. */
+  watchFunction(id: string, fn: HcxFunction): void {
+    this.alarm(`${id}Errors`, fn.function.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, 'errors');
+    this.alarm(
+      `${id}Throttles`,
+      fn.function.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      'throttles',
+    );
+  }
+
+  /**
+   * Alarms when the replica is older than `staleAfter` seconds, or when the sync function stops
+   * reporting its age (missing data is breaching): either way verification will soon answer
+   * `TRUST_LIST_STALE`.
+   */
+  watchReplicaAge(serviceName: string, staleAfterSeconds: number): void {
+    const age = new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: REPLICA_AGE_METRIC,
+      dimensionsMap: { service: serviceName },
+      statistic: 'Maximum',
+      period: PERIOD,
+    });
+    new Alarm(this, 'ReplicaStale', {
+      metric: age,
+      threshold: staleAfterSeconds,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+      alarmDescription: `registry replica older than ${staleAfterSeconds} s, or sync not reporting`,
+    }).addAlarmAction(new SnsAction(this.topic));
+  }
+
+  private alarm(id: string, metric: IMetric, threshold: number, what: string): void {
+    new Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${id}: ${what}`,
+    }).addAlarmAction(new SnsAction(this.topic));
+  }
+}

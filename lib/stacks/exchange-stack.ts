@@ -1,0 +1,122 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
+import { routesOf } from '../../functions/routes';
+import type { FederationConfig } from '../config/federation-config';
+import { ENV, TRUST_LIST_OBJECT_KEY } from '../constructs/env';
+import { HcxHttpApi } from '../constructs/hcx-http-api';
+import type { TableAccess } from '../constructs/hcx-function';
+import { HcxTable } from '../constructs/hcx-table';
+import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
+import { Monitoring } from '../constructs/monitoring';
+import { type FunctionShape, ServiceFunctions } from '../constructs/service-functions';
+import { TrustListSite } from '../constructs/trust-list-site';
+
+/** What each exchange function may touch. Anything not listed is denied. */
+interface ExchangeAccess {
+  readonly table: TableAccess;
+  /** `sign`: signs trust lists and deltas; `publicKey`: serves the federation JWKS. */
+  readonly federationKey?: 'sign' | 'publicKey';
+  /** Writes the freshly signed trust list to S3 after a change. */
+  readonly publishesTrustList?: boolean;
+}
+
+const MUTATION: ExchangeAccess = { table: 'readWrite', federationKey: 'sign', publishesTrustList: true };
+
+export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
+  'exchange-federation': { table: 'read', federationKey: 'publicKey' },
+  'exchange-register-province': MUTATION,
+  'exchange-list-provinces': { table: 'read' },
+  'exchange-publish-key': MUTATION,
+  'exchange-revoke-key': MUTATION,
+  'exchange-revoke-codes': MUTATION,
+  'exchange-province-jwks': { table: 'read' },
+  // Signs `?since=` deltas on request; full lists are read from CloudFront.
+  'exchange-trust-list': { table: 'read', federationKey: 'sign' },
+  'exchange-log': { table: 'read' },
+};
+
+export interface ExchangeStackProps extends StackProps {
+  readonly config: FederationConfig;
+}
+
+/**
+ * The national exchange: its table, the federation signing key, the HTTP API, the trust list on
+ * S3 + CloudFront, and alarms.
+ */
+export class ExchangeStack extends Stack {
+  readonly functions: ServiceFunctions;
+  readonly federationKey: SigningKey;
+  readonly table: TableV2;
+  readonly trustList: TrustListSite;
+  readonly api: HcxHttpApi;
+
+  constructor(scope: Construct, id: string, props: ExchangeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const settings = config.settings;
+    const serviceName = 'hcx-exchange';
+    const dataKey = new DataKey(this, 'DataKey', { description: 'hcx exchange data at rest' });
+    const federationKeys = signingKeyGenerations(
+      this,
+      'FederationKey',
+      'hcx federation trust-list signing key',
+      config.exchange.signingKey,
+    );
+    const federationKey = (this.federationKey = federationKeys.active);
+    const table = (this.table = new HcxTable(this, 'Table', {
+      definition: EXCHANGE_TABLE,
+      encryptionKey: dataKey.key,
+    }).table);
+    const trustList = (this.trustList = new TrustListSite(this, 'TrustList'));
+    const monitoring = new Monitoring(this, 'Monitoring', { encryptionKey: dataKey.key });
+
+    const shapes: Record<string, FunctionShape> = {};
+    for (const [fn, access] of Object.entries(EXCHANGE_ACCESS)) {
+      // Log appends are conditional writes on the next sequence number: more writers only mean more retries.
+      shapes[fn] = {
+        reservedConcurrency: settings.reservedConcurrency && access.table === 'readWrite' ? 2 : undefined,
+      };
+    }
+    const functions = (this.functions = new ServiceFunctions(this, 'Functions', {
+      service: 'exchange',
+      environment: {
+        [ENV.POWERTOOLS_SERVICE_NAME]: serviceName,
+        [ENV.POWERTOOLS_LOG_LEVEL]: settings.logLevel,
+        [ENV.FEDERATION_ID]: config.federationId,
+      },
+      logRetention: settings.logRetentionDays as RetentionDays,
+      monitoring,
+      shapes,
+    }));
+    const signers = [];
+    for (const [fn, access] of Object.entries(EXCHANGE_ACCESS)) {
+      const f = functions.get(fn).useTable(table, access.table);
+      if (access.federationKey)
+        f.useSigningKey(federationKey.key, ENV.FEDERATION_KMS_KEY_ID, access.federationKey);
+      if (access.federationKey === 'sign') signers.push(f.role);
+      if (access.publishesTrustList)
+        f.useObjects(trustList.bucket, [TRUST_LIST_OBJECT_KEY], ENV.TRUST_LIST_BUCKET);
+    }
+    federationKey.restrictSigningTo(...signers);
+
+    const api = (this.api = new HcxHttpApi(this, 'Http', {
+      description: `hcx exchange (${config.federationId})`,
+      routes: routesOf('exchange'),
+      functions: functions.byName,
+      allowedOrigins: config.exchange.allowedOrigins,
+      rateLimit: settings.publicRateLimit,
+      burstLimit: settings.publicBurstLimit,
+      logRetention: settings.logRetentionDays as RetentionDays,
+    }));
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'exchange.url for the federation config' });
+    new CfnOutput(this, 'TrustListUrl', { value: `${trustList.url}/${TRUST_LIST_OBJECT_KEY}` });
+    new CfnOutput(this, 'FederationKeyArn', { value: federationKey.key.keyArn });
+    if (federationKeys.next)
+      new CfnOutput(this, 'NextFederationKeyArn', { value: federationKeys.next.key.keyArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
+  }
+}

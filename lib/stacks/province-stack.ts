@@ -1,0 +1,161 @@
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
+import { routesOf, SCHEDULED } from '../../functions/routes';
+import type { FederationConfig, ProvinceConfig } from '../config/federation-config';
+import { ENV } from '../constructs/env';
+import { HcxHttpApi } from '../constructs/hcx-http-api';
+import type { TableAccess } from '../constructs/hcx-function';
+import { HcxTable } from '../constructs/hcx-table';
+import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
+import { Monitoring } from '../constructs/monitoring';
+import { type FunctionShape, pascal, ServiceFunctions } from '../constructs/service-functions';
+
+/** What each province function may touch. Anything not listed is denied. */
+interface ProvinceAccess {
+  readonly table: TableAccess;
+  /** Signs codes with the issuer key. */
+  readonly signsCodes?: boolean;
+  /** Signs requests to the exchange with the enrollment key. */
+  readonly enrollmentKey?: boolean;
+  readonly shape?: FunctionShape;
+}
+
+export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
+  'province-issue': { table: 'readWrite', signsCodes: true },
+  'province-verify': { table: 'read' },
+  'province-revoke-code': { table: 'readWrite', enrollmentKey: true },
+  'province-get-code': { table: 'read' },
+  'province-erase-code': { table: 'readWrite' },
+  'province-registry': { table: 'read' },
+  // One sync at a time: a run that overlaps the next would only race it.
+  'province-sync': { table: 'readWrite', shape: { timeout: Duration.seconds(60), reservedConcurrency: 1 } },
+};
+
+export interface ProvinceStackProps extends StackProps {
+  readonly config: FederationConfig;
+  readonly province: ProvinceConfig;
+}
+
+/**
+ * One province node: its table, its issuer key, its enrollment key secret, the HTTP API, the sync
+ * schedule and alarms (including replica staleness).
+ */
+export class ProvinceStack extends Stack {
+  readonly functions: ServiceFunctions;
+  readonly issuerKey: SigningKey;
+  readonly table: TableV2;
+  readonly api: HcxHttpApi;
+
+  constructor(scope: Construct, id: string, props: ProvinceStackProps) {
+    super(scope, id, props);
+    const { config, province } = props;
+    const settings = config.settings;
+    const serviceName = `hcx-province-${province.region}`;
+    const dataKey = new DataKey(this, 'DataKey', { description: `hcx ${province.region} data at rest` });
+    const issuerKeys = signingKeyGenerations(
+      this,
+      'IssuerKey',
+      `hcx ${province.region} code signing key`,
+      province.signingKey,
+    );
+    const issuerKey = (this.issuerKey = issuerKeys.active);
+    const table = (this.table = new HcxTable(this, 'Table', {
+      definition: PROVINCE_TABLE,
+      encryptionKey: dataKey.key,
+    }).table);
+    const monitoring = new Monitoring(this, 'Monitoring', { encryptionKey: dataKey.key });
+    // The operator stores the enrollment private JWK here (`hcx enroll`); the stack only creates the slot.
+    const enrollmentSecret = new Secret(this, 'EnrollmentKey', {
+      description: `hcx ${province.region} enrollment private key (JWK)`,
+      encryptionKey: dataKey.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(enrollmentSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The enrollment key is registered with the exchange: rotating it is an operator procedure (register the new public key at the exchange, then replace the secret value), which a Secrets Manager rotation Lambda cannot perform.',
+    });
+
+    if (!config.federationJwks) {
+      Annotations.of(this).addWarningV2(
+        'hcx:federation-jwks-missing',
+        'federationJwks is not set: this node will refuse every trust list until it is (docs/deploy.md).',
+      );
+    }
+    if (!config.exchange.url) {
+      Annotations.of(this).addWarningV2(
+        'hcx:exchange-url-missing',
+        'exchange.url is not set: this node cannot sync until it is (docs/deploy.md).',
+      );
+    }
+
+    const shapes: Record<string, FunctionShape> = {};
+    for (const [fn, access] of Object.entries(PROVINCE_ACCESS)) {
+      const shape = access.shape ?? {};
+      shapes[fn] = settings.reservedConcurrency ? shape : { ...shape, reservedConcurrency: undefined };
+    }
+    const functions = (this.functions = new ServiceFunctions(this, 'Functions', {
+      service: 'province',
+      environment: {
+        [ENV.POWERTOOLS_SERVICE_NAME]: serviceName,
+        [ENV.POWERTOOLS_LOG_LEVEL]: settings.logLevel,
+        [ENV.FEDERATION_ID]: config.federationId,
+        [ENV.REGION_CODE]: province.region,
+        [ENV.EXCHANGE_URL]: config.exchange.url ?? '',
+        [ENV.FEDERATION_JWKS]: JSON.stringify(config.federationJwks ?? { keys: [] }),
+      },
+      logRetention: settings.logRetentionDays as RetentionDays,
+      monitoring,
+      shapes,
+    }));
+    for (const [fn, access] of Object.entries(PROVINCE_ACCESS)) {
+      const f = functions.get(fn).useTable(table, access.table);
+      if (access.signsCodes) f.useSigningKey(issuerKey.key, ENV.ISSUER_KMS_KEY_ID, 'sign');
+      if (access.enrollmentKey) f.useSecret(enrollmentSecret, ENV.ENROLLMENT_KEY_SECRET_ARN);
+    }
+    issuerKey.restrictSigningTo(
+      ...Object.entries(PROVINCE_ACCESS)
+        .filter(([, a]) => a.signsCodes)
+        .map(([fn]) => functions.get(fn).role),
+    );
+
+    for (const s of SCHEDULED.filter((d) => d.service === 'province')) {
+      new Rule(this, `${pascal(s.fn)}Schedule`, {
+        description: s.summary,
+        schedule: Schedule.rate(Duration.minutes(s.everyMinutes)),
+        targets: [new LambdaFunction(functions.get(s.fn).function, { retryAttempts: 0 })],
+      });
+    }
+    monitoring.watchReplicaAge(serviceName, settings.syncStaleAfterSeconds);
+
+    const api = (this.api = new HcxHttpApi(this, 'Http', {
+      description: `hcx province ${province.region} (${province.name})`,
+      routes: routesOf('province'),
+      functions: functions.byName,
+      allowedOrigins: province.allowedOrigins,
+      rateLimit: settings.publicRateLimit,
+      burstLimit: settings.publicBurstLimit,
+      logRetention: settings.logRetentionDays as RetentionDays,
+    }));
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url });
+    new CfnOutput(this, 'IssuerKeyArn', { value: issuerKey.key.keyArn });
+    if (issuerKeys.next) new CfnOutput(this, 'NextIssuerKeyArn', { value: issuerKeys.next.key.keyArn });
+    new CfnOutput(this, 'EnrollmentSecretArn', { value: enrollmentSecret.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
+  }
+}

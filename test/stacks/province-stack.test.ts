@@ -1,0 +1,157 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ROUTES } from '../../functions/routes';
+import type { ProvinceStack } from '../../lib/stacks/province-stack';
+import { buildApp, defaultConfig, logicalId, refOf, rolesAllowed, statementsOf, toArray } from './fixture';
+
+let stack: ProvinceStack;
+let template: Template;
+
+beforeAll(() => {
+  // prepare: the Zhejiang node from the default configuration
+  stack = buildApp({ province: '330000' }).stacks.provinces[0];
+  template = Template.fromStack(stack);
+});
+
+const READ_ONLY_DYNAMODB =
+  /^dynamodb:(BatchGetItem|GetItem|Query|Scan|ConditionCheckItem|DescribeTable|GetRecords|GetShardIterator)$/;
+
+describe('ProvinceStack', () => {
+  it('lets the verify function read the province table and nothing else', () => {
+    // act
+    const verify = stack.functions.get('province-verify');
+    const statements = statementsOf(template, verify.role);
+
+    // assert: DynamoDB reads on the province table only
+    const dynamo = statements.filter((s) => toArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap((s) => toArray(s.Action)).filter((a) => !READ_ONLY_DYNAMODB.test(a))).toEqual([]);
+    const tableId = logicalId(stack.table);
+    expect(
+      dynamo
+        .flatMap((s) => toArray(s.Resource))
+        .map(refOf)
+        .filter((r) => r && r !== tableId),
+    ).toEqual([]);
+    // KMS only to decrypt table items, never the issuer key
+    const kms = statements.filter((s) => toArray(s.Action).some((a) => a.startsWith('kms:')));
+    expect(kms.flatMap((s) => toArray(s.Action)).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(kms.flatMap((s) => toArray(s.Resource)).map(refOf)).not.toContain(logicalId(stack.issuerKey.key));
+    // and nothing beyond its own log group
+    const services = new Set(statements.flatMap((s) => toArray(s.Action)).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs']);
+  });
+
+  it('lets only the issue function sign with the issuer key', () => {
+    // act
+    const signers = rolesAllowed(template, 'kms:Sign');
+    const issue = stack.functions.get('province-issue');
+
+    // assert: one IAM grant, on the issuer key, and a key policy denying every other principal
+    expect(signers).toEqual([logicalId(issue.role)]);
+    const signStatements = statementsOf(template, issue.role).filter((s) =>
+      toArray(s.Action).includes('kms:Sign'),
+    );
+    expect(signStatements.flatMap((s) => toArray(s.Resource)).map(refOf)).toEqual([
+      logicalId(stack.issuerKey.key),
+    ]);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'kms:Sign',
+            Condition: {
+              ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(issue.role), 'Arn'] }] },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('requires IAM authorization on every internal route', () => {
+    // prepare
+    const internal = ROUTES.filter((r) => r.service === 'province' && r.auth === 'internal');
+
+    // assert
+    expect(internal.length).toBeGreaterThan(0);
+    for (const r of internal) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${r.method} ${r.path}`,
+        AuthorizationType: 'AWS_IAM',
+      });
+    }
+  });
+
+  it('expires issued-code records by TTL on the province table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+
+  it('keeps the province table recoverable, undeletable and encrypted with its own key', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [
+        Match.objectLike({
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { KMSMasterKeyId: Match.anyValue() },
+        }),
+      ],
+    });
+  });
+
+  it('runs the sync function every minute', () => {
+    const sync = stack.functions.get('province-sync');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(sync.function), 'Arn'] } })],
+    });
+  });
+
+  it('alarms when the replica is stale or the sync stops reporting its age', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'hcx',
+      MetricName: 'ReplicaAgeSeconds',
+      Dimensions: [{ Name: 'service', Value: 'hcx-province-330000' }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 900,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('creates the next issuer key during a rotation without letting anyone sign with it', () => {
+    // prepare: generation 2 introduced next to generation 1
+    const config = defaultConfig();
+    const rotating = {
+      ...config,
+      provinces: config.provinces.map((p) =>
+        p.region === '330000' ? { ...p, signingKey: { active: 1, next: 2 } } : p,
+      ),
+    };
+    const node = buildApp({ province: '330000', config: rotating }).stacks.provinces[0];
+    const rotatingTemplate = Template.fromStack(node);
+
+    // act
+    const keys = rotatingTemplate.findResources('AWS::KMS::Key', {
+      Properties: { KeySpec: 'ECC_NIST_P256' },
+    });
+    const nextId = Object.keys(keys).find((id) => id !== logicalId(node.issuerKey.key))!;
+
+    // assert: the signer still signs with generation 1 only, and generation 2 denies Sign to everyone
+    expect(Object.keys(keys)).toHaveLength(2);
+    expect(rolesAllowed(rotatingTemplate, 'kms:Sign')).toEqual([
+      logicalId(node.functions.get('province-issue').role),
+    ]);
+    expect(keys[nextId].Properties.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'kms:Sign', Principal: { AWS: '*' } }),
+    );
+    expect(
+      keys[nextId].Properties.KeyPolicy.Statement.find((st: { Action: unknown }) => st.Action === 'kms:Sign')
+        .Condition,
+    ).toBeUndefined();
+  });
+});
