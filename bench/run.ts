@@ -4,6 +4,7 @@
  * is one JSON object for scripts.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+import { runColdStartBench } from './cold-start';
 import { runVerifyBench } from './verify';
 
 async function main(): Promise<void> {
@@ -21,6 +22,11 @@ async function main(): Promise<void> {
   );
   console.log(`holder binding (scrypt N=2^15, r=8, p=1): ${verify.holderBindingMs} ms per derivation`);
   Object.assign(out, verify);
+
+  console.error('cold start: each handler bundled as CDK would, vs an empty middy handler');
+  const cold = await runColdStartBench({ print: true });
+  console.log(`largest bundle ${cold.maxBundleKB} KB (goal < 500 KB), slowest cold init ${cold.maxColdInitRatio}x the empty handler (goal < 2x)`);
+  Object.assign(out, { maxBundleKB: cold.maxBundleKB, maxColdInitRatio: cold.maxColdInitRatio });
   console.log(JSON.stringify(out));
 }
 

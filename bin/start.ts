@@ -1,0 +1,123 @@
+/**
+ * `npm start`: the whole federation on this machine (see docs/embedded.md).
+ *
+ *   npm start                                        data kept in ./.data, fixed ports from 8710
+ *   npm start -- --memory --port 0 --state-file F    throwaway run on free ports; F written when ready
+ */
+// Before the AWS SDK loads: it warns once per process about Node 20, which is supported here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EngineStartFailed } from '../functions/embedded/engine';
+import {
+  summary,
+  FederationConfigInvalid,
+  startFederation,
+  type Federation,
+} from '../functions/embedded/federation';
+import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
+import { buildHandlers, provision, WIRED } from '../functions/embedded/wiring';
+
+/** Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad arguments or environment. */
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm start --')
+    .usage(
+      '$0 [options]\n\nRun the exchange and province nodes on this machine on the embedded DynamoDB engine.',
+    )
+    .option('memory', {
+      type: 'boolean',
+      default: false,
+      describe: 'keep everything in memory (throwaway run)',
+    })
+    .option('data', { type: 'string', default: '.data', describe: 'data folder (ignored with --memory)' })
+    .option('port', {
+      type: 'number',
+      default: 8710,
+      describe: 'exchange port; provinces on the next ones (0: free ports)',
+    })
+    .option('state-file', {
+      type: 'string',
+      describe: 'write the running federation as JSON here when ready',
+    })
+    .option('provinces', {
+      type: 'string',
+      default: DEFAULT_PROVINCES.join(','),
+      describe: 'province region codes, comma separated',
+    })
+    .option('sync-interval', { type: 'number', default: 2, describe: 'seconds between sync runs' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
+    .strict()
+    .version(false)
+    .help()
+    .fail((message, error) => {
+      usageError(error ? error.message : message);
+    })
+    .parseAsync();
+
+  if (!Number.isFinite(argv.port)) usageError('--port must be a number');
+  if (!Number.isFinite(argv['sync-interval'])) usageError('--sync-interval must be a number of seconds');
+
+  const say = (line: string) => {
+    if (!argv.quiet) process.stdout.write(`${line}\n`);
+  };
+  const log = (message: string, fields: Record<string, string | number | undefined>) =>
+    process.stderr.write(`${JSON.stringify({ level: 'WARN', message, ...fields })}\n`);
+
+  let federation: Federation;
+  try {
+    federation = await startFederation({
+      memory: argv.memory,
+      dataDir: argv.data,
+      port: argv.port,
+      stateFile: argv['state-file'],
+      provinces: argv.provinces.split(','),
+      syncIntervalSeconds: argv['sync-interval'],
+      buildHandlers,
+      provision,
+      log,
+    });
+  } catch (e) {
+    if (e instanceof FederationConfigInvalid || e instanceof EngineStartFailed) usageError(e.message);
+    throw e;
+  }
+
+  summary(federation, { memory: argv.memory, dataDir: federation.context.dataDir }).forEach(say);
+  if (!WIRED)
+    say('Note: the domain handlers are not wired yet (functions/embedded/wiring.ts): routes answer 501.');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping…`);
+    federation
+      .close()
+      .then(() => {
+        say('stopped');
+        process.exit(0);
+      })
+      .catch(() => {
+        process.stderr.write('hcx: could not stop cleanly\n');
+        process.exit(EXIT_FAILED);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function usageError(message: string): never {
+  process.stderr.write(`hcx start: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+main().catch((e: unknown) => {
+  // start-up handles no personal data, so the message is safe to show; the stack is not useful to users
+  const err = e as Error | undefined;
+  process.stderr.write(`hcx start: failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}\n`);
+  process.exit(EXIT_FAILED);
+});

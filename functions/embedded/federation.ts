@@ -1,0 +1,476 @@
+/**
+ * A whole federation in one process: the embedded engine, the exchange and its table, one node and
+ * one table per province, the local stand-ins for IAM (bearer tokens) and EventBridge (an interval
+ * running the scheduled functions), and a state file for scripts, written once everything is ready.
+ *
+ * Everything that needs domain code is injected, so that this module only knows how AWS is imitated:
+ * - `buildHandlers(context)` returns the Lambda handlers of each instance (the `create(deps)` calls);
+ * - `provision(context)` creates or loads the federation key, onboards the provinces and publishes
+ *   their first keys, and returns what the state file reports about them.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../core/storage/tables';
+import { routesOf, SCHEDULED, type Service } from '../routes';
+import {
+  close as closeServer,
+  createServiceServer,
+  listen,
+  lambdaContext,
+  LOCAL_ACCOUNT_ID,
+  type AdapterLog,
+  type ExtraRoute,
+  type LambdaHandler,
+} from './adapter';
+import { startEngine, type EngineTable } from './engine';
+import { DEFAULT_PROVINCES, provinceName } from './provinces';
+
+/** A scheduled function (EventBridge target in AWS). */
+export type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unknown>;
+
+/** The handlers of one service instance, by function folder name (`route.fn`, `scheduled.fn`). */
+export interface ServiceHandlers {
+  readonly routes: Readonly<Record<string, LambdaHandler>>;
+  readonly scheduled?: Readonly<Record<string, ScheduledHandler>>;
+  /** GET routes outside the route table, e.g. `/openapi.json`. */
+  readonly extraRoutes?: Readonly<Record<string, ExtraRoute>>;
+}
+
+/** A province node as the hooks see it. */
+export interface ProvinceContext {
+  readonly region: string;
+  readonly name: string;
+  readonly nameZh: string;
+  readonly tableName: string;
+  readonly url: string;
+  readonly internalToken: string;
+}
+
+/** What the hooks get: where everything runs, the client, the tables, the tokens, the key folder. */
+export interface FederationContext {
+  readonly client: DynamoDBClient;
+  readonly engineEndpoint: string;
+  /** Data folder, or undefined with `memory`. */
+  readonly dataDir?: string;
+  /** A 0700 folder for key files: `<data>/keys`, or a temporary folder removed on stop with `memory`. */
+  readonly keysDir: string;
+  readonly operatorToken: string;
+  readonly exchange: { readonly tableName: string; readonly url: string };
+  readonly provinces: readonly ProvinceContext[];
+}
+
+/** What provisioning reports (it must be idempotent: a second start on the same data runs it again). */
+export interface Provisioned {
+  readonly federationId: string;
+  /** The federation public key(s), `{ keys: [...] }`. */
+  readonly federationJwks: { readonly keys: readonly unknown[] };
+  /** Path of each province's private enrollment JWK, by region. */
+  readonly enrollmentKeyFiles: Readonly<Record<string, string>>;
+}
+
+/** The state file (and what `startFederation` resolves with). */
+export interface FederationState {
+  readonly federationId: string;
+  readonly exchangeUrl: string;
+  readonly operatorToken: string;
+  readonly federationJwks: { readonly keys: readonly unknown[] };
+  readonly provinces: readonly {
+    readonly region: string;
+    readonly name: string;
+    readonly url: string;
+    readonly internalToken: string;
+    readonly enrollmentKeyFile: string;
+  }[];
+}
+
+export interface FederationOptions {
+  /** Keep everything in memory; nothing is written except the state file and temporary key files. */
+  readonly memory?: boolean;
+  /** Data folder (default `./.data`): `dynamodb/`, `keys/`, `local-tokens.json`, `state.json`. */
+  readonly dataDir?: string;
+  /** 0: free ports; otherwise the exchange on `port` and the provinces on `port + 1…`. */
+  readonly port?: number;
+  /** Province region codes (default Zhejiang, Guangdong, Fujian). */
+  readonly provinces?: readonly string[];
+  /** Seconds between runs of the scheduled functions (default 2). */
+  readonly syncIntervalSeconds?: number;
+  /** Seconds between TTL sweeps (default 30). */
+  readonly sweepIntervalSeconds?: number;
+  /** Where to write the state file (default `<data>/state.json`, or the temporary folder with `memory`). */
+  readonly stateFile?: string;
+  readonly buildHandlers: (context: FederationContext) => ServiceHandlersMap | Promise<ServiceHandlersMap>;
+  readonly provision: (context: FederationContext) => Promise<Provisioned>;
+  /** Structured log lines (failures, never bodies or tokens). */
+  readonly log?: AdapterLog;
+}
+
+/** The handlers of the exchange and of each province, by region. */
+export interface ServiceHandlersMap {
+  readonly exchange: ServiceHandlers;
+  readonly provinces: Readonly<Record<string, ServiceHandlers>>;
+}
+
+/** A running federation. */
+export interface Federation {
+  readonly state: FederationState;
+  readonly stateFile: string;
+  readonly context: FederationContext;
+  /** Run every scheduled function once now (and wait for it). */
+  runScheduled(): Promise<void>;
+  /** Stop the schedule, the servers and the engine; remove the state file and temporary files. */
+  close(): Promise<void>;
+}
+
+/** A configuration mistake the CLI reports as it is. */
+export class FederationConfigInvalid extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FederationConfigInvalid';
+  }
+}
+
+/** The table name of the exchange, and of a province node. */
+export const exchangeTableName = (): string => 'hcx-exchange';
+export const provinceTableName = (region: string): string => `hcx-province-${region}`;
+
+/** Validate region codes: province-level, known, no duplicates, at least one. */
+export function parseProvinces(regions: readonly string[]): string[] {
+  const out = regions.map((r) => r.trim()).filter(Boolean);
+  if (out.length === 0)
+    throw new FederationConfigInvalid('give at least one province, e.g. --provinces 330000');
+  for (const r of out) {
+    if (!provinceName(r)) {
+      throw new FederationConfigInvalid(
+        `${r} is not a province-level GB/T 2260 code (six digits ending in 0000, e.g. 330000)`,
+      );
+    }
+  }
+  if (new Set(out).size !== out.length) throw new FederationConfigInvalid('a province is listed twice');
+  return out;
+}
+
+/** Start everything; resolves once the state file is written. */
+export async function startFederation(options: FederationOptions): Promise<Federation> {
+  const memory = options.memory ?? false;
+  const regions = parseProvinces(options.provinces ?? DEFAULT_PROVINCES);
+  const dataDir = memory ? undefined : resolve(options.dataDir ?? '.data');
+  const syncSeconds = options.syncIntervalSeconds ?? 2;
+  const log: AdapterLog = options.log ?? (() => undefined);
+  const port = options.port ?? 0;
+  if (!(syncSeconds > 0))
+    throw new FederationConfigInvalid('the sync interval must be a positive number of seconds');
+  if (!Number.isInteger(port) || port < 0 || port + regions.length > 65535) {
+    throw new FederationConfigInvalid(
+      `--port must be 0 or a port with room for ${regions.length} more after it`,
+    );
+  }
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
+  };
+
+  const chosenStateFile = options.stateFile ?? (dataDir && join(dataDir, 'state.json'));
+
+  try {
+    const engine = await startEngine({ memory, dataDir: dataDir && join(dataDir, 'dynamodb') });
+    cleanups.push(() => engine.close());
+    // (the data folder is ours now) a state file left by a run that did not stop cleanly must not
+    // be mistaken for this one
+    if (chosenStateFile) rmSync(resolve(chosenStateFile), { force: true });
+    const scratch = memory ? mkdtempSync(join(tmpdir(), 'hcx-')) : undefined;
+    if (scratch) cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
+    const keysDir = join(dataDir ?? (scratch as string), 'keys');
+    mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+
+    const tables: EngineTable[] = [
+      { name: exchangeTableName(), def: EXCHANGE_TABLE },
+      ...regions.map((r) => ({ name: provinceTableName(r), def: PROVINCE_TABLE })),
+    ];
+    for (const t of tables) await engine.ensureTable(t.def, t.name);
+
+    const tokens = loadTokens(dataDir, regions);
+
+    // servers first (their URLs go into the handlers' dependencies), handlers filled in after
+    const exchangeHandlers: Record<string, LambdaHandler> = {};
+    const exchangeExtra: Record<string, ExtraRoute> = {};
+    const exchangeServer = createServiceServer({
+      name: 'exchange',
+      routes: routesOf('exchange'),
+      handlers: exchangeHandlers,
+      extraRoutes: exchangeExtra,
+      principals: { operator: { token: tokens.operatorToken, name: 'local-operator' } },
+      log,
+    });
+    const exchangeUrl = await startServer(exchangeServer, port, 'the exchange', cleanups);
+
+    const provinceServers: {
+      region: string;
+      handlers: Record<string, LambdaHandler>;
+      extra: Record<string, ExtraRoute>;
+      url: string;
+    }[] = [];
+    for (const [i, region] of regions.entries()) {
+      const handlers: Record<string, LambdaHandler> = {};
+      const extra: Record<string, ExtraRoute> = {};
+      const server = createServiceServer({
+        name: `province-${region}`,
+        routes: routesOf('province'),
+        handlers,
+        extraRoutes: extra,
+        principals: { internal: { token: tokens.internalTokens[region], name: `local-province-${region}` } },
+        log,
+      });
+      const url = await startServer(server, port === 0 ? 0 : port + 1 + i, `province ${region}`, cleanups);
+      provinceServers.push({ region, handlers, extra, url });
+    }
+
+    const context: FederationContext = {
+      client: engine.client,
+      engineEndpoint: engine.endpoint,
+      dataDir,
+      keysDir,
+      operatorToken: tokens.operatorToken,
+      exchange: { tableName: exchangeTableName(), url: exchangeUrl },
+      provinces: provinceServers.map(({ region, url }) => {
+        const name = provinceName(region) as { en: string; zh: string };
+        return {
+          region,
+          name: name.en,
+          nameZh: name.zh,
+          tableName: provinceTableName(region),
+          url,
+          internalToken: tokens.internalTokens[region],
+        };
+      }),
+    };
+
+    const built = await options.buildHandlers(context);
+    Object.assign(exchangeHandlers, built.exchange.routes);
+    Object.assign(exchangeExtra, built.exchange.extraRoutes);
+    const jobs: ScheduledJob[] = scheduledJobs('exchange', 'exchange', built.exchange);
+    for (const p of provinceServers) {
+      const h = built.provinces[p.region];
+      if (!h) throw new FederationConfigInvalid(`no handlers were built for province ${p.region}`);
+      Object.assign(p.handlers, h.routes);
+      Object.assign(p.extra, h.extraRoutes);
+      jobs.push(...scheduledJobs('province', `province-${p.region}`, h));
+    }
+
+    const provisioned = await options.provision(context);
+
+    const scheduler = new Scheduler(jobs, log);
+    cleanups.push(() => scheduler.stop());
+    await scheduler.runAll(); // the provinces hold a trust list before anyone is told to try them
+    scheduler.start(syncSeconds);
+    engine.startSweeper(tables, options.sweepIntervalSeconds ?? 30, (e) =>
+      log('ttl sweep failed', { error: (e as Error)?.name }),
+    );
+
+    const state: FederationState = {
+      federationId: provisioned.federationId,
+      exchangeUrl,
+      operatorToken: tokens.operatorToken,
+      federationJwks: provisioned.federationJwks,
+      provinces: context.provinces.map((p) => ({
+        region: p.region,
+        name: p.name,
+        url: p.url,
+        internalToken: p.internalToken,
+        enrollmentKeyFile: provisioned.enrollmentKeyFiles[p.region] ?? '',
+      })),
+    };
+    const stateFile = resolve(chosenStateFile ?? join(scratch as string, 'state.json'));
+    writeAtomically(stateFile, JSON.stringify(state, null, 2) + '\n');
+    // removed first on stop (cleanups run in reverse), so a script never reads a dead federation's state
+    cleanups.push(() => rmSync(stateFile, { force: true }));
+
+    return {
+      state,
+      stateFile,
+      context,
+      runScheduled: () => scheduler.runAll(),
+      close: cleanup,
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** The lines `npm start` prints: what runs where, and a next step that works when pasted. */
+export function summary(
+  federation: Pick<Federation, 'state' | 'stateFile'>,
+  options: { memory: boolean; dataDir?: string },
+): string[] {
+  const { state, stateFile } = federation;
+  const [a, b] = state.provinces;
+  const lines = [
+    `hcx federation ${state.federationId} is running (${options.memory ? 'in memory' : `data in ${options.dataDir}`})`,
+    `  exchange            ${state.exchangeUrl}`,
+    ...state.provinces.map((p) => `  ${`${p.name} ${p.region}`.padEnd(20)}${p.url}`),
+    `  state file          ${stateFile}  (tokens for the operator and internal routes)`,
+    '',
+  ];
+  if (a && b) {
+    const q = JSON.stringify(stateFile);
+    lines.push(
+      `Try it: issue a code at ${a.name} and verify it at ${b.name} (sample identity from GB 11643):`,
+      `  TOKEN=$(node -p 'require(${q}).provinces[0].internalToken')`,
+      `  CODE=$(curl -s ${a.url}/v1/codes -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `    -d '{"holder":{"name":"张三","idType":"10","idNumber":"11010519491231002X"},"status":"green"}' \\`,
+      `    | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).code')`,
+      `  curl -s ${b.url}/v1/codes/verify -H 'content-type: application/json' -d "{\\"code\\":\\"$CODE\\"}"`,
+      '',
+    );
+  }
+  lines.push('Press Ctrl-C to stop.');
+  return lines;
+}
+
+interface Tokens {
+  operatorToken: string;
+  internalTokens: Record<string, string>;
+}
+
+/** Tokens from `<data>/local-tokens.json` (0600), adding any that are missing; fresh ones with `memory`. */
+function loadTokens(dataDir: string | undefined, regions: readonly string[]): Tokens {
+  const file = dataDir && join(dataDir, 'local-tokens.json');
+  let tokens: Tokens = { operatorToken: newToken(), internalTokens: {} };
+  if (file && existsSync(file)) {
+    try {
+      const read = JSON.parse(readFileSync(file, 'utf8')) as Partial<Tokens>;
+      if (
+        typeof read.operatorToken !== 'string' ||
+        typeof read.internalTokens !== 'object' ||
+        !read.internalTokens
+      ) {
+        throw new Error('unexpected shape');
+      }
+      tokens = { operatorToken: read.operatorToken, internalTokens: { ...read.internalTokens } };
+    } catch {
+      throw new FederationConfigInvalid(`${file} is damaged; delete it and start again to make new tokens`);
+    }
+  }
+  let changed = !file || !existsSync(file);
+  for (const r of regions) {
+    if (!tokens.internalTokens[r]) {
+      tokens.internalTokens[r] = newToken();
+      changed = true;
+    }
+  }
+  if (file && changed) writeAtomically(file, JSON.stringify(tokens, null, 2) + '\n');
+  return tokens;
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Write `text` to a temporary file beside `file` (0600) and rename it over `file`. */
+export function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, text, { mode: 0o600 });
+    renameSync(temp, file);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
+async function startServer(
+  server: Server,
+  port: number,
+  what: string,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<string> {
+  const url = await listen(server, port).catch((e: unknown) => {
+    if (e instanceof Error && e.name === 'PortInUse') {
+      throw new FederationConfigInvalid(
+        `${e.message} (wanted for ${what}); choose another with --port, or --port 0`,
+      );
+    }
+    throw e;
+  });
+  cleanups.push(() => closeServer(server));
+  return url;
+}
+
+interface ScheduledJob {
+  readonly name: string;
+  readonly fn: string;
+  readonly handler: ScheduledHandler;
+}
+
+function scheduledJobs(service: Service, instance: string, handlers: ServiceHandlers): ScheduledJob[] {
+  return SCHEDULED.filter((s) => s.service === service && handlers.scheduled?.[s.fn]).map((s) => ({
+    name: `hcx-${instance}-${s.fn}`,
+    fn: s.fn,
+    handler: handlers.scheduled?.[s.fn] as ScheduledHandler,
+  }));
+}
+
+/** The EventBridge stand-in: every job on one interval, never two runs of a job at once. */
+class Scheduler {
+  private timer?: NodeJS.Timeout;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly failing = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly jobs: readonly ScheduledJob[],
+    private readonly log: AdapterLog,
+  ) {}
+
+  start(everySeconds: number): void {
+    this.timer = setInterval(() => void this.runAll(), everySeconds * 1000);
+  }
+
+  async runAll(): Promise<void> {
+    await Promise.all(this.jobs.map((j) => this.run(j)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.all(this.running.values());
+  }
+
+  private run(job: ScheduledJob): Promise<void> {
+    const busy = this.running.get(job.name);
+    if (busy || this.stopped) return busy ?? Promise.resolve();
+    const requestId = randomUUID();
+    const event: ScheduledEvent = {
+      version: '0',
+      id: requestId,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: LOCAL_ACCOUNT_ID,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: 'local',
+      resources: [`arn:aws:events:local:${LOCAL_ACCOUNT_ID}:rule/${job.name}`],
+      detail: {},
+    };
+    const run = job
+      .handler(event, lambdaContext(job.name, requestId, 60_000))
+      .then(() => {
+        if (this.failing.delete(job.name)) this.log('scheduled run recovered', { fn: job.name });
+      })
+      .catch((e: unknown) => {
+        // once per failure streak, not every interval; the error's class only (messages may carry input)
+        if (!this.failing.has(job.name))
+          this.log('scheduled run failed', { fn: job.name, error: (e as Error)?.name });
+        this.failing.add(job.name);
+      })
+      .finally(() => this.running.delete(job.name));
+    this.running.set(job.name, run);
+    return run;
+  }
+}
