@@ -5,16 +5,20 @@ import type { JwsProfile } from './jws/compact';
 export const CODE_PREFIX = 'HCX1:';
 
 /** A health code: well under 2 KB. */
-export const CODE_PROFILE: JwsProfile = { typ: 'hcx-code+jws', maxLength: 2048 };
+export const CODE_PROFILE: JwsProfile = { typ: 'hcx-code+jws', maxLength: 2048, maxDepth: 3 };
 /** The full signed trust list. */
-export const TRUST_LIST_PROFILE: JwsProfile = { typ: 'hcx-trust-list+jws', maxLength: 4 * 1024 * 1024 };
+export const TRUST_LIST_PROFILE: JwsProfile = {
+  typ: 'hcx-trust-list+jws',
+  maxLength: 4 * 1024 * 1024,
+  maxDepth: 8,
+};
 /** A signed trust-list delta (its own type, so a delta never passes as a full list). */
 export const TRUST_LIST_DELTA_PROFILE: JwsProfile = {
   typ: 'hcx-trust-list-delta+jws',
   maxLength: 4 * 1024 * 1024,
 };
 /** A province's signed request to the exchange. */
-export const REQUEST_PROFILE: JwsProfile = { typ: 'hcx-request+jws', maxLength: 16 * 1024 };
+export const REQUEST_PROFILE: JwsProfile = { typ: 'hcx-request+jws', maxLength: 16 * 1024, maxDepth: 4 };
 
 /** Federation-wide limits (seconds). */
 export const LIMITS = {

@@ -122,6 +122,8 @@ export interface Federation {
   readonly context: FederationContext;
   /** Run every scheduled function once now (and wait for it). */
   runScheduled(): Promise<void>;
+  /** Stop only the exchange's server (to show that the provinces keep verifying from their replicas). */
+  stopExchange(): Promise<void>;
   /** Stop the schedule, the servers and the engine; remove the state file and temporary files. */
   close(): Promise<void>;
 }
@@ -295,6 +297,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       stateFile,
       context,
       runScheduled: () => scheduler.runAll(),
+      stopExchange: () => closeServer(exchangeServer),
       close: cleanup,
     };
   } catch (e) {

@@ -18,6 +18,8 @@ export interface JwsProfile {
   readonly typ: string;
   /** Largest accepted token, in characters, checked before anything is decoded. */
   readonly maxLength: number;
+  /** Deepest nesting of the payload JSON (a code is flat but for `hb`; a trust list nests keys). */
+  readonly maxDepth: number;
 }
 
 /** A structurally valid compact JWS whose signature is not yet verified. */
@@ -52,14 +54,14 @@ function reject(reason: ReasonCode, title: string): never {
   throw new JwsRejected(reason, title);
 }
 
-function jsonObject(segment: string, what: string): Record<string, unknown> {
+function jsonObject(segment: string, what: string, maxDepth: number): Record<string, unknown> {
   const bytes = decodeB64url(segment);
   if (!bytes) reject('MALFORMED', `the ${what} is not canonical base64url`);
   let text: string;
   let value: unknown;
   try {
     text = UTF8.decode(bytes);
-    value = parseStrictJson(text, { maxDepth: 4 });
+    value = parseStrictJson(text, { maxDepth });
   } catch {
     reject('MALFORMED', `the ${what} is not strict UTF-8 JSON`);
   }
@@ -86,7 +88,7 @@ function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
   const cacheKey = `${profile.typ} ${segment}`;
   const cached = headerCache.get(cacheKey);
   if (cached) return cached;
-  const header = jsonObject(segment, 'header');
+  const header = jsonObject(segment, 'header', 2);
   for (const name of Object.keys(header)) {
     if (FORBIDDEN_HEADERS.has(name)) reject('FORBIDDEN_HEADER', 'the header carries a forbidden member');
   }
@@ -119,7 +121,7 @@ export function parseCompactJws(token: unknown, profile: JwsProfile): ParsedJws 
     reject('MALFORMED', 'the token is not three non-empty segments');
   }
   const { alg, kid } = checkHeader(token.slice(0, first), profile);
-  const payload = jsonObject(token.slice(first + 1, second), 'payload');
+  const payload = jsonObject(token.slice(first + 1, second), 'payload', profile.maxDepth);
   const signature = decodeB64url(token.slice(second + 1));
   if (!signature) reject('MALFORMED', 'the signature is not canonical base64url');
   if (signature.length !== alg.signatureLength)

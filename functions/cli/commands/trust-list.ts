@@ -1,0 +1,126 @@
+/**
+ * `hcx trust-list fetch|show`: download the signed trust list for offline verification (checked
+ * before it is saved, and saved atomically), and show what a saved one holds.
+ */
+import { existsSync } from 'node:fs';
+import type { TrustList } from '../../core/schemas/types.gen';
+import { CliError, EXIT, ServiceError } from '../errors';
+import { federationJwks, readText, writeAtomically } from '../files';
+import { call } from '../http';
+import { isoTime, nowSeconds, type CommandResult } from '../result';
+import { openTrustListWith } from '../trust';
+
+/** What `show` and `fetch` report about a list. */
+export interface TrustListSummary {
+  readonly federation: string;
+  readonly version: number;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly ageSeconds: number;
+  readonly expired: boolean;
+  readonly provinces: {
+    region: string;
+    name: string;
+    status: string;
+    keys: { kid: string; alg: string; status: string; notAfter: string; reason?: string }[];
+  }[];
+  readonly codeRevocations: number;
+}
+
+/** Summarise a verified trust list at time `now`. */
+export function summarise(list: TrustList, now: number): TrustListSummary {
+  return {
+    federation: list.federation,
+    version: list.version,
+    issuedAt: isoTime(list.issuedAt),
+    expiresAt: isoTime(list.expiresAt),
+    ageSeconds: Math.max(0, now - list.issuedAt),
+    expired: now > list.expiresAt,
+    provinces: list.provinces.map((p) => ({
+      region: p.region,
+      name: p.name,
+      status: p.status,
+      keys: p.keys.map((k) => ({
+        kid: k.kid,
+        alg: k.alg,
+        status: k.status,
+        notAfter: isoTime(k.notAfter),
+        ...(k.status === 'revoked' ? { reason: k.reason } : {}),
+      })),
+    })),
+    codeRevocations: list.codeRevocations.length,
+  };
+}
+
+function summaryLines(s: TrustListSummary): string[] {
+  const lines = [
+    `federation ${s.federation}, trust list version ${s.version}`,
+    `issued ${s.issuedAt} (${s.ageSeconds} s ago), expires ${s.expiresAt}${s.expired ? '  EXPIRED: verification answers indeterminate, fetch a new one' : ''}`,
+  ];
+  for (const p of s.provinces) {
+    lines.push(`  ${p.region} ${p.name} (${p.status}), ${p.keys.length} key(s)`);
+    for (const k of p.keys) {
+      lines.push(`    ${k.kid} ${k.alg} ${k.status}${k.reason ? ` (${k.reason})` : ''}, until ${k.notAfter}`);
+    }
+  }
+  lines.push(`${s.codeRevocations} revoked code(s)`);
+  return lines;
+}
+
+/** Options of {@link trustListFetch}. */
+export interface TrustListFetchOptions {
+  readonly exchange: string;
+  /** The federation JWKS (file path, or the object from the state file): obtained out of band. */
+  readonly federationJwks: string | object;
+  readonly out: string;
+  readonly now?: number;
+}
+
+/** Fetch the trust list, verify it with the federation key, and save it atomically to `out`. */
+export async function trustListFetch(
+  o: TrustListFetchOptions,
+): Promise<CommandResult<TrustListSummary & { file: string }>> {
+  const jwks = federationJwks(o.federationJwks);
+  const { text } = await call(o.exchange, '/v1/trust-list', { accept: 'application/jose' });
+  const list = await openTrustListWith(text, jwks, `the trust list from ${o.exchange}`, EXIT.SERVICE);
+  if (existsSync(o.out)) {
+    // Never let an older list replace a newer one (rollback); an unreadable old file is simply replaced.
+    const held = await openTrustListWith(readText(o.out, 'the saved trust list'), jwks, o.out).catch(
+      (e: unknown) => {
+        if (e instanceof CliError) return undefined;
+        throw e;
+      },
+    );
+    if (held && held.version > list.version) {
+      throw new ServiceError(
+        `the exchange served version ${list.version}, older than the saved version ${held.version}: kept ${o.out} (possible rollback)`,
+      );
+    }
+  }
+  writeAtomically(o.out, `${text.trim()}\n`);
+  const summary = summarise(list, o.now ?? nowSeconds());
+  return {
+    exitCode: EXIT.OK,
+    data: { ...summary, file: o.out },
+    lines: [`saved trust list version ${list.version} (verified) to ${o.out}`, ...summaryLines(summary)],
+  };
+}
+
+/** Options of {@link trustListShow}. */
+export interface TrustListShowOptions {
+  readonly file: string;
+  readonly federationJwks: string | object;
+  readonly now?: number;
+}
+
+/** Verify and describe a saved trust list. */
+export async function trustListShow(o: TrustListShowOptions): Promise<CommandResult<TrustListSummary>> {
+  const jwks = federationJwks(o.federationJwks);
+  const list = await openTrustListWith(
+    readText(o.file, 'the trust list file'),
+    jwks,
+    `the trust list ${o.file}`,
+  );
+  const summary = summarise(list, o.now ?? nowSeconds());
+  return { exitCode: EXIT.OK, data: summary, lines: summaryLines(summary) };
+}

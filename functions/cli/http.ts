@@ -1,0 +1,103 @@
+/**
+ * The CLI's HTTP client: one function over `fetch` that turns every failure into a
+ * {@link ServiceError} saying what happened and what to try, and every problem-details answer into
+ * its status, code and title (never the body we sent, never the token).
+ */
+import { parseStrictJson } from '../core/json';
+import { ServiceError, UsageError } from './errors';
+
+/** Options of {@link call}. */
+export interface CallOptions {
+  readonly method?: 'GET' | 'POST' | 'DELETE';
+  /** Bearer token (operator or province-internal routes). */
+  readonly token?: string;
+  readonly body?: string;
+  readonly contentType?: string;
+  readonly accept?: string;
+  /** Milliseconds before giving up (default 15 s). */
+  readonly timeoutMs?: number;
+}
+
+/** A successful answer. */
+export interface CallResult {
+  readonly status: number;
+  readonly contentType: string;
+  readonly text: string;
+  /** The body parsed as JSON, when it is JSON. */
+  readonly json?: unknown;
+}
+
+/** `base` + `path`, checking that `base` is an http(s) URL. */
+export function endpoint(base: string, path: string): URL {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new UsageError(`${JSON.stringify(base)} is not a URL (expected e.g. http://localhost:8711)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${base} is not an http(s) URL`);
+  }
+  return new URL(path.replace(/^\//, ''), url.href.endsWith('/') ? url.href : `${url.href}/`);
+}
+
+function networkReason(e: unknown): string {
+  const cause = (e as { cause?: { code?: string } } | undefined)?.cause;
+  if ((e as Error | undefined)?.name === 'TimeoutError') return 'no answer in time';
+  return cause?.code ?? 'network error';
+}
+
+/** Call `base` + `path`; resolve with a 2xx/304 answer or throw {@link ServiceError}. */
+export async function call(base: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+  const url = endpoint(base, path);
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.contentType) headers['content-type'] = options.contentType;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+      redirect: 'error',
+    });
+  } catch (e) {
+    throw new ServiceError(
+      `cannot reach ${url.origin} (${networkReason(e)}): check the URL and that the service is running ` +
+        '(`npm start` for a local federation)',
+    );
+  }
+  const text = await response.text();
+  const contentType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  let json: unknown;
+  if (contentType.endsWith('json')) {
+    try {
+      json = parseStrictJson(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (response.ok || response.status === 304) return { status: response.status, contentType, text, json };
+  throw problem(url, response.status, json);
+}
+
+function problem(url: URL, status: number, json: unknown): ServiceError {
+  const p = (json ?? {}) as { title?: unknown; detail?: unknown; code?: unknown; retryable?: unknown };
+  const code = typeof p.code === 'string' ? p.code : undefined;
+  const title = typeof p.title === 'string' ? p.title : `HTTP ${status}`;
+  const detail = typeof p.detail === 'string' ? `: ${p.detail}` : '';
+  const hint =
+    status === 401
+      ? ' (check the token or the enrollment key: with `npm start`, pass --state-file)'
+      : status === 404 && code === undefined
+        ? ' (is this the right service? the exchange and the province nodes have different routes)'
+        : p.retryable === true || status === 503
+          ? ' (temporary: retry in a moment)'
+          : '';
+  return new ServiceError(
+    `${url.origin}${url.pathname} answered ${status} ${title}${code ? ` [${code}]` : ''}${detail}${hint}`,
+    status,
+    code,
+  );
+}

@@ -1,0 +1,16 @@
+/** What every command function returns: bin/hcx.ts prints `lines` (or `data` with `--json`) and exits with `exitCode`. */
+import type { ExitCode } from './errors';
+
+export interface CommandResult<T = unknown> {
+  readonly exitCode: ExitCode;
+  /** Machine-readable result (`--json`); never a token or an ID number. */
+  readonly data: T;
+  /** Human-readable lines. */
+  readonly lines: readonly string[];
+}
+
+/** Seconds since the epoch. */
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** A NumericDate as an RFC 3339 string. */
+export const isoTime = (seconds: number): string => new Date(seconds * 1000).toISOString();
