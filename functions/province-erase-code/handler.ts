@@ -1,0 +1,15 @@
+/** `DELETE /v1/codes/{codeId}` (province-internal): erase what is held; the code stays verifiable. */
+import { httpHandler, lazyHandler, noContent } from '../http';
+import { erase } from '../province/codes';
+import { provinceDepsFromEnv, type ProvinceDeps } from '../province/deps';
+import { codeIdParam, withMetrics } from '../province/http';
+
+export const create = (deps: ProvinceDeps) =>
+  httpHandler({}, async (event) =>
+    withMetrics(async () => {
+      await erase(deps, codeIdParam(event));
+      return noContent();
+    }),
+  );
+
+export const handler = lazyHandler(() => create(provinceDepsFromEnv()));

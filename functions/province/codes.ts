@@ -1,0 +1,186 @@
+/**
+ * The province node's code services: issue, verify, describe, revoke, erase. Handlers are thin
+ * adapters over these; each takes the node's dependencies explicitly.
+ */
+import QRCode from 'qrcode';
+import { issueCode } from '../core/code/issue';
+import { verifyCode } from '../core/code/verify';
+import { RequestInvalid, ResourceNotFound } from '../core/errors';
+import { metrics } from '../core/observability';
+import { assertValid, isValidResidentId, SCHEMA_IDS } from '../core/schemas/validators';
+import type {
+  IssueRequest,
+  IssueResponse,
+  VerificationRequest,
+  VerificationResult,
+} from '../core/schemas/types.gen';
+import type { ProvinceDeps } from './deps';
+import { revokeCodes } from './exchange-client';
+import type { CodeRecord } from './repository';
+
+/** A record outlives its code by this much (seconds): revocation and the holder's access still work. */
+export const RECORD_GRACE_SECONDS = 86_400;
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/**
+ * Validate an issue request: a resident ID number (type 10) with a wrong GB 11643 check character
+ * gets its own clear message, then the issue-request schema decides.
+ */
+export function validIssueRequest(value: unknown): IssueRequest {
+  const holder = (value as { holder?: { idType?: unknown; idNumber?: unknown } } | null)?.holder;
+  if (
+    holder?.idType === '10' &&
+    typeof holder.idNumber === 'string' &&
+    /^[0-9]{17}[0-9Xx]$/.test(holder.idNumber) &&
+    !isValidResidentId(holder.idNumber)
+  ) {
+    throw new RequestInvalid(
+      '/holder/idNumber: not a valid resident ID number (GB 11643 birth date or check character)',
+    );
+  }
+  return assertValid<IssueRequest>(SCHEMA_IDS.issueRequest, value);
+}
+
+/** Issue a code: sign the minimal claims, render the QR, keep only the record. */
+export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<IssueResponse> {
+  const signer = await deps.issuer.activeSigner();
+  const issued = await issueCode(signer, request, { issuer: deps.region, now: deps.now() });
+  const { claims } = issued;
+  const qr = await QRCode.toString(issued.code, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+  const record: CodeRecord = {
+    codeId: issued.codeId,
+    region: deps.region,
+    healthStatus: claims.st,
+    status: 'issued',
+    issuedAt: claims.iat,
+    expiresAt: claims.exp,
+    kid: signer.kid,
+    holder: claims.hb,
+    ...(request.reason !== undefined ? { reason: request.reason } : {}),
+  };
+  await deps.repository.putCode(record, claims.exp + RECORD_GRACE_SECONDS);
+  metrics.addMetric('CodesIssued', 'Count', 1);
+  return { code: issued.code, codeId: issued.codeId, expiresAt: iso(claims.exp), qr };
+}
+
+/** Verify any province's code against the cached registry; counts results, stores nothing. */
+export async function verify(deps: ProvinceDeps, request: VerificationRequest): Promise<VerificationResult> {
+  const snapshot = await deps.registry.snapshot();
+  const result = await verifyCode(request.code, snapshot, {
+    now: deps.now(),
+    ...(request.holder ? { holder: request.holder } : {}),
+  });
+  // Aggregate counters only: the result and its reason codes, never the code or the holder.
+  metrics.addMetric(`Verify_${result.result}`, 'Count', 1);
+  for (const r of result.reasons) metrics.addMetric(`VerifyReason_${r.code}`, 'Count', 1);
+  return result;
+}
+
+/** What is held about one code, as the API shows it (times as RFC 3339). */
+export interface CodeView {
+  readonly codeId: string;
+  readonly region: string;
+  readonly healthStatus: string;
+  readonly status: 'issued' | 'revoked';
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly kid: string;
+  /** The holder pseudonym held: the code's own binding (slow salted derivation). */
+  readonly holderBinding: { readonly alg: string; readonly salt: string; readonly tag: string };
+  readonly reason?: string;
+  readonly revokedAt?: string;
+  /** `pending` until the revocation reached the exchange. */
+  readonly revocation?: 'pending' | 'published' | 'not-needed';
+}
+
+function view(record: CodeRecord): CodeView {
+  return {
+    codeId: record.codeId,
+    region: record.region,
+    healthStatus: record.healthStatus,
+    status: record.status,
+    issuedAt: iso(record.issuedAt),
+    expiresAt: iso(record.expiresAt),
+    kid: record.kid,
+    holderBinding: { alg: record.holder.alg, salt: record.holder.salt, tag: record.holder.tag },
+    ...(record.reason !== undefined ? { reason: record.reason } : {}),
+    ...(record.revokedAt !== undefined
+      ? {
+          revokedAt: iso(record.revokedAt),
+          revocation:
+            record.revocationPublishedAt !== undefined
+              ? 'published'
+              : record.expiresAt <= record.revokedAt
+                ? 'not-needed'
+                : 'pending',
+        }
+      : {}),
+  };
+}
+
+/** What is held about `codeId`; 404 when nothing is. */
+export async function describe(deps: ProvinceDeps, codeId: string): Promise<CodeView> {
+  const record = await deps.repository.getCode(codeId);
+  if (!record) throw new ResourceNotFound('No record is held for this code');
+  return view(record);
+}
+
+/** Erase what is held about `codeId`; 404 when nothing is. The code itself stays verifiable. */
+export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
+  if (!(await deps.repository.deleteCode(codeId)))
+    throw new ResourceNotFound('No record is held for this code');
+  metrics.addMetric('CodesErased', 'Count', 1);
+}
+
+/**
+ * Revoke `codeId`: mark the record revoked, then publish the revocation through the exchange (a
+ * signed `code.revoke` with the code's own expiry). Safe to retry: the record keeps its first
+ * revocation time, and a revocation the exchange already holds is a success. When the exchange
+ * cannot be reached the record says `pending` and the call answers 503; retrying publishes it.
+ */
+export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeView> {
+  const now = deps.now();
+  const record = await deps.repository.markRevoked(codeId, now);
+  if (!record) throw new ResourceNotFound('No record is held for this code');
+  const revokedAt = record.revokedAt ?? now;
+  // An expired code can no longer verify anywhere: there is nothing to publish.
+  if (record.revocationPublishedAt !== undefined || record.expiresAt <= revokedAt) return view(record);
+  await revokeCodes(
+    {
+      exchange: deps.exchange,
+      enrollmentSigner: await deps.enrollmentSigner(),
+      region: deps.region,
+      federationId: deps.federationId,
+      now: deps.now,
+    },
+    [{ jti: record.codeId, exp: record.expiresAt }],
+  );
+  const publishedAt = deps.now();
+  await deps.repository.markRevocationPublished(codeId, publishedAt);
+  metrics.addMetric('CodesRevoked', 'Count', 1);
+  return view({ ...record, revocationPublishedAt: publishedAt });
+}
+
+/** The node's registry status (`GET /v1/registry`). */
+export async function registryStatus(deps: ProvinceDeps): Promise<{
+  version: number | null;
+  ageSeconds: number | null;
+  expiresAt: string | null;
+  lastSync: { at: string; result: string; error?: string } | null;
+}> {
+  const now = deps.now();
+  const [meta, sync] = await Promise.all([deps.repository.getReplicaMeta(), deps.repository.getSyncStatus()]);
+  return {
+    version: meta ? meta.version : null,
+    ageSeconds: meta ? Math.max(0, now - meta.issuedAt) : null,
+    expiresAt: meta ? iso(meta.expiresAt) : null,
+    lastSync: sync
+      ? {
+          at: iso(sync.lastSyncAt),
+          result: sync.lastResult,
+          ...(sync.lastError !== undefined ? { error: sync.lastError } : {}),
+        }
+      : null,
+  };
+}

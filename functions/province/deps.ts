@@ -1,0 +1,195 @@
+/**
+ * Everything a province node's handlers need, built once per process: explicitly
+ * ({@link createProvinceDeps}: tests, the embedded runtime with several provinces in one process)
+ * or from the Lambda environment ({@link provinceDepsFromEnv}). Nothing here does I/O when it is
+ * built: signers are created on first use (a KMS `GetPublicKey`, a key file read).
+ */
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { InternalError } from '../core/errors';
+import { parseStrictJson } from '../core/json';
+import { KmsSigner } from '../core/kms-signer';
+import type { Jwks } from '../core/schemas/types.gen';
+import { LocalKeySigner, type Signer } from '../core/signer';
+import { federationKeys as toFederationKeys } from '../core/trustlist/trust-list';
+import { DynamoProvinceRepository } from './dynamo-repository';
+import { createExchangeClient, type ExchangeClient, type FetchLike } from './exchange-client';
+import { activeSignerResolver, memoAsync, type IssuerKeys } from './issuer-keys';
+import { RegistryCache } from './registry-cache';
+import type { ProvinceRepository } from './repository';
+import type { FederationKeys } from './sync';
+
+/** The dependencies of every province handler. */
+export interface ProvinceDeps {
+  /** This node's GB/T 2260 region code. */
+  readonly region: string;
+  /** Audience of signed requests. */
+  readonly federationId: string;
+  readonly repository: ProvinceRepository;
+  /** The issuer's active signing key. */
+  readonly issuer: IssuerKeys;
+  /** The enrollment key that signs requests to the exchange (created on first use). */
+  readonly enrollmentSigner: () => Promise<Signer>;
+  readonly exchange: ExchangeClient;
+  /** Federation keys from configuration, never from a list. */
+  readonly federationKeys: FederationKeys;
+  /** The verifier's in-memory registry (one per process and province). */
+  readonly registry: RegistryCache;
+  /** NumericDate seconds. */
+  readonly now: () => number;
+}
+
+/** A signer, or a function creating it on first use. */
+export type SignerSource = Signer | (() => Promise<Signer>);
+
+/** What {@link createProvinceDeps} takes. */
+export interface ProvinceDepsInput {
+  readonly region: string;
+  readonly federationId: string;
+  /** The store: a repository, or a DynamoDB client and the province table's name. */
+  readonly repository?: ProvinceRepository;
+  readonly client?: DynamoDBClient;
+  readonly tableName?: string;
+  /** The issuer's signers (the first is used until a rotation switches), or a ready resolver. */
+  readonly issuerSigners?: readonly SignerSource[];
+  readonly issuer?: IssuerKeys;
+  readonly enrollmentSigner?: SignerSource;
+  /** The exchange: a client, or its base URL (and optionally the `fetch` to use). */
+  readonly exchange?: ExchangeClient;
+  readonly exchangeUrl?: string;
+  readonly fetch?: FetchLike;
+  /** The federation public keys (JWKS), given out of band. */
+  readonly federationJwks: Jwks;
+  readonly now?: () => number;
+  /** How often the verifier checks for a new replica (default 5 000 ms). */
+  readonly registryCheckMs?: number;
+  /** How long the issuer caches its active kid (default 5 000 ms). */
+  readonly activeKeyCacheMs?: number;
+}
+
+const resolve = (source: SignerSource): Promise<Signer> =>
+  typeof source === 'function' ? source() : Promise.resolve(source);
+
+/** Build a node's dependencies from explicit values (no I/O). */
+export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
+  const repository =
+    input.repository ??
+    (input.client && input.tableName
+      ? new DynamoProvinceRepository(input.client, input.tableName)
+      : undefined);
+  if (!repository) throw new TypeError('createProvinceDeps: repository or client and tableName required');
+  const exchange =
+    input.exchange ??
+    (input.exchangeUrl !== undefined
+      ? createExchangeClient({ baseUrl: input.exchangeUrl, ...(input.fetch ? { fetch: input.fetch } : {}) })
+      : undefined);
+  if (!exchange) throw new TypeError('createProvinceDeps: exchange or exchangeUrl required');
+  const sources = input.issuerSigners ?? [];
+  const allSigners = memoAsync(() => Promise.all(sources.map(resolve)));
+  const issuer =
+    input.issuer ??
+    activeSignerResolver({
+      signers: () => allSigners(),
+      repository,
+      ...(input.activeKeyCacheMs !== undefined ? { cacheMs: input.activeKeyCacheMs } : {}),
+    });
+  const enrollment = input.enrollmentSigner;
+  const enrollmentSigner = memoAsync(async () => {
+    if (!enrollment) throw new InternalError(new Error('no enrollment key configured'));
+    return resolve(enrollment);
+  });
+  return {
+    region: input.region,
+    federationId: input.federationId,
+    repository,
+    issuer,
+    enrollmentSigner,
+    exchange,
+    federationKeys: configuredFederationKeys(input.federationJwks, input.federationId),
+    registry: new RegistryCache(repository, { checkEveryMs: input.registryCheckMs ?? 5_000 }),
+    now: input.now ?? (() => Math.floor(Date.now() / 1000)),
+  };
+}
+
+/**
+ * The federation keys from configuration. An unusable JWKS (e.g. not configured yet) must not stop
+ * the issuer: sync and rotation then fail with `FEDERATION_KEYS_INVALID`, recorded in the status.
+ */
+function configuredFederationKeys(jwks: Jwks, federation: string): FederationKeys {
+  try {
+    return toFederationKeys(jwks, federation);
+  } catch (e) {
+    return { federation, resolve: () => Promise.reject(e) };
+  }
+}
+
+/** Private JWKs in a key file: one JWK, or `{ "keys": [ ... ] }`. */
+export function readPrivateJwks(path: string): Record<string, unknown>[] {
+  const value = parseStrictJson(readFileSync(path, 'utf8'));
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys)) {
+    return (value as { keys: Record<string, unknown>[] }).keys;
+  }
+  return [value as Record<string, unknown>];
+}
+
+// AWS clients: created once per process, on first use.
+let dynamo: DynamoDBClient | undefined;
+let kms: KMSClient | undefined;
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new InternalError(new Error(`missing configuration ${name}`));
+  return value;
+}
+
+/**
+ * Build a node's dependencies from the Lambda environment: `TABLE_NAME`, `REGION_CODE`,
+ * `FEDERATION_ID`, `EXCHANGE_URL`, `FEDERATION_JWKS` (JSON), the issuer key as
+ * `ISSUER_KMS_KEY_ID` (comma-separated for several generations) or `ISSUER_KEY_FILE`
+ * (comma-separated files), and the enrollment key as `ENROLLMENT_KEY_FILE` or `ENROLLMENT_KEY_JWK`.
+ */
+export function provinceDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ProvinceDeps {
+  const region = required(env, 'REGION_CODE');
+  const jwks = parseStrictJson(required(env, 'FEDERATION_JWKS')) as Jwks;
+  dynamo ??= new DynamoDBClient({});
+  const kmsIds = (env.ISSUER_KMS_KEY_ID ?? '').split(',').filter(Boolean);
+  const keyFiles = (env.ISSUER_KEY_FILE ?? '').split(',').filter(Boolean);
+  const issuerSigners: SignerSource[] = kmsIds.map((keyId) => () => {
+    kms ??= new KMSClient({});
+    return KmsSigner.create({ client: kms, keyId });
+  });
+  const repository = new DynamoProvinceRepository(dynamo, required(env, 'TABLE_NAME'));
+  // Key files are read again when the active kid is not among them (a rotation added a key).
+  let fileSigners: Promise<Signer[]> | undefined;
+  const loadFiles = () =>
+    Promise.all(keyFiles.flatMap((f) => readPrivateJwks(f)).map((jwk) => LocalKeySigner.fromPrivateJwk(jwk)));
+  const kmsSigners = memoAsync(() => Promise.all(issuerSigners.map(resolve)));
+  const issuer = activeSignerResolver({
+    repository,
+    signers: async (reload) => {
+      if (reload || !fileSigners) fileSigners = loadFiles();
+      return [...(await kmsSigners()), ...(await fileSigners)];
+    },
+  });
+  const enrollmentFile = env.ENROLLMENT_KEY_FILE;
+  const enrollmentJwk = env.ENROLLMENT_KEY_JWK;
+  return createProvinceDeps({
+    region,
+    federationId: required(env, 'FEDERATION_ID'),
+    repository,
+    issuer,
+    ...(enrollmentFile || enrollmentJwk
+      ? {
+          enrollmentSigner: () =>
+            LocalKeySigner.fromPrivateJwk(
+              enrollmentFile
+                ? readPrivateJwks(enrollmentFile)[0]
+                : (parseStrictJson(enrollmentJwk as string) as Record<string, unknown>),
+            ),
+        }
+      : {}),
+    exchangeUrl: required(env, 'EXCHANGE_URL'),
+    federationJwks: jwks,
+  });
+}

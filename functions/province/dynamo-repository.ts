@@ -1,0 +1,317 @@
+/**
+ * The province table (`PROVINCE_TABLE`, single-table `pk`/`sk`) behind {@link ProvinceRepository}.
+ *
+ * Item layout (docs/province.md):
+ *
+ * | pk | sk | holds |
+ * |---|---|---|
+ * | `CODE#<codeId>` | `CODE` | one issued-code record, `ttl` = code expiry + grace |
+ * | `ISSUER` | `ACTIVE_KEY` | kid the issuer signs with |
+ * | `REGISTRY` | `REPLICA` | replica metadata: version, expiry, generation, digest, chunk count |
+ * | `REGISTRY` | `CHUNK#<generation>#<i>` | gzip'd replica content (list + evidence), in chunks |
+ * | `REGISTRY` | `SYNC` | last sync outcome |
+ *
+ * Every mutation is one conditional single-item write. The replica is written chunks first, under a
+ * fresh generation id nobody reads yet, then published by one conditional put of the metadata item
+ * that refuses to replace a newer replica: that put is the commit, so a reader sees the old replica
+ * or the new one, never a mix, and an older concurrent sync can never overwrite a newer one.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { encodeB64url } from '../core/b64';
+import { InternalError } from '../core/errors';
+import type { TrustList } from '../core/schemas/types.gen';
+import type {
+  CodeRecord,
+  ProvinceRepository,
+  Replica,
+  ReplicaEvidence,
+  ReplicaMeta,
+  SyncStatus,
+} from './repository';
+
+/** Largest content chunk, in bytes (an item may hold 400 KB including names). */
+export const REPLICA_CHUNK_BYTES = 300 * 1024;
+/** Replica chunks outlive their list's expiry by this much (seconds) before TTL removes them. */
+const CHUNK_TTL_GRACE = 7 * 86_400;
+
+const REGISTRY = 'REGISTRY';
+const codeKey = (codeId: string) => ({ pk: `CODE#${codeId}`, sk: 'CODE' });
+const chunkKey = (generation: string, i: number) => ({ pk: REGISTRY, sk: `CHUNK#${generation}#${i}` });
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'ttl', 'kind']);
+
+function isConditionFailed(e: unknown): boolean {
+  return (
+    e instanceof ConditionalCheckFailedException ||
+    (e as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+function strip<T>(item: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.has(k)) out[k] = v;
+  return out as T;
+}
+
+interface StoredContent {
+  readonly list: TrustList;
+  readonly evidence: ReplicaEvidence;
+}
+
+/** {@link ProvinceRepository} over DynamoDB (or dynalite: same wire protocol). */
+export class DynamoProvinceRepository implements ProvinceRepository {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async putCode(record: CodeRecord, ttl: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...codeKey(record.codeId), kind: 'code', ...record, ttl },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getCode(codeId: string): Promise<CodeRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: codeKey(codeId), ConsistentRead: true }),
+    );
+    return Item ? strip<CodeRecord>(Item) : undefined;
+  }
+
+  async markRevoked(codeId: string, revokedAt: number): Promise<CodeRecord | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: codeKey(codeId),
+          UpdateExpression: 'SET #status = :revoked, revokedAt = if_not_exists(revokedAt, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':revoked': 'revoked', ':at': revokedAt },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? strip<CodeRecord>(Attributes) : undefined;
+    } catch (e) {
+      if (isConditionFailed(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async markRevocationPublished(codeId: string, at: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: codeKey(codeId),
+          UpdateExpression: 'SET revocationPublishedAt = if_not_exists(revocationPublishedAt, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (e) {
+      // Erased meanwhile: the revocation is published all the same, there is just no record left.
+      if (!isConditionFailed(e)) throw e;
+    }
+  }
+
+  async deleteCode(codeId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: codeKey(codeId),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  async getActiveKid(): Promise<string | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: 'ISSUER', sk: 'ACTIVE_KEY' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.kid === 'string' ? Item.kid : undefined;
+  }
+
+  async setActiveKid(kid: string, at: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: 'ISSUER', sk: 'ACTIVE_KEY', kind: 'active-key', kid, since: at },
+      }),
+    );
+  }
+
+  async getReplicaMeta(): Promise<ReplicaMeta | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: REGISTRY, sk: 'REPLICA' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? strip<ReplicaMeta>(Item) : undefined;
+  }
+
+  async getReplica(): Promise<Replica | undefined> {
+    // A concurrent sync may retire the chunks of the generation just read: read the metadata again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const meta = await this.getReplicaMeta();
+      if (!meta) return undefined;
+      const content = await this.readChunks(meta);
+      if (content) return { meta, list: content.list, evidence: content.evidence };
+    }
+    throw new InternalError(new Error('replica chunks kept disappearing'));
+  }
+
+  private async readChunks(meta: ReplicaMeta): Promise<StoredContent | undefined> {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < meta.chunks; i++) {
+      const { Item } = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: chunkKey(meta.generation, i),
+          ConsistentRead: true,
+        }),
+      );
+      if (!(Item?.data instanceof Uint8Array)) return undefined;
+      parts.push(Buffer.from(Item.data));
+    }
+    const packed = Buffer.concat(parts);
+    if (encodeB64url(createHash('sha256').update(packed).digest()) !== meta.digest) {
+      throw new InternalError(new Error('replica content does not match its digest'));
+    }
+    const content = JSON.parse(gunzipSync(packed).toString('utf8')) as StoredContent;
+    if (content.list?.version !== meta.version)
+      throw new InternalError(new Error('replica version mismatch'));
+    return content;
+  }
+
+  async putReplica(
+    list: TrustList,
+    evidence: ReplicaEvidence,
+    syncedAt: number,
+  ): Promise<{ written: boolean; meta?: ReplicaMeta }> {
+    const packed = gzipSync(Buffer.from(JSON.stringify({ list, evidence } satisfies StoredContent), 'utf8'));
+    const generation = encodeB64url(randomBytes(12));
+    const chunks = Math.max(1, Math.ceil(packed.length / REPLICA_CHUNK_BYTES));
+    const ttl = list.expiresAt + CHUNK_TTL_GRACE;
+    for (let i = 0; i < chunks; i++) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...chunkKey(generation, i),
+            kind: 'replica-chunk',
+            data: packed.subarray(i * REPLICA_CHUNK_BYTES, (i + 1) * REPLICA_CHUNK_BYTES),
+            ttl,
+          },
+        }),
+      );
+    }
+    const meta: ReplicaMeta = {
+      federation: list.federation,
+      version: list.version,
+      issuedAt: list.issuedAt,
+      expiresAt: list.expiresAt,
+      logHead: list.logHead,
+      generation,
+      chunks,
+      digest: encodeB64url(createHash('sha256').update(packed).digest()),
+      syncedAt,
+    };
+    let old: Record<string, unknown> | undefined;
+    try {
+      const answer = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: REGISTRY, sk: 'REPLICA', kind: 'replica', ...meta },
+          // The commit: only over nothing, an older version, or the same version issued earlier.
+          ConditionExpression: 'attribute_not_exists(pk) OR #v < :v OR (#v = :v AND #i < :i)',
+          ExpressionAttributeNames: { '#v': 'version', '#i': 'issuedAt' },
+          ExpressionAttributeValues: { ':v': list.version, ':i': list.issuedAt },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      old = answer.Attributes;
+    } catch (e) {
+      await this.deleteGeneration(generation, chunks);
+      if (isConditionFailed(e)) return { written: false };
+      throw e;
+    }
+    // Keep the replaced generation one more cycle (a reader may be loading it); retire the one before.
+    if (old && typeof old.generation === 'string') {
+      await this.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: REGISTRY, sk: 'REPLICA' },
+            UpdateExpression: 'SET previousGeneration = :g, previousChunks = :c',
+            ConditionExpression: '#gen = :mine',
+            ExpressionAttributeNames: { '#gen': 'generation' },
+            ExpressionAttributeValues: {
+              ':g': old.generation,
+              ':c': Number(old.chunks ?? 1),
+              ':mine': generation,
+            },
+          }),
+        )
+        .catch((e: unknown) => {
+          if (!isConditionFailed(e)) throw e;
+        });
+      if (typeof old.previousGeneration === 'string') {
+        await this.deleteGeneration(old.previousGeneration, Number(old.previousChunks ?? 1)).catch(
+          () => undefined,
+        );
+      }
+    }
+    return { written: true, meta };
+  }
+
+  private async deleteGeneration(generation: string, chunks: number): Promise<void> {
+    for (let i = 0; i < chunks; i++) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: chunkKey(generation, i) }));
+    }
+  }
+
+  async getSyncStatus(): Promise<SyncStatus | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: REGISTRY, sk: 'SYNC' }, ConsistentRead: true }),
+    );
+    return Item ? strip<SyncStatus>(Item) : undefined;
+  }
+
+  async putSyncStatus(status: SyncStatus): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: REGISTRY, sk: 'SYNC', kind: 'sync', ...status },
+      }),
+    );
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The province node's HTTP client for the exchange: the trust list (full or delta) with a download
+ * cap, and signed requests (key publication and revocation, code revocation) with the province's
+ * enrollment key. `fetch` is injected, so tests and the embedded runtime can route it in-process.
+ */
+import { randomBytes } from 'node:crypto';
+import { encodeB64url } from '../core/b64';
+import { HcxError, TrustListRejected } from '../core/errors';
+import { TRUST_LIST_PROFILE } from '../core/profiles';
+import type { KeyRevocationReason, RevokedCode, SignedRequestPayload } from '../core/schemas/types.gen';
+import { signRequest } from '../core/signed-request';
+import type { Signer } from '../core/signer';
+
+/** The `fetch` the client calls (the global one by default). */
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
+/** A response from the exchange, body read (within the cap) as text. */
+export interface ExchangeAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Talks to one exchange. */
+export interface ExchangeClient {
+  readonly baseUrl: string;
+  /** `GET /v1/trust-list` (`?since=` for a delta); never more than the cap is read. */
+  getTrustList(since?: number): Promise<ExchangeAnswer>;
+  /** `POST` a signed request (`application/jose`) to `path`. */
+  postSigned(path: string, jws: string): Promise<ExchangeAnswer>;
+}
+
+/** Options of {@link createExchangeClient}. */
+export interface ExchangeClientOptions {
+  /** e.g. `https://exchange.example` (no trailing slash needed). */
+  readonly baseUrl: string;
+  readonly fetch?: FetchLike;
+  /** Per-request timeout (default 10 s). */
+  readonly timeoutMs?: number;
+  /** Largest response body read, in bytes (default: the trust list's size cap, 4 MiB). */
+  readonly maxBytes?: number;
+}
+
+/** The exchange could not be reached or answered 5xx: retry later (the replica stays as it is). */
+export function exchangeUnavailable(cause?: unknown): HcxError {
+  return new HcxError('EXCHANGE_UNAVAILABLE', 503, 'The exchange is unreachable, retry later', {
+    cause,
+    retryable: true,
+  });
+}
+
+/** The exchange refused a signed request (4xx other than a conflict). */
+export function exchangeRefused(status: number, problemCode: string | undefined): HcxError {
+  return new HcxError('EXCHANGE_REFUSED', 502, 'The exchange refused the request', {
+    detail: `exchange answered ${status}${problemCode ? ` ${problemCode}` : ''}`,
+  });
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new TrustListRejected('TOO_LARGE', 'The exchange answer is too large');
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new TrustListRejected('TOO_LARGE', 'The exchange answer is too large');
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** An {@link ExchangeClient} over `fetch`. */
+export function createExchangeClient(options: ExchangeClientOptions): ExchangeClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBytes = options.maxBytes ?? TRUST_LIST_PROFILE.maxLength;
+
+  const call = async (path: string, init: RequestInit): Promise<ExchangeAnswer> => {
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      throw exchangeUnavailable(e);
+    }
+    if (response.status >= 500) {
+      await response.body?.cancel().catch(() => undefined);
+      throw exchangeUnavailable(new Error(`exchange answered ${response.status}`));
+    }
+    let body: string;
+    try {
+      body = await readCapped(response, maxBytes);
+    } catch (e) {
+      if (e instanceof HcxError) throw e;
+      throw exchangeUnavailable(e);
+    }
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
+  };
+
+  return {
+    baseUrl,
+    getTrustList(since) {
+      const query = since === undefined ? '' : `?since=${encodeURIComponent(String(since))}`;
+      return call(`/v1/trust-list${query}`, { method: 'GET', headers: { accept: 'application/jose' } });
+    },
+    postSigned(path, jws) {
+      return call(path, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
+    },
+  };
+}
+
+/** The stable `code` of a problem-details body, when there is one. */
+export function problemCode(answer: ExchangeAnswer): string | undefined {
+  if (!answer.contentType.startsWith('application/problem+json')) return undefined;
+  try {
+    const code = (JSON.parse(answer.body) as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Who signs requests to the exchange, for whom. */
+export interface SigningContext {
+  readonly exchange: ExchangeClient;
+  readonly enrollmentSigner: Signer;
+  readonly region: string;
+  readonly federationId: string;
+  /** NumericDate seconds. */
+  readonly now: () => number;
+}
+
+type Operation =
+  | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
+  | { op: 'key.revoke'; kid: string; reason: KeyRevocationReason; revokedAt: number }
+  | { op: 'code.revoke'; codes: RevokedCode[] };
+
+/** Outcome of a signed request the exchange accepted (`conflict`: it was already done). */
+export type SignedOutcome = 'accepted' | 'conflict';
+
+async function send(ctx: SigningContext, path: string, operation: Operation): Promise<SignedOutcome> {
+  const payload = {
+    aud: ctx.federationId,
+    iat: ctx.now(),
+    jti: encodeB64url(randomBytes(16)),
+    region: ctx.region,
+    ...operation,
+  } as SignedRequestPayload;
+  const jws = await signRequest(ctx.enrollmentSigner, payload);
+  const answer = await ctx.exchange.postSigned(path, jws);
+  if (answer.status >= 200 && answer.status < 300) return 'accepted';
+  if (answer.status === 409) return 'conflict';
+  throw exchangeRefused(answer.status, problemCode(answer));
+}
+
+/** Publish a signing key (`key.publish`). */
+export function publishKey(
+  ctx: SigningContext,
+  key: { publicJwk: Record<string, unknown>; alg: string; notBefore: number; notAfter: number },
+): Promise<SignedOutcome> {
+  return send(ctx, `/v1/provinces/${ctx.region}/keys`, {
+    op: 'key.publish',
+    key: { ...key.publicJwk },
+    alg: key.alg,
+    notBefore: key.notBefore,
+    notAfter: key.notAfter,
+  });
+}
+
+/** Revoke one of the province's signing keys (`key.revoke`). */
+export function revokeKey(
+  ctx: SigningContext,
+  kid: string,
+  reason: KeyRevocationReason,
+  revokedAt: number,
+): Promise<SignedOutcome> {
+  return send(ctx, `/v1/provinces/${ctx.region}/keys/${kid}/revoke`, {
+    op: 'key.revoke',
+    kid,
+    reason,
+    revokedAt,
+  });
+}
+
+/** Revoke codes (`code.revoke`), each with its own expiry. */
+export function revokeCodes(ctx: SigningContext, codes: RevokedCode[]): Promise<SignedOutcome> {
+  return send(ctx, `/v1/provinces/${ctx.region}/code-revocations`, { op: 'code.revoke', codes });
+}

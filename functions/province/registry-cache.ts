@@ -1,0 +1,103 @@
+/**
+ * The verifier's in-memory registry: the replica's snapshot, reloaded only when the replica changed.
+ *
+ * Once warm, a verification costs no DynamoDB read at all: the replica's small metadata item is
+ * read at most once every `checkEveryMs` (a few seconds) by whichever request comes first, and the
+ * full replica is loaded and indexed (`buildSnapshot`) only when its version or issue time moved.
+ * When DynamoDB is unreachable the last snapshot keeps serving; it carries its own expiry, so
+ * verification turns `indeterminate` (`TRUST_LIST_STALE`) when it is too old, never silently valid.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+import { buildSnapshot, type RegistrySnapshot } from '../core/registry';
+import type { TrustList } from '../core/schemas/types.gen';
+import type { ProvinceRepository, ReplicaMeta } from './repository';
+
+/** Options of {@link RegistryCache}. */
+export interface RegistryCacheOptions {
+  /** Least time between two metadata reads (default 5 000 ms). */
+  readonly checkEveryMs?: number;
+  /** Milliseconds clock (tests pin it). */
+  readonly clock?: () => number;
+  readonly logger?: Logger;
+}
+
+/** The list a node without any replica verifies against: empty and already expired. */
+const NO_LIST: TrustList = {
+  federation: 'none',
+  version: 0,
+  issuedAt: 0,
+  expiresAt: 0,
+  logHead: '',
+  provinces: [],
+  codeRevocations: [],
+};
+
+/** A registry snapshot cached in memory, refreshed when the stored replica changes. */
+export class RegistryCache {
+  private current?: { snapshot: RegistrySnapshot; version: number; issuedAt: number };
+  private checkedAt = -Infinity;
+  private pending?: Promise<RegistrySnapshot>;
+  private readonly checkEveryMs: number;
+  private readonly clock: () => number;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly repository: ProvinceRepository,
+    options: RegistryCacheOptions = {},
+  ) {
+    this.checkEveryMs = options.checkEveryMs ?? 5_000;
+    this.clock = options.clock ?? Date.now;
+    this.log = options.logger ?? rootLogger;
+  }
+
+  /** The snapshot to verify with now. */
+  async snapshot(): Promise<RegistrySnapshot> {
+    if (this.current && this.clock() - this.checkedAt < this.checkEveryMs) return this.current.snapshot;
+    this.pending ??= this.refresh().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /** Forget the check time, so the next {@link snapshot} reads the metadata again. */
+  invalidate(): void {
+    this.checkedAt = -Infinity;
+  }
+
+  private async refresh(): Promise<RegistrySnapshot> {
+    let meta: ReplicaMeta | undefined;
+    try {
+      meta = await this.repository.getReplicaMeta();
+    } catch (e) {
+      if (!this.current) throw e;
+      this.log.warn('registry check failed, serving the cached snapshot', errorLogAttributes(e));
+      this.checkedAt = this.clock();
+      return this.current.snapshot;
+    }
+    this.checkedAt = this.clock();
+    if (!meta) {
+      this.current ??= { snapshot: await buildSnapshot(NO_LIST), version: 0, issuedAt: 0 };
+      return this.current.snapshot;
+    }
+    if (this.current && this.current.version === meta.version && this.current.issuedAt === meta.issuedAt) {
+      return this.current.snapshot;
+    }
+    try {
+      const replica = await this.repository.getReplica();
+      if (!replica) return (this.current ?? { snapshot: await buildSnapshot(NO_LIST) }).snapshot;
+      const snapshot = await buildSnapshot(replica.list);
+      this.current = { snapshot, version: replica.list.version, issuedAt: replica.list.issuedAt };
+      this.log.info('registry snapshot loaded', {
+        version: snapshot.version,
+        keys: snapshot.keys.size,
+        refusedKeys: snapshot.refusedKids.length,
+      });
+      return snapshot;
+    } catch (e) {
+      if (!this.current) throw e;
+      this.log.warn('registry reload failed, serving the cached snapshot', errorLogAttributes(e));
+      return this.current.snapshot;
+    }
+  }
+}

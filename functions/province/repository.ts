@@ -1,0 +1,121 @@
+/**
+ * What a province node keeps, as an interface: issued-code records, the active signing key, the
+ * registry replica and the sync status. The DynamoDB implementation is `dynamo-repository.ts`;
+ * services depend only on this interface.
+ */
+import type { HolderBinding } from '../core/holder';
+import type { HealthStatus, TrustList } from '../core/schemas/types.gen';
+
+/** The one record a node keeps per issued code: never the name, never the ID number. */
+export interface CodeRecord {
+  readonly codeId: string;
+  /** Issuing province (this node's region). */
+  readonly region: string;
+  /** The colour the code carries. */
+  readonly healthStatus: HealthStatus;
+  /** `issued`, or `revoked` once the provincial system revoked it. */
+  readonly status: 'issued' | 'revoked';
+  /** NumericDate seconds. */
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  /** The key that signed the code (for a key-compromise audit). */
+  readonly kid: string;
+  /**
+   * Holder pseudonym: the code's own holder binding (`hb`: scrypt, per-code random salt), so the
+   * record holds nothing the code itself does not already carry (docs/province.md).
+   */
+  readonly holder: HolderBinding;
+  /** The province's own reason code from the issue request, kept for its audit. */
+  readonly reason?: string;
+  readonly revokedAt?: number;
+  /** When the revocation reached the exchange (absent while it is pending). */
+  readonly revocationPublishedAt?: number;
+}
+
+/** Metadata of the stored replica: what the verifier polls to know whether to reload. */
+export interface ReplicaMeta {
+  readonly federation: string;
+  readonly version: number;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly logHead: string;
+  /** Random id of this write; its content chunks are keyed by it. */
+  readonly generation: string;
+  /** Number of content chunks. */
+  readonly chunks: number;
+  /** SHA-256 (base64url) of the stored content, checked on load. */
+  readonly digest: string;
+  /** NumericDate seconds of the sync that wrote it. */
+  readonly syncedAt: number;
+  /** Generation this one replaced (its chunks are kept one more cycle for in-flight readers). */
+  readonly previousGeneration?: string;
+  readonly previousChunks?: number;
+}
+
+/**
+ * The signed artefacts the replica was derived from: the last full trust list and the deltas
+ * applied on top of it, each signature-checked at sync time, so an auditor can re-derive `list`.
+ */
+export interface ReplicaEvidence {
+  /** The last full signed list (compact JWS). */
+  readonly base: string;
+  /** NumericDate seconds when `base` was accepted. */
+  readonly baseAcceptedAt: number;
+  /** Signed deltas applied on top of `base`, in order, with when each was accepted. */
+  readonly deltas: readonly { readonly jws: string; readonly acceptedAt: number }[];
+}
+
+/** The verified, delta-applied trust list a node verifies from, with its evidence. */
+export interface Replica {
+  readonly meta: ReplicaMeta;
+  readonly list: TrustList;
+  readonly evidence: ReplicaEvidence;
+}
+
+/** The last sync run's outcome. */
+export interface SyncStatus {
+  /** NumericDate seconds. */
+  readonly lastSyncAt: number;
+  readonly lastResult: 'updated' | 'unchanged' | 'failed';
+  /** How the last run fetched: a delta or the full list. */
+  readonly mode?: 'delta' | 'full';
+  /** Stable error code of a failed run (e.g. `EXCHANGE_UNAVAILABLE`, `ROLLBACK`). */
+  readonly lastError?: string;
+  readonly lastSuccessAt?: number;
+}
+
+/** Storage of a province node. */
+export interface ProvinceRepository {
+  /** Store a new code record with its TTL (fails if the id exists: ids are 128 random bits). */
+  putCode(record: CodeRecord, ttl: number): Promise<void>;
+  /** The record of `codeId`, strongly consistent, or undefined. */
+  getCode(codeId: string): Promise<CodeRecord | undefined>;
+  /** Mark the record revoked at `revokedAt` (kept if already revoked); undefined when none is held. */
+  markRevoked(codeId: string, revokedAt: number): Promise<CodeRecord | undefined>;
+  /** Note that the revocation reached the exchange. */
+  markRevocationPublished(codeId: string, at: number): Promise<void>;
+  /** Erase the record; false when nothing was held. */
+  deleteCode(codeId: string): Promise<boolean>;
+
+  /** kid of the key the issuer signs with, when one was switched to explicitly. */
+  getActiveKid(): Promise<string | undefined>;
+  /** Switch the issuer to `kid`. */
+  setActiveKid(kid: string, at: number): Promise<void>;
+
+  /** The replica's metadata (one small read), or undefined when there is none yet. */
+  getReplicaMeta(): Promise<ReplicaMeta | undefined>;
+  /** The full replica, or undefined. */
+  getReplica(): Promise<Replica | undefined>;
+  /**
+   * Store `list` + `evidence` as the replica, unless the stored one is newer (higher version, or
+   * the same version issued later): returns false then and nothing changes.
+   */
+  putReplica(
+    list: TrustList,
+    evidence: ReplicaEvidence,
+    syncedAt: number,
+  ): Promise<{ readonly written: boolean; readonly meta?: ReplicaMeta }>;
+
+  getSyncStatus(): Promise<SyncStatus | undefined>;
+  putSyncStatus(status: SyncStatus): Promise<void>;
+}

@@ -1,0 +1,209 @@
+/** Shared fixtures of the province tests: tables, nodes, a federation key, signed lists, in-process HTTP. */
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { compileRoutes, toEvent } from '../../functions/embedded/adapter';
+import { generateSigningKey } from '../../functions/core/keys';
+import { signCompactJws } from '../../functions/core/jws/sign';
+import { TRUST_LIST_DELTA_PROFILE, TRUST_LIST_PROFILE } from '../../functions/core/profiles';
+import type { Jwks, TrustList, TrustListDelta } from '../../functions/core/schemas/types.gen';
+import { LocalKeySigner, type Signer } from '../../functions/core/signer';
+import { createProvinceDeps, type ProvinceDeps, type ProvinceDepsInput } from '../../functions/province/deps';
+import type { FetchLike } from '../../functions/province/exchange-client';
+import type { RouteDefinition } from '../../functions/routes';
+import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
+
+export const ZJ = '330000';
+export const GD = '440000';
+export const FEDERATION = 'hcx-test';
+/** A valid resident ID number (GB 11643, check character X) and a name: must never be stored or logged. */
+export const ID_NUMBER = '11010519491231002X';
+export const HOLDER_NAME = '张三丰';
+
+export const issueBody = (over: Record<string, unknown> = {}) => ({
+  holder: { name: HOLDER_NAME, idType: '10', idNumber: ID_NUMBER },
+  status: 'green',
+  ...over,
+});
+
+/** A local signing key as a signer. */
+export async function localSigner(): Promise<Signer> {
+  return LocalKeySigner.fromPrivateJwk((await generateSigningKey('ES256')).privateJwk);
+}
+
+/** The federation key: signs lists; its JWKS is what nodes get from configuration. */
+export async function federationKey(): Promise<{ signer: Signer; jwks: Jwks }> {
+  const signer = await localSigner();
+  return {
+    signer,
+    jwks: { keys: [{ ...signer.publicJwk, kid: signer.kid, alg: signer.alg, use: 'sig' }] } as Jwks,
+  };
+}
+
+export const signList = (signer: Signer, list: TrustList) =>
+  signCompactJws(signer, TRUST_LIST_PROFILE.typ, list);
+export const signDeltaJws = (signer: Signer, delta: TrustListDelta) =>
+  signCompactJws(signer, TRUST_LIST_DELTA_PROFILE.typ, delta);
+
+/** A trust list naming `provinces` with their signers' keys. */
+export function listOf(
+  provinces: { region: string; signer: Signer; name?: string }[],
+  over: Partial<TrustList> & { now: number },
+): TrustList {
+  const { now, ...rest } = over;
+  return {
+    federation: FEDERATION,
+    version: 5,
+    issuedAt: now - 10,
+    expiresAt: now + 86_400,
+    logHead: 'A'.repeat(43),
+    provinces: provinces.map((p) => ({
+      region: p.region,
+      name: p.name ?? `Province ${p.region}`,
+      status: 'active',
+      keys: [
+        {
+          kid: p.signer.kid,
+          alg: 'ES256',
+          jwk: { ...p.signer.publicJwk },
+          notBefore: now - 86_400,
+          notAfter: now + 300 * 86_400,
+          status: 'active',
+        },
+      ],
+    })),
+    codeRevocations: [],
+    ...rest,
+  } as TrustList;
+}
+
+/** A settable clock in NumericDate seconds. */
+export function clock(start: number) {
+  let t = start;
+  return {
+    now: () => t,
+    set: (v: number) => {
+      t = v;
+    },
+    advance: (s: number) => {
+      t += s;
+    },
+  };
+}
+
+/** Province deps over a table, with sensible test defaults (no caching delays). */
+export function provinceDeps(
+  input: Partial<ProvinceDepsInput> & Pick<ProvinceDepsInput, 'region' | 'federationJwks'>,
+): ProvinceDeps {
+  return createProvinceDeps({
+    federationId: FEDERATION,
+    exchangeUrl: 'http://exchange.test',
+    registryCheckMs: 0,
+    activeKeyCacheMs: 0,
+    ...input,
+  });
+}
+
+/** Call a Lambda HTTP handler with a payload 2.0 event built from `input`. */
+export async function call(
+  handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>,
+  input: ApiEventInput,
+): Promise<{
+  statusCode: number;
+  headers: Record<string, string>;
+  body?: string; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are read loosely
+  json: () => any;
+}> {
+  const response = (await handler(apiEvent(input), lambdaContext())) as {
+    statusCode: number;
+    headers: Record<string, string>;
+    body?: string;
+  };
+  return { ...response, json: () => JSON.parse(response.body ?? 'null') };
+}
+
+type AnyHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+/**
+ * A `fetch` that serves `routes` in-process: each request becomes the payload 2.0 event API Gateway
+ * would send (the embedded adapter's own `toEvent`) and goes to the handler named by the route's fn.
+ * `down()` makes it fail like an unreachable host; `requests` counts what it served by path.
+ */
+export function inProcessFetch(routes: readonly RouteDefinition[], handlers: Record<string, AnyHandler>) {
+  const match = compileRoutes(routes);
+  let isDown = false;
+  const requests: string[] = [];
+  const fetchImpl: FetchLike = async (url, init = {}) => {
+    if (isDown) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    const u = new URL(url);
+    const method = (init.method ?? 'GET').toUpperCase();
+    requests.push(`${method} ${u.pathname}${u.search}`);
+    const m = match(method, u.pathname);
+    if (m.kind !== 'found') return new Response('{}', { status: 404 });
+    const headers: string[] = [];
+    for (const [k, v] of Object.entries((init.headers ?? {}) as Record<string, string>)) headers.push(k, v);
+    const event = toEvent(
+      {
+        method,
+        url: `${u.pathname}${u.search}`,
+        rawHeaders: headers,
+        body: Buffer.from(typeof init.body === 'string' ? init.body : ''),
+        sourceIp: '127.0.0.1',
+        localPort: 80,
+      },
+      m.route,
+      m.rawParams,
+      { apiId: 'local', requestId: `r${requests.length}`, now: new Date() },
+    );
+    const handler = handlers[m.route.fn];
+    if (!handler) return new Response('{}', { status: 501 });
+    const out = (await handler(event, lambdaContext({ functionName: m.route.fn }))) as {
+      statusCode: number;
+      headers?: Record<string, string>;
+      body?: string;
+    };
+    return new Response(out.statusCode === 204 || out.statusCode === 304 ? null : (out.body ?? ''), {
+      status: out.statusCode,
+      headers: out.headers ?? {},
+    });
+  };
+  return {
+    fetch: fetchImpl,
+    requests,
+    down: () => {
+      isDown = true;
+    },
+    up: () => {
+      isDown = false;
+    },
+  };
+}
+
+/** A scripted exchange for unit tests: answers `GET /v1/trust-list` from a function; records signed posts. */
+export function fakeExchange(
+  answer: (since: number | undefined) => { status: number; body: string } | 'down',
+) {
+  const posts: { path: string; body: string }[] = [];
+  let postAnswer: () => { status: number; body: string } | 'down' = () => ({ status: 200, body: '{}' });
+  const gets: (number | undefined)[] = [];
+  const fetchImpl: FetchLike = async (url, init = {}) => {
+    const u = new URL(url);
+    if ((init.method ?? 'GET') === 'POST') {
+      const a = postAnswer();
+      if (a === 'down') throw new TypeError('fetch failed');
+      posts.push({ path: u.pathname, body: String(init.body) });
+      return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/json' } });
+    }
+    const since = u.searchParams.get('since');
+    gets.push(since === null ? undefined : Number(since));
+    const a = answer(since === null ? undefined : Number(since));
+    if (a === 'down') throw new TypeError('fetch failed');
+    return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/jose' } });
+  };
+  return {
+    fetch: fetchImpl,
+    posts,
+    gets,
+    answerPosts: (f: typeof postAnswer) => {
+      postAnswer = f;
+    },
+  };
+}

@@ -1,0 +1,213 @@
+/** The issuer routes over dynalite: issue, describe, erase, revoke, and what is (not) stored. */
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { create as createErase } from '../../functions/province-erase-code/handler';
+import { create as createGet } from '../../functions/province-get-code/handler';
+import { create as createIssue } from '../../functions/province-issue/handler';
+import { create as createRevoke } from '../../functions/province-revoke-code/handler';
+import { parseCompactJws } from '../../functions/core/jws/compact';
+import { REQUEST_PROFILE } from '../../functions/core/profiles';
+import { RECORD_GRACE_SECONDS } from '../../functions/province/codes';
+import type { ProvinceDeps } from '../../functions/province/deps';
+import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
+import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
+import {
+  call,
+  clock,
+  fakeExchange,
+  federationKey,
+  FEDERATION,
+  HOLDER_NAME,
+  ID_NUMBER,
+  issueBody,
+  localSigner,
+  provinceDeps,
+  ZJ,
+} from './fixtures';
+
+const NOW = 1_790_000_000;
+let db: DynaliteTables;
+let deps: ProvinceDeps;
+let exchange: ReturnType<typeof fakeExchange>;
+const time = clock(NOW);
+
+beforeAll(async () => {
+  db = await dynaliteTables([PROVINCE_TABLE]);
+});
+afterAll(() => db.close());
+
+beforeEach(async () => {
+  time.set(NOW);
+  exchange = fakeExchange(() => ({ status: 404, body: '' }));
+  deps = provinceDeps({
+    region: ZJ,
+    client: db.client,
+    tableName: db.tableName,
+    issuerSigners: [await localSigner()],
+    enrollmentSigner: await localSigner(),
+    federationJwks: (await federationKey()).jwks,
+    fetch: exchange.fetch,
+    now: time.now,
+  });
+});
+
+async function issue(over: Record<string, unknown> = {}) {
+  return call(createIssue(deps), { method: 'POST', path: '/v1/codes', body: issueBody(over) });
+}
+
+async function scanTable(): Promise<string> {
+  const { Items } = await db.client.send(new ScanCommand({ TableName: db.tableName, ConsistentRead: true }));
+  return JSON.stringify(Items);
+}
+
+describe('POST /v1/codes', () => {
+  it('issues a code with its id, RFC 3339 expiry and an SVG QR', async () => {
+    const res = await issue({ validitySeconds: 3600 });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.code).toMatch(/^HCX1:/);
+    expect(body.codeId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(body.expiresAt).toBe(new Date((NOW + 3600) * 1000).toISOString());
+    expect(body.qr).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+
+  it('stores only the code record, never the holder name or ID number, with a TTL after expiry', async () => {
+    const logs = captureLogs();
+    const { codeId } = (await issue({ reason: 'NAT-TEST.1' })).json();
+    logs.stop();
+    const stored = await scanTable();
+    expect(stored).not.toContain(HOLDER_NAME);
+    expect(stored).not.toContain(ID_NUMBER);
+    expect(stored).not.toContain(ID_NUMBER.slice(0, 17));
+    expect(logs.text()).not.toContain(ID_NUMBER);
+    expect(logs.text()).not.toContain(HOLDER_NAME);
+    const record = await deps.repository.getCode(codeId);
+    expect(Object.keys(record!).sort()).toEqual(
+      [
+        'codeId',
+        'expiresAt',
+        'healthStatus',
+        'holder',
+        'issuedAt',
+        'kid',
+        'reason',
+        'region',
+        'status',
+      ].sort(),
+    );
+    expect(record).toMatchObject({
+      status: 'issued',
+      healthStatus: 'green',
+      region: ZJ,
+      reason: 'NAT-TEST.1',
+    });
+    const item = JSON.parse(stored).find((i: { pk: { S: string } }) => i.pk.S === `CODE#${codeId}`);
+    expect(Number(item.ttl.N)).toBe(record!.expiresAt + RECORD_GRACE_SECONDS);
+  });
+
+  it('refuses a resident ID number with a wrong check character with a clear 400', async () => {
+    const res = await issue({ holder: { name: HOLDER_NAME, idType: '10', idNumber: '110105194912310021' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('REQUEST_INVALID');
+    expect(res.json().detail).toContain('/holder/idNumber');
+    expect(res.body).not.toContain('110105194912310021');
+  });
+
+  it('refuses an unknown member and a lifetime above the maximum', async () => {
+    expect((await issue({ sleep: 8 })).statusCode).toBe(400);
+    expect((await issue({ validitySeconds: 604_801 })).statusCode).toBe(400);
+  });
+});
+
+describe('GET and DELETE /v1/codes/{codeId}', () => {
+  it('shows what is held and erases it, after which nothing is held', async () => {
+    const { codeId } = (await issue()).json();
+    const get = () =>
+      call(createGet(deps), { method: 'GET', path: '/v1/codes/{codeId}', pathParameters: { codeId } });
+    const held = await get();
+    expect(held.statusCode).toBe(200);
+    expect(held.json()).toMatchObject({ codeId, status: 'issued', healthStatus: 'green', region: ZJ });
+    expect(held.json().holderBinding.alg).toBe('scrypt-v1');
+    const erased = await call(createErase(deps), {
+      method: 'DELETE',
+      path: '/v1/codes/{codeId}',
+      pathParameters: { codeId },
+    });
+    expect(erased.statusCode).toBe(204);
+    expect((await get()).statusCode).toBe(404);
+    const again = await call(createErase(deps), {
+      method: 'DELETE',
+      path: '/v1/codes/{codeId}',
+      pathParameters: { codeId },
+    });
+    expect(again.statusCode).toBe(404);
+    expect(again.json().code).toBe('NOT_FOUND');
+  });
+
+  it('refuses a code id that is not one', async () => {
+    const res = await call(createGet(deps), {
+      method: 'GET',
+      path: '/v1/codes/{codeId}',
+      pathParameters: { codeId: '../../etc/passwd' },
+    });
+    expect(res.statusCode).toBe(400);
+  });
+});
+
+describe('POST /v1/codes/{codeId}/revoke', () => {
+  const revoke = (codeId: string) =>
+    call(createRevoke(deps), {
+      method: 'POST',
+      path: '/v1/codes/{codeId}/revoke',
+      pathParameters: { codeId },
+    });
+
+  it('marks the record revoked and publishes a signed code.revoke with the code expiry', async () => {
+    const { codeId } = (await issue({ validitySeconds: 7200 })).json();
+    time.advance(60);
+    const res = await revoke(codeId);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ codeId, status: 'revoked', revocation: 'published' });
+    expect(exchange.posts).toHaveLength(1);
+    expect(exchange.posts[0].path).toBe(`/v1/provinces/${ZJ}/code-revocations`);
+    const signed = parseCompactJws(exchange.posts[0].body, REQUEST_PROFILE);
+    expect(signed.kid).toBe((await deps.enrollmentSigner()).kid);
+    expect(signed.payload).toMatchObject({
+      aud: FEDERATION,
+      region: ZJ,
+      op: 'code.revoke',
+      codes: [{ jti: codeId, exp: NOW + 7200 }],
+    });
+  });
+
+  it('answers 503 when the exchange is unreachable, keeps the record pending, and publishes on retry', async () => {
+    const { codeId } = (await issue()).json();
+    exchange.answerPosts(() => 'down');
+    const failed = await revoke(codeId);
+    expect(failed.statusCode).toBe(503);
+    expect(failed.json().code).toBe('EXCHANGE_UNAVAILABLE');
+    const held = await deps.repository.getCode(codeId);
+    expect(held).toMatchObject({ status: 'revoked', revokedAt: NOW });
+    expect(held?.revocationPublishedAt).toBeUndefined();
+
+    exchange.answerPosts(() => ({ status: 200, body: '{}' }));
+    time.advance(30);
+    const retried = await revoke(codeId);
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json().revocation).toBe('published');
+    // The first revocation time is kept.
+    expect(retried.json().revokedAt).toBe(new Date(NOW * 1000).toISOString());
+    const third = await revoke(codeId);
+    expect(third.statusCode).toBe(200);
+    expect(exchange.posts).toHaveLength(1);
+  });
+
+  it('treats a revocation the exchange already holds as done', async () => {
+    const { codeId } = (await issue()).json();
+    exchange.answerPosts(() => ({ status: 409, body: '{}' }));
+    expect((await revoke(codeId)).json().revocation).toBe('published');
+  });
+
+  it('answers 404 for a code nothing is held about', async () => {
+    expect((await revoke('AAAAAAAAAAAAAAAAAAAAAA')).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,274 @@
+/**
+ * Sync against a scripted exchange serving lists signed here with a local federation key: first
+ * full sync, exchange down, refused deltas falling back to a full resync, rollback and fork of the
+ * full list refused, signatures by another key refused, the download cap, and concurrent writers.
+ */
+import { randomBytes } from 'node:crypto';
+import { TRUST_LIST_PROFILE } from '../../functions/core/profiles';
+import type { TrustList, TrustListDelta } from '../../functions/core/schemas/types.gen';
+import type { Signer } from '../../functions/core/signer';
+import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
+import { federationKeys } from '../../functions/core/trustlist/trust-list';
+import { DynamoProvinceRepository } from '../../functions/province/dynamo-repository';
+import { createExchangeClient } from '../../functions/province/exchange-client';
+import { syncOnce, type SyncDeps } from '../../functions/province/sync';
+import { dynaliteTables, type DynaliteTables } from '../kit';
+import {
+  clock,
+  fakeExchange,
+  federationKey,
+  FEDERATION,
+  GD,
+  listOf,
+  localSigner,
+  signDeltaJws,
+  signList,
+  ZJ,
+} from './fixtures';
+
+const NOW = 1_790_000_000;
+let db: DynaliteTables;
+let fed: Awaited<ReturnType<typeof federationKey>>;
+let provinces: { region: string; signer: Signer }[];
+let tableCounter = 0;
+
+beforeAll(async () => {
+  db = await dynaliteTables([PROVINCE_TABLE]);
+  fed = await federationKey();
+  provinces = [
+    { region: ZJ, signer: await localSigner() },
+    { region: GD, signer: await localSigner() },
+  ];
+});
+afterAll(() => db.close());
+
+/** A fresh table per test, so replicas do not leak between tests. */
+async function freshRepository(): Promise<DynamoProvinceRepository> {
+  const { createTable } = await import('../../functions/core/storage/create-table');
+  const name = `sync-${process.pid}-${++tableCounter}`;
+  await createTable(db.client, PROVINCE_TABLE, name);
+  return new DynamoProvinceRepository(db.client, name);
+}
+
+function node(
+  repository: DynamoProvinceRepository,
+  answer: Parameters<typeof fakeExchange>[0],
+  time = clock(NOW),
+  maxBytes?: number,
+) {
+  const exchange = fakeExchange(answer);
+  const deps: SyncDeps = {
+    repository,
+    exchange: createExchangeClient({
+      baseUrl: 'http://exchange.test',
+      fetch: exchange.fetch,
+      ...(maxBytes ? { maxBytes } : {}),
+    }),
+    federationKeys: federationKeys(fed.jwks),
+    now: time.now,
+  };
+  return { deps, exchange, time };
+}
+
+const list = (over: Partial<TrustList> = {}) => listOf(provinces, { now: NOW, ...over });
+
+function delta(over: Partial<TrustListDelta>): TrustListDelta {
+  return {
+    federation: FEDERATION,
+    fromVersion: 5,
+    version: 6,
+    issuedAt: NOW,
+    expiresAt: NOW + 86_400,
+    logHead: 'C'.repeat(43),
+    entries: [],
+    ...over,
+  };
+}
+
+describe('syncOnce', () => {
+  it('does a full sync when there is no replica, and records the result', async () => {
+    const repository = await freshRepository();
+    const jws = await signList(fed.signer, list({ version: 5 }));
+    const { deps, exchange } = node(repository, () => ({ status: 200, body: jws }));
+    const outcome = await syncOnce(deps);
+    expect(outcome).toMatchObject({ result: 'updated', mode: 'full', version: 5 });
+    expect(exchange.gets).toEqual([undefined]);
+    const replica = await repository.getReplica();
+    expect(replica?.list.version).toBe(5);
+    expect(replica?.evidence).toMatchObject({ base: jws, deltas: [] });
+    expect(await repository.getSyncStatus()).toMatchObject({
+      lastResult: 'updated',
+      lastSyncAt: NOW,
+      lastSuccessAt: NOW,
+    });
+  });
+
+  it('asks for a delta since its version once it has a replica', async () => {
+    const repository = await freshRepository();
+    await repository.putReplica(list({ version: 5 }), { base: 'x', baseAcceptedAt: NOW, deltas: [] }, NOW);
+    const d = await signDeltaJws(
+      fed.signer,
+      delta({ version: 5, fromVersion: 5, logHead: 'A'.repeat(43), issuedAt: NOW + 60 }),
+    );
+    const { deps, exchange } = node(repository, (since) =>
+      since === 5 ? { status: 200, body: d } : { status: 500, body: '' },
+    );
+    const outcome = await syncOnce(deps);
+    expect(exchange.gets).toEqual([5]);
+    expect(outcome).toMatchObject({ mode: 'delta', version: 5 });
+    expect(outcome.result).not.toBe('failed');
+  });
+
+  it('keeps the last good replica and records the failure when the exchange is down', async () => {
+    const repository = await freshRepository();
+    const jws = await signList(fed.signer, list({ version: 5 }));
+    const up = node(repository, () => ({ status: 200, body: jws }));
+    await syncOnce(up.deps);
+    const time = clock(NOW + 120);
+    const down = node(repository, () => 'down', time);
+    const outcome = await syncOnce(down.deps);
+    expect(outcome).toMatchObject({ result: 'failed', error: 'EXCHANGE_UNAVAILABLE', version: 5 });
+    expect((await repository.getReplica())?.list.version).toBe(5);
+    expect(await repository.getSyncStatus()).toMatchObject({
+      lastResult: 'failed',
+      lastError: 'EXCHANGE_UNAVAILABLE',
+      lastSyncAt: NOW + 120,
+      lastSuccessAt: NOW,
+    });
+  });
+
+  it('falls back to a full resync when the delta does not continue from its version (gap)', async () => {
+    const repository = await freshRepository();
+    await repository.putReplica(list({ version: 5 }), { base: 'x', baseAcceptedAt: NOW, deltas: [] }, NOW);
+    const gap = await signDeltaJws(fed.signer, delta({ fromVersion: 3, version: 9 }));
+    const full = await signList(fed.signer, list({ version: 9, logHead: 'D'.repeat(43) }));
+    const { deps, exchange } = node(repository, (since) =>
+      since === undefined ? { status: 200, body: full } : { status: 200, body: gap },
+    );
+    const outcome = await syncOnce(deps);
+    expect(outcome).toMatchObject({ result: 'updated', mode: 'full', version: 9, fellBack: true });
+    expect(exchange.gets).toEqual([5, undefined]);
+    expect((await repository.getReplica())?.evidence.base).toBe(full);
+  });
+
+  it('falls back to a full resync when the delta goes back in time (rollback)', async () => {
+    const repository = await freshRepository();
+    await repository.putReplica(list({ version: 5 }), { base: 'x', baseAcceptedAt: NOW, deltas: [] }, NOW);
+    const back = await signDeltaJws(fed.signer, delta({ fromVersion: 5, version: 4 }));
+    const full = await signList(fed.signer, list({ version: 6, logHead: 'E'.repeat(43) }));
+    const { deps } = node(repository, (since) =>
+      since === undefined ? { status: 200, body: full } : { status: 200, body: back },
+    );
+    expect(await syncOnce(deps)).toMatchObject({
+      result: 'updated',
+      mode: 'full',
+      version: 6,
+      fellBack: true,
+    });
+  });
+
+  it('falls back to a full resync when the exchange cannot serve the delta', async () => {
+    const repository = await freshRepository();
+    await repository.putReplica(list({ version: 5 }), { base: 'x', baseAcceptedAt: NOW, deltas: [] }, NOW);
+    const full = await signList(fed.signer, list({ version: 7, logHead: 'F'.repeat(43) }));
+    const { deps } = node(repository, (since) =>
+      since === undefined ? { status: 200, body: full } : { status: 410, body: '' },
+    );
+    expect(await syncOnce(deps)).toMatchObject({
+      result: 'updated',
+      mode: 'full',
+      version: 7,
+      fellBack: true,
+    });
+  });
+
+  it('refuses a full list older than its replica (rollback) and keeps the replica', async () => {
+    const repository = await freshRepository();
+    await repository.putReplica(list({ version: 8 }), { base: 'x', baseAcceptedAt: NOW, deltas: [] }, NOW);
+    const gap = await signDeltaJws(fed.signer, delta({ fromVersion: 2, version: 3 }));
+    const old = await signList(fed.signer, list({ version: 3 }));
+    const { deps } = node(repository, (since) =>
+      since === undefined ? { status: 200, body: old } : { status: 200, body: gap },
+    );
+    expect(await syncOnce(deps)).toMatchObject({ result: 'failed', error: 'ROLLBACK', version: 8 });
+    expect((await repository.getReplica())?.list.version).toBe(8);
+  });
+
+  it('refuses a full list of its own version with another log head (fork)', async () => {
+    const repository = await freshRepository();
+    await repository.putReplica(list({ version: 8 }), { base: 'x', baseAcceptedAt: NOW, deltas: [] }, NOW);
+    const forked = await signList(
+      fed.signer,
+      list({ version: 8, logHead: 'Z'.repeat(43), issuedAt: NOW + 5 }),
+    );
+    const gap = await signDeltaJws(fed.signer, delta({ fromVersion: 1, version: 8 }));
+    const { deps } = node(repository, (since) =>
+      since === undefined ? { status: 200, body: forked } : { status: 200, body: gap },
+    );
+    expect(await syncOnce(deps)).toMatchObject({ result: 'failed', error: 'FORK' });
+    expect((await repository.getReplica())?.list.logHead).toBe('A'.repeat(43));
+  });
+
+  it('refuses a list signed with a key that is not the configured federation key', async () => {
+    const repository = await freshRepository();
+    const impostor = await localSigner();
+    const jws = await signList(impostor, list({ version: 50 }));
+    const { deps } = node(repository, () => ({ status: 200, body: jws }));
+    const outcome = await syncOnce(deps);
+    expect(outcome.result).toBe('failed');
+    expect(await repository.getReplica()).toBeUndefined();
+  });
+
+  it('refuses a download over the size cap before reading it all', async () => {
+    const repository = await freshRepository();
+    const jws = await signList(fed.signer, list({ version: 5 }));
+    const { deps } = node(repository, () => ({ status: 200, body: jws }), clock(NOW), 256);
+    expect(await syncOnce(deps)).toMatchObject({ result: 'failed', error: 'TOO_LARGE' });
+    expect(TRUST_LIST_PROFILE.maxLength).toBe(4 * 1024 * 1024);
+  });
+});
+
+describe('the replica write', () => {
+  it('never lets an older concurrent sync overwrite a newer replica', async () => {
+    const repository = await freshRepository();
+    const evidence = { base: 'x', baseAcceptedAt: NOW, deltas: [] };
+    expect((await repository.putReplica(list({ version: 7 }), evidence, NOW)).written).toBe(true);
+    expect((await repository.putReplica(list({ version: 6 }), evidence, NOW)).written).toBe(false);
+    // Same version: only a later issue (a refreshed expiry) replaces it.
+    expect(
+      (await repository.putReplica(list({ version: 7, issuedAt: NOW - 100 }), evidence, NOW)).written,
+    ).toBe(false);
+    expect(
+      (await repository.putReplica(list({ version: 7, issuedAt: NOW + 100 }), evidence, NOW)).written,
+    ).toBe(true);
+
+    const versions = [12, 9, 15, 10, 14, 11, 13, 8];
+    const results = await Promise.all(
+      versions.map((v) => repository.putReplica(list({ version: v }), evidence, NOW)),
+    );
+    expect(results.some((r) => r.written)).toBe(true);
+    const replica = await repository.getReplica();
+    expect(replica?.list.version).toBe(15);
+    expect(replica?.meta.version).toBe(15);
+  });
+
+  it('stores a list larger than one item in chunks and reads it back intact', async () => {
+    const repository = await freshRepository();
+    const revocations = Array.from({ length: 30_000 }, () => ({
+      region: ZJ,
+      jti: randomBytes(16).toString('base64url'),
+      revokedAt: NOW,
+      exp: NOW + 86_400,
+    }));
+    const big = list({ version: 20, codeRevocations: revocations });
+    const { written, meta } = await repository.putReplica(
+      big,
+      { base: 'x', baseAcceptedAt: NOW, deltas: [] },
+      NOW,
+    );
+    expect(written).toBe(true);
+    expect(meta!.chunks).toBeGreaterThan(1);
+    const back = await repository.getReplica();
+    expect(back?.list.codeRevocations).toHaveLength(30_000);
+  });
+});
