@@ -6,6 +6,9 @@
  */
 // Before the AWS SDK loads: it warns once per process about Node 20, which is supported here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// The handlers log and emit metrics as in Lambda; on a terminal only warnings matter (override either).
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';

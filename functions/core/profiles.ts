@@ -16,6 +16,7 @@ export const TRUST_LIST_PROFILE: JwsProfile = {
 export const TRUST_LIST_DELTA_PROFILE: JwsProfile = {
   typ: 'hcx-trust-list-delta+jws',
   maxLength: 4 * 1024 * 1024,
+  maxDepth: 8,
 };
 /** A province's signed request to the exchange. */
 export const REQUEST_PROFILE: JwsProfile = { typ: 'hcx-request+jws', maxLength: 16 * 1024, maxDepth: 4 };

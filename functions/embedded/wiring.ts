@@ -1,24 +1,163 @@
 /**
- * Where the embedded runtime meets the domain: the `create(deps)` call of every handler and the
- * first-start provisioning. `bin/start.ts` passes these two hooks to `startFederation`.
+ * Where the embedded runtime meets the domain: the `create(deps)` call of every handler (from the
+ * route table, exactly the handlers Lambda runs) and the first-start provisioning, which goes
+ * through the public HTTP API the way a real operator and province would.
  *
- * Until the handlers' dependency objects exist, these are placeholders: every route answers
- * `501 NOT_IMPLEMENTED` and nothing is provisioned. Replace them here, nowhere else.
+ * Key files live in the runtime's key folder (0600): the federation key, and per province an
+ * enrollment key and an issuer key. A second start on the same data loads them, finds the provinces
+ * registered and their keys published, and changes nothing.
  */
-import type { FederationContext, Provisioned, ServiceHandlersMap } from './federation';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateSigningKey } from '../core/keys';
+import { LocalKeySigner, type Signer } from '../core/signer';
+import { createExchangeDeps } from '../exchange/deps';
+import { openApiResponse } from '../openapi/build';
+import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
+import { rotateKey } from '../province/rotation';
+import { routesOf, SCHEDULED, type Service } from '../routes';
+import type { LambdaHandler } from './adapter';
+import type { FederationContext, Provisioned, ScheduledHandler, ServiceHandlers, ServiceHandlersMap } from './federation';
 
-/** False while the hooks below are placeholders (`npm start` says so). */
-export const WIRED = false;
+/** True once the hooks below build the real handlers (`npm start` says so when false). */
+export const WIRED = true;
+
+/** The federation id of every embedded federation. */
+export const LOCAL_FEDERATION_ID = 'hcx-local';
+
+interface LocalKeys {
+  readonly federation: Signer;
+  readonly enrollment: Record<string, { signer: Signer; file: string }>;
+  readonly issuer: Record<string, Signer>;
+}
+
+interface Wired {
+  readonly keys: LocalKeys;
+  readonly provinces: Record<string, ProvinceDeps>;
+}
+
+// The hooks share what buildHandlers made with provision (one federation per process at a time).
+const wired = new WeakMap<FederationContext, Wired>();
+
+/** Load the private JWK in `file`, or generate one and write it (0600). */
+async function keyFile(file: string): Promise<Signer> {
+  if (!existsSync(file)) {
+    const key = await generateSigningKey('ES256');
+    writeFileSync(file, JSON.stringify(key.privateJwk, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+async function loadKeys(context: FederationContext): Promise<LocalKeys> {
+  const enrollment: LocalKeys['enrollment'] = {};
+  const issuer: LocalKeys['issuer'] = {};
+  for (const p of context.provinces) {
+    const file = join(context.keysDir, `${p.region}-enrollment.jwk.json`);
+    enrollment[p.region] = { signer: await keyFile(file), file };
+    issuer[p.region] = await keyFile(join(context.keysDir, `${p.region}-issuer.jwk.json`));
+  }
+  return { federation: await keyFile(join(context.keysDir, 'federation.jwk.json')), enrollment, issuer };
+}
+
+type Factory = (deps: unknown) => unknown;
+
+/** The `create` of every handler of `service`, by function folder, loaded through the route table. */
+function factories(service: Service): Record<string, Factory> {
+  const out: Record<string, Factory> = {};
+  const fns = [...routesOf(service).map((r) => r.fn), ...SCHEDULED.filter((s) => s.service === service).map((s) => s.fn)];
+  for (const fn of fns) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    out[fn] = (require(`../${fn}/handler`) as { create: Factory }).create;
+  }
+  return out;
+}
+
+function handlersOf(service: Service, deps: unknown): ServiceHandlers {
+  const made = factories(service);
+  const scheduled = new Set(SCHEDULED.filter((s) => s.service === service).map((s) => s.fn));
+  const routes: Record<string, LambdaHandler> = {};
+  const jobs: Record<string, ScheduledHandler> = {};
+  for (const [fn, create] of Object.entries(made)) {
+    if (scheduled.has(fn)) jobs[fn] = create(deps) as ScheduledHandler;
+    else routes[fn] = create(deps) as LambdaHandler;
+  }
+  return { routes, scheduled: jobs, extraRoutes: { '/openapi.json': () => openApiResponse() } };
+}
+
+function federationJwks(keys: LocalKeys): { keys: object[] } {
+  const f = keys.federation;
+  return { keys: [{ ...f.publicJwk, kid: f.kid, alg: f.alg, use: 'sig' }] };
+}
 
 /** Build every instance's handlers from the federation context (clients, tables, URLs, key folder). */
-export function buildHandlers(context: FederationContext): ServiceHandlersMap {
+export async function buildHandlers(context: FederationContext): Promise<ServiceHandlersMap> {
+  const keys = await loadKeys(context);
+  const exchangeDeps = createExchangeDeps({
+    client: context.client,
+    tableName: context.exchange.tableName,
+    signer: keys.federation,
+    federationId: LOCAL_FEDERATION_ID,
+  });
+  const provinces: Record<string, ProvinceDeps> = {};
+  for (const p of context.provinces) {
+    provinces[p.region] = createProvinceDeps({
+      region: p.region,
+      federationId: LOCAL_FEDERATION_ID,
+      client: context.client,
+      tableName: p.tableName,
+      issuerSigners: [keys.issuer[p.region]],
+      enrollmentSigner: keys.enrollment[p.region].signer,
+      exchangeUrl: context.exchange.url,
+      federationJwks: federationJwks(keys) as never,
+    });
+  }
+  wired.set(context, { keys, provinces });
   return {
-    exchange: { routes: {} },
-    provinces: Object.fromEntries(context.provinces.map((p) => [p.region, { routes: {} }])),
+    exchange: handlersOf('exchange', exchangeDeps),
+    provinces: Object.fromEntries(Object.entries(provinces).map(([r, deps]) => [r, handlersOf('province', deps)])),
   };
 }
 
-/** Create or load the federation key, onboard the provinces, publish their first keys (idempotent). */
-export async function provision(_context: FederationContext): Promise<Provisioned> {
-  return { federationId: 'unprovisioned', federationJwks: { keys: [] }, enrollmentKeyFiles: {} };
+async function exchangeCall(context: FederationContext, path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(`${context.exchange.url}${path}`, init);
+  if (res.status >= 500) throw new Error(`the exchange answered ${res.status} to ${init.method ?? 'GET'} ${path}`);
+  return res;
+}
+
+/** Register every province and publish its first key, through the exchange's HTTP API (idempotent). */
+export async function provision(context: FederationContext): Promise<Provisioned> {
+  const w = wired.get(context);
+  if (!w) throw new Error('provision before buildHandlers');
+  const { keys } = w;
+  for (const p of context.provinces) {
+    const registration = await exchangeCall(context, '/v1/provinces', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${context.operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ region: p.region, name: p.nameZh, enrollmentKey: keys.enrollment[p.region].signer.publicJwk }),
+    });
+    if (registration.status !== 201 && registration.status !== 409) {
+      throw new Error(`registering ${p.region} failed with ${registration.status}`);
+    }
+    const jwks = (await (await exchangeCall(context, `/v1/provinces/${p.region}/jwks.json`)).json()) as { keys: { kid: string }[] };
+    const issuer = keys.issuer[p.region];
+    if (jwks.keys.some((k) => k.kid === issuer.kid)) continue;
+    const deps = w.provinces[p.region];
+    await rotateKey({
+      region: p.region,
+      federationId: LOCAL_FEDERATION_ID,
+      exchange: deps.exchange,
+      enrollmentSigner: keys.enrollment[p.region].signer,
+      newSigner: issuer,
+      repository: deps.repository,
+      federationKeys: deps.federationKeys,
+      waitUntilVisible: { intervalMs: 50, timeoutMs: 10_000 },
+      switchGraceMs: 0,
+    });
+  }
+  return {
+    federationId: LOCAL_FEDERATION_ID,
+    federationJwks: federationJwks(keys),
+    enrollmentKeyFiles: Object.fromEntries(Object.entries(keys.enrollment).map(([r, e]) => [r, e.file])),
+  };
 }

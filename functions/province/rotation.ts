@@ -65,7 +65,8 @@ export async function rotateKey(options: RotateKeyOptions): Promise<RotationResu
     federationId: options.federationId,
     now,
   };
-  const notBefore = options.notBefore ?? now() - LIMITS.clockSkew;
+  // A minute back: usable at once, and well inside the exchange's own clock-skew allowance.
+  const notBefore = options.notBefore ?? now() - 60;
   const notAfter = options.notAfter ?? notBefore + LIMITS.maxKeyLifetime;
   const newKid = options.newSigner.kid;
 

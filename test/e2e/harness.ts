@@ -40,7 +40,7 @@ export async function verifyAt(p: ProvinceState, code: string, holder?: object):
     body: JSON.stringify(holder ? { code, holder } : { code }),
   });
   expect(res.status).toBe(200);
-  return res.json();
+  return (await res.json()) as never;
 }
 
 /** Sign `payload` as province `p` with its enrollment key (what a province's tooling does). */

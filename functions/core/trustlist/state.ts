@@ -1,0 +1,157 @@
+/**
+ * The trust list as a pure fold over the log: start from {@link emptyTrustList}, apply every entry in
+ * order with {@link applyEntries}. The exchange builds the list it signs this way, and a client that
+ * applies signed deltas runs the very same fold, so both arrive at the same list.
+ *
+ * An entry that makes no sense against the state (a key for an unknown province, a kid already
+ * known, revoking an unknown key) is refused with `TrustListRejected(INVALID_ENTRY)`: the exchange
+ * never appends one, so meeting one means the log was tampered with.
+ */
+import { TrustListRejected } from '../errors';
+import { LIMITS } from '../profiles';
+import type {
+  CodeRevocation,
+  LogEntry,
+  TrustList,
+  TrustListKey,
+  TrustListProvince,
+} from '../schemas/types.gen';
+import { GENESIS_HASH } from './log';
+
+/** The list of a federation whose log is empty (version 0, head the genesis hash). */
+export function emptyTrustList(federation: string): TrustList {
+  return {
+    federation,
+    version: 0,
+    issuedAt: 0,
+    expiresAt: 0,
+    logHead: GENESIS_HASH,
+    provinces: [],
+    codeRevocations: [],
+  };
+}
+
+function invalid(title: string): never {
+  throw new TrustListRejected('INVALID_ENTRY', title);
+}
+
+/** A mutable working copy: provinces and their key arrays copied, so the input is never changed. */
+interface Draft {
+  provinces: TrustListProvince[];
+  codeRevocations: CodeRevocation[];
+  kids: Set<string>;
+  revoked: Set<string>;
+}
+
+function draftOf(list: TrustList): Draft {
+  const provinces = list.provinces.map((p) => ({ ...p, keys: [...p.keys] }));
+  const kids = new Set(provinces.flatMap((p) => p.keys.map((k) => k.kid)));
+  const revoked = new Set(list.codeRevocations.map((r) => `${r.region}:${r.jti}`));
+  return { provinces, codeRevocations: [...list.codeRevocations], kids, revoked };
+}
+
+function provinceOf(draft: Draft, region: string): TrustListProvince {
+  const province = draft.provinces.find((p) => p.region === region);
+  if (!province) invalid('A log entry names an unknown province');
+  return province;
+}
+
+function fold(draft: Draft, entry: LogEntry): void {
+  switch (entry.type) {
+    case 'province.registered': {
+      if (draft.provinces.some((p) => p.region === entry.region)) invalid('A province is registered twice');
+      draft.provinces.push({ region: entry.region, name: entry.data.name, status: 'active', keys: [] });
+      return;
+    }
+    case 'province.suspended': {
+      const province = provinceOf(draft, entry.region);
+      const index = draft.provinces.indexOf(province);
+      draft.provinces[index] = { ...province, status: 'suspended' };
+      return;
+    }
+    case 'key.published': {
+      const province = provinceOf(draft, entry.region);
+      const { kid, alg, jwk, notBefore, notAfter } = entry.data;
+      if (draft.kids.has(kid)) invalid('A key is published twice');
+      draft.kids.add(kid);
+      province.keys.push({ kid, alg, jwk, notBefore, notAfter, status: 'active' });
+      return;
+    }
+    case 'key.revoked': {
+      const province = provinceOf(draft, entry.region);
+      const index = province.keys.findIndex((k) => k.kid === entry.data.kid);
+      if (index < 0) invalid('A log entry revokes a key the province does not have');
+      const key = province.keys[index];
+      if (key.status !== 'active') invalid('A log entry revokes a key that is already revoked');
+      const revoked: TrustListKey = {
+        kid: key.kid,
+        alg: key.alg,
+        jwk: key.jwk,
+        notBefore: key.notBefore,
+        notAfter: key.notAfter,
+        status: 'revoked',
+        revokedAt: entry.data.revokedAt,
+        reason: entry.data.reason,
+      };
+      province.keys[index] = revoked;
+      return;
+    }
+    case 'code.revoked': {
+      provinceOf(draft, entry.region);
+      const id = `${entry.region}:${entry.data.jti}`;
+      // A repeated revocation of the same code replaces the earlier one and moves to the end. That
+      // is what pruning the earlier one and appending the new one gives, so the list is the same
+      // whenever the holder happened to prune in between (exchange and delta clients agree).
+      if (draft.revoked.has(id)) {
+        const at = draft.codeRevocations.findIndex(
+          (r) => r.region === entry.region && r.jti === entry.data.jti,
+        );
+        if (at >= 0) draft.codeRevocations.splice(at, 1);
+      }
+      draft.revoked.add(id);
+      draft.codeRevocations.push({
+        region: entry.region,
+        jti: entry.data.jti,
+        revokedAt: entry.data.revokedAt,
+        exp: entry.data.exp,
+      });
+      return;
+    }
+    default:
+      invalid('A log entry has an unknown type');
+  }
+}
+
+/**
+ * Apply `entries` (consecutive, starting at `list.version + 1`) to `list`; returns a new list whose
+ * version is the last entry's seq and whose logHead is its hash. issuedAt/expiresAt are kept (the
+ * signer sets them). Chain checks are {@link verifyChain}'s job; this only checks the sequence.
+ */
+export function applyEntries(list: TrustList, entries: readonly LogEntry[]): TrustList {
+  if (entries.length === 0) return list;
+  const draft = draftOf(list);
+  let version = list.version;
+  let logHead = list.logHead;
+  for (const entry of entries) {
+    if (entry.seq !== version + 1) throw new TrustListRejected('GAP', 'The log entries do not follow on');
+    fold(draft, entry);
+    version = entry.seq;
+    logHead = entry.hash;
+  }
+  return { ...list, version, logHead, provinces: draft.provinces, codeRevocations: draft.codeRevocations };
+}
+
+/** Apply one entry (see {@link applyEntries}). */
+export function applyEntry(list: TrustList, entry: LogEntry): TrustList {
+  return applyEntries(list, [entry]);
+}
+
+/**
+ * Drop the code revocations whose code has expired (`exp + clock skew < now`): such a code fails
+ * verification as EXPIRED anyway, so the list stops carrying it. Returns `list` itself when nothing
+ * is dropped.
+ */
+export function pruneExpiredRevocations(list: TrustList, now: number): TrustList {
+  const kept = list.codeRevocations.filter((r) => r.exp + LIMITS.clockSkew >= now);
+  return kept.length === list.codeRevocations.length ? list : { ...list, codeRevocations: kept };
+}

@@ -1,0 +1,11 @@
+/** `GET /v1/federation`: the federation id, its public key(s) as a JWKS, and its limits. */
+import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
+import { federationInfo } from '../exchange/service';
+import { httpHandler, json, lazyHandler } from '../http';
+
+export const create = (deps: ExchangeDeps) =>
+  httpHandler({}, async () =>
+    json(200, await federationInfo(deps), { 'cache-control': 'public, max-age=300' }),
+  );
+
+export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));

@@ -1,0 +1,11 @@
+/** `GET /v1/provinces`: the registered provinces and their status. */
+import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
+import { listProvinces } from '../exchange/service';
+import { httpHandler, json, lazyHandler } from '../http';
+
+export const create = (deps: ExchangeDeps) =>
+  httpHandler({}, async () =>
+    json(200, await listProvinces(deps), { 'cache-control': 'public, max-age=60' }),
+  );
+
+export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));

@@ -1,0 +1,15 @@
+/** `POST /v1/provinces/{region}/keys`: publish a signing key (signed request, op `key.publish`). */
+import { REQUEST_PROFILE } from '../core/profiles';
+import { SCHEMA_IDS } from '../core/schemas/validators';
+import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
+import { publishKey } from '../exchange/service';
+import { httpHandler, json, lazyHandler, pathParam } from '../http';
+
+export const create = (deps: ExchangeDeps) =>
+  httpHandler<string>(
+    { body: { types: ['application/jose'], maxBytes: REQUEST_PROFILE.maxLength } },
+    async (event) =>
+      json(201, await publishKey(deps, pathParam(event, 'region', SCHEMA_IDS.provinceRegion), event.parsed)),
+  );
+
+export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));

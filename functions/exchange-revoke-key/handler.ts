@@ -1,0 +1,18 @@
+/** `POST /v1/provinces/{region}/keys/{kid}/revoke`: revoke a signing key (signed, op `key.revoke`). */
+import { REQUEST_PROFILE } from '../core/profiles';
+import { SCHEMA_IDS } from '../core/schemas/validators';
+import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
+import { revokeKey } from '../exchange/service';
+import { httpHandler, json, lazyHandler, pathParam } from '../http';
+
+export const create = (deps: ExchangeDeps) =>
+  httpHandler<string>(
+    { body: { types: ['application/jose'], maxBytes: REQUEST_PROFILE.maxLength } },
+    async (event) => {
+      const region = pathParam(event, 'region', SCHEMA_IDS.provinceRegion);
+      const kid = pathParam(event, 'kid', SCHEMA_IDS.kid);
+      return json(200, await revokeKey(deps, region, kid, event.parsed));
+    },
+  );
+
+export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));

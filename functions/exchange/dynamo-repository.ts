@@ -1,0 +1,333 @@
+/**
+ * The exchange repository on one DynamoDB table (EXCHANGE_TABLE: string `pk`/`sk`, `ttl`).
+ * Only single-item writes, each conditional where it decides something: the embedded engine has no
+ * transactions. Item layout and the reasons for it: docs/exchange.md.
+ */
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { KeyMaterial } from '../core/algorithms';
+import { LIMITS } from '../core/profiles';
+import type { LogEntry } from '../core/schemas/types.gen';
+import type { ExchangeRepository, KeyRecord, KidOwner, ProvinceRecord } from './repository';
+
+type Item = Record<string, AttributeValue>;
+
+const S = (s: string): AttributeValue => ({ S: s });
+const N = (n: number): AttributeValue => ({ N: String(n) });
+
+/** Partition and sort keys of every item kind. */
+export const ITEM_KEYS = {
+  log: (seq: number) => ({ pk: 'LOG', sk: String(seq).padStart(12, '0') }),
+  projection: () => ({ pk: 'META', sk: 'PROJECTION' }),
+  province: (region: string) => ({ pk: 'PROVINCE', sk: region }),
+  key: (region: string, kid: string) => ({ pk: `KEY#${region}`, sk: kid }),
+  kid: (kid: string) => ({ pk: `KID#${kid}`, sk: 'KID' }),
+  codeRevocation: (region: string, jti: string) => ({ pk: `CREV#${region}`, sk: jti }),
+  nonce: (jti: string) => ({ pk: `NONCE#${jti}`, sk: 'NONCE' }),
+} as const;
+
+function key(k: { pk: string; sk: string }): Item {
+  return { pk: S(k.pk), sk: S(k.sk) };
+}
+
+function isConditionFailure(e: unknown): boolean {
+  return (e as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+const num = (v: AttributeValue | undefined): number | undefined =>
+  v?.N === undefined ? undefined : Number(v.N);
+const str = (v: AttributeValue | undefined): string | undefined => v?.S;
+
+// A projected item is only ever replaced by the projection of a later log entry, so a slow writer
+// re-projecting an old entry can never undo a newer change (a revoked key turning active again).
+const NEWER = 'attribute_not_exists(pk) OR seq < :seq';
+
+/** {@link ExchangeRepository} over a DynamoDB table. */
+export class DynamoExchangeRepository implements ExchangeRepository {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, max = Infinity): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.tableName,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < max);
+    return items.slice(0, max);
+  }
+
+  private async get(k: { pk: string; sk: string }): Promise<Item | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: key(k), ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  /** A put that only decides when `condition` holds; false on ConditionalCheckFailed. */
+  private async putIf(item: Item, condition: string, values?: Item): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  private async updateIf(
+    k: { pk: string; sk: string },
+    update: string,
+    condition: string,
+    names: Record<string, string> | undefined,
+    values: Item,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(k),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  async lastEntry(): Promise<LogEntry | undefined> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': S('LOG') },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? (JSON.parse(item.doc.S as string) as LogEntry) : undefined;
+  }
+
+  async readLog(afterSeq: number, limit: number): Promise<LogEntry[]> {
+    const items = await this.queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk > :after',
+        ExpressionAttributeValues: { ':pk': S('LOG'), ':after': S(ITEM_KEYS.log(afterSeq).sk) },
+        Limit: Math.min(limit, 1000),
+      },
+      limit,
+    );
+    return items.map((i) => JSON.parse(i.doc.S as string) as LogEntry);
+  }
+
+  appendEntry(entry: LogEntry): Promise<boolean> {
+    // The entry is stored as its JSON text: what is hashed is exactly what is read back.
+    return this.putIf(
+      { ...key(ITEM_KEYS.log(entry.seq)), seq: N(entry.seq), doc: S(JSON.stringify(entry)) },
+      'attribute_not_exists(pk)',
+    );
+  }
+
+  async projectedThrough(): Promise<number> {
+    return num((await this.get(ITEM_KEYS.projection()))?.seq) ?? 0;
+  }
+
+  async project(entries: readonly LogEntry[]): Promise<void> {
+    for (const entry of entries) await this.projectOne(entry);
+    const last = entries.at(-1);
+    if (last) {
+      await this.putIf({ ...key(ITEM_KEYS.projection()), seq: N(last.seq) }, NEWER, { ':seq': N(last.seq) });
+    }
+  }
+
+  private async projectOne(entry: LogEntry): Promise<void> {
+    const seq = { ':seq': N(entry.seq) };
+    switch (entry.type) {
+      case 'province.registered': {
+        const { name, enrollmentKey } = entry.data;
+        const { kid, alg, ...jwk } = enrollmentKey as typeof enrollmentKey & { kid: string; alg: string };
+        await this.putIf(
+          {
+            ...key(ITEM_KEYS.province(entry.region)),
+            seq: N(entry.seq),
+            name: S(name),
+            status: S('active'),
+            enrollmentKid: S(kid),
+            enrollmentAlg: S(alg),
+            enrollmentJwk: S(JSON.stringify(jwk)),
+            registeredAt: N(entry.at),
+          },
+          NEWER,
+          seq,
+        );
+        await this.putIf(
+          { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('enrollment') },
+          NEWER,
+          seq,
+        );
+        return;
+      }
+      case 'province.suspended':
+        await this.updateIf(
+          ITEM_KEYS.province(entry.region),
+          'SET #status = :status, seq = :seq',
+          'attribute_exists(pk) AND seq < :seq',
+          { '#status': 'status' },
+          { ...seq, ':status': S('suspended') },
+        );
+        return;
+      case 'key.published': {
+        const { kid, alg, jwk, notBefore, notAfter } = entry.data;
+        await this.putIf(
+          {
+            ...key(ITEM_KEYS.key(entry.region, kid)),
+            seq: N(entry.seq),
+            alg: S(alg),
+            jwk: S(JSON.stringify(jwk)),
+            notBefore: N(notBefore),
+            notAfter: N(notAfter),
+            status: S('active'),
+          },
+          NEWER,
+          seq,
+        );
+        await this.putIf(
+          { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('signing') },
+          NEWER,
+          seq,
+        );
+        return;
+      }
+      case 'key.revoked':
+        await this.updateIf(
+          ITEM_KEYS.key(entry.region, entry.data.kid),
+          'SET #status = :status, revokedAt = :at, reason = :reason, seq = :seq',
+          'attribute_exists(pk) AND seq < :seq',
+          { '#status': 'status' },
+          {
+            ...seq,
+            ':status': S('revoked'),
+            ':at': N(entry.data.revokedAt),
+            ':reason': S(entry.data.reason),
+          },
+        );
+        return;
+      case 'code.revoked':
+        await this.putIf(
+          {
+            ...key(ITEM_KEYS.codeRevocation(entry.region, entry.data.jti)),
+            seq: N(entry.seq),
+            exp: N(entry.data.exp),
+            revokedAt: N(entry.data.revokedAt),
+            // Kept as long as the code could verify; after that a revocation means nothing.
+            ttl: N(entry.data.exp + LIMITS.clockSkew),
+          },
+          NEWER,
+          seq,
+        );
+        return;
+    }
+  }
+
+  private static province(item: Item): ProvinceRecord {
+    return {
+      region: item.sk.S as string,
+      name: str(item.name) as string,
+      status: str(item.status) === 'suspended' ? 'suspended' : 'active',
+      enrollmentKid: str(item.enrollmentKid) as string,
+      enrollmentAlg: str(item.enrollmentAlg) as string,
+      enrollmentJwk: JSON.parse(str(item.enrollmentJwk) as string) as KeyMaterial,
+      registeredAt: num(item.registeredAt) as number,
+    };
+  }
+
+  private static key(region: string, item: Item): KeyRecord {
+    const revoked = str(item.status) === 'revoked';
+    return {
+      region,
+      kid: item.sk.S as string,
+      alg: str(item.alg) as string,
+      jwk: JSON.parse(str(item.jwk) as string) as KeyMaterial,
+      notBefore: num(item.notBefore) as number,
+      notAfter: num(item.notAfter) as number,
+      status: revoked ? 'revoked' : 'active',
+      ...(revoked ? { revokedAt: num(item.revokedAt), reason: str(item.reason) } : {}),
+    };
+  }
+
+  async getProvince(region: string): Promise<ProvinceRecord | undefined> {
+    const item = await this.get(ITEM_KEYS.province(region));
+    return item ? DynamoExchangeRepository.province(item) : undefined;
+  }
+
+  async listProvinces(): Promise<ProvinceRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': S('PROVINCE') },
+    });
+    return items.map((i) => DynamoExchangeRepository.province(i));
+  }
+
+  async kidOwner(kid: string): Promise<KidOwner | undefined> {
+    const item = await this.get(ITEM_KEYS.kid(kid));
+    if (!item) return undefined;
+    return {
+      kid,
+      region: str(item.region) as string,
+      use: str(item.use) === 'enrollment' ? 'enrollment' : 'signing',
+    };
+  }
+
+  async getKey(region: string, kid: string): Promise<KeyRecord | undefined> {
+    const item = await this.get(ITEM_KEYS.key(region, kid));
+    return item ? DynamoExchangeRepository.key(region, item) : undefined;
+  }
+
+  async listKeys(region: string): Promise<KeyRecord[]> {
+    const pk = ITEM_KEYS.key(region, '').pk;
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': S(pk) },
+    });
+    return items.map((i) => DynamoExchangeRepository.key(region, i));
+  }
+
+  async isCodeRevoked(region: string, jti: string): Promise<boolean> {
+    return (await this.get(ITEM_KEYS.codeRevocation(region, jti))) !== undefined;
+  }
+
+  consumeNonce(jti: string, expiresAt: number): Promise<boolean> {
+    return this.putIf({ ...key(ITEM_KEYS.nonce(jti)), ttl: N(expiresAt) }, 'attribute_not_exists(pk)');
+  }
+}

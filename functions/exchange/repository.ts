@@ -1,0 +1,61 @@
+/**
+ * What the exchange needs from storage. The log is the ledger: `appendEntry` is the only write that
+ * decides anything, and every other item is a projection of the log that `project` can (re)write
+ * at any time. See docs/exchange.md for the DynamoDB item layout.
+ */
+import type { KeyMaterial } from '../core/algorithms';
+import type { LogEntry } from '../core/schemas/types.gen';
+
+/** A province as the exchange stores it. */
+export interface ProvinceRecord {
+  readonly region: string;
+  readonly name: string;
+  readonly status: 'active' | 'suspended';
+  readonly enrollmentKid: string;
+  readonly enrollmentAlg: string;
+  readonly enrollmentJwk: KeyMaterial;
+  /** NumericDate of the `province.registered` entry. */
+  readonly registeredAt: number;
+}
+
+/** A province signing key as the exchange stores it. */
+export interface KeyRecord {
+  readonly region: string;
+  readonly kid: string;
+  readonly alg: string;
+  readonly jwk: KeyMaterial;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly status: 'active' | 'revoked';
+  readonly revokedAt?: number;
+  readonly reason?: string;
+}
+
+/** Who holds a kid: a province's signing key or its enrollment key. */
+export interface KidOwner {
+  readonly kid: string;
+  readonly region: string;
+  readonly use: 'signing' | 'enrollment';
+}
+
+/** Storage of the exchange. Every read used for a security decision is strongly consistent. */
+export interface ExchangeRepository {
+  /** The last log entry, or undefined when the log is empty. */
+  lastEntry(): Promise<LogEntry | undefined>;
+  /** Up to `limit` entries with seq > `afterSeq`, in order. */
+  readLog(afterSeq: number, limit: number): Promise<LogEntry[]>;
+  /** Append `entry` at its seq; false when that seq is already taken (a concurrent writer won). */
+  appendEntry(entry: LogEntry): Promise<boolean>;
+  /** The seq through which the projections are known to be written (0 when none). */
+  projectedThrough(): Promise<number>;
+  /** Write the projections of consecutive `entries` (idempotent, never moves an item backwards). */
+  project(entries: readonly LogEntry[]): Promise<void>;
+  getProvince(region: string): Promise<ProvinceRecord | undefined>;
+  listProvinces(): Promise<ProvinceRecord[]>;
+  kidOwner(kid: string): Promise<KidOwner | undefined>;
+  getKey(region: string, kid: string): Promise<KeyRecord | undefined>;
+  listKeys(region: string): Promise<KeyRecord[]>;
+  isCodeRevoked(region: string, jti: string): Promise<boolean>;
+  /** Record a signed request's nonce until `expiresAt`; false when it was already recorded. */
+  consumeNonce(jti: string, expiresAt: number): Promise<boolean>;
+}

@@ -1,0 +1,413 @@
+/**
+ * The exchange's domain: every rule about who may publish, revoke and register what, as functions
+ * over an {@link ExchangeRepository}. Handlers only call these.
+ *
+ * Every mutation goes through {@link appendWith}: read the log head, make sure the projections are
+ * written through it (repairing whatever a writer killed between two writes left undone), check
+ * the rule against that state, and append the entry at head + 1 with a conditional write. A writer
+ * that loses the race re-reads and re-checks, so concurrent requests end with exactly one winner
+ * and a log that is never forked or gapped.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AuthenticationFailed,
+  KeyRejected,
+  RequestInvalid,
+  ResourceConflict,
+  ResourceNotFound,
+  ServiceUnavailable,
+} from '../core/errors';
+import { errorLogAttributes, logger } from '../core/observability';
+import { LIMITS } from '../core/profiles';
+import type {
+  CodeRevokeRequest,
+  FederationInfo,
+  Jwks,
+  KeyPublishRequest,
+  KeyRevokeRequest,
+  LogEntry,
+  LogPage,
+  Province,
+  ProvinceList,
+  ProvinceRegistration,
+  PublicJwk,
+} from '../core/schemas/types.gen';
+import {
+  intake,
+  verifySignedRequest,
+  type SignedOperation,
+  type VerifiedRequest,
+} from '../core/signed-request';
+import type { Signer } from '../core/signer';
+import { makeEntry, type LogEntryInput } from '../core/trustlist/log';
+import type { ExchangeRepository, ProvinceRecord } from './repository';
+
+/** What the domain functions need (a subset of ExchangeDeps). */
+export interface ExchangeContext {
+  readonly repository: ExchangeRepository;
+  readonly federationId: string;
+  /** The federation signer (created on first use). */
+  readonly signer: () => Promise<Signer>;
+  /** NumericDate seconds. */
+  readonly now: () => number;
+}
+
+/** Most provinces a federation holds (the trust-list schema's cap). */
+export const MAX_PROVINCES = 64;
+/** Most signing keys one province may have published (the trust-list schema's cap). */
+export const MAX_KEYS_PER_PROVINCE = 256;
+/** Attempts at appending before answering a retryable 503 (each lost race is one attempt). */
+const MAX_APPEND_ATTEMPTS = 100;
+
+const RFC3339 = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+/** Write the projections through the log head and return the head entry (undefined: empty log). */
+export async function catchUp(repository: ExchangeRepository): Promise<LogEntry | undefined> {
+  const head = await repository.lastEntry();
+  if (!head) return undefined;
+  let projected = await repository.projectedThrough();
+  while (projected < head.seq) {
+    const entries = await repository.readLog(projected, Math.min(head.seq - projected, 500));
+    if (entries.length === 0) break;
+    await repository.project(entries);
+    projected = entries[entries.length - 1].seq;
+  }
+  return head;
+}
+
+/**
+ * Append the entry `decide` makes at the next seq, after checking its rule against the state at the
+ * head (decide throws the domain error, or returns undefined when there is nothing to do).
+ */
+export async function appendWith(
+  ctx: ExchangeContext,
+  decide: (seq: number) => Promise<LogEntryInput | undefined>,
+): Promise<LogEntry | undefined> {
+  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    const head = await catchUp(ctx.repository);
+    const input = await decide((head?.seq ?? 0) + 1);
+    if (!input) return undefined;
+    const entry = makeEntry(head, input);
+    if (await ctx.repository.appendEntry(entry)) {
+      try {
+        await ctx.repository.project([entry]);
+      } catch (e) {
+        // The entry is in the ledger, so the request succeeded; the next writer or reader projects it.
+        logger.warn('projection deferred', { ...errorLogAttributes(e), seq: entry.seq });
+      }
+      logger.info('log entry appended', { seq: entry.seq, entryType: entry.type, region: entry.region });
+      return entry;
+    }
+    // Lost the race for this seq: back off a little, then re-read and re-check.
+    await sleep(Math.floor(Math.random() * 5 * Math.min(attempt + 1, 10)));
+  }
+  throw new ServiceUnavailable(new Error('log append kept losing the race'));
+}
+
+/** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
+async function authenticate(
+  ctx: ExchangeContext,
+  jws: unknown,
+  op: SignedOperation,
+  pathRegion: string,
+): Promise<VerifiedRequest> {
+  try {
+    return await verifySignedRequest(jws, {
+      federationId: ctx.federationId,
+      op,
+      pathRegion,
+      now: ctx.now(),
+      enrollmentKeyFor: async (region) => {
+        await catchUp(ctx.repository);
+        const p = await ctx.repository.getProvince(region);
+        return p && { kid: p.enrollmentKid, alg: p.enrollmentAlg, jwk: p.enrollmentJwk, status: p.status };
+      },
+      consumeNonce: (jti, expiresAt) => ctx.repository.consumeNonce(jti, expiresAt),
+    });
+  } catch (e) {
+    if (e instanceof AuthenticationFailed)
+      logger.warn('signed request refused', { reason: e.reason, op, region: pathRegion });
+    throw e;
+  }
+}
+
+async function activeProvince(ctx: ExchangeContext, region: string): Promise<ProvinceRecord> {
+  const province = await ctx.repository.getProvince(region);
+  // Authentication already established the province; it may have been suspended since.
+  if (!province || province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
+  return province;
+}
+
+function toProvince(p: ProvinceRecord): Province {
+  return {
+    region: p.region,
+    name: p.name,
+    status: p.status,
+    enrollmentKid: p.enrollmentKid,
+    registeredAt: RFC3339(p.registeredAt),
+  };
+}
+
+/** POST /v1/provinces (operator): register a province with its enrollment key. */
+export async function registerProvince(
+  ctx: ExchangeContext,
+  registration: ProvinceRegistration,
+): Promise<Province> {
+  const key = await intake(registration.enrollmentKey);
+  const entry = await appendWith(ctx, async (seq) => {
+    if (await ctx.repository.getProvince(registration.region)) {
+      throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
+    }
+    if (await ctx.repository.kidOwner(key.kid)) {
+      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+    }
+    if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
+      throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
+    }
+    return {
+      seq,
+      at: ctx.now(),
+      type: 'province.registered',
+      region: registration.region,
+      data: {
+        name: registration.name,
+        enrollmentKey: { ...key.jwk, kid: key.kid, alg: key.alg } as PublicJwk,
+      },
+    };
+  });
+  const at = (entry as LogEntry).at;
+  return toProvince({
+    region: registration.region,
+    name: registration.name,
+    status: 'active',
+    enrollmentKid: key.kid,
+    enrollmentAlg: key.alg,
+    enrollmentJwk: key.jwk,
+    registeredAt: at,
+  });
+}
+
+/** Suspend a province (operator action; no HTTP route yet): its codes verify as ISSUER_SUSPENDED. */
+export async function suspendProvince(ctx: ExchangeContext, region: string): Promise<number> {
+  const entry = await appendWith(ctx, async (seq) => {
+    const province = await ctx.repository.getProvince(region);
+    if (!province) throw new ResourceNotFound('No such province');
+    if (province.status === 'suspended') return undefined;
+    return { seq, at: ctx.now(), type: 'province.suspended', region, data: {} };
+  });
+  return entry?.seq ?? (await ctx.repository.lastEntry())?.seq ?? 0;
+}
+
+/** The validity window rules of a published key (pure). */
+export function checkKeyWindow(notBefore: number, notAfter: number, now: number): void {
+  if (notAfter <= notBefore)
+    throw new KeyRejected('BAD_VALIDITY', 'BAD_VALIDITY: notAfter must be after notBefore');
+  if (notAfter - notBefore > LIMITS.maxKeyLifetime) {
+    throw new KeyRejected(
+      'LIFETIME_TOO_LONG',
+      'LIFETIME_TOO_LONG: the key lifetime is longer than the federation allows',
+    );
+  }
+  if (notBefore < now - LIMITS.clockSkew)
+    throw new KeyRejected('NOT_BEFORE_IN_PAST', 'NOT_BEFORE_IN_PAST: notBefore is in the past');
+  if (notBefore > now + LIMITS.maxKeyLifetime) {
+    throw new KeyRejected('NOT_BEFORE_TOO_FAR', 'NOT_BEFORE_TOO_FAR: notBefore is too far in the future');
+  }
+}
+
+/** What a key publication answers. */
+export interface PublishedKey {
+  readonly region: string;
+  readonly kid: string;
+  readonly alg: string;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly status: 'active';
+  /** The log entry (and trust-list version) that published it. */
+  readonly seq: number;
+}
+
+/** POST /v1/provinces/{region}/keys: a signed `key.publish`. */
+export async function publishKey(ctx: ExchangeContext, region: string, jws: unknown): Promise<PublishedKey> {
+  const { payload, key } = await authenticate(ctx, jws, 'key.publish', region);
+  const request = payload as KeyPublishRequest;
+  if (!key) throw new RequestInvalid('The request carries no key');
+  checkKeyWindow(request.notBefore, request.notAfter, ctx.now());
+  const entry = (await appendWith(ctx, async (seq) => {
+    await activeProvince(ctx, region);
+    if (await ctx.repository.kidOwner(key.kid)) {
+      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+    }
+    if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
+      throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
+    }
+    return {
+      seq,
+      at: ctx.now(),
+      type: 'key.published',
+      region,
+      data: {
+        kid: key.kid,
+        alg: key.alg as 'ES256' | 'EdDSA',
+        jwk: key.jwk as PublicJwk,
+        notBefore: request.notBefore,
+        notAfter: request.notAfter,
+      },
+    };
+  })) as LogEntry;
+  return {
+    region,
+    kid: key.kid,
+    alg: key.alg,
+    notBefore: request.notBefore,
+    notAfter: request.notAfter,
+    status: 'active',
+    seq: entry.seq,
+  };
+}
+
+/** What a key revocation answers. */
+export interface RevokedKey {
+  readonly region: string;
+  readonly kid: string;
+  readonly status: 'revoked';
+  readonly reason: string;
+  readonly revokedAt: number;
+  readonly seq: number;
+}
+
+/** POST /v1/provinces/{region}/keys/{kid}/revoke: a signed `key.revoke`. */
+export async function revokeKey(
+  ctx: ExchangeContext,
+  region: string,
+  kid: string,
+  jws: unknown,
+): Promise<RevokedKey> {
+  const { payload } = await authenticate(ctx, jws, 'key.revoke', region);
+  const request = payload as KeyRevokeRequest;
+  if (request.kid !== kid) throw new RequestInvalid('The signed kid is not the path kid');
+  if (request.revokedAt > ctx.now() + LIMITS.clockSkew)
+    throw new RequestInvalid('revokedAt is in the future');
+  const entry = (await appendWith(ctx, async (seq) => {
+    await activeProvince(ctx, region);
+    // Only the region's own keys are found: another province's key is "not found" here.
+    const key = await ctx.repository.getKey(region, kid);
+    if (!key) throw new ResourceNotFound('The province has no such key');
+    if (key.status !== 'active')
+      throw new ResourceConflict('KEY_ALREADY_REVOKED', 'The key is already revoked');
+    return {
+      seq,
+      at: ctx.now(),
+      type: 'key.revoked',
+      region,
+      data: { kid, reason: request.reason, revokedAt: request.revokedAt },
+    };
+  })) as LogEntry;
+  return {
+    region,
+    kid,
+    status: 'revoked',
+    reason: request.reason,
+    revokedAt: request.revokedAt,
+    seq: entry.seq,
+  };
+}
+
+/** What a code revocation answers (counts only: code ids stay out of answers and logs). */
+export interface RevokedCodes {
+  /** Codes newly revoked by this request. */
+  readonly revoked: number;
+  /** Codes that were revoked already (a retried request). */
+  readonly alreadyRevoked: number;
+  /** Codes already expired: a revocation would change nothing. */
+  readonly expired: number;
+  /** Log size after the request. */
+  readonly version: number;
+}
+
+/** POST /v1/provinces/{region}/code-revocations: a signed `code.revoke`. */
+export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unknown): Promise<RevokedCodes> {
+  const { payload } = await authenticate(ctx, jws, 'code.revoke', region);
+  const request = payload as CodeRevokeRequest;
+  const now = ctx.now();
+  // A code cannot outlive the federation's maximum: a revocation claiming so would pin an entry in
+  // every trust list for longer than any code can verify.
+  if (request.codes.some((c) => c.exp > now + LIMITS.maxCodeLifetime + LIMITS.clockSkew)) {
+    throw new RequestInvalid('A code expiry is beyond the longest code lifetime');
+  }
+  let revoked = 0;
+  let alreadyRevoked = 0;
+  let expired = 0;
+  let version = 0;
+  const seen = new Set<string>();
+  for (const code of request.codes) {
+    if (seen.has(code.jti)) continue;
+    seen.add(code.jti);
+    if (code.exp + LIMITS.clockSkew < now) {
+      expired++;
+      continue;
+    }
+    const entry = await appendWith(ctx, async (seq) => {
+      await activeProvince(ctx, region);
+      if (await ctx.repository.isCodeRevoked(region, code.jti)) return undefined;
+      return {
+        seq,
+        at: ctx.now(),
+        type: 'code.revoked',
+        region,
+        data: { jti: code.jti, exp: code.exp, revokedAt: now },
+      };
+    });
+    if (entry) {
+      revoked++;
+      version = entry.seq;
+    } else alreadyRevoked++;
+  }
+  if (version === 0) version = (await ctx.repository.lastEntry())?.seq ?? 0;
+  return { revoked, alreadyRevoked, expired, version };
+}
+
+/** GET /v1/provinces. */
+export async function listProvinces(ctx: ExchangeContext): Promise<ProvinceList> {
+  await catchUp(ctx.repository);
+  const provinces = await ctx.repository.listProvinces();
+  return { provinces: provinces.map(toProvince) };
+}
+
+/** GET /v1/provinces/{region}/jwks.json: the province's active, unexpired signing keys. */
+export async function provinceJwks(ctx: ExchangeContext, region: string): Promise<Jwks> {
+  await catchUp(ctx.repository);
+  if (!(await ctx.repository.getProvince(region))) throw new ResourceNotFound('No such province');
+  const now = ctx.now();
+  const keys = (await ctx.repository.listKeys(region)).filter(
+    (k) => k.status === 'active' && k.notAfter >= now,
+  );
+  return {
+    keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' }) as PublicJwk),
+  };
+}
+
+/** GET /v1/federation. */
+export async function federationInfo(ctx: ExchangeContext): Promise<FederationInfo> {
+  const signer = await ctx.signer();
+  return {
+    federation: ctx.federationId,
+    keys: { keys: [{ ...signer.publicJwk, kid: signer.kid, alg: signer.alg, use: 'sig' } as PublicJwk] },
+    maxKeyLifetimeSeconds: LIMITS.maxKeyLifetime,
+    maxCodeLifetimeSeconds: LIMITS.maxCodeLifetime,
+  };
+}
+
+/** Default and largest page of GET /v1/log. */
+export const LOG_PAGE = { default: 100, max: 1000 } as const;
+
+/** GET /v1/log?since=&limit=: entries after `since`; `next` when more follow. */
+export async function readLogPage(ctx: ExchangeContext, since: number, limit: number): Promise<LogPage> {
+  const entries = await ctx.repository.readLog(since, limit + 1);
+  if (entries.length === 0 && since > 0 && since > ((await ctx.repository.lastEntry())?.seq ?? 0)) {
+    throw new RequestInvalid('since is beyond the end of the log');
+  }
+  if (entries.length <= limit) return { entries };
+  const page = entries.slice(0, limit);
+  return { entries: page, next: page[page.length - 1].seq };
+}

@@ -1,0 +1,150 @@
+/** Shared fixtures of the exchange tests: keys, signed requests, an exchange over a table. */
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { encodeB64url } from '../../functions/core/b64';
+import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
+import type { SignedRequestPayload } from '../../functions/core/schemas/types.gen';
+import { signRequest } from '../../functions/core/signed-request';
+import { LocalKeySigner, type Signer } from '../../functions/core/signer';
+import { createExchangeDeps, type ExchangeDeps } from '../../functions/exchange/deps';
+import { create as federation } from '../../functions/exchange-federation/handler';
+import { create as listProvinces } from '../../functions/exchange-list-provinces/handler';
+import { create as log } from '../../functions/exchange-log/handler';
+import { create as jwks } from '../../functions/exchange-province-jwks/handler';
+import { create as publishKey } from '../../functions/exchange-publish-key/handler';
+import { create as registerProvince } from '../../functions/exchange-register-province/handler';
+import { create as revokeCodes } from '../../functions/exchange-revoke-codes/handler';
+import { create as revokeKey } from '../../functions/exchange-revoke-key/handler';
+import { create as trustList } from '../../functions/exchange-trust-list/handler';
+import type { HttpLambdaHandler, HttpResponse } from '../../functions/http';
+import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
+
+export const FEDERATION = 'hcx-test';
+export const ZJ = '330000';
+export const GD = '440000';
+export const FJ = '350000';
+export const NOW = 1_790_000_000;
+export const DAY = 86_400;
+
+/** A local key with its signer. */
+export interface TestKey extends GeneratedKey {
+  readonly signer: Signer;
+}
+
+export async function testKey(alg = 'ES256'): Promise<TestKey> {
+  const key = await generateSigningKey(alg);
+  return { ...key, signer: await LocalKeySigner.fromPrivateJwk(key.privateJwk) };
+}
+
+/** A fresh one-time nonce. */
+export const nonce = (): string => encodeB64url(randomBytes(16));
+
+type Op =
+  | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
+  | { op: 'key.revoke'; kid: string; reason: string; revokedAt: number }
+  | { op: 'code.revoke'; codes: { jti: string; exp: number }[] };
+
+/** Sign a request for `region` with `signer`; `over` replaces any envelope member. */
+export function signed(
+  signer: Signer,
+  region: string,
+  operation: Op,
+  over: Record<string, unknown> = {},
+): Promise<string> {
+  const payload = { aud: FEDERATION, iat: NOW, jti: nonce(), region, ...operation, ...over };
+  return signRequest(signer, payload as unknown as SignedRequestPayload);
+}
+
+/** The `key.publish` operation for `key`, valid for 90 days from NOW. */
+export const publishOp = (key: GeneratedKey, over: Partial<Extract<Op, { op: 'key.publish' }>> = {}): Op => ({
+  op: 'key.publish',
+  key: { ...key.publicJwk },
+  alg: key.alg,
+  notBefore: NOW,
+  notAfter: NOW + 90 * DAY,
+  ...over,
+});
+
+/** A response with its JSON body decoded. */
+export interface Answer extends HttpResponse {
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export async function call(handler: HttpLambdaHandler, input: ApiEventInput): Promise<Answer> {
+  const res = await handler(apiEvent(input), lambdaContext());
+  return { ...res, json: () => JSON.parse(res.body ?? 'null') };
+}
+
+/** Every exchange route, built from one deps. */
+export function exchangeRoutes(deps: ExchangeDeps) {
+  const h = {
+    federation: federation(deps),
+    register: registerProvince(deps),
+    provinces: listProvinces(deps),
+    publish: publishKey(deps),
+    revokeKey: revokeKey(deps),
+    revokeCodes: revokeCodes(deps),
+    jwks: jwks(deps),
+    trustList: trustList(deps),
+    log: log(deps),
+  };
+  const jose = (body: string) => ({ headers: { 'content-type': 'application/jose' }, body });
+  return {
+    handlers: h,
+    register: (region: string, name: string, enrollmentKey: object) =>
+      call(h.register, {
+        method: 'POST',
+        path: '/v1/provinces',
+        body: { region, name, enrollmentKey },
+        iamUserArn: 'arn:aws:iam::123456789012:user/operator',
+      }),
+    publish: (region: string, jws: string) =>
+      call(h.publish, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/keys',
+        pathParameters: { region },
+        ...jose(jws),
+      }),
+    revokeKey: (region: string, kid: string, jws: string) =>
+      call(h.revokeKey, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/keys/{kid}/revoke',
+        pathParameters: { region, kid },
+        ...jose(jws),
+      }),
+    revokeCodes: (region: string, jws: string) =>
+      call(h.revokeCodes, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/code-revocations',
+        pathParameters: { region },
+        ...jose(jws),
+      }),
+    jwks: (region: string) =>
+      call(h.jwks, { method: 'GET', path: '/v1/provinces/{region}/jwks.json', pathParameters: { region } }),
+    trustList: (query?: Record<string, string>, headers?: Record<string, string>) =>
+      call(h.trustList, { method: 'GET', path: '/v1/trust-list', queryStringParameters: query, headers }),
+    log: (query?: Record<string, string>) =>
+      call(h.log, { method: 'GET', path: '/v1/log', queryStringParameters: query }),
+    provinces: () => call(h.provinces, { method: 'GET', path: '/v1/provinces' }),
+    federation: () => call(h.federation, { method: 'GET', path: '/v1/federation' }),
+  };
+}
+
+/** A controllable clock. */
+export function clock(start = NOW) {
+  let t = start;
+  return { now: () => t, set: (v: number) => (t = v), advance: (s: number) => (t += s) };
+}
+
+/** An exchange over a DynamoDB table, with a federation key and a controllable clock. */
+export async function testExchange(client: DynamoDBClient, tableName: string, time = clock()) {
+  const fed = await testKey();
+  const deps = createExchangeDeps({
+    client,
+    tableName,
+    signer: fed.signer,
+    federationId: FEDERATION,
+    now: time.now,
+  });
+  return { deps, fed, time, ...exchangeRoutes(deps) };
+}

@@ -1,0 +1,285 @@
+import { TrustListRejected } from '../../functions/core/errors';
+import type { LogEntry } from '../../functions/core/schemas/types.gen';
+import { canonicalJson } from '../../functions/core/trustlist/jcs';
+import {
+  GENESIS_HASH,
+  hashEntry,
+  makeEntry,
+  verifyChain,
+  type LogEntryInput,
+} from '../../functions/core/trustlist/log';
+import {
+  applyEntries,
+  applyEntry,
+  emptyTrustList,
+  pruneExpiredRevocations,
+} from '../../functions/core/trustlist/state';
+import { LIMITS } from '../../functions/core/profiles';
+import { DAY, FEDERATION, GD, NOW, testKey, ZJ } from './fixtures';
+
+const reasonOf = (f: () => unknown): string | undefined => {
+  try {
+    f();
+    return undefined;
+  } catch (e) {
+    return e instanceof TrustListRejected ? e.reason : `not TrustListRejected: ${String(e)}`;
+  }
+};
+
+/** A chain from the given inputs (seq filled in). */
+function chain(inputs: Omit<LogEntryInput, 'seq'>[], start?: LogEntry): LogEntry[] {
+  const out: LogEntry[] = [];
+  let prev = start;
+  for (const input of inputs) {
+    prev = makeEntry(prev, { ...input, seq: (prev?.seq ?? 0) + 1 } as LogEntryInput);
+    out.push(prev);
+  }
+  return out;
+}
+
+async function sampleLog() {
+  const enroll = await testKey();
+  const signing = await testKey();
+  const entries = chain([
+    {
+      at: NOW,
+      type: 'province.registered',
+      region: ZJ,
+      data: { name: '浙江省', enrollmentKey: { ...enroll.publicJwk } },
+    },
+    {
+      at: NOW + 1,
+      type: 'key.published',
+      region: ZJ,
+      data: {
+        kid: signing.kid,
+        alg: 'ES256',
+        jwk: { ...signing.publicJwk },
+        notBefore: NOW,
+        notAfter: NOW + 90 * DAY,
+      },
+    },
+    {
+      at: NOW + 2,
+      type: 'code.revoked',
+      region: ZJ,
+      data: { jti: 'AAAAAAAAAAAAAAAAAAAAAA', exp: NOW + DAY, revokedAt: NOW + 2 },
+    },
+    {
+      at: NOW + 3,
+      type: 'key.revoked',
+      region: ZJ,
+      data: { kid: signing.kid, reason: 'superseded', revokedAt: NOW + 3 },
+    },
+    { at: NOW + 4, type: 'province.suspended', region: ZJ, data: {} },
+  ] as Omit<LogEntryInput, 'seq'>[]);
+  return { entries, signing };
+}
+
+describe('RFC 8785 canonical form', () => {
+  it('sorts members by UTF-16 code units and serializes numbers and strings the ECMAScript way', () => {
+    // RFC 8785 section 3.2.3 sorting example, and section 3.2.2 primitives.
+    expect(
+      canonicalJson({
+        '\u20ac': 'Euro Sign',
+        '\r': 'Carriage Return',
+        '\ufb33': 'Hebrew',
+        '1': 'One',
+        '\u{1f600}': 'Emoji',
+        '\u0080': 'Control',
+        '\u00f6': 'Latin',
+      }),
+    ).toBe(
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin","\u20ac":"Euro Sign","\u{1f600}":"Emoji","\ufb33":"Hebrew"}',
+    );
+    expect(
+      canonicalJson({
+        numbers: [333333333.3333333, 1e30, 4.5, 2e-3, 0.000000000000000000000000001],
+        literals: [null, true, false],
+      }),
+    ).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}');
+  });
+
+  it('refuses values I-JSON cannot hold', () => {
+    expect(() => canonicalJson({ a: '\ud800' })).toThrow(TypeError);
+    expect(() => canonicalJson(Number.NaN)).toThrow(TypeError);
+  });
+});
+
+describe('the log hash chain', () => {
+  it('chains the first entry to the genesis hash and each entry to its predecessor', async () => {
+    const { entries } = await sampleLog();
+    expect(entries[0].prev).toBe(GENESIS_HASH);
+    for (let i = 1; i < entries.length; i++) expect(entries[i].prev).toBe(entries[i - 1].hash);
+    expect(entries.every((e) => e.hash === hashEntry(e))).toBe(true);
+    expect(verifyChain(undefined, entries)).toEqual({ seq: 5, hash: entries[4].hash });
+  });
+
+  it('hashes the canonical form, so member order does not matter', async () => {
+    const { entries } = await sampleLog();
+    const { hash, ...rest } = entries[1];
+    const reordered = Object.fromEntries(Object.entries(rest).reverse()) as typeof rest;
+    expect(hashEntry(reordered)).toBe(hash);
+  });
+
+  it('continues from a held head', async () => {
+    const { entries } = await sampleLog();
+    const head = verifyChain(undefined, entries.slice(0, 2));
+    expect(verifyChain(head, entries.slice(2)).seq).toBe(5);
+  });
+
+  it('refuses an altered entry with BAD_HASH', async () => {
+    const { entries } = await sampleLog();
+    const altered = entries.map((e, i) => (i === 2 ? { ...e, at: e.at + 1 } : e));
+    expect(reasonOf(() => verifyChain(undefined, altered))).toBe('BAD_HASH');
+  });
+
+  it('refuses a skipped entry with GAP', async () => {
+    const { entries } = await sampleLog();
+    expect(reasonOf(() => verifyChain(undefined, [entries[0], ...entries.slice(2)]))).toBe('GAP');
+    expect(reasonOf(() => verifyChain({ seq: 3, hash: entries[2].hash }, entries.slice(2)))).toBe('GAP');
+  });
+
+  it('refuses a fork: a rewritten entry with a valid hash of its own', async () => {
+    const { entries } = await sampleLog();
+    const [forked] = chain(
+      [{ at: NOW + 9, type: 'province.suspended', region: ZJ, data: {} }] as Omit<LogEntryInput, 'seq'>[],
+      { ...entries[0], hash: entries[0].hash.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) },
+    );
+    expect(reasonOf(() => verifyChain(undefined, [entries[0], forked]))).toBe('FORK');
+  });
+
+  it('makes entries only in sequence', async () => {
+    const { entries } = await sampleLog();
+    expect(() =>
+      makeEntry(entries[0], { seq: 5, at: NOW, type: 'province.suspended', region: ZJ, data: {} }),
+    ).toThrow(TypeError);
+  });
+});
+
+describe('the trust list as a fold over the log', () => {
+  it('applies the five entry types', async () => {
+    const { entries, signing } = await sampleLog();
+    const afterPublish = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 2));
+    expect(afterPublish.provinces).toEqual([
+      {
+        region: ZJ,
+        name: '浙江省',
+        status: 'active',
+        keys: [
+          {
+            kid: signing.kid,
+            alg: 'ES256',
+            jwk: signing.publicJwk,
+            notBefore: NOW,
+            notAfter: NOW + 90 * DAY,
+            status: 'active',
+          },
+        ],
+      },
+    ]);
+    const list = applyEntries(afterPublish, entries.slice(2));
+    expect(list.version).toBe(5);
+    expect(list.logHead).toBe(entries[4].hash);
+    expect(list.provinces[0].status).toBe('suspended');
+    expect(list.provinces[0].keys[0]).toMatchObject({
+      status: 'revoked',
+      revokedAt: NOW + 3,
+      reason: 'superseded',
+    });
+    expect(list.codeRevocations).toEqual([
+      { region: ZJ, jti: 'AAAAAAAAAAAAAAAAAAAAAA', revokedAt: NOW + 2, exp: NOW + DAY },
+    ]);
+  });
+
+  it('never changes the list it is given', async () => {
+    const { entries } = await sampleLog();
+    const two = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 2));
+    const frozen = JSON.stringify(two);
+    applyEntries(two, entries.slice(2));
+    expect(JSON.stringify(two)).toBe(frozen);
+  });
+
+  it('gives the same list entry by entry as all at once', async () => {
+    const { entries } = await sampleLog();
+    const stepwise = entries.reduce(applyEntry, emptyTrustList(FEDERATION));
+    expect(stepwise).toEqual(applyEntries(emptyTrustList(FEDERATION), entries));
+  });
+
+  it('refuses entries that make no sense against the state', async () => {
+    const { entries, signing } = await sampleLog();
+    const registered = applyEntry(emptyTrustList(FEDERATION), entries[0]);
+    const strays = chain(
+      [
+        {
+          at: NOW,
+          type: 'key.published',
+          region: GD,
+          data: {
+            kid: signing.kid,
+            alg: 'ES256',
+            jwk: signing.publicJwk,
+            notBefore: NOW,
+            notAfter: NOW + DAY,
+          },
+        },
+      ] as Omit<LogEntryInput, 'seq'>[],
+      entries[0],
+    );
+    expect(reasonOf(() => applyEntry(registered, strays[0]))).toBe('INVALID_ENTRY');
+    const revokeUnknown = chain(
+      [
+        {
+          at: NOW,
+          type: 'key.revoked',
+          region: ZJ,
+          data: { kid: signing.kid, reason: 'retired', revokedAt: NOW },
+        },
+      ] as Omit<LogEntryInput, 'seq'>[],
+      entries[0],
+    );
+    expect(reasonOf(() => applyEntry(registered, revokeUnknown[0]))).toBe('INVALID_ENTRY');
+    expect(reasonOf(() => applyEntry(registered, entries[2]))).toBe('GAP');
+  });
+
+  it('drops a code revocation once the code itself has expired', async () => {
+    const { entries } = await sampleLog();
+    const list = applyEntries(emptyTrustList(FEDERATION), entries);
+    const exp = list.codeRevocations[0].exp;
+    expect(pruneExpiredRevocations(list, exp + LIMITS.clockSkew)).toBe(list);
+    expect(pruneExpiredRevocations(list, exp + LIMITS.clockSkew + 1).codeRevocations).toEqual([]);
+  });
+
+  it('agrees whether a repeated code revocation meets the first one or finds it pruned', async () => {
+    const { entries } = await sampleLog();
+    const base = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 3));
+    const again = chain(
+      [
+        {
+          at: NOW + 5,
+          type: 'code.revoked',
+          region: ZJ,
+          data: { jti: 'BBBBBBBBBBBBBBBBBBBBBB', exp: NOW + 3 * DAY, revokedAt: NOW + 5 },
+        },
+        {
+          at: NOW + 6,
+          type: 'code.revoked',
+          region: ZJ,
+          data: { jti: 'AAAAAAAAAAAAAAAAAAAAAA', exp: NOW + 5 * DAY, revokedAt: NOW + 6 },
+        },
+      ] as Omit<LogEntryInput, 'seq'>[],
+      entries[2],
+    );
+    const later = NOW + 2 * DAY;
+    const straight = pruneExpiredRevocations(applyEntries(base, again), later);
+    const prunedBetween = pruneExpiredRevocations(
+      applyEntries(pruneExpiredRevocations(base, later), again),
+      later,
+    );
+    expect(prunedBetween).toEqual(straight);
+    expect(straight.codeRevocations.map((r) => r.jti)).toEqual([
+      'BBBBBBBBBBBBBBBBBBBBBB',
+      'AAAAAAAAAAAAAAAAAAAAAA',
+    ]);
+  });
+});
