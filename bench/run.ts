@@ -4,7 +4,10 @@
  * is one JSON object for scripts.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// The runtime under test would otherwise log and emit a metric line per request.
+process.env.HCX_LOG_SILENT ??= 'true';
 import { runColdStartBench } from './cold-start';
+import { httpBenchLines, runHttpBench } from './http';
 import { runVerifyBench } from './verify';
 
 async function main(): Promise<void> {
@@ -25,8 +28,17 @@ async function main(): Promise<void> {
 
   console.error('cold start: each handler bundled as CDK would, vs an empty middy handler');
   const cold = await runColdStartBench({ print: true });
-  console.log(`largest bundle ${cold.maxBundleKB} KB (goal < 500 KB), slowest cold init ${cold.maxColdInitRatio}x the empty handler (goal < 2x)`);
+  console.log(
+    `largest bundle ${cold.maxBundleKB} KB (goal < 500 KB), slowest cold init ${cold.maxColdInitRatio}x the empty handler (goal < 2x)`,
+  );
   Object.assign(out, { maxBundleKB: cold.maxBundleKB, maxColdInitRatio: cold.maxColdInitRatio });
+  console.error(
+    'verification over HTTP: embedded runtime vs bare node:http + crypto.verify (autocannon, keep-alive)',
+  );
+  const http = await runHttpBench();
+  httpBenchLines(http).forEach((line) => console.log(line));
+  Object.assign(out, http);
+
   console.log(JSON.stringify(out));
 }
 
