@@ -179,7 +179,12 @@ function keysCommands(y: Argv): Argv {
           .option('alg', { choices: KEY_ALGORITHMS, default: 'ES256', describe: 'algorithm of the new key' })
           .option('not-after', { type: 'number', default: 365, describe: 'lifetime of the new key in days' })
           .option('federation-jwks', { type: 'string', describe: 'federation JWKS file (from --state-file)' })
-          .option('wait', { type: 'number', default: 60, describe: 'seconds to wait for the trust list' }),
+          .option('wait', { type: 'number', default: 60, describe: 'seconds to wait for the trust list' })
+          .option('revoke', {
+            type: 'boolean',
+            default: true,
+            describe: 'revoke the old key as superseded at the end (--no-revoke: leave it active)',
+          }),
       (a) =>
         run(a, () => {
           const f = fill(a);
@@ -194,6 +199,7 @@ function keysCommands(y: Argv): Argv {
             alg: str(a, 'alg'),
             notAfterDays: num(a, 'not-after'),
             waitSeconds: num(a, 'wait'),
+            revokeOld: a.revoke !== false,
           });
         }),
     )

@@ -83,6 +83,16 @@ export const ROUTES: readonly RouteDefinition[] = [
   {
     service: 'exchange',
     method: 'POST',
+    path: '/v1/provinces/{region}/suspend',
+    fn: 'exchange-suspend-province',
+    auth: 'operator',
+    summary: 'Suspend a province: its signed requests are refused, its codes verify as ISSUER_SUSPENDED',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
     path: '/v1/provinces/{region}/keys',
     fn: 'exchange-publish-key',
     auth: 'signed',
@@ -213,6 +223,13 @@ export const ROUTES: readonly RouteDefinition[] = [
 ];
 
 export const SCHEDULED: readonly ScheduledDefinition[] = [
+  {
+    service: 'exchange',
+    fn: 'exchange-publish-trust-list',
+    summary: 'Re-sign the trust list and publish it to S3, so the copy CloudFront serves never expires',
+    // The list is re-issued every 15 minutes (REISSUE_SECONDS) and lives 24 hours.
+    everyMinutes: 15,
+  },
   {
     service: 'province',
     fn: 'province-sync',

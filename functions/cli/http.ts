@@ -47,6 +47,24 @@ function networkReason(e: unknown): string {
   return cause?.code ?? 'network error';
 }
 
+/** The error for a service that could not be reached (`e`: what `fetch` threw). */
+export function unreachable(url: URL, e: unknown): ServiceError {
+  return new ServiceError(
+    `cannot reach ${url.origin} (${networkReason(e)}): check the URL and that the service is running ` +
+      '(`npm start` for a local federation)',
+  );
+}
+
+/** A body parsed as strict JSON when its media type is JSON (`…/json`, `…+json`), else undefined. */
+export function jsonOf(contentType: string, text: string): unknown {
+  if (!contentType.split(';')[0].trim().toLowerCase().endsWith('json')) return undefined;
+  try {
+    return parseStrictJson(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Call `base` + `path`; resolve with a 2xx/304 answer or throw {@link ServiceError}. */
 export async function call(base: string, path: string, options: CallOptions = {}): Promise<CallResult> {
   const url = endpoint(base, path);
@@ -63,26 +81,17 @@ export async function call(base: string, path: string, options: CallOptions = {}
       redirect: 'error',
     });
   } catch (e) {
-    throw new ServiceError(
-      `cannot reach ${url.origin} (${networkReason(e)}): check the URL and that the service is running ` +
-        '(`npm start` for a local federation)',
-    );
+    throw unreachable(url, e);
   }
   const text = await response.text();
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  let json: unknown;
-  if (contentType.endsWith('json')) {
-    try {
-      json = parseStrictJson(text);
-    } catch {
-      json = undefined;
-    }
-  }
+  const json = jsonOf(contentType, text);
   if (response.ok || response.status === 304) return { status: response.status, contentType, text, json };
   throw problem(url, response.status, json);
 }
 
-function problem(url: URL, status: number, json: unknown): ServiceError {
+/** The error for a service that answered `status` with the (parsed) body `json`, problem details or not. */
+export function problem(url: URL, status: number, json: unknown): ServiceError {
   const p = (json ?? {}) as { title?: unknown; detail?: unknown; code?: unknown; retryable?: unknown };
   const code = typeof p.code === 'string' ? p.code : undefined;
   const title = typeof p.title === 'string' ? p.title : `HTTP ${status}`;

@@ -13,7 +13,13 @@ const isString = (x: unknown): x is string => typeof x === 'string' && x.length 
 
 /** Read and check a state file written by `npm start -- --state-file F`. */
 export function loadState(path: string): FederationState {
-  const s = readJson(path, 'the state file') as Partial<FederationState> | null;
+  let s: Partial<FederationState> | null;
+  try {
+    s = readJson(path, 'the state file') as Partial<FederationState> | null;
+  } catch (e) {
+    if (!(e instanceof InputFileError)) throw e;
+    throw new InputFileError(`${e.message} (it is written by \`npm start -- --state-file ${path}\`)`);
+  }
   const provinces = s?.provinces;
   const ok =
     s !== null &&

@@ -1,85 +1,99 @@
 /**
- * Opening a saved or fetched trust list: the federation signature checked with a key the user holds
- * out of band (never one the list brings), then the payload checked against its schema.
- *
- * TODO(lead): functions/core/trustlist/trust-list.ts (`federationKeys`, `openTrustList`) was not
- * there when this was written; once it is, this module should only call it, so that a fix to
- * trust-list checks lands once (and the depth workaround below goes away).
+ * Opening a saved or fetched trust list for the CLI: the one check the nodes run
+ * (functions/core/trustlist/trust-list.ts: federation key held out of band, profile, signature,
+ * schema, freshness, caps, consistency), with each refusal turned into a {@link CliError} that says
+ * what was wrong and what to do.
  */
-import { decodeB64url } from '../core/b64';
-import { JwsRejected } from '../core/errors';
-import { parseStrictJson } from '../core/json';
-import { acceptPublicKey } from '../core/keys';
+import { TrustListRejected } from '../core/errors';
 import { parseCompactJws } from '../core/jws/compact';
 import { TRUST_LIST_PROFILE } from '../core/profiles';
-import { isTrustList } from '../core/schemas/validators';
 import type { TrustList } from '../core/schemas/types.gen';
-import { CliError, EXIT, type ExitCode } from './errors';
+import { federationKeys, openTrustList, type FederationKeys } from '../core/trustlist/trust-list';
+import { CliError, EXIT, InputFileError, type ExitCode } from './errors';
 
-/**
- * Parse a trust-list JWS. parseCompactJws caps payload depth at 4, which a trust list exceeds
- * (provinces[].keys[].jwk.x), so its header and signature checks are reused on the token with an
- * empty payload, and the real payload is parsed here with a larger depth cap after the size check.
- */
-function parseTrustListJws(token: string): {
-  alg: ReturnType<typeof parseCompactJws>['alg'];
-  kid: string;
-  payload: unknown;
-  signingInput: Buffer;
-  signature: Buffer;
-} {
-  const parts = token.split('.');
-  if (token.length > TRUST_LIST_PROFILE.maxLength || parts.length !== 3) {
-    throw new JwsRejected('MALFORMED', 'not a compact JWS');
-  }
-  const { alg, kid, signature } = parseCompactJws(`${parts[0]}.e30.${parts[2]}`, TRUST_LIST_PROFILE);
-  const bytes = decodeB64url(parts[1]);
-  if (!bytes) throw new JwsRejected('MALFORMED', 'payload is not canonical base64url');
-  let payload: unknown;
-  try {
-    payload = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes), { maxDepth: 10 });
-  } catch {
-    throw new JwsRejected('MALFORMED', 'payload is not strict JSON');
-  }
-  return { alg, kid, payload, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), signature };
+/** Options of {@link openTrustListWith}. */
+export interface OpenWithOptions {
+  /** NumericDate seconds. */
+  readonly now: number;
+  /** Exit code of a refusal: 4 for a file the user gave, 3 for a list the exchange served. */
+  readonly exitCode?: ExitCode;
+  /**
+   * Accept a list past its expiry (every other check still applies). For `verify --offline` and
+   * `show`: an old list must still give an answer (`indeterminate`, TRUST_LIST_STALE), not a refusal.
+   */
+  readonly allowExpired?: boolean;
 }
 
-/** Verify the compact JWS `token` as a trust list signed by one of `jwks`; throws {@link CliError}. */
+const WHY: Record<string, string> = {
+  UNKNOWN_KEY: 'it is not signed with a federation key you gave (wrong --federation-jwks?)',
+  SIGNATURE_INVALID: 'its federation signature does not verify (the file was altered)',
+  MALFORMED: 'it is not a trust list JWS',
+  SCHEMA_INVALID: 'its content is not a valid trust list',
+  INCONSISTENT: 'it names a province or a key twice',
+  TOO_LARGE: 'it is larger than a trust list may be',
+  NOT_YET_VALID: 'it is issued in the future (check this machine’s clock)',
+  FEDERATION_MISMATCH: 'it belongs to another federation',
+  EXPIRED: 'it has expired: fetch a new one (`hcx trust-list fetch`)',
+};
+
+/** The federation keys of a JWKS (checked when first used), or an input error. */
+export function keysOf(jwks: { keys: unknown[] }): FederationKeys {
+  try {
+    return federationKeys(jwks);
+  } catch (e) {
+    if (e instanceof TrustListRejected) {
+      throw new InputFileError('the federation JWKS is not usable (expected 1 to 8 keys)');
+    }
+    throw e;
+  }
+}
+
+/**
+ * `issuedAt` of a list whose signature is not checked yet, read only to pick the clock for a second,
+ * complete check: a forged `issuedAt` cannot pass that check, since it is under the signature.
+ */
+function claimedIssuedAt(token: string): number | undefined {
+  try {
+    const issuedAt = parseCompactJws(token, TRUST_LIST_PROFILE).payload.issuedAt;
+    return typeof issuedAt === 'number' ? issuedAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verify the compact JWS `token` as a trust list signed by one of `jwks`. `what` names it in the
+ * error ("the trust list trust-list.jws"); throws {@link CliError} (exit 4 by default).
+ */
 export async function openTrustListWith(
   token: string,
   jwks: { keys: unknown[] },
   what: string,
-  exitCode: ExitCode = EXIT.INPUT,
+  options: OpenWithOptions,
 ): Promise<TrustList> {
+  const keys = keysOf(jwks);
+  const jws = token.trim();
   try {
-    const parsed = parseTrustListJws(token.trim());
-    let found = false;
-    for (const candidate of jwks.keys) {
-      let key;
-      try {
-        key = await acceptPublicKey(candidate);
-      } catch {
-        continue; // a JWKS may carry keys of other kinds; only exact thumbprint matches count
-      }
-      if (key.kid !== parsed.kid || key.alg !== parsed.alg.name) continue;
-      found = true;
-      if (
-        !key.algorithm.verify(key.algorithm.importPublicKey(key.jwk), parsed.signingInput, parsed.signature)
-      ) {
-        throw new JwsRejected('SIGNATURE_INVALID', 'signature');
-      }
-      break;
+    try {
+      return await openTrustList(jws, keys, { now: options.now });
+    } catch (e) {
+      if (!(options.allowExpired && e instanceof TrustListRejected && e.reason === 'EXPIRED')) throw e;
+      // openTrustList refuses an expired list outright, which is right for a node's replica. An
+      // offline verifier must still answer (verifyCode, given the real clock, then says
+      // `indeterminate` with TRUST_LIST_STALE), so the list is checked again, completely, at its own
+      // issue time: signature, schema, federation and consistency all still hold or it is refused.
+      const issuedAt = claimedIssuedAt(jws);
+      if (issuedAt === undefined) throw e;
+      return await openTrustList(jws, keys, { now: issuedAt });
     }
-    if (!found) throw new JwsRejected('UNKNOWN_KEY', 'unknown key');
-    if (!isTrustList(parsed.payload)) throw new JwsRejected('CLAIMS_INVALID', 'payload');
-    return parsed.payload;
   } catch (e) {
-    if (!(e instanceof JwsRejected)) throw e;
-    const why: Record<string, string> = {
-      UNKNOWN_KEY: 'it is not signed with a federation key you gave (wrong --federation-jwks?)',
-      SIGNATURE_INVALID: 'its federation signature does not verify (the file was altered)',
-      CLAIMS_INVALID: 'its content is not a valid trust list',
-    };
-    throw new CliError(exitCode, `${what} was refused: ${why[e.reason] ?? 'it is not a trust list JWS'}`);
+    if (!(e instanceof TrustListRejected)) throw e;
+    if (e.reason === 'FEDERATION_KEYS_INVALID') {
+      throw new InputFileError('the federation JWKS holds a key that is not acceptable');
+    }
+    throw new CliError(
+      options.exitCode ?? EXIT.INPUT,
+      `${what} was refused: ${WHY[e.reason] ?? 'it is not a valid trust list'}`,
+    );
   }
 }

@@ -8,8 +8,6 @@
  * absent, so they are refused before any key is looked up.
  */
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { p256 } from '@noble/curves/nist.js';
 import { decodeB64url } from './b64';
 import { KeyRejected } from './errors';
 
@@ -31,8 +29,8 @@ export interface SignatureAlgorithm {
   readonly signatureLength: number;
   /** The JWK members that define a public key of this algorithm (RFC 7638 order). */
   readonly requiredMembers: readonly string[];
-  /** Throw {@link KeyRejected} unless `jwk` is a sound public key (on the curve, canonical, not small-order). */
-  checkPoint(jwk: KeyMaterial): void;
+  /** Reject with {@link KeyRejected} unless `jwk` is a sound public key (on the curve, canonical, not small-order). */
+  checkPoint(jwk: KeyMaterial): Promise<void>;
   /** Import a checked public key for {@link SignatureAlgorithm.verify}. */
   importPublicKey(jwk: KeyMaterial): KeyObject;
   /** Verify a JWS signature over `data` (signature length already checked). */
@@ -43,6 +41,8 @@ export interface SignatureAlgorithm {
 
 // P-256 group order n, big-endian, to refuse r or s outside [1, n-1] before OpenSSL sees them.
 const P256_N = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+// P-256 field prime p: a coordinate must be a canonical field element (below p).
+const P256_P = Buffer.from('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff', 'hex');
 const ZERO32 = Buffer.alloc(32);
 
 function scalarInRange(s: Buffer): boolean {
@@ -62,15 +62,17 @@ const ES256: SignatureAlgorithm = {
   crv: 'P-256',
   signatureLength: 64,
   requiredMembers: ['crv', 'kty', 'x', 'y'],
-  checkPoint(jwk) {
+  async checkPoint(jwk) {
     const x = coordinate(jwk.x, 'x');
     const y = coordinate(jwk.y, 'y');
+    // OpenSSL may reduce a coordinate modulo p: refuse the aliases x + p, y + p first.
+    if (Buffer.from(x).compare(P256_P) >= 0 || Buffer.from(y).compare(P256_P) >= 0) {
+      throw new KeyRejected('NOT_ON_CURVE', 'a coordinate is not below the P-256 field prime');
+    }
+    // OpenSSL refuses a point off the curve (and (0, 0)); P-256 has cofactor 1, so a point on the
+    // curve is of prime order: nothing else to check (the Wycheproof invalid-key vectors confirm it).
     try {
-      const point = new Uint8Array(65);
-      point[0] = 4;
-      point.set(x, 1);
-      point.set(y, 33);
-      p256.Point.fromBytes(point).assertValidity();
+      createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
     } catch (cause) {
       throw new KeyRejected('NOT_ON_CURVE', 'the point is not on P-256', cause);
     }
@@ -92,20 +94,11 @@ const EdDSA: SignatureAlgorithm = {
   crv: 'Ed25519',
   signatureLength: 64,
   requiredMembers: ['crv', 'kty', 'x'],
-  checkPoint(jwk) {
+  async checkPoint(jwk) {
     const x = coordinate(jwk.x, 'x');
-    let point;
-    try {
-      // Strict RFC 8032 decoding: y < p and no "x = 0 with the sign bit set" (non-canonical forms).
-      point = ed25519.Point.fromBytes(x, false);
-    } catch (cause) {
-      throw new KeyRejected('NON_CANONICAL', 'the Ed25519 key is not a canonical point encoding', cause);
-    }
-    // Node accepts small-order keys, for which a forged signature verifies on any message; keys
-    // made by key generation are always in the prime-order subgroup, so refuse any torsion part.
-    if (point.isSmallOrder()) throw new KeyRejected('SMALL_ORDER', 'the Ed25519 key has small order');
-    if (!point.isTorsionFree())
-      throw new KeyRejected('MIXED_ORDER', 'the Ed25519 key is not in the prime-order subgroup');
+    // Only Ed25519 keys need curve arithmetic: loaded at the first Ed25519 key, not at cold start.
+    const { checkEd25519Point } = await import('./ed25519-point');
+    checkEd25519Point(x);
   },
   importPublicKey(jwk) {
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });

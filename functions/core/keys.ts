@@ -1,9 +1,11 @@
 /**
  * Key intake: the one gate every public key passes before hcx trusts it, at publication to the
  * exchange and again when a trust list is loaded. Also RFC 7638 thumbprints (the `kid`) and local
- * key generation. This is the only module that imports `jose`.
+ * key generation, both on `node:crypto`: a handler that only checks keys does not load `jose` (the
+ * tests compare these thumbprints with jose's, an independent implementation).
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { createHash, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { algorithmByName, algorithmForKey, type KeyMaterial, type SignatureAlgorithm } from './algorithms';
 import { KeyRejected } from './errors';
 
@@ -21,9 +23,27 @@ export interface AcceptedKey {
   readonly algorithm: SignatureAlgorithm;
 }
 
-/** RFC 7638 thumbprint (SHA-256, base64url) of a public key. */
+/** The RFC 7638 required members of each key type hcx accepts, in lexicographic order. */
+const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+};
+
+/**
+ * RFC 7638 thumbprint (SHA-256, base64url) of a public key: the hash of the JSON object of its
+ * required members in lexicographic order, without whitespace (their values are base64url or
+ * names, so `JSON.stringify` is the exact serialisation the RFC asks for).
+ */
 export async function thumbprint(jwk: KeyMaterial): Promise<string> {
-  return calculateJwkThumbprint({ ...jwk }, 'sha256');
+  const members = THUMBPRINT_MEMBERS[jwk.kty];
+  if (!members) throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC and OKP keys have a thumbprint here');
+  const required: Record<string, string> = {};
+  for (const m of members) {
+    const value = (jwk as unknown as Record<string, unknown>)[m];
+    if (typeof value !== 'string') throw new KeyRejected('MISSING_MEMBER', `the key lacks ${m}`);
+    required[m] = value;
+  }
+  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
 }
 
 /**
@@ -72,7 +92,7 @@ export async function acceptPublicKey(input: unknown, alg?: string): Promise<Acc
     algorithm.kty === 'EC'
       ? { kty: algorithm.kty, crv: algorithm.crv, x: jwk.x as string, y: jwk.y as string }
       : { kty: algorithm.kty, crv: algorithm.crv, x: jwk.x as string };
-  algorithm.checkPoint(material);
+  await algorithm.checkPoint(material);
   const kid = await thumbprint(material);
   if (jwk.kid !== undefined && jwk.kid !== kid) {
     throw new KeyRejected('KID_MISMATCH', 'the kid is not the key thumbprint');
@@ -89,12 +109,20 @@ export interface GeneratedKey {
   readonly publicJwk: KeyMaterial;
 }
 
+const generateKeyPairAsync = promisify(generateKeyPair) as (
+  type: 'ec' | 'ed25519',
+  options?: { namedCurve: string },
+) => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
+
 /** Generate a local signing key for `alg` (ES256 by default). */
 export async function generateSigningKey(alg: string = 'ES256'): Promise<GeneratedKey> {
   const algorithm = algorithmByName(alg);
   if (!algorithm) throw new KeyRejected('UNSUPPORTED_ALG', 'unsupported algorithm');
-  const { privateKey } = await generateKeyPair(algorithm.name, { extractable: true, crv: algorithm.crv });
-  const exported = (await exportJWK(privateKey)) as Record<string, string>;
+  const { privateKey } =
+    algorithm.kty === 'EC'
+      ? await generateKeyPairAsync('ec', { namedCurve: algorithm.crv })
+      : await generateKeyPairAsync('ed25519');
+  const exported = privateKey.export({ format: 'jwk' }) as Record<string, string>;
   const publicJwk: KeyMaterial =
     algorithm.kty === 'EC'
       ? { kty: exported.kty, crv: exported.crv, x: exported.x, y: exported.y }

@@ -118,8 +118,10 @@ export function errorLogAttributes(e: unknown): Record<string, unknown> {
     if (typeof err.message === 'string') out.errorMessage = redactString(err.message).slice(0, 300);
   }
   // A refused request (4xx) is expected: its stack says nothing; a failure's stack is what we debug.
+  // `clientError` is tested first: reading `stack` formats it, which is costly (with
+  // `--enable-source-maps`, the first one parses the bundle's whole source map).
   const clientError = typeof err.status === 'number' && err.status < 500;
-  if (typeof err.stack === 'string' && !clientError) {
+  if (!clientError && typeof err.stack === 'string') {
     out.stack = err.stack
       .split('\n')
       .filter((l) => /^\s+at /.test(l))

@@ -219,6 +219,7 @@ export function toEvent(
   const routeKey = `${route.method} ${route.path}`;
   const text = isTextContentType(headers['content-type']);
   const hasBody = request.body.length > 0;
+  const asText = hasBody && text ? strictText(request.body) : undefined;
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey,
@@ -247,10 +248,23 @@ export function toEvent(
       time: clfTime(options.now),
       timeEpoch: options.now.getTime(),
     },
-    ...(hasBody ? { body: text ? request.body.toString('utf8') : request.body.toString('base64') } : {}),
-    isBase64Encoded: hasBody && !text,
+    // Text that is not valid UTF-8 is passed base64-encoded, so the handler's strict decoder refuses
+    // it (400) instead of receiving U+FFFD replacements.
+    ...(hasBody ? { body: asText ?? request.body.toString('base64') } : {}),
+    isBase64Encoded: hasBody && asText === undefined,
   };
   return event;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text when its type is textual and it is valid UTF-8; otherwise undefined. */
+function strictText(body: Buffer): string | undefined {
+  try {
+    return STRICT_UTF8.decode(body);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `requestContext.authorizer` as IAM authorization fills it, for a local principal. */

@@ -17,7 +17,13 @@ import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
 import { rotateKey } from '../province/rotation';
 import { routesOf, SCHEDULED, type Service } from '../routes';
 import type { LambdaHandler } from './adapter';
-import type { FederationContext, Provisioned, ScheduledHandler, ServiceHandlers, ServiceHandlersMap } from './federation';
+import type {
+  FederationContext,
+  Provisioned,
+  ScheduledHandler,
+  ServiceHandlers,
+  ServiceHandlersMap,
+} from './federation';
 
 /** True once the hooks below build the real handlers (`npm start` says so when false). */
 export const WIRED = true;
@@ -65,7 +71,10 @@ type Factory = (deps: unknown) => unknown;
 /** The `create` of every handler of `service`, by function folder, loaded through the route table. */
 function factories(service: Service): Record<string, Factory> {
   const out: Record<string, Factory> = {};
-  const fns = [...routesOf(service).map((r) => r.fn), ...SCHEDULED.filter((s) => s.service === service).map((s) => s.fn)];
+  const fns = [
+    ...routesOf(service).map((r) => r.fn),
+    ...SCHEDULED.filter((s) => s.service === service).map((s) => s.fn),
+  ];
   for (const fn of fns) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     out[fn] = (require(`../${fn}/handler`) as { create: Factory }).create;
@@ -115,13 +124,20 @@ export async function buildHandlers(context: FederationContext): Promise<Service
   wired.set(context, { keys, provinces });
   return {
     exchange: handlersOf('exchange', exchangeDeps),
-    provinces: Object.fromEntries(Object.entries(provinces).map(([r, deps]) => [r, handlersOf('province', deps)])),
+    provinces: Object.fromEntries(
+      Object.entries(provinces).map(([r, deps]) => [r, handlersOf('province', deps)]),
+    ),
   };
 }
 
-async function exchangeCall(context: FederationContext, path: string, init: RequestInit = {}): Promise<Response> {
+async function exchangeCall(
+  context: FederationContext,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
   const res = await fetch(`${context.exchange.url}${path}`, init);
-  if (res.status >= 500) throw new Error(`the exchange answered ${res.status} to ${init.method ?? 'GET'} ${path}`);
+  if (res.status >= 500)
+    throw new Error(`the exchange answered ${res.status} to ${init.method ?? 'GET'} ${path}`);
   return res;
 }
 
@@ -134,12 +150,18 @@ export async function provision(context: FederationContext): Promise<Provisioned
     const registration = await exchangeCall(context, '/v1/provinces', {
       method: 'POST',
       headers: { authorization: `Bearer ${context.operatorToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ region: p.region, name: p.nameZh, enrollmentKey: keys.enrollment[p.region].signer.publicJwk }),
+      body: JSON.stringify({
+        region: p.region,
+        name: p.nameZh,
+        enrollmentKey: keys.enrollment[p.region].signer.publicJwk,
+      }),
     });
     if (registration.status !== 201 && registration.status !== 409) {
       throw new Error(`registering ${p.region} failed with ${registration.status}`);
     }
-    const jwks = (await (await exchangeCall(context, `/v1/provinces/${p.region}/jwks.json`)).json()) as { keys: { kid: string }[] };
+    const jwks = (await (await exchangeCall(context, `/v1/provinces/${p.region}/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
     const issuer = keys.issuer[p.region];
     if (jwks.keys.some((k) => k.kid === issuer.kid)) continue;
     const deps = w.provinces[p.region];

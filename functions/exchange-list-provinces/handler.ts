@@ -8,4 +8,7 @@ export const create = (deps: ExchangeDeps) =>
     json(200, await listProvinces(deps), { 'cache-control': 'public, max-age=60' }),
   );
 
-export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = exchangeDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

@@ -14,4 +14,7 @@ export const create = (deps: ExchangeDeps) =>
     async (event) => json(201, await registerProvince(deps, event.parsed)),
   );
 
-export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = exchangeDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

@@ -12,4 +12,7 @@ export const create = (deps: ExchangeDeps) =>
       json(200, await revokeCodes(deps, pathParam(event, 'region', SCHEMA_IDS.provinceRegion), event.parsed)),
   );
 
-export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = exchangeDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

@@ -15,4 +15,7 @@ export const create = (deps: ExchangeDeps) =>
     },
   );
 
-export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = exchangeDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

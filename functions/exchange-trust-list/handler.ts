@@ -23,4 +23,7 @@ export const create = (deps: ExchangeDeps) =>
     return jose(200, doc.jws, headers);
   });
 
-export const handler = lazyHandler(() => create(exchangeDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = exchangeDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

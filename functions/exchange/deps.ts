@@ -13,6 +13,7 @@ import { DynamoExchangeRepository } from './dynamo-repository';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
 import { TrustListPublisher } from './trust-list-publisher';
+import { publishTrustList, type TrustListSink } from './trust-list-sink';
 
 /** The dependencies of every exchange handler. */
 export interface ExchangeDeps extends ExchangeContext {
@@ -24,6 +25,8 @@ export interface ExchangeDeps extends ExchangeContext {
   readonly now: () => number;
   /** The signed trust list and deltas, cached per log head (one per process). */
   readonly trustLists: TrustListPublisher;
+  /** Where the full list is published after each change (S3 in AWS); none in the embedded runtime. */
+  readonly trustListSink?: TrustListSink;
 }
 
 /** A signer, or a function creating it on first use. */
@@ -37,6 +40,8 @@ export interface ExchangeDepsInput {
   readonly signer: SignerSource;
   readonly federationId: string;
   readonly now?: () => number;
+  /** Publish the full list here after every change (see publishTrustList). */
+  readonly trustListSink?: TrustListSink;
 }
 
 /** Memoize an async factory; a failure is not kept (the next call tries again). */
@@ -61,13 +66,23 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
   if (!repository) throw new TypeError('createExchangeDeps: repository or client and tableName required');
   const source = input.signer;
   const signer = typeof source === 'function' ? once(source) : () => Promise.resolve(source);
-  const context: ExchangeContext = {
+  const sink = input.trustListSink;
+  const base: ExchangeContext = {
     repository,
     signer,
     federationId: input.federationId,
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
   };
-  return { ...context, trustLists: new TrustListPublisher(context) };
+  const trustLists = new TrustListPublisher(base);
+  if (!sink) return { ...base, trustLists };
+  return {
+    ...base,
+    trustLists,
+    trustListSink: sink,
+    afterChange: async () => {
+      await publishTrustList({ repository, trustLists, sink }, 'change');
+    },
+  };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -76,13 +91,27 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-// The DynamoDB client: created once per process, on first use.
+// AWS clients: created once per process, on first use.
 let dynamo: DynamoDBClient | undefined;
+let s3: Promise<TrustListSink> | undefined;
+
+/** The S3 sink of `bucket`, its SDK loaded on the first publication (most functions never publish). */
+function s3Sink(bucket: string): TrustListSink {
+  return {
+    async put(jws, etag) {
+      s3 ??= Promise.all([import('@aws-sdk/client-s3'), import('./s3-trust-list-sink')]).then(
+        ([{ S3Client }, { S3TrustListSink }]) => new S3TrustListSink(new S3Client({}), bucket),
+      );
+      return (await s3).put(jws, etag);
+    },
+  };
+}
 
 /**
  * Build the exchange's dependencies from the Lambda environment: `TABLE_NAME`, `FEDERATION_ID`, and
  * the federation key as `FEDERATION_KMS_KEY_ID` (AWS) or `FEDERATION_KEY_FILE` (a private JWK file,
- * embedded runtime). The KMS modules are loaded only when a KMS key is configured.
+ * embedded runtime), and `TRUST_LIST_BUCKET` when the function publishes the list to S3. The KMS
+ * and S3 modules are loaded only when used.
  */
 export function exchangeDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ExchangeDeps {
   const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
@@ -107,5 +136,6 @@ export function exchangeDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Excha
     tableName: required(env, 'TABLE_NAME'),
     federationId: required(env, 'FEDERATION_ID'),
     signer,
+    ...(env.TRUST_LIST_BUCKET ? { trustListSink: s3Sink(env.TRUST_LIST_BUCKET) } : {}),
   });
 }

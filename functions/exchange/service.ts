@@ -50,6 +50,11 @@ export interface ExchangeContext {
   readonly signer: () => Promise<Signer>;
   /** NumericDate seconds. */
   readonly now: () => number;
+  /**
+   * Called after a mutation appended to the log, before it answers (publishes the trust list to S3
+   * in AWS). Must not throw: the change is committed whatever happens to its publication.
+   */
+  readonly afterChange?: () => Promise<void>;
 }
 
 /** Most provinces a federation holds (the trust-list schema's cap). */
@@ -175,6 +180,7 @@ export async function registerProvince(
       },
     };
   });
+  await ctx.afterChange?.();
   const at = (entry as LogEntry).at;
   return toProvince({
     region: registration.region,
@@ -187,15 +193,28 @@ export async function registerProvince(
   });
 }
 
-/** Suspend a province (operator action; no HTTP route yet): its codes verify as ISSUER_SUSPENDED. */
-export async function suspendProvince(ctx: ExchangeContext, region: string): Promise<number> {
+/** What a suspension answers. */
+export interface SuspendedProvince {
+  readonly region: string;
+  readonly status: 'suspended';
+  /** Log size after the request (a repeated suspension changes nothing). */
+  readonly version: number;
+}
+
+/**
+ * POST /v1/provinces/{region}/suspend (operator): the province's signed requests are refused from
+ * now on, and its codes verify as ISSUER_SUSPENDED once a verifier has the new list. Idempotent.
+ */
+export async function suspendProvince(ctx: ExchangeContext, region: string): Promise<SuspendedProvince> {
   const entry = await appendWith(ctx, async (seq) => {
     const province = await ctx.repository.getProvince(region);
     if (!province) throw new ResourceNotFound('No such province');
     if (province.status === 'suspended') return undefined;
     return { seq, at: ctx.now(), type: 'province.suspended', region, data: {} };
   });
-  return entry?.seq ?? (await ctx.repository.lastEntry())?.seq ?? 0;
+  if (entry) await ctx.afterChange?.();
+  const version = entry?.seq ?? (await ctx.repository.lastEntry())?.seq ?? 0;
+  return { region, status: 'suspended', version };
 }
 
 /** The validity window rules of a published key (pure). */
@@ -255,6 +274,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
       },
     };
   })) as LogEntry;
+  await ctx.afterChange?.();
   return {
     region,
     kid: key.kid,
@@ -303,6 +323,7 @@ export async function revokeKey(
       data: { kid, reason: request.reason, revokedAt: request.revokedAt },
     };
   })) as LogEntry;
+  await ctx.afterChange?.();
   return {
     region,
     kid,
@@ -363,6 +384,8 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
       version = entry.seq;
     } else alreadyRevoked++;
   }
+  // One publication for the whole request, not one per code.
+  if (revoked > 0) await ctx.afterChange?.();
   if (version === 0) version = (await ctx.repository.lastEntry())?.seq ?? 0;
   return { revoked, alreadyRevoked, expired, version };
 }

@@ -7,4 +7,7 @@ import { codeIdParam } from '../province/http';
 export const create = (deps: ProvinceDeps) =>
   httpHandler({}, async (event) => json(200, await describe(deps, codeIdParam(event))));
 
-export const handler = lazyHandler(() => create(provinceDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = provinceDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

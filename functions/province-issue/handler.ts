@@ -10,4 +10,7 @@ export const create = (deps: ProvinceDeps) =>
     async (event) => withMetrics(async () => json(201, await issue(deps, event.parsed))),
   );
 
-export const handler = lazyHandler(() => create(provinceDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = provinceDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

@@ -6,4 +6,7 @@ import { provinceDepsFromEnv, type ProvinceDeps } from '../province/deps';
 export const create = (deps: ProvinceDeps) =>
   httpHandler({}, async () => json(200, await registryStatus(deps)));
 
-export const handler = lazyHandler(() => create(provinceDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = provinceDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

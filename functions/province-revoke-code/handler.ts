@@ -9,4 +9,7 @@ export const create = (deps: ProvinceDeps) =>
     withMetrics(async () => json(200, await revoke(deps, codeIdParam(event)))),
   );
 
-export const handler = lazyHandler(() => create(provinceDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = provinceDepsFromEnv;
+
+export const handler = lazyHandler(() => create(fromEnv()));

@@ -29,4 +29,7 @@ export const create = (deps: ProvinceDeps) =>
     context: Context,
   ) => Promise<SyncOutcome>;
 
-export const handler = lazyHandler<ScheduledEvent, SyncOutcome>(() => create(provinceDepsFromEnv()));
+/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
+export const fromEnv = provinceDepsFromEnv;
+
+export const handler = lazyHandler<ScheduledEvent, SyncOutcome>(() => create(fromEnv()));

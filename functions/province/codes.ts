@@ -2,7 +2,6 @@
  * The province node's code services: issue, verify, describe, revoke, erase. Handlers are thin
  * adapters over these; each takes the node's dependencies explicitly.
  */
-import QRCode from 'qrcode';
 import { issueCode } from '../core/code/issue';
 import { verifyCode } from '../core/code/verify';
 import { RequestInvalid, ResourceNotFound } from '../core/errors';
@@ -47,6 +46,8 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
   const signer = await deps.issuer.activeSigner();
   const issued = await issueCode(signer, request, { issuer: deps.region, now: deps.now() });
   const { claims } = issued;
+  // Loaded here, not at module scope: of the province's functions only the issuer draws QR codes.
+  const { default: QRCode } = await import('qrcode');
   const qr = await QRCode.toString(issued.code, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
   const record: CodeRecord = {
     codeId: issued.codeId,

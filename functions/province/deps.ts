@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
 import { KmsSigner } from '../core/kms-signer';
@@ -136,6 +137,42 @@ export function readPrivateJwks(path: string): Record<string, unknown>[] {
 // AWS clients: created once per process, on first use.
 let dynamo: DynamoDBClient | undefined;
 let kms: KMSClient | undefined;
+let secretsManager: Promise<SecretsManagerClient> | undefined;
+
+/**
+ * The enrollment signer from the private JWK held in a Secrets Manager secret (`SecretString`).
+ * The value is never logged nor quoted in an error: a secret that is not a private JWK (the stack's
+ * random placeholder before the operator stores the key) fails with a fixed message.
+ */
+export async function enrollmentSignerFromSecret(
+  client: SecretsManagerClient,
+  secretId: string,
+): Promise<Signer> {
+  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  let jwk: unknown;
+  try {
+    jwk = parseStrictJson(SecretString ?? '');
+  } catch {
+    jwk = undefined;
+  }
+  if (typeof jwk !== 'object' || jwk === null || typeof (jwk as { d?: unknown }).d !== 'string') {
+    throw new InternalError(new Error('the enrollment key secret does not hold a private JWK'));
+  }
+  try {
+    return await LocalKeySigner.fromPrivateJwk(jwk as Record<string, unknown>);
+  } catch {
+    throw new InternalError(new Error('the enrollment key secret does not hold a usable private JWK'));
+  }
+}
+
+/** The Secrets Manager client, its SDK loaded on first use (only the revoke function signs requests). */
+function secretsClient(): Promise<SecretsManagerClient> {
+  secretsManager ??= import('@aws-sdk/client-secrets-manager').then(
+    ({ SecretsManagerClient: Client }) => new Client({}),
+  );
+  return secretsManager;
+}
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -143,11 +180,30 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/** The enrollment signer source the environment names, if any (a file or JWK wins over a secret). */
+function enrollmentFromEnv(env: NodeJS.ProcessEnv): { enrollmentSigner?: SignerSource } {
+  const file = env.ENROLLMENT_KEY_FILE;
+  const jwk = env.ENROLLMENT_KEY_JWK;
+  const secretArn = env.ENROLLMENT_KEY_SECRET_ARN;
+  if (file) return { enrollmentSigner: () => LocalKeySigner.fromPrivateJwk(readPrivateJwks(file)[0]) };
+  if (jwk) {
+    return {
+      enrollmentSigner: () => LocalKeySigner.fromPrivateJwk(parseStrictJson(jwk) as Record<string, unknown>),
+    };
+  }
+  // createProvinceDeps memoizes the signer: the secret is read once per process (again after a failure).
+  if (secretArn)
+    return { enrollmentSigner: async () => enrollmentSignerFromSecret(await secretsClient(), secretArn) };
+  return {};
+}
+
 /**
  * Build a node's dependencies from the Lambda environment: `TABLE_NAME`, `REGION_CODE`,
  * `FEDERATION_ID`, `EXCHANGE_URL`, `FEDERATION_JWKS` (JSON), the issuer key as
  * `ISSUER_KMS_KEY_ID` (comma-separated for several generations) or `ISSUER_KEY_FILE`
- * (comma-separated files), and the enrollment key as `ENROLLMENT_KEY_FILE` or `ENROLLMENT_KEY_JWK`.
+ * (comma-separated files), and the enrollment key as `ENROLLMENT_KEY_FILE`, `ENROLLMENT_KEY_JWK` or
+ * `ENROLLMENT_KEY_SECRET_ARN` (AWS: read from Secrets Manager on first use, then kept for the
+ * life of the process).
  */
 export function provinceDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ProvinceDeps {
   const region = required(env, 'REGION_CODE');
@@ -172,23 +228,12 @@ export function provinceDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Provi
       return [...(await kmsSigners()), ...(await fileSigners)];
     },
   });
-  const enrollmentFile = env.ENROLLMENT_KEY_FILE;
-  const enrollmentJwk = env.ENROLLMENT_KEY_JWK;
   return createProvinceDeps({
     region,
     federationId: required(env, 'FEDERATION_ID'),
     repository,
     issuer,
-    ...(enrollmentFile || enrollmentJwk
-      ? {
-          enrollmentSigner: () =>
-            LocalKeySigner.fromPrivateJwk(
-              enrollmentFile
-                ? readPrivateJwks(enrollmentFile)[0]
-                : (parseStrictJson(enrollmentJwk as string) as Record<string, unknown>),
-            ),
-        }
-      : {}),
+    ...enrollmentFromEnv(env),
     exchangeUrl: required(env, 'EXCHANGE_URL'),
     federationJwks: jwks,
   });

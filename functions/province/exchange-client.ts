@@ -148,6 +148,9 @@ type Operation =
 /** Outcome of a signed request the exchange accepted (`conflict`: it was already done). */
 export type SignedOutcome = 'accepted' | 'conflict';
 
+/** 409 codes that mean the exchange already holds what this request asks for. */
+const ALREADY_DONE = new Set(['KEY_ALREADY_KNOWN', 'KEY_ALREADY_REVOKED']);
+
 async function send(ctx: SigningContext, path: string, operation: Operation): Promise<SignedOutcome> {
   const payload = {
     aud: ctx.federationId,
@@ -159,7 +162,8 @@ async function send(ctx: SigningContext, path: string, operation: Operation): Pr
   const jws = await signRequest(ctx.enrollmentSigner, payload);
   const answer = await ctx.exchange.postSigned(path, jws);
   if (answer.status >= 200 && answer.status < 300) return 'accepted';
-  if (answer.status === 409) return 'conflict';
+  // Only "already done" counts as done; TOO_MANY_KEYS and the like are real refusals.
+  if (answer.status === 409 && ALREADY_DONE.has(problemCode(answer) ?? '')) return 'conflict';
   throw exchangeRefused(answer.status, problemCode(answer));
 }
 

@@ -63,19 +63,31 @@ export class RegistryCache {
   /** Forget the check time, so the next {@link snapshot} reads the metadata again. */
   invalidate(): void {
     this.checkedAt = -Infinity;
+    // A check already in flight may have read the metadata before the change: it must neither be
+    // handed to later callers nor mark the cache as freshly checked.
+    this.invalidations++;
+    this.pending = undefined;
+  }
+
+  /** Bumped by {@link invalidate}; a refresh only records its check time if none happened meanwhile. */
+  private invalidations = 0;
+
+  private markChecked(seen: number): void {
+    if (seen === this.invalidations) this.checkedAt = this.clock();
   }
 
   private async refresh(): Promise<RegistrySnapshot> {
+    const seen = this.invalidations;
     let meta: ReplicaMeta | undefined;
     try {
       meta = await this.repository.getReplicaMeta();
     } catch (e) {
       if (!this.current) throw e;
       this.log.warn('registry check failed, serving the cached snapshot', errorLogAttributes(e));
-      this.checkedAt = this.clock();
+      this.markChecked(seen);
       return this.current.snapshot;
     }
-    this.checkedAt = this.clock();
+    this.markChecked(seen);
     if (!meta) {
       this.current ??= { snapshot: await buildSnapshot(NO_LIST), version: 0, issuedAt: 0 };
       return this.current.snapshot;

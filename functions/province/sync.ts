@@ -11,6 +11,7 @@
  * 4. Write the replica with the repository's conditional commit (an older concurrent sync never
  *    overwrites a newer replica) and the sync status. Any failure leaves the replica untouched.
  */
+import { toHcxError } from '../http/problem-details';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { HcxError, TrustListRejected } from '../core/errors';
 import { errorLogAttributes, logger as rootLogger } from '../core/observability';
@@ -54,8 +55,8 @@ class DeltaUnavailable extends Error {}
 
 function errorCode(e: unknown): string {
   if (e instanceof TrustListRejected) return e.reason;
-  if (e instanceof HcxError) return e.code;
-  return 'INTERNAL';
+  // A throttled or unreachable table is SERVICE_UNAVAILABLE, like everywhere else.
+  return toHcxError(e).code;
 }
 
 /** Run one sync; never throws (the outcome says what happened, and is stored as the sync status). */

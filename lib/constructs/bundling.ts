@@ -12,6 +12,15 @@ export const BUNDLING = {
   sourceMap: true,
   target: 'node24',
   format: 'cjs',
+  // ESM builds first: esbuild tree-shakes them (Powertools, middy), and CommonJS builds cannot be.
+  mainFields: ['module', 'main'],
   // The Node.js 24 runtime ships AWS SDK v3: not bundling it keeps bundles small.
   externalModules: ['@aws-sdk/*'],
 } as const;
+
+/**
+ * `NODE_OPTIONS` of every function (what `HcxFunction` sets; the cold-start bench runs with it).
+ * `--enable-source-maps` maps stack traces at run time, at a cold-start price that
+ * `bench/cold-start.ts` reports in its "no maps" column.
+ */
+export const NODE_OPTIONS = '--enable-source-maps';

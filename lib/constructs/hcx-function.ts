@@ -9,7 +9,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BUNDLING, PROJECT_ROOT } from './bundling';
+import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from './bundling';
 import { ENV, type EnvName } from './env';
 
 /** The runtime every function uses (cdk-nag AwsSolutions-L1 asks for the newest Node.js). */
@@ -69,8 +69,13 @@ export class HcxFunction extends Construct {
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reservedConcurrency,
       description: `hcx ${props.fn}`,
-      bundling: { ...BUNDLING, format: OutputFormat.CJS, externalModules: [...BUNDLING.externalModules] },
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        ...BUNDLING,
+        format: OutputFormat.CJS,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
+      },
+      environment: { ...props.environment, NODE_OPTIONS },
     });
     this.function.node.addDependency(this.role);
   }
@@ -103,11 +108,21 @@ export class HcxFunction extends Construct {
    * sets `envName` to its ARN (KMS accepts an ARN wherever it takes a key id).
    */
   useSigningKey(key: IKey, envName: EnvName, access: 'sign' | 'publicKey'): this {
-    key.grant(
-      this.function,
-      ...(access === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']),
-    );
-    return this.setting(envName, key.keyArn);
+    return this.useSigningKeys([key], envName, access);
+  }
+
+  /**
+   * The same for several generations of a key (during a rotation): grants on each, and `envName`
+   * lists their ARNs comma-separated, the active generation first.
+   */
+  useSigningKeys(keys: readonly IKey[], envName: EnvName, access: 'sign' | 'publicKey'): this {
+    for (const key of keys) {
+      key.grant(
+        this.function,
+        ...(access === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']),
+      );
+    }
+    return this.setting(envName, keys.map((k) => k.keyArn).join(','));
   }
 
   /** Grants `s3:PutObject` on exactly the given object keys and sets `envName` to the bucket name. */

@@ -51,7 +51,10 @@ export class SigningKey extends Construct {
 export interface SigningKeyPair {
   /** The key the signer uses. */
   readonly active: SigningKey;
-  /** The key being introduced: its public key is published first; nobody may sign with it yet. */
+  /**
+   * The key being introduced: its public key is published first. The stack decides who may sign
+   * with it ({@link SigningKey.restrictSigningTo}, called once per key).
+   */
   readonly next?: SigningKey;
 }
 
@@ -71,7 +74,6 @@ export function signingKeyGenerations(
     });
   const active = make(generations.active);
   const next = generations.next === undefined ? undefined : make(generations.next);
-  next?.restrictSigningTo();
   return { active, next };
 }
 

@@ -10,14 +10,15 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE, REPLICA_AGE_METRIC } from './env';
+import { METRIC_NAMESPACE, REPLICA_AGE_METRIC, TRUST_LIST_PUBLISH_FAILED_METRIC } from './env';
 import type { HcxFunction } from './hcx-function';
 
 const PERIOD = Duration.minutes(5);
 
 /**
  * The stack's alarms, all notifying one encrypted SNS topic (subscribe the on-call address to it):
- * errors and throttles of every function, and the staleness of a province's registry replica.
+ * errors and throttles of every function, the staleness of a province's registry replica, and
+ * failed publications of the exchange's trust list.
  */
 export class Monitoring extends Construct {
   readonly topic: Topic;
@@ -59,6 +60,21 @@ export class Monitoring extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
       alarmDescription: `registry replica older than ${staleAfterSeconds} s, or sync not reporting`,
     }).addAlarmAction(new SnsAction(this.topic));
+  }
+
+  /**
+   * Alarms when a publication of the trust list to S3 failed in a 5-minute period: the change is
+   * committed, but readers of the CloudFront copy miss it until a later publication succeeds.
+   */
+  watchTrustListPublication(serviceName: string): void {
+    const failed = new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: TRUST_LIST_PUBLISH_FAILED_METRIC,
+      dimensionsMap: { service: serviceName },
+      statistic: 'Sum',
+      period: PERIOD,
+    });
+    this.alarm('TrustListPublishFailed', failed, 1, 'trust list not published to S3');
   }
 
   private alarm(id: string, metric: IMetric, threshold: number, what: string): void {

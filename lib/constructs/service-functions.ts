@@ -1,4 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Service } from '../../functions/routes';
@@ -61,4 +63,19 @@ export class ServiceFunctions extends Construct {
     if (!f) throw new Error(`no function ${fn}`);
     return f;
   }
+}
+
+/**
+ * One EventBridge rule per scheduled function of the service (`SCHEDULED` in `functions/routes.ts`),
+ * created in `scope` as `<Fn>Schedule`. No retries: the next run comes soon and does the same work.
+ */
+export function scheduleFunctions(scope: Construct, service: Service, functions: ServiceFunctions): Rule[] {
+  return SCHEDULED.filter((s) => s.service === service).map(
+    (s) =>
+      new Rule(scope, `${pascal(s.fn)}Schedule`, {
+        description: s.summary,
+        schedule: Schedule.rate(Duration.minutes(s.everyMinutes)),
+        targets: [new LambdaFunction(functions.get(s.fn).function, { retryAttempts: 0 })],
+      }),
+  );
 }

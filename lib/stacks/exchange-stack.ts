@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -11,7 +11,7 @@ import type { TableAccess } from '../constructs/hcx-function';
 import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
 import { Monitoring } from '../constructs/monitoring';
-import { type FunctionShape, ServiceFunctions } from '../constructs/service-functions';
+import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
 import { TrustListSite } from '../constructs/trust-list-site';
 
 /** What each exchange function may touch. Anything not listed is denied. */
@@ -21,6 +21,7 @@ interface ExchangeAccess {
   readonly federationKey?: 'sign' | 'publicKey';
   /** Writes the freshly signed trust list to S3 after a change. */
   readonly publishesTrustList?: boolean;
+  readonly shape?: FunctionShape;
 }
 
 const MUTATION: ExchangeAccess = { table: 'readWrite', federationKey: 'sign', publishesTrustList: true };
@@ -32,10 +33,19 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   'exchange-publish-key': MUTATION,
   'exchange-revoke-key': MUTATION,
   'exchange-revoke-codes': MUTATION,
+  'exchange-suspend-province': MUTATION,
   'exchange-province-jwks': { table: 'read' },
   // Signs `?since=` deltas on request; full lists are read from CloudFront.
   'exchange-trust-list': { table: 'read', federationKey: 'sign' },
   'exchange-log': { table: 'read' },
+  // Scheduled: re-signs the full list and puts it, so the S3 copy never outlives its expiry.
+  // A cold instance folds the whole log before signing: give it time.
+  'exchange-publish-trust-list': {
+    table: 'read',
+    federationKey: 'sign',
+    publishesTrustList: true,
+    shape: { timeout: Duration.seconds(60) },
+  },
 };
 
 export interface ExchangeStackProps extends StackProps {
@@ -44,7 +54,7 @@ export interface ExchangeStackProps extends StackProps {
 
 /**
  * The national exchange: its table, the federation signing key, the HTTP API, the trust list on
- * S3 + CloudFront, and alarms.
+ * S3 + CloudFront (written after every change and re-signed on a schedule), and alarms.
  */
 export class ExchangeStack extends Stack {
   readonly functions: ServiceFunctions;
@@ -77,6 +87,7 @@ export class ExchangeStack extends Stack {
     for (const [fn, access] of Object.entries(EXCHANGE_ACCESS)) {
       // Log appends are conditional writes on the next sequence number: more writers only mean more retries.
       shapes[fn] = {
+        ...access.shape,
         reservedConcurrency: settings.reservedConcurrency && access.table === 'readWrite' ? 2 : undefined,
       };
     }
@@ -101,6 +112,10 @@ export class ExchangeStack extends Stack {
         f.useObjects(trustList.bucket, [TRUST_LIST_OBJECT_KEY], ENV.TRUST_LIST_BUCKET);
     }
     federationKey.restrictSigningTo(...signers);
+    // The exchange signs with one generation: nobody may sign with the next one until it is active.
+    federationKeys.next?.restrictSigningTo();
+    scheduleFunctions(this, 'exchange', functions);
+    monitoring.watchTrustListPublication(serviceName);
 
     const api = (this.api = new HcxHttpApi(this, 'Http', {
       description: `hcx exchange (${config.federationId})`,

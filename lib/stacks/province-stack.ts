@@ -8,13 +8,11 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
-import { routesOf, SCHEDULED } from '../../functions/routes';
+import { routesOf } from '../../functions/routes';
 import type { FederationConfig, ProvinceConfig } from '../config/federation-config';
 import { ENV } from '../constructs/env';
 import { HcxHttpApi } from '../constructs/hcx-http-api';
@@ -22,7 +20,7 @@ import type { TableAccess } from '../constructs/hcx-function';
 import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
 import { Monitoring } from '../constructs/monitoring';
-import { type FunctionShape, pascal, ServiceFunctions } from '../constructs/service-functions';
+import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
 
 /** What each province function may touch. Anything not listed is denied. */
 interface ProvinceAccess {
@@ -122,24 +120,21 @@ export class ProvinceStack extends Stack {
       monitoring,
       shapes,
     }));
+    const issuerGenerations = [issuerKey.key, ...(issuerKeys.next ? [issuerKeys.next.key] : [])];
     for (const [fn, access] of Object.entries(PROVINCE_ACCESS)) {
       const f = functions.get(fn).useTable(table, access.table);
-      if (access.signsCodes) f.useSigningKey(issuerKey.key, ENV.ISSUER_KMS_KEY_ID, 'sign');
+      // During a rotation the issuer holds both generations and signs with the active kid the
+      // rotation stored in the table (functions/province/issuer-keys.ts), the active one first.
+      if (access.signsCodes) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'sign');
       if (access.enrollmentKey) f.useSecret(enrollmentSecret, ENV.ENROLLMENT_KEY_SECRET_ARN);
     }
-    issuerKey.restrictSigningTo(
-      ...Object.entries(PROVINCE_ACCESS)
-        .filter(([, a]) => a.signsCodes)
-        .map(([fn]) => functions.get(fn).role),
-    );
+    const codeSigners = Object.entries(PROVINCE_ACCESS)
+      .filter(([, a]) => a.signsCodes)
+      .map(([fn]) => functions.get(fn).role);
+    issuerKey.restrictSigningTo(...codeSigners);
+    issuerKeys.next?.restrictSigningTo(...codeSigners);
 
-    for (const s of SCHEDULED.filter((d) => d.service === 'province')) {
-      new Rule(this, `${pascal(s.fn)}Schedule`, {
-        description: s.summary,
-        schedule: Schedule.rate(Duration.minutes(s.everyMinutes)),
-        targets: [new LambdaFunction(functions.get(s.fn).function, { retryAttempts: 0 })],
-      });
-    }
+    scheduleFunctions(this, 'province', functions);
     monitoring.watchReplicaAge(serviceName, settings.syncStaleAfterSeconds);
 
     const api = (this.api = new HcxHttpApi(this, 'Http', {

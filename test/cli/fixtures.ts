@@ -1,5 +1,5 @@
 /** Shared fixtures for the CLI tests: a federation key, a signed trust list on disk, a code, a temp folder. */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,6 +74,27 @@ export function hcx(...args: string[]): { status: number | null; stdout: string;
   const bin = resolve(__dirname, '../../bin/hcx.js');
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Run bin/hcx.js without blocking this process: needed when the services it calls run in this same
+ * process (the in-process federation), which `spawnSync` would freeze.
+ */
+export function hcxAsync(
+  ...args: string[]
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const bin = resolve(__dirname, '../../bin/hcx.js');
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        done({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
+      },
+    );
+  });
 }
 
 /** A URL on which nothing listens. */

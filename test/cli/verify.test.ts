@@ -131,6 +131,32 @@ describe('QR images', () => {
   });
 });
 
+describe('an expired saved trust list', () => {
+  const later = () => fed.now + 3 * 86_400;
+
+  it('is shown, marked expired, rather than refused', async () => {
+    const result = await trustListShow({
+      file: fed.trustListFile,
+      federationJwks: fed.federationJwks,
+      now: later(),
+    });
+
+    expect(result.data).toMatchObject({ version: 7, expired: true });
+  });
+
+  it('is still refused when altered: expiry relaxes the clock, never the signature (exit 4)', async () => {
+    const [h, p, s] = readFileSync(fed.trustListFile, 'utf8').trim().split('.');
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    payload.provinces = payload.provinces.slice(1);
+    const altered = tmp.file('altered-expired.jws');
+    writeFileSync(altered, `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`);
+
+    const e = await failure(offline({ trustList: altered, now: later() }));
+
+    expect(e.exitCode).toBe(EXIT.INPUT);
+  });
+});
+
 describe('hcx trust-list show', () => {
   it('shows the verified version, age and each province with its keys', async () => {
     const result = await trustListShow({

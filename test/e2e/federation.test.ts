@@ -81,7 +81,9 @@ describe('the federation over HTTP', () => {
 
   it('rejects every code of a key revoked as compromised once the verifier has synced', async () => {
     const issued = await issue(fj);
-    const jwks = (await (await fetch(`${fed.state.exchangeUrl}/v1/provinces/${fj.region}/jwks.json`)).json()) as { keys: { kid: string }[] };
+    const jwks = (await (
+      await fetch(`${fed.state.exchangeUrl}/v1/provinces/${fj.region}/jwks.json`)
+    ).json()) as { keys: { kid: string }[] };
     const kid = jwks.keys[0].kid;
     const body = await signedAs(fed, fj, { op: 'key.revoke', kid, reason: 'compromised', revokedAt: now() });
 
@@ -99,7 +101,10 @@ describe('the federation over HTTP', () => {
   });
 
   it('serves its OpenAPI document', async () => {
-    const doc = (await (await fetch(`${fed.state.exchangeUrl}/openapi.json`)).json()) as { openapi: string; paths: object };
+    const doc = (await (await fetch(`${fed.state.exchangeUrl}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: object;
+    };
     expect(doc.openapi).toMatch(/^3\.1/);
     expect(Object.keys(doc.paths)).toContain('/v1/trust-list');
   });
@@ -111,7 +116,9 @@ describe('the federation over HTTP', () => {
 
     await fed.runScheduled();
     const result = await verifyAt(gd, issued.code);
-    const registry = (await (await fetch(`${gd.url}/v1/registry`, { headers: { authorization: `Bearer ${gd.internalToken}` } })).json()) as { lastSync: { result: string } };
+    const registry = (await (
+      await fetch(`${gd.url}/v1/registry`, { headers: { authorization: `Bearer ${gd.internalToken}` } })
+    ).json()) as { lastSync: { result: string } };
 
     expect(result.result).toBe('valid');
     expect(registry.lastSync.result).not.toBe('ok');

@@ -33,7 +33,11 @@ export function issueAt(p: ProvinceState, body: unknown): Promise<Response> {
 }
 
 /** POST /v1/codes/verify at `p`; the parsed verification result. */
-export async function verifyAt(p: ProvinceState, code: string, holder?: object): Promise<{ result: string; status: string | null; reasons: { code: string }[] } & Record<string, unknown>> {
+export async function verifyAt(
+  p: ProvinceState,
+  code: string,
+  holder?: object,
+): Promise<{ result: string; status: string | null; reasons: { code: string }[] } & Record<string, unknown>> {
   const res = await fetch(`${p.url}/v1/codes/verify`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -44,9 +48,19 @@ export async function verifyAt(p: ProvinceState, code: string, holder?: object):
 }
 
 /** Sign `payload` as province `p` with its enrollment key (what a province's tooling does). */
-export async function signedAs(fed: Federation, p: ProvinceState, payload: Record<string, unknown>): Promise<string> {
+export async function signedAs(
+  fed: Federation,
+  p: ProvinceState,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const signer = await LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(p.enrollmentKeyFile, 'utf8')));
-  return signRequest(signer, { aud: fed.state.federationId, iat: now(), jti: encodeB64url(randomBytes(16)), region: p.region, ...payload } as never);
+  return signRequest(signer, {
+    aud: fed.state.federationId,
+    iat: now(),
+    jti: encodeB64url(randomBytes(16)),
+    region: p.region,
+    ...payload,
+  } as never);
 }
 
 export const HOLDER = { name: '张三', idType: '10', idNumber: '11010519491231002X' };

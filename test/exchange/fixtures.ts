@@ -7,6 +7,7 @@ import type { SignedRequestPayload } from '../../functions/core/schemas/types.ge
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createExchangeDeps, type ExchangeDeps } from '../../functions/exchange/deps';
+import type { TrustListSink } from '../../functions/exchange/trust-list-sink';
 import { create as federation } from '../../functions/exchange-federation/handler';
 import { create as listProvinces } from '../../functions/exchange-list-provinces/handler';
 import { create as log } from '../../functions/exchange-log/handler';
@@ -15,6 +16,7 @@ import { create as publishKey } from '../../functions/exchange-publish-key/handl
 import { create as registerProvince } from '../../functions/exchange-register-province/handler';
 import { create as revokeCodes } from '../../functions/exchange-revoke-codes/handler';
 import { create as revokeKey } from '../../functions/exchange-revoke-key/handler';
+import { create as suspendProvince } from '../../functions/exchange-suspend-province/handler';
 import { create as trustList } from '../../functions/exchange-trust-list/handler';
 import type { HttpLambdaHandler, HttpResponse } from '../../functions/http';
 import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
@@ -84,6 +86,7 @@ export function exchangeRoutes(deps: ExchangeDeps) {
     publish: publishKey(deps),
     revokeKey: revokeKey(deps),
     revokeCodes: revokeCodes(deps),
+    suspend: suspendProvince(deps),
     jwks: jwks(deps),
     trustList: trustList(deps),
     log: log(deps),
@@ -119,6 +122,13 @@ export function exchangeRoutes(deps: ExchangeDeps) {
         pathParameters: { region },
         ...jose(jws),
       }),
+    suspend: (region: string) =>
+      call(h.suspend, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/suspend',
+        pathParameters: { region },
+        iamUserArn: 'arn:aws:iam::123456789012:user/operator',
+      }),
     jwks: (region: string) =>
       call(h.jwks, { method: 'GET', path: '/v1/provinces/{region}/jwks.json', pathParameters: { region } }),
     trustList: (query?: Record<string, string>, headers?: Record<string, string>) =>
@@ -136,8 +146,16 @@ export function clock(start = NOW) {
   return { now: () => t, set: (v: number) => (t = v), advance: (s: number) => (t += s) };
 }
 
-/** An exchange over a DynamoDB table, with a federation key and a controllable clock. */
-export async function testExchange(client: DynamoDBClient, tableName: string, time = clock()) {
+/**
+ * An exchange over a DynamoDB table, with a federation key and a controllable clock (and, when
+ * given, a sink the full list is published to after every change).
+ */
+export async function testExchange(
+  client: DynamoDBClient,
+  tableName: string,
+  time = clock(),
+  options: { trustListSink?: TrustListSink } = {},
+) {
   const fed = await testKey();
   const deps = createExchangeDeps({
     client,
@@ -145,6 +163,7 @@ export async function testExchange(client: DynamoDBClient, tableName: string, ti
     signer: fed.signer,
     federationId: FEDERATION,
     now: time.now,
+    ...options,
   });
   return { deps, fed, time, ...exchangeRoutes(deps) };
 }

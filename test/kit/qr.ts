@@ -31,7 +31,8 @@ export function decodeQrSvg(svg: string, scale = 4): string | null {
   const rgba = new Uint8ClampedArray(w * w * 4).fill(255);
   for (let py = 0; py < w; py++)
     for (let px = 0; px < w; px++)
-      if (dark[Math.floor(py / scale) * size + Math.floor(px / scale)]) rgba.fill(0, (py * w + px) * 4, (py * w + px) * 4 + 3);
+      if (dark[Math.floor(py / scale) * size + Math.floor(px / scale)])
+        rgba.fill(0, (py * w + px) * 4, (py * w + px) * 4 + 3);
   return decodePixels(rgba, w, w);
 }
 

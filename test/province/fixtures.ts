@@ -182,7 +182,10 @@ export function fakeExchange(
   answer: (since: number | undefined) => { status: number; body: string } | 'down',
 ) {
   const posts: { path: string; body: string }[] = [];
-  let postAnswer: () => { status: number; body: string } | 'down' = () => ({ status: 200, body: '{}' });
+  let postAnswer: () => { status: number; body: string; contentType?: string } | 'down' = () => ({
+    status: 200,
+    body: '{}',
+  });
   const gets: (number | undefined)[] = [];
   const fetchImpl: FetchLike = async (url, init = {}) => {
     const u = new URL(url);
@@ -190,7 +193,10 @@ export function fakeExchange(
       const a = postAnswer();
       if (a === 'down') throw new TypeError('fetch failed');
       posts.push({ path: u.pathname, body: String(init.body) });
-      return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/json' } });
+      return new Response(a.body, {
+        status: a.status,
+        headers: { 'content-type': a.contentType ?? 'application/json' },
+      });
     }
     const since = u.searchParams.get('since');
     gets.push(since === null ? undefined : Number(since));

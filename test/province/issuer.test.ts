@@ -203,8 +203,24 @@ describe('POST /v1/codes/{codeId}/revoke', () => {
 
   it('treats a revocation the exchange already holds as done', async () => {
     const { codeId } = (await issue()).json();
-    exchange.answerPosts(() => ({ status: 409, body: '{}' }));
+    exchange.answerPosts(() => ({
+      status: 409,
+      body: JSON.stringify({ code: 'KEY_ALREADY_REVOKED', status: 409 }),
+      contentType: 'application/problem+json',
+    }));
     expect((await revoke(codeId)).json().revocation).toBe('published');
+  });
+
+  it('does not take any other conflict for done', async () => {
+    const { codeId } = (await issue()).json();
+    exchange.answerPosts(() => ({
+      status: 409,
+      body: JSON.stringify({ code: 'TOO_MANY_KEYS', status: 409 }),
+      contentType: 'application/problem+json',
+    }));
+    const res = await revoke(codeId);
+    expect(res.statusCode).toBe(502);
+    expect(res.json().code).toBe('EXCHANGE_REFUSED');
   });
 
   it('answers 404 for a code nothing is held about', async () => {

@@ -1,9 +1,16 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ROUTES } from '../../functions/routes';
-import { TRUST_LIST_OBJECT_KEY } from '../../lib/constructs/env';
+import {
+  TRUST_LIST_OBJECT_KEY as FUNCTIONS_OBJECT_KEY,
+  TRUST_LIST_PUBLISH_FAILED_METRIC,
+} from '../../functions/exchange/trust-list-sink';
+import { ROUTES, SCHEDULED } from '../../functions/routes';
+import {
+  TRUST_LIST_OBJECT_KEY,
+  TRUST_LIST_PUBLISH_FAILED_METRIC as LIB_PUBLISH_FAILED_METRIC,
+} from '../../lib/constructs/env';
 import type { ExchangeStack } from '../../lib/stacks/exchange-stack';
 import { EXCHANGE_ACCESS } from '../../lib/stacks/exchange-stack';
-import { buildApp, logicalId, refOf, rolesAllowed, statementsOf, toArray } from './fixture';
+import { buildApp, logicalId, rolesAllowed, statementsOf, toArray } from './fixture';
 
 let stack: ExchangeStack;
 let template: Template;
@@ -23,7 +30,9 @@ function rolesOf(predicate: (fn: string) => boolean): string[] {
 describe('ExchangeStack', () => {
   it('requires IAM authorization on the operator route', () => {
     const operator = ROUTES.filter((r) => r.service === 'exchange' && r.auth === 'operator');
-    expect(operator.map((r) => `${r.method} ${r.path}`)).toContain('POST /v1/provinces');
+    expect(operator.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['POST /v1/provinces', 'POST /v1/provinces/{region}/suspend']),
+    );
     for (const r of operator) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: `${r.method} ${r.path}`,
@@ -53,21 +62,52 @@ describe('ExchangeStack', () => {
     expect(rolesAllowed(template, 'kms:Sign')).toEqual(expected);
   });
 
-  it('lets only the mutation functions write the trust list, and only its one object', () => {
+  it('lets only the mutation functions and the scheduled publisher write the trust list, and only its one object', () => {
+    // prepare: every exchange route that changes the log (POST), and the scheduled publisher
+    const mutations = ROUTES.filter((r) => r.service === 'exchange' && r.method === 'POST').map((r) => r.fn);
+    const publisher = SCHEDULED.filter((d) => d.service === 'exchange').map((d) => d.fn);
+    expect(publisher).toEqual(['exchange-publish-trust-list']);
+    const expected = [...mutations, ...publisher].map((fn) => logicalId(stack.functions.get(fn).role)).sort();
+
     // act
     const writers = rolesAllowed(template, 's3:PutObject');
 
-    // assert
-    expect(writers).toEqual(rolesOf((fn) => EXCHANGE_ACCESS[fn].publishesTrustList === true));
+    // assert: exactly those roles, each on the object `v1/trust-list` of the trust-list bucket only
+    expect(writers).toEqual(expected);
+    expect(FUNCTIONS_OBJECT_KEY).toBe(TRUST_LIST_OBJECT_KEY);
     const bucketId = logicalId(stack.trustList.bucket);
-    const publish = stack.functions.get('exchange-publish-key');
-    const puts = statementsOf(template, publish.role).filter((s) =>
-      toArray(s.Action).includes('s3:PutObject'),
-    );
-    expect(puts.flatMap((s) => toArray(s.Resource))).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${TRUST_LIST_OBJECT_KEY}`]] },
-    ]);
-    expect(puts.flatMap((s) => toArray(s.Resource)).map(refOf)).toEqual([bucketId]);
+    for (const fn of [...mutations, ...publisher]) {
+      const puts = statementsOf(template, stack.functions.get(fn).role).filter((st) =>
+        toArray(st.Action).some((a) => a.startsWith('s3:')),
+      );
+      expect(puts.flatMap((st) => toArray(st.Action))).toEqual(['s3:PutObject']);
+      expect(puts.flatMap((st) => toArray(st.Resource))).toEqual([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${TRUST_LIST_OBJECT_KEY}`]] },
+      ]);
+    }
+  });
+
+  it('re-publishes the trust list on a schedule well inside its lifetime', () => {
+    // prepare
+    const publisher = stack.functions.get('exchange-publish-trust-list');
+
+    // assert: every 15 minutes, against a 24-hour list lifetime
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(publisher.function), 'Arn'] } })],
+    });
+  });
+
+  it('alarms when a publication of the trust list to S3 fails', () => {
+    expect(LIB_PUBLISH_FAILED_METRIC).toBe(TRUST_LIST_PUBLISH_FAILED_METRIC);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'hcx',
+      MetricName: TRUST_LIST_PUBLISH_FAILED_METRIC,
+      Dimensions: [{ Name: 'service', Value: 'hcx-exchange' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      AlarmActions: [Match.anyValue()],
+    });
   });
 
   it('serves the trust list from a private bucket through CloudFront origin access control', () => {

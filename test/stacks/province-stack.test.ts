@@ -123,7 +123,7 @@ describe('ProvinceStack', () => {
     });
   });
 
-  it('creates the next issuer key during a rotation without letting anyone sign with it', () => {
+  it('lets only the issue function sign with either issuer key during a rotation, the active one first', () => {
     // prepare: generation 2 introduced next to generation 1
     const config = defaultConfig();
     const rotating = {
@@ -134,24 +134,39 @@ describe('ProvinceStack', () => {
     };
     const node = buildApp({ province: '330000', config: rotating }).stacks.provinces[0];
     const rotatingTemplate = Template.fromStack(node);
+    const issue = node.functions.get('province-issue');
 
     // act
     const keys = rotatingTemplate.findResources('AWS::KMS::Key', {
       Properties: { KeySpec: 'ECC_NIST_P256' },
     });
-    const nextId = Object.keys(keys).find((id) => id !== logicalId(node.issuerKey.key))!;
+    const activeId = logicalId(node.issuerKey.key);
+    const nextId = Object.keys(keys).find((id) => id !== activeId)!;
+    const signResources = statementsOf(rotatingTemplate, issue.role)
+      .filter((st) => toArray(st.Action).includes('kms:Sign'))
+      .flatMap((st) => toArray(st.Resource))
+      .map(refOf);
+    const env = rotatingTemplate.findResources('AWS::Lambda::Function')[logicalId(issue.function)].Properties
+      .Environment.Variables as Record<string, unknown>;
 
-    // assert: the signer still signs with generation 1 only, and generation 2 denies Sign to everyone
+    // assert: the issuer may sign with both generations and follows the active kid the rotation
+    // stores; every other principal is denied Sign on both keys by their key policies
     expect(Object.keys(keys)).toHaveLength(2);
-    expect(rolesAllowed(rotatingTemplate, 'kms:Sign')).toEqual([
-      logicalId(node.functions.get('province-issue').role),
-    ]);
-    expect(keys[nextId].Properties.KeyPolicy.Statement).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Action: 'kms:Sign', Principal: { AWS: '*' } }),
-    );
-    expect(
-      keys[nextId].Properties.KeyPolicy.Statement.find((st: { Action: unknown }) => st.Action === 'kms:Sign')
-        .Condition,
-    ).toBeUndefined();
+    expect(rolesAllowed(rotatingTemplate, 'kms:Sign')).toEqual([logicalId(issue.role)]);
+    expect(signResources.sort()).toEqual([activeId, nextId].sort());
+    expect(env.ISSUER_KMS_KEY_ID).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [activeId, 'Arn'] }, ',', { 'Fn::GetAtt': [nextId, 'Arn'] }]],
+    });
+    for (const id of [activeId, nextId]) {
+      const deny = keys[id].Properties.KeyPolicy.Statement.find(
+        (st: { Effect: string; Action: unknown }) => st.Effect === 'Deny' && st.Action === 'kms:Sign',
+      );
+      expect(deny).toMatchObject({
+        Principal: { AWS: '*' },
+        Condition: {
+          ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(issue.role), 'Arn'] }] },
+        },
+      });
+    }
   });
 });

@@ -1,10 +1,10 @@
 /** `hcx issue`: ask a province node to issue a code, print it, and write its QR image. */
-import { HcxError } from '../../core/errors';
-import { SCHEMA_IDS, assertValid } from '../../core/schemas/validators';
+import { SCHEMA_IDS } from '../../core/schemas/validators';
 import type { IssueRequest, IssueResponse } from '../../core/schemas/types.gen';
 import { EXIT, InputFileError, ServiceError, UsageError } from '../errors';
 import { readJson } from '../files';
 import { call } from '../http';
+import { checked } from '../schema';
 import { writeQr } from '../qr';
 import type { CommandResult } from '../result';
 
@@ -24,27 +24,18 @@ export interface IssueOptions {
   readonly qr?: string;
 }
 
-function hint(detail: string): string {
-  if (detail.includes('idNumber'))
-    return ' (a resident ID number, type 10, has 18 characters and a valid check character)';
-  if (detail.includes('status')) return ' (green, yellow or red)';
-  if (detail.includes('validitySeconds')) return ' (60 to 604800 seconds)';
-  return '';
-}
-
 /** The issue request from a file or from the flags, checked against the schema before anything is sent. */
 function issueRequest(o: IssueOptions): IssueRequest {
   const fromFlags = [o.name, o.idType, o.idNumber, o.status].some((x) => x !== undefined);
   if (o.request !== undefined && fromFlags)
     throw new UsageError('give either --request FILE or the holder flags, not both');
   if (o.request !== undefined) {
-    const body = readJson(o.request, 'the issue request file');
-    try {
-      return assertValid<IssueRequest>(SCHEMA_IDS.issueRequest, body);
-    } catch (e) {
-      const detail = e instanceof HcxError ? (e.detail ?? '') : '';
-      throw new InputFileError(`${o.request} is not a valid issue request: ${detail}${hint(detail)}`);
-    }
+    const file = o.request;
+    return checked<IssueRequest>(
+      SCHEMA_IDS.issueRequest,
+      readJson(file, 'the issue request file'),
+      (why) => new InputFileError(`${file} is not a valid issue request: ${why}`),
+    );
   }
   const missing = (['name', 'idType', 'idNumber', 'status'] as const).filter((k) => o[k] === undefined);
   if (missing.length > 0) {
@@ -57,12 +48,11 @@ function issueRequest(o: IssueOptions): IssueRequest {
     status: o.status,
     ...(o.validity !== undefined ? { validitySeconds: o.validity } : {}),
   };
-  try {
-    return assertValid<IssueRequest>(SCHEMA_IDS.issueRequest, body);
-  } catch (e) {
-    const detail = e instanceof HcxError ? (e.detail ?? '') : '';
-    throw new UsageError(`the holder flags are not valid: ${detail}${hint(detail)}`);
-  }
+  return checked<IssueRequest>(
+    SCHEMA_IDS.issueRequest,
+    body,
+    (why) => new UsageError(`the holder flags are not valid: ${why}`),
+  );
 }
 
 /** Issue a code at `node`; write the QR to `qr` when given. */

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { TrustList } from '../../core/schemas/types.gen';
+import { isNewer } from '../../core/trustlist/trust-list';
 import { CliError, EXIT, ServiceError } from '../errors';
 import { federationJwks, readText, writeAtomically } from '../files';
 import { call } from '../http';
@@ -81,24 +82,34 @@ export async function trustListFetch(
   o: TrustListFetchOptions,
 ): Promise<CommandResult<TrustListSummary & { file: string }>> {
   const jwks = federationJwks(o.federationJwks);
+  const now = o.now ?? nowSeconds();
   const { text } = await call(o.exchange, '/v1/trust-list', { accept: 'application/jose' });
-  const list = await openTrustListWith(text, jwks, `the trust list from ${o.exchange}`, EXIT.SERVICE);
+  const list = await openTrustListWith(text, jwks, `the trust list from ${o.exchange}`, {
+    now,
+    exitCode: EXIT.SERVICE,
+  });
   if (existsSync(o.out)) {
     // Never let an older list replace a newer one (rollback); an unreadable old file is simply replaced.
-    const held = await openTrustListWith(readText(o.out, 'the saved trust list'), jwks, o.out).catch(
-      (e: unknown) => {
-        if (e instanceof CliError) return undefined;
-        throw e;
-      },
-    );
-    if (held && held.version > list.version) {
+    const held = await openTrustListWith(readText(o.out, 'the saved trust list'), jwks, o.out, {
+      now,
+      allowExpired: true,
+    }).catch((e: unknown) => {
+      if (e instanceof CliError) return undefined;
+      throw e;
+    });
+    if (held && isNewer(held, list)) {
       throw new ServiceError(
         `the exchange served version ${list.version}, older than the saved version ${held.version}: kept ${o.out} (possible rollback)`,
       );
     }
+    if (held && held.version === list.version && held.logHead !== list.logHead) {
+      throw new ServiceError(
+        `the exchange served a version ${list.version} that differs from the saved one: kept ${o.out} (the log forked: tell the operator)`,
+      );
+    }
   }
   writeAtomically(o.out, `${text.trim()}\n`);
-  const summary = summarise(list, o.now ?? nowSeconds());
+  const summary = summarise(list, now);
   return {
     exitCode: EXIT.OK,
     data: { ...summary, file: o.out },
@@ -116,11 +127,17 @@ export interface TrustListShowOptions {
 /** Verify and describe a saved trust list. */
 export async function trustListShow(o: TrustListShowOptions): Promise<CommandResult<TrustListSummary>> {
   const jwks = federationJwks(o.federationJwks);
+  const now = o.now ?? nowSeconds();
+  // An expired list is shown (marked EXPIRED), not refused: the user is told to fetch a new one.
   const list = await openTrustListWith(
     readText(o.file, 'the trust list file'),
     jwks,
     `the trust list ${o.file}`,
+    {
+      now,
+      allowExpired: true,
+    },
   );
-  const summary = summarise(list, o.now ?? nowSeconds());
+  const summary = summarise(list, now);
   return { exitCode: EXIT.OK, data: summary, lines: summaryLines(summary) };
 }

@@ -5,11 +5,13 @@
 import { verifyCode } from '../../core/code/verify';
 import { buildSnapshot } from '../../core/registry';
 import type { VerificationResult } from '../../core/schemas/types.gen';
+import { SCHEMA_IDS } from '../../core/schemas/validators';
 import { EXIT, ServiceError, UsageError } from '../errors';
 import { federationJwks, readText } from '../files';
 import { call } from '../http';
 import { readQr } from '../qr';
-import type { CommandResult } from '../result';
+import { checked } from '../schema';
+import { nowSeconds, type CommandResult } from '../result';
 import { openTrustListWith } from '../trust';
 
 /** Options of {@link verify}. */
@@ -43,7 +45,12 @@ function holderOf(o: VerifyOptions): { idType: string; idNumber: string } | unde
   if (o.idType === undefined && o.idNumber === undefined) return undefined;
   if (o.idType === undefined || o.idNumber === undefined)
     throw new UsageError('--id-type and --id-number go together');
-  return { idType: o.idType, idNumber: o.idNumber };
+  // Checked here, so a mistyped number is a usage error with the rule it breaks, online and offline.
+  return checked<{ idType: string; idNumber: string }>(
+    SCHEMA_IDS.idDocument,
+    { idType: o.idType, idNumber: o.idNumber },
+    (why) => new UsageError(`--id-type/--id-number are not a valid ID document: ${why}`),
+  );
 }
 
 async function offline(
@@ -56,9 +63,15 @@ async function offline(
   }
   const jwks = federationJwks(o.federationJwks);
   const token = readText(o.trustList, 'the trust list file');
-  const list = await openTrustListWith(token, jwks, `the trust list ${o.trustList}`);
+  const now = o.now ?? nowSeconds();
+  // An expired list still opens (fully checked at its own issue time); verifyCode, given the real
+  // clock, then answers `indeterminate` with TRUST_LIST_STALE rather than the CLI refusing to answer.
+  const list = await openTrustListWith(token, jwks, `the trust list ${o.trustList}`, {
+    now,
+    allowExpired: true,
+  });
   const snapshot = await buildSnapshot(list);
-  return verifyCode(code, snapshot, { now: o.now, ...(holder ? { holder } : {}) });
+  return verifyCode(code, snapshot, { now, ...(holder ? { holder } : {}) });
 }
 
 async function online(

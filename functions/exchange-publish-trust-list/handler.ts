@@ -1,0 +1,32 @@
+/**
+ * Scheduled (EventBridge): re-sign the full trust list and put it in the trust-list bucket, so the
+ * copy CloudFront serves never expires when nothing changes (a list lives 24 hours; mutations also
+ * publish, this run repairs a publication that failed). Never throws: a failure is logged and
+ * counted (`TrustListPublishFailed`). Without a sink (the embedded runtime serves the list from its
+ * route) there is nothing to do.
+ */
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import { logger } from '../core/observability';
+import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
+import { publishTrustList, type PublishOutcome } from '../exchange/trust-list-sink';
+import { lazyHandler } from '../http';
+
+/** What a run did: a publication, or `skipped` when no sink is configured. */
+export type ScheduledPublishOutcome = PublishOutcome | { readonly result: 'skipped' };
+
+export const create = (deps: ExchangeDeps) =>
+  middy<ScheduledEvent, ScheduledPublishOutcome>(async (): Promise<ScheduledPublishOutcome> => {
+    const sink = deps.trustListSink;
+    if (!sink) return { result: 'skipped' };
+    return publishTrustList({ repository: deps.repository, trustLists: deps.trustLists, sink }, 'schedule');
+  }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
+    event: ScheduledEvent,
+    context: Context,
+  ) => Promise<ScheduledPublishOutcome>;
+
+/** The dependencies from the Lambda environment (no I/O). */
+export const fromEnv = exchangeDepsFromEnv;
+
+export const handler = lazyHandler<ScheduledEvent, ScheduledPublishOutcome>(() => create(fromEnv()));

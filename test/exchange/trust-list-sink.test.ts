@@ -1,0 +1,263 @@
+/**
+ * Publishing the signed trust list to S3: the exact PutObject the S3 sink sends (aws-sdk-client-mock),
+ * and over dynalite that every mutation hands the sink a list a node accepts, that a failing sink
+ * never fails the mutation, that a list overtaken during its put is put again, and the scheduled
+ * publisher with and without a bucket.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { metrics } from '../../functions/core/observability';
+import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
+import { exchangeDepsFromEnv } from '../../functions/exchange/deps';
+import { S3TrustListSink } from '../../functions/exchange/s3-trust-list-sink';
+import { appendWith } from '../../functions/exchange/service';
+import {
+  publishTrustList,
+  TRUST_LIST_PUBLISH_FAILED_METRIC,
+  type TrustListSink,
+} from '../../functions/exchange/trust-list-sink';
+import { create as createPublisher } from '../../functions/exchange-publish-trust-list/handler';
+import { createTable } from '../../functions/core/storage/create-table';
+import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
+import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
+import {
+  clock,
+  DAY,
+  FEDERATION,
+  GD,
+  nonce,
+  NOW,
+  publishOp,
+  signed,
+  testExchange,
+  testKey,
+  ZJ,
+} from './fixtures';
+
+let db: DynaliteTables;
+let tables = 0;
+beforeAll(async () => {
+  db = await dynaliteTables();
+});
+afterAll(() => db.close());
+
+/** A new, empty exchange table in the shared dynalite (each test its own log). */
+async function freshTable(): Promise<string> {
+  const name = `sink-${process.pid}-${++tables}`;
+  await createTable(db.client, EXCHANGE_TABLE, name);
+  return name;
+}
+
+/** A sink that keeps what it was given, or fails when told to. */
+function recordingSink() {
+  const puts: { jws: string; etag: string }[] = [];
+  let failWith: Error | undefined;
+  const sink: TrustListSink = {
+    async put(jws, etag) {
+      if (failWith) throw failWith;
+      puts.push({ jws, etag });
+    },
+  };
+  return { sink, puts, fail: (e?: Error) => (failWith = e) };
+}
+
+/** The payload of a compact JWS, unverified (to read its version before opening it). */
+const payloadOf = (jws: string) =>
+  JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString('utf8')) as { version: number };
+
+describe('S3TrustListSink', () => {
+  const s3 = mockClient(S3Client);
+  afterEach(() => s3.reset());
+  afterAll(() => s3.restore());
+
+  it('puts the list at v1/trust-list as application/jose with a short Cache-Control', async () => {
+    // prepare
+    s3.on(PutObjectCommand).resolves({});
+    const sink = new S3TrustListSink(new S3Client({ region: 'ap-east-1' }), 'hcx-trust-list-bucket');
+
+    // act
+    await sink.put('eyJh.eyJi.c2ln', '"v3-abc-1790000000"');
+
+    // assert
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Bucket: 'hcx-trust-list-bucket',
+        Key: 'v1/trust-list',
+        Body: 'eyJh.eyJi.c2ln',
+        ContentType: 'application/jose',
+        CacheControl: 'public, max-age=60',
+        Metadata: { 'hcx-etag': '"v3-abc-1790000000"' },
+      },
+    ]);
+  });
+
+  it('is what exchangeDepsFromEnv publishes to when TRUST_LIST_BUCKET is set, and only then', async () => {
+    // prepare: configuration only; nothing is read or called while building
+    s3.on(PutObjectCommand).resolves({});
+    const env = {
+      TABLE_NAME: 'exchange',
+      FEDERATION_ID: FEDERATION,
+      FEDERATION_KEY_FILE: join(tmpdir(), 'never-read.jwk.json'),
+      AWS_REGION: 'ap-east-1',
+    };
+
+    // act
+    const without = exchangeDepsFromEnv(env);
+    const withBucket = exchangeDepsFromEnv({ ...env, TRUST_LIST_BUCKET: 'the-bucket' });
+    await withBucket.trustListSink?.put('a.b.c', '"v1"');
+
+    // assert
+    expect(without.trustListSink).toBeUndefined();
+    expect(without.afterChange).toBeUndefined();
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ Bucket: 'the-bucket', Key: 'v1/trust-list', Body: 'a.b.c' }),
+    ]);
+  });
+});
+
+describe('publishing after a change', () => {
+  it('hands the sink, after every mutation, the full list at the new head that a node accepts', async () => {
+    // prepare
+    const { sink, puts } = recordingSink();
+    const ex = await testExchange(db.client, await freshTable(), clock(), { trustListSink: sink });
+    const keys = federationKeys({ keys: [{ ...ex.fed.publicJwk }] }, FEDERATION);
+    const zj = await testKey();
+    const signing = await testKey();
+    const version = async () => (await ex.deps.repository.lastEntry())?.seq;
+
+    // act: register, publish a key, revoke codes, revoke the key, suspend
+    const answers = [(await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode];
+    const afterRegister = await version();
+    answers.push((await ex.publish(ZJ, await signed(zj.signer, ZJ, publishOp(signing)))).statusCode);
+    const codes = [
+      { jti: nonce(), exp: NOW + DAY },
+      { jti: nonce(), exp: NOW + DAY },
+    ];
+    answers.push(
+      (await ex.revokeCodes(ZJ, await signed(zj.signer, ZJ, { op: 'code.revoke', codes }))).statusCode,
+    );
+    const keyRevoke = { op: 'key.revoke' as const, kid: signing.kid, reason: 'superseded', revokedAt: NOW };
+    answers.push((await ex.revokeKey(ZJ, signing.kid, await signed(zj.signer, ZJ, keyRevoke))).statusCode);
+    answers.push((await ex.suspend(ZJ)).statusCode);
+
+    // assert: one put per request (two code revocations, one put), each the list at that request's head
+    expect(answers).toEqual([201, 201, 200, 200, 200]);
+    expect(puts.map((p) => payloadOf(p.jws).version)).toEqual([afterRegister, 2, 4, 5, 6]);
+    const last = await openTrustList(puts.at(-1)!.jws, keys, { now: NOW });
+    expect(last.version).toBe(await version());
+    expect(last.provinces.map((p) => [p.region, p.status, p.keys.map((k) => k.status)])).toEqual([
+      [ZJ, 'suspended', ['revoked']],
+    ]);
+    expect(last.codeRevocations).toHaveLength(2);
+    expect(puts.at(-1)!.etag).toBe((await ex.deps.trustLists.current()).etag);
+  });
+
+  it('does not put anything for a request that changed nothing', async () => {
+    // prepare
+    const { sink, puts } = recordingSink();
+    const ex = await testExchange(db.client, await freshTable(), clock(), { trustListSink: sink });
+    const gd = await testKey();
+    expect((await ex.register(GD, '广东省', gd.publicJwk)).statusCode).toBe(201);
+    expect((await ex.suspend(GD)).statusCode).toBe(200);
+    const before = puts.length;
+
+    // act: suspend again, and a refused registration
+    const again = await ex.suspend(GD);
+    const twice = await ex.register(GD, '广东省', gd.publicJwk);
+
+    // assert
+    expect([again.statusCode, twice.statusCode]).toEqual([200, 409]);
+    expect(puts).toHaveLength(before);
+  });
+
+  it('answers the mutation even when the sink fails, logs why without the list, and counts it', async () => {
+    // prepare
+    const { sink, puts, fail } = recordingSink();
+    const ex = await testExchange(db.client, await freshTable(), clock(), { trustListSink: sink });
+    fail(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: {} }));
+    const counted = jest.spyOn(metrics, 'addMetric');
+    const fj = await testKey();
+    const logs = captureLogs();
+
+    // act
+    const res = await ex.register('350000', '福建省', fj.publicJwk).finally(() => logs.stop());
+
+    // assert
+    expect(res.statusCode).toBe(201);
+    expect(puts).toHaveLength(0);
+    expect(counted).toHaveBeenCalledWith(TRUST_LIST_PUBLISH_FAILED_METRIC, 'Count', 1);
+    const failure = logs.records().find((r) => r.message === 'trust list publication failed');
+    expect(failure).toMatchObject({ errorName: 'ServiceUnavailable', trigger: 'change' });
+    expect(logs.text()).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+    counted.mockRestore();
+  });
+
+  it('puts the list again when the log moved on during the put, so an older list never stays', async () => {
+    // prepare: while the first put is in flight, another writer appends an entry
+    const ex = await testExchange(db.client, await freshTable());
+    const gd = await testKey();
+    expect((await ex.register(GD, '广东省', gd.publicJwk)).statusCode).toBe(201);
+    const versions: number[] = [];
+    let raced = false;
+    const sink: TrustListSink = {
+      async put(jws) {
+        versions.push(payloadOf(jws).version);
+        if (raced) return;
+        raced = true;
+        await appendWith(ex.deps, async (seq) => ({
+          seq,
+          at: NOW,
+          type: 'province.suspended',
+          region: GD,
+          data: {},
+        }));
+      },
+    };
+    const head = (await ex.deps.repository.lastEntry())!.seq;
+
+    // act
+    const outcome = await publishTrustList({ ...ex.deps, sink }, 'test');
+
+    // assert
+    expect(outcome).toEqual({ result: 'published', version: head + 1, rounds: 2 });
+    expect(versions).toEqual([head, head + 1]);
+  });
+});
+
+describe('the scheduled publisher', () => {
+  it('re-signs the current list and puts it, with a later issuedAt than the last one', async () => {
+    // prepare
+    const { sink, puts } = recordingSink();
+    const time = clock();
+    const ex = await testExchange(db.client, await freshTable(), time, { trustListSink: sink });
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
+    const keys = federationKeys({ keys: [{ ...ex.fed.publicJwk }] }, FEDERATION);
+    time.advance(3600);
+
+    // act
+    const outcome = await createPublisher(ex.deps)({} as never, lambdaContext());
+
+    // assert
+    expect(outcome).toEqual({ result: 'published', version: 1, rounds: 1 });
+    const [first, second] = await Promise.all(
+      puts.map((p) => openTrustList(p.jws, keys, { now: time.now() })),
+    );
+    expect(second.version).toBe(first.version);
+    expect(second.issuedAt).toBeGreaterThan(first.issuedAt);
+    expect(second.expiresAt).toBeGreaterThanOrEqual(time.now() + DAY - 900);
+  });
+
+  it('does nothing without a sink (the embedded runtime serves the list from its route)', async () => {
+    // prepare
+    const ex = await testExchange(db.client, await freshTable());
+
+    // act
+    const outcome = await createPublisher(ex.deps)({} as never, lambdaContext());
+
+    // assert
+    expect(outcome).toEqual({ result: 'skipped' });
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The enrollment key in AWS: `provinceDepsFromEnv` reads the private JWK from the Secrets Manager
+ * secret named by ENROLLMENT_KEY_SECRET_ARN on first use only, keeps it for the process, and fails
+ * with a fixed message (never the value) when the secret holds something else. Secrets Manager is
+ * mocked with aws-sdk-client-mock.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { InternalError } from '../../functions/core/errors';
+import { generateSigningKey } from '../../functions/core/keys';
+import { provinceDepsFromEnv } from '../../functions/province/deps';
+import { captureLogs } from '../kit';
+import { FEDERATION, ZJ } from './fixtures';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:ap-east-1:222222222222:secret:hcx-330000-enrollment-AbCdEf';
+const ENV = {
+  AWS_REGION: 'ap-east-1',
+  REGION_CODE: ZJ,
+  FEDERATION_ID: FEDERATION,
+  TABLE_NAME: 'province',
+  EXCHANGE_URL: 'https://exchange.invalid',
+  FEDERATION_JWKS: '{"keys":[]}',
+  ENROLLMENT_KEY_SECRET_ARN: SECRET_ARN,
+};
+
+const secrets = mockClient(SecretsManagerClient);
+afterEach(() => secrets.reset());
+afterAll(() => secrets.restore());
+
+describe('the enrollment key from Secrets Manager', () => {
+  it('reads the secret on first use only and signs with the key it holds', async () => {
+    // prepare
+    const key = await generateSigningKey('ES256');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(key.privateJwk) });
+
+    // act
+    const deps = provinceDepsFromEnv(ENV);
+    const callsBeforeUse = secrets.commandCalls(GetSecretValueCommand).length;
+    const first = await deps.enrollmentSigner();
+    const second = await deps.enrollmentSigner();
+
+    // assert
+    expect(callsBeforeUse).toBe(0);
+    expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: SECRET_ARN },
+    ]);
+    expect(first.kid).toBe(key.kid);
+    expect(second).toBe(first);
+  });
+
+  it('fails without quoting the value when the secret is still the placeholder, and reads it again next time', async () => {
+    // prepare: the random string the stack creates the secret with
+    const placeholder = 'k9#Xq2!placeholder-value-from-the-stack';
+    const key = await generateSigningKey('ES256');
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: placeholder })
+      .resolves({ SecretString: JSON.stringify(key.privateJwk) });
+    const deps = provinceDepsFromEnv(ENV);
+    const logs = captureLogs();
+
+    // act
+    const failure = await deps.enrollmentSigner().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    logs.stop();
+    const retried = await deps.enrollmentSigner();
+
+    // assert
+    expect(failure).toBeInstanceOf(InternalError);
+    expect((failure as InternalError).code).toBe('INTERNAL');
+    expect(JSON.stringify(failure)).not.toContain(placeholder);
+    expect(String((failure as InternalError).cause)).not.toContain(placeholder);
+    expect(logs.text()).not.toContain(placeholder);
+    expect(retried.kid).toBe(key.kid);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('prefers a key file or JWK from the environment and then never calls Secrets Manager', async () => {
+    // prepare
+    const key = await generateSigningKey('ES256');
+
+    // act
+    const deps = provinceDepsFromEnv({ ...ENV, ENROLLMENT_KEY_JWK: JSON.stringify(key.privateJwk) });
+    const signer = await deps.enrollmentSigner();
+
+    // assert
+    expect(signer.kid).toBe(key.kid);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
