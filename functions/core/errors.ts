@@ -148,6 +148,38 @@ export class InternalError extends HcxError {
   }
 }
 
+// AWS SDK error names (DynamoDB, KMS, the smithy runtime) that mean "try again later".
+const RETRYABLE_SDK_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+  'KeyUnavailableException',
+  'TransactionConflictException',
+]);
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/** True when `e` is an AWS SDK (or network) failure a client should simply retry later. */
+export function isRetryableDependencyError(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { name?: unknown; code?: unknown; $retryable?: unknown; $fault?: unknown };
+  if (typeof err.name === 'string' && RETRYABLE_SDK_ERRORS.has(err.name)) return true;
+  if (typeof err.code === 'string' && RETRYABLE_NETWORK_CODES.has(err.code)) return true;
+  if ('$metadata' in err && (err.$retryable !== undefined || err.$fault === 'server')) return true;
+  return false;
+}
+
 /** True when `e` is an HcxError carrying `code`. */
 export function hasCode(e: unknown, code: string): boolean {
   return e instanceof HcxError && e.code === code;

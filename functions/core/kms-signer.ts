@@ -8,33 +8,20 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { KeyMaterial } from './algorithms';
 import { derToJose } from './ecdsa-der';
-import { HcxError, InternalError, KeyRejected, ServiceUnavailable } from './errors';
+import {
+  HcxError,
+  InternalError,
+  isRetryableDependencyError,
+  KeyRejected,
+  ServiceUnavailable,
+} from './errors';
 import { acceptPublicKey } from './keys';
 import type { Signer } from './signer';
-
-// KMS (and smithy) error names that mean "try again later".
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  'KeyUnavailableException',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'TimeoutError',
-  'RequestTimeout',
-]);
 
 /** A KMS failure as an hcx error: throttling and outages become the retryable 503, the rest a 500. */
 export function kmsError(e: unknown): HcxError {
   if (e instanceof HcxError) return e;
-  const err = e as { name?: unknown; $retryable?: unknown; $fault?: unknown } | null;
-  const retryable =
-    typeof err === 'object' &&
-    err !== null &&
-    ((typeof err.name === 'string' && RETRYABLE.has(err.name)) ||
-      err.$retryable !== undefined ||
-      err.$fault === 'server');
-  return retryable ? new ServiceUnavailable(e) : new InternalError(e);
+  return isRetryableDependencyError(e) ? new ServiceUnavailable(e) : new InternalError(e);
 }
 
 /** Options of {@link KmsSigner.create}. */

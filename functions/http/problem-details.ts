@@ -6,7 +6,9 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { HcxError, InternalError, ServiceUnavailable } from '../core/errors';
+import { HcxError, InternalError, isRetryableDependencyError, ServiceUnavailable } from '../core/errors';
+
+export { isRetryableDependencyError };
 import { errorLogAttributes, logger as rootLogger } from '../core/observability';
 import type { HttpResponse } from './event';
 
@@ -22,37 +24,6 @@ export interface ProblemDetailsOptions {
 }
 
 const defaults: Required<ProblemDetailsOptions> = { logger: rootLogger, retryAfterSeconds: 1 };
-
-// AWS SDK error names (DynamoDB, KMS, the smithy runtime) that mean "try again later".
-const RETRYABLE_SDK_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  'TransactionConflictException',
-]);
-const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-
-/** True when `e` is an AWS SDK (or network) failure a client should simply retry later. */
-export function isRetryableDependencyError(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const err = e as { name?: unknown; code?: unknown; $retryable?: unknown; $fault?: unknown };
-  if (typeof err.name === 'string' && RETRYABLE_SDK_ERRORS.has(err.name)) return true;
-  if (typeof err.code === 'string' && RETRYABLE_NETWORK_CODES.has(err.code)) return true;
-  if ('$metadata' in err && (err.$retryable !== undefined || err.$fault === 'server')) return true;
-  return false;
-}
 
 /** The `HcxError` an arbitrary thrown value stands for (SDK throttling -> 503, the rest -> 500). */
 export function toHcxError(e: unknown): HcxError {
