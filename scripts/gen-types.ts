@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { writeOrCheck } from './generated-file';
 
 const ROOT = path.resolve(__dirname, '..');
 const SCHEMA_DIR = path.join(ROOT, 'schemas');
@@ -78,37 +79,10 @@ function dropRoot(ts: string): string {
   return ts.slice(0, start) + ts.slice(end + 3);
 }
 
-/** Command line: `[--check] [--out <file>]` (`--out` exists so the tests can check a scratch copy). */
+/** Command line: `[--check] [--out <file>]` (see scripts/generated-file.ts). */
 async function main(argv: readonly string[]): Promise<number> {
-  const check = argv.includes('--check');
-  const outAt = argv.indexOf('--out');
-  const outFile = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]) : OUT_FILE;
-  const shown = path.relative(ROOT, outFile);
   const text = await generate();
-  if (!check) {
-    fs.writeFileSync(outFile, text);
-    console.log(`wrote ${shown}`);
-    return 0;
-  }
-  const current = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : undefined;
-  if (current === text) {
-    console.log(`${shown} is up to date`);
-    return 0;
-  }
-  const why =
-    current === undefined
-      ? 'is missing'
-      : `differs from what schemas/ generates (${firstDifference(current, text)})`;
-  console.error(`check:types failed: ${shown} ${why}. Run \`npm run build:types\` and commit the result.`);
-  return 1;
-}
-
-/** `line N` of the first line where two texts differ, to point the reader at the change. */
-function firstDifference(a: string, b: string): string {
-  const la = a.split('\n');
-  const lb = b.split('\n');
-  const n = la.findIndex((line, i) => line !== lb[i]);
-  return `first difference at line ${(n < 0 ? la.length : n) + 1}`;
+  return writeOrCheck(argv, { root: ROOT, defaultOut: OUT_FILE, text, name: 'types', source: 'schemas/' });
 }
 
 if (require.main === module) {

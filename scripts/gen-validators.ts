@@ -7,13 +7,13 @@
  * The Ajv options are the ones the runtime used to compile with: 2020-12, strict, discriminator,
  * first error only; here the schemas are also meta-validated, since nothing is saved by skipping it.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { _ } from 'ajv/dist/compile/codegen';
 import standaloneCode from 'ajv/dist/standalone';
 import { SCHEMA_DOCUMENTS, SCHEMA_IDS } from '../functions/core/schemas/documents';
 import { formats } from '../functions/core/schemas/formats';
+import { writeOrCheck } from './generated-file';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT_FILE = path.join(ROOT, 'functions', 'core', 'schemas', 'validators.gen.ts');
@@ -47,39 +47,15 @@ export function generate(): string {
   return `${BANNER}\n${code}\n`;
 }
 
-/** Command line: `[--check] [--out <file>]`. */
+/** Command line: `[--check] [--out <file>]` (see scripts/generated-file.ts). */
 function main(argv: readonly string[]): number {
-  const check = argv.includes('--check');
-  const outAt = argv.indexOf('--out');
-  const outFile = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]) : OUT_FILE;
-  const shown = path.relative(ROOT, outFile);
-  const text = generate();
-  if (!check) {
-    fs.writeFileSync(outFile, text);
-    console.log(`wrote ${shown}`);
-    return 0;
-  }
-  const current = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : undefined;
-  if (current === text) {
-    console.log(`${shown} is up to date`);
-    return 0;
-  }
-  const why =
-    current === undefined
-      ? 'is missing'
-      : `differs from what schemas/ generates (${firstDifference(current, text)})`;
-  console.error(
-    `check:validators failed: ${shown} ${why}. Run \`npm run build:validators\` and commit the result.`,
-  );
-  return 1;
-}
-
-/** `line N` of the first line where two texts differ, to point the reader at the change. */
-function firstDifference(a: string, b: string): string {
-  const la = a.split('\n');
-  const lb = b.split('\n');
-  const n = la.findIndex((line, i) => line !== lb[i]);
-  return `first difference at line ${(n < 0 ? la.length : n) + 1}`;
+  return writeOrCheck(argv, {
+    root: ROOT,
+    defaultOut: OUT_FILE,
+    text: generate(),
+    name: 'validators',
+    source: 'schemas/',
+  });
 }
 
 if (require.main === module) {
