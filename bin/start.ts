@@ -4,12 +4,7 @@
  *   npm start                                        data kept in ./.data, fixed ports from 8710
  *   npm start -- --memory --port 0 --state-file F    throwaway run on free ports; F written when ready
  */
-// Before the AWS SDK loads: it warns once per process about Node 20, which is supported here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-// The handlers log and emit metrics as in Lambda; on a terminal only warnings matter (override either).
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-
+import './terminal-env';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EngineStartFailed } from '../functions/embedded/engine';

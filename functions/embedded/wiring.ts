@@ -146,18 +146,23 @@ export async function provision(context: FederationContext): Promise<Provisioned
   const w = wired.get(context);
   if (!w) throw new Error('provision before buildHandlers');
   const { keys } = w;
+  const listed = (await (await exchangeCall(context, '/v1/provinces')).json()) as {
+    provinces: { region: string }[];
+  };
+  const registered = new Set(listed.provinces.map((p) => p.region));
   for (const p of context.provinces) {
-    const registration = await exchangeCall(context, '/v1/provinces', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${context.operatorToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        region: p.region,
-        name: p.nameZh,
-        enrollmentKey: keys.enrollment[p.region].signer.publicJwk,
-      }),
-    });
-    if (registration.status !== 201 && registration.status !== 409) {
-      throw new Error(`registering ${p.region} failed with ${registration.status}`);
+    if (!registered.has(p.region)) {
+      const registration = await exchangeCall(context, '/v1/provinces', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${context.operatorToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          region: p.region,
+          name: p.nameZh,
+          enrollmentKey: keys.enrollment[p.region].signer.publicJwk,
+        }),
+      });
+      if (registration.status !== 201)
+        throw new Error(`registering ${p.region} failed with ${registration.status}`);
     }
     const jwks = (await (await exchangeCall(context, `/v1/provinces/${p.region}/jwks.json`)).json()) as {
       keys: { kid: string }[];
