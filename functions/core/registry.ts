@@ -61,7 +61,12 @@ export async function buildSnapshot(list: TrustList): Promise<RegistrySnapshot> 
     for (const k of p.keys) {
       try {
         const accepted = await acceptPublicKey(k.jwk, k.alg);
-        if (accepted.kid !== k.kid || keys.has(k.kid)) throw new Error('kid mismatch or duplicate');
+        if (accepted.kid !== k.kid) throw new Error('kid is not the thumbprint');
+        if (keys.has(k.kid) || refusedKids.includes(k.kid)) {
+          // One key listed twice (say, for two provinces) is usable by neither.
+          keys.delete(k.kid);
+          throw new Error('kid listed twice');
+        }
         keys.set(k.kid, {
           kid: k.kid,
           region: p.region,

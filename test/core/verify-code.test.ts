@@ -197,4 +197,10 @@ describe('verifyCode', () => {
     expect(registry.refusedKids).toEqual([other.kid]);
     expect(codes(await verifyCode((await code(zj)).code, registry, { now: NOW }))).toEqual(['UNKNOWN_KEY']);
   });
+
+  it('refuses a key listed for two provinces, so neither can use it', async () => {
+    const registry = await snapshot([zj, { ...gd, key: zj.key }]);
+    expect(registry.refusedKids).toEqual([zj.key.kid]);
+    expect(codes(await verifyCode((await code(zj)).code, registry, { now: NOW }))).toEqual(['UNKNOWN_KEY']);
+  });
 });
