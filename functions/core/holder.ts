@@ -5,7 +5,7 @@
  *
  * A resident ID number has little entropy (region, birth date, a 3-digit sequence and a check
  * character), so a fast hash could be reversed by enumeration. scrypt with N = 2^15, r = 8, p = 1
- * costs about 32 MiB and roughly 50-100 ms per guess on one core of a current server (measured by
+ * costs about 32 MiB and 170-220 ms per guess on one core of the development machine (measured by
  * `npm run bench`); an attacker who already knows the holder's region and birth date still needs
  * about 1,000 guesses per code, one who knows only the province about 10^8, and the per-code random
  * salt means no work is shared between codes.
