@@ -15,7 +15,7 @@ import {
   type Federation,
 } from '../functions/embedded/federation';
 import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
-import { buildHandlers, provision, WIRED } from '../functions/embedded/wiring';
+import { buildHandlers, provision } from '../functions/embedded/wiring';
 
 /** Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad arguments or environment. */
 const EXIT_FAILED = 1;
@@ -85,8 +85,6 @@ async function main(): Promise<void> {
   }
 
   summary(federation, { memory: argv.memory, dataDir: federation.context.dataDir }).forEach(say);
-  if (!WIRED)
-    say('Note: the domain handlers are not wired yet (functions/embedded/wiring.ts): routes answer 501.');
 
   let stopping = false;
   const stop = (signal: string) => {

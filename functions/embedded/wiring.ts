@@ -25,9 +25,6 @@ import type {
   ServiceHandlersMap,
 } from './federation';
 
-/** True once the hooks below build the real handlers (`npm start` says so when false). */
-export const WIRED = true;
-
 /** The federation id of every embedded federation. */
 export const LOCAL_FEDERATION_ID = 'hcx-local';
 
