@@ -8,12 +8,13 @@
  *
  * Init time is what Lambda reports as Init Duration: from the start of the Node process until the
  * handler module is loaded and, when the module exports `create` and `fromEnv`, the handler is
- * built (`create(fromEnv())`, with placeholder configuration, no I/O). Then the probe invokes the
- * handler once, because Lambda bills (and a user waits for) init plus the first invocation: code
- * loaded lazily still counts there. That invocation gets a route's request with no credentials
- * and an empty JSON body, and every AWS or exchange endpoint points at a closed local port, so it
- * runs the real code path up to its first refusal or its first I/O, which fails at once, offline
- * (the `status` column says which: 4xx refused before I/O, 5xx the dependency call failed).
+ * built (`create(fromEnv())` with the environment its stack deploys it with, tokens as
+ * placeholders; no I/O). Then the probe invokes the handler once, because Lambda bills (and a user
+ * waits for) init plus the first invocation: code loaded lazily still counts there. That
+ * invocation is a well-formed request of the function's route (a code to verify, an issue request,
+ * signed requests from an unknown key…), and every AWS or exchange endpoint points at a closed
+ * local port, so it runs the real code path up to its first I/O, which fails at once, offline (the
+ * `status` column says how: 5xx when the dependency call failed, 4xx when refused before any I/O).
  * Median of `runs` processes, with `NODE_OPTIONS` as deployed; "no maps" is the same init without
  * `--enable-source-maps`.
  *
@@ -26,8 +27,16 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { randomBytes } from 'node:crypto';
+import { issueCode } from '../functions/core/code/issue';
+import { generateSigningKey } from '../functions/core/keys';
+import type { IssueRequest, SignedRequestPayload } from '../functions/core/schemas/types.gen';
+import { signRequest } from '../functions/core/signed-request';
+import { LocalKeySigner } from '../functions/core/signer';
 import { ROUTES, SCHEDULED } from '../functions/routes';
+import { type FederationConfig, loadFederationConfig } from '../lib/config/federation-config';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from '../lib/constructs/bundling';
+import { functionEnvironments } from '../lib/function-environments';
 
 /** One measured bundle. */
 export interface ColdStartRow {
@@ -81,26 +90,29 @@ export interface ColdStartOptions {
 // A closed port: connecting fails at once, without leaving the machine.
 const NOWHERE = 'http://127.0.0.1:9';
 
-// Placeholder configuration so that `fromEnv()` can build clients; every call they make is refused.
-const PLACEHOLDER_ENV: Record<string, string> = {
+// What every probe gets besides its function's deployed environment (see `deployedEnvironments`):
+// credentials and a closed endpoint, so that every AWS call is refused at once, offline.
+const PROBE_ENV: Record<string, string> = {
   AWS_ENDPOINT_URL: NOWHERE,
   AWS_MAX_ATTEMPTS: '1',
   AWS_REGION: 'ap-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDBENCHCOLDSTART00',
   AWS_SECRET_ACCESS_KEY: 'bench-cold-start-not-a-secret',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  POWERTOOLS_SERVICE_NAME: 'hcx-bench',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
-  TABLE_NAME: 'bench',
-  FEDERATION_ID: 'hcx-bench',
-  FEDERATION_KMS_KEY_ID: 'arn:aws:kms:ap-east-1:111111111111:key/00000000-0000-0000-0000-000000000000',
-  ISSUER_KMS_KEY_ID: 'arn:aws:kms:ap-east-1:111111111111:key/00000000-0000-0000-0000-000000000001',
-  REGION_CODE: '330000',
-  EXCHANGE_URL: NOWHERE,
-  FEDERATION_JWKS: '{"keys":[]}',
-  ENROLLMENT_KEY_SECRET_ARN: 'arn:aws:secretsmanager:ap-east-1:111111111111:secret:bench-000000',
-  TRUST_LIST_BUCKET: 'bench',
 };
+
+/**
+ * Each function's environment as its stack deploys it (tokens as placeholders), so a handler is
+ * measured with exactly the services it is given; the exchange URL points at the closed port.
+ */
+function deployedEnvironments(config: FederationConfig): Map<string, Record<string, string>> {
+  const byFn = new Map<string, Record<string, string>>();
+  for (const { fn, env } of functionEnvironments(config)) {
+    if (!byFn.has(fn)) byFn.set(fn, { ...env, ...('EXCHANGE_URL' in env ? { EXCHANGE_URL: NOWHERE } : {}) });
+  }
+  return byFn;
+}
 
 // Runs in the fresh process: load, build when possible, invoke once, report on the last line.
 // `performance.now()` counts from process start.
@@ -142,9 +154,72 @@ const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 export const handler = middy(async () => ({ statusCode: doc ? 200 : 500 }));
 `;
 
+/** A well-formed request body for each function taking one, and its content type. */
+interface FirstBody {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/**
+ * Well-formed requests, so that the first invocation runs past validation to the function's first
+ * I/O: a code signed by a fresh key (its kid is then looked up), an issue request, a registration,
+ * and signed requests of each operation from a key the exchange has never seen.
+ */
+async function firstBodies(federationId: string): Promise<Map<string, FirstBody>> {
+  const key = await generateSigningKey('ES256');
+  const signer = await LocalKeySigner.fromPrivateJwk(key.privateJwk);
+  const now = Math.floor(Date.now() / 1000);
+  const issueRequest: IssueRequest = {
+    holder: { name: '张三', idType: '10', idNumber: '11010519491231002X' },
+    status: 'green',
+  };
+  const { code, codeId } = await issueCode(signer, issueRequest, { issuer: PATH_PARAMS.region, now });
+  const signed = async (operation: Record<string, unknown>): Promise<FirstBody> => ({
+    body: await signRequest(signer, {
+      aud: federationId,
+      iat: now,
+      jti: randomBytes(16).toString('base64url'),
+      region: PATH_PARAMS.region,
+      ...operation,
+    } as SignedRequestPayload),
+    contentType: 'application/jose',
+  });
+  const json = (value: unknown): FirstBody => ({
+    body: JSON.stringify(value),
+    contentType: 'application/json',
+  });
+  return new Map([
+    ['province-issue', json(issueRequest)],
+    ['province-verify', json({ code })],
+    [
+      'exchange-register-province',
+      json({ region: PATH_PARAMS.region, name: 'Zhejiang', enrollmentKey: key.publicJwk }),
+    ],
+    [
+      'exchange-publish-key',
+      await signed({
+        op: 'key.publish',
+        key: key.publicJwk,
+        alg: 'ES256',
+        notBefore: now,
+        notAfter: now + 86_400,
+      }),
+    ],
+    [
+      'exchange-revoke-key',
+      await signed({ op: 'key.revoke', kid: key.kid, reason: 'superseded', revokedAt: now }),
+    ],
+    [
+      'exchange-revoke-codes',
+      await signed({ op: 'code.revoke', codes: [{ jti: codeId, exp: now + 86_400 }] }),
+    ],
+  ]);
+}
+
 /** Every handler folder, with the event its probe invokes it with (see the file comment). */
-function handlerEvents(): { fn: string; event: unknown }[] {
-  const http = ROUTES.map((r) => ({ fn: r.fn, event: httpEvent(r.method, r.path) }));
+async function handlerEvents(federationId: string): Promise<{ fn: string; event: unknown }[]> {
+  const bodies = await firstBodies(federationId);
+  const http = ROUTES.map((r) => ({ fn: r.fn, event: httpEvent(r.method, r.path, bodies.get(r.fn)) }));
   const scheduled = SCHEDULED.map((s) => ({
     fn: s.fn,
     event: { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
@@ -157,23 +232,23 @@ function handlerEvents(): { fn: string; event: unknown }[] {
 const PATH_PARAMS: Record<string, string> = {
   region: '330000',
   kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
-  codeId: '01J9ZQ4R8Y0B6V7W3X2C1D0E9F',
+  codeId: 'AAECAwQFBgcICQoLDA0ODw',
 };
 
-/** An API Gateway HTTP API (payload 2.0) request with no credentials and, for POST, `{}` as body. */
-function httpEvent(method: string, template: string): unknown {
+/** An API Gateway HTTP API (payload 2.0) request with no credentials and, for POST, `first` (or `{}`) as body. */
+function httpEvent(method: string, template: string, first?: FirstBody): unknown {
   const pathParameters: Record<string, string> = {};
   const rawPath = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
     pathParameters[name] = PATH_PARAMS[name] ?? 'x';
     return pathParameters[name];
   });
-  const body = method === 'POST' ? '{}' : undefined;
+  const body = method === 'POST' ? (first ?? { body: '{}', contentType: 'application/json' }) : undefined;
   return {
     version: '2.0',
     routeKey: `${method} ${template}`,
     rawPath,
     rawQueryString: '',
-    headers: { host: 'bench.invalid', ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { host: 'bench.invalid', ...(body ? { 'content-type': body.contentType } : {}) },
     ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
     requestContext: {
       accountId: '111111111111',
@@ -187,7 +262,7 @@ function httpEvent(method: string, template: string): unknown {
       time: '01/Jan/2026:00:00:00 +0000',
       timeEpoch: 1767225600000,
     },
-    ...(body ? { body, isBase64Encoded: false } : { isBase64Encoded: false }),
+    ...(body ? { body: body.body, isBase64Encoded: false } : { isBase64Encoded: false }),
   };
 }
 
@@ -213,6 +288,7 @@ async function bundle(outfile: string, entry: { file: string } | { source: strin
     format: 'cjs',
     minify: BUNDLING.minify,
     sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
     external: [...BUNDLING.externalModules],
     logLevel: 'silent',
     absWorkingDir: PROJECT_ROOT,
@@ -229,10 +305,11 @@ interface Sample {
 }
 
 /** One fresh process: load, build, first invocation of `event`. */
-function probe(bundleFile: string, event: unknown, nodeOptions: string): Sample {
+function probe(bundleFile: string, event: unknown, nodeOptions: string, env: Record<string, string>): Sample {
   const child = spawnSync(process.execPath, ['-e', PROBE, bundleFile, JSON.stringify(event)], {
     env: {
-      ...PLACEHOLDER_ENV,
+      ...env,
+      ...PROBE_ENV,
       NODE_OPTIONS: nodeOptions,
       PATH: process.env.PATH ?? '',
       NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'),
@@ -245,13 +322,13 @@ function probe(bundleFile: string, event: unknown, nodeOptions: string): Sample 
 }
 
 /** Medians of `runs` fresh processes, as deployed and without source maps, interleaved. */
-function measure(bundleFile: string, event: unknown, runs: number) {
+function measure(bundleFile: string, event: unknown, runs: number, env: Record<string, string> = {}) {
   const deployed: Sample[] = [];
   const noMaps: Sample[] = [];
   const withoutMaps = NODE_OPTIONS.replace('--enable-source-maps', '').trim();
   for (let i = 0; i < runs; i++) {
-    deployed.push(probe(bundleFile, event, NODE_OPTIONS));
-    noMaps.push(probe(bundleFile, event, withoutMaps));
+    deployed.push(probe(bundleFile, event, NODE_OPTIONS, env));
+    noMaps.push(probe(bundleFile, event, withoutMaps, env));
   }
   return {
     initMs: median(deployed.map((s) => s.initMs)),
@@ -277,11 +354,15 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
     const floorKB = await bundle(floorFile, { source: DYNAMODB_FLOOR });
     const floor = measure(floorFile, baselineEvent, runs);
     const rows: ColdStartRow[] = [];
-    for (const { fn, event } of handlerEvents()) {
+    const config = loadFederationConfig(path.join(PROJECT_ROOT, 'federation.config.json'));
+    const environments = deployedEnvironments(config);
+    for (const { fn, event } of await handlerEvents(config.federationId)) {
       const out = path.join(dir, `${fn}.js`);
       try {
         const bundleKB = await bundle(out, { file: path.join(PROJECT_ROOT, 'functions', fn, 'handler.ts') });
-        const m = measure(out, event, runs);
+        const env = environments.get(fn);
+        if (!env) throw new Error(`no stack deploys ${fn}`);
+        const m = measure(out, event, runs, env);
         rows.push({ fn, bundleKB: round(bundleKB), ...m, ratio: NaN, firstRatio: NaN });
       } catch (error) {
         const message = (error as Error).message.split('\n')[0].slice(0, 200);

@@ -5,7 +5,7 @@
  * the same small request), and KMS's DER signature is converted to JOSE's R‖S form.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import type { KeyMaterial } from './algorithms';
 import { derToJose } from './ecdsa-der';
 import {
@@ -85,4 +85,17 @@ export class KmsSigner implements Signer {
     if (!answer.Signature) throw new InternalError(new Error('KMS returned no signature'));
     return derToJose(answer.Signature, 32);
   }
+}
+
+// One KMS client per process, created by the first signer.
+let sharedClient: KMSClient | undefined;
+
+/**
+ * A signer for the KMS key `keyId` on the process's one KMS client. Importing this module loads the
+ * KMS SDK, so only the handlers that sign pass this factory to their dependencies
+ * (`provinceDepsFromEnv`, `exchangeDepsFromEnv`): no other function loads it at cold start.
+ */
+export function kmsSignerFor(keyId: string): Promise<KmsSigner> {
+  sharedClient ??= new KMSClient({});
+  return KmsSigner.create({ client: sharedClient, keyId });
 }

@@ -1,4 +1,5 @@
 /** `GET /v1/federation`: the federation id, its public key(s) as a JWKS, and its limits. */
+import { kmsSignerFor } from '../core/kms-signer';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { federationInfo } from '../exchange/service';
 import { httpHandler, json, lazyHandler } from '../http';
@@ -8,7 +9,8 @@ export const create = (deps: ExchangeDeps) =>
     json(200, await federationInfo(deps), { 'cache-control': 'public, max-age=300' }),
   );
 
-/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
-export const fromEnv = exchangeDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

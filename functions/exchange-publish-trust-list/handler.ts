@@ -9,6 +9,8 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { logger } from '../core/observability';
+import { kmsSignerFor } from '../core/kms-signer';
+import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { publishTrustList, type PublishOutcome } from '../exchange/trust-list-sink';
 import { lazyHandler } from '../http';
@@ -26,7 +28,8 @@ export const create = (deps: ExchangeDeps) =>
     context: Context,
   ) => Promise<ScheduledPublishOutcome>;
 
-/** The dependencies from the Lambda environment (no I/O). */
-export const fromEnv = exchangeDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor, s3Sink: s3TrustListSinkFor });
 
 export const handler = lazyHandler<ScheduledEvent, ScheduledPublishOutcome>(() => create(fromEnv()));

@@ -4,6 +4,8 @@
  * embedded runtime, so the handler does not check the caller itself.
  */
 import { SCHEMA_IDS, type ProvinceRegistration } from '../core/schemas/validators';
+import { kmsSignerFor } from '../core/kms-signer';
+import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { registerProvince } from '../exchange/service';
 import { httpHandler, json, lazyHandler } from '../http';
@@ -14,7 +16,8 @@ export const create = (deps: ExchangeDeps) =>
     async (event) => json(201, await registerProvince(deps, event.parsed)),
   );
 
-/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
-export const fromEnv = exchangeDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor, s3Sink: s3TrustListSinkFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

@@ -1,6 +1,8 @@
 /** `POST /v1/provinces/{region}/code-revocations`: revoke codes (signed request, op `code.revoke`). */
 import { REQUEST_PROFILE } from '../core/profiles';
 import { SCHEMA_IDS } from '../core/schemas/validators';
+import { kmsSignerFor } from '../core/kms-signer';
+import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { revokeCodes } from '../exchange/service';
 import { httpHandler, json, lazyHandler, pathParam } from '../http';
@@ -12,7 +14,8 @@ export const create = (deps: ExchangeDeps) =>
       json(200, await revokeCodes(deps, pathParam(event, 'region', SCHEMA_IDS.provinceRegion), event.parsed)),
   );
 
-/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
-export const fromEnv = exchangeDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor, s3Sink: s3TrustListSinkFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

@@ -1,6 +1,8 @@
 /** `POST /v1/provinces/{region}/keys/{kid}/revoke`: revoke a signing key (signed, op `key.revoke`). */
 import { REQUEST_PROFILE } from '../core/profiles';
 import { SCHEMA_IDS } from '../core/schemas/validators';
+import { kmsSignerFor } from '../core/kms-signer';
+import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { revokeKey } from '../exchange/service';
 import { httpHandler, json, lazyHandler, pathParam } from '../http';
@@ -15,7 +17,8 @@ export const create = (deps: ExchangeDeps) =>
     },
   );
 
-/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
-export const fromEnv = exchangeDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor, s3Sink: s3TrustListSinkFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

@@ -4,6 +4,8 @@
  * Only the operator reaches it (API Gateway IAM authorization, a bearer token locally).
  */
 import { SCHEMA_IDS } from '../core/schemas/validators';
+import { kmsSignerFor } from '../core/kms-signer';
+import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { suspendProvince } from '../exchange/service';
 import { httpHandler, json, lazyHandler, pathParam } from '../http';
@@ -13,7 +15,8 @@ export const create = (deps: ExchangeDeps) =>
     json(200, await suspendProvince(deps, pathParam(event, 'region', SCHEMA_IDS.provinceRegion))),
   );
 
-/** The dependencies from the Lambda environment (no I/O). */
-export const fromEnv = exchangeDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor, s3Sink: s3TrustListSinkFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

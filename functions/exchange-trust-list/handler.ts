@@ -2,6 +2,7 @@
  * `GET /v1/trust-list`: the signed trust list (`ETag`, `If-None-Match` -> 304), or with
  * `?since=<version>` the signed delta of the log entries after that version.
  */
+import { kmsSignerFor } from '../core/kms-signer';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { httpHandler, header, jose, lazyHandler, queryParam } from '../http';
 
@@ -23,7 +24,8 @@ export const create = (deps: ExchangeDeps) =>
     return jose(200, doc.jws, headers);
   });
 
-/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
-export const fromEnv = exchangeDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

@@ -2,7 +2,8 @@
  * Everything the exchange's handlers need, built once per process: explicitly
  * ({@link createExchangeDeps}: tests, the embedded runtime) or from the Lambda environment
  * ({@link exchangeDepsFromEnv}). Building does no I/O: the federation signer is created on first
- * use (a KMS `GetPublicKey`, or a key file read).
+ * use (a KMS `GetPublicKey`, or a key file read). This module loads no AWS SDK but DynamoDB's: KMS
+ * and S3 come from the handlers that use them ({@link ExchangeServices}).
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -91,51 +92,64 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-// AWS clients: created once per process, on first use.
-let dynamo: DynamoDBClient | undefined;
-let s3: Promise<TrustListSink> | undefined;
+/**
+ * The AWS services beyond DynamoDB that a handler uses, passed by the handlers that use them (the
+ * stack grants the same per function: `EXCHANGE_ACCESS` in lib/stacks/exchange-stack.ts). A handler
+ * imports the factories it needs, so no function loads the SDK of a service it never calls.
+ */
+export interface ExchangeServices {
+  /** Signs with a KMS key: `kmsSignerFor` (functions/core/kms-signer.ts). */
+  readonly kmsSigner?: (keyId: string) => Promise<Signer>;
+  /** Publishes the signed list to an S3 bucket: `s3TrustListSinkFor` (./s3-trust-list-sink.ts). */
+  readonly s3Sink?: (bucket: string) => TrustListSink;
+}
 
-/** The S3 sink of `bucket`, its SDK loaded on the first publication (most functions never publish). */
-function s3Sink(bucket: string): TrustListSink {
-  return {
-    async put(jws, etag) {
-      s3 ??= Promise.all([import('@aws-sdk/client-s3'), import('./s3-trust-list-sink')]).then(
-        ([{ S3Client }, { S3TrustListSink }]) => new S3TrustListSink(new S3Client({}), bucket),
+// One DynamoDB client per process.
+let dynamo: DynamoDBClient | undefined;
+
+/** A configuration error: the environment names a resource this function was not built to use. */
+function notBuiltFor(name: string): InternalError {
+  return new InternalError(new Error(`${name} is set but this function does not use it`));
+}
+
+function federationSigner(env: NodeJS.ProcessEnv, services: ExchangeServices): SignerSource {
+  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
+  const keyFile = env.FEDERATION_KEY_FILE;
+  if (kmsKeyId) {
+    const kmsSigner = services.kmsSigner;
+    if (!kmsSigner) throw notBuiltFor('FEDERATION_KMS_KEY_ID');
+    return () => kmsSigner(kmsKeyId);
+  }
+  if (keyFile) {
+    return async () =>
+      LocalKeySigner.fromPrivateJwk(
+        parseStrictJson(readFileSync(keyFile, 'utf8')) as Record<string, unknown>,
       );
-      return (await s3).put(jws, etag);
-    },
-  };
+  }
+  // Functions that neither sign nor serve the federation key (the stack grants them no key).
+  return () => Promise.reject(new InternalError(new Error('this function holds no federation key')));
 }
 
 /**
- * Build the exchange's dependencies from the Lambda environment: `TABLE_NAME`, `FEDERATION_ID`, and
- * the federation key as `FEDERATION_KMS_KEY_ID` (AWS) or `FEDERATION_KEY_FILE` (a private JWK file,
- * embedded runtime), and `TRUST_LIST_BUCKET` when the function publishes the list to S3. The KMS
- * and S3 modules are loaded only when used.
+ * Build the exchange's dependencies from the Lambda environment: `TABLE_NAME`, `FEDERATION_ID`, the
+ * federation key as `FEDERATION_KMS_KEY_ID` (AWS; needs `services.kmsSigner`) or
+ * `FEDERATION_KEY_FILE` (a private JWK file), and `TRUST_LIST_BUCKET` when the function publishes
+ * the list to S3 (needs `services.s3Sink`). A variable naming a service the handler did not pass is
+ * a deployment error, reported when the handler is built.
  */
-export function exchangeDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ExchangeDeps {
-  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
-  const keyFile = env.FEDERATION_KEY_FILE;
-  if (!kmsKeyId && !keyFile)
-    throw new InternalError(new Error('missing configuration FEDERATION_KMS_KEY_ID'));
-  const signer = kmsKeyId
-    ? async () => {
-        const [{ KMSClient }, { KmsSigner }] = await Promise.all([
-          import('@aws-sdk/client-kms'),
-          import('../core/kms-signer'),
-        ]);
-        return KmsSigner.create({ client: new KMSClient({}), keyId: kmsKeyId });
-      }
-    : async () =>
-        LocalKeySigner.fromPrivateJwk(
-          parseStrictJson(readFileSync(keyFile as string, 'utf8')) as Record<string, unknown>,
-        );
+export function exchangeDepsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  services: ExchangeServices = {},
+): ExchangeDeps {
+  const signer = federationSigner(env, services);
+  const bucket = env.TRUST_LIST_BUCKET;
+  if (bucket && !services.s3Sink) throw notBuiltFor('TRUST_LIST_BUCKET');
   dynamo ??= new DynamoDBClient({});
   return createExchangeDeps({
     client: dynamo,
     tableName: required(env, 'TABLE_NAME'),
     federationId: required(env, 'FEDERATION_ID'),
     signer,
-    ...(env.TRUST_LIST_BUCKET ? { trustListSink: s3Sink(env.TRUST_LIST_BUCKET) } : {}),
+    ...(bucket && services.s3Sink ? { trustListSink: services.s3Sink(bucket) } : {}),
   });
 }

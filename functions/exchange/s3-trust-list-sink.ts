@@ -1,5 +1,5 @@
 /** The trust-list sink of the AWS deployment: one object in the bucket CloudFront serves. */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { TRUST_LIST_CACHE_CONTROL, TRUST_LIST_OBJECT_KEY, type TrustListSink } from './trust-list-sink';
 
 /** Puts the signed list at `v1/trust-list` (`application/jose`, short `Cache-Control`). */
@@ -23,4 +23,16 @@ export class S3TrustListSink implements TrustListSink {
       }),
     );
   }
+}
+
+// One S3 client per process, created by the first sink.
+let sharedClient: S3Client | undefined;
+
+/**
+ * The sink of `bucket` on the process's one S3 client. Importing this module loads the S3 SDK, so
+ * only the handlers that publish the list pass this factory to `exchangeDepsFromEnv`.
+ */
+export function s3TrustListSinkFor(bucket: string): S3TrustListSink {
+  sharedClient ??= new S3Client({});
+  return new S3TrustListSink(sharedClient, bucket);
 }

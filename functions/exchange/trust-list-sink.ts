@@ -3,8 +3,8 @@
  * never touch a function. The exchange publishes after every change to the log and on a schedule
  * (`exchange-publish-trust-list`), which re-signs the list before its copy could expire.
  *
- * This module imports no AWS SDK: the S3 implementation is `s3-trust-list-sink.ts`, loaded only when
- * a bucket is configured.
+ * This module imports no AWS SDK: the S3 implementation is `s3-trust-list-sink.ts`, imported only by
+ * the handlers that publish (see `ExchangeServices` in deps.ts).
  */
 import { errorLogAttributes, logger, metrics } from '../core/observability';
 import type { ExchangeRepository } from './repository';

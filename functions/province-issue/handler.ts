@@ -1,6 +1,7 @@
 /** `POST /v1/codes` (province-internal): issue a code; 201 `{ code, codeId, expiresAt, qr }`. */
 import { httpHandler, json, lazyHandler } from '../http';
 import { issue, validIssueRequest } from '../province/codes';
+import { kmsSignerFor } from '../core/kms-signer';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../province/deps';
 import { withMetrics } from '../province/http';
 
@@ -10,7 +11,8 @@ export const create = (deps: ProvinceDeps) =>
     async (event) => withMetrics(async () => json(201, await issue(deps, event.parsed))),
   );
 
-/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
-export const fromEnv = provinceDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer of the issuer key. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ProvinceDeps =>
+  provinceDepsFromEnv(env, { kmsSigner: kmsSignerFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

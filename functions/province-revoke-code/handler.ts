@@ -1,6 +1,7 @@
 /** `POST /v1/codes/{codeId}/revoke` (province-internal): revoke one code and publish it via the exchange. */
 import { httpHandler, json, lazyHandler } from '../http';
 import { revoke } from '../province/codes';
+import { secretSignerFor } from '../province/enrollment-secret';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../province/deps';
 import { codeIdParam, withMetrics } from '../province/http';
 
@@ -9,7 +10,8 @@ export const create = (deps: ProvinceDeps) =>
     withMetrics(async () => json(200, await revoke(deps, codeIdParam(event)))),
   );
 
-/** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
-export const fromEnv = provinceDepsFromEnv;
+/** Dependencies from the Lambda environment (no I/O), with the enrollment key from Secrets Manager. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ProvinceDeps =>
+  provinceDepsFromEnv(env, { secretSigner: secretSignerFor });
 
 export const handler = lazyHandler(() => create(fromEnv()));

@@ -2,15 +2,14 @@
  * Everything a province node's handlers need, built once per process: explicitly
  * ({@link createProvinceDeps}: tests, the embedded runtime with several provinces in one process)
  * or from the Lambda environment ({@link provinceDepsFromEnv}). Nothing here does I/O when it is
- * built: signers are created on first use (a KMS `GetPublicKey`, a key file read).
+ * built: signers are created on first use (a KMS `GetPublicKey`, a key file read). This module
+ * loads no AWS SDK but DynamoDB's: KMS and Secrets Manager come from the handlers that use them
+ * ({@link ProvinceServices}).
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
-import { KmsSigner } from '../core/kms-signer';
 import type { Jwks } from '../core/schemas/types.gen';
 import { LocalKeySigner, type Signer } from '../core/signer';
 import { federationKeys as toFederationKeys } from '../core/trustlist/trust-list';
@@ -134,44 +133,24 @@ export function readPrivateJwks(path: string): Record<string, unknown>[] {
   return [value as Record<string, unknown>];
 }
 
-// AWS clients: created once per process, on first use.
-let dynamo: DynamoDBClient | undefined;
-let kms: KMSClient | undefined;
-let secretsManager: Promise<SecretsManagerClient> | undefined;
-
 /**
- * The enrollment signer from the private JWK held in a Secrets Manager secret (`SecretString`).
- * The value is never logged nor quoted in an error: a secret that is not a private JWK (the stack's
- * random placeholder before the operator stores the key) fails with a fixed message.
+ * The AWS services beyond DynamoDB that a handler uses, passed by the handlers that use them (the
+ * stack grants the same per function: `PROVINCE_ACCESS` in lib/stacks/province-stack.ts). A handler
+ * imports the factories it needs, so no function loads the SDK of a service it never calls.
  */
-export async function enrollmentSignerFromSecret(
-  client: SecretsManagerClient,
-  secretId: string,
-): Promise<Signer> {
-  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-  let jwk: unknown;
-  try {
-    jwk = parseStrictJson(SecretString ?? '');
-  } catch {
-    jwk = undefined;
-  }
-  if (typeof jwk !== 'object' || jwk === null || typeof (jwk as { d?: unknown }).d !== 'string') {
-    throw new InternalError(new Error('the enrollment key secret does not hold a private JWK'));
-  }
-  try {
-    return await LocalKeySigner.fromPrivateJwk(jwk as Record<string, unknown>);
-  } catch {
-    throw new InternalError(new Error('the enrollment key secret does not hold a usable private JWK'));
-  }
+export interface ProvinceServices {
+  /** Signs with a KMS key (the issuer key): `kmsSignerFor` (functions/core/kms-signer.ts). */
+  readonly kmsSigner?: (keyId: string) => Promise<Signer>;
+  /** The enrollment signer from a Secrets Manager secret: `secretSignerFor` (./enrollment-secret.ts). */
+  readonly secretSigner?: (secretId: string) => Promise<Signer>;
 }
 
-/** The Secrets Manager client, its SDK loaded on first use (only the revoke function signs requests). */
-function secretsClient(): Promise<SecretsManagerClient> {
-  secretsManager ??= import('@aws-sdk/client-secrets-manager').then(
-    ({ SecretsManagerClient: Client }) => new Client({}),
-  );
-  return secretsManager;
+// One DynamoDB client per process.
+let dynamo: DynamoDBClient | undefined;
+
+/** A configuration error: the environment names a resource this function was not built to use. */
+function notBuiltFor(name: string): InternalError {
+  return new InternalError(new Error(`${name} is set but this function does not use it`));
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -181,7 +160,10 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 /** The enrollment signer source the environment names, if any (a file or JWK wins over a secret). */
-function enrollmentFromEnv(env: NodeJS.ProcessEnv): { enrollmentSigner?: SignerSource } {
+function enrollmentFromEnv(
+  env: NodeJS.ProcessEnv,
+  services: ProvinceServices,
+): { enrollmentSigner?: SignerSource } {
   const file = env.ENROLLMENT_KEY_FILE;
   const jwk = env.ENROLLMENT_KEY_JWK;
   const secretArn = env.ENROLLMENT_KEY_SECRET_ARN;
@@ -191,30 +173,38 @@ function enrollmentFromEnv(env: NodeJS.ProcessEnv): { enrollmentSigner?: SignerS
       enrollmentSigner: () => LocalKeySigner.fromPrivateJwk(parseStrictJson(jwk) as Record<string, unknown>),
     };
   }
+  if (!secretArn) return {};
+  const secretSigner = services.secretSigner;
+  if (!secretSigner) throw notBuiltFor('ENROLLMENT_KEY_SECRET_ARN');
   // createProvinceDeps memoizes the signer: the secret is read once per process (again after a failure).
-  if (secretArn)
-    return { enrollmentSigner: async () => enrollmentSignerFromSecret(await secretsClient(), secretArn) };
-  return {};
+  return { enrollmentSigner: () => secretSigner(secretArn) };
 }
 
 /**
  * Build a node's dependencies from the Lambda environment: `TABLE_NAME`, `REGION_CODE`,
- * `FEDERATION_ID`, `EXCHANGE_URL`, `FEDERATION_JWKS` (JSON), the issuer key as
+ * `FEDERATION_ID`, `EXCHANGE_URL` (may be empty: the node then answers from its replica and
+ * every exchange call fails as `EXCHANGE_UNAVAILABLE`), `FEDERATION_JWKS` (JSON), the issuer key as
  * `ISSUER_KMS_KEY_ID` (comma-separated for several generations) or `ISSUER_KEY_FILE`
  * (comma-separated files), and the enrollment key as `ENROLLMENT_KEY_FILE`, `ENROLLMENT_KEY_JWK` or
  * `ENROLLMENT_KEY_SECRET_ARN` (AWS: read from Secrets Manager on first use, then kept for the
- * life of the process).
+ * life of the process). The KMS and Secrets Manager variables need the matching
+ * {@link ProvinceServices} factory: a variable naming a service the handler did not pass is a
+ * deployment error, reported when the handler is built.
  */
-export function provinceDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ProvinceDeps {
+export function provinceDepsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  services: ProvinceServices = {},
+): ProvinceDeps {
   const region = required(env, 'REGION_CODE');
   const jwks = parseStrictJson(required(env, 'FEDERATION_JWKS')) as Jwks;
   dynamo ??= new DynamoDBClient({});
   const kmsIds = (env.ISSUER_KMS_KEY_ID ?? '').split(',').filter(Boolean);
   const keyFiles = (env.ISSUER_KEY_FILE ?? '').split(',').filter(Boolean);
-  const issuerSigners: SignerSource[] = kmsIds.map((keyId) => () => {
-    kms ??= new KMSClient({});
-    return KmsSigner.create({ client: kms, keyId });
-  });
+  const kmsSigner = services.kmsSigner;
+  if (kmsIds.length > 0 && !kmsSigner) throw notBuiltFor('ISSUER_KMS_KEY_ID');
+  const issuerSigners: SignerSource[] = kmsIds.map(
+    (keyId) => () => (kmsSigner as NonNullable<typeof kmsSigner>)(keyId),
+  );
   const repository = new DynamoProvinceRepository(dynamo, required(env, 'TABLE_NAME'));
   // Key files are read again when the active kid is not among them (a rotation added a key).
   let fileSigners: Promise<Signer[]> | undefined;
@@ -233,8 +223,9 @@ export function provinceDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Provi
     federationId: required(env, 'FEDERATION_ID'),
     repository,
     issuer,
-    ...enrollmentFromEnv(env),
-    exchangeUrl: required(env, 'EXCHANGE_URL'),
+    ...enrollmentFromEnv(env, services),
+    // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
+    exchangeUrl: env.EXCHANGE_URL ?? '',
     federationJwks: jwks,
   });
 }

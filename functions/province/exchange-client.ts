@@ -32,7 +32,7 @@ export interface ExchangeClient {
 
 /** Options of {@link createExchangeClient}. */
 export interface ExchangeClientOptions {
-  /** e.g. `https://exchange.example` (no trailing slash needed). */
+  /** e.g. `https://exchange.example` (no trailing slash needed); empty: every call fails as unavailable. */
   readonly baseUrl: string;
   readonly fetch?: FetchLike;
   /** Per-request timeout (default 10 s). */
@@ -87,6 +87,8 @@ export function createExchangeClient(options: ExchangeClientOptions): ExchangeCl
   const maxBytes = options.maxBytes ?? TRUST_LIST_PROFILE.maxLength;
 
   const call = async (path: string, init: RequestInit): Promise<ExchangeAnswer> => {
+    // A node deployed before the federation operator handed out the exchange URL (docs/deploy.md).
+    if (!baseUrl) throw exchangeUnavailable(new Error('no exchange URL is configured (EXCHANGE_URL)'));
     let response: Response;
     try {
       response = await doFetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });

@@ -10,6 +10,8 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const BUNDLING = {
   minify: true,
   sourceMap: true,
+  // Stack traces need the mappings, not the sources: a map a quarter the size, parsed faster at init.
+  sourcesContent: false,
   target: 'node24',
   format: 'cjs',
   // ESM builds first: esbuild tree-shakes them (Powertools, middy), and CommonJS builds cannot be.

@@ -11,6 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { metrics } from '../../functions/core/observability';
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
 import { exchangeDepsFromEnv } from '../../functions/exchange/deps';
+import { fromEnv as publisherFromEnv } from '../../functions/exchange-publish-trust-list/handler';
+import { InternalError } from '../../functions/core/errors';
 import { S3TrustListSink } from '../../functions/exchange/s3-trust-list-sink';
 import { appendWith } from '../../functions/exchange/service';
 import {
@@ -93,7 +95,7 @@ describe('S3TrustListSink', () => {
     ]);
   });
 
-  it('is what exchangeDepsFromEnv publishes to when TRUST_LIST_BUCKET is set, and only then', async () => {
+  it('is what a publishing function sends to when TRUST_LIST_BUCKET is set, and only then', async () => {
     // prepare: configuration only; nothing is read or called while building
     s3.on(PutObjectCommand).resolves({});
     const env = {
@@ -104,8 +106,8 @@ describe('S3TrustListSink', () => {
     };
 
     // act
-    const without = exchangeDepsFromEnv(env);
-    const withBucket = exchangeDepsFromEnv({ ...env, TRUST_LIST_BUCKET: 'the-bucket' });
+    const without = publisherFromEnv(env);
+    const withBucket = publisherFromEnv({ ...env, TRUST_LIST_BUCKET: 'the-bucket' });
     await withBucket.trustListSink?.put('a.b.c', '"v1"');
 
     // assert
@@ -114,6 +116,32 @@ describe('S3TrustListSink', () => {
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({ Bucket: 'the-bucket', Key: 'v1/trust-list', Body: 'a.b.c' }),
     ]);
+  });
+
+  it('is refused, as a deployment error, by a function not built to publish (it never loads the S3 SDK)', () => {
+    // prepare
+    const env = {
+      TABLE_NAME: 'exchange',
+      FEDERATION_ID: FEDERATION,
+      FEDERATION_KEY_FILE: join(tmpdir(), 'never-read.jwk.json'),
+      AWS_REGION: 'ap-east-1',
+      TRUST_LIST_BUCKET: 'the-bucket',
+    };
+
+    // act
+    const built = (() => {
+      try {
+        return exchangeDepsFromEnv(env);
+      } catch (e) {
+        return e;
+      }
+    })();
+
+    // assert
+    expect(built).toBeInstanceOf(InternalError);
+    expect((built as InternalError).code).toBe('INTERNAL');
+    expect(String((built as InternalError).cause)).toContain('TRUST_LIST_BUCKET');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The enrollment key in AWS: `provinceDepsFromEnv` reads the private JWK from the Secrets Manager
+ * The enrollment key in AWS: the revoke function's `fromEnv` (the one function granted the secret) reads the private JWK from the Secrets Manager
  * secret named by ENROLLMENT_KEY_SECRET_ARN on first use only, keeps it for the process, and fails
  * with a fixed message (never the value) when the secret holds something else. Secrets Manager is
  * mocked with aws-sdk-client-mock.
@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { InternalError } from '../../functions/core/errors';
 import { generateSigningKey } from '../../functions/core/keys';
 import { provinceDepsFromEnv } from '../../functions/province/deps';
+import { fromEnv } from '../../functions/province-revoke-code/handler';
 import { captureLogs } from '../kit';
 import { FEDERATION, ZJ } from './fixtures';
 
@@ -34,7 +35,7 @@ describe('the enrollment key from Secrets Manager', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(key.privateJwk) });
 
     // act
-    const deps = provinceDepsFromEnv(ENV);
+    const deps = fromEnv(ENV);
     const callsBeforeUse = secrets.commandCalls(GetSecretValueCommand).length;
     const first = await deps.enrollmentSigner();
     const second = await deps.enrollmentSigner();
@@ -56,7 +57,7 @@ describe('the enrollment key from Secrets Manager', () => {
       .on(GetSecretValueCommand)
       .resolvesOnce({ SecretString: placeholder })
       .resolves({ SecretString: JSON.stringify(key.privateJwk) });
-    const deps = provinceDepsFromEnv(ENV);
+    const deps = fromEnv(ENV);
     const logs = captureLogs();
 
     // act
@@ -82,11 +83,28 @@ describe('the enrollment key from Secrets Manager', () => {
     const key = await generateSigningKey('ES256');
 
     // act
-    const deps = provinceDepsFromEnv({ ...ENV, ENROLLMENT_KEY_JWK: JSON.stringify(key.privateJwk) });
+    const deps = fromEnv({ ...ENV, ENROLLMENT_KEY_JWK: JSON.stringify(key.privateJwk) });
     const signer = await deps.enrollmentSigner();
 
     // assert
     expect(signer.kid).toBe(key.kid);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('is refused, as a deployment error, by a function not built to read it (it never loads the SDK)', () => {
+    // act
+    const built = (() => {
+      try {
+        return provinceDepsFromEnv(ENV);
+      } catch (e) {
+        return e;
+      }
+    })();
+
+    // assert
+    expect(built).toBeInstanceOf(InternalError);
+    expect((built as InternalError).code).toBe('INTERNAL');
+    expect(String((built as InternalError).cause)).toContain('ENROLLMENT_KEY_SECRET_ARN');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });

@@ -137,6 +137,27 @@ describe('syncOnce', () => {
     });
   });
 
+  it('records EXCHANGE_UNAVAILABLE, without a request, while no exchange URL is configured', async () => {
+    // prepare: a node deployed before the operator handed out exchange.url (EXCHANGE_URL is empty)
+    const repository = await freshRepository();
+    const { deps, exchange } = node(repository, () => ({ status: 200, body: '' }));
+    const unconfigured: SyncDeps = {
+      ...deps,
+      exchange: createExchangeClient({ baseUrl: '', fetch: exchange.fetch }),
+    };
+
+    // act
+    const outcome = await syncOnce(unconfigured);
+
+    // assert
+    expect(outcome).toMatchObject({ result: 'failed', error: 'EXCHANGE_UNAVAILABLE' });
+    expect(exchange.gets).toEqual([]);
+    expect(await repository.getSyncStatus()).toMatchObject({
+      lastResult: 'failed',
+      lastError: 'EXCHANGE_UNAVAILABLE',
+    });
+  });
+
   it('falls back to a full resync when the delta does not continue from its version (gap)', async () => {
     const repository = await freshRepository();
     await repository.putReplica(list({ version: 5 }), { base: 'x', baseAcceptedAt: NOW, deltas: [] }, NOW);
