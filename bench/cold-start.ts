@@ -56,9 +56,9 @@ export interface ColdStartRow {
   readonly status: string;
   /** Whether the handler could be built (`create` and `fromEnv` exported). */
   readonly constructed: boolean;
-  /** `initMs` over the empty handler's. */
+  /** `initMs` over the empty handler's (median of the per-round ratios). */
   readonly ratio: number;
-  /** `initFirstMs` over the empty handler's. */
+  /** `initFirstMs` over the empty handler's (median of the per-round ratios). */
   readonly firstRatio: number;
   /** Why the bundle or its initialisation failed, if it did. */
   readonly error?: string;
@@ -81,7 +81,7 @@ export interface ColdStartResult {
 }
 
 export interface ColdStartOptions {
-  /** Processes per bundle; the median is reported. @default 5 */
+  /** Rounds per bundle; medians are reported. @default 7 */
   readonly runs?: number;
   /** Print the table to stdout. @default true */
   readonly print?: boolean;
@@ -321,14 +321,41 @@ function probe(bundleFile: string, event: unknown, nodeOptions: string, env: Rec
   return JSON.parse(child.stdout.trim().split('\n').slice(-1)[0]) as Sample;
 }
 
-/** Medians of `runs` fresh processes, as deployed and without source maps, interleaved. */
-function measure(bundleFile: string, event: unknown, runs: number, env: Record<string, string> = {}) {
+/** The empty handler, probed next to every measured bundle. */
+interface Baseline {
+  readonly file: string;
+  readonly event: unknown;
+  /** Every baseline sample taken in the run (for the baseline row). */
+  readonly samples: Sample[];
+  readonly noMaps: Sample[];
+}
+
+/**
+ * `runs` rounds of: the empty handler, the bundle as deployed, the bundle without source maps, each
+ * in a fresh process. Ratios are medians of the per-round ratios, so that a moment of load on the
+ * shared machine weighs on both sides of the ratio instead of on one row.
+ */
+function measure(
+  bundleFile: string,
+  event: unknown,
+  runs: number,
+  env: Record<string, string>,
+  base: Baseline,
+) {
   const deployed: Sample[] = [];
   const noMaps: Sample[] = [];
+  const ratios: number[] = [];
+  const firstRatios: number[] = [];
   const withoutMaps = NODE_OPTIONS.replace('--enable-source-maps', '').trim();
   for (let i = 0; i < runs; i++) {
-    deployed.push(probe(bundleFile, event, NODE_OPTIONS, env));
+    const b = probe(base.file, base.event, NODE_OPTIONS, {});
+    base.samples.push(b);
+    base.noMaps.push(probe(base.file, base.event, withoutMaps, {}));
+    const d = probe(bundleFile, event, NODE_OPTIONS, env);
+    deployed.push(d);
     noMaps.push(probe(bundleFile, event, withoutMaps, env));
+    ratios.push(d.initMs / b.initMs);
+    firstRatios.push(d.initFirstMs / b.initFirstMs);
   }
   return {
     initMs: median(deployed.map((s) => s.initMs)),
@@ -338,32 +365,39 @@ function measure(bundleFile: string, event: unknown, runs: number, env: Record<s
     initNoMapsMs: median(noMaps.map((s) => s.initMs)),
     status: deployed[0].status,
     constructed: deployed[0].constructed,
+    ratio: round(median(ratios), 2),
+    firstRatio: round(median(firstRatios), 2),
   };
 }
 
 /** Bundles and measures every handler and the empty middy baseline; prints a table unless told not to. */
 export async function runColdStartBench(options: ColdStartOptions = {}): Promise<ColdStartResult> {
-  const runs = options.runs ?? 5;
+  const runs = options.runs ?? 7;
   const dir = mkdtempSync(path.join(tmpdir(), 'hcx-cold-start-'));
   try {
     const baselineFile = path.join(dir, 'empty-middy.js');
     const baselineKB = await bundle(baselineFile, { source: EMPTY_MIDDY });
-    const baselineEvent = httpEvent('GET', '/v1/federation');
-    const first = measure(baselineFile, baselineEvent, runs);
+    const base: Baseline = {
+      file: baselineFile,
+      event: httpEvent('GET', '/v1/federation'),
+      samples: [],
+      noMaps: [],
+    };
     const floorFile = path.join(dir, 'dynamodb-floor.js');
     const floorKB = await bundle(floorFile, { source: DYNAMODB_FLOOR });
-    const floor = measure(floorFile, baselineEvent, runs);
+    const floor = measure(floorFile, base.event, runs, {}, base);
     const rows: ColdStartRow[] = [];
     const config = loadFederationConfig(path.join(PROJECT_ROOT, 'federation.config.json'));
     const environments = deployedEnvironments(config);
-    for (const { fn, event } of await handlerEvents(config.federationId)) {
+    const events = await handlerEvents(config.federationId);
+    for (const [i, { fn, event }] of events.entries()) {
+      if (options.print ?? true) process.stderr.write(`  ${i + 1}/${events.length} ${fn}\n`);
       const out = path.join(dir, `${fn}.js`);
       try {
         const bundleKB = await bundle(out, { file: path.join(PROJECT_ROOT, 'functions', fn, 'handler.ts') });
         const env = environments.get(fn);
         if (!env) throw new Error(`no stack deploys ${fn}`);
-        const m = measure(out, event, runs, env);
-        rows.push({ fn, bundleKB: round(bundleKB), ...m, ratio: NaN, firstRatio: NaN });
+        rows.push({ fn, bundleKB: round(bundleKB), ...measure(out, event, runs, env, base) });
       } catch (error) {
         const message = (error as Error).message.split('\n')[0].slice(0, 200);
         rows.push({
@@ -382,34 +416,19 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         });
       }
     }
-    // Measured again at the end: the machine's load drifts over a run, the ratio should not.
-    const last = measure(baselineFile, baselineEvent, runs);
     const baseline = {
       bundleKB: round(baselineKB),
-      initMs: round((first.initMs + last.initMs) / 2),
-      initFirstMs: round((first.initFirstMs + last.initFirstMs) / 2),
-      initNoMapsMs: round((first.initNoMapsMs + last.initNoMapsMs) / 2),
+      initMs: round(median(base.samples.map((s) => s.initMs))),
+      initFirstMs: round(median(base.samples.map((s) => s.initFirstMs))),
+      initNoMapsMs: round(median(base.noMaps.map((s) => s.initMs))),
     };
-    for (const [i, r] of rows.entries()) {
-      if (r.error === undefined) {
-        rows[i] = {
-          ...r,
-          ratio: round(r.initMs / baseline.initMs, 2),
-          firstRatio: round(r.initFirstMs / baseline.initFirstMs, 2),
-        };
-      }
-    }
     const ok = rows.filter((r) => r.error === undefined);
     const result: ColdStartResult = {
       maxBundleKB: round(Math.max(0, ...ok.map((r) => r.bundleKB))),
       maxColdInitRatio: round(Math.max(0, ...ok.map((r) => r.ratio)), 2),
       maxColdFirstRatio: round(Math.max(0, ...ok.map((r) => r.firstRatio)), 2),
       baseline,
-      dynamoDbFloor: {
-        bundleKB: round(floorKB),
-        initMs: round(floor.initMs),
-        ratio: round(floor.initMs / baseline.initMs, 2),
-      },
+      dynamoDbFloor: { bundleKB: round(floorKB), initMs: round(floor.initMs), ratio: floor.ratio },
       rows,
     };
     if (options.print ?? true) printTable(result, runs);
@@ -424,7 +443,7 @@ function printTable(result: ColdStartResult, runs: number): void {
     cols.map((c, i) => (i === 0 ? String(c).padEnd(28) : String(c).padStart(9))).join(' ');
   const b = result.baseline;
   console.log(
-    `cold start (median of ${runs} fresh processes, Node ${process.versions.node}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)})`,
+    `cold start (median of ${runs} rounds, each a fresh process of the empty handler then of the bundle; Node ${process.versions.node}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)})`,
   );
   console.log(
     line([

@@ -44,7 +44,23 @@ export function generate(): string {
   });
   ajv.addSchema(SCHEMA_DOCUMENTS as Record<string, unknown>[]);
   const code = standaloneCode(ajv, { ...SCHEMA_IDS });
-  return `${BANNER}\n${code}\n`;
+  return `${BANNER}\n${treeShakable(code)}\n`;
+}
+
+/**
+ * Ajv's standalone code with no top-level statement but declarations, so that a bundler keeps only
+ * the validators a handler imports (and those they reference). Ajv hangs each validator's
+ * `evaluated` record on the function (`validate12.evaluated = {…}`, a statement a bundler must
+ * keep, and with it the function); here it becomes a constant of its own. Pattern constructors are
+ * marked pure. Checked by test/schemas/gen-validators.test.ts (a handler bundle holds only its own).
+ */
+export function treeShakable(code: string): string {
+  const out = code
+    .replace(/^(validate\d+)\.evaluated = (.*);$/gm, 'const $1_evaluated = $2;')
+    .replace(/\b(validate\d+)\.evaluated\b/g, '$1_evaluated')
+    .replace(/= new RegExp\(/g, '= /*#__PURE__*/ new RegExp(');
+  if (/\.evaluated\b/.test(out)) throw new Error('gen-validators: an evaluated record is left on a function');
+  return out;
 }
 
 /** Command line: `[--check] [--out <file>]` (see scripts/generated-file.ts). */

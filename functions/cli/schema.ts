@@ -1,6 +1,6 @@
 /** What the user typed, checked against the schemas before anything is sent, with a hint for the usual mistakes. */
 import { HcxError } from '../core/errors';
-import { assertValid } from '../core/schemas/validators';
+import { assertValidAgainst } from '../core/schemas/validators-by-id';
 import type { CliError } from './errors';
 
 /** A hint for a schema failure's detail (`/holder/idNumber: format`), or ''. */
@@ -19,7 +19,7 @@ function hint(detail: string): string {
  */
 export function checked<T>(schemaId: string, value: unknown, refuse: (why: string) => CliError): T {
   try {
-    return assertValid<T>(schemaId, value);
+    return assertValidAgainst<T>(schemaId, value);
   } catch (e) {
     if (!(e instanceof HcxError)) throw e;
     const detail = e.detail ?? e.message;

@@ -16,7 +16,7 @@ import { signCompactJws } from './jws/sign';
 import { acceptPublicKey, type AcceptedKey } from './keys';
 import { LIMITS, REQUEST_PROFILE } from './profiles';
 import type { SignedRequestPayload } from './schemas/types.gen';
-import { assertValid, SCHEMA_IDS } from './schemas/validators';
+import { assertValid, isSignedRequestPayload } from './schemas/validators';
 import type { Signer } from './signer';
 
 /** The operations a signed request can carry. */
@@ -123,7 +123,7 @@ export async function verifySignedRequest(
   // Authentic from here on: the caller may learn why its request is not acceptable.
   let key: AcceptedKey | undefined;
   if (p.op === 'key.publish') key = await intake(p.key, typeof p.alg === 'string' ? p.alg : undefined);
-  const payload = assertValid<SignedRequestPayload>(SCHEMA_IDS.signedRequest, p);
+  const payload = assertValid(isSignedRequestPayload, p);
 
   // Last: a request is "used" only once it passed every other check. It stays used for as long as
   // its iat could be accepted.

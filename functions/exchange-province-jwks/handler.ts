@@ -1,12 +1,12 @@
 /** `GET /v1/provinces/{region}/jwks.json`: that province's active public signing keys. */
-import { SCHEMA_IDS } from '../core/schemas/validators';
+import { isProvinceRegion } from '../core/schemas/validators';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { provinceJwks } from '../exchange/service';
 import { httpHandler, json, lazyHandler, pathParam } from '../http';
 
 export const create = (deps: ExchangeDeps) =>
   httpHandler({}, async (event) =>
-    json(200, await provinceJwks(deps, pathParam(event, 'region', SCHEMA_IDS.provinceRegion)), {
+    json(200, await provinceJwks(deps, pathParam(event, 'region', isProvinceRegion)), {
       'content-type': 'application/jwk-set+json',
       'cache-control': 'public, max-age=60',
     }),

@@ -3,7 +3,7 @@
  * Only the operator reaches it: API Gateway IAM authorization in AWS, a bearer token in the
  * embedded runtime, so the handler does not check the caller itself.
  */
-import { SCHEMA_IDS, type ProvinceRegistration } from '../core/schemas/validators';
+import { isProvinceRegistration, requireValid, type ProvinceRegistration } from '../core/schemas/validators';
 import { kmsSignerFor } from '../core/kms-signer';
 import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
@@ -12,7 +12,7 @@ import { httpHandler, json, lazyHandler } from '../http';
 
 export const create = (deps: ExchangeDeps) =>
   httpHandler<ProvinceRegistration>(
-    { body: { types: ['application/json'], maxBytes: 4096 }, schema: SCHEMA_IDS.provinceRegistration },
+    { body: { types: ['application/json'], maxBytes: 4096 }, schema: requireValid(isProvinceRegistration) },
     async (event) => json(201, await registerProvince(deps, event.parsed)),
   );
 

@@ -1,6 +1,6 @@
 /** `POST /v1/provinces/{region}/code-revocations`: revoke codes (signed request, op `code.revoke`). */
 import { REQUEST_PROFILE } from '../core/profiles';
-import { SCHEMA_IDS } from '../core/schemas/validators';
+import { isProvinceRegion } from '../core/schemas/validators';
 import { kmsSignerFor } from '../core/kms-signer';
 import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
@@ -11,7 +11,7 @@ export const create = (deps: ExchangeDeps) =>
   httpHandler<string>(
     { body: { types: ['application/jose'], maxBytes: REQUEST_PROFILE.maxLength } },
     async (event) =>
-      json(200, await revokeCodes(deps, pathParam(event, 'region', SCHEMA_IDS.provinceRegion), event.parsed)),
+      json(200, await revokeCodes(deps, pathParam(event, 'region', isProvinceRegion), event.parsed)),
   );
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */

@@ -1,6 +1,6 @@
 /** `POST /v1/provinces/{region}/keys/{kid}/revoke`: revoke a signing key (signed, op `key.revoke`). */
 import { REQUEST_PROFILE } from '../core/profiles';
-import { SCHEMA_IDS } from '../core/schemas/validators';
+import { isProvinceRegion, isKid } from '../core/schemas/validators';
 import { kmsSignerFor } from '../core/kms-signer';
 import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
@@ -11,8 +11,8 @@ export const create = (deps: ExchangeDeps) =>
   httpHandler<string>(
     { body: { types: ['application/jose'], maxBytes: REQUEST_PROFILE.maxLength } },
     async (event) => {
-      const region = pathParam(event, 'region', SCHEMA_IDS.provinceRegion);
-      const kid = pathParam(event, 'kid', SCHEMA_IDS.kid);
+      const region = pathParam(event, 'region', isProvinceRegion);
+      const kid = pathParam(event, 'kid', isKid);
       return json(200, await revokeKey(deps, region, kid, event.parsed));
     },
   );

@@ -3,7 +3,7 @@
  * refused from now on and its codes verify as `ISSUER_SUSPENDED`; repeating it changes nothing.
  * Only the operator reaches it (API Gateway IAM authorization, a bearer token locally).
  */
-import { SCHEMA_IDS } from '../core/schemas/validators';
+import { isProvinceRegion } from '../core/schemas/validators';
 import { kmsSignerFor } from '../core/kms-signer';
 import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
@@ -12,7 +12,7 @@ import { httpHandler, json, lazyHandler, pathParam } from '../http';
 
 export const create = (deps: ExchangeDeps) =>
   httpHandler({}, async (event) =>
-    json(200, await suspendProvince(deps, pathParam(event, 'region', SCHEMA_IDS.provinceRegion))),
+    json(200, await suspendProvince(deps, pathParam(event, 'region', isProvinceRegion))),
   );
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */

@@ -4,7 +4,6 @@
  */
 import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { RequestInvalid } from '../core/errors';
-import { validatorFor } from '../core/schemas/validators';
 
 /** A payload 2.0 event after `readBody`: `parsed` is the decoded (and, with `validate`, validated) body. */
 export interface HttpEvent<TBody = unknown> extends APIGatewayProxyEventV2 {
@@ -43,15 +42,14 @@ export function noContent(headers: Record<string, string> = {}): HttpResponse {
 }
 
 /**
- * A check on a raw parameter: a pattern the whole value must match, a predicate, or a schema `$id`
- * (e.g. `SCHEMA_IDS.provinceRegion`, checked with its compiled validator).
+ * A check on a raw parameter: a pattern the whole value must match, or a predicate such as a
+ * compiled validator (e.g. `isProvinceRegion` from `core/schemas/validators`).
  */
-export type ParamCheck = RegExp | ((value: string) => boolean) | string;
+export type ParamCheck = RegExp | ((value: string) => boolean);
 
 function checkParam(value: string | undefined, check: ParamCheck): value is string {
   if (value === undefined) return false;
   if (typeof check === 'function') return check(value);
-  if (typeof check === 'string') return validatorFor<string>(check)(value);
   const anchored = new RegExp(`^(?:${check.source})$`, check.flags.replace(/[gy]/g, ''));
   return anchored.test(value);
 }

@@ -5,7 +5,7 @@
  * ```ts
  * export const create = (deps: Deps) =>
  *   httpHandler<IssueRequest>(
- *     { body: { types: ['application/json'], maxBytes: 8192 }, schema: SCHEMA_IDS.issueRequest },
+ *     { body: { types: ['application/json'], maxBytes: 8192 }, schema: requireValid(isIssueRequest) },
  *     async (event) => json(201, await issue(deps, event.parsed)),
  *   );
  * export const handler = lazyHandler(() => create(fromEnv()));
@@ -29,7 +29,7 @@ import { validateBody, type BodySchema } from './validate-body';
 export interface HttpHandlerOptions<TBody> {
   /** The route takes a body: accepted content types and size cap (omit for GET/DELETE routes). */
   readonly body?: ReadBodyOptions;
-  /** Validates the parsed body: a schema `$id` (`SCHEMA_IDS.issueRequest`) or a validator function. */
+  /** Validates the parsed body: a function returning it typed, e.g. `requireValid(isIssueRequest)`. */
   readonly schema?: BodySchema<TBody>;
   /** Logger that gets the Lambda context and logs errors (default: the root hcx logger). */
   readonly logger?: Logger;

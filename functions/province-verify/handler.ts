@@ -1,6 +1,6 @@
 /** `POST /v1/codes/verify` (public): 200 with a verification result for any well-formed request. */
 import type { VerificationRequest } from '../core/schemas/types.gen';
-import { SCHEMA_IDS } from '../core/schemas/validators';
+import { isVerificationRequest, requireValid } from '../core/schemas/validators';
 import { httpHandler, json, lazyHandler } from '../http';
 import { verify } from '../province/codes';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../province/deps';
@@ -8,7 +8,10 @@ import { withMetrics } from '../province/http';
 
 export const create = (deps: ProvinceDeps) =>
   httpHandler<VerificationRequest>(
-    { body: { types: ['application/json'], maxBytes: 4 * 1024 }, schema: SCHEMA_IDS.verificationRequest },
+    {
+      body: { types: ['application/json'], maxBytes: 4 * 1024 },
+      schema: requireValid(isVerificationRequest),
+    },
     async (event) => withMetrics(async () => json(200, await verify(deps, event.parsed))),
   );
 

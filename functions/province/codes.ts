@@ -6,7 +6,7 @@ import { issueCode } from '../core/code/issue';
 import { verifyCode } from '../core/code/verify';
 import { RequestInvalid, ResourceNotFound } from '../core/errors';
 import { metrics } from '../core/observability';
-import { assertValid, isValidResidentId, SCHEMA_IDS } from '../core/schemas/validators';
+import { assertValid, isIssueRequest, isValidResidentId } from '../core/schemas/validators';
 import type {
   IssueRequest,
   IssueResponse,
@@ -38,7 +38,7 @@ export function validIssueRequest(value: unknown): IssueRequest {
       '/holder/idNumber: not a valid resident ID number (GB 11643 birth date or check character)',
     );
   }
-  return assertValid<IssueRequest>(SCHEMA_IDS.issueRequest, value);
+  return assertValid(isIssueRequest, value);
 }
 
 /** Issue a code: sign the minimal claims, render the QR, keep only the record. */

@@ -1,12 +1,12 @@
 /** Small pieces the province handlers share: the code id path parameter and metric flushing. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { metrics } from '../core/observability';
-import { SCHEMA_IDS } from '../core/schemas/validators';
+import { isCodeId } from '../core/schemas/validators';
 import { pathParam } from '../http';
 
 /** The `{codeId}` path parameter, checked against the code-id schema (400 otherwise). */
 export function codeIdParam(event: APIGatewayProxyEventV2): string {
-  return pathParam(event, 'codeId', SCHEMA_IDS.codeId);
+  return pathParam(event, 'codeId', isCodeId);
 }
 
 /** Run `fn`, then publish the metrics it counted (aggregate counters only). */

@@ -1,4 +1,5 @@
 import { RequestInvalid, ResourceNotFound } from '../../functions/core/errors';
+import { isKid, isProvinceRegion } from '../../functions/core/schemas/validators';
 import { logger } from '../../functions/core/observability';
 import {
   callerIdentity,
@@ -223,8 +224,11 @@ describe('pathParam and queryParam', () => {
     );
   });
 
-  it('checks a path parameter against a schema id', () => {
-    expect(pathParam(event, 'region', 'https://hcx.example/schemas/region.json')).toBe('330000');
+  it('checks a path parameter with a compiled validator', () => {
+    expect(pathParam(event, 'region', isProvinceRegion)).toBe('330000');
+    expect(() => pathParam(event, 'region', isKid)).toThrow(
+      expect.objectContaining({ code: 'REQUEST_INVALID' }),
+    );
   });
 
   it('returns undefined for an absent query parameter and refuses an invalid one', () => {

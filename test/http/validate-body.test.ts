@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { RequestInvalid } from '../../functions/core/errors';
-import { SCHEMA_IDS } from '../../functions/core/schemas/validators';
+import { isVerificationRequest, requireValid } from '../../functions/core/schemas/validators';
 import { readBody, validateBody, type HttpEvent } from '../../functions/http';
 import { apiEvent, lambdaContext } from '../kit';
 
@@ -41,13 +41,13 @@ describe('validateBody', () => {
     expect(impl).not.toHaveBeenCalled();
   });
 
-  it('accepts a body matching the schema named by its id', async () => {
+  it('accepts a body matching the schema of its compiled validator', async () => {
     const handler = middy(async (event: APIGatewayProxyEventV2) => ({
       statusCode: 200,
       parsed: (event as HttpEvent).parsed,
     }))
       .use(readBody({ types: ['application/json'] }))
-      .use(validateBody(SCHEMA_IDS.verificationRequest));
+      .use(validateBody(requireValid(isVerificationRequest)));
     const result = await handler(post({ code: 'HCX1:x' }), lambdaContext());
     expect(result.parsed).toEqual({ code: 'HCX1:x' });
   });
@@ -58,13 +58,13 @@ describe('validateBody', () => {
       parsed: (event as HttpEvent).parsed,
     }))
       .use(readBody({ types: ['application/json'] }))
-      .use(validateBody(SCHEMA_IDS.verificationRequest));
+      .use(validateBody(requireValid(isVerificationRequest)));
     await expect(handler(post({ code: 'HCX1:x', sleep: 8 }), lambdaContext())).rejects.toMatchObject({
       code: 'REQUEST_INVALID',
     });
   });
 
-  it('fails at build time on an unknown schema id', () => {
-    expect(() => validateBody('https://hcx.example/schemas/no-such.json')).toThrow();
+  it('fails at build time when the schema is not a function', () => {
+    expect(() => validateBody('https://hcx.example/schemas/no-such.json' as never)).toThrow(TypeError);
   });
 });

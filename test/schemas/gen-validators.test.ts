@@ -3,6 +3,7 @@
  * `--check` fails loudly when it is not, and the generated code needs no schema compiler at run time.
  */
 import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,5 +54,33 @@ describe('gen-validators', () => {
     // Assert
     expect(exported.sort()).toEqual(Object.keys(SCHEMA_IDS).sort());
     for (const module of required) expect(module).toMatch(/^(ajv\/dist\/runtime\/\w+|\.\/formats)$/);
+  });
+
+  it('lets a bundle keep only the validators it imports (and those they reference)', () => {
+    // Prepare: markers that only the signed-request, trust-list and registration schemas hold
+    const bundle = (source: string): string =>
+      buildSync({
+        stdin: { contents: source, resolveDir: ROOT, loader: 'ts' },
+        bundle: true,
+        write: false,
+        platform: 'node',
+        format: 'cjs',
+        minify: true,
+        mainFields: ['module', 'main'],
+        logLevel: 'silent',
+      }).outputFiles[0].text;
+    const markers = (text: string) =>
+      ['key.publish', 'logHead', 'enrollmentKey'].filter((m) => text.includes(m));
+
+    // Act
+    const one = bundle(
+      "import { isVerificationRequest } from './functions/core/schemas/validators'; export const v = isVerificationRequest;",
+    );
+    const all = bundle("export * from './functions/core/schemas/validators-by-id';");
+
+    // Assert
+    expect(markers(one)).toEqual([]);
+    expect(markers(all)).toEqual(['key.publish', 'logHead', 'enrollmentKey']);
+    expect(one.length).toBeLessThan(all.length / 4);
   });
 });

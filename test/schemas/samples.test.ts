@@ -2,7 +2,8 @@
  * Good and bad samples for every schema. Each bad sample changes one thing in a good fixture, and
  * the table names the rule it breaks.
  */
-import { SCHEMA_IDS, lastErrors, validatorFor } from '../../functions/core/schemas/validators';
+import { SCHEMA_IDS } from '../../functions/core/schemas/validators';
+import { lastErrors, validatorFor } from '../../functions/core/schemas/validators-by-id';
 import * as f from './fixtures';
 
 type Obj = Record<string, unknown>;

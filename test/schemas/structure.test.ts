@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { REASON_CODES } from '../../functions/core/errors';
-import { SCHEMA_DOCUMENTS, SCHEMA_IDS, validatorFor } from '../../functions/core/schemas/validators';
+import { SCHEMA_DOCUMENTS, SCHEMA_IDS } from '../../functions/core/schemas/validators';
+import { validatorFor } from '../../functions/core/schemas/validators-by-id';
 
 type Schema = Record<string, unknown>;
 

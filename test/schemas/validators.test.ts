@@ -15,9 +15,9 @@ import {
   isTrustList,
   isTrustListDelta,
   isVerificationRequest,
-  lastErrors,
-  validatorFor,
+  requireValid,
 } from '../../functions/core/schemas/validators';
+import { assertValidAgainst, lastErrors, validatorFor } from '../../functions/core/schemas/validators-by-id';
 import * as f from './fixtures';
 
 /** Run `act` and return what it threw. */
@@ -64,7 +64,22 @@ describe('assertValid', () => {
   it('returns the value itself when it matches', () => {
     const value = f.issueRequest();
 
-    expect(assertValid(SCHEMA_IDS.issueRequest, value)).toBe(value);
+    expect(assertValidAgainst(SCHEMA_IDS.issueRequest, value)).toBe(value);
+    expect(assertValid(isIssueRequest, value)).toBe(value);
+  });
+
+  it('takes the named validator as well as its id, with the same REQUEST_INVALID detail', () => {
+    // Act
+    const byValidator = thrown(() => assertValid(isVerificationRequest, { code: 1 }, 'body'));
+    const byId = thrown(() => assertValidAgainst(SCHEMA_IDS.verificationRequest, { code: 1 }, 'body'));
+    const viaRequire = thrown(() => requireValid(isVerificationRequest)({ code: 1 }));
+
+    // Assert
+    expect(hasCode(byValidator, 'REQUEST_INVALID')).toBe(true);
+    expect((byValidator as RequestInvalid).detail).toBe('body: /code: type');
+    expect((byId as RequestInvalid).detail).toBe('body: /code: type');
+    expect((viaRequire as RequestInvalid).detail).toBe('/code: type');
+    expect(validatorFor(SCHEMA_IDS.verificationRequest)).toBe(isVerificationRequest);
   });
 
   it('throws REQUEST_INVALID naming the path and rule of a bad resident ID', () => {
@@ -73,7 +88,7 @@ describe('assertValid', () => {
     const body = { ...f.issueRequest(), holder: { name: '张三丰', idType: '10', idNumber: secret } };
 
     // Act
-    const e = thrown(() => assertValid(SCHEMA_IDS.issueRequest, body, 'body'));
+    const e = thrown(() => assertValidAgainst(SCHEMA_IDS.issueRequest, body, 'body'));
 
     // Assert
     expect(e).toBeInstanceOf(RequestInvalid);
@@ -82,14 +97,14 @@ describe('assertValid', () => {
   });
 
   it('names a missing member, which comes from the schema', () => {
-    const e = thrown(() => assertValid(SCHEMA_IDS.verificationRequest, {}));
+    const e = thrown(() => assertValidAgainst(SCHEMA_IDS.verificationRequest, {}));
 
     expect((e as RequestInvalid).detail).toBe('/: required (code)');
   });
 
   it('names the discriminator tag but not its value', () => {
     const e = thrown(() =>
-      assertValid(SCHEMA_IDS.signedRequest, { ...f.keyRevokeRequest(), op: 'drop-tables' }),
+      assertValidAgainst(SCHEMA_IDS.signedRequest, { ...f.keyRevokeRequest(), op: 'drop-tables' }),
     );
 
     expect((e as RequestInvalid).detail).toBe('/op: discriminator');
@@ -106,7 +121,7 @@ describe('assertValid', () => {
 
     // Act
     const details = cases.map(([id, v]) =>
-      String((thrown(() => assertValid(id, v)) as RequestInvalid).detail),
+      String((thrown(() => assertValidAgainst(id, v)) as RequestInvalid).detail),
     );
 
     // Assert

@@ -1,13 +1,15 @@
 /**
- * The validators of the schemas in schemas/ (the single source of truth).
+ * The validators of the schemas in schemas/ (the single source of truth), one named export each.
  *
  * Every schema is compiled at build time (scripts/gen-validators.ts → validators.gen.ts, checked
  * in, drift-checked by `npm run check:validators`) with Ajv 2020-12 in strict mode: a Lambda neither
- * loads Ajv nor compiles a schema at cold start. Schemas are never read from input.
+ * loads Ajv nor compiles a schema at cold start. The generated module has no top-level side effect,
+ * so a handler's bundle holds only the validators it imports (and those they reference). Schemas
+ * are never read from input. Looking a validator up by its `$id` (tools, tests) is
+ * `validators-by-id.ts`, which loads them all.
  */
 import type { ErrorObject } from 'ajv/dist/2020';
 import { RequestInvalid } from '../errors';
-import { SCHEMA_IDS } from './documents';
 import type {
   CodeClaims,
   CodeHeader,
@@ -27,30 +29,7 @@ export { SCHEMA_DOCUMENTS, SCHEMA_IDS } from './documents';
 export { isValidResidentId } from './formats';
 
 /** A compiled validator: a type guard that leaves its errors on itself when it returns false. */
-type ValidateFunction = ((x: unknown) => boolean) & { errors?: ErrorObject[] | null };
-
-const byId = new Map<string, ValidateFunction>(
-  Object.entries(SCHEMA_IDS).map(([key, id]) => [
-    id,
-    (generated as unknown as Record<string, ValidateFunction>)[key],
-  ]),
-);
-
-function compiledFor(id: string): ValidateFunction {
-  const v = byId.get(id);
-  if (!v) throw new Error(`unknown schema id ${id}`);
-  return v;
-}
-
-/** The validator for the schema `id` (a `SCHEMA_IDS` value: a `$id`, or `$id#/json/pointer`). */
-export function validatorFor<T>(id: string): (x: unknown) => x is T {
-  return compiledFor(id) as unknown as (x: unknown) => x is T;
-}
-
-/** Errors of the last failed validation against `id` (empty after a success). For logs and tests only. */
-export function lastErrors(id: string): readonly ErrorObject[] {
-  return compiledFor(id).errors ?? [];
-}
+export type Validator<T> = ((x: unknown) => x is T) & { errors?: ErrorObject[] | null };
 
 /** A caller-safe description of a validation error: where and which rule, never the value. */
 function describe(errors: readonly ErrorObject[]): string {
@@ -67,33 +46,45 @@ function describe(errors: readonly ErrorObject[]): string {
   return `${where}: ${e.keyword}${missing}`;
 }
 
-/** Return `value` typed as T when it matches schema `id`; otherwise throw {@link RequestInvalid}. */
-export function assertValid<T>(id: string, value: unknown, detailPrefix?: string): T {
-  const v = compiledFor(id);
-  if (v(value)) return value as T;
-  const detail = describe(v.errors ?? []);
+/** Return `value` typed as T when `validator` accepts it; otherwise throw {@link RequestInvalid}. */
+export function assertValid<T>(validator: Validator<T>, value: unknown, detailPrefix?: string): T {
+  if (validator(value)) return value;
+  const detail = describe(validator.errors ?? []);
   throw new RequestInvalid(detailPrefix ? `${detailPrefix}: ${detail}` : detail);
 }
 
-const lazyGuard = validatorFor;
+/** `validator` as a body check for `httpHandler`: the value typed, or {@link RequestInvalid}. */
+export function requireValid<T>(validator: Validator<T>): (value: unknown) => T {
+  return (value) => assertValid(validator, value);
+}
+
+// Plain references (no call), so that a bundler drops every one a handler does not use.
 
 /** Shape of a code's payload (called on every verification). */
-export const isCodeClaims = lazyGuard<CodeClaims>(SCHEMA_IDS.codeClaims);
+export const isCodeClaims = generated.codeClaims as unknown as Validator<CodeClaims>;
 /** Shape of a code's protected header (called on every verification). */
-export const isCodeHeader = lazyGuard<CodeHeader>(SCHEMA_IDS.codeHeader);
+export const isCodeHeader = generated.codeHeader as unknown as Validator<CodeHeader>;
 /** A public EC P-256 or Ed25519 JWK with no private or unknown member. */
-export const isPublicJwk = lazyGuard<PublicJwk>(SCHEMA_IDS.publicJwk);
+export const isPublicJwk = generated.publicJwk as unknown as Validator<PublicJwk>;
 /** Shape of a trust list payload. */
-export const isTrustList = lazyGuard<TrustList>(SCHEMA_IDS.trustList);
+export const isTrustList = generated.trustList as unknown as Validator<TrustList>;
 /** Shape of a trust-list delta payload. */
-export const isTrustListDelta = lazyGuard<TrustListDelta>(SCHEMA_IDS.trustListDelta);
+export const isTrustListDelta = generated.trustListDelta as unknown as Validator<TrustListDelta>;
 /** Shape of one log entry (data checked per type). */
-export const isLogEntry = lazyGuard<LogEntry>(SCHEMA_IDS.logEntry);
+export const isLogEntry = generated.logEntry as unknown as Validator<LogEntry>;
 /** Shape of a signed request payload (per op). */
-export const isSignedRequestPayload = lazyGuard<SignedRequestPayload>(SCHEMA_IDS.signedRequest);
+export const isSignedRequestPayload = generated.signedRequest as unknown as Validator<SignedRequestPayload>;
 /** Shape of a verification request body. */
-export const isVerificationRequest = lazyGuard<VerificationRequest>(SCHEMA_IDS.verificationRequest);
+export const isVerificationRequest =
+  generated.verificationRequest as unknown as Validator<VerificationRequest>;
 /** Shape of an issue request body (GB 11643 check on resident ID numbers included). */
-export const isIssueRequest = lazyGuard<IssueRequest>(SCHEMA_IDS.issueRequest);
+export const isIssueRequest = generated.issueRequest as unknown as Validator<IssueRequest>;
 /** Shape of a province registration body. */
-export const isProvinceRegistration = lazyGuard<ProvinceRegistration>(SCHEMA_IDS.provinceRegistration);
+export const isProvinceRegistration =
+  generated.provinceRegistration as unknown as Validator<ProvinceRegistration>;
+/** A province-level GB/T 2260 region code (path parameter `region`). */
+export const isProvinceRegion = generated.provinceRegion as unknown as Validator<string>;
+/** A key id: RFC 7638 thumbprint (path parameter `kid`). */
+export const isKid = generated.kid as unknown as Validator<string>;
+/** A code id, the code's `jti` (path parameter `codeId`). */
+export const isCodeId = generated.codeId as unknown as Validator<string>;
