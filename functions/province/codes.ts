@@ -5,17 +5,22 @@
 import { issueCode } from '../core/code/issue';
 import { verifyCode } from '../core/code/verify';
 import { RequestInvalid, ResourceNotFound } from '../core/errors';
+import { toHcxError } from '../http/problem-details';
 import { metrics } from '../core/observability';
 import { assertValid, isIssueRequest, isValidResidentId } from '../core/schemas/validators';
 import type {
   IssueRequest,
   IssueResponse,
+  RevokedCode,
   VerificationRequest,
   VerificationResult,
 } from '../core/schemas/types.gen';
 import type { ProvinceDeps } from './deps';
 import { revokeCodes } from './exchange-client';
 import type { CodeRecord } from './repository';
+
+/** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
+const MAX_CODES_PER_REVOCATION = 100;
 
 /** A record outlives its code by this much (seconds): revocation and the holder's access still work. */
 export const RECORD_GRACE_SECONDS = 86_400;
@@ -134,19 +139,8 @@ export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
   metrics.addMetric('CodesErased', 'Count', 1);
 }
 
-/**
- * Revoke `codeId`: mark the record revoked, then publish the revocation through the exchange (a
- * signed `code.revoke` with the code's own expiry). Safe to retry: the record keeps its first
- * revocation time, and a revocation the exchange already holds is a success. When the exchange
- * cannot be reached the record says `pending` and the call answers 503; retrying publishes it.
- */
-export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeView> {
-  const now = deps.now();
-  const record = await deps.repository.markRevoked(codeId, now);
-  if (!record) throw new ResourceNotFound('No record is held for this code');
-  const revokedAt = record.revokedAt ?? now;
-  // An expired code can no longer verify anywhere: there is nothing to publish.
-  if (record.revocationPublishedAt !== undefined || record.expiresAt <= revokedAt) return view(record);
+/** Sign the `code.revoke` of `codes` with the enrollment key and send it to the exchange. */
+async function publishRevocations(deps: ProvinceDeps, codes: RevokedCode[]): Promise<void> {
   await revokeCodes(
     {
       exchange: deps.exchange,
@@ -155,12 +149,77 @@ export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeVi
       federationId: deps.federationId,
       now: deps.now,
     },
-    [{ jti: record.codeId, exp: record.expiresAt }],
+    codes,
   );
+}
+
+/**
+ * Revoke `codeId`: mark the record revoked, note the revocation as pending, then publish it through
+ * the exchange (a signed `code.revoke` with the code's own expiry) and clear the note. Safe to
+ * retry: the record keeps its first revocation time, and a revocation the exchange already holds
+ * is a success. When the exchange cannot be reached the record says `pending` and the call answers
+ * 503; the next scheduled sync publishes it ({@link publishPendingRevocations}), and so does a retry.
+ */
+export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeView> {
+  const now = deps.now();
+  const record = await deps.repository.markRevoked(codeId, now);
+  if (!record) throw new ResourceNotFound('No record is held for this code');
+  const revokedAt = record.revokedAt ?? now;
+  // An expired code can no longer verify anywhere: there is nothing to publish.
+  if (record.revocationPublishedAt !== undefined || record.expiresAt <= revokedAt) return view(record);
+  await deps.repository.putPendingRevocation({ codeId, exp: record.expiresAt, revokedAt });
+  await publishRevocations(deps, [{ jti: record.codeId, exp: record.expiresAt }]);
   const publishedAt = deps.now();
   await deps.repository.markRevocationPublished(codeId, publishedAt);
+  await deps.repository.deletePendingRevocation(codeId);
   metrics.addMetric('CodesRevoked', 'Count', 1);
   return view({ ...record, revocationPublishedAt: publishedAt });
+}
+
+/** What one {@link publishPendingRevocations} run did. */
+export interface PendingRevocationsOutcome {
+  /** Revocations the exchange accepted in this run (or already held). */
+  readonly published: number;
+  /** Pending revocations dropped because their code had expired (nothing left to publish). */
+  readonly expired: number;
+  /** Stable error code when the run stopped (the revocations stay pending for the next run). */
+  readonly error?: string;
+}
+
+/**
+ * Publish the revocations left pending (the exchange was down when they were made, or the node
+ * stopped in between): one signed `code.revoke` for up to 100 of them, then each record is marked
+ * published and its note cleared. Run by the scheduled sync after the trust list. Never throws:
+ * a failure leaves the notes for the next run and is reported as `error`.
+ */
+export async function publishPendingRevocations(deps: ProvinceDeps): Promise<PendingRevocationsOutcome> {
+  let published = 0;
+  let expired = 0;
+  try {
+    const now = deps.now();
+    const pending = await deps.repository.listPendingRevocations(MAX_CODES_PER_REVOCATION);
+    const live = pending.filter((p) => p.exp > now);
+    for (const p of pending.filter((x) => x.exp <= now)) {
+      await deps.repository.deletePendingRevocation(p.codeId);
+      expired++;
+    }
+    if (live.length > 0) {
+      await publishRevocations(
+        deps,
+        live.map((p) => ({ jti: p.codeId, exp: p.exp })),
+      );
+      const publishedAt = deps.now();
+      for (const p of live) {
+        await deps.repository.markRevocationPublished(p.codeId, publishedAt);
+        await deps.repository.deletePendingRevocation(p.codeId);
+        published++;
+      }
+      metrics.addMetric('CodesRevoked', 'Count', published);
+    }
+    return { published, expired };
+  } catch (e) {
+    return { published, expired, error: toHcxError(e).code };
+  }
 }
 
 /** The node's registry status (`GET /v1/registry`). */

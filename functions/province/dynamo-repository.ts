@@ -6,6 +6,7 @@
  * | pk | sk | holds |
  * |---|---|---|
  * | `CODE#<codeId>` | `CODE` | one issued-code record, `ttl` = code expiry + grace |
+ * | `PENDING_REVOCATION` | `<codeId>` | a revocation not yet accepted by the exchange, `ttl` = code expiry + grace |
  * | `ISSUER` | `ACTIVE_KEY` | kid the issuer signs with |
  * | `REGISTRY` | `REPLICA` | replica metadata: version, expiry, generation, digest, chunk count |
  * | `REGISTRY` | `CHUNK#<generation>#<i>` | gzip'd replica content (list + evidence), in chunks |
@@ -24,6 +25,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { encodeB64url } from '../core/b64';
@@ -31,6 +33,7 @@ import { InternalError } from '../core/errors';
 import type { TrustList } from '../core/schemas/types.gen';
 import type {
   CodeRecord,
+  PendingRevocation,
   ProvinceRepository,
   Replica,
   ReplicaEvidence,
@@ -44,6 +47,9 @@ export const REPLICA_CHUNK_BYTES = 300 * 1024;
 const CHUNK_TTL_GRACE = 7 * 86_400;
 
 const REGISTRY = 'REGISTRY';
+const PENDING_REVOCATION = 'PENDING_REVOCATION';
+/** A pending revocation's item outlives its code by this much (seconds): then there is nothing to publish. */
+const PENDING_TTL_GRACE = 86_400;
 const codeKey = (codeId: string) => ({ pk: `CODE#${codeId}`, sk: 'CODE' });
 const chunkKey = (generation: string, i: number) => ({ pk: REGISTRY, sk: `CHUNK#${generation}#${i}` });
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'ttl', 'kind']);
@@ -145,6 +151,43 @@ export class DynamoProvinceRepository implements ProvinceRepository {
       if (isConditionFailed(e)) return false;
       throw e;
     }
+  }
+
+  async putPendingRevocation(pending: PendingRevocation): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: PENDING_REVOCATION,
+          sk: pending.codeId,
+          kind: 'pending-revocation',
+          ttl: pending.exp + PENDING_TTL_GRACE,
+          ...pending,
+        },
+      }),
+    );
+  }
+
+  async listPendingRevocations(limit: number): Promise<PendingRevocation[]> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': PENDING_REVOCATION },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => {
+      const { codeId, exp, revokedAt } = strip<PendingRevocation>(item);
+      return { codeId, exp, revokedAt };
+    });
+  }
+
+  async deletePendingRevocation(codeId: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: PENDING_REVOCATION, sk: codeId } }),
+    );
   }
 
   async getActiveKid(): Promise<string | undefined> {

@@ -84,6 +84,18 @@ export interface SyncStatus {
   readonly lastSuccessAt?: number;
 }
 
+/**
+ * A code revocation recorded here but not yet accepted by the exchange (it was down, or the node
+ * stopped in between). The scheduled sync publishes these until the exchange accepts them or the
+ * code expires, so a revocation is never lost to an outage.
+ */
+export interface PendingRevocation {
+  readonly codeId: string;
+  /** The code's expiry (NumericDate): after it, there is nothing left to publish. */
+  readonly exp: number;
+  readonly revokedAt: number;
+}
+
 /** Storage of a province node. */
 export interface ProvinceRepository {
   /** Store a new code record with its TTL (fails if the id exists: ids are 128 random bits). */
@@ -96,6 +108,13 @@ export interface ProvinceRepository {
   markRevocationPublished(codeId: string, at: number): Promise<void>;
   /** Erase the record; false when nothing was held. */
   deleteCode(codeId: string): Promise<boolean>;
+
+  /** Note a revocation to publish (idempotent); it disappears by itself after the code's expiry. */
+  putPendingRevocation(pending: PendingRevocation): Promise<void>;
+  /** Up to `limit` revocations still to publish, oldest code id order (strongly consistent). */
+  listPendingRevocations(limit: number): Promise<PendingRevocation[]>;
+  /** Forget a pending revocation (published, or its code expired). */
+  deletePendingRevocation(codeId: string): Promise<void>;
 
   /** kid of the key the issuer signs with, when one was switched to explicitly. */
   getActiveKid(): Promise<string | undefined>;

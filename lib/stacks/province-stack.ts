@@ -40,7 +40,12 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   'province-erase-code': { table: 'readWrite' },
   'province-registry': { table: 'read' },
   // One sync at a time: a run that overlaps the next would only race it.
-  'province-sync': { table: 'readWrite', shape: { timeout: Duration.seconds(60), reservedConcurrency: 1 } },
+  // Also publishes the code revocations left pending while the exchange was down: signs with the enrollment key.
+  'province-sync': {
+    table: 'readWrite',
+    enrollmentKey: true,
+    shape: { timeout: Duration.seconds(60), reservedConcurrency: 1 },
+  },
 };
 
 export interface ProvinceStackProps extends StackProps {

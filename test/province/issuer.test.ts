@@ -4,9 +4,10 @@ import { create as createErase } from '../../functions/province-erase-code/handl
 import { create as createGet } from '../../functions/province-get-code/handler';
 import { create as createIssue } from '../../functions/province-issue/handler';
 import { create as createRevoke } from '../../functions/province-revoke-code/handler';
+import { create as createSync } from '../../functions/province-sync/handler';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { REQUEST_PROFILE } from '../../functions/core/profiles';
-import { RECORD_GRACE_SECONDS } from '../../functions/province/codes';
+import { publishPendingRevocations, RECORD_GRACE_SECONDS } from '../../functions/province/codes';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
@@ -48,6 +49,10 @@ beforeEach(async () => {
     fetch: exchange.fetch,
     now: time.now,
   });
+  // Every test starts with no revocation left pending by another.
+  for (const p of await deps.repository.listPendingRevocations(100)) {
+    await deps.repository.deletePendingRevocation(p.codeId);
+  }
 });
 
 async function issue(over: Record<string, unknown> = {}) {
@@ -199,6 +204,82 @@ describe('POST /v1/codes/{codeId}/revoke', () => {
     const third = await revoke(codeId);
     expect(third.statusCode).toBe(200);
     expect(exchange.posts).toHaveLength(1);
+  });
+
+  it('leaves a revocation made while the exchange is down to the next scheduled sync, which publishes it once', async () => {
+    // prepare: two codes revoked while the exchange is down
+    const first = (await issue({ validitySeconds: 7200 })).json().codeId as string;
+    const second = (await issue({ validitySeconds: 3600 })).json().codeId as string;
+    exchange.answerPosts(() => 'down');
+    const answers = [(await revoke(first)).statusCode, (await revoke(second)).statusCode];
+    const pendingBefore = (await deps.repository.listPendingRevocations(100)).map((p) => p.codeId).sort();
+    exchange.answerPosts(() => ({ status: 200, body: '{}' }));
+    time.advance(60);
+
+    // act: the scheduled sync runs (its trust-list part fails: this fake exchange has no list)
+    const run = await createSync(deps)({ source: 'aws.events' } as never, {} as never);
+    const again = await createSync(deps)({ source: 'aws.events' } as never, {} as never);
+
+    // assert
+    expect(answers).toEqual([503, 503]);
+    expect(pendingBefore).toEqual([first, second].sort());
+    expect(run.revocations).toEqual({ published: 2, expired: 0 });
+    expect(again.revocations).toEqual({ published: 0, expired: 0 });
+    expect(exchange.posts).toHaveLength(1);
+    const signed = parseCompactJws(exchange.posts[0].body, REQUEST_PROFILE);
+    expect(signed.payload).toMatchObject({ op: 'code.revoke', region: ZJ });
+    expect((signed.payload as { codes: unknown[] }).codes).toEqual(
+      expect.arrayContaining([
+        { jti: first, exp: NOW + 7200 },
+        { jti: second, exp: NOW + 3600 },
+      ]),
+    );
+    expect(await deps.repository.listPendingRevocations(100)).toEqual([]);
+    for (const codeId of [first, second]) {
+      expect(
+        (
+          await call(createGet(deps), {
+            method: 'GET',
+            path: '/v1/codes/{codeId}',
+            pathParameters: { codeId },
+          })
+        ).json().revocation,
+      ).toBe('published');
+    }
+  });
+
+  it('keeps pending revocations while the exchange is still down, and drops those whose code expired', async () => {
+    // prepare
+    const short = (await issue({ validitySeconds: 600 })).json().codeId as string;
+    const long = (await issue({ validitySeconds: 7200 })).json().codeId as string;
+    exchange.answerPosts(() => 'down');
+    await revoke(short);
+    await revoke(long);
+    time.advance(601);
+
+    // act
+    const down = await publishPendingRevocations(deps);
+    exchange.answerPosts(() => ({ status: 200, body: '{}' }));
+    const up = await publishPendingRevocations(deps);
+
+    // assert
+    expect(down).toEqual({ published: 0, expired: 1, error: 'EXCHANGE_UNAVAILABLE' });
+    expect(up).toEqual({ published: 1, expired: 0 });
+    expect(exchange.posts).toHaveLength(1);
+    expect(parseCompactJws(exchange.posts[0].body, REQUEST_PROFILE).payload).toMatchObject({
+      codes: [{ jti: long, exp: NOW + 7200 }],
+    });
+    expect(await deps.repository.listPendingRevocations(100)).toEqual([]);
+  });
+
+  it('clears the pending note when the revocation is published at once', async () => {
+    // act
+    const { codeId } = (await issue()).json();
+    const res = await revoke(codeId);
+
+    // assert
+    expect(res.json().revocation).toBe('published');
+    expect(await deps.repository.listPendingRevocations(100)).toEqual([]);
   });
 
   it('treats a revocation the exchange already holds as done', async () => {

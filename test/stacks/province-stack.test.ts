@@ -70,6 +70,16 @@ describe('ProvinceStack', () => {
     });
   });
 
+  it('lets only the functions that sign requests to the exchange read the enrollment secret', () => {
+    // act
+    const readers = rolesAllowed(template, 'secretsmanager:GetSecretValue');
+
+    // assert: revoke publishes a revocation at once, sync the ones left pending
+    expect(readers).toEqual(
+      ['province-revoke-code', 'province-sync'].map((fn) => logicalId(stack.functions.get(fn).role)).sort(),
+    );
+  });
+
   it('requires IAM authorization on every internal route', () => {
     // prepare
     const internal = ROUTES.filter((r) => r.service === 'province' && r.auth === 'internal');
