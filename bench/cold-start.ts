@@ -3,8 +3,9 @@
  * `BUNDLING` from lib/constructs/bundling.ts: minified, CommonJS, ESM entry points first, source
  * maps, `@aws-sdk/*` left to the runtime) and measures, in fresh Node processes, each bundle's size
  * and its cold initialisation, against an empty middy handler bundled the same way in the same run.
- * A second reference, the empty handler plus a DynamoDB document client, shows the floor that any
- * handler storing in DynamoDB stands on (the SDK alone costs more than the empty handler's init).
+ * Second references: the empty handler creating the same AWS SDK clients as a function (DynamoDB,
+ * and KMS, S3 or Secrets Manager where its deployed environment names them). No handler creating
+ * those clients can start faster, so `+ own ms` (init over that floor) is what hcx's own code costs.
  *
  * Init time is what Lambda reports as Init Duration: from the start of the Node process until the
  * handler module is loaded and, when the module exports `create` and `fromEnv`, the handler is
@@ -60,6 +61,13 @@ export interface ColdStartRow {
   readonly ratio: number;
   /** `initFirstMs` over the empty handler's (median of the per-round ratios). */
   readonly firstRatio: number;
+  /** The AWS SDK clients the function creates (read off its deployed environment), e.g. `DynamoDB+KMS`. */
+  readonly sdk: string;
+  /**
+   * `initMs` minus the init of the empty handler creating the same SDK clients, probed in the same
+   * rounds (median of the per-round differences): this code's own cost.
+   */
+  readonly overSdkFloorMs: number;
   /** Why the bundle or its initialisation failed, if it did. */
   readonly error?: string;
 }
@@ -75,8 +83,18 @@ export interface ColdStartResult {
     readonly initFirstMs: number;
     readonly initNoMapsMs: number;
   };
-  /** The empty handler plus a DynamoDB document client: what no handler that stores can go below. */
-  readonly dynamoDbFloor: { readonly bundleKB: number; readonly initMs: number; readonly ratio: number };
+  /**
+   * The empty handler plus the SDK clients of a function (one entry per distinct set): what no
+   * handler creating those clients can go below.
+   */
+  readonly sdkFloors: readonly {
+    readonly sdk: string;
+    readonly bundleKB: number;
+    readonly initMs: number;
+    readonly ratio: number;
+  }[];
+  /** The largest {@link ColdStartRow.overSdkFloorMs}. */
+  readonly maxOverSdkFloorMs: number;
   readonly rows: readonly ColdStartRow[];
 }
 
@@ -146,13 +164,52 @@ const EMPTY_MIDDY = `import middy from '@middy/core';
 export const handler = middy(async () => ({ statusCode: 200 }));
 `;
 
-// The floor of any handler that stores in DynamoDB: the empty handler plus a document client.
-const DYNAMODB_FLOOR = `import middy from '@middy/core';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-export const handler = middy(async () => ({ statusCode: doc ? 200 : 500 }));
-`;
+/** An AWS SDK client a function may create, and the deployed variable that says it does. */
+interface SdkClient {
+  readonly name: string;
+  readonly usedBy: (env: Record<string, string>) => boolean;
+  readonly imports: string;
+  readonly create: string;
+}
+
+const SDK_CLIENTS: readonly SdkClient[] = [
+  {
+    name: 'DynamoDB',
+    usedBy: (env) => 'TABLE_NAME' in env,
+    imports:
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    create: 'DynamoDBDocumentClient.from(new DynamoDBClient({}))',
+  },
+  {
+    name: 'KMS',
+    usedBy: (env) => Object.keys(env).some((k) => k.endsWith('_KMS_KEY_ID')),
+    imports: "import { KMSClient } from '@aws-sdk/client-kms';",
+    create: 'new KMSClient({})',
+  },
+  {
+    name: 'S3',
+    usedBy: (env) => 'TRUST_LIST_BUCKET' in env,
+    imports: "import { S3Client } from '@aws-sdk/client-s3';",
+    create: 'new S3Client({})',
+  },
+  {
+    name: 'SecretsManager',
+    usedBy: (env) => 'ENROLLMENT_KEY_SECRET_ARN' in env,
+    imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+    create: 'new SecretsManagerClient({})',
+  },
+];
+
+/** The empty handler plus `clients`: the floor of any handler that creates them. */
+function sdkFloorSource(clients: readonly SdkClient[]): string {
+  return [
+    "import middy from '@middy/core';",
+    ...clients.map((c) => c.imports),
+    `const clients = [${clients.map((c) => c.create).join(', ')}];`,
+    'export const handler = middy(async () => ({ statusCode: clients.length >= 0 ? 200 : 500 }));',
+    '',
+  ].join('\n');
+}
 
 /** A well-formed request body for each function taking one, and its content type. */
 interface FirstBody {
@@ -341,7 +398,9 @@ function measure(
   runs: number,
   env: Record<string, string>,
   base: Baseline,
+  floorFile?: string,
 ) {
+  const overFloor: number[] = [];
   const deployed: Sample[] = [];
   const noMaps: Sample[] = [];
   const ratios: number[] = [];
@@ -355,6 +414,7 @@ function measure(
     deployed.push(d);
     noMaps.push(probe(bundleFile, event, withoutMaps, env));
     ratios.push(d.initMs / b.initMs);
+    if (floorFile) overFloor.push(d.initMs - probe(floorFile, base.event, NODE_OPTIONS, {}).initMs);
     firstRatios.push(d.initFirstMs / b.initFirstMs);
   }
   return {
@@ -367,6 +427,7 @@ function measure(
     constructed: deployed[0].constructed,
     ratio: round(median(ratios), 2),
     firstRatio: round(median(firstRatios), 2),
+    overFloorMs: overFloor.length ? round(median(overFloor)) : NaN,
   };
 }
 
@@ -383,9 +444,23 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       samples: [],
       noMaps: [],
     };
-    const floorFile = path.join(dir, 'dynamodb-floor.js');
-    const floorKB = await bundle(floorFile, { source: DYNAMODB_FLOOR });
-    const floor = measure(floorFile, base.event, runs, {}, base);
+    const floors = new Map<
+      string,
+      { sdk: string; file: string; bundleKB: number; initMs: number; ratio: number }
+    >();
+    /** The floor of `clients`, measured the first time a function needs it. */
+    const floorOf = async (clients: readonly SdkClient[]) => {
+      const sdk = clients.map((c) => c.name).join('+') || 'none';
+      let floor = floors.get(sdk);
+      if (!floor) {
+        const file = path.join(dir, `floor-${sdk}.js`);
+        const bundleKB = round(await bundle(file, { source: sdkFloorSource(clients) }));
+        const m = measure(file, base.event, runs, {}, base);
+        floor = { sdk, file, bundleKB, initMs: round(m.initMs), ratio: m.ratio };
+        floors.set(sdk, floor);
+      }
+      return floor;
+    };
     const rows: ColdStartRow[] = [];
     const config = loadFederationConfig(path.join(PROJECT_ROOT, 'federation.config.json'));
     const environments = deployedEnvironments(config);
@@ -397,7 +472,9 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         const bundleKB = await bundle(out, { file: path.join(PROJECT_ROOT, 'functions', fn, 'handler.ts') });
         const env = environments.get(fn);
         if (!env) throw new Error(`no stack deploys ${fn}`);
-        rows.push({ fn, bundleKB: round(bundleKB), ...measure(out, event, runs, env, base) });
+        const floor = await floorOf(SDK_CLIENTS.filter((c) => c.usedBy(env)));
+        const { overFloorMs, ...m } = measure(out, event, runs, env, base, floor.file);
+        rows.push({ fn, bundleKB: round(bundleKB), ...m, sdk: floor.sdk, overSdkFloorMs: overFloorMs });
       } catch (error) {
         const message = (error as Error).message.split('\n')[0].slice(0, 200);
         rows.push({
@@ -412,6 +489,8 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
           constructed: false,
           ratio: NaN,
           firstRatio: NaN,
+          sdk: '',
+          overSdkFloorMs: NaN,
           error: message,
         });
       }
@@ -428,7 +507,8 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       maxColdInitRatio: round(Math.max(0, ...ok.map((r) => r.ratio)), 2),
       maxColdFirstRatio: round(Math.max(0, ...ok.map((r) => r.firstRatio)), 2),
       baseline,
-      dynamoDbFloor: { bundleKB: round(floorKB), initMs: round(floor.initMs), ratio: floor.ratio },
+      sdkFloors: [...floors.values()].map(({ file: _file, ...f }) => f),
+      maxOverSdkFloorMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorMs))),
       rows,
     };
     if (options.print ?? true) printTable(result, runs);
@@ -440,7 +520,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
 
 function printTable(result: ColdStartResult, runs: number): void {
   const line = (cols: (string | number)[]): string =>
-    cols.map((c, i) => (i === 0 ? String(c).padEnd(28) : String(c).padStart(9))).join(' ');
+    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 9 ? 30 : 9))).join(' ');
   const b = result.baseline;
   console.log(
     `cold start (median of ${runs} rounds, each a fresh process of the empty handler then of the bundle; Node ${process.versions.node}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)})`,
@@ -456,7 +536,8 @@ function printTable(result: ColdStartResult, runs: number): void {
       'init+1st',
       '× empty',
       'status',
-      'built',
+      'SDK clients',
+      '+ own ms',
     ]),
   );
   console.log(
@@ -470,11 +551,13 @@ function printTable(result: ColdStartResult, runs: number): void {
       b.initFirstMs,
       1,
       '200',
+      'none',
       '',
     ]),
   );
-  const f = result.dynamoDbFloor;
-  console.log(line(['(empty + DynamoDB client)', f.bundleKB, f.initMs, f.ratio, '', '', '', '', '', '']));
+  for (const f of result.sdkFloors) {
+    console.log(line([`(empty + ${f.sdk})`, f.bundleKB, f.initMs, f.ratio, '', '', '', '', '', f.sdk, '']));
+  }
   for (const r of result.rows) {
     if (r.error) console.log(line([r.fn, 'FAILED', r.error]));
     else
@@ -488,14 +571,16 @@ function printTable(result: ColdStartResult, runs: number): void {
           round(r.firstMs),
           round(r.initFirstMs),
           r.firstRatio,
-          r.status,
-          r.constructed ? 'yes' : 'no',
+          r.constructed ? r.status : `${r.status} (not built)`,
+          r.sdk,
+          r.overSdkFloorMs,
         ]),
       );
   }
   console.log(
     `max bundle ${result.maxBundleKB} KB (goal < 500), max init ratio ${result.maxColdInitRatio} (goal < 2), ` +
-      `max init + first invocation ratio ${result.maxColdFirstRatio}`,
+      `max init + first invocation ratio ${result.maxColdFirstRatio}, ` +
+      `at most ${result.maxOverSdkFloorMs} ms over the empty handler creating the same SDK clients`,
   );
 }
 
@@ -509,6 +594,7 @@ if (require.main === module) {
           maxBundleKB: r.maxBundleKB,
           maxColdInitRatio: r.maxColdInitRatio,
           maxColdFirstRatio: r.maxColdFirstRatio,
+          maxOverSdkFloorMs: r.maxOverSdkFloorMs,
           failed,
         }),
       );

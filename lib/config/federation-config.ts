@@ -46,6 +46,8 @@ export interface ProvinceConfig {
   readonly aws: AwsEnvironment;
   readonly signingKey?: SigningKeyGenerations;
   readonly allowedOrigins?: readonly string[];
+  /** Verify instances kept initialised (provisioned concurrency); 0 or absent: none. */
+  readonly verifyProvisionedConcurrency?: number;
 }
 
 /** Settings shared by every stack; `withDefaults` fills the absent ones. */

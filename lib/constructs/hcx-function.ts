@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -27,6 +27,11 @@ export interface HcxFunctionProps {
   readonly memorySize?: number;
   /** Reserve (and cap) concurrency, to protect a hot write path; @default none */
   readonly reservedConcurrency?: number;
+  /**
+   * Instances kept initialised (provisioned concurrency) on a `live` alias, which is then what the
+   * HTTP API invokes ({@link HcxFunction.invokeTarget}); @default none
+   */
+  readonly provisionedConcurrency?: number;
 }
 
 /** Access a function may have to a DynamoDB table. */
@@ -43,6 +48,8 @@ export class HcxFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: LogGroup;
+  /** What callers invoke: the `live` alias when instances are provisioned, else the function. */
+  readonly invokeTarget: IFunction;
 
   constructor(scope: Construct, id: string, props: HcxFunctionProps) {
     super(scope, id);
@@ -78,6 +85,11 @@ export class HcxFunction extends Construct {
       environment: { ...props.environment, NODE_OPTIONS },
     });
     this.function.node.addDependency(this.role);
+    const provisioned = props.provisionedConcurrency ?? 0;
+    this.invokeTarget =
+      provisioned > 0
+        ? this.function.addAlias('live', { provisionedConcurrentExecutions: provisioned })
+        : this.function;
   }
 
   /** Sets a configuration value (no permission attached). */

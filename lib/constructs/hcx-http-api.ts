@@ -99,7 +99,7 @@ export class HcxHttpApi extends Construct {
       const [httpRoute] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.fn}-${route.method}`, fn.function),
+        integration: new HttpLambdaIntegration(`${route.fn}-${route.method}`, fn.invokeTarget),
         authorizer: IAM_AUTHORIZED.has(route.auth) ? iamAuthorizer : undefined,
       });
       const reason = OPEN_ROUTE_REASON[route.auth];

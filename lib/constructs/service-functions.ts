@@ -18,6 +18,8 @@ export interface FunctionShape {
   readonly timeout?: Duration;
   readonly memorySize?: number;
   readonly reservedConcurrency?: number;
+  /** Instances kept initialised behind a `live` alias; @default none */
+  readonly provisionedConcurrency?: number;
 }
 
 export interface ServiceFunctionsProps {

@@ -111,6 +111,13 @@ export class ProvinceStack extends Stack {
       const shape = access.shape ?? {};
       shapes[fn] = settings.reservedConcurrency ? shape : { ...shape, reservedConcurrency: undefined };
     }
+    // The one route where a traveller waits on a cold start: optionally kept warm.
+    if (province.verifyProvisionedConcurrency) {
+      shapes['province-verify'] = {
+        ...shapes['province-verify'],
+        provisionedConcurrency: province.verifyProvisionedConcurrency,
+      };
+    }
     const functions = (this.functions = new ServiceFunctions(this, 'Functions', {
       service: 'province',
       environment: {

@@ -179,4 +179,38 @@ describe('ProvinceStack', () => {
       });
     }
   });
+
+  it('keeps verify instances initialised behind an alias the API calls when the province asks for it', () => {
+    // prepare
+    const config = defaultConfig();
+    const warm = buildApp({
+      province: '330000',
+      config: {
+        ...config,
+        provinces: config.provinces.map((p) =>
+          p.region === '330000' ? { ...p, verifyProvisionedConcurrency: 2 } : p,
+        ),
+      },
+    }).stacks.provinces[0];
+    const warmTemplate = Template.fromStack(warm);
+
+    // act
+    const aliases = warmTemplate.findResources('AWS::Lambda::Alias');
+    const verifyFn = logicalId(warm.functions.get('province-verify').function);
+    const integrations = Object.values(warmTemplate.findResources('AWS::ApiGatewayV2::Integration'));
+    const aliasIds = Object.keys(aliases);
+    const targets = integrations.map((i) => refOf(i.Properties.IntegrationUri));
+
+    // assert: one alias, on verify, with 2 provisioned instances, and the API invokes it
+    expect(
+      Object.values(aliases).map((a) => [
+        refOf(a.Properties.FunctionName),
+        a.Properties.ProvisionedConcurrencyConfig,
+      ]),
+    ).toEqual([[verifyFn, { ProvisionedConcurrentExecutions: 2 }]]);
+    expect(targets.filter((t) => aliasIds.includes(t!))).toHaveLength(1);
+    expect(targets).not.toContain(verifyFn);
+    // and none by default
+    expect(template.findResources('AWS::Lambda::Alias')).toEqual({});
+  });
 });
