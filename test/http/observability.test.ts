@@ -161,4 +161,12 @@ describe('metrics', () => {
     expect(write).not.toHaveBeenCalled();
     expect(metrics.hasStoredMetrics()).toBe(false);
   });
+
+  it('stores nothing when nothing would be emitted, so counting costs nothing per request', () => {
+    // act
+    metrics.addMetric('codesVerified', 'Count', 1);
+
+    // assert: not even held until the next publication
+    expect(metrics.hasStoredMetrics()).toBe(false);
+  });
 });
