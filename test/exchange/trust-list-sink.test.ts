@@ -23,7 +23,7 @@ import {
 import { create as createPublisher } from '../../functions/exchange-publish-trust-list/handler';
 import { createTable } from '../../functions/core/storage/create-table';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
-import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
+import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables, thrown } from '../kit';
 import {
   clock,
   DAY,
@@ -129,13 +129,7 @@ describe('S3TrustListSink', () => {
     };
 
     // act
-    const built = (() => {
-      try {
-        return exchangeDepsFromEnv(env);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const built = thrown(() => exchangeDepsFromEnv(env));
 
     // assert
     expect(built).toBeInstanceOf(InternalError);

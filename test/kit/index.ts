@@ -2,3 +2,4 @@
 export { apiEvent, lambdaContext, type ApiEventInput } from './events';
 export { captureLogs, withCapturedLogs, type CapturedLogs } from './logs';
 export { dynaliteTables, localDynamoClient, type DynaliteTables } from './dynalite';
+export { thrown } from './thrown';

@@ -10,7 +10,7 @@ import { InternalError } from '../../functions/core/errors';
 import { generateSigningKey } from '../../functions/core/keys';
 import { provinceDepsFromEnv } from '../../functions/province/deps';
 import { fromEnv } from '../../functions/province-revoke-code/handler';
-import { captureLogs } from '../kit';
+import { captureLogs, thrown } from '../kit';
 import { FEDERATION, ZJ } from './fixtures';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:ap-east-1:222222222222:secret:hcx-330000-enrollment-AbCdEf';
@@ -93,13 +93,7 @@ describe('the enrollment key from Secrets Manager', () => {
 
   it('is refused, as a deployment error, by a function not built to read it (it never loads the SDK)', () => {
     // act
-    const built = (() => {
-      try {
-        return provinceDepsFromEnv(ENV);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const built = thrown(() => provinceDepsFromEnv(ENV));
 
     // assert
     expect(built).toBeInstanceOf(InternalError);

@@ -18,17 +18,8 @@ import {
   requireValid,
 } from '../../functions/core/schemas/validators';
 import { assertValidAgainst, lastErrors, validatorFor } from '../../functions/core/schemas/validators-by-id';
+import { thrown } from '../kit';
 import * as f from './fixtures';
-
-/** Run `act` and return what it threw. */
-function thrown(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('validatorFor', () => {
   it('returns the same compiled function on every call', () => {
