@@ -74,7 +74,7 @@ export const DEFAULT_SETTINGS: FederationSettings = {
   publicRateLimit: 200,
   publicBurstLimit: 400,
   reservedConcurrency: true,
-  syncStaleAfterSeconds: 900,
+  syncStaleAfterSeconds: 1800,
 };
 
 /** The configuration file does not match the schema; `field` names the offending member. */

@@ -52,6 +52,19 @@ describe('federation configuration', () => {
     expect(errorOf(input).field).toBe('provinces[0].region');
   });
 
+  it('refuses a staleness alarm below the re-issue period, which would fire in every window', () => {
+    // prepare
+    const input = raw();
+    (input.settings as Record<string, unknown>).syncStaleAfterSeconds = 600;
+
+    // act
+    const error = errorOf(input);
+
+    // assert
+    expect(error.code).toBe('FEDERATION_CONFIG_INVALID');
+    expect(error.field).toBe('settings.syncStaleAfterSeconds');
+  });
+
   it('refuses the same province twice', () => {
     const input = raw();
     input.provinces[2].region = '330000';

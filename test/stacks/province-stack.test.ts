@@ -128,7 +128,7 @@ describe('ProvinceStack', () => {
       MetricName: 'ReplicaAgeSeconds',
       Dimensions: [{ Name: 'service', Value: 'hcx-province-330000' }],
       ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 900,
+      Threshold: 1800,
       TreatMissingData: 'breaching',
     });
   });
