@@ -216,7 +216,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/registry',
     fn: 'province-registry',
     auth: 'internal',
-    summary: 'Replica version, age and last sync result',
+    summary: 'Replica version, age and last sync result (and, with ?audit=true, a check of its evidence)',
     responseType: 'application/json',
     successStatus: 200,
   },

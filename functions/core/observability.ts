@@ -200,6 +200,10 @@ class HcxMetrics extends Metrics {
     return metricsOff ? this : super.addMetric(...args);
   }
 
+  override hasStoredMetrics(): boolean {
+    return metricsOff ? false : super.hasStoredMetrics();
+  }
+
   override publishStoredMetrics(): this {
     if (!metricsQuiet) return super.publishStoredMetrics();
     this.clearMetrics();

@@ -62,6 +62,16 @@ const ROUTE_EXTRAS: Record<
     ],
     conditional: true,
   },
+  'province-registry': {
+    query: [
+      {
+        name: 'audit',
+        description:
+          'true: also re-derive the replica from its signed evidence and say whether it matches (`audit`)',
+        schema: { type: 'string', enum: ['true', 'false'] },
+      },
+    ],
+  },
   'exchange-log': {
     query: [
       { name: 'since', description: 'Entries after this log size', schema: { $ref: TRUST_LIST_VERSION } },

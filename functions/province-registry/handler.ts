@@ -1,10 +1,20 @@
-/** `GET /v1/registry` (province-internal): replica version, age, expiry and the last sync result. */
-import { httpHandler, json, lazyHandler } from '../http';
+/**
+ * `GET /v1/registry` (province-internal): replica version, age, expiry and the last sync result;
+ * with `?audit=true`, also whether the stored replica re-derives from its signed evidence
+ * (`province/replica-audit.ts`).
+ */
+import { httpHandler, json, lazyHandler, queryParam } from '../http';
 import { registryStatus } from '../province/codes';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../province/deps';
+import { auditReplica } from '../province/replica-audit';
 
 export const create = (deps: ProvinceDeps) =>
-  httpHandler({}, async () => json(200, await registryStatus(deps)));
+  httpHandler({}, async (event) => {
+    const status = await registryStatus(deps);
+    if (queryParam(event, 'audit', /true|false/) !== 'true') return json(200, status);
+    const audit = await auditReplica(await deps.repository.getReplica(), deps.federationKeys);
+    return json(200, { ...status, audit });
+  });
 
 /** Dependencies from the Lambda environment (no I/O); `handler` is `create(fromEnv())`, built lazily. */
 export const fromEnv = provinceDepsFromEnv;

@@ -11,6 +11,7 @@ import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { federationKeys } from '../../functions/core/trustlist/trust-list';
 import { DynamoProvinceRepository } from '../../functions/province/dynamo-repository';
 import { createExchangeClient } from '../../functions/province/exchange-client';
+import { auditReplica } from '../../functions/province/replica-audit';
 import { syncOnce, type SyncDeps } from '../../functions/province/sync';
 import { dynaliteTables, type DynaliteTables } from '../kit';
 import {
@@ -291,5 +292,63 @@ describe('the replica write', () => {
     expect(meta!.chunks).toBeGreaterThan(1);
     const back = await repository.getReplica();
     expect(back?.list.codeRevocations).toHaveLength(30_000);
+  });
+});
+
+describe('auditReplica', () => {
+  it('re-derives a synced replica (full list, then a delta) from its evidence', async () => {
+    // prepare
+    const repository = await freshRepository();
+    const base = list({ version: 5 });
+    const full = await signList(fed.signer, base);
+    const d = await signDeltaJws(
+      fed.signer,
+      delta({ version: 5, fromVersion: 5, logHead: base.logHead, issuedAt: NOW + 60 }),
+    );
+    const { deps } = node(repository, (since) =>
+      since === undefined ? { status: 200, body: full } : { status: 200, body: d },
+    );
+    await syncOnce(deps);
+    await syncOnce(deps);
+    const replica = await repository.getReplica();
+
+    // act
+    const audit = await auditReplica(replica, federationKeys(fed.jwks));
+
+    // assert
+    expect(replica?.evidence.deltas).toHaveLength(1);
+    expect(audit).toEqual({ result: 'consistent', version: 5, deltas: 1 });
+  });
+
+  it('says which piece of evidence no longer verifies, and that there is nothing to audit without a replica', async () => {
+    // prepare: the replica above with its delta signed by a key that is not the federation's
+    const repository = await freshRepository();
+    const base = list({ version: 5 });
+    const full = await signList(fed.signer, base);
+    const payload = delta({ version: 5, fromVersion: 5, logHead: base.logHead, issuedAt: NOW + 60 });
+    const d = await signDeltaJws(fed.signer, payload);
+    const { deps } = node(repository, (since) =>
+      since === undefined ? { status: 200, body: full } : { status: 200, body: d },
+    );
+    await syncOnce(deps);
+    await syncOnce(deps);
+    const replica = (await repository.getReplica())!;
+    const forged = await signDeltaJws(await localSigner(), payload);
+    const tampered = {
+      ...replica,
+      evidence: {
+        ...replica.evidence,
+        deltas: [{ jws: forged, acceptedAt: replica.evidence.deltas[0].acceptedAt }],
+      },
+    };
+
+    // act
+    const audit = await auditReplica(tampered, federationKeys(fed.jwks));
+    const none = await auditReplica(undefined, federationKeys(fed.jwks));
+
+    // assert
+    expect(audit).toMatchObject({ result: 'inconsistent', version: 5, deltas: 1, at: 'delta 1' });
+    expect(audit.reason).toBe('UNKNOWN_KEY');
+    expect(none).toEqual({ result: 'none', version: null, deltas: 0 });
   });
 });

@@ -23,6 +23,7 @@ import {
   ID_NUMBER,
   issueBody,
   listOf,
+  signList,
   localSigner,
   provinceDeps,
   ZJ,
@@ -215,5 +216,41 @@ describe('GET /v1/registry', () => {
       expiresAt: new Date((NOW + 86_400) * 1000).toISOString(),
       lastSync: { at: new Date(NOW * 1000).toISOString(), result: 'failed', error: 'EXCHANGE_UNAVAILABLE' },
     });
+  });
+
+  it('audits the replica against its signed evidence on request, and refuses a bad audit flag', async () => {
+    // prepare: a replica written from a signed list, then one edited behind the node's back
+    const { gd } = await nodes();
+    const list = listOf(
+      [
+        { region: ZJ, signer: zjSigner, name: '浙江省' },
+        { region: GD, signer: gdSigner, name: '广东省' },
+      ],
+      { now: NOW },
+    );
+    const evidence = { base: await signList(fed.signer, list), baseAcceptedAt: NOW, deltas: [] };
+    await gd.deps.repository.putReplica(list, evidence, NOW);
+    const audit = (query: Record<string, string>) =>
+      call(createRegistry(gd.deps), { method: 'GET', path: '/v1/registry', queryStringParameters: query });
+
+    // act
+    const consistent = await audit({ audit: 'true' });
+    const edited = { ...list, version: list.version + 1, provinces: list.provinces.slice(0, 1) };
+    await gd.deps.repository.putReplica(edited, evidence, NOW);
+    const inconsistent = await audit({ audit: 'true' });
+    const plain = await audit({ audit: 'false' });
+    const refused = await audit({ audit: 'maybe' });
+
+    // assert
+    expect(consistent.json().audit).toEqual({ result: 'consistent', version: list.version, deltas: 0 });
+    expect(inconsistent.json().audit).toEqual({
+      result: 'inconsistent',
+      version: list.version + 1,
+      deltas: 0,
+      reason: 'LIST_MISMATCH',
+    });
+    expect(plain.json().audit).toBeUndefined();
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().code).toBe('REQUEST_INVALID');
   });
 });
