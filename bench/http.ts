@@ -10,7 +10,7 @@
  *   the case the federation exists for); the bare server verifies that very code's signature with
  *   the issuing province's public key, fetched from the exchange.
  * - autocannon, keep-alive, the same connections and duration for both targets, after a short
- *   warm-up of each, in rounds alternating bare, runtime, bare, runtime; the reported figures are
+ *   warm-up of each, in three rounds of bare then runtime; the reported figures are
  *   medians over rounds and the ratio is the median of each round's runtime/bare ratio, so that a
  *   burst of noise on this shared 2-core machine hits one pair rather than one side.
  * - The load generator runs in a child process (`http-load.ts`), not in-process: in-process it
@@ -43,7 +43,10 @@ export interface HttpBenchOptions {
   readonly durationSeconds?: number;
   /** Concurrent keep-alive connections (default 10). */
   readonly connections?: number;
-  /** Measured rounds of each target (default 2: bare, runtime, bare, runtime). */
+  /**
+   * Measured rounds of each target (default 3: bare, runtime, three times). Odd, so that the median
+   * ratio sets one disturbed round aside instead of averaging it in.
+   */
   readonly rounds?: number;
   /** Progress lines (default stderr). */
   readonly log?: (line: string) => void;
@@ -79,7 +82,7 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits));
 export async function runHttpBench(options: HttpBenchOptions = {}): Promise<HttpBenchResult> {
   const duration = options.durationSeconds ?? 10;
   const connections = options.connections ?? 10;
-  const rounds = options.rounds ?? 2;
+  const rounds = options.rounds ?? 3;
   const log = options.log ?? ((line: string) => console.error(line));
   if (!(duration > 0) || !(connections >= 1) || !(rounds >= 1)) {
     throw new Error('durationSeconds, connections and rounds must be positive');
