@@ -8,6 +8,8 @@ import {
   metrics,
   safeLogAttributes,
 } from '../../functions/core/observability';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { AuthenticationFailed } from '../../functions/core/errors';
 import { captureLogs, withCapturedLogs } from '../kit';
 
@@ -160,6 +162,44 @@ describe('metrics', () => {
     }
     expect(write).not.toHaveBeenCalled();
     expect(metrics.hasStoredMetrics()).toBe(false);
+  });
+
+  it.each([
+    ['emits', {}, 1],
+    [
+      'emits nothing with POWERTOOLS_METRICS_DISABLED=true (npm start)',
+      { POWERTOOLS_METRICS_DISABLED: 'true' },
+      0,
+    ],
+  ] as const)('in a Lambda-like process (not quiet) %s one EMF line per publication', (_what, env, lines) => {
+    // prepare: a fresh process, as in Lambda: no jest, no HCX_LOG_SILENT
+    const root = path.join(__dirname, '..', '..');
+    const script = [
+      "const { metrics } = require('./functions/core/observability');",
+      "metrics.addMetric('CodesIssued', 'Count', 1);",
+      'metrics.publishStoredMetrics();',
+    ].join('\n');
+
+    // act
+    const child = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      cwd: root,
+      env: { PATH: process.env.PATH, POWERTOOLS_SERVICE_NAME: 'hcx-test', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const emf = child.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((o) => o._aws !== undefined);
+
+    // assert
+    expect(child.status).toBe(0);
+    expect(emf).toHaveLength(lines);
+    if (lines) {
+      expect(emf[0]).toMatchObject({ CodesIssued: 1, service: 'hcx-test' });
+      expect(JSON.stringify(emf[0]._aws)).toContain('"Namespace":"hcx"');
+    }
   });
 
   it('stores nothing when nothing would be emitted, so counting costs nothing per request', () => {
