@@ -343,6 +343,10 @@ function parser(argv: string[]): Argv {
           .option('federation-jwks', {
             type: 'string',
             describe: 'federation JWKS file (from --state-file)',
+          })
+          .option('audit', {
+            type: 'boolean',
+            describe: "have each node re-derive its replica from the signed evidence (exit 3 if one doesn't)",
           }),
       (a) =>
         run(a, () => {
@@ -357,7 +361,12 @@ function parser(argv: string[]): Argv {
                   token: p.internalToken,
                   region: p.region,
                 }));
-          return status({ exchange: f.exchange, nodes, federationJwks: f.federationJwks });
+          return status({
+            exchange: f.exchange,
+            nodes,
+            federationJwks: f.federationJwks,
+            audit: a.audit === true,
+          });
         }),
     )
     .demandCommand(1, 'which command? keys, issue, verify, trust-list or status')

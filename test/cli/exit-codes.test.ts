@@ -168,6 +168,31 @@ describe('service errors (stub services)', () => {
     expect(result.data.nodes[0].error).toContain('cannot reach');
   });
 
+  it('status --audit exits 3 naming the reason when the replica of a node does not re-derive from its evidence', async () => {
+    // prepare: a node whose registry answers an inconsistent audit
+    const stub = await stubService(
+      200,
+      {
+        version: 7,
+        ageSeconds: 30,
+        expiresAt: '2026-11-28T00:00:00.000Z',
+        lastSync: null,
+        audit: { result: 'inconsistent', version: 7, deltas: 2, reason: 'LIST_MISMATCH' },
+      },
+      'application/json',
+    );
+    try {
+      // act
+      const result = await status({ nodes: [{ url: stub.url, token: 't', region: '330000' }], audit: true });
+
+      // assert
+      expect(result.exitCode).toBe(EXIT.SERVICE);
+      expect(result.lines.join('\n')).toContain('audit inconsistent (LIST_MISMATCH)');
+    } finally {
+      await stub.close();
+    }
+  });
+
   it('an issue request file that is not JSON is an input file error (exit 4)', async () => {
     const file = tmp.file('request.json');
     writeFileSync(file, '{"holder": ');

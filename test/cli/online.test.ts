@@ -76,6 +76,7 @@ describe('hcx against a running federation', () => {
     const published = await keysPublish({ ...asZhejiang(), key });
     const revoked = await keysRevoke({ ...asZhejiang(), kid: generated.data.kid, reason: 'retired' });
     const status = await hcxAsync('status', '--state-file', fed.stateFile, '--json');
+    const audited = await hcxAsync('status', '--state-file', fed.stateFile, '--audit');
 
     expect(issued.exitCode).toBe(EXIT.OK);
     expect(issued.data.code).toMatch(/^HCX1:/);
@@ -91,6 +92,8 @@ describe('hcx against a running federation', () => {
     };
     expect(report.exchange.error).toBeUndefined();
     expect(report.nodes.map((n) => n.error)).toEqual([undefined, undefined, undefined]);
+    expect(audited.status).toBe(EXIT.OK);
+    expect(audited.stdout.match(/audit consistent/g)).toHaveLength(3);
     for (const secret of [fed.state.operatorToken, ...fed.state.provinces.map((p) => p.internalToken)]) {
       expect(status.stdout + status.stderr).not.toContain(secret);
     }

@@ -13,6 +13,8 @@ export interface StatusOptions {
   readonly nodes?: readonly { readonly url: string; readonly token?: string; readonly region?: string }[];
   /** The federation JWKS held out of band; without it the list is checked with the exchange's own announced key. */
   readonly federationJwks?: string | object;
+  /** Ask each node to re-derive its replica from the signed evidence (`GET /v1/registry?audit=true`). */
+  readonly audit?: boolean;
   readonly now?: number;
 }
 
@@ -73,9 +75,14 @@ async function exchangeStatus(
   }
 }
 
-async function nodeStatus(node: { url: string; token?: string; region?: string }): Promise<NodeStatus> {
+async function nodeStatus(
+  node: { url: string; token?: string; region?: string },
+  audit: boolean,
+): Promise<NodeStatus> {
   try {
-    const { json } = await call(node.url, '/v1/registry', { token: node.token });
+    const { json } = await call(node.url, audit ? '/v1/registry?audit=true' : '/v1/registry', {
+      token: node.token,
+    });
     return { url: node.url, region: node.region, registry: json };
   } catch (e) {
     return { url: node.url, region: node.region, error: message(e) };
@@ -84,13 +91,26 @@ async function nodeStatus(node: { url: string; token?: string; region?: string }
 
 function registryLine(registry: unknown): string {
   if (typeof registry !== 'object' || registry === null) return 'answered';
-  return Object.entries(registry as Record<string, unknown>)
+  const fields = Object.entries(registry as Record<string, unknown>)
     .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
-    .map(([k, v]) => `${k} ${String(v)}`)
-    .join(', ');
+    .map(([k, v]) => `${k} ${String(v)}`);
+  const audit = (registry as { audit?: { result?: unknown; reason?: unknown; at?: unknown } }).audit;
+  if (audit && typeof audit.result === 'string') {
+    const why = [audit.reason, audit.at].filter((x) => typeof x === 'string').join(' at ');
+    fields.push(`audit ${audit.result}${why ? ` (${why})` : ''}`);
+  }
+  return fields.join(', ');
 }
 
-/** Report the federation and the nodes; exit 3 when any of them could not be reached. */
+/** A node whose replica does not re-derive from its evidence. */
+function inconsistent(n: NodeStatus): boolean {
+  return (n.registry as { audit?: { result?: unknown } } | undefined)?.audit?.result === 'inconsistent';
+}
+
+/**
+ * Report the federation and the nodes; exit 3 when any of them could not be reached, or (with
+ * `audit`) when a node's replica does not re-derive from its signed evidence.
+ */
 export async function status(
   o: StatusOptions,
 ): Promise<CommandResult<{ exchange: ExchangeStatus | null; nodes: NodeStatus[] }>> {
@@ -100,7 +120,7 @@ export async function status(
   const now = o.now ?? nowSeconds();
   const [exchange, ...nodes] = await Promise.all([
     o.exchange !== undefined ? exchangeStatus(o.exchange, o.federationJwks, now) : Promise.resolve(null),
-    ...(o.nodes ?? []).map(nodeStatus),
+    ...(o.nodes ?? []).map((n) => nodeStatus(n, o.audit === true)),
   ]);
   const lines: string[] = [];
   if (exchange) {
@@ -121,7 +141,9 @@ export async function status(
     const who = n.region ? `node ${n.region} ${n.url}` : `node ${n.url}`;
     lines.push(n.error ? `${who}: ${n.error}` : `${who}: ${registryLine(n.registry)}`);
   }
-  const failed = exchange?.error !== undefined || (nodes as NodeStatus[]).some((n) => n.error !== undefined);
+  const failed =
+    exchange?.error !== undefined ||
+    (nodes as NodeStatus[]).some((n) => n.error !== undefined || inconsistent(n));
   return {
     exitCode: failed ? EXIT.SERVICE : EXIT.OK,
     data: { exchange: exchange as ExchangeStatus | null, nodes: nodes as NodeStatus[] },
