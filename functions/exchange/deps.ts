@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
 import { LocalKeySigner, type Signer } from '../core/signer';
@@ -86,12 +87,6 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
   };
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new InternalError(new Error(`missing configuration ${name}`));
-  return value;
-}
-
 /**
  * The AWS services beyond DynamoDB that a handler uses, passed by the handlers that use them (the
  * stack grants the same per function: `EXCHANGE_ACCESS` in lib/stacks/exchange-stack.ts). A handler
@@ -106,11 +101,6 @@ export interface ExchangeServices {
 
 // One DynamoDB client per process.
 let dynamo: DynamoDBClient | undefined;
-
-/** A configuration error: the environment names a resource this function was not built to use. */
-function notBuiltFor(name: string): InternalError {
-  return new InternalError(new Error(`${name} is set but this function does not use it`));
-}
 
 function federationSigner(env: NodeJS.ProcessEnv, services: ExchangeServices): SignerSource {
   const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
@@ -147,8 +137,8 @@ export function exchangeDepsFromEnv(
   dynamo ??= new DynamoDBClient({});
   return createExchangeDeps({
     client: dynamo,
-    tableName: required(env, 'TABLE_NAME'),
-    federationId: required(env, 'FEDERATION_ID'),
+    tableName: requiredEnv(env, 'TABLE_NAME'),
+    federationId: requiredEnv(env, 'FEDERATION_ID'),
     signer,
     ...(bucket && services.s3Sink ? { trustListSink: services.s3Sink(bucket) } : {}),
   });

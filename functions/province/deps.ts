@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
 import type { Jwks } from '../core/schemas/types.gen';
@@ -148,17 +149,6 @@ export interface ProvinceServices {
 // One DynamoDB client per process.
 let dynamo: DynamoDBClient | undefined;
 
-/** A configuration error: the environment names a resource this function was not built to use. */
-function notBuiltFor(name: string): InternalError {
-  return new InternalError(new Error(`${name} is set but this function does not use it`));
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new InternalError(new Error(`missing configuration ${name}`));
-  return value;
-}
-
 /** The enrollment signer source the environment names, if any (a file or JWK wins over a secret). */
 function enrollmentFromEnv(
   env: NodeJS.ProcessEnv,
@@ -195,17 +185,15 @@ export function provinceDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   services: ProvinceServices = {},
 ): ProvinceDeps {
-  const region = required(env, 'REGION_CODE');
-  const jwks = parseStrictJson(required(env, 'FEDERATION_JWKS')) as Jwks;
+  const region = requiredEnv(env, 'REGION_CODE');
+  const jwks = parseStrictJson(requiredEnv(env, 'FEDERATION_JWKS')) as Jwks;
   dynamo ??= new DynamoDBClient({});
   const kmsIds = (env.ISSUER_KMS_KEY_ID ?? '').split(',').filter(Boolean);
   const keyFiles = (env.ISSUER_KEY_FILE ?? '').split(',').filter(Boolean);
   const kmsSigner = services.kmsSigner;
   if (kmsIds.length > 0 && !kmsSigner) throw notBuiltFor('ISSUER_KMS_KEY_ID');
-  const issuerSigners: SignerSource[] = kmsIds.map(
-    (keyId) => () => (kmsSigner as NonNullable<typeof kmsSigner>)(keyId),
-  );
-  const repository = new DynamoProvinceRepository(dynamo, required(env, 'TABLE_NAME'));
+  const issuerSigners: SignerSource[] = kmsSigner ? kmsIds.map((keyId) => () => kmsSigner(keyId)) : [];
+  const repository = new DynamoProvinceRepository(dynamo, requiredEnv(env, 'TABLE_NAME'));
   // Key files are read again when the active kid is not among them (a rotation added a key).
   let fileSigners: Promise<Signer[]> | undefined;
   const loadFiles = () =>
@@ -220,7 +208,7 @@ export function provinceDepsFromEnv(
   });
   return createProvinceDeps({
     region,
-    federationId: required(env, 'FEDERATION_ID'),
+    federationId: requiredEnv(env, 'FEDERATION_ID'),
     repository,
     issuer,
     ...enrollmentFromEnv(env, services),

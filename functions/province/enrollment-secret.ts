@@ -1,7 +1,8 @@
 /**
  * The enrollment key in AWS: a private JWK held in a Secrets Manager secret (`SecretString`), read
- * on first use. Importing this module loads the Secrets Manager SDK, so only the handler that signs
- * requests to the exchange (province-revoke-code) passes {@link secretSignerFor} to its dependencies.
+ * on first use. Importing this module loads the Secrets Manager SDK, so only the handlers that sign
+ * requests to the exchange (province-revoke-code, and province-sync for pending revocations) pass
+ * {@link secretSignerFor} to their dependencies.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InternalError } from '../core/errors';

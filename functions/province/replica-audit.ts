@@ -29,7 +29,7 @@ export interface ReplicaAudit {
   readonly at?: string;
 }
 
-/** Re-derive `replica.list` from `replica.evidence` and compare; never throws on bad evidence. */
+/** Re-derive `replica.list` from `replica.evidence` and compare; bad evidence is a finding, not a throw. */
 export async function auditReplica(
   replica: Replica | undefined,
   keys: FederationKeys,
@@ -50,8 +50,9 @@ export async function auditReplica(
     }
     return { result: 'consistent', ...base };
   } catch (e) {
-    const reason = e instanceof HcxError ? e.code : 'MALFORMED';
+    // Evidence refused (signature, shape, chain): a finding. Anything else is a fault, not a verdict.
+    if (!(e instanceof HcxError)) throw e;
     const detail = (e as { reason?: unknown }).reason;
-    return { result: 'inconsistent', ...base, reason: typeof detail === 'string' ? detail : reason, at };
+    return { result: 'inconsistent', ...base, reason: typeof detail === 'string' ? detail : e.code, at };
   }
 }
