@@ -32,6 +32,7 @@ import {
   type Issued,
   type SecurityFederation,
 } from './helpers';
+import { thrown } from '../kit';
 
 let s: SecurityFederation;
 let codes: Issued[];
@@ -328,6 +329,18 @@ describe('the core', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('applyDelta refuses as SCHEMA_INVALID a delta whose version is not a number (found by the property below)', () => {
+    // prepare: fast-check's counterexample, seed 408483827: comparing it with `<` threw a TypeError
+    const altered = { ...delta, version: { toString: [] } } as unknown as TrustListDelta;
+
+    // act
+    const refusal = thrown(() => applyDelta(oldList, altered, { now: now() }));
+
+    // assert
+    expect(refusal).toBeInstanceOf(TrustListRejected);
+    expect((refusal as TrustListRejected).reason).toBe('SCHEMA_INVALID');
   });
 
   it('applyDelta throws only TrustListRejected and never applies a delta altered in its chain', () => {

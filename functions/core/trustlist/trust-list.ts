@@ -189,9 +189,13 @@ export async function openDelta(
  * Apply an opened delta to the list the holder has: the delta must start at the holder's version
  * (`GAP`), never go back (`ROLLBACK`), and its entries must chain from the holder's `logHead` to the
  * delta's signed `logHead` (`FORK`). The result is the same fold the exchange runs, pruned at the
- * delta's issue time like the exchange prunes a full list, so both agree.
+ * delta's issue time like the exchange prunes a full list, so both agree. A delta that is not well
+ * formed is `SCHEMA_INVALID`.
  */
 export function applyDelta(current: TrustList, delta: TrustListDelta, options: { now: number }): TrustList {
+  // The type is a promise, not a check: a delta that did not come through openDelta (a caller's own,
+  // or one altered after opening) must not reach a comparison with a value that is not a number.
+  if (!isTrustListDelta(delta)) throw new TrustListRejected('SCHEMA_INVALID', 'The delta is not well formed');
   if (delta.federation !== current.federation) {
     throw new TrustListRejected('FEDERATION_MISMATCH', 'The delta belongs to another federation');
   }
