@@ -21,6 +21,16 @@ export const TRUST_LIST_DELTA_PROFILE: JwsProfile = {
 /** A province's signed request to the exchange. */
 export const REQUEST_PROFILE: JwsProfile = { typ: 'hcx-request+jws', maxLength: 16 * 1024, maxDepth: 4 };
 
+/**
+ * A province's signed `status.publish` (a revocation batch of up to 32 status segments): the same
+ * `typ` as every signed request, a larger cap (32 segments of at most ~128 KiB deflated each fit).
+ */
+export const STATUS_REQUEST_PROFILE: JwsProfile = {
+  typ: 'hcx-request+jws',
+  maxLength: 5 * 1024 * 1024,
+  maxDepth: 4,
+};
+
 /** Federation-wide limits (seconds). */
 export const LIMITS = {
   /** Default lifetime of a code. */

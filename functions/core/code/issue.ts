@@ -26,6 +26,8 @@ export interface IssueOptions {
   readonly issuer: string;
   /** Current time in NumericDate seconds (tests pin it). */
   readonly now?: number;
+  /** The code's status index (`si`), when the issuer assigns one (docs/scale.md). */
+  readonly statusIndex?: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function buildClaims(request: IssueRequest, options: IssueOptions):
     hn: maskName(request.holder.name),
     hb: await bindHolder(request.holder.idType, request.holder.idNumber),
     idt: request.holder.idType,
+    ...(options.statusIndex !== undefined ? { si: options.statusIndex } : {}),
   } as CodeClaims;
 }
 

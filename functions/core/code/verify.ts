@@ -144,6 +144,10 @@ export function claimReasons(
   if (claims.iat > now + skew || (claims.nbf !== undefined && claims.nbf > now + skew))
     reasons.push('NOT_YET_VALID');
   if (claims.exp <= now - skew) reasons.push('EXPIRED');
-  if (registry.revokedCodes.has(revokedCodeKey(claims.iss, claims.jti))) reasons.push('CODE_REVOKED');
+  if (
+    registry.revokedCodes.has(revokedCodeKey(claims.iss, claims.jti)) ||
+    (claims.si !== undefined && registry.status.isRevoked(claims.iss, claims.si))
+  )
+    reasons.push('CODE_REVOKED');
   return reasons;
 }

@@ -82,7 +82,12 @@ export type Rfc3339Time = string;
  * One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.
  */
 export type LogEntry =
-  ProvinceRegisteredEntry | ProvinceSuspendedEntry | KeyPublishedEntry | KeyRevokedEntry | CodeRevokedEntry;
+  | ProvinceRegisteredEntry
+  | ProvinceSuspendedEntry
+  | KeyPublishedEntry
+  | KeyRevokedEntry
+  | CodeRevokedEntry
+  | StatusPublishedEntry;
 /**
  * Position in the log, from 1; equals the log size once appended.
  */
@@ -96,6 +101,10 @@ export type Sha256Digest = string;
  */
 export type KeyRevocationReason = 'compromised' | 'superseded' | 'retired';
 /**
+ * Segment number: status index div 2^20.
+ */
+export type StatusSegmentNumber = number;
+/**
  * The log size the list reflects (number of log entries).
  */
 export type TrustListVersion = number;
@@ -103,11 +112,16 @@ export type ProvinceStatus = 'active' | 'suspended';
 /**
  * Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).
  */
-export type SignedRequestPayload = KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest;
+export type SignedRequestPayload =
+  KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest | StatusPublishRequest;
 /**
  * One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).
  */
 export type RequestNonce = string;
+/**
+ * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
+ */
+export type NumericDate1 = number;
 /**
  * A province signing key; a revoked key carries revokedAt and reason.
  */
@@ -149,6 +163,10 @@ export interface CodeClaims {
   hn: MaskedName;
   hb: HolderBinding;
   idt: IdType;
+  /**
+   * Status index (optional): the code's position in its issuer's status segments (docs/scale.md). Codes without it are revoked by jti.
+   */
+  si?: number;
 }
 /**
  * A slow, salted derivation of ID document type + number.
@@ -356,6 +374,39 @@ export interface CodeRevokedData {
   revokedAt: NumericDate;
 }
 /**
+ * A province published status segments (revocations of codes that carry a status index).
+ */
+export interface StatusPublishedEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'status.published';
+  region: ProvinceRegionCode;
+  data: StatusPublishedData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * A province's status publication: batch is the SHA-256 of the signed request exactly as received (GET /v1/status-batches/{batch}); one item per segment it carries.
+ */
+export interface StatusPublishedData {
+  batch: Sha256Digest;
+  /**
+   * @minItems 1
+   * @maxItems 32
+   */
+  segments: StatusSegmentRef[];
+}
+/**
+ * A segment as committed: digest is the SHA-256 of its canonical raw form.
+ */
+export interface StatusSegmentRef {
+  segment: StatusSegmentNumber;
+  rev: number;
+  exp: NumericDate;
+  count: number;
+  digest: Sha256Digest;
+}
+/**
  * GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.
  */
 export interface LogPage {
@@ -476,6 +527,37 @@ export interface RevokedCode {
   exp: NumericDate;
 }
 /**
+ * POST /v1/provinces/{region}/status-segments: publish the full current content of up to 32 status segments (a revocation batch). Stored verbatim and committed by hash in the log.
+ */
+export interface StatusPublishRequest {
+  aud: FederationId;
+  iat: NumericDate;
+  jti: RequestNonce;
+  region: ProvinceRegionCode;
+  op: 'status.publish';
+  /**
+   * @minItems 1
+   * @maxItems 32
+   */
+  segments: StatusSegmentContent[];
+}
+/**
+ * One segment's revoked offsets: bits is the deflated (RFC 1951) canonical raw form, base64url.
+ */
+export interface StatusSegmentContent {
+  segment: StatusSegmentNumber;
+  /**
+   * Revision of this segment: each publication of a segment has a higher one.
+   */
+  rev: number;
+  exp: NumericDate1;
+  /**
+   * Number of revoked offsets.
+   */
+  count: number;
+  bits: string;
+}
+/**
  * Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.
  */
 export interface TrustListDelta {
@@ -507,6 +589,12 @@ export interface TrustList {
    * @maxItems 1000000
    */
   codeRevocations: CodeRevocation[];
+  /**
+   * The live status segments, one per (region, segment), sorted by region then segment. Absent when there is none.
+   *
+   * @maxItems 20000
+   */
+  statusSegments?: TrustListStatusSegment[];
 }
 export interface TrustListProvince {
   region: ProvinceRegionCode;
@@ -540,6 +628,18 @@ export interface CodeRevocation {
   jti: CodeId;
   revokedAt: NumericDate;
   exp: NumericDate;
+}
+/**
+ * The current content of one status segment, committed by digest; its bits are in the batch it was published in.
+ */
+export interface TrustListStatusSegment {
+  region: ProvinceRegionCode;
+  segment: StatusSegmentNumber;
+  rev: number;
+  exp: NumericDate;
+  count: number;
+  digest: Sha256Digest;
+  batch: Sha256Digest;
 }
 /**
  * POST /v1/codes/verify. The code itself is not pattern-checked here: a malformed code is a well-formed request that gets a result (MALFORMED), not a 400.

@@ -1246,7 +1246,7 @@ return errors === 0;
 const validate82_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const codeClaims = validate86;
-const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-claims.json","title":"CodeClaims","description":"Payload of a code: the minimal claim set. No other claim is allowed.","type":"object","additionalProperties":false,"required":["v","iss","jti","iat","exp","st","hn","hb","idt"],"properties":{"v":{"description":"Format version.","type":"integer","const":1},"iss":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"nbf":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"st":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"hn":{"$ref":"#/$defs/maskedName"},"hb":{"$ref":"#/$defs/holderBinding"},"idt":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"}},"$defs":{"maskedName":{"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32},"holderBinding":{"title":"HolderBinding","description":"A slow, salted derivation of ID document type + number.","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"description":"Derivation algorithm id.","type":"string","enum":["scrypt-v1"]},"salt":{"description":"16 random bytes, base64url: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"tag":{"description":"32-byte derived tag, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
+const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-claims.json","title":"CodeClaims","description":"Payload of a code: the minimal claim set. No other claim is allowed.","type":"object","additionalProperties":false,"required":["v","iss","jti","iat","exp","st","hn","hb","idt"],"properties":{"v":{"description":"Format version.","type":"integer","const":1},"iss":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"nbf":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"st":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"hn":{"$ref":"#/$defs/maskedName"},"hb":{"$ref":"#/$defs/holderBinding"},"idt":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"si":{"description":"Status index (optional): the code's position in its issuer's status segments (docs/scale.md). Codes without it are revoked by jti.","type":"integer","minimum":0,"maximum":1099511627775}},"$defs":{"maskedName":{"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32},"holderBinding":{"title":"HolderBinding","description":"A slow, salted derivation of ID document type + number.","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"description":"Derivation algorithm id.","type":"string","enum":["scrypt-v1"]},"salt":{"description":"16 random bytes, base64url: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"tag":{"description":"32-byte derived tag, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
 const func24 = Object.prototype.hasOwnProperty;
 const schema40 = {"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800};
 
@@ -1615,6 +1615,34 @@ var valid0 = _errs12 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.si !== undefined){
+let data10 = data.si;
+const _errs13 = errors;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+validate86.errors = [{instancePath:instancePath+"/si",schemaPath:"#/properties/si/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs13){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 1099511627775 || isNaN(data10)){
+validate86.errors = [{instancePath:instancePath+"/si",schemaPath:"#/properties/si/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1099511627775}}];
+return false;
+}
+else {
+if(data10 < 0 || isNaN(data10)){
+validate86.errors = [{instancePath:instancePath+"/si",schemaPath:"#/properties/si/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -3242,7 +3270,7 @@ return errors === 0;
 const validate142_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const trustList = validate144;
-const schema62 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}}}};
+const schema62 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}},"statusSegments":{"description":"The live status segments, one per (region, segment), sorted by region then segment. Absent when there is none.","type":"array","maxItems":20000,"items":{"$ref":"#/$defs/statusSegment"}}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}},"statusSegment":{"title":"TrustListStatusSegment","description":"The current content of one status segment, committed by digest; its bits are in the batch it was published in.","type":"object","additionalProperties":false,"required":["region","segment","rev","exp","count","digest","batch"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
 const schema63 = {"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128};
 const pattern20 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", "u");
 
@@ -4036,6 +4064,202 @@ return errors === 0;
 }
 const validate181_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema76 = {"title":"TrustListStatusSegment","description":"The current content of one status segment, committed by digest; its bits are in the batch it was published in.","type":"object","additionalProperties":false,"required":["region","segment","rev","exp","count","digest","batch"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema89 = {"title":"StatusSegmentNumber","description":"Segment number: status index div 2^20.","type":"integer","minimum":0,"maximum":1048575};
+
+function validate235(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate235_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate235.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 1048575 || isNaN(data)){
+validate235.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048575}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate235.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate235.errors = vErrors;
+return errors === 0;
+}
+const validate235_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate187(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate187_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.region === undefined) && (missing0 = "region")) || ((data.segment === undefined) && (missing0 = "segment"))) || ((data.rev === undefined) && (missing0 = "rev"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.count === undefined) && (missing0 = "count"))) || ((data.digest === undefined) && (missing0 = "digest"))) || ((data.batch === undefined) && (missing0 = "batch"))){
+validate187.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "region") || (key0 === "segment")) || (key0 === "rev")) || (key0 === "exp")) || (key0 === "count")) || (key0 === "digest")) || (key0 === "batch"))){
+validate187.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.segment !== undefined){
+const _errs3 = errors;
+if(!(validate235(data.segment, {instancePath:instancePath+"/segment",parentData:data,parentDataProperty:"segment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.rev !== undefined){
+let data2 = data.rev;
+const _errs4 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate187.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate187.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 1 || isNaN(data2)){
+validate187.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs6 = errors;
+if(!(validate149(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.count !== undefined){
+let data4 = data.count;
+const _errs7 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+validate187.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs7){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 1048576 || isNaN(data4)){
+validate187.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576}}];
+return false;
+}
+else {
+if(data4 < 0 || isNaN(data4)){
+validate187.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.digest !== undefined){
+const _errs9 = errors;
+if(!(validate152(data.digest, {instancePath:instancePath+"/digest",parentData:data,parentDataProperty:"digest",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.batch !== undefined){
+const _errs10 = errors;
+if(!(validate152(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate187.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate187.errors = vErrors;
+return errors === 0;
+}
+const validate187_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/trust-list.json" */;
@@ -4058,7 +4282,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "federation") || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "provinces")) || (key0 === "codeRevocations"))){
+if(!((((((((key0 === "federation") || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "provinces")) || (key0 === "codeRevocations")) || (key0 === "statusSegments"))){
 validate144.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
@@ -4196,6 +4420,43 @@ var valid0 = _errs10 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.statusSegments !== undefined){
+let data9 = data.statusSegments;
+const _errs13 = errors;
+if(errors === _errs13){
+if(Array.isArray(data9)){
+if(data9.length > 20000){
+validate144.errors = [{instancePath:instancePath+"/statusSegments",schemaPath:"#/properties/statusSegments/maxItems",keyword:"maxItems",params:{limit: 20000}}];
+return false;
+}
+else {
+var valid3 = true;
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+const _errs15 = errors;
+if(!(validate187(data9[i2], {instancePath:instancePath+"/statusSegments/" + i2,parentData:data9,parentDataProperty:i2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+errors = vErrors.length;
+}
+var valid3 = _errs15 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+else {
+validate144.errors = [{instancePath:instancePath+"/statusSegments",schemaPath:"#/properties/statusSegments/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -4215,13 +4476,13 @@ return errors === 0;
 }
 const validate144_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const trustListDelta = validate187;
-const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
+export const trustListDelta = validate241;
+const schema91 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
 
-function validate188(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate242(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate188_evaluated;
+const evaluated0 = validate242_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4231,37 +4492,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate188.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate242.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate188.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate242.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern20.test(data)){
-validate188.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate242.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate188.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate242.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate188.errors = vErrors;
+validate242.errors = vErrors;
 return errors === 0;
 }
-const validate188_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate242_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate190(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate244(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate190_evaluated;
+const evaluated0 = validate244_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4269,27 +4530,2142 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate190.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate244.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate190.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate244.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate190.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate244.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate190.errors = vErrors;
+validate244.errors = vErrors;
 return errors === 0;
 }
-const validate190_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate244_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate247(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate247_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate247.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate247.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate247.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate247.errors = vErrors;
+return errors === 0;
+}
+const validate247_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate250(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate250_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate250.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate250.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate250.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate250.errors = vErrors;
+return errors === 0;
+}
+const validate250_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema96 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"},{"$ref":"#/$defs/statusPublished"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked","status.published"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"statusPublishedData":{"title":"StatusPublishedData","description":"A province's status publication: batch is the SHA-256 of the signed request exactly as received (GET /v1/status-batches/{batch}); one item per segment it carries.","type":"object","additionalProperties":false,"required":["batch","segments"],"properties":{"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentRef"}}}},"statusSegmentRef":{"title":"StatusSegmentRef","description":"A segment as committed: digest is the SHA-256 of its canonical raw form.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","digest"],"properties":{"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"statusPublished":{"title":"StatusPublishedEntry","description":"A province published status segments (revocations of codes that carry a status index).","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"status.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/statusPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
+const schema97 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema98 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
+
+function validate254(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate254_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate254.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate254.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 1 || isNaN(data)){
+validate254.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+validate254.errors = vErrors;
+return errors === 0;
+}
+const validate254_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate256(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate256_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate256.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate256.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate256.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate256.errors = vErrors;
+return errors === 0;
+}
+const validate256_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema100 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
+
+function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate260_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 64){
+validate260.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
+if(func1(data) < 1){
+validate260.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern9.test(data)){
+validate260.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate260.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate260.errors = vErrors;
+return errors === 0;
+}
+const validate260_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate259(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate259_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.name === undefined) && (missing0 = "name")) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
+validate259.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "name") || (key0 === "enrollmentKey"))){
+validate259.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.name !== undefined){
+const _errs2 = errors;
+if(!(validate260(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.enrollmentKey !== undefined){
+const _errs3 = errors;
+if(!(validate125(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate259.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate259.errors = vErrors;
+return errors === 0;
+}
+const validate259_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate264(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate264_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate264.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate264.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate264.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate264.errors = vErrors;
+return errors === 0;
+}
+const validate264_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate253(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate253_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate253.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate253.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate254(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate256(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate253.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("province.registered" !== data2){
+validate253.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate259(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate264(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate264(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate253.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate253.errors = vErrors;
+return errors === 0;
+}
+const validate253_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema103 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema104 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
+
+function validate271(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate271_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate271.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+else {
+validate271.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate271.errors = vErrors;
+return errors === 0;
+}
+const validate271_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate267(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate267_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate267.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate267.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate254(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate256(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate267.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("province.suspended" !== data2){
+validate267.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate271(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate264(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate264(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate267.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate267.errors = vErrors;
+return errors === 0;
+}
+const validate267_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema105 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema106 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate281(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate281_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate281.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data === "ES256") || (data === "EdDSA"))){
+validate281.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+return false;
+}
+validate281.errors = vErrors;
+return errors === 0;
+}
+const validate281_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate279(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate279_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
+validate279.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter"))){
+validate279.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.alg !== undefined){
+const _errs3 = errors;
+if(!(validate281(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate281.errors : vErrors.concat(validate281.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jwk !== undefined){
+const _errs4 = errors;
+if(!(validate125(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notBefore !== undefined){
+const _errs5 = errors;
+if(!(validate256(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notAfter !== undefined){
+const _errs6 = errors;
+if(!(validate256(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate279.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate279.errors = vErrors;
+return errors === 0;
+}
+const validate279_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate275(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate275_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate275.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate275.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate254(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate256(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate275.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.published" !== data2){
+validate275.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate279(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate279.errors : vErrors.concat(validate279.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate264(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate264(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate275.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate275.errors = vErrors;
+return errors === 0;
+}
+const validate275_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema108 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema109 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate295(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate295_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate295.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
+validate295.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
+return false;
+}
+validate295.errors = vErrors;
+return errors === 0;
+}
+const validate295_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate293(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate293_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.kid === undefined) && (missing0 = "kid")) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+validate293.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "kid") || (key0 === "reason")) || (key0 === "revokedAt"))){
+validate293.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+const _errs3 = errors;
+if(!(validate295(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate295.errors : vErrors.concat(validate295.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs4 = errors;
+if(!(validate256(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate293.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate293.errors = vErrors;
+return errors === 0;
+}
+const validate293_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate289(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate289_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate289.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate289.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate254(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate256(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate289.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.revoked" !== data2){
+validate289.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate293(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate264(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate264(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate289.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate289.errors = vErrors;
+return errors === 0;
+}
+const validate289_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema111 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema112 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate305(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate305_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+validate305.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
+validate305.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.jti !== undefined){
+const _errs2 = errors;
+if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs3 = errors;
+if(!(validate256(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs4 = errors;
+if(!(validate256(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate305.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate305.errors = vErrors;
+return errors === 0;
+}
+const validate305_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate301(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate301_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate301.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate301.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate254(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate256(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate301.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("code.revoked" !== data2){
+validate301.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate305(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate264(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate264(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate301.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate301.errors = vErrors;
+return errors === 0;
+}
+const validate301_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema113 = {"title":"StatusPublishedEntry","description":"A province published status segments (revocations of codes that carry a status index).","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"status.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/statusPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema114 = {"title":"StatusPublishedData","description":"A province's status publication: batch is the SHA-256 of the signed request exactly as received (GET /v1/status-batches/{batch}); one item per segment it carries.","type":"object","additionalProperties":false,"required":["batch","segments"],"properties":{"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentRef"}}}};
+const schema115 = {"title":"StatusSegmentRef","description":"A segment as committed: digest is the SHA-256 of its canonical raw form.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","digest"],"properties":{"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+
+function validate319(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate319_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate319.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 1048575 || isNaN(data)){
+validate319.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048575}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate319.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate319.errors = vErrors;
+return errors === 0;
+}
+const validate319_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate318(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate318_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.segment === undefined) && (missing0 = "segment")) || ((data.rev === undefined) && (missing0 = "rev"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.count === undefined) && (missing0 = "count"))) || ((data.digest === undefined) && (missing0 = "digest"))){
+validate318.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "segment") || (key0 === "rev")) || (key0 === "exp")) || (key0 === "count")) || (key0 === "digest"))){
+validate318.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.segment !== undefined){
+const _errs2 = errors;
+if(!(validate319(data.segment, {instancePath:instancePath+"/segment",parentData:data,parentDataProperty:"segment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.rev !== undefined){
+let data1 = data.rev;
+const _errs3 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate318.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+validate318.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data1 < 1 || isNaN(data1)){
+validate318.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs5 = errors;
+if(!(validate256(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.count !== undefined){
+let data3 = data.count;
+const _errs6 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate318.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 1048576 || isNaN(data3)){
+validate318.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576}}];
+return false;
+}
+else {
+if(data3 < 0 || isNaN(data3)){
+validate318.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.digest !== undefined){
+const _errs8 = errors;
+if(!(validate264(data.digest, {instancePath:instancePath+"/digest",parentData:data,parentDataProperty:"digest",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate318.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate318.errors = vErrors;
+return errors === 0;
+}
+const validate318_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate316(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate316_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.batch === undefined) && (missing0 = "batch")) || ((data.segments === undefined) && (missing0 = "segments"))){
+validate316.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "batch") || (key0 === "segments"))){
+validate316.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.batch !== undefined){
+const _errs2 = errors;
+if(!(validate264(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.segments !== undefined){
+let data1 = data.segments;
+const _errs3 = errors;
+if(errors === _errs3){
+if(Array.isArray(data1)){
+if(data1.length > 32){
+validate316.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/maxItems",keyword:"maxItems",params:{limit: 32}}];
+return false;
+}
+else {
+if(data1.length < 1){
+validate316.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/minItems",keyword:"minItems",params:{limit: 1}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs5 = errors;
+if(!(validate318(data1[i0], {instancePath:instancePath+"/segments/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs5 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+}
+else {
+validate316.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate316.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate316.errors = vErrors;
+return errors === 0;
+}
+const validate316_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate312(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate312_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate312.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate312.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate254(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate256(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate312.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("status.published" !== data2){
+validate312.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "status.published"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate316(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate316.errors : vErrors.concat(validate316.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate264(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate264(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate312.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate312.errors = vErrors;
+return errors === 0;
+}
+const validate312_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate252(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/log-entry.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate252_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "province.registered"){
+if(!(validate253(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+errors = vErrors.length;
+}
+var props0 = true;
+}
+else if(tag0 === "province.suspended"){
+if(!(validate267(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate267.errors : vErrors.concat(validate267.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "key.published"){
+if(!(validate275(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "key.revoked"){
+if(!(validate289(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate289.errors : vErrors.concat(validate289.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "code.revoked"){
+if(!(validate301(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "status.published"){
+if(!(validate312(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else {
+validate252.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
+return false;
+}
+}
+else {
+validate252.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
+return false;
+}
+}
+else {
+validate252.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate252.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+const validate252_evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+
+function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/trust-list-delta.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate241_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.fromVersion === undefined) && (missing0 = "fromVersion"))) || ((data.version === undefined) && (missing0 = "version"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.entries === undefined) && (missing0 = "entries"))){
+validate241.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "federation") || (key0 === "fromVersion")) || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "entries"))){
+validate241.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.federation !== undefined){
+const _errs2 = errors;
+if(!(validate242(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.fromVersion !== undefined){
+const _errs3 = errors;
+if(!(validate244(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs4 = errors;
+if(!(validate244(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.issuedAt !== undefined){
+const _errs5 = errors;
+if(!(validate247(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.expiresAt !== undefined){
+const _errs6 = errors;
+if(!(validate247(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.logHead !== undefined){
+const _errs7 = errors;
+if(!(validate250(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.entries !== undefined){
+let data6 = data.entries;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data6)){
+if(data6.length > 100000){
+validate241.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+const _errs10 = errors;
+if(!(validate252(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs10 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate241.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate241.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate241.errors = vErrors;
+return errors === 0;
+}
+const validate241_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const logEntry = validate252;
+
+export const logPage = validate334;
+const schema117 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
+
+function validate336(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate336_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate336.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate336.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate336.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate336.errors = vErrors;
+return errors === 0;
+}
+const validate336_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/log-page.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate334_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.entries === undefined) && (missing0 = "entries")){
+validate334.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "entries") || (key0 === "next"))){
+validate334.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.entries !== undefined){
+let data0 = data.entries;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data0)){
+if(data0.length > 1000){
+validate334.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs4 = errors;
+if(!(validate252(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate334.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.next !== undefined){
+const _errs5 = errors;
+if(!(validate336(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate336.errors : vErrors.concat(validate336.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate334.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate334.errors = vErrors;
+return errors === 0;
+}
+const validate334_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const signedRequest = validate189;
+const schema77 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"},{"$ref":"#/$defs/statusPublish"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"statusPublish":{"title":"StatusPublishRequest","description":"POST /v1/provinces/{region}/status-segments: publish the full current content of up to 32 status segments (a revocation batch). Stored verbatim and committed by hash in the log.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","segments"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"status.publish"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentContent"}}}},"statusSegmentContent":{"title":"StatusSegmentContent","description":"One segment's revoked offsets: bits is the deflated (RFC 1951) canonical raw form, base64url.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","bits"],"properties":{"segment":{"$ref":"#/$defs/statusSegmentNumber"},"rev":{"description":"Revision of this segment: each publication of a segment has a higher one.","type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"description":"When the last code with a revoked index in the segment expires (NumericDate).","$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"description":"Number of revoked offsets.","type":"integer","minimum":0,"maximum":1048576},"bits":{"type":"string","pattern":"^[A-Za-z0-9_-]+$","minLength":2,"maxLength":180000}}},"statusSegmentNumber":{"title":"StatusSegmentNumber","description":"Segment number: status index div 2^20.","type":"integer","minimum":0,"maximum":1048575}}};
+const schema78 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate191(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate191_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 128){
+validate191.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+return false;
+}
+else {
+if(func1(data) < 1){
+validate191.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern20.test(data)){
+validate191.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate191.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate191.errors = vErrors;
+return errors === 0;
+}
+const validate191_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
 function validate193(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4325,117 +6701,13 @@ return errors === 0;
 }
 const validate193_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
+const schema81 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
+const pattern24 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
 
-function validate196(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate195(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate196_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 43){
-validate196.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
-return false;
-}
-else {
-if(!pattern7.test(data)){
-validate196.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
-return false;
-}
-}
-}
-else {
-validate196.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate196.errors = vErrors;
-return errors === 0;
-}
-const validate196_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema81 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
-const schema82 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema83 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
-
-function validate200(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate200_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate200.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate200.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 1 || isNaN(data)){
-validate200.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
-return false;
-}
-}
-}
-}
-validate200.errors = vErrors;
-return errors === 0;
-}
-const validate200_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate202(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate202_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate202.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate202.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate202.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate202.errors = vErrors;
-return errors === 0;
-}
-const validate202_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema85 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
-
-function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate206_evaluated;
+const evaluated0 = validate195_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4445,130 +6717,25 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate206.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate195.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
-if(func1(data) < 1){
-validate206.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+if(!pattern24.test(data)){
+validate195.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
 return false;
-}
-else {
-if(!pattern9.test(data)){
-validate206.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
-return false;
-}
 }
 }
 }
 else {
-validate206.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate195.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate206.errors = vErrors;
+validate195.errors = vErrors;
 return errors === 0;
 }
-const validate206_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate205(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate205_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.name === undefined) && (missing0 = "name")) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate205.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "name") || (key0 === "enrollmentKey"))){
-validate205.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.name !== undefined){
-const _errs2 = errors;
-if(!(validate206(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.enrollmentKey !== undefined){
-const _errs3 = errors;
-if(!(validate125(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate205.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate205.errors = vErrors;
-return errors === 0;
-}
-const validate205_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate210(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate210_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 43){
-validate210.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
-return false;
-}
-else {
-if(!pattern7.test(data)){
-validate210.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
-return false;
-}
-}
-}
-else {
-validate210.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate210.errors = vErrors;
-return errors === 0;
-}
-const validate210_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate195_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
 function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4581,27 +6748,51 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+if(typeof data !== "string"){
+validate199.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data === "ES256") || (data === "EdDSA"))){
+validate199.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+return false;
+}
+validate199.errors = vErrors;
+return errors === 0;
+}
+const validate199_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate190(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate190_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate199.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
+validate190.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate199.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func24.call(schema78.properties, key0))){
+validate190.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.seq !== undefined){
+if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate191(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4610,10 +6801,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.at !== undefined){
+if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate193(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4622,16 +6813,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
+if(data.jti !== undefined){
 const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate199.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("province.registered" !== data2){
-validate199.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
-return false;
+if(!(validate195(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
 }
@@ -4640,10 +6826,27 @@ var valid0 = true;
 }
 if(valid0){
 if(data.region !== undefined){
-const _errs6 = errors;
+const _errs5 = errors;
 if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate190.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.publish" !== data4){
+validate190.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+return false;
 }
 var valid0 = _errs6 === errors;
 }
@@ -4651,22 +6854,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate205(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prev !== undefined){
+if(data.key !== undefined){
 const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate125(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -4675,13 +6866,37 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.hash !== undefined){
+if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate199(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notBefore !== undefined){
+const _errs10 = errors;
+if(!(validate193(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notAfter !== undefined){
+const _errs11 = errors;
+if(!(validate193(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
@@ -4695,18 +6910,193 @@ var valid0 = true;
 }
 }
 }
+}
+}
 else {
-validate199.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate190.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate199.errors = vErrors;
+validate190.errors = vErrors;
 return errors === 0;
 }
-const validate199_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate190_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema88 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema89 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
+const schema83 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate209(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate209_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate209.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
+validate209.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
+return false;
+}
+validate209.errors = vErrors;
+return errors === 0;
+}
+const validate209_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate203_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+validate203.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
+validate203.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate191(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate193(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate195(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate203.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.revoke" !== data4){
+validate203.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kid !== undefined){
+const _errs8 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+const _errs9 = errors;
+if(!(validate209(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs10 = errors;
+if(!(validate193(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate203.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate203.errors = vErrors;
+return errors === 0;
+}
+const validate203_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema85 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
+const schema86 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
 function validate217(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4720,10 +7110,46 @@ evaluated0.items = undefined;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))){
+validate217.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
 for(const key0 in data){
+if(!((key0 === "jti") || (key0 === "exp"))){
 validate217.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
+}
+}
+if(_errs1 === errors){
+if(data.jti !== undefined){
+const _errs2 = errors;
+if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs3 = errors;
+if(!(validate193(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
 }
 }
 else {
@@ -4737,10 +7163,10 @@ return errors === 0;
 const validate217_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate213(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate212(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate213_evaluated;
+const evaluated0 = validate212_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4750,24 +7176,24 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate213.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
+validate212.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate213.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
+validate212.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.seq !== undefined){
+if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate191(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4776,10 +7202,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.at !== undefined){
+if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate193(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4788,16 +7214,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
+if(data.jti !== undefined){
 const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate213.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("province.suspended" !== data2){
-validate213.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
-return false;
+if(!(validate195(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
 }
@@ -4806,10 +7227,27 @@ var valid0 = true;
 }
 if(valid0){
 if(data.region !== undefined){
-const _errs6 = errors;
+const _errs5 = errors;
 if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate212.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("code.revoke" !== data4){
+validate212.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+return false;
 }
 var valid0 = _errs6 === errors;
 }
@@ -4817,42 +7255,47 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate217(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+if(data.codes !== undefined){
+let data5 = data.codes;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data5)){
+if(data5.length > 100){
+validate212.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+return false;
+}
+else {
+if(data5.length < 1){
+validate212.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+const _errs10 = errors;
+if(!(validate217(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs7 === errors;
+var valid1 = _errs10 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
 }
 else {
-var valid0 = true;
+validate212.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+return false;
 }
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
-errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
 }
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
 }
 }
 }
@@ -4862,17 +7305,17 @@ var valid0 = true;
 }
 }
 else {
-validate213.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate212.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate213.errors = vErrors;
+validate212.errors = vErrors;
 return errors === 0;
 }
-const validate213_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate212_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema90 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema91 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema87 = {"title":"StatusPublishRequest","description":"POST /v1/provinces/{region}/status-segments: publish the full current content of up to 32 status segments (a revocation batch). Stored verbatim and committed by hash in the log.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","segments"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"status.publish"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentContent"}}}};
+const schema88 = {"title":"StatusSegmentContent","description":"One segment's revoked offsets: bits is the deflated (RFC 1951) canonical raw form, base64url.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","bits"],"properties":{"segment":{"$ref":"#/$defs/statusSegmentNumber"},"rev":{"description":"Revision of this segment: each publication of a segment has a higher one.","type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"description":"When the last code with a revoked index in the segment expires (NumericDate).","$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"description":"Number of revoked offsets.","type":"integer","minimum":0,"maximum":1048576},"bits":{"type":"string","pattern":"^[A-Za-z0-9_-]+$","minLength":2,"maxLength":180000}}};
 
 function validate227(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4884,24 +7327,35 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-validate227.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate227.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
-if(!((data === "ES256") || (data === "EdDSA"))){
-validate227.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 1048575 || isNaN(data)){
+validate227.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048575}}];
 return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate227.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
 }
 validate227.errors = vErrors;
 return errors === 0;
 }
 const validate227_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
+const pattern25 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]+$", "u");
 
-function validate225(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate225_evaluated;
+const evaluated0 = validate226_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4911,24 +7365,24 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate225.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((((data.segment === undefined) && (missing0 = "segment")) || ((data.rev === undefined) && (missing0 = "rev"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.count === undefined) && (missing0 = "count"))) || ((data.bits === undefined) && (missing0 = "bits"))){
+validate226.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter"))){
-validate225.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((((key0 === "segment") || (key0 === "rev")) || (key0 === "exp")) || (key0 === "count")) || (key0 === "bits"))){
+validate226.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.kid !== undefined){
+if(data.segment !== undefined){
 const _errs2 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+if(!(validate227(data.segment, {instancePath:instancePath+"/segment",parentData:data,parentDataProperty:"segment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4937,11 +7391,26 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.alg !== undefined){
+if(data.rev !== undefined){
+let data1 = data.rev;
 const _errs3 = errors;
-if(!(validate227(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
-errors = vErrors.length;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate226.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+validate226.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data1 < 1 || isNaN(data1)){
+validate226.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs3 === errors;
 }
@@ -4949,22 +7418,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.jwk !== undefined){
-const _errs4 = errors;
-if(!(validate125(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notBefore !== undefined){
+if(data.exp !== undefined){
 const _errs5 = errors;
-if(!(validate202(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate193(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -4973,13 +7430,61 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.notAfter !== undefined){
+if(data.count !== undefined){
+let data3 = data.count;
 const _errs6 = errors;
-if(!(validate202(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate226.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 1048576 || isNaN(data3)){
+validate226.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576}}];
+return false;
+}
+else {
+if(data3 < 0 || isNaN(data3)){
+validate226.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.bits !== undefined){
+let data4 = data.bits;
+const _errs8 = errors;
+if(errors === _errs8){
+if(typeof data4 === "string"){
+if(func1(data4) > 180000){
+validate226.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/maxLength",keyword:"maxLength",params:{limit: 180000}}];
+return false;
+}
+else {
+if(func1(data4) < 2){
+validate226.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/minLength",keyword:"minLength",params:{limit: 2}}];
+return false;
+}
+else {
+if(!pattern25.test(data4)){
+validate226.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate226.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
@@ -4992,14 +7497,14 @@ var valid0 = true;
 }
 }
 else {
-validate225.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate226.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate225.errors = vErrors;
+validate226.errors = vErrors;
 return errors === 0;
 }
-const validate225_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate226_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -5015,24 +7520,24 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.segments === undefined) && (missing0 = "segments"))){
 validate221.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "segments"))){
 validate221.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.seq !== undefined){
+if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate191(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5041,10 +7546,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.at !== undefined){
+if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate193(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5053,16 +7558,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
+if(data.jti !== undefined){
 const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate221.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("key.published" !== data2){
-validate221.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
-return false;
+if(!(validate195(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
 }
@@ -5071,10 +7571,27 @@ var valid0 = true;
 }
 if(valid0){
 if(data.region !== undefined){
-const _errs6 = errors;
+const _errs5 = errors;
 if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate221.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("status.publish" !== data4){
+validate221.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "status.publish"}}];
+return false;
 }
 var valid0 = _errs6 === errors;
 }
@@ -5082,41 +7599,46 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate225(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
+if(data.segments !== undefined){
+let data5 = data.segments;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data5)){
+if(data5.length > 32){
+validate221.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/maxItems",keyword:"maxItems",params:{limit: 32}}];
+return false;
 }
 else {
-var valid0 = true;
+if(data5.length < 1){
+validate221.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/minItems",keyword:"minItems",params:{limit: 1}}];
+return false;
 }
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+else {
+var valid1 = true;
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+const _errs10 = errors;
+if(!(validate226(data5[i0], {instancePath:instancePath+"/segments/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
+}
+var valid1 = _errs10 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+}
+else {
+validate221.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
 }
 var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
 }
 }
 }
@@ -5136,1519 +7658,12 @@ return errors === 0;
 }
 const validate221_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema93 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema94 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate241_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate241.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate241.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
-return false;
-}
-validate241.errors = vErrors;
-return errors === 0;
-}
-const validate241_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate239(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate239_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.kid === undefined) && (missing0 = "kid")) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate239.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "kid") || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate239.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.kid !== undefined){
-const _errs2 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-const _errs3 = errors;
-if(!(validate241(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs4 = errors;
-if(!(validate202(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate239.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate239.errors = vErrors;
-return errors === 0;
-}
-const validate239_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate235(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate235_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate235.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate235.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.seq !== undefined){
-const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.at !== undefined){
-const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
-const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate235.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("key.revoked" !== data2){
-validate235.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs6 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate239(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate235.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate235.errors = vErrors;
-return errors === 0;
-}
-const validate235_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema96 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema97 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate251_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate251.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
-validate251.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.jti !== undefined){
-const _errs2 = errors;
-if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.exp !== undefined){
-const _errs3 = errors;
-if(!(validate202(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs4 = errors;
-if(!(validate202(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate251.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate251.errors = vErrors;
-return errors === 0;
-}
-const validate251_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate247(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate247_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate247.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate247.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.seq !== undefined){
-const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.at !== undefined){
-const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
-const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate247.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("code.revoked" !== data2){
-validate247.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs6 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate251(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate247.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate247.errors = vErrors;
-return errors === 0;
-}
-const validate247_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate198(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/log-entry.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate198_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-const tag0 = data.type;
-if(typeof tag0 == "string"){
-if(tag0 === "province.registered"){
-if(!(validate199(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
-errors = vErrors.length;
-}
-var props0 = true;
-}
-else if(tag0 === "province.suspended"){
-if(!(validate213(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "key.published"){
-if(!(validate221(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "key.revoked"){
-if(!(validate235(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "code.revoked"){
-if(!(validate247(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else {
-validate198.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
-return false;
-}
-}
-else {
-validate198.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
-return false;
-}
-}
-else {
-validate198.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate198.errors = vErrors;
-evaluated0.props = props0;
-return errors === 0;
-}
-const validate198_evaluated = {"dynamicProps":true,"dynamicItems":false};
-
-
-function validate187(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/trust-list-delta.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate187_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.fromVersion === undefined) && (missing0 = "fromVersion"))) || ((data.version === undefined) && (missing0 = "version"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.entries === undefined) && (missing0 = "entries"))){
-validate187.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "federation") || (key0 === "fromVersion")) || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "entries"))){
-validate187.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.federation !== undefined){
-const _errs2 = errors;
-if(!(validate188(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.fromVersion !== undefined){
-const _errs3 = errors;
-if(!(validate190(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-const _errs4 = errors;
-if(!(validate190(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.issuedAt !== undefined){
-const _errs5 = errors;
-if(!(validate193(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.expiresAt !== undefined){
-const _errs6 = errors;
-if(!(validate193(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.logHead !== undefined){
-const _errs7 = errors;
-if(!(validate196(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.entries !== undefined){
-let data6 = data.entries;
-const _errs8 = errors;
-if(errors === _errs8){
-if(Array.isArray(data6)){
-if(data6.length > 100000){
-validate187.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
-return false;
-}
-else {
-var valid1 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-const _errs10 = errors;
-if(!(validate198(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs10 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-else {
-validate187.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate187.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate187.errors = vErrors;
-return errors === 0;
-}
-const validate187_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const logEntry = validate198;
-
-export const logPage = validate264;
-const schema98 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
-
-function validate266(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate266_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate266.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate266.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate266.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate266.errors = vErrors;
-return errors === 0;
-}
-const validate266_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate264(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/log-page.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate264_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.entries === undefined) && (missing0 = "entries")){
-validate264.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "entries") || (key0 === "next"))){
-validate264.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.entries !== undefined){
-let data0 = data.entries;
-const _errs2 = errors;
-if(errors === _errs2){
-if(Array.isArray(data0)){
-if(data0.length > 1000){
-validate264.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
-return false;
-}
-else {
-var valid1 = true;
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-const _errs4 = errors;
-if(!(validate198(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs4 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-else {
-validate264.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.next !== undefined){
-const _errs5 = errors;
-if(!(validate266(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate264.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate264.errors = vErrors;
-return errors === 0;
-}
-const validate264_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const signedRequest = validate268;
-const schema100 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
-const schema101 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate270(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate270_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 128){
-validate270.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
-return false;
-}
-else {
-if(func1(data) < 1){
-validate270.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern20.test(data)){
-validate270.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
-return false;
-}
-}
-}
-}
-else {
-validate270.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate270.errors = vErrors;
-return errors === 0;
-}
-const validate270_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate272(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate272_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate272.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate272.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate272.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate272.errors = vErrors;
-return errors === 0;
-}
-const validate272_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema104 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
-const pattern28 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
-
-function validate274(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate274_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 64){
-validate274.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
-return false;
-}
-else {
-if(!pattern28.test(data)){
-validate274.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
-return false;
-}
-}
-}
-else {
-validate274.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate274.errors = vErrors;
-return errors === 0;
-}
-const validate274_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate278(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate278_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate278.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!((data === "ES256") || (data === "EdDSA"))){
-validate278.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
-return false;
-}
-validate278.errors = vErrors;
-return errors === 0;
-}
-const validate278_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate269(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate269_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate269.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func24.call(schema101.properties, key0))){
-validate269.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.aud !== undefined){
-const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.iat !== undefined){
-const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jti !== undefined){
-const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs5 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.op !== undefined){
-let data4 = data.op;
-const _errs6 = errors;
-if(typeof data4 !== "string"){
-validate269.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("key.publish" !== data4){
-validate269.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.key !== undefined){
-const _errs8 = errors;
-if(!(validate125(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.alg !== undefined){
-const _errs9 = errors;
-if(!(validate278(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notBefore !== undefined){
-const _errs10 = errors;
-if(!(validate272(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notAfter !== undefined){
-const _errs11 = errors;
-if(!(validate272(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs11 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate269.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate269.errors = vErrors;
-return errors === 0;
-}
-const validate269_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema106 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate288(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate288_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate288.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate288.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
-return false;
-}
-validate288.errors = vErrors;
-return errors === 0;
-}
-const validate288_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate282(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate282_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate282.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate282.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.aud !== undefined){
-const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.iat !== undefined){
-const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jti !== undefined){
-const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs5 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.op !== undefined){
-let data4 = data.op;
-const _errs6 = errors;
-if(typeof data4 !== "string"){
-validate282.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("key.revoke" !== data4){
-validate282.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.kid !== undefined){
-const _errs8 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-const _errs9 = errors;
-if(!(validate288(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs10 = errors;
-if(!(validate272(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate282.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate282.errors = vErrors;
-return errors === 0;
-}
-const validate282_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema108 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
-const schema109 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate296(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate296_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))){
-validate296.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "jti") || (key0 === "exp"))){
-validate296.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.jti !== undefined){
-const _errs2 = errors;
-if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.exp !== undefined){
-const _errs3 = errors;
-if(!(validate272(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate296.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate296.errors = vErrors;
-return errors === 0;
-}
-const validate296_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate291_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate291.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate291.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.aud !== undefined){
-const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.iat !== undefined){
-const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jti !== undefined){
-const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs5 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.op !== undefined){
-let data4 = data.op;
-const _errs6 = errors;
-if(typeof data4 !== "string"){
-validate291.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("code.revoke" !== data4){
-validate291.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.codes !== undefined){
-let data5 = data.codes;
-const _errs8 = errors;
-if(errors === _errs8){
-if(Array.isArray(data5)){
-if(data5.length > 100){
-validate291.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
-return false;
-}
-else {
-if(data5.length < 1){
-validate291.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
-return false;
-}
-else {
-var valid1 = true;
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-const _errs10 = errors;
-if(!(validate296(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs10 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-}
-else {
-validate291.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate291.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate291.errors = vErrors;
-return errors === 0;
-}
-const validate291_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate268(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate189(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/signed-request.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate268_evaluated;
+const evaluated0 = validate189_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6660,15 +7675,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.op;
 if(typeof tag0 == "string"){
 if(tag0 === "key.publish"){
-if(!(validate269(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+if(!(validate190(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "key.revoke"){
-if(!(validate282(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
+if(!(validate203(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6676,8 +7691,17 @@ props0 = true;
 }
 }
 else if(tag0 === "code.revoke"){
-if(!(validate291(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+if(!(validate212(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "status.publish"){
+if(!(validate221(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6685,32 +7709,32 @@ props0 = true;
 }
 }
 else {
-validate268.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
+validate189.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate268.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
+validate189.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate268.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate189.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate268.errors = vErrors;
+validate189.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate268_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate189_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-export const keyPublishRequest = validate303;
+export const keyPublishRequest = validate338;
 
-function validate303(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate303_evaluated;
+const evaluated0 = validate338_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6721,14 +7745,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate303.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate338.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func24.call(schema101.properties, key0))){
-validate303.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func24.call(schema78.properties, key0))){
+validate338.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6736,8 +7760,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate191(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6748,8 +7772,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate193(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6760,8 +7784,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate195(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6786,11 +7810,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate303.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate338.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate303.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate338.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6813,8 +7837,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate278(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+if(!(validate199(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6825,8 +7849,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate272(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate193(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -6837,8 +7861,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate272(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate193(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -6858,21 +7882,21 @@ var valid0 = true;
 }
 }
 else {
-validate303.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate338.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate303.errors = vErrors;
+validate338.errors = vErrors;
 return errors === 0;
 }
-const validate303_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate338_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const keyRevokeRequest = validate312;
+export const keyRevokeRequest = validate347;
 
-function validate312(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate347(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate312_evaluated;
+const evaluated0 = validate347_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6883,14 +7907,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate312.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate347.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate312.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate347.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6898,8 +7922,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate191(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6910,8 +7934,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate193(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6922,8 +7946,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate195(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6948,11 +7972,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate312.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate347.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate312.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate347.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6975,8 +7999,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate288(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate209(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6987,8 +8011,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate272(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate193(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7007,21 +8031,21 @@ var valid0 = true;
 }
 }
 else {
-validate312.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate347.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate312.errors = vErrors;
+validate347.errors = vErrors;
 return errors === 0;
 }
-const validate312_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate347_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevokeRequest = validate320;
+export const codeRevokeRequest = validate355;
 
-function validate320(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate355(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate320_evaluated;
+const evaluated0 = validate355_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7032,14 +8056,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate320.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate355.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate320.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate355.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7047,8 +8071,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate191(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7059,8 +8083,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate193(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7071,8 +8095,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate195(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7097,11 +8121,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate320.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate355.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate320.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate355.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7116,12 +8140,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate320.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate355.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate320.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate355.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -7129,8 +8153,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate296(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
+if(!(validate217(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -7142,7 +8166,7 @@ break;
 }
 }
 else {
-validate320.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate355.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7160,22 +8184,22 @@ var valid0 = true;
 }
 }
 else {
-validate320.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate355.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate320.errors = vErrors;
+validate355.errors = vErrors;
 return errors === 0;
 }
-const validate320_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate355_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceRegistration = validate326;
-const schema113 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
+export const provinceRegistration = validate361;
+const schema122 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
 
-function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate363(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate328_evaluated;
+const evaluated0 = validate363_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7185,38 +8209,38 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate328.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate363.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate328.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate363.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate328.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate363.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate328.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate328.errors = vErrors;
+validate363.errors = vErrors;
 return errors === 0;
 }
-const validate328_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate363_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate326(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate361(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-registration.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate326_evaluated;
+const evaluated0 = validate361_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7227,14 +8251,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate326.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate361.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "region") || (key0 === "name")) || (key0 === "enrollmentKey"))){
-validate326.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate361.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7254,8 +8278,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate363(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate363.errors : vErrors.concat(validate363.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7281,22 +8305,22 @@ var valid0 = true;
 }
 }
 else {
-validate326.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate361.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate326.errors = vErrors;
+validate361.errors = vErrors;
 return errors === 0;
 }
-const validate326_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate361_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const province = validate331;
-const schema115 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
+export const province = validate366;
+const schema124 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
 
-function validate333(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate333_evaluated;
+const evaluated0 = validate368_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7306,37 +8330,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate333.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate368.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate333.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate368.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate333.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate368.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate333.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate368.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate333.errors = vErrors;
+validate368.errors = vErrors;
 return errors === 0;
 }
-const validate333_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate368_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate335(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate370(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate335_evaluated;
+const evaluated0 = validate370_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7344,23 +8368,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate335.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate370.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data === "active") || (data === "suspended"))){
-validate335.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema69.enum}}];
+validate370.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema69.enum}}];
 return false;
 }
-validate335.errors = vErrors;
+validate370.errors = vErrors;
 return errors === 0;
 }
-const validate335_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate370_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate373(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate338_evaluated;
+const evaluated0 = validate373_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7371,39 +8395,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate338.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate373.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate338.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate373.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate338.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate373.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate338.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate373.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate338.errors = vErrors;
+validate373.errors = vErrors;
 return errors === 0;
 }
-const validate338_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate373_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate331(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate366(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate331_evaluated;
+const evaluated0 = validate366_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7414,14 +8438,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.enrollmentKid === undefined) && (missing0 = "enrollmentKid"))) || ((data.registeredAt === undefined) && (missing0 = "registeredAt"))){
-validate331.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate366.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "enrollmentKid")) || (key0 === "registeredAt"))){
-validate331.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate366.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7441,8 +8465,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate333(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate333.errors : vErrors.concat(validate333.errors);
+if(!(validate368(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7453,8 +8477,8 @@ var valid0 = true;
 if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
-if(!(validate335(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate335.errors : vErrors.concat(validate335.errors);
+if(!(validate370(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate370.errors : vErrors.concat(validate370.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7477,8 +8501,8 @@ var valid0 = true;
 if(valid0){
 if(data.registeredAt !== undefined){
 const _errs6 = errors;
-if(!(validate338(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate373(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate373.errors : vErrors.concat(validate373.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -7494,23 +8518,23 @@ var valid0 = true;
 }
 }
 else {
-validate331.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate366.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate331.errors = vErrors;
+validate366.errors = vErrors;
 return errors === 0;
 }
-const validate331_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate366_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceList = validate340;
-const schema119 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
+export const provinceList = validate375;
+const schema128 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
 
-function validate340(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate375(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-list.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate340_evaluated;
+const evaluated0 = validate375_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7521,14 +8545,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.provinces === undefined) && (missing0 = "provinces")){
-validate340.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate375.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "provinces")){
-validate340.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate375.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7540,7 +8564,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 64){
-validate340.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate375.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -7548,8 +8572,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate331(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
+if(!(validate366(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate366.errors : vErrors.concat(validate366.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -7560,7 +8584,7 @@ break;
 }
 }
 else {
-validate340.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
+validate375.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7569,22 +8593,22 @@ return false;
 }
 }
 else {
-validate340.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate375.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate340.errors = vErrors;
+validate375.errors = vErrors;
 return errors === 0;
 }
-const validate340_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate375_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const federationInfo = validate342;
-const schema120 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
+export const federationInfo = validate377;
+const schema129 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
 
-function validate343(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate378(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate343_evaluated;
+const evaluated0 = validate378_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7594,38 +8618,38 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate343.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate378.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate343.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate378.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern20.test(data)){
-validate343.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate378.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate343.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate378.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate343.errors = vErrors;
+validate378.errors = vErrors;
 return errors === 0;
 }
-const validate343_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate378_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate342(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate377(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/federation-info.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate342_evaluated;
+const evaluated0 = validate377_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7636,14 +8660,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.federation === undefined) && (missing0 = "federation")) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.maxKeyLifetimeSeconds === undefined) && (missing0 = "maxKeyLifetimeSeconds"))) || ((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds"))){
-validate342.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate377.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "federation") || (key0 === "keys")) || (key0 === "maxKeyLifetimeSeconds")) || (key0 === "maxCodeLifetimeSeconds"))){
-validate342.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate377.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7651,8 +8675,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate343(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate343.errors : vErrors.concat(validate343.errors);
+if(!(validate378(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate378.errors : vErrors.concat(validate378.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7677,18 +8701,18 @@ if(data.maxKeyLifetimeSeconds !== undefined){
 let data2 = data.maxKeyLifetimeSeconds;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate342.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate377.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 157680000 || isNaN(data2)){
-validate342.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
+validate377.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
 return false;
 }
 else {
 if(data2 < 60 || isNaN(data2)){
-validate342.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate377.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -7704,18 +8728,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data3 = data.maxCodeLifetimeSeconds;
 const _errs6 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate342.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate377.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 604800 || isNaN(data3)){
-validate342.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate377.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data3 < 60 || isNaN(data3)){
-validate342.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate377.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -7733,26 +8757,26 @@ var valid0 = true;
 }
 }
 else {
-validate342.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate377.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate342.errors = vErrors;
+validate377.errors = vErrors;
 return errors === 0;
 }
-const validate342_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate377_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const problemDetails = validate346;
-const schema122 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
+export const problemDetails = validate381;
+const schema131 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
 const formats10 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-const pattern32 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
-const pattern33 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
+const pattern33 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+const pattern34 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
 
-function validate346(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate381(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/problem-details.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate346_evaluated;
+const evaluated0 = validate381_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7763,14 +8787,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.code === undefined) && (missing0 = "code"))){
-validate346.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate381.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "code")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "retryable")) || (key0 === "requestId"))){
-validate346.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate381.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7783,24 +8807,24 @@ if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 256){
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate381.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
+validate381.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!(formats10.test(data0))){
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
+validate381.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate381.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7817,18 +8841,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate346.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate381.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate346.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
+validate381.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
+validate381.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7842,18 +8866,18 @@ if(data.status !== undefined){
 let data2 = data.status;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate346.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
+validate381.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 599 || isNaN(data2)){
-validate346.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
+validate381.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
 return false;
 }
 else {
 if(data2 < 400 || isNaN(data2)){
-validate346.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
+validate381.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
 return false;
 }
 }
@@ -7871,18 +8895,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func1(data3) > 64){
-validate346.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate381.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
-if(!pattern32.test(data3)){
-validate346.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
+if(!pattern33.test(data3)){
+validate381.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
+validate381.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7898,12 +8922,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func1(data4) > 1024){
-validate346.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
+validate381.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
 return false;
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
+validate381.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7920,18 +8944,18 @@ if(errors === _errs12){
 if(errors === _errs12){
 if(typeof data5 === "string"){
 if(func1(data5) > 512){
-validate346.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
+validate381.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
 else {
 if(!(formats10.test(data5))){
-validate346.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
+validate381.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
+validate381.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7945,7 +8969,7 @@ if(valid0){
 if(data.retryable !== undefined){
 const _errs14 = errors;
 if(typeof data.retryable !== "boolean"){
-validate346.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
+validate381.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -7960,18 +8984,18 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
 if(func1(data7) > 128){
-validate346.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate381.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(!pattern33.test(data7)){
-validate346.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
+if(!pattern34.test(data7)){
+validate381.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
+validate381.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7991,12 +9015,12 @@ var valid0 = true;
 }
 }
 else {
-validate346.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate381.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate346.errors = vErrors;
+validate381.errors = vErrors;
 return errors === 0;
 }
-const validate346_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate381_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -166,6 +166,16 @@ export async function openTrustList(
   if (regions.size !== payload.provinces.length || new Set(kids).size !== kids.length) {
     throw new TrustListRejected('INCONSISTENT', 'The trust list names a province or a key twice');
   }
+  const segments = payload.statusSegments ?? [];
+  if (
+    new Set(segments.map((s) => `${s.region}:${s.segment}`)).size !== segments.length ||
+    segments.some((s) => !regions.has(s.region))
+  ) {
+    throw new TrustListRejected(
+      'INCONSISTENT',
+      'The trust list names a status segment twice or of no province',
+    );
+  }
   return payload;
 }
 
