@@ -125,6 +125,28 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/status-segments',
+    fn: 'exchange-publish-status',
+    auth: 'signed',
+    summary:
+      'Publish status segments: revoke codes by status index, up to 32 segments of 2^20 indices per request (signed request, op status.publish)',
+    requestType: 'application/jose',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'GET',
+    path: '/v1/status-batches/{hash}',
+    fn: 'exchange-status-batch',
+    auth: 'public',
+    summary: 'A status batch (the signed status.publish request, verbatim) by the SHA-256 the log commits to',
+    responseType: 'application/jose',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
     method: 'GET',
     path: '/v1/provinces/{region}/jwks.json',
     fn: 'exchange-province-jwks',

@@ -6,10 +6,13 @@ export const CODE_PREFIX = 'HCX1:';
 
 /** A health code: well under 2 KB. */
 export const CODE_PROFILE: JwsProfile = { typ: 'hcx-code+jws', maxLength: 2048, maxDepth: 3 };
-/** The full signed trust list. */
+/**
+ * The full signed trust list. The exchange's caps bound it below this (docs/scale.md: 64 provinces
+ * x 312 status segments and 1 000 revocations by code id each), so a list it signs always opens.
+ */
 export const TRUST_LIST_PROFILE: JwsProfile = {
   typ: 'hcx-trust-list+jws',
-  maxLength: 4 * 1024 * 1024,
+  maxLength: 16 * 1024 * 1024,
   maxDepth: 8,
 };
 /** A signed trust-list delta (its own type, so a delta never passes as a full list). */
