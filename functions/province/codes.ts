@@ -17,7 +17,8 @@ import type {
 } from '../core/schemas/types.gen';
 import type { ProvinceDeps } from './deps';
 import { revokeCodes } from './exchange-client';
-import type { CodeRecord } from './repository';
+import type { CodeRecord, PendingRevocation } from './repository';
+import { revokeByStatus } from './status';
 
 /** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
 const MAX_CODES_PER_REVOCATION = 100;
@@ -49,7 +50,8 @@ export function validIssueRequest(value: unknown): IssueRequest {
 /** Issue a code: sign the minimal claims, render the QR, keep only the record. */
 export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<IssueResponse> {
   const signer = await deps.issuer.activeSigner();
-  const issued = await issueCode(signer, request, { issuer: deps.region, now: deps.now() });
+  const statusIndex = await deps.statusIndices.allocate();
+  const issued = await issueCode(signer, request, { issuer: deps.region, now: deps.now(), statusIndex });
   const { claims } = issued;
   // Loaded here, not at module scope: of the province's functions only the issuer draws QR codes.
   const { default: QRCode } = await import('qrcode');
@@ -63,6 +65,7 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
     expiresAt: claims.exp,
     kid: signer.kid,
     holder: claims.hb,
+    statusIndex,
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
   };
   await deps.repository.putCode(record, claims.exp + RECORD_GRACE_SECONDS);
@@ -139,18 +142,29 @@ export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
   metrics.addMetric('CodesErased', 'Count', 1);
 }
 
-/** Sign the `code.revoke` of `codes` with the enrollment key and send it to the exchange. */
-async function publishRevocations(deps: ProvinceDeps, codes: RevokedCode[]): Promise<void> {
-  await revokeCodes(
-    {
-      exchange: deps.exchange,
-      enrollmentSigner: await deps.enrollmentSigner(),
-      region: deps.region,
-      federationId: deps.federationId,
-      now: deps.now,
-    },
-    codes,
-  );
+/**
+ * Publish revocations through the exchange, signed with the enrollment key: codes with a status
+ * index by their status segments (`status.publish`), the others by id (`code.revoke`, at most 100).
+ */
+async function publishRevocations(deps: ProvinceDeps, pending: readonly PendingRevocation[]): Promise<void> {
+  const ctx = {
+    exchange: deps.exchange,
+    enrollmentSigner: await deps.enrollmentSigner(),
+    region: deps.region,
+    federationId: deps.federationId,
+    now: deps.now,
+  };
+  const byIndex = pending.filter((p) => p.statusIndex !== undefined);
+  if (byIndex.length > 0) {
+    await revokeByStatus(
+      { ...ctx, repository: deps.repository },
+      byIndex.map((p) => ({ statusIndex: p.statusIndex as number, exp: p.exp })),
+    );
+  }
+  const byId: RevokedCode[] = pending
+    .filter((p) => p.statusIndex === undefined)
+    .map((p) => ({ jti: p.codeId, exp: p.exp }));
+  if (byId.length > 0) await revokeCodes(ctx, byId);
 }
 
 /**
@@ -167,8 +181,14 @@ export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeVi
   const revokedAt = record.revokedAt ?? now;
   // An expired code can no longer verify anywhere: there is nothing to publish.
   if (record.revocationPublishedAt !== undefined || record.expiresAt <= revokedAt) return view(record);
-  await deps.repository.putPendingRevocation({ codeId, exp: record.expiresAt, revokedAt });
-  await publishRevocations(deps, [{ jti: record.codeId, exp: record.expiresAt }]);
+  const pending: PendingRevocation = {
+    codeId,
+    exp: record.expiresAt,
+    revokedAt,
+    ...(record.statusIndex !== undefined ? { statusIndex: record.statusIndex } : {}),
+  };
+  await deps.repository.putPendingRevocation(pending);
+  await publishRevocations(deps, [pending]);
   const publishedAt = deps.now();
   await deps.repository.markRevocationPublished(codeId, publishedAt);
   await deps.repository.deletePendingRevocation(codeId);
@@ -204,10 +224,7 @@ export async function publishPendingRevocations(deps: ProvinceDeps): Promise<Pen
       expired++;
     }
     if (live.length > 0) {
-      await publishRevocations(
-        deps,
-        live.map((p) => ({ jti: p.codeId, exp: p.exp })),
-      );
+      await publishRevocations(deps, live);
       const publishedAt = deps.now();
       for (const p of live) {
         await deps.repository.markRevocationPublished(p.codeId, publishedAt);

@@ -6,28 +6,15 @@
  * The batch is the province's own signed words: anyone with the province's enrollment key (from the
  * log's `province.registered` entry) can check that signature too ({@link openBatch}).
  */
-import { createHash } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
 import { algorithmByName, type KeyMaterial } from '../algorithms';
-import { decodeB64url, encodeB64url } from '../b64';
 import { JwsRejected, TrustListRejected } from '../errors';
 import { parseCompactJws } from '../jws/compact';
 import { STATUS_REQUEST_PROFILE } from '../profiles';
 import type { StatusPublishRequest } from '../schemas/types.gen';
 import { isSignedRequestPayload } from '../schemas/validators';
-import {
-  MAX_SEGMENT_RAW_BYTES,
-  SegmentInvalid,
-  SegmentSet,
-  decodeSegment,
-  encodeSegment,
-  packSegment,
-} from './segment';
+import { SegmentInvalid, SegmentSet, encodeSegment, packSegment, readSegmentBits, sha256 } from './segment';
 
-/** base64url SHA-256 of a string (a batch's JWS text) or bytes (a segment's raw form). */
-export function sha256(data: string | Uint8Array): string {
-  return encodeB64url(createHash('sha256').update(data).digest());
-}
+export { readSegmentBits, sha256 };
 
 /** One segment read out of a batch: its set and the digest of its canonical raw form. */
 export interface BatchSegment {
@@ -48,19 +35,6 @@ export interface OpenedBatch {
 
 function refuse(reason: string, title: string, cause?: unknown): never {
   throw new TrustListRejected(reason, title, cause);
-}
-
-/** Inflate and decode one segment's `bits`; a refused segment is `SegmentInvalid`. */
-export function readSegmentBits(bits: string): { set: SegmentSet; digest: string } {
-  const bytes = decodeB64url(bits);
-  if (!bytes) throw new SegmentInvalid('not base64url');
-  let raw: Buffer;
-  try {
-    raw = inflateRawSync(bytes, { maxOutputLength: MAX_SEGMENT_RAW_BYTES });
-  } catch {
-    throw new SegmentInvalid('not a deflated segment, or larger than a segment can be');
-  }
-  return { set: decodeSegment(raw), digest: sha256(raw) };
 }
 
 /**

@@ -12,8 +12,9 @@
  * form is deflated and base64url'd ({@link packSegment}). Every decoder here is strict: exactly one
  * raw form per set, so a hash commits to one set.
  */
-import { deflateRawSync } from 'node:zlib';
-import { encodeB64url } from '../b64';
+import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { decodeB64url, encodeB64url } from '../b64';
 
 /** Indices per segment (2^20): a dense segment is 128 KiB raw, a whole day of a province ~40 of them. */
 export const SEGMENT_BITS = 1 << 20;
@@ -247,6 +248,24 @@ function bitmapOffsets(bitmap: Uint8Array, count: number): Uint32Array {
 /** The wire form of a raw segment: deflate (RFC 1951), then base64url. */
 export function packSegment(raw: Uint8Array): string {
   return encodeB64url(deflateRawSync(raw, { level: 9 }));
+}
+
+/** base64url SHA-256 of a string (a batch's JWS text) or bytes (a segment's raw form). */
+export function sha256(data: string | Uint8Array): string {
+  return encodeB64url(createHash('sha256').update(data).digest());
+}
+
+/** Inflate and decode one segment's `bits`; a refused segment is `SegmentInvalid`. */
+export function readSegmentBits(bits: string): { set: SegmentSet; digest: string } {
+  const bytes = decodeB64url(bits);
+  if (!bytes) throw new SegmentInvalid('not base64url');
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(bytes, { maxOutputLength: MAX_SEGMENT_RAW_BYTES });
+  } catch {
+    throw new SegmentInvalid('not a deflated segment, or larger than a segment can be');
+  }
+  return { set: decodeSegment(raw), digest: sha256(raw) };
 }
 
 /** Group status indices by segment: segment number -> sorted distinct offsets. */
