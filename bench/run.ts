@@ -8,6 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.HCX_LOG_SILENT ??= 'true';
 import { runColdStartBench } from './cold-start';
 import { httpBenchLines, runHttpBench } from './http';
+import { runScaleBench, scaleBenchLines } from './scale';
 import { runVerifyBench } from './verify';
 
 async function main(): Promise<void> {
@@ -47,6 +48,12 @@ async function main(): Promise<void> {
   const http = await runHttpBench();
   httpBenchLines(http).forEach((line) => console.log(line));
   Object.assign(out, http);
+
+  console.error('scale: 1M and 10M active revocations across 34 provinces (also `npm run bench:scale`)');
+  const scale = await runScaleBench();
+  scaleBenchLines(scale).forEach((line) => console.log(line));
+  const { at1M: _at1M, at10M: _at10M, ...scaleKeys } = scale;
+  Object.assign(out, scaleKeys);
 
   console.log(JSON.stringify(out));
 }
