@@ -18,8 +18,10 @@ export interface JwsProfile {
   readonly typ: string;
   /** Largest accepted token, in characters, checked before anything is decoded. */
   readonly maxLength: number;
-  /** Deepest nesting of the payload JSON (a code is flat but for `hb`; a trust list nests keys). */
+  /** Deepest nesting of the payload JSON (a code is flat; a trust list nests keys). */
   readonly maxDepth: number;
+  /** Shape of the `kid` (default: a full RFC 7638 thumbprint, 43 characters). */
+  readonly kid?: RegExp;
 }
 
 /** A structurally valid compact JWS whose signature is not yet verified. */
@@ -99,7 +101,8 @@ function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
   if (!alg) reject('UNSUPPORTED_ALG', 'the algorithm is not accepted');
   if (header.typ !== profile.typ) reject('MALFORMED', 'the token is not of the expected type');
   const kid = header.kid;
-  if (typeof kid !== 'string' || !KID.test(kid)) reject('MALFORMED', 'the kid is not a key thumbprint');
+  if (typeof kid !== 'string' || !(profile.kid ?? KID).test(kid))
+    reject('MALFORMED', 'the kid is not a key thumbprint');
   if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
   const checked = { alg, kid };
   headerCache.set(cacheKey, checked);

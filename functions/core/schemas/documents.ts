@@ -4,6 +4,7 @@
  * documents; handlers validate with the precompiled functions of validators.gen.ts.
  */
 import codeClaimsSchema from '../../../schemas/code-claims.json';
+import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
 import commonSchema from '../../../schemas/common.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
@@ -44,6 +45,8 @@ export const SCHEMA_IDS = {
   issueResponse: `${BASE}issue-response.json`,
   codeHeader: `${BASE}code-header.json`,
   codeClaims: `${BASE}code-claims.json`,
+  legacyCodeClaims: `${BASE}code-claims-v1.json`,
+  shortKid: `${BASE}common.json#/$defs/shortKid`,
   verificationRequest: `${BASE}verification-request.json`,
   verificationResult: `${BASE}verification-result.json`,
   publicJwk: `${BASE}public-jwk.json`,
@@ -66,6 +69,7 @@ export const SCHEMA_IDS = {
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
 export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   codeClaimsSchema,
+  legacyCodeClaimsSchema,
   codeHeaderSchema,
   commonSchema,
   federationInfoSchema,
