@@ -3,8 +3,8 @@
  * validator exists for. Only the OpenAPI builder, the validator generator and the tests need the
  * documents; handlers validate with the precompiled functions of validators.gen.ts.
  */
-import codeClaimsSchema from '../../../schemas/code-claims.json';
 import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
+import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
 import commonSchema from '../../../schemas/common.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
@@ -68,8 +68,8 @@ export const SCHEMA_IDS = {
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
 export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
-  codeClaimsSchema,
   legacyCodeClaimsSchema,
+  codeClaimsSchema,
   codeHeaderSchema,
   commonSchema,
   federationInfoSchema,
