@@ -147,7 +147,7 @@ describe('an HCX2 code', () => {
       ['no typ', { typ: undefined }],
       ['the full thumbprint as kid', { kid: 'FULL' }],
       ['a 12-character kid', { kid: 'TWELVE' }],
-    ])('a code signed by a known key with %s', async (_, over) => {
+    ])('a code signed by a known key with %s', async (_, over: Record<string, unknown>) => {
       const header: Record<string, unknown> = { ...codeHeader(zj), ...over };
       if (over.kid === 'FULL') header.kid = zj.key.kid;
       if (over.kid === 'TWELVE') header.kid = zj.key.kid.slice(0, 12);

@@ -76,6 +76,8 @@ function jsonObject(segment: string, what: string, maxDepth: number): Record<str
 interface CheckedHeader {
   readonly alg: SignatureAlgorithm;
   readonly kid: string;
+  /** The profile it passed for (its `typ` is in the segment, so it can pass for no other). */
+  readonly profile: JwsProfile;
 }
 
 /**
@@ -87,9 +89,8 @@ const headerCache = new Map<string, CheckedHeader>();
 const HEADER_CACHE_SIZE = 512;
 
 function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
-  const cacheKey = `${profile.typ} ${segment}`;
-  const cached = headerCache.get(cacheKey);
-  if (cached) return cached;
+  const cached = headerCache.get(segment);
+  if (cached?.profile === profile) return cached;
   const header = jsonObject(segment, 'header', 2);
   for (const name of Object.keys(header)) {
     if (FORBIDDEN_HEADERS.has(name)) reject('FORBIDDEN_HEADER', 'the header carries a forbidden member');
@@ -104,8 +105,8 @@ function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
   if (typeof kid !== 'string' || !(profile.kid ?? KID).test(kid))
     reject('MALFORMED', 'the kid is not a key thumbprint');
   if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
-  const checked = { alg, kid };
-  headerCache.set(cacheKey, checked);
+  const checked = { alg, kid, profile };
+  headerCache.set(segment, checked);
   return checked;
 }
 
