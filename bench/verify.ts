@@ -1,12 +1,16 @@
 /**
  * Verification throughput: full `verifyCode` against raw `crypto.verify` of the same signature, in
  * the same run, single-threaded (interleaved rounds, median ratio) and on every core (workers).
+ * Two more single-threaded ratios: against raw verify with buffers freshly allocated from the code
+ * string on every call (what any verifier must pay), and `verifyCode` given the code in its QR form
+ * (what a checkpoint scans) against the same raw baseline.
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import QRCode from 'qrcode';
+import QRCode, { type QRCodeSegment } from 'qrcode';
+import { qrSegments, qrText } from '../functions/core/code/format';
 import { verifyCode } from '../functions/core/code/verify';
 import { bindHolder } from '../functions/core/holder';
 import { verifyFixture } from './verify-fixture';
@@ -18,8 +22,17 @@ export interface VerifyBenchResult {
   verifyPerSecondParallel: number;
   rawVerifyPerSecondParallel: number;
   verifyRatioParallel: number;
+  /** verifyCode vs raw verify that decodes its buffers from the code string on every call. */
+  verifyRatioFreshBuffers: number;
+  rawFreshVerifyPerSecondSingle: number;
+  /** verifyCode of the QR form (`HCX2:` + digits, what a scanner reads) vs raw verify. */
+  verifyRatioQrForm: number;
   qrVersion: number;
+  /** Modules per side of the typical code's QR symbol (version v: 17 + 4v). */
+  qrModules: number;
   codeLength: number;
+  /** Characters of the QR form (what the symbol holds). */
+  qrTextLength: number;
   holderBindingMs: number;
 }
 
@@ -58,11 +71,32 @@ export async function runVerifyBench(
   if (check.result !== 'valid')
     throw new Error(`benchmark code does not verify: ${JSON.stringify(check.reasons)}`);
 
+  const scanned = qrText(f.code);
   const N = 4000;
   for (let i = 0; i < N; i++) await verifyCode(f.code, f.registry, { now: f.now }); // warm-up
+  for (let i = 0; i < N; i++) await verifyCode(scanned, f.registry, { now: f.now });
   const raw: number[] = [];
   const full: number[] = [];
   const ratios: number[] = [];
+  const freshRaw: number[] = [];
+  const freshRatios: number[] = [];
+  const qrRatios: number[] = [];
+  const code = f.code;
+  const freshRound = (): number => {
+    const t = performance.now();
+    for (let i = 0; i < N; i++) {
+      const dot = code.lastIndexOf('.');
+      const signingInput = Buffer.from(code.slice(5, dot), 'latin1');
+      const signature = Buffer.from(code.slice(dot + 1), 'base64url');
+      verify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    }
+    return N / ((performance.now() - t) / 1000);
+  };
+  const qrRound = async (): Promise<number> => {
+    const t = performance.now();
+    for (let i = 0; i < N; i++) await verifyCode(scanned, f.registry, { now: f.now });
+    return N / ((performance.now() - t) / 1000);
+  };
   const rawRound = (): number => {
     const t = performance.now();
     for (let i = 0; i < N; i++) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
@@ -87,8 +121,17 @@ export async function runVerifyBench(
     raw.push(rawRate);
     full.push(fullRate);
     ratios.push(fullRate / rawRate);
+    // The two extra ratios, each pair back to back as well.
+    const freshRate = freshRound();
+    const fullAgain = await fullRound();
+    freshRaw.push(freshRate);
+    freshRatios.push(fullAgain / freshRate);
+    const qrRate = await qrRound();
+    const rawAgain = rawRound();
+    qrRatios.push(qrRate / rawAgain);
     log(
-      `  round ${round + 1}/7: raw ${rawRate.toFixed(0)}/s, verifyCode ${fullRate.toFixed(0)}/s, ratio ${(fullRate / rawRate).toFixed(3)}`,
+      `  round ${round + 1}/7: raw ${rawRate.toFixed(0)}/s, verifyCode ${fullRate.toFixed(0)}/s, ratio ${(fullRate / rawRate).toFixed(3)}; ` +
+        `vs fresh buffers ${(fullAgain / freshRate).toFixed(3)}; QR form ${(qrRate / rawAgain).toFixed(3)}`,
     );
   }
   const cores = availableParallelism();
@@ -111,7 +154,7 @@ export async function runVerifyBench(
   const t0 = performance.now();
   await bindHolder('10', '11010519491231002X');
   const holderBindingMs = performance.now() - t0;
-  const qr = QRCode.create(f.code, { errorCorrectionLevel: 'M' });
+  const qr = QRCode.create(qrSegments(f.code) as QRCodeSegment[], { errorCorrectionLevel: 'M' });
   const rawParallel = median(rawPar);
   const fullParallel = median(fullPar);
   return {
@@ -121,8 +164,13 @@ export async function runVerifyBench(
     verifyPerSecondParallel: Math.round(fullParallel),
     rawVerifyPerSecondParallel: Math.round(rawParallel),
     verifyRatioParallel: Number(median(parRatios).toFixed(3)),
+    verifyRatioFreshBuffers: Number(median(freshRatios).toFixed(3)),
+    rawFreshVerifyPerSecondSingle: Math.round(median(freshRaw)),
+    verifyRatioQrForm: Number(median(qrRatios).toFixed(3)),
     qrVersion: qr.version,
+    qrModules: qr.modules.size,
     codeLength: f.code.length,
+    qrTextLength: scanned.length,
     holderBindingMs: Number(holderBindingMs.toFixed(1)),
   };
 }
