@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     `verifyCode on all cores:    ${verify.verifyPerSecondParallel}/s vs raw ${verify.rawVerifyPerSecondParallel}/s = ${verify.verifyRatioParallel}x (goal >= 0.85x)`,
   );
   console.log(
-    `verifyCode vs raw verify with fresh buffers: ${verify.verifyRatioFreshBuffers}x; verifyCode of the QR form: ${verify.verifyRatioQrForm}x`,
+    `verifyCode vs raw verify with fresh buffers: ${verify.verifyRatioFreshBuffers}x; verifyCode of the QR form: ${verify.verifyRatioQrForm}x; ` +
+      `by CPU time: ${verify.verifyRatioSingleCpu}x, ${verify.verifyRatioFreshBuffersCpu}x, ${verify.verifyRatioQrFormCpu}x`,
   );
   console.log(
     `typical code: ${verify.codeLength} characters (QR form ${verify.qrTextLength}: prefix + digits), QR version ${verify.qrVersion} (${verify.qrModules}x${verify.qrModules} modules) at error correction M`,
