@@ -125,6 +125,24 @@ function sm2Lib(): typeof import('./sm2') {
 // sm2p256v1 (1.2.156.10197.1.301), as AWS KMS and OpenSSL write it; 04 ‖ x ‖ y follows.
 const SM2_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a811ccf5501822d03420004', 'hex');
 
+/** The JWK members of an SM2 SubjectPublicKeyInfo (what KMS `GetPublicKey` returns), or `undefined` if it is not one. */
+export function sm2JwkFromSpki(der: Uint8Array): KeyMaterial | undefined {
+  const bytes = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+  if (
+    bytes.length !== SM2_SPKI_PREFIX.length + 64 ||
+    !bytes.subarray(0, SM2_SPKI_PREFIX.length).equals(SM2_SPKI_PREFIX)
+  ) {
+    return undefined;
+  }
+  const point = bytes.subarray(SM2_SPKI_PREFIX.length);
+  return {
+    kty: 'EC',
+    crv: 'SM2',
+    x: point.subarray(0, 32).toString('base64url'),
+    y: point.subarray(32).toString('base64url'),
+  };
+}
+
 /** A checked SM2 key, ready to verify: its point and Z value; uses count how often it served. */
 interface PreparedSm2 {
   readonly key: import('./sm2').Sm2PublicKey;
@@ -146,13 +164,8 @@ function sm2PublicKey(jwk: KeyMaterial): import('./sm2').Sm2PublicKey {
 function preparedFor(key: KeyObject): PreparedSm2 {
   let prepared = preparedSm2.get(key);
   if (!prepared) {
-    const point = key.export({ format: 'der', type: 'spki' }).subarray(SM2_SPKI_PREFIX.length);
-    const jwk = {
-      kty: 'EC',
-      crv: 'SM2',
-      x: point.subarray(0, 32).toString('base64url'),
-      y: point.subarray(32).toString('base64url'),
-    };
+    const jwk = sm2JwkFromSpki(key.export({ format: 'der', type: 'spki' }));
+    if (!jwk) throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'the key is not an SM2 key');
     prepared = { key: sm2PublicKey(jwk), uses: 0 };
     preparedSm2.set(key, prepared);
   }
