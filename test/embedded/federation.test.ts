@@ -212,6 +212,17 @@ describe('embedded federation', () => {
     await expect(start({ provinces: ['330100'] })).rejects.toMatchObject({ name: 'FederationConfigInvalid' });
   });
 
+  it('takes region:SM2 for a province on SM2 and refuses any other algorithm suffix', async () => {
+    const { federation } = await start({ provinces: ['330000:SM2', '440000'] });
+    expect(federation.context.provinces.map((p) => [p.region, p.alg])).toEqual([
+      ['330000', 'SM2'],
+      ['440000', 'ES256'],
+    ]);
+    for (const bad of ['330000:RS256', '330000:sm2', '330000:SM2:x']) {
+      await expect(start({ provinces: [bad] })).rejects.toMatchObject({ name: 'FederationConfigInvalid' });
+    }
+  });
+
   it('refuses a busy port and releases everything it had started', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
