@@ -12,6 +12,8 @@
  * example signatures (test/core/sm2.test.ts).
  *
  * Loaded only when an SM2 key is met (algorithms.ts), so no other process pays for the curve code.
+ * Signing here (local key files: the embedded runtime, the CLI) runs on JavaScript BigInt, which is
+ * not constant-time; deployed SM2 issuer keys sign inside KMS (kms-signer.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
