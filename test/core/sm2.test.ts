@@ -14,9 +14,11 @@ import { sm2 as smCryptoV2 } from 'sm-crypto-v2';
 import { algorithmByName } from '../../functions/core/algorithms';
 import { decodeB64url } from '../../functions/core/b64';
 import { KeyRejected } from '../../functions/core/errors';
+import { verifyCode } from '../../functions/core/code/verify';
 import { acceptPublicKey, generateSigningKey } from '../../functions/core/keys';
 import { LocalKeySigner } from '../../functions/core/signer';
 import { DEFAULT_ID, Sm2, sm2, SM2_P256V1, type Sm2CurveParams } from '../../functions/core/sm2';
+import { code, codeHeader, claimsOf, forge, GD, NOW, province, snapshot, ZJ } from './fixtures';
 
 const hex = (h: string) => Buffer.from(h, 'hex');
 const big = (h: string) => BigInt('0x' + h);
@@ -232,5 +234,26 @@ describe('SM2 strictness (as ES256)', () => {
     const error = await LocalKeySigner.fromPrivateJwk(mixed).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyRejected);
     expect((error as KeyRejected).reason).toBe('KEY_MISMATCH');
+  });
+});
+
+describe('SM2 codes beside ES256 codes in one registry', () => {
+  it('verifies both, and refuses a code whose header names the other algorithm (UNSUPPORTED_ALG)', async () => {
+    const zj = await province(ZJ, 'SM2');
+    const gd = await province(GD, 'ES256');
+    const registry = await snapshot([zj, gd]);
+    const reasons = async (c: string) =>
+      (await verifyCode(c, registry, { now: NOW })).reasons.map((r: { code: string }) => r.code);
+    const sm2Code = (await code(zj)).code;
+    const es256Code = (await code(gd)).code;
+    expect((await verifyCode(sm2Code, registry, { now: NOW })).result).toBe('valid');
+    expect((await verifyCode(es256Code, registry, { now: NOW })).result).toBe('valid');
+    // Algorithm confusion: the SM2 key's kid with alg ES256, and the ES256 key's kid with alg SM2.
+    expect(await reasons(await forge(zj, { ...codeHeader(zj), alg: 'ES256' }, claimsOf(sm2Code)))).toEqual([
+      'UNSUPPORTED_ALG',
+    ]);
+    expect(await reasons(await forge(gd, { ...codeHeader(gd), alg: 'SM2' }, claimsOf(es256Code)))).toEqual([
+      'UNSUPPORTED_ALG',
+    ]);
   });
 });
