@@ -86,6 +86,7 @@ async function run(a: Args, command: () => Promise<CommandResult>): Promise<void
     const result = await command();
     if (a.json) process.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`);
     else if (result.lines.length > 0) process.stdout.write(`${result.lines.join('\n')}\n`);
+    for (const line of result.errors ?? []) process.stderr.write(`hcx: ${line}\n`);
     process.exitCode = result.exitCode;
   } catch (e) {
     if (e instanceof CliError) {
