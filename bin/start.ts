@@ -81,7 +81,11 @@ async function main(): Promise<void> {
       log,
     });
   } catch (e) {
-    if (e instanceof FederationConfigInvalid || e instanceof EngineStartFailed || e instanceof LocalPathRefused)
+    if (
+      e instanceof FederationConfigInvalid ||
+      e instanceof EngineStartFailed ||
+      e instanceof LocalPathRefused
+    )
       usageError(e.message);
     throw e;
   }

@@ -5,7 +5,17 @@
  * - a state file that belongs to another running federation is never overwritten nor removed.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** A folder or file that cannot be used, with a one-line reason. */
@@ -54,7 +64,8 @@ export function ensureWritableFolder(dir: string, what: string): void {
   } catch {
     throw new LocalPathRefused(`${what} ${dir} cannot be used: ${base} cannot be read`);
   }
-  if (!stat.isDirectory()) throw new LocalPathRefused(`${what} ${dir} cannot be used: ${base} is not a folder`);
+  if (!stat.isDirectory())
+    throw new LocalPathRefused(`${what} ${dir} cannot be used: ${base} is not a folder`);
   let fsType: number | undefined;
   try {
     fsType = statfsSync(base).type;
