@@ -15,6 +15,7 @@ import {
   type Federation,
 } from '../functions/embedded/federation';
 import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
+import { LocalPathRefused } from '../functions/embedded/local-files';
 import { buildHandlers, provision } from '../functions/embedded/wiring';
 
 /** Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad arguments or environment. */
@@ -80,7 +81,12 @@ async function main(): Promise<void> {
       log,
     });
   } catch (e) {
-    if (e instanceof FederationConfigInvalid || e instanceof EngineStartFailed) usageError(e.message);
+    if (
+      e instanceof FederationConfigInvalid ||
+      e instanceof EngineStartFailed ||
+      e instanceof LocalPathRefused
+    )
+      usageError(e.message);
     throw e;
   }
 

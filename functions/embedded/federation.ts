@@ -28,6 +28,7 @@ import {
   type LambdaHandler,
 } from './adapter';
 import { startEngine, type EngineTable } from './engine';
+import { ensureWritableFolder, refuseStateFileInUse, stateFilePid } from './local-files';
 import { DEFAULT_PROVINCES, provinceName } from './provinces';
 
 /** A scheduled function (EventBridge target in AWS). */
@@ -78,6 +79,8 @@ export interface Provisioned {
 /** The state file (and what `startFederation` resolves with). */
 export interface FederationState {
   readonly federationId: string;
+  /** The process running the federation: a state file whose process is gone is stale. */
+  readonly pid: number;
   readonly exchangeUrl: string;
   readonly operatorToken: string;
   readonly federationJwks: { readonly keys: readonly unknown[] };
@@ -205,6 +208,14 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   };
 
   const chosenStateFile = options.stateFile ?? (dataDir && join(dataDir, 'state.json'));
+  // before anything is written: a special or unwritable folder is refused in one line (Node's
+  // recursive mkdir under /proc never returns), and another running federation's state file is
+  // neither overwritten nor removed
+  if (dataDir) ensureWritableFolder(dataDir, 'the data folder');
+  if (chosenStateFile) {
+    refuseStateFileInUse(resolve(chosenStateFile));
+    ensureWritableFolder(dirname(resolve(chosenStateFile)), 'the state file folder');
+  }
 
   try {
     const engine = await startEngine({ memory, dataDir: dataDir && join(dataDir, 'dynamodb') });
@@ -304,6 +315,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
 
     const state: FederationState = {
       federationId: provisioned.federationId,
+      pid: process.pid,
       exchangeUrl,
       operatorToken: tokens.operatorToken,
       federationJwks: provisioned.federationJwks,
@@ -317,8 +329,11 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     };
     const stateFile = resolve(chosenStateFile ?? join(scratch as string, 'state.json'));
     writeAtomically(stateFile, JSON.stringify(state, null, 2) + '\n');
-    // removed first on stop (cleanups run in reverse), so a script never reads a dead federation's state
-    cleanups.push(() => rmSync(stateFile, { force: true }));
+    // removed first on stop (cleanups run in reverse), so a script never reads a dead federation's
+    // state; only while it is still ours
+    cleanups.push(() => {
+      if (stateFilePid(stateFile) === process.pid) rmSync(stateFile, { force: true });
+    });
 
     return {
       state,

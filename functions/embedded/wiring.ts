@@ -7,6 +7,7 @@
  * enrollment key and an issuer key. A second start on the same data loads them, finds the provinces
  * registered and their keys published, and changes nothing.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from '../core/keys';
@@ -26,8 +27,14 @@ import {
   type ServiceHandlersMap,
 } from './federation';
 
-/** The federation id of every embedded federation. */
-export const LOCAL_FEDERATION_ID = 'hcx-local';
+/**
+ * The federation id of an embedded federation: `hcx-local-` and 8 hex digits of its federation key's
+ * kid, so two local federations (a `--memory` run beside `npm start`) never share an id, and a data
+ * folder keeps its id across restarts.
+ */
+export function localFederationId(federationKid: string): string {
+  return `hcx-local-${createHash('sha256').update(federationKid).digest('hex').slice(0, 8)}`;
+}
 
 interface LocalKeys {
   readonly federation: Signer;
@@ -106,17 +113,18 @@ function federationJwks(keys: LocalKeys): { keys: object[] } {
 /** Build every instance's handlers from the federation context (clients, tables, URLs, key folder). */
 export async function buildHandlers(context: FederationContext): Promise<ServiceHandlersMap> {
   const keys = await loadKeys(context);
+  const federationId = localFederationId(keys.federation.kid);
   const exchangeDeps = createExchangeDeps({
     client: context.client,
     tableName: context.exchange.tableName,
     signer: keys.federation,
-    federationId: LOCAL_FEDERATION_ID,
+    federationId,
   });
   const provinces: Record<string, ProvinceDeps> = {};
   for (const p of context.provinces) {
     provinces[p.region] = createProvinceDeps({
       region: p.region,
-      federationId: LOCAL_FEDERATION_ID,
+      federationId,
       client: context.client,
       tableName: p.tableName,
       issuerSigners: [keys.issuer[p.region]],
@@ -150,6 +158,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
   const w = wired.get(context);
   if (!w) throw new Error('provision before buildHandlers');
   const { keys } = w;
+  const federationId = localFederationId(keys.federation.kid);
   const listed = (await (await exchangeCall(context, '/v1/provinces')).json()) as {
     provinces: { region: string }[];
   };
@@ -176,7 +185,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
     const deps = w.provinces[p.region];
     await rotateKey({
       region: p.region,
-      federationId: LOCAL_FEDERATION_ID,
+      federationId,
       exchange: deps.exchange,
       enrollmentSigner: keys.enrollment[p.region].signer,
       newSigner: issuer,
@@ -187,7 +196,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
     });
   }
   return {
-    federationId: LOCAL_FEDERATION_ID,
+    federationId,
     federationJwks: federationJwks(keys),
     enrollmentKeyFiles: Object.fromEntries(Object.entries(keys.enrollment).map(([r, e]) => [r, e.file])),
   };

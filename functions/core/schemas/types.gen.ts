@@ -37,6 +37,10 @@ export type SigningAlg = 'ES256' | 'EdDSA' | 'SM2';
  */
 export type Kid = string;
 /**
+ * An RFC 3339 date-time, as used in JSON API responses.
+ */
+export type Rfc3339Time = string;
+/**
  * Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.
  */
 export type FederationId = string;
@@ -75,10 +79,6 @@ export type Nationality = string;
  */
 export type RegionCode = string;
 /**
- * An RFC 3339 date-time, as used in JSON API responses.
- */
-export type Rfc3339Time = string;
-/**
  * One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.
  */
 export type LogEntry =
@@ -100,6 +100,14 @@ export type KeyRevocationReason = 'compromised' | 'superseded' | 'retired';
  */
 export type TrustListVersion = number;
 export type ProvinceStatus = 'active' | 'suspended';
+/**
+ * Position in the log, from 1; equals the log size once appended.
+ */
+export type LogSeq1 = number;
+/**
+ * Position in the log, from 1; equals the log size once appended.
+ */
+export type LogSeq2 = number;
 /**
  * Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).
  */
@@ -174,6 +182,56 @@ export interface CodeHeader {
   alg: SigningAlg;
   kid: Kid;
   typ: 'hcx-code+jws';
+}
+/**
+ * 200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).
+ */
+export interface CodeRecord {
+  codeId: CodeId;
+  region: ProvinceRegionCode;
+  healthStatus: HealthStatus;
+  status: 'issued' | 'revoked';
+  issuedAt: Rfc3339Time;
+  expiresAt: Rfc3339Time;
+  kid: Kid;
+  /**
+   * The holder pseudonym held: the code's own binding (slow salted derivation).
+   */
+  holderBinding: {
+    alg: string;
+    salt: string;
+    tag: string;
+  };
+  /**
+   * Why the code was revoked.
+   */
+  reason?: string;
+  revokedAt?: Rfc3339Time;
+  /**
+   * `pending` until the revocation reached the exchange; `not-needed` when the code had expired.
+   */
+  revocation?: 'pending' | 'published' | 'not-needed';
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).
+ */
+export interface CodeRevocationsResult {
+  /**
+   * Codes newly revoked by this request.
+   */
+  revoked: number;
+  /**
+   * Codes that were revoked already (a retried request).
+   */
+  alreadyRevoked: number;
+  /**
+   * Codes already expired: a revocation would change nothing.
+   */
+  expired: number;
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
 }
 /**
  * GET /v1/federation: the federation id, its public key(s) and its limits.
@@ -425,6 +483,76 @@ export interface ProvinceRegistration {
   region: ProvinceRegionCode;
   name: DisplayName;
   enrollmentKey: PublicJwk;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).
+ */
+export interface ProvinceSuspension {
+  region: ProvinceRegionCode;
+  status: 'suspended';
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
+}
+/**
+ * 201 answer to POST /v1/provinces/{region}/keys: the key as published.
+ */
+export interface PublishedKey {
+  region: ProvinceRegionCode;
+  kid: Kid;
+  alg: SigningAlg;
+  notBefore: NumericDate;
+  notAfter: NumericDate;
+  status: 'active';
+  seq: LogSeq1;
+}
+/**
+ * 200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.
+ */
+export interface RegistryStatus {
+  /**
+   * Version of the replica, null before the first sync.
+   */
+  version: number | null;
+  /**
+   * Seconds since the replica's list was issued.
+   */
+  ageSeconds: number | null;
+  expiresAt: Rfc3339Time | null;
+  lastSync: null | {
+    at: Rfc3339Time;
+    result: string;
+    error?: string;
+  };
+  audit?: ReplicaAudit;
+}
+/**
+ * Whether the stored replica re-derives from its signed evidence.
+ */
+export interface ReplicaAudit {
+  result: 'consistent' | 'inconsistent' | 'none';
+  version: number | null;
+  deltas: number;
+  /**
+   * Stable code: LIST_MISMATCH, or why the evidence was refused.
+   */
+  reason?: string;
+  /**
+   * The evidence step that failed: `base`, or `delta <n>`.
+   */
+  at?: string;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.
+ */
+export interface RevokedKey {
+  region: ProvinceRegionCode;
+  kid: Kid;
+  status: 'revoked';
+  reason: KeyRevocationReason;
+  revokedAt: NumericDate;
+  seq: LogSeq2;
 }
 /**
  * POST /v1/provinces/{region}/keys: publish a signing key.
