@@ -8623,7 +8623,7 @@ if(typeof data !== "string"){
 validate363.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!((data === "ES256") || (data === "EdDSA"))){
+if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
 validate363.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
