@@ -86,6 +86,7 @@ async function run(a: Args, command: () => Promise<CommandResult>): Promise<void
     const result = await command();
     if (a.json) process.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`);
     else if (result.lines.length > 0) process.stdout.write(`${result.lines.join('\n')}\n`);
+    for (const line of result.errors ?? []) process.stderr.write(`hcx: ${line}\n`);
     process.exitCode = result.exitCode;
   } catch (e) {
     if (e instanceof CliError) {
@@ -122,7 +123,7 @@ function keysCommands(y: Argv): Argv {
           .option('alg', { choices: KEY_ALGORITHMS, default: 'ES256', describe: 'algorithm' })
           .option('out', { type: 'string', demandOption: true, describe: 'private key file to create' })
           .option('force', { type: 'boolean', default: false, describe: 'replace an existing file' })
-          .example('$0 keys generate --out zj-2025.json', ''),
+          .example('$0 keys generate --out .data/zj-2025.jwk.json', ''),
       (a) =>
         run(a, () =>
           keysGenerate({ alg: str(a, 'alg'), out: str(a, 'out') as string, force: a.force === true }),
@@ -135,7 +136,10 @@ function keysCommands(y: Argv): Argv {
         exchangeOptions(c)
           .option('key', { type: 'string', demandOption: true, describe: 'key file (from keys generate)' })
           .option('not-after', { type: 'number', default: 365, describe: 'lifetime in days' })
-          .example('$0 keys publish --state-file .data/state.json --province 330000 --key zj-2025.json', ''),
+          .example(
+            '$0 keys publish --state-file .data/state.json --province 330000 --key .data/zj-2025.jwk.json',
+            '',
+          ),
       (a) =>
         run(a, () => {
           const f = fill(a);
@@ -275,7 +279,7 @@ function parser(argv: string[]): Argv {
           .option('validity', { type: 'number', describe: 'lifetime in seconds (default 86400)' })
           .option('qr', { type: 'string', describe: 'write the QR here (.svg or .png)' })
           .example(
-            '$0 issue --state-file .data/state.json --province 330000 --name 张三 --id-type 10 --id-number 11010519491231002X --status green --qr code.png',
+            '$0 issue --state-file .data/state.json --province 330000 --name 张三 --id-type 10 --id-number 11010519491231002X --status green --qr .data/code.png',
             '',
           ),
       (a) =>

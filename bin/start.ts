@@ -15,6 +15,7 @@ import {
   type Federation,
 } from '../functions/embedded/federation';
 import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
+import { LocalPathRefused } from '../functions/embedded/local-files';
 import { buildHandlers, provision } from '../functions/embedded/wiring';
 
 /** Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad arguments or environment. */
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     .option('provinces', {
       type: 'string',
       default: DEFAULT_PROVINCES.join(','),
-      describe: 'province region codes, comma separated',
+      describe: 'province region codes, comma separated; region:SM2 runs that province on SM2 keys',
     })
     .option('sync-interval', { type: 'number', default: 2, describe: 'seconds between sync runs' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
@@ -80,7 +81,12 @@ async function main(): Promise<void> {
       log,
     });
   } catch (e) {
-    if (e instanceof FederationConfigInvalid || e instanceof EngineStartFailed) usageError(e.message);
+    if (
+      e instanceof FederationConfigInvalid ||
+      e instanceof EngineStartFailed ||
+      e instanceof LocalPathRefused
+    )
+      usageError(e.message);
     throw e;
   }
 

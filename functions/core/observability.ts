@@ -204,8 +204,10 @@ class HcxMetrics extends Metrics {
     return metricsOff ? false : super.hasStoredMetrics();
   }
 
+  // Powertools warns "No application metrics to publish" when nothing is stored: on a terminal that
+  // floods `npm start` (every sync), in AWS it is one useless CloudWatch line per invocation.
   override publishStoredMetrics(): this {
-    if (!metricsQuiet) return super.publishStoredMetrics();
+    if (!metricsQuiet && this.hasStoredMetrics()) return super.publishStoredMetrics();
     this.clearMetrics();
     this.clearDimensions();
     this.clearMetadata();

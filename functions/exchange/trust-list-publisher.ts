@@ -3,9 +3,10 @@
  * kept in memory and advanced by the entries appended since, so a request when nothing changed
  * costs one consistent read of the log head and no signature.
  *
- * `issuedAt` is the current time rounded down to {@link REISSUE_SECONDS}: every Lambda instance
- * signs the same payload for a given version in a given window, and a client's copy is refreshed
- * (new ETag) well before it expires.
+ * `issuedAt` is the time of the last change (the head entry's `at`), or the start of the current
+ * {@link REISSUE_SECONDS} window when that is later: every Lambda instance signs the same payload
+ * for a given version in a given window, a client's copy is refreshed (new ETag) well before it
+ * expires, and a list is never dated before the entries (and keys) it carries.
  */
 import { RequestInvalid, TrustListRejected } from '../core/errors';
 import { LIMITS } from '../core/profiles';
@@ -46,9 +47,9 @@ export class TrustListPublisher {
 
   constructor(private readonly ctx: ExchangeContext) {}
 
-  private issuedAt(): number {
+  private issuedAt(head: LogEntry | undefined): number {
     const now = this.ctx.now();
-    return now - (now % REISSUE_SECONDS);
+    return Math.max(now - (now % REISSUE_SECONDS), Math.min(head?.at ?? 0, now));
   }
 
   private async readRange(afterSeq: number, throughSeq: number): Promise<LogEntry[]> {
@@ -80,7 +81,7 @@ export class TrustListPublisher {
   /** The signed full list at the current head. */
   async current(): Promise<SignedDocument> {
     const head = await this.ctx.repository.lastEntry();
-    const issuedAt = this.issuedAt();
+    const issuedAt = this.issuedAt(head);
     const version = head?.seq ?? 0;
     const logHead = head?.hash ?? GENESIS_HASH;
     const cached = this.signed;
@@ -104,7 +105,7 @@ export class TrustListPublisher {
     const headSeq = head?.seq ?? 0;
     if (since > headSeq) throw new RequestInvalid('since is beyond the current version');
     const version = Math.min(headSeq, since + MAX_DELTA_ENTRIES);
-    const issuedAt = this.issuedAt();
+    const issuedAt = this.issuedAt(head);
     const cacheKey = `${since}:${version}:${issuedAt}`;
     const hit = this.deltas.get(cacheKey);
     if (hit) return hit;

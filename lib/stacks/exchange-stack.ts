@@ -28,6 +28,7 @@ const MUTATION: ExchangeAccess = { table: 'readWrite', federationKey: 'sign', pu
 
 export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   'exchange-federation': { table: 'read', federationKey: 'publicKey' },
+  'exchange-federation-jwks': { table: 'read', federationKey: 'publicKey' },
   'exchange-register-province': MUTATION,
   'exchange-list-provinces': { table: 'read' },
   'exchange-publish-key': MUTATION,

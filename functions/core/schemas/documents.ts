@@ -6,6 +6,8 @@
 import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
 import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
+import codeRecordSchema from '../../../schemas/code-record.json';
+import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
 import idDocumentSchema from '../../../schemas/id-document.json';
@@ -18,9 +20,13 @@ import nationalitySchema from '../../../schemas/nationality.json';
 import problemDetailsSchema from '../../../schemas/problem-details.json';
 import provinceListSchema from '../../../schemas/province-list.json';
 import provinceRegistrationSchema from '../../../schemas/province-registration.json';
+import provinceSuspensionSchema from '../../../schemas/province-suspension.json';
 import provinceSchema from '../../../schemas/province.json';
 import publicJwkSchema from '../../../schemas/public-jwk.json';
+import publishedKeySchema from '../../../schemas/published-key.json';
 import regionSchema from '../../../schemas/region.json';
+import registryStatusSchema from '../../../schemas/registry-status.json';
+import revokedKeySchema from '../../../schemas/revoked-key.json';
 import sexSchema from '../../../schemas/sex.json';
 import signedRequestSchema from '../../../schemas/signed-request.json';
 import trustListDeltaSchema from '../../../schemas/trust-list-delta.json';
@@ -64,6 +70,12 @@ export const SCHEMA_IDS = {
   provinceList: `${BASE}province-list.json`,
   federationInfo: `${BASE}federation-info.json`,
   problemDetails: `${BASE}problem-details.json`,
+  codeRecord: `${BASE}code-record.json`,
+  codeRevocationsResult: `${BASE}code-revocations-result.json`,
+  provinceSuspension: `${BASE}province-suspension.json`,
+  publishedKey: `${BASE}published-key.json`,
+  registryStatus: `${BASE}registry-status.json`,
+  revokedKey: `${BASE}revoked-key.json`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
@@ -71,6 +83,8 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   legacyCodeClaimsSchema,
   codeClaimsSchema,
   codeHeaderSchema,
+  codeRecordSchema,
+  codeRevocationsResultSchema,
   commonSchema,
   federationInfoSchema,
   idDocumentSchema,
@@ -83,9 +97,13 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   problemDetailsSchema,
   provinceListSchema,
   provinceRegistrationSchema,
+  provinceSuspensionSchema,
   provinceSchema,
   publicJwkSchema,
+  publishedKeySchema,
   regionSchema,
+  registryStatusSchema,
+  revokedKeySchema,
   sexSchema,
   signedRequestSchema,
   trustListDeltaSchema,

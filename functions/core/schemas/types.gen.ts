@@ -33,29 +33,33 @@ export type IdType = '10' | '14' | '15' | '20' | '34' | '99';
  */
 export type HolderBinding = string;
 /**
- * JWS algorithm of a signing key: ES256 (P-256) or EdDSA (Ed25519).
+ * JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).
  */
-export type SigningAlg = 'ES256' | 'EdDSA';
+export type SigningAlg = 'ES256' | 'EdDSA' | 'SM2';
 /**
  * The kid of an HCX2 code: the first 11 characters of the key's RFC 7638 thumbprint (66 bits). The exchange refuses a key whose short kid another key already has, so it names exactly one key.
  */
 export type ShortKid = string;
 /**
+ * An RFC 3339 date-time, as used in JSON API responses.
+ */
+export type Rfc3339Time = string;
+/**
+ * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
+ */
+export type Kid = string;
+/**
  * Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.
  */
 export type FederationId = string;
 /**
- * A public signing key: EC P-256 (ES256) or OKP Ed25519 (EdDSA). No private member (d) and no other member.
+ * A public signing key: EC P-256 (ES256), EC SM2 (SM2 with SM3) or OKP Ed25519 (EdDSA). No private member (d) and no other member. Key intake pairs crv and alg: P-256 with ES256, SM2 with SM2.
  */
 export type PublicJwk = EcPublicJwk | OkpPublicJwk;
 /**
  * A 32-byte coordinate, base64url: 43 characters.
  */
 export type JwkCoordinate = string;
-/**
- * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
- */
-export type Kid = string;
 export type JwkUse = 'sig';
 /**
  * @minItems 1
@@ -83,10 +87,6 @@ export type Nationality = string;
  */
 export type RegionCode = string;
 /**
- * An RFC 3339 date-time, as used in JSON API responses.
- */
-export type Rfc3339Time = string;
-/**
  * One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.
  */
 export type LogEntry =
@@ -108,6 +108,14 @@ export type KeyRevocationReason = 'compromised' | 'superseded' | 'retired';
  */
 export type TrustListVersion = number;
 export type ProvinceStatus = 'active' | 'suspended';
+/**
+ * Position in the log, from 1; equals the log size once appended.
+ */
+export type LogSeq1 = number;
+/**
+ * Position in the log, from 1; equals the log size once appended.
+ */
+export type LogSeq2 = number;
 /**
  * Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).
  */
@@ -198,6 +206,56 @@ export interface CodeHeader {
   typ: 'hcx2';
 }
 /**
+ * 200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).
+ */
+export interface CodeRecord {
+  codeId: CodeId;
+  region: ProvinceRegionCode;
+  healthStatus: HealthStatus;
+  status: 'issued' | 'revoked';
+  issuedAt: Rfc3339Time;
+  expiresAt: Rfc3339Time;
+  kid: Kid;
+  /**
+   * The holder pseudonym held: the code's own binding (slow salted derivation).
+   */
+  holderBinding: {
+    alg: string;
+    salt: string;
+    tag: string;
+  };
+  /**
+   * Why the code was revoked.
+   */
+  reason?: string;
+  revokedAt?: Rfc3339Time;
+  /**
+   * `pending` until the revocation reached the exchange; `not-needed` when the code had expired.
+   */
+  revocation?: 'pending' | 'published' | 'not-needed';
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).
+ */
+export interface CodeRevocationsResult {
+  /**
+   * Codes newly revoked by this request.
+   */
+  revoked: number;
+  /**
+   * Codes that were revoked already (a retried request).
+   */
+  alreadyRevoked: number;
+  /**
+   * Codes already expired: a revocation would change nothing.
+   */
+  expired: number;
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
+}
+/**
  * GET /v1/federation: the federation id, its public key(s) and its limits.
  */
 export interface FederationInfo {
@@ -223,11 +281,11 @@ export interface Jwks {
 }
 export interface EcPublicJwk {
   kty: 'EC';
-  crv: 'P-256';
+  crv: 'P-256' | 'SM2';
   x: JwkCoordinate;
   y: JwkCoordinate;
   kid?: Kid;
-  alg?: 'ES256';
+  alg?: 'ES256' | 'SM2';
   use?: JwkUse;
   key_ops?: JwkKeyOps;
 }
@@ -447,6 +505,76 @@ export interface ProvinceRegistration {
   region: ProvinceRegionCode;
   name: DisplayName;
   enrollmentKey: PublicJwk;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).
+ */
+export interface ProvinceSuspension {
+  region: ProvinceRegionCode;
+  status: 'suspended';
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
+}
+/**
+ * 201 answer to POST /v1/provinces/{region}/keys: the key as published.
+ */
+export interface PublishedKey {
+  region: ProvinceRegionCode;
+  kid: Kid;
+  alg: SigningAlg;
+  notBefore: NumericDate;
+  notAfter: NumericDate;
+  status: 'active';
+  seq: LogSeq1;
+}
+/**
+ * 200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.
+ */
+export interface RegistryStatus {
+  /**
+   * Version of the replica, null before the first sync.
+   */
+  version: number | null;
+  /**
+   * Seconds since the replica's list was issued.
+   */
+  ageSeconds: number | null;
+  expiresAt: Rfc3339Time | null;
+  lastSync: null | {
+    at: Rfc3339Time;
+    result: string;
+    error?: string;
+  };
+  audit?: ReplicaAudit;
+}
+/**
+ * Whether the stored replica re-derives from its signed evidence.
+ */
+export interface ReplicaAudit {
+  result: 'consistent' | 'inconsistent' | 'none';
+  version: number | null;
+  deltas: number;
+  /**
+   * Stable code: LIST_MISMATCH, or why the evidence was refused.
+   */
+  reason?: string;
+  /**
+   * The evidence step that failed: `base`, or `delta <n>`.
+   */
+  at?: string;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.
+ */
+export interface RevokedKey {
+  region: ProvinceRegionCode;
+  kid: Kid;
+  status: 'revoked';
+  reason: KeyRevocationReason;
+  revokedAt: NumericDate;
+  seq: LogSeq2;
 }
 /**
  * POST /v1/provinces/{region}/keys: publish a signing key.
