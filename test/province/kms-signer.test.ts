@@ -157,7 +157,12 @@ describe('KmsSigner with an SM2 key', () => {
     const alg = algorithmByName('SM2')!;
     const publicKey = alg.importPublicKey(signer.publicJwk);
     for (let i = 0; i < 6; i++) {
-      const jws = await signCompactJws(signer, CODE_PROFILE.typ, { n: i, pad: 'z'.repeat(i * 53) });
+      const jws = await signCompactJws(
+        signer,
+        CODE_PROFILE.typ,
+        { n: i, pad: 'z'.repeat(i * 53) },
+        shortKid(signer.kid),
+      );
       const parsed = parseCompactJws(jws, CODE_PROFILE);
       expect(parsed.alg.name).toBe('SM2');
       expect(alg.verify(publicKey, parsed.signingInput, parsed.signature)).toBe(true);
