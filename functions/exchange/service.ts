@@ -100,7 +100,11 @@ export async function appendWith(
         // The entry is in the ledger, so the request succeeded; the next writer or reader projects it.
         logger.warn('projection deferred', { ...errorLogAttributes(e), seq: entry.seq });
       }
-      logger.info('log entry appended', { seq: entry.seq, entryType: entry.type, region: entry.region });
+      logger.info('log entry appended', {
+        seq: entry.seq,
+        entryType: entry.type,
+        ...('region' in entry ? { region: entry.region } : {}),
+      });
       return entry;
     }
     // Lost the race for this seq: back off a little, then re-read and re-check.

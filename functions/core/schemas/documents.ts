@@ -6,6 +6,7 @@
 import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
 import commonSchema from '../../../schemas/common.json';
+import deletionReportSchema from '../../../schemas/deletion-report.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
 import idDocumentSchema from '../../../schemas/id-document.json';
 import issueRequestSchema from '../../../schemas/issue-request.json';
@@ -61,6 +62,9 @@ export const SCHEMA_IDS = {
   provinceList: `${BASE}province-list.json`,
   federationInfo: `${BASE}federation-info.json`,
   problemDetails: `${BASE}problem-details.json`,
+  deletionReport: `${BASE}deletion-report.json`,
+  provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
+  retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
@@ -68,6 +72,7 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   codeClaimsSchema,
   codeHeaderSchema,
   commonSchema,
+  deletionReportSchema,
   federationInfoSchema,
   idDocumentSchema,
   issueRequestSchema,
