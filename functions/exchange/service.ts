@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AuthenticationFailed,
+  HcxError,
   KeyRejected,
   RequestInvalid,
   ResourceConflict,
@@ -70,6 +71,8 @@ const RFC3339 = (s: number) => new Date(s * 1000).toISOString().replace('.000Z',
 export async function catchUp(repository: ExchangeRepository): Promise<LogEntry | undefined> {
   const head = await repository.lastEntry();
   if (!head) return undefined;
+  // After the federation's sunset the projections are erased on purpose: never rebuild them.
+  if (head.type === 'federation.sunset') return head;
   let projected = await repository.projectedThrough();
   while (projected < head.seq) {
     const entries = await repository.readLog(projected, Math.min(head.seq - projected, 500));
@@ -90,6 +93,7 @@ export async function appendWith(
 ): Promise<LogEntry | undefined> {
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
     const head = await catchUp(ctx.repository);
+    if (head?.type === 'federation.sunset') throw federationEnded();
     const input = await decide((head?.seq ?? 0) + 1);
     if (!input) return undefined;
     const entry = makeEntry(head, input);
@@ -113,8 +117,13 @@ export async function appendWith(
   throw new ServiceUnavailable(new Error('log append kept losing the race'));
 }
 
+/** What every change answers once the federation has ended (410 FEDERATION_SUNSET). */
+export function federationEnded(): HcxError {
+  return new HcxError('FEDERATION_SUNSET', 410, 'The federation has ended (sunset)');
+}
+
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
-async function authenticate(
+export async function authenticate(
   ctx: ExchangeContext,
   jws: unknown,
   op: SignedOperation,
