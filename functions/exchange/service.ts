@@ -190,6 +190,7 @@ export async function registerProvince(
       data: {
         name: registration.name,
         enrollmentKey: { ...key.jwk, kid: key.kid, alg: key.alg } as PublicJwk,
+        ...(registration.retention ? { retention: registration.retention } : {}),
       },
     };
   });
