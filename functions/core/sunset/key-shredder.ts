@@ -8,7 +8,7 @@
  *   outside hcx's reach: the documentation says so.
  * - In AWS the keys are KMS keys: DisableKey (nothing can sign from that moment) and then
  *   ScheduleKeyDeletion with the shortest window KMS allows (`scheduled-deletion`, with the date),
- *   see ./kms-shredder.ts. Only the sunset functions are granted these two actions.
+ *   see ./kms-shredder.ts.
  */
 import { closeSync, existsSync, fsyncSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';

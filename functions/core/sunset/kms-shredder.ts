@@ -1,7 +1,8 @@
 /**
  * Crypto-erasure of AWS KMS keys at sunset: `DisableKey` (from that moment nothing can be signed),
  * then `ScheduleKeyDeletion` with the shortest window KMS allows ({@link KEY_DELETION_WINDOW_DAYS}).
- * The stacks grant these two actions to the sunset functions only (lib/constructs/sunset-access.ts).
+ * Only the sunset functions are built with it; granting them (and no other role) these two actions in
+ * the CDK stacks is still to do (docs/sunset.md).
  */
 import {
   DisableKeyCommand,
