@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the test reads JSON answers as they come */
 /**
  * Sunset end to end on the embedded runtime, on disk: a federation of Zhejiang and Guangdong with a
  * retention policy; Zhejiang ends its service (`hcx sunset province`), then the operator ends the

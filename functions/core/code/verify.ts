@@ -42,7 +42,8 @@ const MESSAGES: Record<ReasonCode, string> = {
   HOLDER_MISMATCH: 'The presented ID document does not match the code.',
   ISSUER_SUSPENDED: 'The issuing province is suspended.',
   TRUST_LIST_STALE: 'The trust list is past its expiry; the result cannot be determined.',
-  ISSUER_SUNSET: 'The issuing province has ended its health-code service (sunset); its codes are no longer valid.',
+  ISSUER_SUNSET:
+    'The issuing province has ended its health-code service (sunset); its codes are no longer valid.',
   FEDERATION_SUNSET: 'The federation has ended (sunset); no code of it is valid any more.',
 };
 
