@@ -1,7 +1,7 @@
 /**
  * `POST /v1/federation/sunset` (operator): end the federation. Answers the signed deletion report and
  * the final trust list. The only function granted `kms:DisableKey` and `kms:ScheduleKeyDeletion` on
- * the federation key (the CDK grant is still to do: docs/sunset.md).
+ * the federation key (lib/constructs/sunset-access.ts).
  */
 import { kmsSignerFor } from '../core/kms-signer';
 import { kmsShredder } from '../core/sunset/kms-shredder';

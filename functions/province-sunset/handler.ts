@@ -1,7 +1,7 @@
 /**
  * `POST /v1/sunset` (province-internal): the province ends its service. Answers the signed deletion
  * report. The only province function granted `kms:DisableKey` and `kms:ScheduleKeyDeletion` on the
- * issuer keys (the CDK grant is still to do: docs/sunset.md).
+ * issuer keys (lib/constructs/sunset-access.ts).
  */
 import { kmsSignerFor } from '../core/kms-signer';
 import { kmsShredder } from '../core/sunset/kms-shredder';

@@ -1,8 +1,8 @@
 /**
  * Crypto-erasure of AWS KMS keys at sunset: `DisableKey` (from that moment nothing can be signed),
  * then `ScheduleKeyDeletion` with the shortest window KMS allows ({@link KEY_DELETION_WINDOW_DAYS}).
- * Only the sunset functions are built with it; granting them (and no other role) these two actions in
- * the CDK stacks is still to do (docs/sunset.md).
+ * Only the sunset functions are built with it, and only their roles may call these two actions
+ * (lib/constructs/sunset-access.ts).
  */
 import {
   DisableKeyCommand,
