@@ -8961,7 +8961,7 @@ return errors === 0;
 const validate381_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const deletionReport = validate382;
-const schema132 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$"},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$"},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
+const schema132 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
 
 function validate383(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -9151,7 +9151,7 @@ return errors === 0;
 }
 const validate389_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema137 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$"},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$"},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
+const schema137 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
 const pattern36 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_.-]{1,255}$", "u");
 const pattern37 = /*#__PURE__*/ new RegExp("^[a-z][a-z0-9-]{0,63}$", "u");
 
@@ -9187,9 +9187,15 @@ let data0 = data.table;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(func1(data0) > 255){
+validate393.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
+return false;
+}
+else {
 if(!pattern36.test(data0)){
 validate393.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
 return false;
+}
 }
 }
 else {
@@ -9208,9 +9214,15 @@ let data1 = data.kind;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
+if(func1(data1) > 64){
+validate393.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
 if(!pattern37.test(data1)){
 validate393.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
 return false;
+}
 }
 }
 else {
