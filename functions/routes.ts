@@ -140,6 +140,29 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/sunset',
+    fn: 'exchange-sunset-province',
+    auth: 'signed',
+    summary:
+      'A province ends its service: every key retired, its codes verify as ISSUER_SUNSET (signed request, op province.sunset)',
+    requestType: 'application/jose',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/federation/sunset',
+    fn: 'exchange-sunset-federation',
+    auth: 'operator',
+    summary:
+      'End the federation: final trust list with a sunset marker, operational data erased, federation key destroyed; answers the signed deletion report',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
     method: 'GET',
     path: '/v1/provinces/{region}/jwks.json',
     fn: 'exchange-province-jwks',
@@ -226,6 +249,17 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'internal',
     summary: 'Erase what is held about one code',
     successStatus: 204,
+  },
+  {
+    service: 'province',
+    method: 'POST',
+    path: '/v1/sunset',
+    fn: 'province-sunset',
+    auth: 'internal',
+    summary:
+      "End this province's service: issuance stops, keys retired at the exchange, records erased, keys destroyed; answers the signed deletion report",
+    responseType: 'application/json',
+    successStatus: 200,
   },
   {
     service: 'province',

@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm } from './algorithms';
 import { acceptPublicKey, shortKid } from './keys';
-import type { TrustList } from './schemas/types.gen';
+import type { ProvinceStatus, TrustList } from './schemas/types.gen';
 
 /** A key as the verifier needs it. */
 export interface RegisteredKey {
@@ -26,7 +26,7 @@ export interface RegisteredKey {
 export interface RegisteredProvince {
   readonly region: string;
   readonly name: string;
-  readonly status: 'active' | 'suspended';
+  readonly status: ProvinceStatus;
 }
 
 /** A verified trust list, indexed. */

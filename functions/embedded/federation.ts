@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { RetentionPolicy } from '../core/schemas/types.gen';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../core/storage/tables';
 import { routesOf, SCHEDULED, type Service } from '../routes';
 import {
@@ -65,6 +66,8 @@ export interface FederationContext {
   readonly operatorToken: string;
   readonly exchange: { readonly tableName: string; readonly url: string };
   readonly provinces: readonly ProvinceContext[];
+  /** Every province's retention policy (`npm start --max-code-lifetime …`); the default when absent. */
+  readonly retention?: RetentionPolicy;
 }
 
 /** What provisioning reports (it must be idempotent: a second start on the same data runs it again). */
@@ -106,6 +109,8 @@ export interface FederationOptions {
   readonly syncIntervalSeconds?: number;
   /** Seconds between TTL sweeps (default 30). */
   readonly sweepIntervalSeconds?: number;
+  /** Retention policy of every province (default: functions/province/deps.ts DEFAULT_RETENTION). */
+  readonly retention?: RetentionPolicy;
   /** Where to write the state file (default `<data>/state.json`, or the temporary folder with `memory`). */
   readonly stateFile?: string;
   readonly buildHandlers: (context: FederationContext) => ServiceHandlersMap | Promise<ServiceHandlersMap>;
@@ -277,6 +282,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       keysDir,
       operatorToken: tokens.operatorToken,
       exchange: { tableName: exchangeTableName(), url: exchangeUrl },
+      ...(options.retention ? { retention: options.retention } : {}),
       provinces: provinceServers.map(({ region, url }, i) => {
         const name = provinceName(region) as { en: string; zh: string };
         return {

@@ -12,6 +12,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from '../core/keys';
 import { LocalKeySigner, type Signer } from '../core/signer';
+import { localFileShredder } from '../core/sunset/key-shredder';
 import { createExchangeDeps } from '../exchange/deps';
 import { openApiResponse } from '../openapi/build';
 import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
@@ -38,8 +39,10 @@ export function localFederationId(federationKid: string): string {
 
 interface LocalKeys {
   readonly federation: Signer;
+  readonly federationFile: string;
   readonly enrollment: Record<string, { signer: Signer; file: string }>;
   readonly issuer: Record<string, Signer>;
+  readonly issuerFiles: Record<string, string>;
 }
 
 interface Wired {
@@ -69,12 +72,15 @@ async function keyFile(file: string, alg = 'ES256'): Promise<Signer> {
 async function loadKeys(context: FederationContext): Promise<LocalKeys> {
   const enrollment: LocalKeys['enrollment'] = {};
   const issuer: LocalKeys['issuer'] = {};
+  const issuerFiles: LocalKeys['issuerFiles'] = {};
   for (const p of context.provinces) {
     const file = join(context.keysDir, `${p.region}-enrollment.jwk.json`);
     enrollment[p.region] = { signer: await keyFile(file, p.alg), file };
-    issuer[p.region] = await keyFile(join(context.keysDir, `${p.region}-issuer.jwk.json`), p.alg);
+    issuerFiles[p.region] = join(context.keysDir, `${p.region}-issuer.jwk.json`);
+    issuer[p.region] = await keyFile(issuerFiles[p.region], p.alg);
   }
-  return { federation: await keyFile(join(context.keysDir, 'federation.jwk.json')), enrollment, issuer };
+  const federationFile = join(context.keysDir, 'federation.jwk.json');
+  return { federation: await keyFile(federationFile), federationFile, enrollment, issuer, issuerFiles };
 }
 
 type Factory = (deps: unknown) => unknown;
@@ -119,6 +125,10 @@ export async function buildHandlers(context: FederationContext): Promise<Service
     tableName: context.exchange.tableName,
     signer: keys.federation,
     federationId,
+    // crypto-erasure in the embedded runtime: the local private key file is shredded
+    federationKeyShredder: localFileShredder([
+      { file: keys.federationFile, kid: keys.federation.kid, use: 'federation' },
+    ]),
   });
   const provinces: Record<string, ProvinceDeps> = {};
   for (const p of context.provinces) {
@@ -131,6 +141,15 @@ export async function buildHandlers(context: FederationContext): Promise<Service
       enrollmentSigner: keys.enrollment[p.region].signer,
       exchangeUrl: context.exchange.url,
       federationJwks: federationJwks(keys) as never,
+      ...(context.retention ? { retention: context.retention } : {}),
+      keyShredder: localFileShredder([
+        { file: keys.issuerFiles[p.region], kid: keys.issuer[p.region].kid, use: 'issuer' },
+        {
+          file: keys.enrollment[p.region].file,
+          kid: keys.enrollment[p.region].signer.kid,
+          use: 'enrollment',
+        },
+      ]),
     });
   }
   wired.set(context, { keys, provinces });
@@ -172,6 +191,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
           region: p.region,
           name: p.nameZh,
           enrollmentKey: keys.enrollment[p.region].signer.publicJwk,
+          ...(context.retention ? { retention: context.retention } : {}),
         }),
       });
       if (registration.status !== 201)

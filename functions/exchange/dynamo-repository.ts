@@ -4,9 +4,11 @@
  * transactions. Item layout and the reasons for it: docs/exchange.md.
  */
 import {
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -16,7 +18,7 @@ import type { KeyMaterial } from '../core/algorithms';
 import { LIMITS } from '../core/profiles';
 import { shortKid } from '../core/keys';
 import type { LogEntry } from '../core/schemas/types.gen';
-import type { ExchangeRepository, KeyRecord, KidOwner, ProvinceRecord } from './repository';
+import type { ErasedCount, ExchangeRepository, KeyRecord, KidOwner, ProvinceRecord } from './repository';
 
 type Item = Record<string, AttributeValue>;
 
@@ -34,7 +36,20 @@ export const ITEM_KEYS = {
   shortKid: (short: string) => ({ pk: `SKID#${short}`, sk: 'SKID' }),
   codeRevocation: (region: string, jti: string) => ({ pk: `CREV#${region}`, sk: jti }),
   nonce: (jti: string) => ({ pk: `NONCE#${jti}`, sk: 'NONCE' }),
+  finalTrustList: () => ({ pk: 'SUNSET', sk: 'FINAL_TRUST_LIST' }),
+  deletionReport: () => ({ pk: 'SUNSET', sk: 'DELETION_REPORT' }),
 } as const;
+
+/** The kind of an item by its partition key, as a deletion report names it. */
+function itemKind(pk: string): string {
+  if (pk === 'PROVINCE') return 'province';
+  if (pk === 'META') return 'projection-cursor';
+  if (pk.startsWith('KEY#')) return 'signing-key';
+  if (pk.startsWith('KID#')) return 'kid-owner';
+  if (pk.startsWith('CREV#')) return 'code-revocation';
+  if (pk.startsWith('NONCE#')) return 'request-nonce';
+  return 'other';
+}
 
 function key(k: { pk: string; sk: string }): Item {
   return { pk: S(k.pk), sk: S(k.sk) };
@@ -212,6 +227,27 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         );
         return;
       }
+      case 'province.sunset':
+        await this.updateIf(
+          ITEM_KEYS.province(entry.region),
+          'SET #status = :status, seq = :seq',
+          'attribute_exists(pk) AND seq < :seq',
+          { '#status': 'status' },
+          { ...seq, ':status': S('sunset') },
+        );
+        for (const kid of entry.data.retired) {
+          await this.updateIf(
+            ITEM_KEYS.key(entry.region, kid),
+            'SET #status = :status, revokedAt = :at, reason = :reason, seq = :seq',
+            'attribute_exists(pk) AND seq < :seq',
+            { '#status': 'status' },
+            { ...seq, ':status': S('revoked'), ':at': N(entry.at), ':reason': S('retired') },
+          );
+        }
+        return;
+      case 'federation.sunset':
+        // Nothing to project: the sunset erases the projections themselves.
+        return;
       case 'province.suspended':
         await this.updateIf(
           ITEM_KEYS.province(entry.region),
@@ -289,7 +325,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     return {
       region: item.sk.S as string,
       name: str(item.name) as string,
-      status: str(item.status) === 'suspended' ? 'suspended' : 'active',
+      status: (['suspended', 'sunset'] as const).find((s) => s === str(item.status)) ?? 'active',
       enrollmentKid: str(item.enrollmentKid) as string,
       enrollmentAlg: str(item.enrollmentAlg) as string,
       enrollmentJwk: JSON.parse(str(item.enrollmentJwk) as string) as KeyMaterial,
@@ -364,5 +400,47 @@ export class DynamoExchangeRepository implements ExchangeRepository {
 
   consumeNonce(jti: string, expiresAt: number): Promise<boolean> {
     return this.putIf({ ...key(ITEM_KEYS.nonce(jti)), ttl: N(expiresAt) }, 'attribute_not_exists(pk)');
+  }
+
+  async getFinalTrustList(): Promise<string | undefined> {
+    return str((await this.get(ITEM_KEYS.finalTrustList()))?.doc);
+  }
+
+  async putFinalTrustList(jws: string): Promise<void> {
+    await this.putIf({ ...key(ITEM_KEYS.finalTrustList()), doc: S(jws) }, 'attribute_not_exists(pk)');
+  }
+
+  async getDeletionReport(): Promise<string | undefined> {
+    return str((await this.get(ITEM_KEYS.deletionReport()))?.doc);
+  }
+
+  async putDeletionReport(jws: string): Promise<void> {
+    await this.putIf({ ...key(ITEM_KEYS.deletionReport()), doc: S(jws) }, 'attribute_not_exists(pk)');
+  }
+
+  async eraseOperationalData(): Promise<ErasedCount[]> {
+    const counts = new Map<string, number>();
+    let start: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = item.pk.S as string;
+        if (pk === 'LOG' || pk === 'SUNSET') continue;
+        await this.client.send(
+          new DeleteItemCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }),
+        );
+        const kind = itemKind(pk);
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return [...counts].map(([kind, count]) => ({ kind, count })).sort((a, b) => a.kind.localeCompare(b.kind));
   }
 }

@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AuthenticationFailed,
+  HcxError,
   KeyRejected,
   RequestInvalid,
   ResourceConflict,
@@ -72,6 +73,8 @@ const RFC3339 = (s: number) => new Date(s * 1000).toISOString().replace('.000Z',
 export async function catchUp(repository: ExchangeRepository): Promise<LogEntry | undefined> {
   const head = await repository.lastEntry();
   if (!head) return undefined;
+  // After the federation's sunset the projections are erased on purpose: never rebuild them.
+  if (head.type === 'federation.sunset') return head;
   let projected = await repository.projectedThrough();
   while (projected < head.seq) {
     const entries = await repository.readLog(projected, Math.min(head.seq - projected, 500));
@@ -92,6 +95,7 @@ export async function appendWith(
 ): Promise<LogEntry | undefined> {
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
     const head = await catchUp(ctx.repository);
+    if (head?.type === 'federation.sunset') throw federationEnded();
     const input = await decide((head?.seq ?? 0) + 1);
     if (!input) return undefined;
     const entry = makeEntry(head, input);
@@ -102,7 +106,11 @@ export async function appendWith(
         // The entry is in the ledger, so the request succeeded; the next writer or reader projects it.
         logger.warn('projection deferred', { ...errorLogAttributes(e), seq: entry.seq });
       }
-      logger.info('log entry appended', { seq: entry.seq, entryType: entry.type, region: entry.region });
+      logger.info('log entry appended', {
+        seq: entry.seq,
+        entryType: entry.type,
+        ...('region' in entry ? { region: entry.region } : {}),
+      });
       return entry;
     }
     // Lost the race for this seq: back off a little, then re-read and re-check.
@@ -111,8 +119,13 @@ export async function appendWith(
   throw new ServiceUnavailable(new Error('log append kept losing the race'));
 }
 
+/** What every change answers once the federation has ended (410 FEDERATION_SUNSET). */
+export function federationEnded(): HcxError {
+  return new HcxError('FEDERATION_SUNSET', 410, 'The federation has ended (sunset)');
+}
+
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
-async function authenticate(
+export async function authenticate(
   ctx: ExchangeContext,
   jws: unknown,
   op: SignedOperation,
@@ -196,6 +209,7 @@ export async function registerProvince(
       data: {
         name: registration.name,
         enrollmentKey: { ...key.jwk, kid: key.kid, alg: key.alg } as PublicJwk,
+        ...(registration.retention ? { retention: registration.retention } : {}),
       },
     };
   });

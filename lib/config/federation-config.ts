@@ -50,6 +50,12 @@ export interface ProvinceConfig {
   readonly allowedOrigins?: readonly string[];
   /** Verify instances kept initialised (provisioned concurrency); 0 or absent: none. */
   readonly verifyProvisionedConcurrency?: number;
+  /** Retention policy (docs/sunset.md); absent: the node's default. */
+  readonly retention?: {
+    readonly maxCodeLifetimeSeconds: number;
+    readonly keepAfterExpirySeconds: number;
+    readonly holderErasure: boolean;
+  };
 }
 
 /** Settings shared by every stack; `withDefaults` fills the absent ones. */

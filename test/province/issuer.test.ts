@@ -8,7 +8,7 @@ import { create as createSync } from '../../functions/province-sync/handler';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { codeFromQrText, qrText } from '../../functions/core/code/format';
 import { REQUEST_PROFILE } from '../../functions/core/profiles';
-import { publishPendingRevocations, RECORD_GRACE_SECONDS } from '../../functions/province/codes';
+import { publishPendingRevocations } from '../../functions/province/codes';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
@@ -113,7 +113,8 @@ describe('POST /v1/codes', () => {
       reason: 'NAT-TEST.1',
     });
     const item = JSON.parse(stored).find((i: { pk: { S: string } }) => i.pk.S === `CODE#${codeId}`);
-    expect(Number(item.ttl.N)).toBe(record!.expiresAt + RECORD_GRACE_SECONDS);
+    // the default retention policy keeps a record until its code expires, not a second longer
+    expect(Number(item.ttl.N)).toBe(record!.expiresAt);
   });
 
   it('refuses a resident ID number with a wrong check character with a clear 400', async () => {

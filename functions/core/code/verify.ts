@@ -43,6 +43,9 @@ const MESSAGES: Record<ReasonCode, string> = {
   HOLDER_MISMATCH: 'The presented ID document does not match the code.',
   ISSUER_SUSPENDED: 'The issuing province is suspended.',
   TRUST_LIST_STALE: 'The trust list is past its expiry; the result cannot be determined.',
+  ISSUER_SUNSET:
+    'The issuing province has ended its health-code service (sunset); its codes are no longer valid.',
+  FEDERATION_SUNSET: 'The federation has ended (sunset); no code of it is valid any more.',
 };
 
 function reason(code: ReasonCode): Reason {
@@ -119,6 +122,8 @@ export async function verifyCode(
   const trustList = { version: registry.version, ageSeconds: Math.max(0, now - registry.issuedAt) };
   const stale = now > registry.expiresAt;
 
+  // After the federation's sunset no code is valid, whatever it is: say so before anything else.
+  if (registry.list.sunset) return { ...failed('FEDERATION_SUNSET', stale, trustList), result: 'invalid' };
   if (typeof code !== 'string') return failed('MALFORMED', stale, trustList);
   // The prefix routes to a format; the format's own `typ` (signed) must then match, so a token of
   // one format never reads as the other.
@@ -189,7 +194,9 @@ export function claimReasons(
   const reasons: ReasonCode[] = [];
   if (claims.exp <= claims.iat || claims.exp - claims.iat > LIMITS.maxCodeLifetime)
     reasons.push('CLAIMS_INVALID');
-  if (registry.provinces.get(claims.iss)?.status !== 'active') reasons.push('ISSUER_SUSPENDED');
+  const issuerStatus = registry.provinces.get(claims.iss)?.status;
+  if (issuerStatus === 'sunset') reasons.push('ISSUER_SUNSET');
+  else if (issuerStatus !== 'active') reasons.push('ISSUER_SUSPENDED');
   if (claims.iat < key.notBefore || claims.iat > key.notAfter) reasons.push('KEY_NOT_VALID_AT_ISSUANCE');
   if (key.status === 'revoked') {
     // A compromised key taints everything it ever signed; a superseded or retired one only what

@@ -9,6 +9,7 @@ import codeHeaderSchema from '../../../schemas/code-header.json';
 import codeRecordSchema from '../../../schemas/code-record.json';
 import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
+import deletionReportSchema from '../../../schemas/deletion-report.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
 import idDocumentSchema from '../../../schemas/id-document.json';
 import issueRequestSchema from '../../../schemas/issue-request.json';
@@ -76,6 +77,9 @@ export const SCHEMA_IDS = {
   publishedKey: `${BASE}published-key.json`,
   registryStatus: `${BASE}registry-status.json`,
   revokedKey: `${BASE}revoked-key.json`,
+  deletionReport: `${BASE}deletion-report.json`,
+  provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
+  retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
@@ -86,6 +90,7 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   codeRecordSchema,
   codeRevocationsResultSchema,
   commonSchema,
+  deletionReportSchema,
   federationInfoSchema,
   idDocumentSchema,
   issueRequestSchema,

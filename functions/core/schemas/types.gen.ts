@@ -53,6 +53,14 @@ export type Kid = string;
  */
 export type FederationId = string;
 /**
+ * A province-level GB/T 2260 code: a valid province prefix followed by 0000 (330000 Zhejiang).
+ */
+export type ProvinceRegionCode1 = string;
+/**
+ * A SHA-256 digest, base64url without padding: 43 characters.
+ */
+export type Sha256Digest = string;
+/**
  * A public signing key: EC P-256 (ES256), EC SM2 (SM2 with SM3) or OKP Ed25519 (EdDSA). No private member (d) and no other member. Key intake pairs crv and alg: P-256 with ES256, SM2 with SM2.
  */
 export type PublicJwk = EcPublicJwk | OkpPublicJwk;
@@ -90,15 +98,17 @@ export type RegionCode = string;
  * One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.
  */
 export type LogEntry =
-  ProvinceRegisteredEntry | ProvinceSuspendedEntry | KeyPublishedEntry | KeyRevokedEntry | CodeRevokedEntry;
+  | ProvinceRegisteredEntry
+  | ProvinceSuspendedEntry
+  | KeyPublishedEntry
+  | KeyRevokedEntry
+  | CodeRevokedEntry
+  | ProvinceSunsetEntry
+  | FederationSunsetEntry;
 /**
  * Position in the log, from 1; equals the log size once appended.
  */
 export type LogSeq = number;
-/**
- * A SHA-256 digest, base64url without padding: 43 characters.
- */
-export type Sha256Digest = string;
 /**
  * compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.
  */
@@ -107,7 +117,10 @@ export type KeyRevocationReason = 'compromised' | 'superseded' | 'retired';
  * The log size the list reflects (number of log entries).
  */
 export type TrustListVersion = number;
-export type ProvinceStatus = 'active' | 'suspended';
+/**
+ * active; suspended by the operator; sunset: the province ended its service (every key retired, its records erased).
+ */
+export type ProvinceStatus = 'active' | 'suspended' | 'sunset';
 /**
  * Position in the log, from 1; equals the log size once appended.
  */
@@ -119,7 +132,8 @@ export type LogSeq2 = number;
 /**
  * Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).
  */
-export type SignedRequestPayload = KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest;
+export type SignedRequestPayload =
+  KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest | ProvinceSunsetRequest;
 /**
  * One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).
  */
@@ -146,7 +160,9 @@ export type VerificationReasonCode =
   | 'CODE_REVOKED'
   | 'HOLDER_MISMATCH'
   | 'ISSUER_SUSPENDED'
-  | 'TRUST_LIST_STALE';
+  | 'TRUST_LIST_STALE'
+  | 'ISSUER_SUNSET'
+  | 'FEDERATION_SUNSET';
 
 /**
  * Payload of an HCX1 code (the first format: no longer issued, still verified until its codes expire). No other claim is allowed.
@@ -254,6 +270,63 @@ export interface CodeRevocationsResult {
    * Log size after the request (the trust-list version that carries the change).
    */
   version: number;
+}
+/**
+ * Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.
+ */
+export interface DeletionReport {
+  federation: FederationId;
+  /**
+   * province: one province's sunset; federation: the end of the federation.
+   */
+  scope: 'province' | 'federation';
+  region?: ProvinceRegionCode1;
+  issuedAt: NumericDate;
+  sunsetAt: NumericDate;
+  logHead: DeletionReportLogHead;
+  /**
+   * Items erased, per table and kind of item.
+   *
+   * @maxItems 64
+   */
+  tables: ErasedItems[];
+  /**
+   * Private keys destroyed or scheduled for deletion.
+   *
+   * @maxItems 512
+   */
+  keys: DestroyedKey[];
+  /**
+   * What stays, and why (never personal data).
+   *
+   * @maxItems 16
+   */
+  kept: string[];
+}
+/**
+ * The exchange log at the sunset: its size and last entry hash.
+ */
+export interface DeletionReportLogHead {
+  seq: number;
+  hash: Sha256Digest;
+}
+export interface ErasedItems {
+  table: string;
+  kind: string;
+  count: number;
+}
+export interface DestroyedKey {
+  kid: Kid;
+  use: 'federation' | 'issuer' | 'enrollment';
+  /**
+   * kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.
+   */
+  store: 'kms' | 'local-file' | 'secret';
+  /**
+   * destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.
+   */
+  action: 'destroyed' | 'scheduled-deletion';
+  deletionDate?: NumericDate;
 }
 /**
  * GET /v1/federation: the federation id, its public key(s) and its limits.
@@ -365,6 +438,15 @@ export interface ProvinceRegisteredEntry {
 export interface ProvinceRegisteredData {
   name: DisplayName;
   enrollmentKey: PublicJwk;
+  retention?: RetentionPolicy;
+}
+/**
+ * A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.
+ */
+export interface RetentionPolicy {
+  maxCodeLifetimeSeconds: number;
+  keepAfterExpirySeconds: number;
+  holderErasure: boolean;
 }
 /**
  * A province was suspended: its codes verify as ISSUER_SUSPENDED.
@@ -436,6 +518,44 @@ export interface CodeRevokedData {
   revokedAt: NumericDate;
 }
 /**
+ * A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.
+ */
+export interface ProvinceSunsetEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'province.sunset';
+  region: ProvinceRegionCode;
+  data: ProvinceSunsetData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * The signing keys retired by the sunset (every key still active), in the order the province listed them.
+ */
+export interface ProvinceSunsetData {
+  /**
+   * @maxItems 256
+   */
+  retired: Kid[];
+}
+/**
+ * The operator ended the federation: the last entry of the log. It names no region.
+ */
+export interface FederationSunsetEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'federation.sunset';
+  data: FederationSunsetData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.
+ */
+export interface FederationSunsetData {
+  finalListExpiresAt: NumericDate;
+}
+/**
  * GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.
  */
 export interface LogPage {
@@ -505,6 +625,7 @@ export interface ProvinceRegistration {
   region: ProvinceRegionCode;
   name: DisplayName;
   enrollmentKey: PublicJwk;
+  retention?: RetentionPolicy;
 }
 /**
  * 200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).
@@ -626,6 +747,16 @@ export interface RevokedCode {
   exp: NumericDate;
 }
 /**
+ * POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.
+ */
+export interface ProvinceSunsetRequest {
+  aud: FederationId;
+  iat: NumericDate;
+  jti: RequestNonce;
+  region: ProvinceRegionCode;
+  op: 'province.sunset';
+}
+/**
  * Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.
  */
 export interface TrustListDelta {
@@ -657,6 +788,7 @@ export interface TrustList {
    * @maxItems 1000000
    */
   codeRevocations: CodeRevocation[];
+  sunset?: TrustListSunset;
 }
 export interface TrustListProvince {
   region: ProvinceRegionCode;
@@ -666,6 +798,7 @@ export interface TrustListProvince {
    * @maxItems 256
    */
   keys: TrustListKey[];
+  retention?: RetentionPolicy;
 }
 export interface ActiveTrustListKey {
   kid: Kid;
@@ -690,6 +823,13 @@ export interface CodeRevocation {
   jti: CodeId;
   revokedAt: NumericDate;
   exp: NumericDate;
+}
+/**
+ * Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.
+ */
+export interface TrustListSunset {
+  at: NumericDate;
+  finalListExpiresAt: NumericDate;
 }
 /**
  * POST /v1/codes/verify. The code itself is not pattern-checked here: a malformed code is a well-formed request that gets a result (MALFORMED), not a 400.

@@ -7,7 +7,7 @@
  */
 "use strict";
 export const common = validate52;
-const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/common.json","title":"HcxCommon","description":"Building blocks shared by the other hcx schemas; it validates nothing on its own.","$defs":{"numericDate":{"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800},"rfc3339":{"title":"Rfc3339Time","description":"An RFC 3339 date-time, as used in JSON API responses.","type":"string","format":"date-time","minLength":20,"maxLength":35},"thumbprint":{"title":"Kid","description":"RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"shortKid":{"title":"ShortKid","description":"The kid of an HCX2 code: the first 11 characters of the key's RFC 7638 thumbprint (66 bits). The exchange refuses a key whose short kid another key already has, so it names exactly one key.","type":"string","pattern":"^[A-Za-z0-9_-]{11}$","maxLength":11},"sha256":{"title":"Sha256Digest","description":"A SHA-256 digest, base64url without padding: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"codeId":{"title":"CodeId","description":"A code id (jti): 128 random bits, base64url without padding: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"nonce":{"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64},"healthStatus":{"title":"HealthStatus","description":"Status colour: green (no anomaly), yellow (anomaly needing attention), red (confirmed/suspected case or close contact).","type":"string","enum":["green","yellow","red"]},"federationId":{"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128},"displayName":{"title":"DisplayName","description":"A human name for display (province, holder): 1 to 64 characters, no control characters, not starting with white space or '*' (so that its masked form is well defined).","type":"string","pattern":"^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$","minLength":1,"maxLength":64},"signingAlg":{"title":"SigningAlg","description":"JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).","type":"string","enum":["ES256","EdDSA","SM2"]},"keyRevocationReason":{"title":"KeyRevocationReason","description":"compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.","type":"string","enum":["compromised","superseded","retired"]},"provinceStatus":{"title":"ProvinceStatus","type":"string","enum":["active","suspended"]}}};
+const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/common.json","title":"HcxCommon","description":"Building blocks shared by the other hcx schemas; it validates nothing on its own.","$defs":{"numericDate":{"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800},"rfc3339":{"title":"Rfc3339Time","description":"An RFC 3339 date-time, as used in JSON API responses.","type":"string","format":"date-time","minLength":20,"maxLength":35},"thumbprint":{"title":"Kid","description":"RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"shortKid":{"title":"ShortKid","description":"The kid of an HCX2 code: the first 11 characters of the key's RFC 7638 thumbprint (66 bits). The exchange refuses a key whose short kid another key already has, so it names exactly one key.","type":"string","pattern":"^[A-Za-z0-9_-]{11}$","maxLength":11},"sha256":{"title":"Sha256Digest","description":"A SHA-256 digest, base64url without padding: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"codeId":{"title":"CodeId","description":"A code id (jti): 128 random bits, base64url without padding: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"nonce":{"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64},"healthStatus":{"title":"HealthStatus","description":"Status colour: green (no anomaly), yellow (anomaly needing attention), red (confirmed/suspected case or close contact).","type":"string","enum":["green","yellow","red"]},"federationId":{"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128},"displayName":{"title":"DisplayName","description":"A human name for display (province, holder): 1 to 64 characters, no control characters, not starting with white space or '*' (so that its masked form is well defined).","type":"string","pattern":"^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$","minLength":1,"maxLength":64},"signingAlg":{"title":"SigningAlg","description":"JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).","type":"string","enum":["ES256","EdDSA","SM2"]},"keyRevocationReason":{"title":"KeyRevocationReason","description":"compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.","type":"string","enum":["compromised","superseded","retired"]},"provinceStatus":{"title":"ProvinceStatus","type":"string","enum":["active","suspended","sunset"],"description":"active; suspended by the operator; sunset: the province ended its service (every key retired, its records erased)."},"retentionPolicy":{"title":"RetentionPolicy","description":"A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.","type":"object","additionalProperties":false,"required":["maxCodeLifetimeSeconds","keepAfterExpirySeconds","holderErasure"],"properties":{"maxCodeLifetimeSeconds":{"type":"integer","minimum":60,"maximum":604800},"keepAfterExpirySeconds":{"type":"integer","minimum":0,"maximum":2592000},"holderErasure":{"type":"boolean"}}}}};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/common.json" */;
@@ -2086,7 +2086,7 @@ return errors === 0;
 const validate116_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const verificationResult = validate118;
-const schema52 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/verification-result.json","title":"VerificationResult","description":"Answer of POST /v1/codes/verify (and of offline verification). Every member is always present; what could not be read from the code is null.","type":"object","additionalProperties":false,"required":["result","status","issuer","codeId","issuedAt","expiresAt","holder","reasons","trustList"],"properties":{"result":{"description":"valid: authentic, current and not revoked (the colour is reported separately).","type":"string","enum":["valid","invalid","indeterminate"]},"status":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},{"type":"null"}]},"issuer":{"anyOf":[{"$ref":"#/$defs/issuer"},{"type":"null"}]},"codeId":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},{"type":"null"}]},"issuedAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"expiresAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"holder":{"anyOf":[{"$ref":"#/$defs/holder"},{"type":"null"}]},"reasons":{"type":"array","maxItems":16,"items":{"$ref":"#/$defs/reason"}},"trustList":{"anyOf":[{"$ref":"#/$defs/trustList"},{"type":"null"}]}},"$defs":{"issuer":{"title":"VerificationIssuer","type":"object","additionalProperties":false,"required":["region","name"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"}}},"holder":{"title":"VerificationHolder","description":"Display-safe holder fields; bound is null when no document was presented.","type":"object","additionalProperties":false,"required":["maskedName","idType","bound"],"properties":{"maskedName":{"$ref":"https://hcx.example/schemas/code-claims.json#/$defs/maskedName"},"idType":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"bound":{"type":["boolean","null"]}}},"reason":{"title":"VerificationReason","type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/$defs/reasonCode"},"message":{"type":"string","maxLength":256}}},"reasonCode":{"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE"]},"trustList":{"title":"VerificationTrustList","description":"The trust list the decision was made with.","type":"object","additionalProperties":false,"required":["version","ageSeconds"],"properties":{"version":{"type":"integer","minimum":0,"maximum":9007199254740991},"ageSeconds":{"type":"integer","minimum":0,"maximum":4102444800}}}}};
+const schema52 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/verification-result.json","title":"VerificationResult","description":"Answer of POST /v1/codes/verify (and of offline verification). Every member is always present; what could not be read from the code is null.","type":"object","additionalProperties":false,"required":["result","status","issuer","codeId","issuedAt","expiresAt","holder","reasons","trustList"],"properties":{"result":{"description":"valid: authentic, current and not revoked (the colour is reported separately).","type":"string","enum":["valid","invalid","indeterminate"]},"status":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},{"type":"null"}]},"issuer":{"anyOf":[{"$ref":"#/$defs/issuer"},{"type":"null"}]},"codeId":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},{"type":"null"}]},"issuedAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"expiresAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"holder":{"anyOf":[{"$ref":"#/$defs/holder"},{"type":"null"}]},"reasons":{"type":"array","maxItems":16,"items":{"$ref":"#/$defs/reason"}},"trustList":{"anyOf":[{"$ref":"#/$defs/trustList"},{"type":"null"}]}},"$defs":{"issuer":{"title":"VerificationIssuer","type":"object","additionalProperties":false,"required":["region","name"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"}}},"holder":{"title":"VerificationHolder","description":"Display-safe holder fields; bound is null when no document was presented.","type":"object","additionalProperties":false,"required":["maskedName","idType","bound"],"properties":{"maskedName":{"$ref":"https://hcx.example/schemas/code-claims.json#/$defs/maskedName"},"idType":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"bound":{"type":["boolean","null"]}}},"reason":{"title":"VerificationReason","type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/$defs/reasonCode"},"message":{"type":"string","maxLength":256}}},"reasonCode":{"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE","ISSUER_SUNSET","FEDERATION_SUNSET"]},"trustList":{"title":"VerificationTrustList","description":"The trust list the decision was made with.","type":"object","additionalProperties":false,"required":["version","ageSeconds"],"properties":{"version":{"type":"integer","minimum":0,"maximum":9007199254740991},"ageSeconds":{"type":"integer","minimum":0,"maximum":4102444800}}}}};
 
 function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2380,7 +2380,7 @@ return errors === 0;
 const validate130_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema59 = {"title":"VerificationReason","type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/$defs/reasonCode"},"message":{"type":"string","maxLength":256}}};
-const schema60 = {"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE"]};
+const schema60 = {"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE","ISSUER_SUNSET","FEDERATION_SUNSET"]};
 
 function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2396,7 +2396,7 @@ if(typeof data !== "string"){
 validate136.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!(((((((((((((((data === "MALFORMED") || (data === "UNSUPPORTED_ALG")) || (data === "FORBIDDEN_HEADER")) || (data === "UNKNOWN_KEY")) || (data === "KEY_NOT_FOR_ISSUER")) || (data === "KEY_REVOKED")) || (data === "KEY_NOT_VALID_AT_ISSUANCE")) || (data === "SIGNATURE_INVALID")) || (data === "CLAIMS_INVALID")) || (data === "NOT_YET_VALID")) || (data === "EXPIRED")) || (data === "CODE_REVOKED")) || (data === "HOLDER_MISMATCH")) || (data === "ISSUER_SUSPENDED")) || (data === "TRUST_LIST_STALE"))){
+if(!(((((((((((((((((data === "MALFORMED") || (data === "UNSUPPORTED_ALG")) || (data === "FORBIDDEN_HEADER")) || (data === "UNKNOWN_KEY")) || (data === "KEY_NOT_FOR_ISSUER")) || (data === "KEY_REVOKED")) || (data === "KEY_NOT_VALID_AT_ISSUANCE")) || (data === "SIGNATURE_INVALID")) || (data === "CLAIMS_INVALID")) || (data === "NOT_YET_VALID")) || (data === "EXPIRED")) || (data === "CODE_REVOKED")) || (data === "HOLDER_MISMATCH")) || (data === "ISSUER_SUSPENDED")) || (data === "TRUST_LIST_STALE")) || (data === "ISSUER_SUNSET")) || (data === "FEDERATION_SUNSET"))){
 validate136.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema60.enum}}];
 return false;
 }
@@ -3606,7 +3606,7 @@ return errors === 0;
 const validate158_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const trustList = validate160;
-const schema69 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}}}};
+const schema69 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}},"sunset":{"$ref":"#/$defs/sunset"}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}},"sunset":{"title":"TrustListSunset","description":"Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.","type":"object","additionalProperties":false,"required":["at","finalListExpiresAt"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
 const schema70 = {"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128};
 const pattern24 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", "u");
 
@@ -3753,7 +3753,7 @@ return errors === 0;
 }
 const validate168_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema74 = {"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}};
+const schema74 = {"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
 function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3794,7 +3794,7 @@ return errors === 0;
 }
 const validate172_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema76 = {"title":"ProvinceStatus","type":"string","enum":["active","suspended"]};
+const schema76 = {"title":"ProvinceStatus","type":"string","enum":["active","suspended","sunset"],"description":"active; suspended by the operator; sunset: the province ended its service (every key retired, its records erased)."};
 
 function validate174(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3810,7 +3810,7 @@ if(typeof data !== "string"){
 validate174.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!((data === "active") || (data === "suspended"))){
+if(!(((data === "active") || (data === "suspended")) || (data === "sunset"))){
 validate174.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
 return false;
 }
@@ -4193,6 +4193,115 @@ return errors === 0;
 }
 const validate176_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
+const schema82 = {"title":"RetentionPolicy","description":"A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.","type":"object","additionalProperties":false,"required":["maxCodeLifetimeSeconds","keepAfterExpirySeconds","holderErasure"],"properties":{"maxCodeLifetimeSeconds":{"type":"integer","minimum":60,"maximum":604800},"keepAfterExpirySeconds":{"type":"integer","minimum":0,"maximum":2592000},"holderErasure":{"type":"boolean"}}};
+
+function validate196(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate196_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
+validate196.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
+validate196.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.maxCodeLifetimeSeconds !== undefined){
+let data0 = data.maxCodeLifetimeSeconds;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate196.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 604800 || isNaN(data0)){
+validate196.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+return false;
+}
+else {
+if(data0 < 60 || isNaN(data0)){
+validate196.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.keepAfterExpirySeconds !== undefined){
+let data1 = data.keepAfterExpirySeconds;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate196.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 2592000 || isNaN(data1)){
+validate196.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate196.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.holderErasure !== undefined){
+const _errs6 = errors;
+if(typeof data.holderErasure !== "boolean"){
+validate196.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate196.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate196.errors = vErrors;
+return errors === 0;
+}
+const validate196_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate170(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4214,7 +4323,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "keys"))){
+if(!(((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "keys")) || (key0 === "retention"))){
 validate170.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
@@ -4292,6 +4401,19 @@ var valid0 = _errs5 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.retention !== undefined){
+const _errs8 = errors;
+if(!(validate196(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -4308,12 +4430,12 @@ return errors === 0;
 }
 const validate170_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema82 = {"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema83 = {"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate197(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate197_evaluated;
+const evaluated0 = validate199_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4324,14 +4446,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.region === undefined) && (missing0 = "region")) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.exp === undefined) && (missing0 = "exp"))){
-validate197.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate199.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "region") || (key0 === "jti")) || (key0 === "revokedAt")) || (key0 === "exp"))){
-validate197.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate199.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4391,14 +4513,80 @@ var valid0 = true;
 }
 }
 else {
-validate197.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate199.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate197.errors = vErrors;
+validate199.errors = vErrors;
 return errors === 0;
 }
-const validate197_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate199_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema84 = {"title":"TrustListSunset","description":"Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.","type":"object","additionalProperties":false,"required":["at","finalListExpiresAt"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate205(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate205_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.at === undefined) && (missing0 = "at")) || ((data.finalListExpiresAt === undefined) && (missing0 = "finalListExpiresAt"))){
+validate205.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "at") || (key0 === "finalListExpiresAt"))){
+validate205.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.at !== undefined){
+const _errs2 = errors;
+if(!(validate165(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.finalListExpiresAt !== undefined){
+const _errs3 = errors;
+if(!(validate165(data.finalListExpiresAt, {instancePath:instancePath+"/finalListExpiresAt",parentData:data,parentDataProperty:"finalListExpiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate205.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate205.errors = vErrors;
+return errors === 0;
+}
+const validate205_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4422,7 +4610,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "federation") || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "provinces")) || (key0 === "codeRevocations"))){
+if(!((((((((key0 === "federation") || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "provinces")) || (key0 === "codeRevocations")) || (key0 === "sunset"))){
 validate160.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
@@ -4539,8 +4727,8 @@ var valid2 = true;
 const len1 = data7.length;
 for(let i1=0; i1<len1; i1++){
 const _errs12 = errors;
-if(!(validate197(data7[i1], {instancePath:instancePath+"/codeRevocations/" + i1,parentData:data7,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
+if(!(validate199(data7[i1], {instancePath:instancePath+"/codeRevocations/" + i1,parentData:data7,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs12 === errors;
@@ -4559,6 +4747,19 @@ var valid0 = _errs10 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.sunset !== undefined){
+const _errs13 = errors;
+if(!(validate205(data.sunset, {instancePath:instancePath+"/sunset",parentData:data,parentDataProperty:"sunset",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -4579,13 +4780,13 @@ return errors === 0;
 }
 const validate160_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const trustListDelta = validate203;
-const schema83 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
+export const trustListDelta = validate209;
+const schema85 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
 
-function validate204(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate210(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate204_evaluated;
+const evaluated0 = validate210_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4595,99 +4796,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate204.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate210.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate204.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate210.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate204.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate210.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate204.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate210.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate204.errors = vErrors;
+validate210.errors = vErrors;
 return errors === 0;
 }
-const validate204_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate206_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate206.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate206.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate206.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate206.errors = vErrors;
-return errors === 0;
-}
-const validate206_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate209(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate209_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate209.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate209.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate209.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate209.errors = vErrors;
-return errors === 0;
-}
-const validate209_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate210_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
 function validate212(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4700,22 +4833,22 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate212.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
 if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 43){
-validate212.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate212.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
-if(!pattern7.test(data)){
-validate212.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+if(data < 0 || isNaN(data)){
+validate212.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
-}
-else {
-validate212.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
 }
 }
 validate212.errors = vErrors;
@@ -4723,14 +4856,11 @@ return errors === 0;
 }
 const validate212_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema88 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
-const schema89 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema90 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
 
-function validate216(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate215(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate216_evaluated;
+const evaluated0 = validate215_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4738,27 +4868,27 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate216.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate215.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate216.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+if(data > 4102444800 || isNaN(data)){
+validate215.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
-if(data < 1 || isNaN(data)){
-validate216.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+if(data < 0 || isNaN(data)){
+validate215.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate216.errors = vErrors;
+validate215.errors = vErrors;
 return errors === 0;
 }
-const validate216_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate215_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
 function validate218(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4771,22 +4901,22 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate218.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
 if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate218.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate218.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
-if(data < 0 || isNaN(data)){
-validate218.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+if(!pattern7.test(data)){
+validate218.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
+}
+else {
+validate218.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
 }
 }
 validate218.errors = vErrors;
@@ -4794,7 +4924,9 @@ return errors === 0;
 }
 const validate218_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema92 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
+const schema90 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"},{"$ref":"#/$defs/provinceSunset"},{"$ref":"#/$defs/federationSunset"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked","province.sunset","federation.sunset"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSunsetData":{"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them.","type":"object","additionalProperties":false,"required":["retired"],"properties":{"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}},"federationSunsetData":{"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"federationSunset":{"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
+const schema91 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema92 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
 
 function validate222(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4806,28 +4938,22 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate222.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
 if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 64){
-validate222.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate222.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
-if(func1(data) < 1){
-validate222.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern9.test(data)){
-validate222.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+if(data < 1 || isNaN(data)){
+validate222.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
-}
-}
-else {
-validate222.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
 }
 }
 validate222.errors = vErrors;
@@ -4836,10 +4962,193 @@ return errors === 0;
 const validate222_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate224(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate221_evaluated;
+const evaluated0 = validate224_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate224.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate224.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate224.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate224.errors = vErrors;
+return errors === 0;
+}
+const validate224_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema94 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+
+function validate228(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate228_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 64){
+validate228.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
+if(func1(data) < 1){
+validate228.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern9.test(data)){
+validate228.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate228.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate228.errors = vErrors;
+return errors === 0;
+}
+const validate228_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate231(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate231_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
+validate231.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
+validate231.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.maxCodeLifetimeSeconds !== undefined){
+let data0 = data.maxCodeLifetimeSeconds;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate231.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 604800 || isNaN(data0)){
+validate231.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+return false;
+}
+else {
+if(data0 < 60 || isNaN(data0)){
+validate231.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.keepAfterExpirySeconds !== undefined){
+let data1 = data.keepAfterExpirySeconds;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate231.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 2592000 || isNaN(data1)){
+validate231.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate231.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.holderErasure !== undefined){
+const _errs6 = errors;
+if(typeof data.holderErasure !== "boolean"){
+validate231.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate231.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate231.errors = vErrors;
+return errors === 0;
+}
+const validate231_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate227(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate227_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4850,14 +5159,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.name === undefined) && (missing0 = "name")) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate221.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate227.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((key0 === "name") || (key0 === "enrollmentKey"))){
-validate221.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((key0 === "name") || (key0 === "enrollmentKey")) || (key0 === "retention"))){
+validate227.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4865,8 +5174,8 @@ break;
 if(_errs1 === errors){
 if(data.name !== undefined){
 const _errs2 = errors;
-if(!(validate222(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+if(!(validate228(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4886,6 +5195,188 @@ var valid0 = _errs3 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.retention !== undefined){
+const _errs4 = errors;
+if(!(validate231(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate227.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate227.errors = vErrors;
+return errors === 0;
+}
+const validate227_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate234(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate234_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate234.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate234.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate234.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate234.errors = vErrors;
+return errors === 0;
+}
+const validate234_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate221_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate221.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate221.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate222(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate224(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate221.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("province.registered" !== data2){
+validate221.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate227(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate234(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate234(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
 }
 }
 }
@@ -4900,367 +5391,8 @@ return errors === 0;
 }
 const validate221_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-
-function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate226_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 43){
-validate226.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
-return false;
-}
-else {
-if(!pattern7.test(data)){
-validate226.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
-return false;
-}
-}
-}
-else {
-validate226.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate226.errors = vErrors;
-return errors === 0;
-}
-const validate226_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate215(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate215_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate215.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate215.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.seq !== undefined){
-const _errs2 = errors;
-if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.at !== undefined){
-const _errs3 = errors;
-if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
-const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate215.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("province.registered" !== data2){
-validate215.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs6 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate221(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate215.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate215.errors = vErrors;
-return errors === 0;
-}
-const validate215_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema95 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema96 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
-
-function validate233(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate233_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-validate233.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-else {
-validate233.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate233.errors = vErrors;
-return errors === 0;
-}
-const validate233_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate229(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate229_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate229.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate229.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.seq !== undefined){
-const _errs2 = errors;
-if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.at !== undefined){
-const _errs3 = errors;
-if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
-const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate229.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("province.suspended" !== data2){
-validate229.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs6 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate233(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate229.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate229.errors = vErrors;
-return errors === 0;
-}
-const validate229_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema97 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema98 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate243(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate243_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate243.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate243.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
-return false;
-}
-validate243.errors = vErrors;
-return errors === 0;
-}
-const validate243_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
+const schema98 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema99 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
 
 function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5274,85 +5406,10 @@ evaluated0.items = undefined;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate241.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter"))){
 validate241.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
-}
-}
-if(_errs1 === errors){
-if(data.kid !== undefined){
-const _errs2 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.alg !== undefined){
-const _errs3 = errors;
-if(!(validate243(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jwk !== undefined){
-const _errs4 = errors;
-if(!(validate141(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notBefore !== undefined){
-const _errs5 = errors;
-if(!(validate218(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notAfter !== undefined){
-const _errs6 = errors;
-if(!(validate218(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
 }
 }
 else {
@@ -5395,8 +5452,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+if(!(validate222(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5407,8 +5464,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+if(!(validate224(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5424,8 +5481,8 @@ if(typeof data2 !== "string"){
 validate237.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("key.published" !== data2){
-validate237.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
+if("province.suspended" !== data2){
+validate237.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -5460,8 +5517,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+if(!(validate234(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -5472,8 +5529,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+if(!(validate234(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -5500,13 +5557,13 @@ return errors === 0;
 }
 const validate237_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema100 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema101 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema100 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema101 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate257(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate257_evaluated;
+const evaluated0 = validate251_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5514,23 +5571,288 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate257.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate251.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
+validate251.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+return false;
+}
+validate251.errors = vErrors;
+return errors === 0;
+}
+const validate251_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate249(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate249_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
+validate249.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter"))){
+validate249.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.alg !== undefined){
+const _errs3 = errors;
+if(!(validate251(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jwk !== undefined){
+const _errs4 = errors;
+if(!(validate141(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notBefore !== undefined){
+const _errs5 = errors;
+if(!(validate224(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notAfter !== undefined){
+const _errs6 = errors;
+if(!(validate224(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate249.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate249.errors = vErrors;
+return errors === 0;
+}
+const validate249_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate245(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate245_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate245.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate245.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate222(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate224(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate245.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.published" !== data2){
+validate245.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate249(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate234(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate234(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate245.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate245.errors = vErrors;
+return errors === 0;
+}
+const validate245_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema103 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema104 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate265(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate265_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate265.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate257.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
+validate265.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
 return false;
 }
-validate257.errors = vErrors;
+validate265.errors = vErrors;
 return errors === 0;
 }
-const validate257_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate265_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate263(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate255_evaluated;
+const evaluated0 = validate263_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5541,14 +5863,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.kid === undefined) && (missing0 = "kid")) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate255.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate263.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "kid") || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate255.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate263.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5568,8 +5890,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs3 = errors;
-if(!(validate257(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate257.errors : vErrors.concat(validate257.errors);
+if(!(validate265(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5580,364 +5902,14 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs4 = errors;
-if(!(validate218(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+if(!(validate224(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
 }
 else {
 var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate255.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate255.errors = vErrors;
-return errors === 0;
-}
-const validate255_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate251_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate251.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate251.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.seq !== undefined){
-const _errs2 = errors;
-if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.at !== undefined){
-const _errs3 = errors;
-if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
-const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate251.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("key.revoked" !== data2){
-validate251.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs6 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate255(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate251.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate251.errors = vErrors;
-return errors === 0;
-}
-const validate251_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema103 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema104 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate267(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate267_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate267.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
-validate267.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.jti !== undefined){
-const _errs2 = errors;
-if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.exp !== undefined){
-const _errs3 = errors;
-if(!(validate218(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs4 = errors;
-if(!(validate218(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate267.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate267.errors = vErrors;
-return errors === 0;
-}
-const validate267_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate263(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate263_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate263.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate263.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.seq !== undefined){
-const _errs2 = errors;
-if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.at !== undefined){
-const _errs3 = errors;
-if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.type !== undefined){
-let data2 = data.type;
-const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate263.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("code.revoked" !== data2){
-validate263.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs6 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.data !== undefined){
-const _errs7 = errors;
-if(!(validate267(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate267.errors : vErrors.concat(validate267.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prev !== undefined){
-const _errs8 = errors;
-if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs9 = errors;
-if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
 }
 }
 }
@@ -5955,91 +5927,10 @@ return errors === 0;
 const validate263_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate214(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/log-entry.json" */;
+function validate259(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate214_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-const tag0 = data.type;
-if(typeof tag0 == "string"){
-if(tag0 === "province.registered"){
-if(!(validate215(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
-errors = vErrors.length;
-}
-var props0 = true;
-}
-else if(tag0 === "province.suspended"){
-if(!(validate229(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "key.published"){
-if(!(validate237(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "key.revoked"){
-if(!(validate251(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "code.revoked"){
-if(!(validate263(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else {
-validate214.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
-return false;
-}
-}
-else {
-validate214.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
-return false;
-}
-}
-else {
-validate214.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate214.errors = vErrors;
-evaluated0.props = props0;
-return errors === 0;
-}
-const validate214_evaluated = {"dynamicProps":true,"dynamicItems":false};
-
-
-function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/trust-list-delta.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate203_evaluated;
+const evaluated0 = validate259_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6049,24 +5940,24 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.fromVersion === undefined) && (missing0 = "fromVersion"))) || ((data.version === undefined) && (missing0 = "version"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.entries === undefined) && (missing0 = "entries"))){
-validate203.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate259.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "federation") || (key0 === "fromVersion")) || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "entries"))){
-validate203.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate259.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.federation !== undefined){
+if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate204(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+if(!(validate222(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6075,10 +5966,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.fromVersion !== undefined){
+if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate206(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+if(!(validate224(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6087,11 +5978,16 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.version !== undefined){
+if(data.type !== undefined){
+let data2 = data.type;
 const _errs4 = errors;
-if(!(validate206(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
-errors = vErrors.length;
+if(typeof data2 !== "string"){
+validate259.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.revoked" !== data2){
+validate259.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
+return false;
 }
 var valid0 = _errs4 === errors;
 }
@@ -6099,22 +5995,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.issuedAt !== undefined){
-const _errs5 = errors;
-if(!(validate209(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.expiresAt !== undefined){
+if(data.region !== undefined){
 const _errs6 = errors;
-if(!(validate209(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -6123,10 +6007,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.logHead !== undefined){
+if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate212(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+if(!(validate263(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6135,422 +6019,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.entries !== undefined){
-let data6 = data.entries;
+if(data.prev !== undefined){
 const _errs8 = errors;
-if(errors === _errs8){
-if(Array.isArray(data6)){
-if(data6.length > 100000){
-validate203.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
-return false;
-}
-else {
-var valid1 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-const _errs10 = errors;
-if(!(validate214(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs10 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-else {
-validate203.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate203.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate203.errors = vErrors;
-return errors === 0;
-}
-const validate203_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const logEntry = validate214;
-
-export const logPage = validate280;
-const schema105 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
-
-function validate282(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate282_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate282.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate282.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate282.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate282.errors = vErrors;
-return errors === 0;
-}
-const validate282_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate280(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/log-page.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate280_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.entries === undefined) && (missing0 = "entries")){
-validate280.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "entries") || (key0 === "next"))){
-validate280.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.entries !== undefined){
-let data0 = data.entries;
-const _errs2 = errors;
-if(errors === _errs2){
-if(Array.isArray(data0)){
-if(data0.length > 1000){
-validate280.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
-return false;
-}
-else {
-var valid1 = true;
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-const _errs4 = errors;
-if(!(validate214(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs4 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-else {
-validate280.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.next !== undefined){
-const _errs5 = errors;
-if(!(validate282(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate280.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate280.errors = vErrors;
-return errors === 0;
-}
-const validate280_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const signedRequest = validate284;
-const schema107 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
-const schema108 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate286(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate286_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 128){
-validate286.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
-return false;
-}
-else {
-if(func1(data) < 1){
-validate286.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern24.test(data)){
-validate286.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
-return false;
-}
-}
-}
-}
-else {
-validate286.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate286.errors = vErrors;
-return errors === 0;
-}
-const validate286_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate288(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate288_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate288.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate288.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate288.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate288.errors = vErrors;
-return errors === 0;
-}
-const validate288_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema111 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
-const pattern32 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
-
-function validate290(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate290_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 64){
-validate290.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
-return false;
-}
-else {
-if(!pattern32.test(data)){
-validate290.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
-return false;
-}
-}
-}
-else {
-validate290.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate290.errors = vErrors;
-return errors === 0;
-}
-const validate290_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate294(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate294_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate294.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate294.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
-return false;
-}
-validate294.errors = vErrors;
-return errors === 0;
-}
-const validate294_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate285(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate285_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate285.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func25.call(schema108.properties, key0))){
-validate285.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.aud !== undefined){
-const _errs2 = errors;
-if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.iat !== undefined){
-const _errs3 = errors;
-if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jti !== undefined){
-const _errs4 = errors;
-if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs5 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.op !== undefined){
-let data4 = data.op;
-const _errs6 = errors;
-if(typeof data4 !== "string"){
-validate285.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("key.publish" !== data4){
-validate285.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.key !== undefined){
-const _errs8 = errors;
-if(!(validate141(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+if(!(validate234(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6559,10 +6031,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.alg !== undefined){
+if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate294(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
+if(!(validate234(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6570,32 +6042,6 @@ var valid0 = _errs9 === errors;
 else {
 var valid0 = true;
 }
-if(valid0){
-if(data.notBefore !== undefined){
-const _errs10 = errors;
-if(!(validate288(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notAfter !== undefined){
-const _errs11 = errors;
-if(!(validate288(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs11 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
 }
 }
 }
@@ -6606,45 +6052,22 @@ var valid0 = true;
 }
 }
 else {
-validate285.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate259.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate285.errors = vErrors;
+validate259.errors = vErrors;
 return errors === 0;
 }
-const validate285_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate259_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema113 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema106 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema107 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate304(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate275(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate304_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate304.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate304.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
-return false;
-}
-validate304.errors = vErrors;
-return errors === 0;
-}
-const validate304_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate298(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate298_evaluated;
+const evaluated0 = validate275_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6654,165 +6077,15 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate298.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+validate275.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate298.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.aud !== undefined){
-const _errs2 = errors;
-if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.iat !== undefined){
-const _errs3 = errors;
-if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jti !== undefined){
-const _errs4 = errors;
-if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs5 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.op !== undefined){
-let data4 = data.op;
-const _errs6 = errors;
-if(typeof data4 !== "string"){
-validate298.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("key.revoke" !== data4){
-validate298.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.kid !== undefined){
-const _errs8 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-const _errs9 = errors;
-if(!(validate304(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs10 = errors;
-if(!(validate288(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate298.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate298.errors = vErrors;
-return errors === 0;
-}
-const validate298_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema115 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
-const schema116 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate312(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate312_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))){
-validate312.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "jti") || (key0 === "exp"))){
-validate312.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
+validate275.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6832,11 +6105,23 @@ var valid0 = true;
 if(valid0){
 if(data.exp !== undefined){
 const _errs3 = errors;
-if(!(validate288(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate224(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs4 = errors;
+if(!(validate224(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
 }
 else {
 var valid0 = true;
@@ -6845,21 +6130,22 @@ var valid0 = true;
 }
 }
 }
+}
 else {
-validate312.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate275.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate312.errors = vErrors;
+validate275.errors = vErrors;
 return errors === 0;
 }
-const validate312_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate275_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate307(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate271(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate307_evaluated;
+const evaluated0 = validate271_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6869,24 +6155,24 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate307.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate271.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate307.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate271.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.aud !== undefined){
+if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+if(!(validate222(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6895,10 +6181,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.iat !== undefined){
+if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate224(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6907,11 +6193,16 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.jti !== undefined){
+if(data.type !== undefined){
+let data2 = data.type;
 const _errs4 = errors;
-if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
-errors = vErrors.length;
+if(typeof data2 !== "string"){
+validate271.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("code.revoked" !== data2){
+validate271.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
+return false;
 }
 var valid0 = _errs4 === errors;
 }
@@ -6920,9 +6211,618 @@ var valid0 = true;
 }
 if(valid0){
 if(data.region !== undefined){
-const _errs5 = errors;
+const _errs6 = errors;
 if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate275(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate234(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate234(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate271.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate271.errors = vErrors;
+return errors === 0;
+}
+const validate271_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema108 = {"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema109 = {"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them.","type":"object","additionalProperties":false,"required":["retired"],"properties":{"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}};
+
+function validate286(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate286_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.retired === undefined) && (missing0 = "retired")){
+validate286.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(key0 === "retired")){
+validate286.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.retired !== undefined){
+let data0 = data.retired;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data0)){
+if(data0.length > 256){
+validate286.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 256}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs4 = errors;
+if(!(validate63(data0[i0], {instancePath:instancePath+"/retired/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate286.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+}
+}
+}
+}
+else {
+validate286.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate286.errors = vErrors;
+return errors === 0;
+}
+const validate286_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate282(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate282_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate282.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate282.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate222(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate224(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate282.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("province.sunset" !== data2){
+validate282.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate286(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate234(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate234(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate282.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate282.errors = vErrors;
+return errors === 0;
+}
+const validate282_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema110 = {"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema111 = {"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate294(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate294_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.finalListExpiresAt === undefined) && (missing0 = "finalListExpiresAt")){
+validate294.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(key0 === "finalListExpiresAt")){
+validate294.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.finalListExpiresAt !== undefined){
+if(!(validate224(data.finalListExpiresAt, {instancePath:instancePath+"/finalListExpiresAt",parentData:data,parentDataProperty:"finalListExpiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+}
+else {
+validate294.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate294.errors = vErrors;
+return errors === 0;
+}
+const validate294_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate291_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate291.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate291.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate222(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate224(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate291.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("federation.sunset" !== data2){
+validate291.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "federation.sunset"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs6 = errors;
+if(!(validate294(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs7 = errors;
+if(!(validate234(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs8 = errors;
+if(!(validate234(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate291.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate291.errors = vErrors;
+return errors === 0;
+}
+const validate291_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate220(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/log-entry.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate220_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "province.registered"){
+if(!(validate221(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+errors = vErrors.length;
+}
+var props0 = true;
+}
+else if(tag0 === "province.suspended"){
+if(!(validate237(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "key.published"){
+if(!(validate245(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "key.revoked"){
+if(!(validate259(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "code.revoked"){
+if(!(validate271(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "province.sunset"){
+if(!(validate282(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "federation.sunset"){
+if(!(validate291(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else {
+validate220.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
+return false;
+}
+}
+else {
+validate220.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
+return false;
+}
+}
+else {
+validate220.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate220.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+const validate220_evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+
+function validate209(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/trust-list-delta.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate209_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.fromVersion === undefined) && (missing0 = "fromVersion"))) || ((data.version === undefined) && (missing0 = "version"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.entries === undefined) && (missing0 = "entries"))){
+validate209.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "federation") || (key0 === "fromVersion")) || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "entries"))){
+validate209.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.federation !== undefined){
+const _errs2 = errors;
+if(!(validate210(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.fromVersion !== undefined){
+const _errs3 = errors;
+if(!(validate212(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+const _errs4 = errors;
+if(!(validate212(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.issuedAt !== undefined){
+const _errs5 = errors;
+if(!(validate215(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -6931,16 +6831,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.op !== undefined){
-let data4 = data.op;
+if(data.expiresAt !== undefined){
 const _errs6 = errors;
-if(typeof data4 !== "string"){
-validate307.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("code.revoke" !== data4){
-validate307.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
-return false;
+if(!(validate215(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
 }
@@ -6948,27 +6843,34 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.codes !== undefined){
-let data5 = data.codes;
-const _errs8 = errors;
-if(errors === _errs8){
-if(Array.isArray(data5)){
-if(data5.length > 100){
-validate307.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
-return false;
+if(data.logHead !== undefined){
+const _errs7 = errors;
+if(!(validate218(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
 }
 else {
-if(data5.length < 1){
-validate307.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+var valid0 = true;
+}
+if(valid0){
+if(data.entries !== undefined){
+let data6 = data.entries;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data6)){
+if(data6.length > 100000){
+validate209.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
 return false;
 }
 else {
 var valid1 = true;
-const len0 = data5.length;
+const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate312(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+if(!(validate220(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -6978,9 +6880,8 @@ break;
 }
 }
 }
-}
 else {
-validate307.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate209.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -6997,6 +6898,135 @@ var valid0 = true;
 }
 }
 }
+}
+else {
+validate209.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate209.errors = vErrors;
+return errors === 0;
+}
+const validate209_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const logEntry = validate220;
+
+export const logPage = validate307;
+const schema112 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
+
+function validate309(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate309_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate309.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate309.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate309.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate309.errors = vErrors;
+return errors === 0;
+}
+const validate309_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate307(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/log-page.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate307_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.entries === undefined) && (missing0 = "entries")){
+validate307.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "entries") || (key0 === "next"))){
+validate307.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.entries !== undefined){
+let data0 = data.entries;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data0)){
+if(data0.length > 1000){
+validate307.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs4 = errors;
+if(!(validate220(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate307.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.next !== undefined){
+const _errs5 = errors;
+if(!(validate309(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
 else {
 validate307.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
@@ -7007,12 +7037,14 @@ return errors === 0;
 }
 const validate307_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+export const signedRequest = validate311;
+const schema114 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"},{"$ref":"#/$defs/provinceSunset"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}}}};
+const schema115 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate284(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/signed-request.json" */;
+function validate313(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate284_evaluated;
+const evaluated0 = validate313_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7020,61 +7052,133 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-const tag0 = data.op;
-if(typeof tag0 == "string"){
-if(tag0 === "key.publish"){
-if(!(validate285(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
-errors = vErrors.length;
-}
-var props0 = true;
-}
-else if(tag0 === "key.revoke"){
-if(!(validate298(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
-}
-else if(tag0 === "code.revoke"){
-if(!(validate307(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
-errors = vErrors.length;
-}
-if(props0 !== true){
-props0 = true;
-}
+if(typeof data === "string"){
+if(func1(data) > 128){
+validate313.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+return false;
 }
 else {
-validate284.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
+if(func1(data) < 1){
+validate313.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern24.test(data)){
+validate313.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
-else {
-validate284.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
-return false;
 }
 }
 else {
-validate284.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate313.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate284.errors = vErrors;
-evaluated0.props = props0;
+validate313.errors = vErrors;
 return errors === 0;
 }
-const validate284_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate313_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-export const keyPublishRequest = validate319;
 
-function validate319(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate315(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate319_evaluated;
+const evaluated0 = validate315_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate315.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate315.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate315.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate315.errors = vErrors;
+return errors === 0;
+}
+const validate315_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema118 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
+const pattern32 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
+
+function validate317(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate317_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 64){
+validate317.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
+if(!pattern32.test(data)){
+validate317.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
+return false;
+}
+}
+}
+else {
+validate317.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate317.errors = vErrors;
+return errors === 0;
+}
+const validate317_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate321(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate321_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate321.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
+validate321.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+return false;
+}
+validate321.errors = vErrors;
+return errors === 0;
+}
+const validate321_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate312(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate312_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7085,14 +7189,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate319.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate312.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema108.properties, key0))){
-validate319.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema115.properties, key0))){
+validate312.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7100,8 +7204,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7112,8 +7216,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7124,8 +7228,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7150,11 +7254,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate319.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate312.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate319.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate312.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7177,8 +7281,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate294(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
+if(!(validate321(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -7189,8 +7293,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate288(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate315(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7201,8 +7305,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate288(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate315(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -7222,21 +7326,45 @@ var valid0 = true;
 }
 }
 else {
-validate319.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate312.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate319.errors = vErrors;
+validate312.errors = vErrors;
 return errors === 0;
 }
-const validate319_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate312_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const keyRevokeRequest = validate328;
+const schema120 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate331(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate328_evaluated;
+const evaluated0 = validate331_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate331.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
+validate331.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
+return false;
+}
+validate331.errors = vErrors;
+return errors === 0;
+}
+const validate331_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate325(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate325_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7247,14 +7375,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate328.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate325.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate328.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate325.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7262,8 +7390,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7274,8 +7402,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7286,8 +7414,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7312,11 +7440,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate328.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate325.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate328.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate325.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7339,8 +7467,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate304(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
+if(!(validate331(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -7351,8 +7479,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate288(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate315(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7371,21 +7499,87 @@ var valid0 = true;
 }
 }
 else {
-validate328.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate325.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate328.errors = vErrors;
+validate325.errors = vErrors;
 return errors === 0;
 }
-const validate328_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate325_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevokeRequest = validate336;
+const schema122 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
+const schema123 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate336(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate339(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate336_evaluated;
+const evaluated0 = validate339_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))){
+validate339.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "jti") || (key0 === "exp"))){
+validate339.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.jti !== undefined){
+const _errs2 = errors;
+if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs3 = errors;
+if(!(validate315(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate339.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate339.errors = vErrors;
+return errors === 0;
+}
+const validate339_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate334_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7396,14 +7590,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate336.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate334.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate336.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate334.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7411,8 +7605,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7423,8 +7617,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7435,8 +7629,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7461,11 +7655,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate336.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate334.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate336.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate334.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7480,12 +7674,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate336.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate334.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate336.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate334.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -7493,8 +7687,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate312(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+if(!(validate339(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -7506,7 +7700,7 @@ break;
 }
 }
 else {
-validate336.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate334.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7524,22 +7718,667 @@ var valid0 = true;
 }
 }
 else {
-validate336.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate334.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate336.errors = vErrors;
+validate334.errors = vErrors;
 return errors === 0;
 }
-const validate336_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate334_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceRegistration = validate342;
-const schema120 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
+const schema124 = {"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}};
 
-function validate344(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate343(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate344_evaluated;
+const evaluated0 = validate343_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
+validate343.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
+validate343.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate343.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("province.sunset" !== data4){
+validate343.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate343.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate343.errors = vErrors;
+return errors === 0;
+}
+const validate343_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate311(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/signed-request.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate311_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.op;
+if(typeof tag0 == "string"){
+if(tag0 === "key.publish"){
+if(!(validate312(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+errors = vErrors.length;
+}
+var props0 = true;
+}
+else if(tag0 === "key.revoke"){
+if(!(validate325(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "code.revoke"){
+if(!(validate334(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "province.sunset"){
+if(!(validate343(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate343.errors : vErrors.concat(validate343.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else {
+validate311.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
+return false;
+}
+}
+else {
+validate311.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
+return false;
+}
+}
+else {
+validate311.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate311.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+const validate311_evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+export const keyPublishRequest = validate352;
+
+function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate352_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
+validate352.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func25.call(schema115.properties, key0))){
+validate352.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate352.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.publish" !== data4){
+validate352.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.key !== undefined){
+const _errs8 = errors;
+if(!(validate141(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.alg !== undefined){
+const _errs9 = errors;
+if(!(validate321(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notBefore !== undefined){
+const _errs10 = errors;
+if(!(validate315(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notAfter !== undefined){
+const _errs11 = errors;
+if(!(validate315(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate352.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate352.errors = vErrors;
+return errors === 0;
+}
+const validate352_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const keyRevokeRequest = validate361;
+
+function validate361(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate361_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+validate361.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
+validate361.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate361.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.revoke" !== data4){
+validate361.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kid !== undefined){
+const _errs8 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+const _errs9 = errors;
+if(!(validate331(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs10 = errors;
+if(!(validate315(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate361.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate361.errors = vErrors;
+return errors === 0;
+}
+const validate361_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const codeRevokeRequest = validate369;
+
+function validate369(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate369_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
+validate369.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
+validate369.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate369.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("code.revoke" !== data4){
+validate369.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.codes !== undefined){
+let data5 = data.codes;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data5)){
+if(data5.length > 100){
+validate369.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+return false;
+}
+else {
+if(data5.length < 1){
+validate369.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+const _errs10 = errors;
+if(!(validate339(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs10 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+}
+else {
+validate369.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate369.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate369.errors = vErrors;
+return errors === 0;
+}
+const validate369_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceRegistration = validate375;
+const schema128 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+
+function validate377(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate377_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7549,38 +8388,146 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate344.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate377.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate344.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate377.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate344.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate377.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate344.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate377.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate344.errors = vErrors;
+validate377.errors = vErrors;
 return errors === 0;
 }
-const validate344_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate377_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate342(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate380(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate380_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
+validate380.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
+validate380.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.maxCodeLifetimeSeconds !== undefined){
+let data0 = data.maxCodeLifetimeSeconds;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate380.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 604800 || isNaN(data0)){
+validate380.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+return false;
+}
+else {
+if(data0 < 60 || isNaN(data0)){
+validate380.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.keepAfterExpirySeconds !== undefined){
+let data1 = data.keepAfterExpirySeconds;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate380.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 2592000 || isNaN(data1)){
+validate380.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate380.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.holderErasure !== undefined){
+const _errs6 = errors;
+if(typeof data.holderErasure !== "boolean"){
+validate380.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate380.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate380.errors = vErrors;
+return errors === 0;
+}
+const validate380_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate375(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-registration.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate342_evaluated;
+const evaluated0 = validate375_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7591,14 +8538,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate342.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate375.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "region") || (key0 === "name")) || (key0 === "enrollmentKey"))){
-validate342.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!((((key0 === "region") || (key0 === "name")) || (key0 === "enrollmentKey")) || (key0 === "retention"))){
+validate375.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7618,8 +8565,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate344(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate344.errors : vErrors.concat(validate344.errors);
+if(!(validate377(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate377.errors : vErrors.concat(validate377.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7639,28 +8586,41 @@ var valid0 = _errs4 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.retention !== undefined){
+const _errs5 = errors;
+if(!(validate380(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate380.errors : vErrors.concat(validate380.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
 }
 }
 else {
-validate342.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate375.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate342.errors = vErrors;
+validate375.errors = vErrors;
 return errors === 0;
 }
-const validate342_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate375_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const province = validate347;
-const schema122 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
+export const province = validate382;
+const schema131 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
 
-function validate349(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate384(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate349_evaluated;
+const evaluated0 = validate384_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7670,37 +8630,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate349.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate384.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate349.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate384.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate349.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate384.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate349.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate384.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate349.errors = vErrors;
+validate384.errors = vErrors;
 return errors === 0;
 }
-const validate349_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate384_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate351(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate386(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate351_evaluated;
+const evaluated0 = validate386_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7708,23 +8668,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate351.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate386.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!((data === "active") || (data === "suspended"))){
-validate351.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
+if(!(((data === "active") || (data === "suspended")) || (data === "sunset"))){
+validate386.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
 return false;
 }
-validate351.errors = vErrors;
+validate386.errors = vErrors;
 return errors === 0;
 }
-const validate351_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate386_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate354(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate389(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate354_evaluated;
+const evaluated0 = validate389_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7735,39 +8695,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate354.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate389.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate354.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate389.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate354.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate389.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate354.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate389.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate354.errors = vErrors;
+validate389.errors = vErrors;
 return errors === 0;
 }
-const validate354_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate389_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate347(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate382(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate347_evaluated;
+const evaluated0 = validate382_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7778,14 +8738,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.enrollmentKid === undefined) && (missing0 = "enrollmentKid"))) || ((data.registeredAt === undefined) && (missing0 = "registeredAt"))){
-validate347.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate382.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "enrollmentKid")) || (key0 === "registeredAt"))){
-validate347.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate382.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7805,8 +8765,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate349(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
+if(!(validate384(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate384.errors : vErrors.concat(validate384.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7817,8 +8777,8 @@ var valid0 = true;
 if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
-if(!(validate351(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate351.errors : vErrors.concat(validate351.errors);
+if(!(validate386(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate386.errors : vErrors.concat(validate386.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7841,8 +8801,8 @@ var valid0 = true;
 if(valid0){
 if(data.registeredAt !== undefined){
 const _errs6 = errors;
-if(!(validate354(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate354.errors : vErrors.concat(validate354.errors);
+if(!(validate389(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate389.errors : vErrors.concat(validate389.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -7858,23 +8818,23 @@ var valid0 = true;
 }
 }
 else {
-validate347.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate382.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate347.errors = vErrors;
+validate382.errors = vErrors;
 return errors === 0;
 }
-const validate347_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate382_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceList = validate356;
-const schema126 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
+export const provinceList = validate391;
+const schema135 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
 
-function validate356(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate391(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-list.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate356_evaluated;
+const evaluated0 = validate391_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7885,14 +8845,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.provinces === undefined) && (missing0 = "provinces")){
-validate356.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate391.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "provinces")){
-validate356.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate391.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7904,7 +8864,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 64){
-validate356.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate391.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -7912,8 +8872,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate347(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
+if(!(validate382(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -7924,7 +8884,7 @@ break;
 }
 }
 else {
-validate356.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
+validate391.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7933,22 +8893,22 @@ return false;
 }
 }
 else {
-validate356.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate391.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate356.errors = vErrors;
+validate391.errors = vErrors;
 return errors === 0;
 }
-const validate356_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate391_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const federationInfo = validate358;
-const schema127 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
+export const federationInfo = validate393;
+const schema136 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
 
-function validate359(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate394(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate359_evaluated;
+const evaluated0 = validate394_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7958,38 +8918,38 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate359.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate394.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate359.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate394.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate359.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate394.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate359.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate394.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate359.errors = vErrors;
+validate394.errors = vErrors;
 return errors === 0;
 }
-const validate359_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate394_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate358(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/federation-info.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate358_evaluated;
+const evaluated0 = validate393_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8000,14 +8960,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.federation === undefined) && (missing0 = "federation")) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.maxKeyLifetimeSeconds === undefined) && (missing0 = "maxKeyLifetimeSeconds"))) || ((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds"))){
-validate358.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate393.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "federation") || (key0 === "keys")) || (key0 === "maxKeyLifetimeSeconds")) || (key0 === "maxCodeLifetimeSeconds"))){
-validate358.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate393.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8015,8 +8975,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate359(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate359.errors : vErrors.concat(validate359.errors);
+if(!(validate394(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate394.errors : vErrors.concat(validate394.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8041,18 +9001,18 @@ if(data.maxKeyLifetimeSeconds !== undefined){
 let data2 = data.maxKeyLifetimeSeconds;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate358.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate393.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 157680000 || isNaN(data2)){
-validate358.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
+validate393.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
 return false;
 }
 else {
 if(data2 < 60 || isNaN(data2)){
-validate358.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate393.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -8068,18 +9028,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data3 = data.maxCodeLifetimeSeconds;
 const _errs6 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate358.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate393.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 604800 || isNaN(data3)){
-validate358.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate393.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data3 < 60 || isNaN(data3)){
-validate358.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate393.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -8097,26 +9057,26 @@ var valid0 = true;
 }
 }
 else {
-validate358.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate393.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate358.errors = vErrors;
+validate393.errors = vErrors;
 return errors === 0;
 }
-const validate358_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate393_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const problemDetails = validate362;
-const schema129 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
+export const problemDetails = validate397;
+const schema138 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
 const formats10 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
 const pattern36 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
 const pattern37 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
 
-function validate362(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/problem-details.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate362_evaluated;
+const evaluated0 = validate397_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8127,14 +9087,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.code === undefined) && (missing0 = "code"))){
-validate362.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate397.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "code")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "retryable")) || (key0 === "requestId"))){
-validate362.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate397.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8147,24 +9107,24 @@ if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 256){
-validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate397.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
+validate397.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!(formats10.test(data0))){
-validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
+validate397.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 }
 else {
-validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate397.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8181,18 +9141,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate362.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate397.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate362.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
+validate397.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 }
 }
 else {
-validate362.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
+validate397.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8206,18 +9166,18 @@ if(data.status !== undefined){
 let data2 = data.status;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate362.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
+validate397.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 599 || isNaN(data2)){
-validate362.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
+validate397.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
 return false;
 }
 else {
 if(data2 < 400 || isNaN(data2)){
-validate362.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
+validate397.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
 return false;
 }
 }
@@ -8235,18 +9195,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func1(data3) > 64){
-validate362.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate397.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(!pattern36.test(data3)){
-validate362.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
+validate397.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
 return false;
 }
 }
 }
 else {
-validate362.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
+validate397.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8262,12 +9222,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func1(data4) > 1024){
-validate362.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
+validate397.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
 return false;
 }
 }
 else {
-validate362.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
+validate397.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8284,18 +9244,18 @@ if(errors === _errs12){
 if(errors === _errs12){
 if(typeof data5 === "string"){
 if(func1(data5) > 512){
-validate362.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
+validate397.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
 else {
 if(!(formats10.test(data5))){
-validate362.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
+validate397.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 else {
-validate362.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
+validate397.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8309,7 +9269,7 @@ if(valid0){
 if(data.retryable !== undefined){
 const _errs14 = errors;
 if(typeof data.retryable !== "boolean"){
-validate362.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
+validate397.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -8324,18 +9284,18 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
 if(func1(data7) > 128){
-validate362.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate397.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(!pattern37.test(data7)){
-validate362.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
+validate397.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate362.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
+validate397.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8355,22 +9315,22 @@ var valid0 = true;
 }
 }
 else {
-validate362.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate397.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate362.errors = vErrors;
+validate397.errors = vErrors;
 return errors === 0;
 }
-const validate362_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate397_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRecord = validate363;
-const schema130 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
+export const codeRecord = validate398;
+const schema139 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
 
-function validate366(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate401(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate366_evaluated;
+const evaluated0 = validate401_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8378,23 +9338,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate366.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate401.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
-validate366.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
+validate401.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
 return false;
 }
-validate366.errors = vErrors;
+validate401.errors = vErrors;
 return errors === 0;
 }
-const validate366_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate401_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate403(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate368_evaluated;
+const evaluated0 = validate403_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8405,39 +9365,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate368.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate403.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate368.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate403.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate368.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate403.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate368.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate403.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate368.errors = vErrors;
+validate403.errors = vErrors;
 return errors === 0;
 }
-const validate368_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate403_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate363(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate398(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/code-record.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate363_evaluated;
+const evaluated0 = validate398_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8448,14 +9408,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.codeId === undefined) && (missing0 = "codeId")) || ((data.region === undefined) && (missing0 = "region"))) || ((data.healthStatus === undefined) && (missing0 = "healthStatus"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.holderBinding === undefined) && (missing0 = "holderBinding"))){
-validate363.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate398.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema130.properties, key0))){
-validate363.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema139.properties, key0))){
+validate398.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8487,8 +9447,8 @@ var valid0 = true;
 if(valid0){
 if(data.healthStatus !== undefined){
 const _errs4 = errors;
-if(!(validate366(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate366.errors : vErrors.concat(validate366.errors);
+if(!(validate401(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate401.errors : vErrors.concat(validate401.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8501,11 +9461,11 @@ if(data.status !== undefined){
 let data3 = data.status;
 const _errs5 = errors;
 if(typeof data3 !== "string"){
-validate363.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
+validate398.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data3 === "issued") || (data3 === "revoked"))){
-validate363.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema130.properties.status.enum}}];
+validate398.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema139.properties.status.enum}}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -8516,8 +9476,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs7 = errors;
-if(!(validate368(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+if(!(validate403(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate403.errors : vErrors.concat(validate403.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -8528,8 +9488,8 @@ var valid0 = true;
 if(valid0){
 if(data.expiresAt !== undefined){
 const _errs8 = errors;
-if(!(validate368(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+if(!(validate403(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate403.errors : vErrors.concat(validate403.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -8557,14 +9517,14 @@ if(errors === _errs10){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing1;
 if((((data7.alg === undefined) && (missing1 = "alg")) || ((data7.salt === undefined) && (missing1 = "salt"))) || ((data7.tag === undefined) && (missing1 = "tag"))){
-validate363.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
 return false;
 }
 else {
 const _errs12 = errors;
 for(const key1 in data7){
 if(!(((key1 === "alg") || (key1 === "salt")) || (key1 === "tag"))){
-validate363.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
 return false;
 break;
 }
@@ -8576,12 +9536,12 @@ const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data8 === "string"){
 if(func1(data8) > 64){
-validate363.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate363.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8597,12 +9557,12 @@ const _errs15 = errors;
 if(errors === _errs15){
 if(typeof data9 === "string"){
 if(func1(data9) > 256){
-validate363.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate363.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8618,12 +9578,12 @@ const _errs17 = errors;
 if(errors === _errs17){
 if(typeof data10 === "string"){
 if(func1(data10) > 256){
-validate363.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate363.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8638,7 +9598,7 @@ var valid1 = true;
 }
 }
 else {
-validate363.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
+validate398.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -8654,12 +9614,12 @@ const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data11 === "string"){
 if(func1(data11) > 64){
-validate363.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate398.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate363.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
+validate398.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8671,8 +9631,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs21 = errors;
-if(!(validate368(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+if(!(validate403(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate403.errors : vErrors.concat(validate403.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs21 === errors;
@@ -8685,11 +9645,11 @@ if(data.revocation !== undefined){
 let data13 = data.revocation;
 const _errs22 = errors;
 if(typeof data13 !== "string"){
-validate363.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
+validate398.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data13 === "pending") || (data13 === "published")) || (data13 === "not-needed"))){
-validate363.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema130.properties.revocation.enum}}];
+validate398.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema139.properties.revocation.enum}}];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -8711,23 +9671,23 @@ var valid0 = true;
 }
 }
 else {
-validate363.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate398.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate363.errors = vErrors;
+validate398.errors = vErrors;
 return errors === 0;
 }
-const validate363_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate398_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevocationsResult = validate373;
-const schema133 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+export const codeRevocationsResult = validate408;
+const schema142 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate373(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate408(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/code-revocations-result.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate373_evaluated;
+const evaluated0 = validate408_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8738,14 +9698,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.revoked === undefined) && (missing0 = "revoked")) || ((data.alreadyRevoked === undefined) && (missing0 = "alreadyRevoked"))) || ((data.expired === undefined) && (missing0 = "expired"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate373.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate408.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "revoked") || (key0 === "alreadyRevoked")) || (key0 === "expired")) || (key0 === "version"))){
-validate373.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate408.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8755,18 +9715,18 @@ if(data.revoked !== undefined){
 let data0 = data.revoked;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate373.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
+validate408.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate373.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate408.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate373.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate408.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8782,18 +9742,18 @@ if(data.alreadyRevoked !== undefined){
 let data1 = data.alreadyRevoked;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate373.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
+validate408.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-validate373.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate408.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate373.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate408.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8809,18 +9769,18 @@ if(data.expired !== undefined){
 let data2 = data.expired;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate373.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
+validate408.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate373.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate408.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate373.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate408.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8836,18 +9796,18 @@ if(data.version !== undefined){
 let data3 = data.version;
 const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate373.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate408.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs8){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9007199254740991 || isNaN(data3)){
-validate373.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate408.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data3 < 0 || isNaN(data3)){
-validate373.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate408.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8865,23 +9825,23 @@ var valid0 = true;
 }
 }
 else {
-validate373.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate408.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate373.errors = vErrors;
+validate408.errors = vErrors;
 return errors === 0;
 }
-const validate373_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate408_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceSuspension = validate374;
-const schema134 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+export const provinceSuspension = validate409;
+const schema143 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate374(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate409(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-suspension.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate374_evaluated;
+const evaluated0 = validate409_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8892,14 +9852,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate374.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate409.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "region") || (key0 === "status")) || (key0 === "version"))){
-validate374.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate409.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8920,7 +9880,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs3 = errors;
 if("suspended" !== data.status){
-validate374.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
+validate409.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -8933,18 +9893,18 @@ if(data.version !== undefined){
 let data2 = data.version;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate374.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate409.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate374.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate409.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate374.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate409.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8961,22 +9921,22 @@ var valid0 = true;
 }
 }
 else {
-validate374.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate409.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate374.errors = vErrors;
+validate409.errors = vErrors;
 return errors === 0;
 }
-const validate374_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate409_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const publishedKey = validate376;
-const schema135 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+export const publishedKey = validate411;
+const schema144 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate379(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate414(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate379_evaluated;
+const evaluated0 = validate414_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8984,23 +9944,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate379.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate414.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate379.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate414.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate379.errors = vErrors;
+validate414.errors = vErrors;
 return errors === 0;
 }
-const validate379_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate414_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate381(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate416(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate381_evaluated;
+const evaluated0 = validate416_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9008,33 +9968,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate381.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate416.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate381.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate416.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate381.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate416.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate381.errors = vErrors;
+validate416.errors = vErrors;
 return errors === 0;
 }
-const validate381_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate416_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate384(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate419(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate384_evaluated;
+const evaluated0 = validate419_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9042,34 +10002,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate384.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate419.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate384.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate419.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 1 || isNaN(data)){
-validate384.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate419.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-validate384.errors = vErrors;
+validate419.errors = vErrors;
 return errors === 0;
 }
-const validate384_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate419_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate376(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate411(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/published-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate376_evaluated;
+const evaluated0 = validate411_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9080,14 +10040,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate376.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate411.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "region") || (key0 === "kid")) || (key0 === "alg")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status")) || (key0 === "seq"))){
-validate376.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate411.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9119,8 +10079,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs4 = errors;
-if(!(validate379(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate379.errors : vErrors.concat(validate379.errors);
+if(!(validate414(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate414.errors : vErrors.concat(validate414.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -9131,8 +10091,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs5 = errors;
-if(!(validate381(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
+if(!(validate416(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -9143,8 +10103,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs6 = errors;
-if(!(validate381(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
+if(!(validate416(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -9156,7 +10116,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs7 = errors;
 if("active" !== data.status){
-validate376.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
+validate411.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -9167,8 +10127,8 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 const _errs8 = errors;
-if(!(validate384(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate384.errors : vErrors.concat(validate384.errors);
+if(!(validate419(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate419.errors : vErrors.concat(validate419.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -9186,22 +10146,22 @@ var valid0 = true;
 }
 }
 else {
-validate376.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate411.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate376.errors = vErrors;
+validate411.errors = vErrors;
 return errors === 0;
 }
-const validate376_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate411_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const registryStatus = validate386;
-const schema139 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}}}};
+export const registryStatus = validate421;
+const schema148 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}}}};
 
-function validate387(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate422(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate387_evaluated;
+const evaluated0 = validate422_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9212,39 +10172,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate387.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate422.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate387.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate422.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate387.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate422.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate387.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate422.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate387.errors = vErrors;
+validate422.errors = vErrors;
 return errors === 0;
 }
-const validate387_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate422_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate386(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate421(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/registry-status.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate386_evaluated;
+const evaluated0 = validate421_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9255,14 +10215,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.version === undefined) && (missing0 = "version")) || ((data.ageSeconds === undefined) && (missing0 = "ageSeconds"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.lastSync === undefined) && (missing0 = "lastSync"))){
-validate386.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate421.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "version") || (key0 === "ageSeconds")) || (key0 === "expiresAt")) || (key0 === "lastSync")) || (key0 === "audit"))){
-validate386.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate421.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9272,18 +10232,18 @@ if(data.version !== undefined){
 let data0 = data.version;
 const _errs2 = errors;
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (data0 !== null)){
-validate386.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema139.properties.version.type}}];
+validate421.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema148.properties.version.type}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate386.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate421.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate386.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate421.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -9299,18 +10259,18 @@ if(data.ageSeconds !== undefined){
 let data1 = data.ageSeconds;
 const _errs4 = errors;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-validate386.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema139.properties.ageSeconds.type}}];
+validate421.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema148.properties.ageSeconds.type}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-validate386.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate421.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate386.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate421.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -9329,8 +10289,8 @@ const _errs7 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs8 = errors;
-if(!(validate387(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
+if(!(validate422(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate422.errors : vErrors.concat(validate422.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -9369,7 +10329,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate386.errors = vErrors;
+validate421.errors = vErrors;
 return false;
 }
 else {
@@ -9443,8 +10403,8 @@ break;
 if(_errs17 === errors){
 if(data3.at !== undefined){
 const _errs18 = errors;
-if(!(validate387(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
+if(!(validate422(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate422.errors : vErrors.concat(validate422.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs18 === errors;
@@ -9554,7 +10514,7 @@ else {
 vErrors.push(err10);
 }
 errors++;
-validate386.errors = vErrors;
+validate421.errors = vErrors;
 return false;
 }
 else {
@@ -9581,14 +10541,14 @@ if(errors === _errs23){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing2;
 if((((data7.result === undefined) && (missing2 = "result")) || ((data7.version === undefined) && (missing2 = "version"))) || ((data7.deltas === undefined) && (missing2 = "deltas"))){
-validate386.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
+validate421.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
 return false;
 }
 else {
 const _errs25 = errors;
 for(const key2 in data7){
 if(!(((((key2 === "result") || (key2 === "version")) || (key2 === "deltas")) || (key2 === "reason")) || (key2 === "at"))){
-validate386.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
+validate421.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
 return false;
 break;
 }
@@ -9598,11 +10558,11 @@ if(data7.result !== undefined){
 let data8 = data7.result;
 const _errs26 = errors;
 if(typeof data8 !== "string"){
-validate386.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
+validate421.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data8 === "consistent") || (data8 === "inconsistent")) || (data8 === "none"))){
-validate386.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema139.properties.audit.properties.result.enum}}];
+validate421.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema148.properties.audit.properties.result.enum}}];
 return false;
 }
 var valid4 = _errs26 === errors;
@@ -9615,18 +10575,18 @@ if(data7.version !== undefined){
 let data9 = data7.version;
 const _errs28 = errors;
 if((!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))) && (data9 !== null)){
-validate386.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema139.properties.audit.properties.version.type}}];
+validate421.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema148.properties.audit.properties.version.type}}];
 return false;
 }
 if(errors === _errs28){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 9007199254740991 || isNaN(data9)){
-validate386.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate421.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data9 < 0 || isNaN(data9)){
-validate386.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate421.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -9642,18 +10602,18 @@ if(data7.deltas !== undefined){
 let data10 = data7.deltas;
 const _errs30 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-validate386.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
+validate421.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs30){
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 9007199254740991 || isNaN(data10)){
-validate386.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate421.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data10 < 0 || isNaN(data10)){
-validate386.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate421.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -9671,12 +10631,12 @@ const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data11 === "string"){
 if(func1(data11) > 64){
-validate386.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate421.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate386.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
+validate421.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9692,12 +10652,12 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data12 === "string"){
 if(func1(data12) > 32){
-validate386.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
+validate421.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
 return false;
 }
 }
 else {
-validate386.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
+validate421.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9714,7 +10674,7 @@ var valid4 = true;
 }
 }
 else {
-validate386.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
+validate421.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -9731,22 +10691,22 @@ var valid0 = true;
 }
 }
 else {
-validate386.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate421.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate386.errors = vErrors;
+validate421.errors = vErrors;
 return errors === 0;
 }
-const validate386_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate421_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const revokedKey = validate390;
-const schema141 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+export const revokedKey = validate425;
+const schema150 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate428(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate393_evaluated;
+const evaluated0 = validate428_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9754,23 +10714,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate393.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate428.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate393.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
+validate428.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
 return false;
 }
-validate393.errors = vErrors;
+validate428.errors = vErrors;
 return errors === 0;
 }
-const validate393_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate428_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate395(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate430(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate395_evaluated;
+const evaluated0 = validate430_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9778,33 +10738,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate395.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate430.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate395.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate430.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate395.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate430.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate395.errors = vErrors;
+validate430.errors = vErrors;
 return errors === 0;
 }
-const validate395_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate430_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate432(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate397_evaluated;
+const evaluated0 = validate432_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9812,34 +10772,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate397.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate432.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate397.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate432.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 1 || isNaN(data)){
-validate397.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate432.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-validate397.errors = vErrors;
+validate432.errors = vErrors;
 return errors === 0;
 }
-const validate397_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate432_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate390(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate425(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/revoked-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate390_evaluated;
+const evaluated0 = validate425_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9850,14 +10810,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate390.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate425.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "region") || (key0 === "kid")) || (key0 === "status")) || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "seq"))){
-validate390.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate425.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9890,7 +10850,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
 if("revoked" !== data.status){
-validate390.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
+validate425.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -9901,8 +10861,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs5 = errors;
-if(!(validate393(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
+if(!(validate428(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate428.errors : vErrors.concat(validate428.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -9913,8 +10873,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs6 = errors;
-if(!(validate395(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate395.errors : vErrors.concat(validate395.errors);
+if(!(validate430(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate430.errors : vErrors.concat(validate430.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -9925,8 +10885,8 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 const _errs7 = errors;
-if(!(validate397(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate397.errors : vErrors.concat(validate397.errors);
+if(!(validate432(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate432.errors : vErrors.concat(validate432.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -9943,12 +10903,911 @@ var valid0 = true;
 }
 }
 else {
-validate390.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate425.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate390.errors = vErrors;
+validate425.errors = vErrors;
 return errors === 0;
 }
-const validate390_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate425_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const deletionReport = validate434;
+const schema154 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
+
+function validate435(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate435_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 128){
+validate435.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+return false;
+}
+else {
+if(func1(data) < 1){
+validate435.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern24.test(data)){
+validate435.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate435.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate435.errors = vErrors;
+return errors === 0;
+}
+const validate435_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate438(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate438_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate438.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate438.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate438.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate438.errors = vErrors;
+return errors === 0;
+}
+const validate438_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema157 = {"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+
+function validate442(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate442_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate442.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate442.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate442.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate442.errors = vErrors;
+return errors === 0;
+}
+const validate442_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate441(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate441_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.seq === undefined) && (missing0 = "seq")) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate441.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "seq") || (key0 === "hash"))){
+validate441.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+let data0 = data.seq;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate441.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 9007199254740991 || isNaN(data0)){
+validate441.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data0 < 0 || isNaN(data0)){
+validate441.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs4 = errors;
+if(!(validate442(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate442.errors : vErrors.concat(validate442.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate441.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate441.errors = vErrors;
+return errors === 0;
+}
+const validate441_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema159 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
+const pattern40 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_.-]{1,255}$", "u");
+const pattern41 = /*#__PURE__*/ new RegExp("^[a-z][a-z0-9-]{0,63}$", "u");
+
+function validate445(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate445_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.table === undefined) && (missing0 = "table")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.count === undefined) && (missing0 = "count"))){
+validate445.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "table") || (key0 === "kind")) || (key0 === "count"))){
+validate445.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.table !== undefined){
+let data0 = data.table;
+const _errs2 = errors;
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(func1(data0) > 255){
+validate445.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
+return false;
+}
+else {
+if(!pattern40.test(data0)){
+validate445.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
+return false;
+}
+}
+}
+else {
+validate445.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kind !== undefined){
+let data1 = data.kind;
+const _errs4 = errors;
+if(errors === _errs4){
+if(typeof data1 === "string"){
+if(func1(data1) > 64){
+validate445.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
+if(!pattern41.test(data1)){
+validate445.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
+return false;
+}
+}
+}
+else {
+validate445.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.count !== undefined){
+let data2 = data.count;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate445.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate445.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate445.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate445.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate445.errors = vErrors;
+return errors === 0;
+}
+const validate445_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema160 = {"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate447(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate447_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.use === undefined) && (missing0 = "use"))) || ((data.store === undefined) && (missing0 = "store"))) || ((data.action === undefined) && (missing0 = "action"))){
+validate447.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "kid") || (key0 === "use")) || (key0 === "store")) || (key0 === "action")) || (key0 === "deletionDate"))){
+validate447.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.use !== undefined){
+let data1 = data.use;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate447.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data1 === "federation") || (data1 === "issuer")) || (data1 === "enrollment"))){
+validate447.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema160.properties.use.enum}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.store !== undefined){
+let data2 = data.store;
+const _errs5 = errors;
+if(typeof data2 !== "string"){
+validate447.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data2 === "kms") || (data2 === "local-file")) || (data2 === "secret"))){
+validate447.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema160.properties.store.enum}}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.action !== undefined){
+let data3 = data.action;
+const _errs7 = errors;
+if(typeof data3 !== "string"){
+validate447.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data3 === "destroyed") || (data3 === "scheduled-deletion"))){
+validate447.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema160.properties.action.enum}}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.deletionDate !== undefined){
+const _errs9 = errors;
+if(!(validate438(data.deletionDate, {instancePath:instancePath+"/deletionDate",parentData:data,parentDataProperty:"deletionDate",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate447.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate447.errors = vErrors;
+return errors === 0;
+}
+const validate447_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate434(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/deletion-report.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate434_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.scope === undefined) && (missing0 = "scope"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.tables === undefined) && (missing0 = "tables"))) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.kept === undefined) && (missing0 = "kept"))){
+validate434.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func25.call(schema154.properties, key0))){
+validate434.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.federation !== undefined){
+const _errs2 = errors;
+if(!(validate435(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate435.errors : vErrors.concat(validate435.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.scope !== undefined){
+let data1 = data.scope;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate434.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data1 === "province") || (data1 === "federation"))){
+validate434.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema154.properties.scope.enum}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.issuedAt !== undefined){
+const _errs6 = errors;
+if(!(validate438(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sunsetAt !== undefined){
+const _errs7 = errors;
+if(!(validate438(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.logHead !== undefined){
+const _errs8 = errors;
+if(!(validate441(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate441.errors : vErrors.concat(validate441.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tables !== undefined){
+let data6 = data.tables;
+const _errs9 = errors;
+if(errors === _errs9){
+if(Array.isArray(data6)){
+if(data6.length > 64){
+validate434.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/maxItems",keyword:"maxItems",params:{limit: 64}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate445(data6[i0], {instancePath:instancePath+"/tables/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate445.errors : vErrors.concat(validate445.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs11 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate434.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.keys !== undefined){
+let data8 = data.keys;
+const _errs12 = errors;
+if(errors === _errs12){
+if(Array.isArray(data8)){
+if(data8.length > 512){
+validate434.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 512}}];
+return false;
+}
+else {
+var valid2 = true;
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+const _errs14 = errors;
+if(!(validate447(data8[i1], {instancePath:instancePath+"/keys/" + i1,parentData:data8,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate447.errors : vErrors.concat(validate447.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs14 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+else {
+validate434.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kept !== undefined){
+let data10 = data.kept;
+const _errs15 = errors;
+if(errors === _errs15){
+if(Array.isArray(data10)){
+if(data10.length > 16){
+validate434.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/maxItems",keyword:"maxItems",params:{limit: 16}}];
+return false;
+}
+else {
+var valid3 = true;
+const len2 = data10.length;
+for(let i2=0; i2<len2; i2++){
+let data11 = data10[i2];
+const _errs17 = errors;
+if(errors === _errs17){
+if(typeof data11 === "string"){
+if(func1(data11) > 256){
+validate434.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/maxLength",keyword:"maxLength",params:{limit: 256}}];
+return false;
+}
+}
+else {
+validate434.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid3 = _errs17 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+else {
+validate434.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate434.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate434.errors = vErrors;
+return errors === 0;
+}
+const validate434_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceSunsetRequest = validate451;
+
+function validate451(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate451_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
+validate451.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
+validate451.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate313(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate315(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate317(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate451.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("province.sunset" !== data4){
+validate451.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate451.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate451.errors = vErrors;
+return errors === 0;
+}
+const validate451_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const retentionPolicy = validate456;
+
+function validate456(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate456_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
+validate456.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
+validate456.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.maxCodeLifetimeSeconds !== undefined){
+let data0 = data.maxCodeLifetimeSeconds;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate456.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 604800 || isNaN(data0)){
+validate456.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+return false;
+}
+else {
+if(data0 < 60 || isNaN(data0)){
+validate456.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.keepAfterExpirySeconds !== undefined){
+let data1 = data.keepAfterExpirySeconds;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate456.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 2592000 || isNaN(data1)){
+validate456.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate456.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.holderErasure !== undefined){
+const _errs6 = errors;
+if(typeof data.holderErasure !== "boolean"){
+validate456.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate456.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate456.errors = vErrors;
+return errors === 0;
+}
+const validate456_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -13,11 +13,13 @@ import { RequestInvalid } from '../errors';
 import type {
   CodeClaims,
   CodeHeader,
+  DeletionReport,
   IssueRequest,
   LegacyCodeClaims,
   LogEntry,
   ProvinceRegistration,
   PublicJwk,
+  RetentionPolicy,
   SignedRequestPayload,
   TrustList,
   TrustListDelta,
@@ -91,3 +93,7 @@ export const isProvinceRegion = generated.provinceRegion as unknown as Validator
 export const isKid = generated.kid as unknown as Validator<string>;
 /** A code id, the code's `jti` (path parameter `codeId`). */
 export const isCodeId = generated.codeId as unknown as Validator<string>;
+/** A deletion report's payload (schemas/deletion-report.json). */
+export const isDeletionReport = generated.deletionReport as unknown as Validator<DeletionReport>;
+/** A retention policy (common.json#/$defs/retentionPolicy). */
+export const isRetentionPolicy = generated.retentionPolicy as unknown as Validator<RetentionPolicy>;
