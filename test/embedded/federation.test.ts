@@ -91,8 +91,9 @@ describe('embedded federation', () => {
 
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));
     expect(Object.keys(state).sort()).toEqual(
-      ['exchangeUrl', 'federationId', 'federationJwks', 'operatorToken', 'provinces'].sort(),
+      ['exchangeUrl', 'federationId', 'federationJwks', 'operatorToken', 'pid', 'provinces'].sort(),
     );
+    expect(state.pid).toBe(process.pid);
     expect(state).toMatchObject({ federationId: 'fed-test', federationJwks: { keys: [{ kty: 'EC' }] } });
     expect(state.provinces.map((p: { region: string; name: string }) => [p.region, p.name])).toEqual([
       ['330000', 'Zhejiang'],
