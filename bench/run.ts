@@ -8,6 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.HCX_LOG_SILENT ??= 'true';
 import { runColdStartBench } from './cold-start';
 import { httpBenchLines, runHttpBench } from './http';
+import { runSm2Bench } from './sm2';
 import { runVerifyBench } from './verify';
 
 async function main(): Promise<void> {
@@ -25,6 +26,15 @@ async function main(): Promise<void> {
   );
   console.log(`holder binding (scrypt N=2^15, r=8, p=1): ${verify.holderBindingMs} ms per derivation`);
   Object.assign(out, verify);
+
+  console.error('SM2: verifyCode of an SM2 code vs an ES256 code, and the SM2 primitive vs sm-crypto(-v2)');
+  const sm2 = await runSm2Bench();
+  console.log(
+    `SM2 verifyCode: ${sm2.sm2VerifyPerSecond}/s vs ES256 ${sm2.es256VerifyPerSecond}/s = ${sm2.sm2ToEs256VerifyRatio}x; ` +
+      `SM2 signature check: hcx ${sm2.sm2PrimitivePerSecond}/s, sm-crypto-v2 ${sm2.smCryptoV2PrimitivePerSecond}/s, ` +
+      `sm-crypto ${sm2.smCryptoPrimitivePerSecond}/s (ES256 ${sm2.es256PrimitivePerSecond}/s)`,
+  );
+  Object.assign(out, sm2);
 
   console.error('cold start: each handler bundled as CDK would, vs an empty middy handler');
   const cold = await runColdStartBench({ print: true });

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     .option('provinces', {
       type: 'string',
       default: DEFAULT_PROVINCES.join(','),
-      describe: 'province region codes, comma separated',
+      describe: 'province region codes, comma separated; region:SM2 runs that province on SM2 keys',
     })
     .option('sync-interval', { type: 'number', default: 2, describe: 'seconds between sync runs' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })

@@ -48,7 +48,7 @@ export async function thumbprint(jwk: KeyMaterial): Promise<string> {
 
 /**
  * Accept `input` as a public signing key for `alg` (when given), or throw {@link KeyRejected} with
- * a precise reason: only EC/P-256 and OKP/Ed25519, no private member, the point on the curve and
+ * a precise reason: only EC/P-256, EC/SM2 and OKP/Ed25519, no private member, the point on the curve and
  * (Ed25519) canonical and of prime order, `use`/`key_ops`/`alg` consistent with signature
  * verification, and a `kid`, when present, equal to the thumbprint.
  */
@@ -62,7 +62,7 @@ export async function acceptPublicKey(input: unknown, alg?: string): Promise<Acc
   }
   const algorithm = algorithmForKey(jwk);
   if (!algorithm)
-    throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC P-256 and OKP Ed25519 keys are accepted');
+    throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC P-256, EC SM2 and OKP Ed25519 keys are accepted');
   if (alg !== undefined && alg !== algorithm.name) {
     throw new KeyRejected('ALG_MISMATCH', 'the key does not belong to the stated algorithm');
   }
@@ -118,6 +118,17 @@ const generateKeyPairAsync = promisify(generateKeyPair) as (
 export async function generateSigningKey(alg: string = 'ES256'): Promise<GeneratedKey> {
   const algorithm = algorithmByName(alg);
   if (!algorithm) throw new KeyRejected('UNSUPPORTED_ALG', 'unsupported algorithm');
+  if (algorithm.generate) {
+    // Node makes SM2-curve keys but cannot export them as JWK: the algorithm generates its own.
+    const { jwk, d } = algorithm.generate();
+    const kid = await thumbprint(jwk);
+    return {
+      alg: algorithm.name,
+      kid,
+      privateJwk: { ...jwk, d, kid, alg: algorithm.name } as Record<string, string>,
+      publicJwk: jwk,
+    };
+  }
   const { privateKey } =
     algorithm.kty === 'EC'
       ? await generateKeyPairAsync('ec', { namedCurve: algorithm.crv })

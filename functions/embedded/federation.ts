@@ -50,6 +50,8 @@ export interface ProvinceContext {
   readonly tableName: string;
   readonly url: string;
   readonly internalToken: string;
+  /** Algorithm of the province's issuer and enrollment keys: `ES256`, or `SM2` (`--provinces 330000:SM2`). */
+  readonly alg: string;
 }
 
 /** What the hooks get: where everything runs, the client, the tables, the tokens, the key folder. */
@@ -98,7 +100,7 @@ export interface FederationOptions {
   readonly dataDir?: string;
   /** 0: free ports; otherwise the exchange on `port` and the provinces on `port + 1…`. */
   readonly port?: number;
-  /** Province region codes (default Zhejiang, Guangdong, Fujian). */
+  /** Province region codes (default Zhejiang, Guangdong, Fujian), each optionally `:SM2` (or `:ES256`, the default). */
   readonly provinces?: readonly string[];
   /** Seconds between runs of the scheduled functions (default 2). */
   readonly syncIntervalSeconds?: number;
@@ -143,6 +145,30 @@ export class FederationConfigInvalid extends Error {
 export const exchangeTableName = (): string => 'hcx-exchange';
 export const provinceTableName = (region: string): string => `hcx-province-${region}`;
 
+/** Algorithms a province node may sign with (`region:ALG`); its keys are generated for it. */
+export const PROVINCE_ALGORITHMS = ['ES256', 'SM2'] as const;
+
+/**
+ * Validate `region` or `region:ALG` entries (`330000:SM2`): province-level, known, no duplicates, at
+ * least one, ALG one of {@link PROVINCE_ALGORITHMS} (default ES256).
+ */
+export function parseProvinceSpecs(entries: readonly string[]): { region: string; alg: string }[] {
+  const specs = entries
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((e) => {
+      const [region, alg = 'ES256', ...rest] = e.split(':');
+      if (rest.length > 0 || !(PROVINCE_ALGORITHMS as readonly string[]).includes(alg)) {
+        throw new FederationConfigInvalid(
+          `${e}: a province is a region code, optionally with :${PROVINCE_ALGORITHMS.join(' or :')} (e.g. 330000:SM2)`,
+        );
+      }
+      return { region, alg };
+    });
+  parseProvinces(specs.map((s) => s.region));
+  return specs;
+}
+
 /** Validate region codes: province-level, known, no duplicates, at least one. */
 export function parseProvinces(regions: readonly string[]): string[] {
   const out = regions.map((r) => r.trim()).filter(Boolean);
@@ -162,7 +188,8 @@ export function parseProvinces(regions: readonly string[]): string[] {
 /** Start everything; resolves once the state file is written. */
 export async function startFederation(options: FederationOptions): Promise<Federation> {
   const memory = options.memory ?? false;
-  const regions = parseProvinces(options.provinces ?? DEFAULT_PROVINCES);
+  const specs = parseProvinceSpecs(options.provinces ?? DEFAULT_PROVINCES);
+  const regions = specs.map((p) => p.region);
   const dataDir = memory ? undefined : resolve(options.dataDir ?? '.data');
   const syncSeconds = options.syncIntervalSeconds ?? 2;
   const log: AdapterLog = options.log ?? (() => undefined);
@@ -250,7 +277,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       keysDir,
       operatorToken: tokens.operatorToken,
       exchange: { tableName: exchangeTableName(), url: exchangeUrl },
-      provinces: provinceServers.map(({ region, url }) => {
+      provinces: provinceServers.map(({ region, url }, i) => {
         const name = provinceName(region) as { en: string; zh: string };
         return {
           region,
@@ -259,6 +286,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
           tableName: provinceTableName(region),
           url,
           internalToken: tokens.internalTokens[region],
+          alg: specs[i].alg,
         };
       }),
     };

@@ -18,12 +18,13 @@ import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
 import { rotateKey } from '../province/rotation';
 import { routesOf, SCHEDULED, type Service } from '../routes';
 import type { LambdaHandler } from './adapter';
-import type {
-  FederationContext,
-  Provisioned,
-  ScheduledHandler,
-  ServiceHandlers,
-  ServiceHandlersMap,
+import {
+  FederationConfigInvalid,
+  type FederationContext,
+  type Provisioned,
+  type ScheduledHandler,
+  type ServiceHandlers,
+  type ServiceHandlersMap,
 } from './federation';
 
 /**
@@ -49,14 +50,20 @@ interface Wired {
 // The hooks share what buildHandlers made with provision (one federation per process at a time).
 const wired = new WeakMap<FederationContext, Wired>();
 
-/** Load the private JWK in `file`, or generate one and write it (0600). */
-async function keyFile(file: string): Promise<Signer> {
+/** Load the private JWK in `file`, or generate one for `alg` and write it (0600). */
+async function keyFile(file: string, alg = 'ES256'): Promise<Signer> {
   if (!existsSync(file)) {
-    const key = await generateSigningKey('ES256');
+    const key = await generateSigningKey(alg);
     writeFileSync(file, JSON.stringify(key.privateJwk, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  return LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')));
+  const signer = await LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')));
+  if (signer.alg !== alg) {
+    throw new FederationConfigInvalid(
+      `${file} holds an ${signer.alg} key, not ${alg}: start with another data folder (or --memory) to change a province's algorithm`,
+    );
+  }
+  return signer;
 }
 
 async function loadKeys(context: FederationContext): Promise<LocalKeys> {
@@ -64,8 +71,8 @@ async function loadKeys(context: FederationContext): Promise<LocalKeys> {
   const issuer: LocalKeys['issuer'] = {};
   for (const p of context.provinces) {
     const file = join(context.keysDir, `${p.region}-enrollment.jwk.json`);
-    enrollment[p.region] = { signer: await keyFile(file), file };
-    issuer[p.region] = await keyFile(join(context.keysDir, `${p.region}-issuer.jwk.json`));
+    enrollment[p.region] = { signer: await keyFile(file, p.alg), file };
+    issuer[p.region] = await keyFile(join(context.keysDir, `${p.region}-issuer.jwk.json`), p.alg);
   }
   return { federation: await keyFile(join(context.keysDir, 'federation.jwk.json')), enrollment, issuer };
 }

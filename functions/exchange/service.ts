@@ -31,6 +31,7 @@ import type {
   ProvinceList,
   ProvinceRegistration,
   PublicJwk,
+  SigningAlg,
 } from '../core/schemas/types.gen';
 import {
   intake,
@@ -267,7 +268,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
       region,
       data: {
         kid: key.kid,
-        alg: key.alg as 'ES256' | 'EdDSA',
+        alg: key.alg as SigningAlg,
         jwk: key.jwk as PublicJwk,
         notBefore: request.notBefore,
         notAfter: request.notAfter,

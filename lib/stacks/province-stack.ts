@@ -8,6 +8,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { KeySpec } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -74,6 +75,9 @@ export class ProvinceStack extends Stack {
       'IssuerKey',
       `hcx ${province.region} code signing key`,
       province.signingKey,
+      // SM2 (China regions only: validateFederationConfig refuses it elsewhere); the signer reads
+      // the algorithm from the key spec KMS reports (functions/core/kms-signer.ts).
+      province.algorithm === 'SM2' ? KeySpec.SM2 : KeySpec.ECC_NIST_P256,
     );
     const issuerKey = (this.issuerKey = issuerKeys.active);
     const table = (this.table = new HcxTable(this, 'Table', {

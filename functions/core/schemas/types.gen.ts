@@ -29,9 +29,9 @@ export type MaskedName = string;
  */
 export type IdType = '10' | '14' | '15' | '20' | '34' | '99';
 /**
- * JWS algorithm of a signing key: ES256 (P-256) or EdDSA (Ed25519).
+ * JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).
  */
-export type SigningAlg = 'ES256' | 'EdDSA';
+export type SigningAlg = 'ES256' | 'EdDSA' | 'SM2';
 /**
  * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
  */
@@ -45,7 +45,7 @@ export type Rfc3339Time = string;
  */
 export type FederationId = string;
 /**
- * A public signing key: EC P-256 (ES256) or OKP Ed25519 (EdDSA). No private member (d) and no other member.
+ * A public signing key: EC P-256 (ES256), EC SM2 (SM2 with SM3) or OKP Ed25519 (EdDSA). No private member (d) and no other member. Key intake pairs crv and alg: P-256 with ES256, SM2 with SM2.
  */
 export type PublicJwk = EcPublicJwk | OkpPublicJwk;
 /**
@@ -259,11 +259,11 @@ export interface Jwks {
 }
 export interface EcPublicJwk {
   kty: 'EC';
-  crv: 'P-256';
+  crv: 'P-256' | 'SM2';
   x: JwkCoordinate;
   y: JwkCoordinate;
   kid?: Kid;
-  alg?: 'ES256';
+  alg?: 'ES256' | 'SM2';
   use?: JwkUse;
   key_ops?: JwkKeyOps;
 }
