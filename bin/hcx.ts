@@ -303,7 +303,10 @@ function parser(argv: string[]): Argv {
       'verify a code online (--node) or offline (--offline --trust-list); exit 0 valid, 1 not valid',
       (c) =>
         c
-          .positional('code', { type: 'string', describe: 'the code string HCX1:…' })
+          .positional('code', {
+            type: 'string',
+            describe: 'the code string HCX2:… (text or QR form; HCX1:… until those expire)',
+          })
           .option('qr', { type: 'string', describe: 'read the code from a PNG QR image instead' })
           .option('node', { type: 'string', describe: 'province node URL (from --state-file)' })
           .option('offline', {

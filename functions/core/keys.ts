@@ -8,6 +8,7 @@ import { createHash, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { algorithmByName, algorithmForKey, type KeyMaterial, type SignatureAlgorithm } from './algorithms';
 import { KeyRejected } from './errors';
+import { SHORT_KID_LENGTH } from './profiles';
 
 /** Members that only a private (or symmetric) key has. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -44,6 +45,17 @@ export async function thumbprint(jwk: KeyMaterial): Promise<string> {
     required[m] = value;
   }
   return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
+}
+
+/**
+ * The short form of a kid that an HCX2 code carries: the first {@link SHORT_KID_LENGTH} characters
+ * of the thumbprint (66 bits). Short enough for a small QR symbol, and not relied on for security:
+ * the exchange refuses a key whose short kid another key already has (`SHORT_KID_TAKEN`), so in a
+ * trust list it names exactly one key and one province, and the signature is still verified with
+ * that key.
+ */
+export function shortKid(kid: string): string {
+  return kid.slice(0, SHORT_KID_LENGTH);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { KeyMaterial } from '../core/algorithms';
 import { LIMITS } from '../core/profiles';
+import { shortKid } from '../core/keys';
 import type { LogEntry } from '../core/schemas/types.gen';
 import type { ExchangeRepository, KeyRecord, KidOwner, ProvinceRecord } from './repository';
 
@@ -29,6 +30,8 @@ export const ITEM_KEYS = {
   province: (region: string) => ({ pk: 'PROVINCE', sk: region }),
   key: (region: string, kid: string) => ({ pk: `KEY#${region}`, sk: kid }),
   kid: (kid: string) => ({ pk: `KID#${kid}`, sk: 'KID' }),
+  /** By short kid (the first 11 characters of the thumbprint), to refuse a second key with the same one. */
+  shortKid: (short: string) => ({ pk: `SKID#${short}`, sk: 'SKID' }),
   codeRevocation: (region: string, jti: string) => ({ pk: `CREV#${region}`, sk: jti }),
   nonce: (jti: string) => ({ pk: `NONCE#${jti}`, sk: 'NONCE' }),
 } as const;
@@ -196,6 +199,17 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           NEWER,
           seq,
         );
+        await this.putIf(
+          {
+            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
+            seq: N(entry.seq),
+            kid: S(kid),
+            region: S(entry.region),
+            use: S('enrollment'),
+          },
+          NEWER,
+          seq,
+        );
         return;
       }
       case 'province.suspended':
@@ -224,6 +238,17 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         );
         await this.putIf(
           { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('signing') },
+          NEWER,
+          seq,
+        );
+        await this.putIf(
+          {
+            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
+            seq: N(entry.seq),
+            kid: S(kid),
+            region: S(entry.region),
+            use: S('signing'),
+          },
           NEWER,
           seq,
         );
@@ -304,6 +329,16 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     if (!item) return undefined;
     return {
       kid,
+      region: str(item.region) as string,
+      use: str(item.use) === 'enrollment' ? 'enrollment' : 'signing',
+    };
+  }
+
+  async shortKidOwner(short: string): Promise<KidOwner | undefined> {
+    const item = await this.get(ITEM_KEYS.shortKid(short));
+    if (!item) return undefined;
+    return {
+      kid: str(item.kid) as string,
       region: str(item.region) as string,
       use: str(item.use) === 'enrollment' ? 'enrollment' : 'signing',
     };

@@ -53,6 +53,8 @@ export interface ExchangeRepository {
   getProvince(region: string): Promise<ProvinceRecord | undefined>;
   listProvinces(): Promise<ProvinceRecord[]>;
   kidOwner(kid: string): Promise<KidOwner | undefined>;
+  /** Who holds the key whose kid has this short form (`shortKid`, what an HCX2 code names). */
+  shortKidOwner(short: string): Promise<KidOwner | undefined>;
   getKey(region: string, kid: string): Promise<KeyRecord | undefined>;
   listKeys(region: string): Promise<KeyRecord[]>;
   isCodeRevoked(region: string, jti: string): Promise<boolean>;

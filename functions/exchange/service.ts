@@ -17,6 +17,7 @@ import {
   ResourceNotFound,
   ServiceUnavailable,
 } from '../core/errors';
+import { shortKid } from '../core/keys';
 import { errorLogAttributes, logger } from '../core/observability';
 import { LIMITS } from '../core/profiles';
 import type {
@@ -154,6 +155,25 @@ function toProvince(p: ProvinceRecord): Province {
   };
 }
 
+/**
+ * Refuse a key the federation already knows (`KEY_ALREADY_KNOWN`), or one whose short kid (the
+ * first 11 characters of its thumbprint, what an HCX2 code names) another key already has
+ * (`SHORT_KID_TAKEN`): every short kid in the trust list then names exactly one key and province.
+ * Enrollment keys count too, so one check covers both kinds.
+ */
+async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
+  if (await ctx.repository.kidOwner(kid)) {
+    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+  }
+  const owner = await ctx.repository.shortKidOwner(shortKid(kid));
+  if (owner && owner.kid !== kid) {
+    throw new ResourceConflict(
+      'SHORT_KID_TAKEN',
+      'Another key of the federation has the same short kid (the first 11 characters of its thumbprint): generate a new key',
+    );
+  }
+}
+
 /** POST /v1/provinces (operator): register a province with its enrollment key. */
 export async function registerProvince(
   ctx: ExchangeContext,
@@ -164,9 +184,7 @@ export async function registerProvince(
     if (await ctx.repository.getProvince(registration.region)) {
       throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
     }
-    if (await ctx.repository.kidOwner(key.kid)) {
-      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
-    }
+    await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
       throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
     }
@@ -255,9 +273,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
   checkKeyWindow(request.notBefore, request.notAfter, ctx.now());
   const entry = (await appendWith(ctx, async (seq) => {
     await activeProvince(ctx, region);
-    if (await ctx.repository.kidOwner(key.kid)) {
-      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
-    }
+    await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
       throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
     }

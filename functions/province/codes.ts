@@ -2,6 +2,8 @@
  * The province node's code services: issue, verify, describe, revoke, erase. Handlers are thin
  * adapters over these; each takes the node's dependencies explicitly.
  */
+import type { QRCodeSegment } from 'qrcode';
+import { qrSegments } from '../core/code/format';
 import { issueCode } from '../core/code/issue';
 import { verifyCode } from '../core/code/verify';
 import { RequestInvalid, ResourceNotFound } from '../core/errors';
@@ -53,7 +55,12 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
   const { claims } = issued;
   // Loaded here, not at module scope: of the province's functions only the issuer draws QR codes.
   const { default: QRCode } = await import('qrcode');
-  const qr = await QRCode.toString(issued.code, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+  // Numeric mode for the JWS (two digits a character): the format's QR form, docs/code-format.md.
+  const qr = await QRCode.toString(qrSegments(issued.code) as QRCodeSegment[], {
+    type: 'svg',
+    errorCorrectionLevel: 'M',
+    margin: 4,
+  });
   const record: CodeRecord = {
     codeId: issued.codeId,
     region: deps.region,
@@ -62,7 +69,7 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
     issuedAt: claims.iat,
     expiresAt: claims.exp,
     kid: signer.kid,
-    holder: claims.hb,
+    holder: issued.holderBinding,
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
   };
   await deps.repository.putCode(record, claims.exp + RECORD_GRACE_SECONDS);

@@ -65,7 +65,7 @@ describe('an SM2 province beside an ES256 province', () => {
     const issued = await issue(zj);
     const [h, p, s] = issued.code.slice(5).split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-    const tampered = `HCX1:${h}.${Buffer.from(JSON.stringify({ ...claims, st: 'red' })).toString('base64url')}.${s}`;
+    const tampered = `HCX2:${h}.${Buffer.from(JSON.stringify({ ...claims, st: 'red' })).toString('base64url')}.${s}`;
     const result = await verifyAt(gd, tampered);
     expect(result.result).toBe('invalid');
     expect(result.reasons.map((r) => r.code)).toEqual(['SIGNATURE_INVALID']);

@@ -3,6 +3,7 @@
  * validator exists for. Only the OpenAPI builder, the validator generator and the tests need the
  * documents; handlers validate with the precompiled functions of validators.gen.ts.
  */
+import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
 import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
 import codeRecordSchema from '../../../schemas/code-record.json';
@@ -50,6 +51,8 @@ export const SCHEMA_IDS = {
   issueResponse: `${BASE}issue-response.json`,
   codeHeader: `${BASE}code-header.json`,
   codeClaims: `${BASE}code-claims.json`,
+  legacyCodeClaims: `${BASE}code-claims-v1.json`,
+  shortKid: `${BASE}common.json#/$defs/shortKid`,
   verificationRequest: `${BASE}verification-request.json`,
   verificationResult: `${BASE}verification-result.json`,
   publicJwk: `${BASE}public-jwk.json`,
@@ -77,6 +80,7 @@ export const SCHEMA_IDS = {
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
 export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
+  legacyCodeClaimsSchema,
   codeClaimsSchema,
   codeHeaderSchema,
   codeRecordSchema,

@@ -29,17 +29,25 @@ export type MaskedName = string;
  */
 export type IdType = '10' | '14' | '15' | '20' | '34' | '99';
 /**
+ * scrypt-v2 holder binding: base64url of an 8-byte random salt followed by the 16-byte scrypt tag of ID document type + number (24 bytes: 32 characters).
+ */
+export type HolderBinding = string;
+/**
  * JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).
  */
 export type SigningAlg = 'ES256' | 'EdDSA' | 'SM2';
 /**
- * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
+ * The kid of an HCX2 code: the first 11 characters of the key's RFC 7638 thumbprint (66 bits). The exchange refuses a key whose short kid another key already has, so it names exactly one key.
  */
-export type Kid = string;
+export type ShortKid = string;
 /**
  * An RFC 3339 date-time, as used in JSON API responses.
  */
 export type Rfc3339Time = string;
+/**
+ * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
+ */
+export type Kid = string;
 /**
  * Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.
  */
@@ -141,9 +149,9 @@ export type VerificationReasonCode =
   | 'TRUST_LIST_STALE';
 
 /**
- * Payload of a code: the minimal claim set. No other claim is allowed.
+ * Payload of an HCX1 code (the first format: no longer issued, still verified until its codes expire). No other claim is allowed.
  */
-export interface CodeClaims {
+export interface LegacyCodeClaims {
   /**
    * Format version.
    */
@@ -155,13 +163,13 @@ export interface CodeClaims {
   nbf?: NumericDate;
   st: HealthStatus;
   hn: MaskedName;
-  hb: HolderBinding;
+  hb: LegacyHolderBinding;
   idt: IdType;
 }
 /**
- * A slow, salted derivation of ID document type + number.
+ * An HCX1 holder binding: a slow, salted derivation of ID document type + number.
  */
-export interface HolderBinding {
+export interface LegacyHolderBinding {
   /**
    * Derivation algorithm id.
    */
@@ -176,12 +184,26 @@ export interface HolderBinding {
   tag: string;
 }
 /**
- * Protected header of a code's JWS. No other member: no jwk, jku, x5u, x5c, crit, b64.
+ * Payload of a code (HCX2, the current format): the minimal claim set, flat. No other claim is allowed. The format version is the header typ hcx2 (signed) and the prefix HCX2:.
+ */
+export interface CodeClaims {
+  iss: ProvinceRegionCode;
+  jti: CodeId;
+  iat: NumericDate;
+  exp: NumericDate;
+  nbf?: NumericDate;
+  st: HealthStatus;
+  hn: MaskedName;
+  hb: HolderBinding;
+  idt: IdType;
+}
+/**
+ * Protected header of a code's JWS (HCX2). No other member: no jwk, jku, x5u, x5c, crit, b64. An HCX1 code had typ hcx-code+jws and the full thumbprint as kid.
  */
 export interface CodeHeader {
   alg: SigningAlg;
-  kid: Kid;
-  typ: 'hcx-code+jws';
+  kid: ShortKid;
+  typ: 'hcx2';
 }
 /**
  * 200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).

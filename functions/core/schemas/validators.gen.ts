@@ -7,7 +7,7 @@
  */
 "use strict";
 export const common = validate52;
-const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/common.json","title":"HcxCommon","description":"Building blocks shared by the other hcx schemas; it validates nothing on its own.","$defs":{"numericDate":{"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800},"rfc3339":{"title":"Rfc3339Time","description":"An RFC 3339 date-time, as used in JSON API responses.","type":"string","format":"date-time","minLength":20,"maxLength":35},"thumbprint":{"title":"Kid","description":"RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"sha256":{"title":"Sha256Digest","description":"A SHA-256 digest, base64url without padding: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"codeId":{"title":"CodeId","description":"A code id (jti): 128 random bits, base64url without padding: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"nonce":{"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64},"healthStatus":{"title":"HealthStatus","description":"Status colour: green (no anomaly), yellow (anomaly needing attention), red (confirmed/suspected case or close contact).","type":"string","enum":["green","yellow","red"]},"federationId":{"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128},"displayName":{"title":"DisplayName","description":"A human name for display (province, holder): 1 to 64 characters, no control characters, not starting with white space or '*' (so that its masked form is well defined).","type":"string","pattern":"^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$","minLength":1,"maxLength":64},"signingAlg":{"title":"SigningAlg","description":"JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).","type":"string","enum":["ES256","EdDSA","SM2"]},"keyRevocationReason":{"title":"KeyRevocationReason","description":"compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.","type":"string","enum":["compromised","superseded","retired"]},"provinceStatus":{"title":"ProvinceStatus","type":"string","enum":["active","suspended"]}}};
+const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/common.json","title":"HcxCommon","description":"Building blocks shared by the other hcx schemas; it validates nothing on its own.","$defs":{"numericDate":{"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800},"rfc3339":{"title":"Rfc3339Time","description":"An RFC 3339 date-time, as used in JSON API responses.","type":"string","format":"date-time","minLength":20,"maxLength":35},"thumbprint":{"title":"Kid","description":"RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"shortKid":{"title":"ShortKid","description":"The kid of an HCX2 code: the first 11 characters of the key's RFC 7638 thumbprint (66 bits). The exchange refuses a key whose short kid another key already has, so it names exactly one key.","type":"string","pattern":"^[A-Za-z0-9_-]{11}$","maxLength":11},"sha256":{"title":"Sha256Digest","description":"A SHA-256 digest, base64url without padding: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"codeId":{"title":"CodeId","description":"A code id (jti): 128 random bits, base64url without padding: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"nonce":{"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64},"healthStatus":{"title":"HealthStatus","description":"Status colour: green (no anomaly), yellow (anomaly needing attention), red (confirmed/suspected case or close contact).","type":"string","enum":["green","yellow","red"]},"federationId":{"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128},"displayName":{"title":"DisplayName","description":"A human name for display (province, holder): 1 to 64 characters, no control characters, not starting with white space or '*' (so that its masked form is well defined).","type":"string","pattern":"^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$","minLength":1,"maxLength":64},"signingAlg":{"title":"SigningAlg","description":"JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).","type":"string","enum":["ES256","EdDSA","SM2"]},"keyRevocationReason":{"title":"KeyRevocationReason","description":"compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.","type":"string","enum":["compromised","superseded","retired"]},"provinceStatus":{"title":"ProvinceStatus","type":"string","enum":["active","suspended"]}}};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/common.json" */;
@@ -1135,7 +1135,7 @@ return errors === 0;
 const validate78_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const codeHeader = validate82;
-const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-header.json","title":"CodeHeader","description":"Protected header of a code's JWS. No other member: no jwk, jku, x5u, x5c, crit, b64.","type":"object","additionalProperties":false,"required":["alg","kid","typ"],"properties":{"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"typ":{"type":"string","const":"hcx-code+jws"}}};
+const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-header.json","title":"CodeHeader","description":"Protected header of a code's JWS (HCX2). No other member: no jwk, jku, x5u, x5c, crit, b64. An HCX1 code had typ hcx-code+jws and the full thumbprint as kid.","type":"object","additionalProperties":false,"required":["alg","kid","typ"],"properties":{"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/shortKid"},"typ":{"type":"string","const":"hcx2"}}};
 const schema38 = {"title":"SigningAlg","description":"JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).","type":"string","enum":["ES256","EdDSA","SM2"]};
 
 function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1160,6 +1160,42 @@ validate83.errors = vErrors;
 return errors === 0;
 }
 const validate83_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema39 = {"title":"ShortKid","description":"The kid of an HCX2 code: the first 11 characters of the key's RFC 7638 thumbprint (66 bits). The exchange refuses a key whose short kid another key already has, so it names exactly one key.","type":"string","pattern":"^[A-Za-z0-9_-]{11}$","maxLength":11};
+const pattern14 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{11}$", "u");
+
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate85_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 11){
+validate85.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 11}}];
+return false;
+}
+else {
+if(!pattern14.test(data)){
+validate85.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{11}$"}}];
+return false;
+}
+}
+}
+else {
+validate85.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate85.errors = vErrors;
+return errors === 0;
+}
+const validate85_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
 function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1204,8 +1240,8 @@ var valid0 = true;
 if(valid0){
 if(data.kid !== undefined){
 const _errs3 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+if(!(validate85(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -1221,8 +1257,8 @@ if(typeof data2 !== "string"){
 validate82.errors = [{instancePath:instancePath+"/typ",schemaPath:"#/properties/typ/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("hcx-code+jws" !== data2){
-validate82.errors = [{instancePath:instancePath+"/typ",schemaPath:"#/properties/typ/const",keyword:"const",params:{allowedValue: "hcx-code+jws"}}];
+if("hcx2" !== data2){
+validate82.errors = [{instancePath:instancePath+"/typ",schemaPath:"#/properties/typ/const",keyword:"const",params:{allowedValue: "hcx2"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -1245,15 +1281,15 @@ return errors === 0;
 }
 const validate82_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeClaims = validate86;
-const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-claims.json","title":"CodeClaims","description":"Payload of a code: the minimal claim set. No other claim is allowed.","type":"object","additionalProperties":false,"required":["v","iss","jti","iat","exp","st","hn","hb","idt"],"properties":{"v":{"description":"Format version.","type":"integer","const":1},"iss":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"nbf":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"st":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"hn":{"$ref":"#/$defs/maskedName"},"hb":{"$ref":"#/$defs/holderBinding"},"idt":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"}},"$defs":{"maskedName":{"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32},"holderBinding":{"title":"HolderBinding","description":"A slow, salted derivation of ID document type + number.","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"description":"Derivation algorithm id.","type":"string","enum":["scrypt-v1"]},"salt":{"description":"16 random bytes, base64url: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"tag":{"description":"32-byte derived tag, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
-const func24 = Object.prototype.hasOwnProperty;
-const schema40 = {"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800};
+export const codeClaims = validate87;
+const schema40 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-claims.json","title":"CodeClaims","description":"Payload of a code (HCX2, the current format): the minimal claim set, flat. No other claim is allowed. The format version is the header typ hcx2 (signed) and the prefix HCX2:.","type":"object","additionalProperties":false,"required":["iss","jti","iat","exp","st","hn","hb","idt"],"properties":{"iss":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"nbf":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"st":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"hn":{"$ref":"#/$defs/maskedName"},"hb":{"$ref":"#/$defs/holderBinding"},"idt":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"}},"$defs":{"maskedName":{"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32},"holderBinding":{"title":"HolderBinding","description":"scrypt-v2 holder binding: base64url of an 8-byte random salt followed by the 16-byte scrypt tag of ID document type + number (24 bytes: 32 characters).","type":"string","pattern":"^[A-Za-z0-9_-]{32}$","maxLength":32}}};
+const func25 = Object.prototype.hasOwnProperty;
+const schema41 = {"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800};
 
-function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate89_evaluated;
+const evaluated0 = validate90_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1261,33 +1297,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate89.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate90.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate89.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate90.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate89.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate90.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate89.errors = vErrors;
+validate90.errors = vErrors;
 return errors === 0;
 }
-const validate89_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate90_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate93_evaluated;
+const evaluated0 = validate94_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1295,25 +1331,25 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate93.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate94.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
-validate93.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
+validate94.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
 return false;
 }
-validate93.errors = vErrors;
+validate94.errors = vErrors;
 return errors === 0;
 }
-const validate93_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate94_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema42 = {"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32};
-const pattern14 = /*#__PURE__*/ new RegExp("^[^\\s*]\\*+$", "u");
+const schema43 = {"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32};
+const pattern15 = /*#__PURE__*/ new RegExp("^[^\\s*]\\*+$", "u");
 
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate95_evaluated;
+const evaluated0 = validate96_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1323,38 +1359,331 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 32){
-validate95.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 32}}];
+validate96.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 32}}];
 return false;
 }
 else {
 if(func1(data) < 2){
-validate95.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 2}}];
+validate96.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 2}}];
 return false;
 }
 else {
-if(!pattern14.test(data)){
-validate95.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*]\\*+$"}}];
+if(!pattern15.test(data)){
+validate96.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*]\\*+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate95.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate96.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate95.errors = vErrors;
+validate96.errors = vErrors;
 return errors === 0;
 }
-const validate95_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate96_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema43 = {"title":"HolderBinding","description":"A slow, salted derivation of ID document type + number.","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"description":"Derivation algorithm id.","type":"string","enum":["scrypt-v1"]},"salt":{"description":"16 random bytes, base64url: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"tag":{"description":"32-byte derived tag, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}};
+const schema44 = {"title":"HolderBinding","description":"scrypt-v2 holder binding: base64url of an 8-byte random salt followed by the 16-byte scrypt tag of ID document type + number (24 bytes: 32 characters).","type":"string","pattern":"^[A-Za-z0-9_-]{32}$","maxLength":32};
+const pattern16 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{32}$", "u");
 
-function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate97_evaluated;
+const evaluated0 = validate98_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 32){
+validate98.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 32}}];
+return false;
+}
+else {
+if(!pattern16.test(data)){
+validate98.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{32}$"}}];
+return false;
+}
+}
+}
+else {
+validate98.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate98.errors = vErrors;
+return errors === 0;
+}
+const validate98_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/code-claims.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate87_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.iss === undefined) && (missing0 = "iss")) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.st === undefined) && (missing0 = "st"))) || ((data.hn === undefined) && (missing0 = "hn"))) || ((data.hb === undefined) && (missing0 = "hb"))) || ((data.idt === undefined) && (missing0 = "idt"))){
+validate87.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func25.call(schema40.properties, key0))){
+validate87.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.iss !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.iss, {instancePath:instancePath+"/iss",parentData:data,parentDataProperty:"iss",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs3 = errors;
+if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs4 = errors;
+if(!(validate90(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs5 = errors;
+if(!(validate90(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.nbf !== undefined){
+const _errs6 = errors;
+if(!(validate90(data.nbf, {instancePath:instancePath+"/nbf",parentData:data,parentDataProperty:"nbf",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.st !== undefined){
+const _errs7 = errors;
+if(!(validate94(data.st, {instancePath:instancePath+"/st",parentData:data,parentDataProperty:"st",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hn !== undefined){
+const _errs8 = errors;
+if(!(validate96(data.hn, {instancePath:instancePath+"/hn",parentData:data,parentDataProperty:"hn",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hb !== undefined){
+const _errs9 = errors;
+if(!(validate98(data.hb, {instancePath:instancePath+"/hb",parentData:data,parentDataProperty:"hb",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.idt !== undefined){
+const _errs10 = errors;
+if(!(validate62(data.idt, {instancePath:instancePath+"/idt",parentData:data,parentDataProperty:"idt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate87.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate87.errors = vErrors;
+return errors === 0;
+}
+const validate87_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const legacyCodeClaims = validate101;
+const schema45 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-claims-v1.json","title":"LegacyCodeClaims","description":"Payload of an HCX1 code (the first format: no longer issued, still verified until its codes expire). No other claim is allowed.","type":"object","additionalProperties":false,"required":["v","iss","jti","iat","exp","st","hn","hb","idt"],"properties":{"v":{"description":"Format version.","type":"integer","const":1},"iss":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"nbf":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"st":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"hn":{"$ref":"https://hcx.example/schemas/code-claims.json#/$defs/maskedName"},"hb":{"$ref":"#/$defs/holderBinding"},"idt":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"}},"$defs":{"holderBinding":{"title":"LegacyHolderBinding","description":"An HCX1 holder binding: a slow, salted derivation of ID document type + number.","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"description":"Derivation algorithm id.","type":"string","enum":["scrypt-v1"]},"salt":{"description":"16 random bytes, base64url: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"tag":{"description":"32-byte derived tag, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
+
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate104_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate104.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate104.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate104.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate104.errors = vErrors;
+return errors === 0;
+}
+const validate104_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate108_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate108.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
+validate108.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
+return false;
+}
+validate108.errors = vErrors;
+return errors === 0;
+}
+const validate108_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate110_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 32){
+validate110.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 32}}];
+return false;
+}
+else {
+if(func1(data) < 2){
+validate110.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 2}}];
+return false;
+}
+else {
+if(!pattern15.test(data)){
+validate110.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*]\\*+$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate110.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate110.errors = vErrors;
+return errors === 0;
+}
+const validate110_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema49 = {"title":"LegacyHolderBinding","description":"An HCX1 holder binding: a slow, salted derivation of ID document type + number.","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"description":"Derivation algorithm id.","type":"string","enum":["scrypt-v1"]},"salt":{"description":"16 random bytes, base64url: 22 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{22}$","maxLength":22},"tag":{"description":"32-byte derived tag, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}};
+
+function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate112_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1365,14 +1694,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.alg === undefined) && (missing0 = "alg")) || ((data.salt === undefined) && (missing0 = "salt"))) || ((data.tag === undefined) && (missing0 = "tag"))){
-validate97.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate112.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "alg") || (key0 === "salt")) || (key0 === "tag"))){
-validate97.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate112.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -1382,11 +1711,11 @@ if(data.alg !== undefined){
 let data0 = data.alg;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate97.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/type",keyword:"type",params:{type: "string"}}];
+validate112.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(data0 === "scrypt-v1")){
-validate97.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/enum",keyword:"enum",params:{allowedValues: schema43.properties.alg.enum}}];
+validate112.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/enum",keyword:"enum",params:{allowedValues: schema49.properties.alg.enum}}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1401,18 +1730,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 22){
-validate97.errors = [{instancePath:instancePath+"/salt",schemaPath:"#/properties/salt/maxLength",keyword:"maxLength",params:{limit: 22}}];
+validate112.errors = [{instancePath:instancePath+"/salt",schemaPath:"#/properties/salt/maxLength",keyword:"maxLength",params:{limit: 22}}];
 return false;
 }
 else {
 if(!pattern8.test(data1)){
-validate97.errors = [{instancePath:instancePath+"/salt",schemaPath:"#/properties/salt/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22}$"}}];
+validate112.errors = [{instancePath:instancePath+"/salt",schemaPath:"#/properties/salt/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22}$"}}];
 return false;
 }
 }
 }
 else {
-validate97.errors = [{instancePath:instancePath+"/salt",schemaPath:"#/properties/salt/type",keyword:"type",params:{type: "string"}}];
+validate112.errors = [{instancePath:instancePath+"/salt",schemaPath:"#/properties/salt/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1428,18 +1757,18 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func1(data2) > 43){
-validate97.errors = [{instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate112.errors = [{instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data2)){
-validate97.errors = [{instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate112.errors = [{instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate97.errors = [{instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/type",keyword:"type",params:{type: "string"}}];
+validate112.errors = [{instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1454,21 +1783,21 @@ var valid0 = true;
 }
 }
 else {
-validate97.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate112.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate97.errors = vErrors;
+validate112.errors = vErrors;
 return errors === 0;
 }
-const validate97_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate112_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/code-claims.json" */;
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/code-claims-v1.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate86_evaluated;
+const evaluated0 = validate101_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1479,14 +1808,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.v === undefined) && (missing0 = "v")) || ((data.iss === undefined) && (missing0 = "iss"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.st === undefined) && (missing0 = "st"))) || ((data.hn === undefined) && (missing0 = "hn"))) || ((data.hb === undefined) && (missing0 = "hb"))) || ((data.idt === undefined) && (missing0 = "idt"))){
-validate86.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate101.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func24.call(schema39.properties, key0))){
-validate86.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema45.properties, key0))){
+validate101.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -1496,11 +1825,11 @@ if(data.v !== undefined){
 let data0 = data.v;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate86.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/type",keyword:"type",params:{type: "integer"}}];
+validate101.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(1 !== data0){
-validate86.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/const",keyword:"const",params:{allowedValue: 1}}];
+validate101.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/const",keyword:"const",params:{allowedValue: 1}}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1535,8 +1864,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs6 = errors;
-if(!(validate89(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+if(!(validate104(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -1547,8 +1876,8 @@ var valid0 = true;
 if(valid0){
 if(data.exp !== undefined){
 const _errs7 = errors;
-if(!(validate89(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+if(!(validate104(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -1559,8 +1888,8 @@ var valid0 = true;
 if(valid0){
 if(data.nbf !== undefined){
 const _errs8 = errors;
-if(!(validate89(data.nbf, {instancePath:instancePath+"/nbf",parentData:data,parentDataProperty:"nbf",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+if(!(validate104(data.nbf, {instancePath:instancePath+"/nbf",parentData:data,parentDataProperty:"nbf",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -1571,8 +1900,8 @@ var valid0 = true;
 if(valid0){
 if(data.st !== undefined){
 const _errs9 = errors;
-if(!(validate93(data.st, {instancePath:instancePath+"/st",parentData:data,parentDataProperty:"st",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+if(!(validate108(data.st, {instancePath:instancePath+"/st",parentData:data,parentDataProperty:"st",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -1583,8 +1912,8 @@ var valid0 = true;
 if(valid0){
 if(data.hn !== undefined){
 const _errs10 = errors;
-if(!(validate95(data.hn, {instancePath:instancePath+"/hn",parentData:data,parentDataProperty:"hn",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+if(!(validate110(data.hn, {instancePath:instancePath+"/hn",parentData:data,parentDataProperty:"hn",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -1595,8 +1924,8 @@ var valid0 = true;
 if(valid0){
 if(data.hb !== undefined){
 const _errs11 = errors;
-if(!(validate97(data.hb, {instancePath:instancePath+"/hb",parentData:data,parentDataProperty:"hb",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+if(!(validate112(data.hb, {instancePath:instancePath+"/hb",parentData:data,parentDataProperty:"hb",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -1629,23 +1958,58 @@ var valid0 = true;
 }
 }
 else {
-validate86.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate101.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate86.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
-const validate86_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate101_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const verificationRequest = validate100;
-const schema44 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/verification-request.json","title":"VerificationRequest","description":"POST /v1/codes/verify. The code itself is not pattern-checked here: a malformed code is a well-formed request that gets a result (MALFORMED), not a 400.","type":"object","additionalProperties":false,"required":["code"],"properties":{"code":{"type":"string","minLength":1,"maxLength":2048},"holder":{"$ref":"https://hcx.example/schemas/id-document.json"}}};
+export const shortKid = validate115;
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate115_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 11){
+validate115.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 11}}];
+return false;
+}
+else {
+if(!pattern14.test(data)){
+validate115.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{11}$"}}];
+return false;
+}
+}
+}
+else {
+validate115.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate115.errors = vErrors;
+return errors === 0;
+}
+const validate115_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+export const verificationRequest = validate116;
+const schema51 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/verification-request.json","title":"VerificationRequest","description":"POST /v1/codes/verify. The code itself is not pattern-checked here: a malformed code is a well-formed request that gets a result (MALFORMED), not a 400.","type":"object","additionalProperties":false,"required":["code"],"properties":{"code":{"type":"string","minLength":1,"maxLength":2048},"holder":{"$ref":"https://hcx.example/schemas/id-document.json"}}};
+
+function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/verification-request.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate100_evaluated;
+const evaluated0 = validate116_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1656,14 +2020,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.code === undefined) && (missing0 = "code")){
-validate100.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate116.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "code") || (key0 === "holder"))){
-validate100.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate116.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -1675,18 +2039,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 2048){
-validate100.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 2048}}];
+validate116.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 2048}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate100.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/minLength",keyword:"minLength",params:{limit: 1}}];
+validate116.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 }
 }
 else {
-validate100.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
+validate116.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1712,22 +2076,22 @@ var valid0 = true;
 }
 }
 else {
-validate100.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate116.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate100.errors = vErrors;
+validate116.errors = vErrors;
 return errors === 0;
 }
-const validate100_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate116_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const verificationResult = validate102;
-const schema45 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/verification-result.json","title":"VerificationResult","description":"Answer of POST /v1/codes/verify (and of offline verification). Every member is always present; what could not be read from the code is null.","type":"object","additionalProperties":false,"required":["result","status","issuer","codeId","issuedAt","expiresAt","holder","reasons","trustList"],"properties":{"result":{"description":"valid: authentic, current and not revoked (the colour is reported separately).","type":"string","enum":["valid","invalid","indeterminate"]},"status":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},{"type":"null"}]},"issuer":{"anyOf":[{"$ref":"#/$defs/issuer"},{"type":"null"}]},"codeId":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},{"type":"null"}]},"issuedAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"expiresAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"holder":{"anyOf":[{"$ref":"#/$defs/holder"},{"type":"null"}]},"reasons":{"type":"array","maxItems":16,"items":{"$ref":"#/$defs/reason"}},"trustList":{"anyOf":[{"$ref":"#/$defs/trustList"},{"type":"null"}]}},"$defs":{"issuer":{"title":"VerificationIssuer","type":"object","additionalProperties":false,"required":["region","name"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"}}},"holder":{"title":"VerificationHolder","description":"Display-safe holder fields; bound is null when no document was presented.","type":"object","additionalProperties":false,"required":["maskedName","idType","bound"],"properties":{"maskedName":{"$ref":"https://hcx.example/schemas/code-claims.json#/$defs/maskedName"},"idType":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"bound":{"type":["boolean","null"]}}},"reason":{"title":"VerificationReason","type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/$defs/reasonCode"},"message":{"type":"string","maxLength":256}}},"reasonCode":{"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE"]},"trustList":{"title":"VerificationTrustList","description":"The trust list the decision was made with.","type":"object","additionalProperties":false,"required":["version","ageSeconds"],"properties":{"version":{"type":"integer","minimum":0,"maximum":9007199254740991},"ageSeconds":{"type":"integer","minimum":0,"maximum":4102444800}}}}};
+export const verificationResult = validate118;
+const schema52 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/verification-result.json","title":"VerificationResult","description":"Answer of POST /v1/codes/verify (and of offline verification). Every member is always present; what could not be read from the code is null.","type":"object","additionalProperties":false,"required":["result","status","issuer","codeId","issuedAt","expiresAt","holder","reasons","trustList"],"properties":{"result":{"description":"valid: authentic, current and not revoked (the colour is reported separately).","type":"string","enum":["valid","invalid","indeterminate"]},"status":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},{"type":"null"}]},"issuer":{"anyOf":[{"$ref":"#/$defs/issuer"},{"type":"null"}]},"codeId":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},{"type":"null"}]},"issuedAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"expiresAt":{"anyOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"holder":{"anyOf":[{"$ref":"#/$defs/holder"},{"type":"null"}]},"reasons":{"type":"array","maxItems":16,"items":{"$ref":"#/$defs/reason"}},"trustList":{"anyOf":[{"$ref":"#/$defs/trustList"},{"type":"null"}]}},"$defs":{"issuer":{"title":"VerificationIssuer","type":"object","additionalProperties":false,"required":["region","name"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"}}},"holder":{"title":"VerificationHolder","description":"Display-safe holder fields; bound is null when no document was presented.","type":"object","additionalProperties":false,"required":["maskedName","idType","bound"],"properties":{"maskedName":{"$ref":"https://hcx.example/schemas/code-claims.json#/$defs/maskedName"},"idType":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"bound":{"type":["boolean","null"]}}},"reason":{"title":"VerificationReason","type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/$defs/reasonCode"},"message":{"type":"string","maxLength":256}}},"reasonCode":{"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE"]},"trustList":{"title":"VerificationTrustList","description":"The trust list the decision was made with.","type":"object","additionalProperties":false,"required":["version","ageSeconds"],"properties":{"version":{"type":"integer","minimum":0,"maximum":9007199254740991},"ageSeconds":{"type":"integer","minimum":0,"maximum":4102444800}}}}};
 
-function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate103_evaluated;
+const evaluated0 = validate119_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1735,24 +2099,24 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate103.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate119.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
-validate103.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
+validate119.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
 return false;
 }
-validate103.errors = vErrors;
+validate119.errors = vErrors;
 return errors === 0;
 }
-const validate103_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate119_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"title":"VerificationIssuer","type":"object","additionalProperties":false,"required":["region","name"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"}}};
+const schema54 = {"title":"VerificationIssuer","type":"object","additionalProperties":false,"required":["region","name"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"}}};
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate107_evaluated;
+const evaluated0 = validate123_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1762,37 +2126,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate107.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate123.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate107.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate123.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate107.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate123.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate107.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate123.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate107.errors = vErrors;
+validate123.errors = vErrors;
 return errors === 0;
 }
-const validate107_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate123_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate121(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate105_evaluated;
+const evaluated0 = validate121_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1803,14 +2167,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))){
-validate105.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate121.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "region") || (key0 === "name"))){
-validate105.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate121.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -1830,8 +2194,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate107(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+if(!(validate123(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -1844,20 +2208,20 @@ var valid0 = true;
 }
 }
 else {
-validate105.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate121.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate105.errors = vErrors;
+validate121.errors = vErrors;
 return errors === 0;
 }
-const validate105_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate121_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate111_evaluated;
+const evaluated0 = validate127_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1868,39 +2232,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate111.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate127.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate111.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate127.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate111.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate127.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate111.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate127.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate111.errors = vErrors;
+validate127.errors = vErrors;
 return errors === 0;
 }
-const validate111_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate127_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"title":"VerificationHolder","description":"Display-safe holder fields; bound is null when no document was presented.","type":"object","additionalProperties":false,"required":["maskedName","idType","bound"],"properties":{"maskedName":{"$ref":"https://hcx.example/schemas/code-claims.json#/$defs/maskedName"},"idType":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"bound":{"type":["boolean","null"]}}};
+const schema57 = {"title":"VerificationHolder","description":"Display-safe holder fields; bound is null when no document was presented.","type":"object","additionalProperties":false,"required":["maskedName","idType","bound"],"properties":{"maskedName":{"$ref":"https://hcx.example/schemas/code-claims.json#/$defs/maskedName"},"idType":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"bound":{"type":["boolean","null"]}}};
 
-function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate115_evaluated;
+const evaluated0 = validate131_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1910,37 +2274,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 32){
-validate115.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 32}}];
+validate131.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 32}}];
 return false;
 }
 else {
 if(func1(data) < 2){
-validate115.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 2}}];
+validate131.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 2}}];
 return false;
 }
 else {
-if(!pattern14.test(data)){
-validate115.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*]\\*+$"}}];
+if(!pattern15.test(data)){
+validate131.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*]\\*+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate115.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate131.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate115.errors = vErrors;
+validate131.errors = vErrors;
 return errors === 0;
 }
-const validate115_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate131_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate114_evaluated;
+const evaluated0 = validate130_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1951,14 +2315,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maskedName === undefined) && (missing0 = "maskedName")) || ((data.idType === undefined) && (missing0 = "idType"))) || ((data.bound === undefined) && (missing0 = "bound"))){
-validate114.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate130.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maskedName") || (key0 === "idType")) || (key0 === "bound"))){
-validate114.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate130.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -1966,8 +2330,8 @@ break;
 if(_errs1 === errors){
 if(data.maskedName !== undefined){
 const _errs2 = errors;
-if(!(validate115(data.maskedName, {instancePath:instancePath+"/maskedName",parentData:data,parentDataProperty:"maskedName",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+if(!(validate131(data.maskedName, {instancePath:instancePath+"/maskedName",parentData:data,parentDataProperty:"maskedName",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -1992,7 +2356,7 @@ if(data.bound !== undefined){
 let data2 = data.bound;
 const _errs4 = errors;
 if((typeof data2 !== "boolean") && (data2 !== null)){
-validate114.errors = [{instancePath:instancePath+"/bound",schemaPath:"#/properties/bound/type",keyword:"type",params:{type: schema50.properties.bound.type}}];
+validate130.errors = [{instancePath:instancePath+"/bound",schemaPath:"#/properties/bound/type",keyword:"type",params:{type: schema57.properties.bound.type}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -2006,22 +2370,22 @@ var valid0 = true;
 }
 }
 else {
-validate114.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate130.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate114.errors = vErrors;
+validate130.errors = vErrors;
 return errors === 0;
 }
-const validate114_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate130_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema52 = {"title":"VerificationReason","type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/$defs/reasonCode"},"message":{"type":"string","maxLength":256}}};
-const schema53 = {"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE"]};
+const schema59 = {"title":"VerificationReason","type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/$defs/reasonCode"},"message":{"type":"string","maxLength":256}}};
+const schema60 = {"title":"VerificationReasonCode","description":"Stable reason codes (REASON_CODES in functions/core/errors.ts).","type":"string","enum":["MALFORMED","UNSUPPORTED_ALG","FORBIDDEN_HEADER","UNKNOWN_KEY","KEY_NOT_FOR_ISSUER","KEY_REVOKED","KEY_NOT_VALID_AT_ISSUANCE","SIGNATURE_INVALID","CLAIMS_INVALID","NOT_YET_VALID","EXPIRED","CODE_REVOKED","HOLDER_MISMATCH","ISSUER_SUSPENDED","TRUST_LIST_STALE"]};
 
-function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate120_evaluated;
+const evaluated0 = validate136_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2029,23 +2393,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate120.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate136.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((((((((((((((data === "MALFORMED") || (data === "UNSUPPORTED_ALG")) || (data === "FORBIDDEN_HEADER")) || (data === "UNKNOWN_KEY")) || (data === "KEY_NOT_FOR_ISSUER")) || (data === "KEY_REVOKED")) || (data === "KEY_NOT_VALID_AT_ISSUANCE")) || (data === "SIGNATURE_INVALID")) || (data === "CLAIMS_INVALID")) || (data === "NOT_YET_VALID")) || (data === "EXPIRED")) || (data === "CODE_REVOKED")) || (data === "HOLDER_MISMATCH")) || (data === "ISSUER_SUSPENDED")) || (data === "TRUST_LIST_STALE"))){
-validate120.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema53.enum}}];
+validate136.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema60.enum}}];
 return false;
 }
-validate120.errors = vErrors;
+validate136.errors = vErrors;
 return errors === 0;
 }
-const validate120_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate136_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate119_evaluated;
+const evaluated0 = validate135_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2056,14 +2420,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.code === undefined) && (missing0 = "code")) || ((data.message === undefined) && (missing0 = "message"))){
-validate119.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate135.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "code") || (key0 === "message"))){
-validate119.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate135.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -2071,8 +2435,8 @@ break;
 if(_errs1 === errors){
 if(data.code !== undefined){
 const _errs2 = errors;
-if(!(validate120(data.code, {instancePath:instancePath+"/code",parentData:data,parentDataProperty:"code",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+if(!(validate136(data.code, {instancePath:instancePath+"/code",parentData:data,parentDataProperty:"code",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -2087,12 +2451,12 @@ const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate119.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate135.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate119.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"}}];
+validate135.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -2106,21 +2470,21 @@ var valid0 = true;
 }
 }
 else {
-validate119.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate135.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate119.errors = vErrors;
+validate135.errors = vErrors;
 return errors === 0;
 }
-const validate119_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate135_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema54 = {"title":"VerificationTrustList","description":"The trust list the decision was made with.","type":"object","additionalProperties":false,"required":["version","ageSeconds"],"properties":{"version":{"type":"integer","minimum":0,"maximum":9007199254740991},"ageSeconds":{"type":"integer","minimum":0,"maximum":4102444800}}};
+const schema61 = {"title":"VerificationTrustList","description":"The trust list the decision was made with.","type":"object","additionalProperties":false,"required":["version","ageSeconds"],"properties":{"version":{"type":"integer","minimum":0,"maximum":9007199254740991},"ageSeconds":{"type":"integer","minimum":0,"maximum":4102444800}}};
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate139(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate123_evaluated;
+const evaluated0 = validate139_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2131,14 +2495,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.version === undefined) && (missing0 = "version")) || ((data.ageSeconds === undefined) && (missing0 = "ageSeconds"))){
-validate123.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate139.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "version") || (key0 === "ageSeconds"))){
-validate123.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate139.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -2148,18 +2512,18 @@ if(data.version !== undefined){
 let data0 = data.version;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate123.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate139.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate123.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate139.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate123.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate139.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -2175,18 +2539,18 @@ if(data.ageSeconds !== undefined){
 let data1 = data.ageSeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate123.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate139.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 4102444800 || isNaN(data1)){
-validate123.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate139.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate123.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate139.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -2202,21 +2566,21 @@ var valid0 = true;
 }
 }
 else {
-validate123.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate139.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate123.errors = vErrors;
+validate139.errors = vErrors;
 return errors === 0;
 }
-const validate123_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate139_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/verification-result.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate102_evaluated;
+const evaluated0 = validate118_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2227,14 +2591,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.result === undefined) && (missing0 = "result")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.issuer === undefined) && (missing0 = "issuer"))) || ((data.codeId === undefined) && (missing0 = "codeId"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.holder === undefined) && (missing0 = "holder"))) || ((data.reasons === undefined) && (missing0 = "reasons"))) || ((data.trustList === undefined) && (missing0 = "trustList"))){
-validate102.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate118.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func24.call(schema45.properties, key0))){
-validate102.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema52.properties, key0))){
+validate118.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -2244,11 +2608,11 @@ if(data.result !== undefined){
 let data0 = data.result;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate102.errors = [{instancePath:instancePath+"/result",schemaPath:"#/properties/result/type",keyword:"type",params:{type: "string"}}];
+validate118.errors = [{instancePath:instancePath+"/result",schemaPath:"#/properties/result/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data0 === "valid") || (data0 === "invalid")) || (data0 === "indeterminate"))){
-validate102.errors = [{instancePath:instancePath+"/result",schemaPath:"#/properties/result/enum",keyword:"enum",params:{allowedValues: schema45.properties.result.enum}}];
+validate118.errors = [{instancePath:instancePath+"/result",schemaPath:"#/properties/result/enum",keyword:"enum",params:{allowedValues: schema52.properties.result.enum}}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -2263,8 +2627,8 @@ const _errs4 = errors;
 const _errs5 = errors;
 let valid1 = false;
 const _errs6 = errors;
-if(!(validate103(data1, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+if(!(validate119(data1, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -2291,7 +2655,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return false;
 }
 else {
@@ -2317,8 +2681,8 @@ const _errs9 = errors;
 const _errs10 = errors;
 let valid2 = false;
 const _errs11 = errors;
-if(!(validate105(data2, {instancePath:instancePath+"/issuer",parentData:data,parentDataProperty:"issuer",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+if(!(validate121(data2, {instancePath:instancePath+"/issuer",parentData:data,parentDataProperty:"issuer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs11 === errors;
@@ -2345,7 +2709,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return false;
 }
 else {
@@ -2399,7 +2763,7 @@ else {
 vErrors.push(err5);
 }
 errors++;
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return false;
 }
 else {
@@ -2425,8 +2789,8 @@ const _errs19 = errors;
 const _errs20 = errors;
 let valid4 = false;
 const _errs21 = errors;
-if(!(validate111(data4, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+if(!(validate127(data4, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs21 === errors;
@@ -2453,7 +2817,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return false;
 }
 else {
@@ -2479,8 +2843,8 @@ const _errs24 = errors;
 const _errs25 = errors;
 let valid5 = false;
 const _errs26 = errors;
-if(!(validate111(data5, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+if(!(validate127(data5, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
 errors = vErrors.length;
 }
 var _valid4 = _errs26 === errors;
@@ -2507,7 +2871,7 @@ else {
 vErrors.push(err9);
 }
 errors++;
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return false;
 }
 else {
@@ -2533,8 +2897,8 @@ const _errs29 = errors;
 const _errs30 = errors;
 let valid6 = false;
 const _errs31 = errors;
-if(!(validate114(data6, {instancePath:instancePath+"/holder",parentData:data,parentDataProperty:"holder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+if(!(validate130(data6, {instancePath:instancePath+"/holder",parentData:data,parentDataProperty:"holder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
 errors = vErrors.length;
 }
 var _valid5 = _errs31 === errors;
@@ -2561,7 +2925,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return false;
 }
 else {
@@ -2587,7 +2951,7 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(Array.isArray(data7)){
 if(data7.length > 16){
-validate102.errors = [{instancePath:instancePath+"/reasons",schemaPath:"#/properties/reasons/maxItems",keyword:"maxItems",params:{limit: 16}}];
+validate118.errors = [{instancePath:instancePath+"/reasons",schemaPath:"#/properties/reasons/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
@@ -2595,8 +2959,8 @@ var valid7 = true;
 const len0 = data7.length;
 for(let i0=0; i0<len0; i0++){
 const _errs36 = errors;
-if(!(validate119(data7[i0], {instancePath:instancePath+"/reasons/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+if(!(validate135(data7[i0], {instancePath:instancePath+"/reasons/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
 errors = vErrors.length;
 }
 var valid7 = _errs36 === errors;
@@ -2607,7 +2971,7 @@ break;
 }
 }
 else {
-validate102.errors = [{instancePath:instancePath+"/reasons",schemaPath:"#/properties/reasons/type",keyword:"type",params:{type: "array"}}];
+validate118.errors = [{instancePath:instancePath+"/reasons",schemaPath:"#/properties/reasons/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -2623,8 +2987,8 @@ const _errs37 = errors;
 const _errs38 = errors;
 let valid8 = false;
 const _errs39 = errors;
-if(!(validate123(data9, {instancePath:instancePath+"/trustList",parentData:data,parentDataProperty:"trustList",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+if(!(validate139(data9, {instancePath:instancePath+"/trustList",parentData:data,parentDataProperty:"trustList",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
 errors = vErrors.length;
 }
 var _valid6 = _errs39 === errors;
@@ -2651,7 +3015,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return false;
 }
 else {
@@ -2682,24 +3046,24 @@ var valid0 = true;
 }
 }
 else {
-validate102.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate118.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate102.errors = vErrors;
+validate118.errors = vErrors;
 return errors === 0;
 }
-const validate102_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate118_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const publicJwk = validate125;
-const schema55 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/public-jwk.json","title":"PublicJwk","description":"A public signing key: EC P-256 (ES256), EC SM2 (SM2 with SM3) or OKP Ed25519 (EdDSA). No private member (d) and no other member. Key intake pairs crv and alg: P-256 with ES256, SM2 with SM2.","type":"object","discriminator":{"propertyName":"kty"},"oneOf":[{"$ref":"#/$defs/ec"},{"$ref":"#/$defs/okp"}],"$defs":{"coordinate":{"title":"JwkCoordinate","description":"A 32-byte coordinate, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"use":{"type":"string","const":"sig","title":"JwkUse"},"keyOps":{"type":"array","items":{"type":"string","const":"verify"},"minItems":1,"maxItems":1,"title":"JwkKeyOps"},"ec":{"title":"EcPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x","y"],"properties":{"kty":{"type":"string","const":"EC"},"crv":{"type":"string","enum":["P-256","SM2"]},"x":{"$ref":"#/$defs/coordinate"},"y":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","enum":["ES256","SM2"]},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}},"okp":{"title":"OkpPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x"],"properties":{"kty":{"type":"string","const":"OKP"},"crv":{"type":"string","const":"Ed25519"},"x":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","const":"EdDSA"},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}}}};
-const schema56 = {"title":"EcPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x","y"],"properties":{"kty":{"type":"string","const":"EC"},"crv":{"type":"string","enum":["P-256","SM2"]},"x":{"$ref":"#/$defs/coordinate"},"y":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","enum":["ES256","SM2"]},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}};
-const schema57 = {"title":"JwkCoordinate","description":"A 32-byte coordinate, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43};
+export const publicJwk = validate141;
+const schema62 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/public-jwk.json","title":"PublicJwk","description":"A public signing key: EC P-256 (ES256), EC SM2 (SM2 with SM3) or OKP Ed25519 (EdDSA). No private member (d) and no other member. Key intake pairs crv and alg: P-256 with ES256, SM2 with SM2.","type":"object","discriminator":{"propertyName":"kty"},"oneOf":[{"$ref":"#/$defs/ec"},{"$ref":"#/$defs/okp"}],"$defs":{"coordinate":{"title":"JwkCoordinate","description":"A 32-byte coordinate, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43},"use":{"type":"string","const":"sig","title":"JwkUse"},"keyOps":{"type":"array","items":{"type":"string","const":"verify"},"minItems":1,"maxItems":1,"title":"JwkKeyOps"},"ec":{"title":"EcPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x","y"],"properties":{"kty":{"type":"string","const":"EC"},"crv":{"type":"string","enum":["P-256","SM2"]},"x":{"$ref":"#/$defs/coordinate"},"y":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","enum":["ES256","SM2"]},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}},"okp":{"title":"OkpPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x"],"properties":{"kty":{"type":"string","const":"OKP"},"crv":{"type":"string","const":"Ed25519"},"x":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","const":"EdDSA"},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}}}};
+const schema63 = {"title":"EcPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x","y"],"properties":{"kty":{"type":"string","const":"EC"},"crv":{"type":"string","enum":["P-256","SM2"]},"x":{"$ref":"#/$defs/coordinate"},"y":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","enum":["ES256","SM2"]},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}};
+const schema64 = {"title":"JwkCoordinate","description":"A 32-byte coordinate, base64url: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43};
 
-function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate127_evaluated;
+const evaluated0 = validate143_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2709,32 +3073,32 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 43){
-validate127.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate143.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data)){
-validate127.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate143.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate127.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate143.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate127.errors = vErrors;
+validate143.errors = vErrors;
 return errors === 0;
 }
-const validate127_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate143_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema58 = {"type":"string","const":"sig","title":"JwkUse"};
+const schema65 = {"type":"string","const":"sig","title":"JwkUse"};
 
-function validate131(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate147(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate131_evaluated;
+const evaluated0 = validate147_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2742,24 +3106,24 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate131.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate147.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("sig" !== data){
-validate131.errors = [{instancePath,schemaPath:"#/const",keyword:"const",params:{allowedValue: "sig"}}];
+validate147.errors = [{instancePath,schemaPath:"#/const",keyword:"const",params:{allowedValue: "sig"}}];
 return false;
 }
-validate131.errors = vErrors;
+validate147.errors = vErrors;
 return errors === 0;
 }
-const validate131_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate147_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema59 = {"type":"array","items":{"type":"string","const":"verify"},"minItems":1,"maxItems":1,"title":"JwkKeyOps"};
+const schema66 = {"type":"array","items":{"type":"string","const":"verify"},"minItems":1,"maxItems":1,"title":"JwkKeyOps"};
 
-function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate133_evaluated;
+const evaluated0 = validate149_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2769,12 +3133,12 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(Array.isArray(data)){
 if(data.length > 1){
-validate133.errors = [{instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 1}}];
+validate149.errors = [{instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 1}}];
 return false;
 }
 else {
 if(data.length < 1){
-validate133.errors = [{instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1}}];
+validate149.errors = [{instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -2784,11 +3148,11 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate133.errors = [{instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "string"}}];
+validate149.errors = [{instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("verify" !== data0){
-validate133.errors = [{instancePath:instancePath+"/" + i0,schemaPath:"#/items/const",keyword:"const",params:{allowedValue: "verify"}}];
+validate149.errors = [{instancePath:instancePath+"/" + i0,schemaPath:"#/items/const",keyword:"const",params:{allowedValue: "verify"}}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -2800,20 +3164,20 @@ break;
 }
 }
 else {
-validate133.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"}}];
+validate149.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
-validate133.errors = vErrors;
+validate149.errors = vErrors;
 return errors === 0;
 }
-const validate133_evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+const validate149_evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate126_evaluated;
+const evaluated0 = validate142_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2824,14 +3188,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.kty === undefined) && (missing0 = "kty")) || ((data.crv === undefined) && (missing0 = "crv"))) || ((data.x === undefined) && (missing0 = "x"))) || ((data.y === undefined) && (missing0 = "y"))){
-validate126.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate142.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "kty") || (key0 === "crv")) || (key0 === "x")) || (key0 === "y")) || (key0 === "kid")) || (key0 === "alg")) || (key0 === "use")) || (key0 === "key_ops"))){
-validate126.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate142.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -2841,11 +3205,11 @@ if(data.kty !== undefined){
 let data0 = data.kty;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate126.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/type",keyword:"type",params:{type: "string"}}];
+validate142.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("EC" !== data0){
-validate126.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/const",keyword:"const",params:{allowedValue: "EC"}}];
+validate142.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/const",keyword:"const",params:{allowedValue: "EC"}}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -2858,11 +3222,11 @@ if(data.crv !== undefined){
 let data1 = data.crv;
 const _errs4 = errors;
 if(typeof data1 !== "string"){
-validate126.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/type",keyword:"type",params:{type: "string"}}];
+validate142.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data1 === "P-256") || (data1 === "SM2"))){
-validate126.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/enum",keyword:"enum",params:{allowedValues: schema56.properties.crv.enum}}];
+validate142.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/enum",keyword:"enum",params:{allowedValues: schema63.properties.crv.enum}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -2873,8 +3237,8 @@ var valid0 = true;
 if(valid0){
 if(data.x !== undefined){
 const _errs6 = errors;
-if(!(validate127(data.x, {instancePath:instancePath+"/x",parentData:data,parentDataProperty:"x",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+if(!(validate143(data.x, {instancePath:instancePath+"/x",parentData:data,parentDataProperty:"x",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -2885,8 +3249,8 @@ var valid0 = true;
 if(valid0){
 if(data.y !== undefined){
 const _errs7 = errors;
-if(!(validate127(data.y, {instancePath:instancePath+"/y",parentData:data,parentDataProperty:"y",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+if(!(validate143(data.y, {instancePath:instancePath+"/y",parentData:data,parentDataProperty:"y",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -2911,11 +3275,11 @@ if(data.alg !== undefined){
 let data5 = data.alg;
 const _errs9 = errors;
 if(typeof data5 !== "string"){
-validate126.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/type",keyword:"type",params:{type: "string"}}];
+validate142.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data5 === "ES256") || (data5 === "SM2"))){
-validate126.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/enum",keyword:"enum",params:{allowedValues: schema56.properties.alg.enum}}];
+validate142.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/enum",keyword:"enum",params:{allowedValues: schema63.properties.alg.enum}}];
 return false;
 }
 var valid0 = _errs9 === errors;
@@ -2926,8 +3290,8 @@ var valid0 = true;
 if(valid0){
 if(data.use !== undefined){
 const _errs11 = errors;
-if(!(validate131(data.use, {instancePath:instancePath+"/use",parentData:data,parentDataProperty:"use",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+if(!(validate147(data.use, {instancePath:instancePath+"/use",parentData:data,parentDataProperty:"use",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -2938,8 +3302,8 @@ var valid0 = true;
 if(valid0){
 if(data.key_ops !== undefined){
 const _errs12 = errors;
-if(!(validate133(data.key_ops, {instancePath:instancePath+"/key_ops",parentData:data,parentDataProperty:"key_ops",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+if(!(validate149(data.key_ops, {instancePath:instancePath+"/key_ops",parentData:data,parentDataProperty:"key_ops",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs12 === errors;
@@ -2958,21 +3322,21 @@ var valid0 = true;
 }
 }
 else {
-validate126.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate142.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate126.errors = vErrors;
+validate142.errors = vErrors;
 return errors === 0;
 }
-const validate126_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate142_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema60 = {"title":"OkpPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x"],"properties":{"kty":{"type":"string","const":"OKP"},"crv":{"type":"string","const":"Ed25519"},"x":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","const":"EdDSA"},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}};
+const schema67 = {"title":"OkpPublicJwk","type":"object","additionalProperties":false,"required":["kty","crv","x"],"properties":{"kty":{"type":"string","const":"OKP"},"crv":{"type":"string","const":"Ed25519"},"x":{"$ref":"#/$defs/coordinate"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"type":"string","const":"EdDSA"},"use":{"$ref":"#/$defs/use"},"key_ops":{"$ref":"#/$defs/keyOps"}}};
 
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate151(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate135_evaluated;
+const evaluated0 = validate151_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2983,14 +3347,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.kty === undefined) && (missing0 = "kty")) || ((data.crv === undefined) && (missing0 = "crv"))) || ((data.x === undefined) && (missing0 = "x"))){
-validate135.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate151.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "kty") || (key0 === "crv")) || (key0 === "x")) || (key0 === "kid")) || (key0 === "alg")) || (key0 === "use")) || (key0 === "key_ops"))){
-validate135.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate151.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -3000,11 +3364,11 @@ if(data.kty !== undefined){
 let data0 = data.kty;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate135.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/type",keyword:"type",params:{type: "string"}}];
+validate151.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("OKP" !== data0){
-validate135.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"}}];
+validate151.errors = [{instancePath:instancePath+"/kty",schemaPath:"#/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"}}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -3017,11 +3381,11 @@ if(data.crv !== undefined){
 let data1 = data.crv;
 const _errs4 = errors;
 if(typeof data1 !== "string"){
-validate135.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/type",keyword:"type",params:{type: "string"}}];
+validate151.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("Ed25519" !== data1){
-validate135.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/const",keyword:"const",params:{allowedValue: "Ed25519"}}];
+validate151.errors = [{instancePath:instancePath+"/crv",schemaPath:"#/properties/crv/const",keyword:"const",params:{allowedValue: "Ed25519"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -3032,8 +3396,8 @@ var valid0 = true;
 if(valid0){
 if(data.x !== undefined){
 const _errs6 = errors;
-if(!(validate127(data.x, {instancePath:instancePath+"/x",parentData:data,parentDataProperty:"x",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+if(!(validate143(data.x, {instancePath:instancePath+"/x",parentData:data,parentDataProperty:"x",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -3058,11 +3422,11 @@ if(data.alg !== undefined){
 let data4 = data.alg;
 const _errs8 = errors;
 if(typeof data4 !== "string"){
-validate135.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/type",keyword:"type",params:{type: "string"}}];
+validate151.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("EdDSA" !== data4){
-validate135.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/const",keyword:"const",params:{allowedValue: "EdDSA"}}];
+validate151.errors = [{instancePath:instancePath+"/alg",schemaPath:"#/properties/alg/const",keyword:"const",params:{allowedValue: "EdDSA"}}];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -3073,8 +3437,8 @@ var valid0 = true;
 if(valid0){
 if(data.use !== undefined){
 const _errs10 = errors;
-if(!(validate131(data.use, {instancePath:instancePath+"/use",parentData:data,parentDataProperty:"use",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+if(!(validate147(data.use, {instancePath:instancePath+"/use",parentData:data,parentDataProperty:"use",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -3085,8 +3449,8 @@ var valid0 = true;
 if(valid0){
 if(data.key_ops !== undefined){
 const _errs11 = errors;
-if(!(validate133(data.key_ops, {instancePath:instancePath+"/key_ops",parentData:data,parentDataProperty:"key_ops",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+if(!(validate149(data.key_ops, {instancePath:instancePath+"/key_ops",parentData:data,parentDataProperty:"key_ops",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -3104,21 +3468,21 @@ var valid0 = true;
 }
 }
 else {
-validate135.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate151.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate135.errors = vErrors;
+validate151.errors = vErrors;
 return errors === 0;
 }
-const validate135_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate151_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/public-jwk.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate125_evaluated;
+const evaluated0 = validate141_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3130,15 +3494,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.kty;
 if(typeof tag0 == "string"){
 if(tag0 === "EC"){
-if(!(validate126(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+if(!(validate142(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "OKP"){
-if(!(validate135(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+if(!(validate151(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -3146,34 +3510,34 @@ props0 = true;
 }
 }
 else {
-validate125.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kty", tagValue: tag0}}];
+validate141.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kty", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate125.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kty", tagValue: tag0}}];
+validate141.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kty", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate141.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate125.errors = vErrors;
+validate141.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate125_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate141_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-export const jwks = validate142;
-const schema61 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/jwks.json","title":"Jwks","description":"A JWK Set of public signing keys (GET /v1/provinces/{region}/jwks.json, the federation keys).","type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}}};
+export const jwks = validate158;
+const schema68 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/jwks.json","title":"Jwks","description":"A JWK Set of public signing keys (GET /v1/provinces/{region}/jwks.json, the federation keys).","type":"object","additionalProperties":false,"required":["keys"],"properties":{"keys":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}}};
 
-function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/jwks.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate142_evaluated;
+const evaluated0 = validate158_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3184,14 +3548,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.keys === undefined) && (missing0 = "keys")){
-validate142.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate158.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "keys")){
-validate142.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate158.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -3203,7 +3567,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 256){
-validate142.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 256}}];
+validate158.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 256}}];
 return false;
 }
 else {
@@ -3211,8 +3575,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate125(data0[i0], {instancePath:instancePath+"/keys/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate141(data0[i0], {instancePath:instancePath+"/keys/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -3223,7 +3587,7 @@ break;
 }
 }
 else {
-validate142.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
+validate158.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -3232,255 +3596,19 @@ return false;
 }
 }
 else {
-validate142.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate158.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
-}
-validate142.errors = vErrors;
-return errors === 0;
-}
-const validate142_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const trustList = validate144;
-const schema62 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}}}};
-const schema63 = {"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128};
-const pattern20 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", "u");
-
-function validate145(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate145_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 128){
-validate145.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
-return false;
-}
-else {
-if(func1(data) < 1){
-validate145.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern20.test(data)){
-validate145.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
-return false;
-}
-}
-}
-}
-else {
-validate145.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate145.errors = vErrors;
-return errors === 0;
-}
-const validate145_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema64 = {"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991};
-
-function validate147(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate147_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate147.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate147.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate147.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate147.errors = vErrors;
-return errors === 0;
-}
-const validate147_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate149_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate149.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate149.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate149.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate149.errors = vErrors;
-return errors === 0;
-}
-const validate149_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema66 = {"title":"Sha256Digest","description":"A SHA-256 digest, base64url without padding: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43};
-
-function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate152_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 43){
-validate152.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
-return false;
-}
-else {
-if(!pattern7.test(data)){
-validate152.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
-return false;
-}
-}
-}
-else {
-validate152.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate152.errors = vErrors;
-return errors === 0;
-}
-const validate152_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema67 = {"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}};
-
-function validate156(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate156_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 64){
-validate156.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
-return false;
-}
-else {
-if(func1(data) < 1){
-validate156.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern9.test(data)){
-validate156.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
-return false;
-}
-}
-}
-}
-else {
-validate156.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate156.errors = vErrors;
-return errors === 0;
-}
-const validate156_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema69 = {"title":"ProvinceStatus","type":"string","enum":["active","suspended"]};
-
-function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate158_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate158.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!((data === "active") || (data === "suspended"))){
-validate158.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema69.enum}}];
-return false;
 }
 validate158.errors = vErrors;
 return errors === 0;
 }
-const validate158_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate158_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema70 = {"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]};
-const schema71 = {"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}};
-
-function validate163(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate163_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate163.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate163.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
-return false;
-}
-validate163.errors = vErrors;
-return errors === 0;
-}
-const validate163_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
+export const trustList = validate160;
+const schema69 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}}}};
+const schema70 = {"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128};
+const pattern24 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", "u");
 
 function validate161(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3493,142 +3621,104 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))){
-validate161.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if(typeof data === "string"){
+if(func1(data) > 128){
+validate161.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status"))){
-validate161.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.kid !== undefined){
-const _errs2 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.alg !== undefined){
-const _errs3 = errors;
-if(!(validate163(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jwk !== undefined){
-const _errs4 = errors;
-if(!(validate125(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notBefore !== undefined){
-const _errs5 = errors;
-if(!(validate149(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notAfter !== undefined){
-const _errs6 = errors;
-if(!(validate149(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.status !== undefined){
-let data5 = data.status;
-const _errs7 = errors;
-if(typeof data5 !== "string"){
-validate161.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
+if(func1(data) < 1){
+validate161.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
-if("active" !== data5){
-validate161.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
+else {
+if(!pattern24.test(data)){
+validate161.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
 }
 }
 }
 else {
-validate161.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate161.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 validate161.errors = vErrors;
 return errors === 0;
 }
-const validate161_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate161_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema73 = {"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}};
-const schema74 = {"title":"KeyRevocationReason","description":"compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.","type":"string","enum":["compromised","superseded","retired"]};
+const schema71 = {"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991};
 
-function validate175(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate163(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate175_evaluated;
+const evaluated0 = validate163_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-validate175.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate163.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
-if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate175.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate163.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
-validate175.errors = vErrors;
+else {
+if(data < 0 || isNaN(data)){
+validate163.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate163.errors = vErrors;
 return errors === 0;
 }
-const validate175_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate163_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
+
+function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate165_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate165.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate165.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate165.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate165.errors = vErrors;
+return errors === 0;
+}
+const validate165_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema73 = {"title":"Sha256Digest","description":"A SHA-256 digest, base64url without padding: 43 characters.","type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43};
 
 function validate168(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3641,17 +3731,143 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate168.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate168.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate168.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate168.errors = vErrors;
+return errors === 0;
+}
+const validate168_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema74 = {"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}}}};
+
+function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate172_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 64){
+validate172.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
+if(func1(data) < 1){
+validate172.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern9.test(data)){
+validate172.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate172.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate172.errors = vErrors;
+return errors === 0;
+}
+const validate172_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema76 = {"title":"ProvinceStatus","type":"string","enum":["active","suspended"]};
+
+function validate174(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate174_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate174.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data === "active") || (data === "suspended"))){
+validate174.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
+return false;
+}
+validate174.errors = vErrors;
+return errors === 0;
+}
+const validate174_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema77 = {"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]};
+const schema78 = {"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"}}};
+
+function validate179(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate179_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate179.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
+validate179.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+return false;
+}
+validate179.errors = vErrors;
+return errors === 0;
+}
+const validate179_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate177(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate177_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.reason === undefined) && (missing0 = "reason"))){
-validate168.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if(((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))){
+validate177.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status")) || (key0 === "revokedAt")) || (key0 === "reason"))){
-validate168.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!((((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status"))){
+validate177.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -3671,8 +3887,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs3 = errors;
-if(!(validate163(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+if(!(validate179(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -3683,8 +3899,8 @@ var valid0 = true;
 if(valid0){
 if(data.jwk !== undefined){
 const _errs4 = errors;
-if(!(validate125(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate141(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -3695,8 +3911,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs5 = errors;
-if(!(validate149(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+if(!(validate165(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -3707,8 +3923,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs6 = errors;
-if(!(validate149(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+if(!(validate165(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -3721,11 +3937,159 @@ if(data.status !== undefined){
 let data5 = data.status;
 const _errs7 = errors;
 if(typeof data5 !== "string"){
-validate168.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
+validate177.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("active" !== data5){
+validate177.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate177.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate177.errors = vErrors;
+return errors === 0;
+}
+const validate177_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema80 = {"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"}}};
+const schema81 = {"title":"KeyRevocationReason","description":"compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.","type":"string","enum":["compromised","superseded","retired"]};
+
+function validate191(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate191_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate191.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
+validate191.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
+return false;
+}
+validate191.errors = vErrors;
+return errors === 0;
+}
+const validate191_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate184(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate184_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.reason === undefined) && (missing0 = "reason"))){
+validate184.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status")) || (key0 === "revokedAt")) || (key0 === "reason"))){
+validate184.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.alg !== undefined){
+const _errs3 = errors;
+if(!(validate179(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jwk !== undefined){
+const _errs4 = errors;
+if(!(validate141(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notBefore !== undefined){
+const _errs5 = errors;
+if(!(validate165(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notAfter !== undefined){
+const _errs6 = errors;
+if(!(validate165(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+let data5 = data.status;
+const _errs7 = errors;
+if(typeof data5 !== "string"){
+validate184.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("revoked" !== data5){
-validate168.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
+validate184.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -3736,8 +4100,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs9 = errors;
-if(!(validate149(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+if(!(validate165(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -3748,8 +4112,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs10 = errors;
-if(!(validate175(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
+if(!(validate191(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -3768,20 +4132,20 @@ var valid0 = true;
 }
 }
 else {
-validate168.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate184.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate168.errors = vErrors;
+validate184.errors = vErrors;
 return errors === 0;
 }
-const validate168_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate184_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate176(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate160_evaluated;
+const evaluated0 = validate176_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3793,15 +4157,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.status;
 if(typeof tag0 == "string"){
 if(tag0 === "active"){
-if(!(validate161(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+if(!(validate177(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "revoked"){
-if(!(validate168(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+if(!(validate184(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -3809,31 +4173,31 @@ props0 = true;
 }
 }
 else {
-validate160.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "status", tagValue: tag0}}];
+validate176.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "status", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate160.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "status", tagValue: tag0}}];
+validate176.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "status", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate160.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate176.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate160.errors = vErrors;
+validate176.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate160_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate176_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate154(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate170(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate154_evaluated;
+const evaluated0 = validate170_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3844,14 +4208,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.keys === undefined) && (missing0 = "keys"))){
-validate154.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate170.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "keys"))){
-validate154.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate170.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -3871,8 +4235,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate156(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+if(!(validate172(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -3883,8 +4247,8 @@ var valid0 = true;
 if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
-if(!(validate158(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+if(!(validate174(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -3899,7 +4263,7 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(Array.isArray(data3)){
 if(data3.length > 256){
-validate154.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 256}}];
+validate170.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 256}}];
 return false;
 }
 else {
@@ -3907,8 +4271,8 @@ var valid1 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 const _errs7 = errors;
-if(!(validate160(data3[i0], {instancePath:instancePath+"/keys/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+if(!(validate176(data3[i0], {instancePath:instancePath+"/keys/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs7 === errors;
@@ -3919,7 +4283,7 @@ break;
 }
 }
 else {
-validate154.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
+validate170.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -3935,21 +4299,21 @@ var valid0 = true;
 }
 }
 else {
-validate154.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate170.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate154.errors = vErrors;
+validate170.errors = vErrors;
 return errors === 0;
 }
-const validate154_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate170_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema75 = {"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema82 = {"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate181(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate197(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate181_evaluated;
+const evaluated0 = validate197_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3960,14 +4324,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.region === undefined) && (missing0 = "region")) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.exp === undefined) && (missing0 = "exp"))){
-validate181.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate197.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "region") || (key0 === "jti")) || (key0 === "revokedAt")) || (key0 === "exp"))){
-validate181.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate197.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -3999,8 +4363,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs4 = errors;
-if(!(validate149(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+if(!(validate165(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -4011,8 +4375,8 @@ var valid0 = true;
 if(valid0){
 if(data.exp !== undefined){
 const _errs5 = errors;
-if(!(validate149(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+if(!(validate165(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -4027,21 +4391,21 @@ var valid0 = true;
 }
 }
 else {
-validate181.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate197.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate181.errors = vErrors;
+validate197.errors = vErrors;
 return errors === 0;
 }
-const validate181_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate197_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/trust-list.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate144_evaluated;
+const evaluated0 = validate160_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4052,14 +4416,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.version === undefined) && (missing0 = "version"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.provinces === undefined) && (missing0 = "provinces"))) || ((data.codeRevocations === undefined) && (missing0 = "codeRevocations"))){
-validate144.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate160.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "federation") || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "provinces")) || (key0 === "codeRevocations"))){
-validate144.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate160.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4067,8 +4431,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate145(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+if(!(validate161(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4079,8 +4443,8 @@ var valid0 = true;
 if(valid0){
 if(data.version !== undefined){
 const _errs3 = errors;
-if(!(validate147(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+if(!(validate163(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4091,8 +4455,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs4 = errors;
-if(!(validate149(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+if(!(validate165(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -4103,8 +4467,8 @@ var valid0 = true;
 if(valid0){
 if(data.expiresAt !== undefined){
 const _errs5 = errors;
-if(!(validate149(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+if(!(validate165(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -4115,8 +4479,8 @@ var valid0 = true;
 if(valid0){
 if(data.logHead !== undefined){
 const _errs6 = errors;
-if(!(validate152(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+if(!(validate168(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -4131,7 +4495,7 @@ const _errs7 = errors;
 if(errors === _errs7){
 if(Array.isArray(data5)){
 if(data5.length > 64){
-validate144.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate160.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -4139,8 +4503,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs9 = errors;
-if(!(validate154(data5[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+if(!(validate170(data5[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs9 === errors;
@@ -4151,7 +4515,7 @@ break;
 }
 }
 else {
-validate144.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
+validate160.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -4167,7 +4531,7 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(Array.isArray(data7)){
 if(data7.length > 1000000){
-validate144.errors = [{instancePath:instancePath+"/codeRevocations",schemaPath:"#/properties/codeRevocations/maxItems",keyword:"maxItems",params:{limit: 1000000}}];
+validate160.errors = [{instancePath:instancePath+"/codeRevocations",schemaPath:"#/properties/codeRevocations/maxItems",keyword:"maxItems",params:{limit: 1000000}}];
 return false;
 }
 else {
@@ -4175,8 +4539,8 @@ var valid2 = true;
 const len1 = data7.length;
 for(let i1=0; i1<len1; i1++){
 const _errs12 = errors;
-if(!(validate181(data7[i1], {instancePath:instancePath+"/codeRevocations/" + i1,parentData:data7,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+if(!(validate197(data7[i1], {instancePath:instancePath+"/codeRevocations/" + i1,parentData:data7,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs12 === errors;
@@ -4187,7 +4551,7 @@ break;
 }
 }
 else {
-validate144.errors = [{instancePath:instancePath+"/codeRevocations",schemaPath:"#/properties/codeRevocations/type",keyword:"type",params:{type: "array"}}];
+validate160.errors = [{instancePath:instancePath+"/codeRevocations",schemaPath:"#/properties/codeRevocations/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -4206,22 +4570,22 @@ var valid0 = true;
 }
 }
 else {
-validate144.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate160.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate144.errors = vErrors;
+validate160.errors = vErrors;
 return errors === 0;
 }
-const validate144_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate160_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const trustListDelta = validate187;
-const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
+export const trustListDelta = validate203;
+const schema83 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
 
-function validate188(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate204(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate188_evaluated;
+const evaluated0 = validate204_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4231,206 +4595,32 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate188.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate204.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate188.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate204.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern20.test(data)){
-validate188.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+if(!pattern24.test(data)){
+validate204.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate188.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate204.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate188.errors = vErrors;
+validate204.errors = vErrors;
 return errors === 0;
 }
-const validate188_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate204_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-
-function validate190(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate190_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate190.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate190.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate190.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate190.errors = vErrors;
-return errors === 0;
-}
-const validate190_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate193(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate193_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate193.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate193.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate193.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate193.errors = vErrors;
-return errors === 0;
-}
-const validate193_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate196(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate196_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 43){
-validate196.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
-return false;
-}
-else {
-if(!pattern7.test(data)){
-validate196.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
-return false;
-}
-}
-}
-else {
-validate196.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate196.errors = vErrors;
-return errors === 0;
-}
-const validate196_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema81 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
-const schema82 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema83 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
-
-function validate200(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate200_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate200.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate200.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 1 || isNaN(data)){
-validate200.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
-return false;
-}
-}
-}
-}
-validate200.errors = vErrors;
-return errors === 0;
-}
-const validate200_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate202(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate202_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate202.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate202.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate202.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate202.errors = vErrors;
-return errors === 0;
-}
-const validate202_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema85 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
 
 function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4442,28 +4632,22 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate206.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
 if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 64){
-validate206.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate206.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
-if(func1(data) < 1){
-validate206.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern9.test(data)){
-validate206.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+if(data < 0 || isNaN(data)){
+validate206.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
-}
-}
-else {
-validate206.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
 }
 }
 validate206.errors = vErrors;
@@ -4472,10 +4656,190 @@ return errors === 0;
 const validate206_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate205(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate209(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate205_evaluated;
+const evaluated0 = validate209_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate209.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate209.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate209.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate209.errors = vErrors;
+return errors === 0;
+}
+const validate209_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate212(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate212_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate212.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate212.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate212.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate212.errors = vErrors;
+return errors === 0;
+}
+const validate212_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema88 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
+const schema89 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema90 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
+
+function validate216(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate216_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate216.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate216.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 1 || isNaN(data)){
+validate216.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+validate216.errors = vErrors;
+return errors === 0;
+}
+const validate216_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate218(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate218_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate218.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate218.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate218.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate218.errors = vErrors;
+return errors === 0;
+}
+const validate218_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema92 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
+
+function validate222(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate222_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 64){
+validate222.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
+if(func1(data) < 1){
+validate222.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern9.test(data)){
+validate222.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate222.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate222.errors = vErrors;
+return errors === 0;
+}
+const validate222_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate221_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4486,14 +4850,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.name === undefined) && (missing0 = "name")) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate205.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate221.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "name") || (key0 === "enrollmentKey"))){
-validate205.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate221.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4501,8 +4865,8 @@ break;
 if(_errs1 === errors){
 if(data.name !== undefined){
 const _errs2 = errors;
-if(!(validate206(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+if(!(validate222(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4513,8 +4877,8 @@ var valid0 = true;
 if(valid0){
 if(data.enrollmentKey !== undefined){
 const _errs3 = errors;
-if(!(validate125(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate141(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4527,20 +4891,20 @@ var valid0 = true;
 }
 }
 else {
-validate205.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate221.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate205.errors = vErrors;
+validate221.errors = vErrors;
 return errors === 0;
 }
-const validate205_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate221_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate210(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate210_evaluated;
+const evaluated0 = validate226_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4550,31 +4914,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 43){
-validate210.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate226.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data)){
-validate210.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate226.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate210.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate226.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate210.errors = vErrors;
+validate226.errors = vErrors;
 return errors === 0;
 }
-const validate210_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate226_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate215(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate199_evaluated;
+const evaluated0 = validate215_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4585,14 +4949,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate199.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate215.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate199.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate215.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4600,8 +4964,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4612,8 +4976,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4626,11 +4990,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate199.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate215.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.registered" !== data2){
-validate199.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
+validate215.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -4653,8 +5017,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate205(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+if(!(validate221(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -4665,8 +5029,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -4677,8 +5041,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -4696,22 +5060,22 @@ var valid0 = true;
 }
 }
 else {
-validate199.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate215.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate199.errors = vErrors;
+validate215.errors = vErrors;
 return errors === 0;
 }
-const validate199_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate215_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema88 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema89 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
+const schema95 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema96 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
 
-function validate217(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate233(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate217_evaluated;
+const evaluated0 = validate233_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4721,26 +5085,26 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate217.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate233.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 else {
-validate217.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate233.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate217.errors = vErrors;
+validate233.errors = vErrors;
 return errors === 0;
 }
-const validate217_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate233_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate213(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate229(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate213_evaluated;
+const evaluated0 = validate229_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4751,14 +5115,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate213.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate229.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate213.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate229.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4766,8 +5130,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4778,8 +5142,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4792,11 +5156,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate213.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate229.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.suspended" !== data2){
-validate213.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
+validate229.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -4819,8 +5183,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate217(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+if(!(validate233(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -4831,8 +5195,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -4843,8 +5207,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -4862,22 +5226,22 @@ var valid0 = true;
 }
 }
 else {
-validate213.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate229.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate213.errors = vErrors;
+validate229.errors = vErrors;
 return errors === 0;
 }
-const validate213_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate229_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema90 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema91 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema97 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema98 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate227(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate243(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate227_evaluated;
+const evaluated0 = validate243_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4885,23 +5249,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate227.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate243.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate227.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate243.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate227.errors = vErrors;
+validate243.errors = vErrors;
 return errors === 0;
 }
-const validate227_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate243_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate225(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate225_evaluated;
+const evaluated0 = validate241_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4912,14 +5276,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate225.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate241.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter"))){
-validate225.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate241.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4939,8 +5303,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs3 = errors;
-if(!(validate227(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+if(!(validate243(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4951,8 +5315,8 @@ var valid0 = true;
 if(valid0){
 if(data.jwk !== undefined){
 const _errs4 = errors;
-if(!(validate125(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate141(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -4963,8 +5327,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs5 = errors;
-if(!(validate202(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -4975,8 +5339,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs6 = errors;
-if(!(validate202(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -4992,20 +5356,20 @@ var valid0 = true;
 }
 }
 else {
-validate225.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate241.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate225.errors = vErrors;
+validate241.errors = vErrors;
 return errors === 0;
 }
-const validate225_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate241_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate237(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate221_evaluated;
+const evaluated0 = validate237_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5016,14 +5380,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate221.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate237.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate221.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate237.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5031,8 +5395,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5043,8 +5407,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5057,11 +5421,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate221.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate237.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.published" !== data2){
-validate221.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
+validate237.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -5084,8 +5448,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate225(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+if(!(validate241(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -5096,8 +5460,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -5108,8 +5472,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -5127,22 +5491,22 @@ var valid0 = true;
 }
 }
 else {
-validate221.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate237.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate221.errors = vErrors;
+validate237.errors = vErrors;
 return errors === 0;
 }
-const validate221_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate237_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema93 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema94 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema100 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema101 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate257(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate241_evaluated;
+const evaluated0 = validate257_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5150,23 +5514,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate241.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate257.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate241.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
+validate257.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
 return false;
 }
-validate241.errors = vErrors;
+validate257.errors = vErrors;
 return errors === 0;
 }
-const validate241_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate257_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate239(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate239_evaluated;
+const evaluated0 = validate255_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5177,14 +5541,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.kid === undefined) && (missing0 = "kid")) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate239.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate255.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "kid") || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate239.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate255.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5204,8 +5568,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs3 = errors;
-if(!(validate241(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+if(!(validate257(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate257.errors : vErrors.concat(validate257.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5216,8 +5580,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs4 = errors;
-if(!(validate202(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -5231,20 +5595,20 @@ var valid0 = true;
 }
 }
 else {
-validate239.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate255.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate239.errors = vErrors;
+validate255.errors = vErrors;
 return errors === 0;
 }
-const validate239_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate255_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate235(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate235_evaluated;
+const evaluated0 = validate251_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5255,14 +5619,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate235.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate251.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate235.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate251.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5270,8 +5634,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5282,8 +5646,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5296,11 +5660,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate235.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate251.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoked" !== data2){
-validate235.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
+validate251.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -5323,8 +5687,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate239(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+if(!(validate255(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -5335,8 +5699,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -5347,8 +5711,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -5359,86 +5723,6 @@ var valid0 = true;
 }
 }
 }
-}
-}
-}
-}
-}
-}
-else {
-validate235.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate235.errors = vErrors;
-return errors === 0;
-}
-const validate235_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema96 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema97 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate251_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate251.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
-validate251.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.jti !== undefined){
-const _errs2 = errors;
-if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.exp !== undefined){
-const _errs3 = errors;
-if(!(validate202(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs4 = errors;
-if(!(validate202(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
 }
 }
 }
@@ -5455,11 +5739,91 @@ return errors === 0;
 }
 const validate251_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema103 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema104 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate247(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate267(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate247_evaluated;
+const evaluated0 = validate267_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+validate267.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
+validate267.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.jti !== undefined){
+const _errs2 = errors;
+if(!(validate64(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs3 = errors;
+if(!(validate218(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs4 = errors;
+if(!(validate218(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate267.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate267.errors = vErrors;
+return errors === 0;
+}
+const validate267_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate263(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate263_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5470,14 +5834,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate247.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate263.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate247.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate263.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5485,8 +5849,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate200(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+if(!(validate216(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5497,8 +5861,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate202(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+if(!(validate218(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5511,11 +5875,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate247.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate263.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoked" !== data2){
-validate247.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
+validate263.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -5538,8 +5902,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate251(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+if(!(validate267(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate267.errors : vErrors.concat(validate267.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -5550,8 +5914,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate210(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -5562,8 +5926,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate210(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+if(!(validate226(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -5581,21 +5945,21 @@ var valid0 = true;
 }
 }
 else {
-validate247.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate263.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate247.errors = vErrors;
+validate263.errors = vErrors;
 return errors === 0;
 }
-const validate247_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate263_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate198(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate214(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/log-entry.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate198_evaluated;
+const evaluated0 = validate214_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5607,15 +5971,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.type;
 if(typeof tag0 == "string"){
 if(tag0 === "province.registered"){
-if(!(validate199(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+if(!(validate215(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "province.suspended"){
-if(!(validate213(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+if(!(validate229(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5623,8 +5987,8 @@ props0 = true;
 }
 }
 else if(tag0 === "key.published"){
-if(!(validate221(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+if(!(validate237(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5632,8 +5996,8 @@ props0 = true;
 }
 }
 else if(tag0 === "key.revoked"){
-if(!(validate235(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
+if(!(validate251(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5641,8 +6005,8 @@ props0 = true;
 }
 }
 else if(tag0 === "code.revoked"){
-if(!(validate247(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+if(!(validate263(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -5650,32 +6014,32 @@ props0 = true;
 }
 }
 else {
-validate198.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
+validate214.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate198.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
+validate214.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate198.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate214.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate198.errors = vErrors;
+validate214.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate198_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate214_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate187(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/trust-list-delta.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate187_evaluated;
+const evaluated0 = validate203_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5686,14 +6050,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.fromVersion === undefined) && (missing0 = "fromVersion"))) || ((data.version === undefined) && (missing0 = "version"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.entries === undefined) && (missing0 = "entries"))){
-validate187.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate203.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "federation") || (key0 === "fromVersion")) || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "entries"))){
-validate187.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate203.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5701,8 +6065,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate188(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+if(!(validate204(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5713,8 +6077,8 @@ var valid0 = true;
 if(valid0){
 if(data.fromVersion !== undefined){
 const _errs3 = errors;
-if(!(validate190(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+if(!(validate206(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5725,8 +6089,8 @@ var valid0 = true;
 if(valid0){
 if(data.version !== undefined){
 const _errs4 = errors;
-if(!(validate190(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+if(!(validate206(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -5737,8 +6101,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs5 = errors;
-if(!(validate193(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+if(!(validate209(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -5749,8 +6113,8 @@ var valid0 = true;
 if(valid0){
 if(data.expiresAt !== undefined){
 const _errs6 = errors;
-if(!(validate193(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+if(!(validate209(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -5761,8 +6125,8 @@ var valid0 = true;
 if(valid0){
 if(data.logHead !== undefined){
 const _errs7 = errors;
-if(!(validate196(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
+if(!(validate212(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -5777,7 +6141,7 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data6)){
 if(data6.length > 100000){
-validate187.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
+validate203.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
 return false;
 }
 else {
@@ -5785,8 +6149,8 @@ var valid1 = true;
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate198(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+if(!(validate214(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -5797,7 +6161,7 @@ break;
 }
 }
 else {
-validate187.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+validate203.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -5816,24 +6180,24 @@ var valid0 = true;
 }
 }
 else {
-validate187.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate203.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate187.errors = vErrors;
+validate203.errors = vErrors;
 return errors === 0;
 }
-const validate187_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate203_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const logEntry = validate198;
+export const logEntry = validate214;
 
-export const logPage = validate264;
-const schema98 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
+export const logPage = validate280;
+const schema105 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
 
-function validate266(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate282(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate266_evaluated;
+const evaluated0 = validate282_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5841,34 +6205,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate266.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate282.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate266.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate282.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate266.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate282.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate266.errors = vErrors;
+validate282.errors = vErrors;
 return errors === 0;
 }
-const validate266_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate282_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate264(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate280(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/log-page.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate264_evaluated;
+const evaluated0 = validate280_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5879,14 +6243,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.entries === undefined) && (missing0 = "entries")){
-validate264.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate280.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "entries") || (key0 === "next"))){
-validate264.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate280.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5898,7 +6262,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 1000){
-validate264.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
+validate280.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
 return false;
 }
 else {
@@ -5906,8 +6270,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate198(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+if(!(validate214(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -5918,7 +6282,7 @@ break;
 }
 }
 else {
-validate264.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+validate280.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -5930,8 +6294,8 @@ var valid0 = true;
 if(valid0){
 if(data.next !== undefined){
 const _errs5 = errors;
-if(!(validate266(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+if(!(validate282(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -5944,23 +6308,23 @@ var valid0 = true;
 }
 }
 else {
-validate264.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate280.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate264.errors = vErrors;
+validate280.errors = vErrors;
 return errors === 0;
 }
-const validate264_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate280_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const signedRequest = validate268;
-const schema100 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
-const schema101 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+export const signedRequest = validate284;
+const schema107 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
+const schema108 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate270(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate286(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate270_evaluated;
+const evaluated0 = validate286_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5970,37 +6334,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate270.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate286.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate270.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate286.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern20.test(data)){
-validate270.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+if(!pattern24.test(data)){
+validate286.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate270.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate286.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate270.errors = vErrors;
+validate286.errors = vErrors;
 return errors === 0;
 }
-const validate270_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate286_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate272(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate288(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate272_evaluated;
+const evaluated0 = validate288_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6008,35 +6372,35 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate272.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate288.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate272.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate288.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate272.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate288.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate272.errors = vErrors;
+validate288.errors = vErrors;
 return errors === 0;
 }
-const validate272_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate288_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema104 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
-const pattern28 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
+const schema111 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
+const pattern32 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
 
-function validate274(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate290(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate274_evaluated;
+const evaluated0 = validate290_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6046,31 +6410,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate274.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate290.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
-if(!pattern28.test(data)){
-validate274.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
+if(!pattern32.test(data)){
+validate290.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
 return false;
 }
 }
 }
 else {
-validate274.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate290.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate274.errors = vErrors;
+validate290.errors = vErrors;
 return errors === 0;
 }
-const validate274_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate290_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate278(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate294(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate278_evaluated;
+const evaluated0 = validate294_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6078,23 +6442,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate278.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate294.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate278.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate294.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate278.errors = vErrors;
+validate294.errors = vErrors;
 return errors === 0;
 }
-const validate278_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate294_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate269(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate285(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate269_evaluated;
+const evaluated0 = validate285_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6105,14 +6469,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate269.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate285.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func24.call(schema101.properties, key0))){
-validate269.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema108.properties, key0))){
+validate285.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6120,8 +6484,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6132,8 +6496,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6144,8 +6508,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6170,11 +6534,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate269.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate285.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate269.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate285.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6185,8 +6549,8 @@ var valid0 = true;
 if(valid0){
 if(data.key !== undefined){
 const _errs8 = errors;
-if(!(validate125(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate141(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6197,8 +6561,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate278(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+if(!(validate294(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6209,8 +6573,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate272(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -6221,8 +6585,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate272(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -6242,21 +6606,21 @@ var valid0 = true;
 }
 }
 else {
-validate269.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate285.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate269.errors = vErrors;
+validate285.errors = vErrors;
 return errors === 0;
 }
-const validate269_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate285_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema106 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema113 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate288(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate304(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate288_evaluated;
+const evaluated0 = validate304_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6264,23 +6628,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate288.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate304.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate288.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
+validate304.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
 return false;
 }
-validate288.errors = vErrors;
+validate304.errors = vErrors;
 return errors === 0;
 }
-const validate288_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate304_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate282(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate298(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate282_evaluated;
+const evaluated0 = validate298_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6291,14 +6655,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate282.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate298.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate282.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate298.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6306,8 +6670,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6318,8 +6682,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6330,8 +6694,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6356,11 +6720,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate282.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate298.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate282.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate298.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6383,8 +6747,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate288(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate304(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6395,8 +6759,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate272(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -6415,22 +6779,22 @@ var valid0 = true;
 }
 }
 else {
-validate282.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate298.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate282.errors = vErrors;
+validate298.errors = vErrors;
 return errors === 0;
 }
-const validate282_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate298_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema108 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
-const schema109 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema115 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
+const schema116 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate296(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate312(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate296_evaluated;
+const evaluated0 = validate312_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6441,14 +6805,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))){
-validate296.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate312.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "jti") || (key0 === "exp"))){
-validate296.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate312.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6468,8 +6832,8 @@ var valid0 = true;
 if(valid0){
 if(data.exp !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6482,20 +6846,20 @@ var valid0 = true;
 }
 }
 else {
-validate296.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate312.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate296.errors = vErrors;
+validate312.errors = vErrors;
 return errors === 0;
 }
-const validate296_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate312_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate307(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate291_evaluated;
+const evaluated0 = validate307_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6506,14 +6870,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate291.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate307.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate291.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate307.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6521,8 +6885,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6533,8 +6897,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6545,8 +6909,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6571,11 +6935,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate291.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate307.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate291.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate307.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6590,12 +6954,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate291.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate307.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate291.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate307.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -6603,8 +6967,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate296(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
+if(!(validate312(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -6616,7 +6980,7 @@ break;
 }
 }
 else {
-validate291.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate307.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -6634,21 +6998,21 @@ var valid0 = true;
 }
 }
 else {
-validate291.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate307.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate291.errors = vErrors;
+validate307.errors = vErrors;
 return errors === 0;
 }
-const validate291_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate307_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate268(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate284(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/signed-request.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate268_evaluated;
+const evaluated0 = validate284_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6660,15 +7024,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.op;
 if(typeof tag0 == "string"){
 if(tag0 === "key.publish"){
-if(!(validate269(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+if(!(validate285(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "key.revoke"){
-if(!(validate282(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
+if(!(validate298(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6676,8 +7040,8 @@ props0 = true;
 }
 }
 else if(tag0 === "code.revoke"){
-if(!(validate291(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+if(!(validate307(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6685,32 +7049,32 @@ props0 = true;
 }
 }
 else {
-validate268.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
+validate284.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate268.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
+validate284.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate268.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate284.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate268.errors = vErrors;
+validate284.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate268_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate284_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-export const keyPublishRequest = validate303;
+export const keyPublishRequest = validate319;
 
-function validate303(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate319(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate303_evaluated;
+const evaluated0 = validate319_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6721,14 +7085,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate303.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate319.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func24.call(schema101.properties, key0))){
-validate303.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema108.properties, key0))){
+validate319.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6736,8 +7100,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6748,8 +7112,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6760,8 +7124,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6786,11 +7150,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate303.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate319.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate303.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate319.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6801,8 +7165,8 @@ var valid0 = true;
 if(valid0){
 if(data.key !== undefined){
 const _errs8 = errors;
-if(!(validate125(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate141(data.key, {instancePath:instancePath+"/key",parentData:data,parentDataProperty:"key",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6813,8 +7177,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate278(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+if(!(validate294(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6825,8 +7189,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate272(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -6837,8 +7201,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate272(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -6858,21 +7222,21 @@ var valid0 = true;
 }
 }
 else {
-validate303.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate319.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate303.errors = vErrors;
+validate319.errors = vErrors;
 return errors === 0;
 }
-const validate303_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate319_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const keyRevokeRequest = validate312;
+export const keyRevokeRequest = validate328;
 
-function validate312(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate312_evaluated;
+const evaluated0 = validate328_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6883,14 +7247,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate312.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate328.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate312.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate328.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6898,8 +7262,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6910,8 +7274,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6922,8 +7286,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6948,11 +7312,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate312.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate328.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate312.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate328.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6975,8 +7339,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate288(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate304(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6987,8 +7351,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate272(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7007,21 +7371,21 @@ var valid0 = true;
 }
 }
 else {
-validate312.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate328.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate312.errors = vErrors;
+validate328.errors = vErrors;
 return errors === 0;
 }
-const validate312_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate328_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevokeRequest = validate320;
+export const codeRevokeRequest = validate336;
 
-function validate320(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate336(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate320_evaluated;
+const evaluated0 = validate336_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7032,14 +7396,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate320.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate336.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate320.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate336.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7047,8 +7411,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate270(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate286(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7059,8 +7423,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate272(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+if(!(validate288(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7071,8 +7435,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate274(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate290(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7097,11 +7461,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate320.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate336.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate320.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate336.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7116,12 +7480,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate320.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate336.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate320.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate336.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -7129,8 +7493,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate296(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
+if(!(validate312(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -7142,7 +7506,7 @@ break;
 }
 }
 else {
-validate320.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate336.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7160,22 +7524,22 @@ var valid0 = true;
 }
 }
 else {
-validate320.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate336.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate320.errors = vErrors;
+validate336.errors = vErrors;
 return errors === 0;
 }
-const validate320_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate336_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceRegistration = validate326;
-const schema113 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
+export const provinceRegistration = validate342;
+const schema120 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
 
-function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate344(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate328_evaluated;
+const evaluated0 = validate344_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7185,38 +7549,38 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate328.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate344.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate328.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate344.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate328.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate344.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate328.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate344.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate328.errors = vErrors;
+validate344.errors = vErrors;
 return errors === 0;
 }
-const validate328_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate344_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate326(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate342(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-registration.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate326_evaluated;
+const evaluated0 = validate342_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7227,14 +7591,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate326.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate342.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "region") || (key0 === "name")) || (key0 === "enrollmentKey"))){
-validate326.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate342.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7254,8 +7618,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate344(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate344.errors : vErrors.concat(validate344.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7266,8 +7630,8 @@ var valid0 = true;
 if(valid0){
 if(data.enrollmentKey !== undefined){
 const _errs4 = errors;
-if(!(validate125(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate141(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7281,22 +7645,22 @@ var valid0 = true;
 }
 }
 else {
-validate326.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate342.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate326.errors = vErrors;
+validate342.errors = vErrors;
 return errors === 0;
 }
-const validate326_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate342_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const province = validate331;
-const schema115 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
+export const province = validate347;
+const schema122 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
 
-function validate333(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate349(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate333_evaluated;
+const evaluated0 = validate349_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7306,37 +7670,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate333.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate349.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate333.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate349.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate333.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate349.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate333.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate349.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate333.errors = vErrors;
+validate349.errors = vErrors;
 return errors === 0;
 }
-const validate333_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate349_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate335(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate351(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate335_evaluated;
+const evaluated0 = validate351_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7344,23 +7708,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate335.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate351.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data === "active") || (data === "suspended"))){
-validate335.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema69.enum}}];
+validate351.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
 return false;
 }
-validate335.errors = vErrors;
+validate351.errors = vErrors;
 return errors === 0;
 }
-const validate335_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate351_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate354(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate338_evaluated;
+const evaluated0 = validate354_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7371,39 +7735,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate338.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate354.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate338.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate354.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate338.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate354.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate338.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate354.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate338.errors = vErrors;
+validate354.errors = vErrors;
 return errors === 0;
 }
-const validate338_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate354_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate331(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate347(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate331_evaluated;
+const evaluated0 = validate347_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7414,14 +7778,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.enrollmentKid === undefined) && (missing0 = "enrollmentKid"))) || ((data.registeredAt === undefined) && (missing0 = "registeredAt"))){
-validate331.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate347.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "enrollmentKid")) || (key0 === "registeredAt"))){
-validate331.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate347.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7441,8 +7805,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate333(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate333.errors : vErrors.concat(validate333.errors);
+if(!(validate349(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7453,8 +7817,8 @@ var valid0 = true;
 if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
-if(!(validate335(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate335.errors : vErrors.concat(validate335.errors);
+if(!(validate351(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate351.errors : vErrors.concat(validate351.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7477,8 +7841,8 @@ var valid0 = true;
 if(valid0){
 if(data.registeredAt !== undefined){
 const _errs6 = errors;
-if(!(validate338(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate354(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate354.errors : vErrors.concat(validate354.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -7494,23 +7858,23 @@ var valid0 = true;
 }
 }
 else {
-validate331.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate347.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate331.errors = vErrors;
+validate347.errors = vErrors;
 return errors === 0;
 }
-const validate331_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate347_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceList = validate340;
-const schema119 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
+export const provinceList = validate356;
+const schema126 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
 
-function validate340(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate356(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-list.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate340_evaluated;
+const evaluated0 = validate356_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7521,14 +7885,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.provinces === undefined) && (missing0 = "provinces")){
-validate340.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate356.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "provinces")){
-validate340.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate356.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7540,7 +7904,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 64){
-validate340.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate356.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -7548,8 +7912,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate331(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
+if(!(validate347(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -7560,7 +7924,7 @@ break;
 }
 }
 else {
-validate340.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
+validate356.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7569,22 +7933,22 @@ return false;
 }
 }
 else {
-validate340.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate356.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate340.errors = vErrors;
+validate356.errors = vErrors;
 return errors === 0;
 }
-const validate340_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate356_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const federationInfo = validate342;
-const schema120 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
+export const federationInfo = validate358;
+const schema127 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
 
-function validate343(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate359(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate343_evaluated;
+const evaluated0 = validate359_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7594,38 +7958,38 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate343.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate359.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate343.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate359.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern20.test(data)){
-validate343.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+if(!pattern24.test(data)){
+validate359.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate343.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate359.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate343.errors = vErrors;
+validate359.errors = vErrors;
 return errors === 0;
 }
-const validate343_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate359_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate342(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate358(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/federation-info.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate342_evaluated;
+const evaluated0 = validate358_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7636,14 +8000,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.federation === undefined) && (missing0 = "federation")) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.maxKeyLifetimeSeconds === undefined) && (missing0 = "maxKeyLifetimeSeconds"))) || ((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds"))){
-validate342.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate358.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "federation") || (key0 === "keys")) || (key0 === "maxKeyLifetimeSeconds")) || (key0 === "maxCodeLifetimeSeconds"))){
-validate342.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate358.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7651,8 +8015,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate343(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate343.errors : vErrors.concat(validate343.errors);
+if(!(validate359(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate359.errors : vErrors.concat(validate359.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7663,8 +8027,8 @@ var valid0 = true;
 if(valid0){
 if(data.keys !== undefined){
 const _errs3 = errors;
-if(!(validate142(data.keys, {instancePath:instancePath+"/keys",parentData:data,parentDataProperty:"keys",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+if(!(validate158(data.keys, {instancePath:instancePath+"/keys",parentData:data,parentDataProperty:"keys",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7677,18 +8041,18 @@ if(data.maxKeyLifetimeSeconds !== undefined){
 let data2 = data.maxKeyLifetimeSeconds;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate342.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate358.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 157680000 || isNaN(data2)){
-validate342.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
+validate358.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
 return false;
 }
 else {
 if(data2 < 60 || isNaN(data2)){
-validate342.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate358.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -7704,18 +8068,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data3 = data.maxCodeLifetimeSeconds;
 const _errs6 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate342.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate358.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 604800 || isNaN(data3)){
-validate342.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate358.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data3 < 60 || isNaN(data3)){
-validate342.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate358.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -7733,26 +8097,26 @@ var valid0 = true;
 }
 }
 else {
-validate342.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate358.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate342.errors = vErrors;
+validate358.errors = vErrors;
 return errors === 0;
 }
-const validate342_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate358_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const problemDetails = validate346;
-const schema122 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
+export const problemDetails = validate362;
+const schema129 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
 const formats10 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-const pattern32 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
-const pattern33 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
+const pattern36 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+const pattern37 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
 
-function validate346(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate362(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/problem-details.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate346_evaluated;
+const evaluated0 = validate362_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7763,14 +8127,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.code === undefined) && (missing0 = "code"))){
-validate346.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate362.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "code")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "retryable")) || (key0 === "requestId"))){
-validate346.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate362.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7783,24 +8147,24 @@ if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 256){
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
+validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!(formats10.test(data0))){
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
+validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate362.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7817,18 +8181,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate346.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate362.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate346.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
+validate362.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
+validate362.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7842,18 +8206,18 @@ if(data.status !== undefined){
 let data2 = data.status;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate346.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
+validate362.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 599 || isNaN(data2)){
-validate346.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
+validate362.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
 return false;
 }
 else {
 if(data2 < 400 || isNaN(data2)){
-validate346.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
+validate362.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
 return false;
 }
 }
@@ -7871,18 +8235,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func1(data3) > 64){
-validate346.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate362.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
-if(!pattern32.test(data3)){
-validate346.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
+if(!pattern36.test(data3)){
+validate362.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
+validate362.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7898,12 +8262,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func1(data4) > 1024){
-validate346.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
+validate362.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
 return false;
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
+validate362.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7920,18 +8284,18 @@ if(errors === _errs12){
 if(errors === _errs12){
 if(typeof data5 === "string"){
 if(func1(data5) > 512){
-validate346.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
+validate362.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
 else {
 if(!(formats10.test(data5))){
-validate346.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
+validate362.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
+validate362.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7945,7 +8309,7 @@ if(valid0){
 if(data.retryable !== undefined){
 const _errs14 = errors;
 if(typeof data.retryable !== "boolean"){
-validate346.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
+validate362.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -7960,18 +8324,18 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
 if(func1(data7) > 128){
-validate346.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate362.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(!pattern33.test(data7)){
-validate346.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
+if(!pattern37.test(data7)){
+validate362.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate346.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
+validate362.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -7991,22 +8355,22 @@ var valid0 = true;
 }
 }
 else {
-validate346.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate362.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate346.errors = vErrors;
+validate362.errors = vErrors;
 return errors === 0;
 }
-const validate346_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate362_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRecord = validate347;
-const schema123 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
+export const codeRecord = validate363;
+const schema130 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
 
-function validate350(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate366(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate350_evaluated;
+const evaluated0 = validate366_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8014,23 +8378,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate350.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate366.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
-validate350.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
+validate366.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
 return false;
 }
-validate350.errors = vErrors;
+validate366.errors = vErrors;
 return errors === 0;
 }
-const validate350_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate366_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate352_evaluated;
+const evaluated0 = validate368_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8041,39 +8405,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate352.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate368.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate352.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate368.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate352.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate368.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate352.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate368.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate352.errors = vErrors;
+validate368.errors = vErrors;
 return errors === 0;
 }
-const validate352_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate368_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate347(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate363(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/code-record.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate347_evaluated;
+const evaluated0 = validate363_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8084,14 +8448,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.codeId === undefined) && (missing0 = "codeId")) || ((data.region === undefined) && (missing0 = "region"))) || ((data.healthStatus === undefined) && (missing0 = "healthStatus"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.holderBinding === undefined) && (missing0 = "holderBinding"))){
-validate347.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate363.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func24.call(schema123.properties, key0))){
-validate347.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema130.properties, key0))){
+validate363.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8123,8 +8487,8 @@ var valid0 = true;
 if(valid0){
 if(data.healthStatus !== undefined){
 const _errs4 = errors;
-if(!(validate350(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
+if(!(validate366(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate366.errors : vErrors.concat(validate366.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8137,11 +8501,11 @@ if(data.status !== undefined){
 let data3 = data.status;
 const _errs5 = errors;
 if(typeof data3 !== "string"){
-validate347.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data3 === "issued") || (data3 === "revoked"))){
-validate347.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema123.properties.status.enum}}];
+validate363.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema130.properties.status.enum}}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -8152,8 +8516,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs7 = errors;
-if(!(validate352(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+if(!(validate368(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -8164,8 +8528,8 @@ var valid0 = true;
 if(valid0){
 if(data.expiresAt !== undefined){
 const _errs8 = errors;
-if(!(validate352(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+if(!(validate368(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -8193,14 +8557,14 @@ if(errors === _errs10){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing1;
 if((((data7.alg === undefined) && (missing1 = "alg")) || ((data7.salt === undefined) && (missing1 = "salt"))) || ((data7.tag === undefined) && (missing1 = "tag"))){
-validate347.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
 return false;
 }
 else {
 const _errs12 = errors;
 for(const key1 in data7){
 if(!(((key1 === "alg") || (key1 === "salt")) || (key1 === "tag"))){
-validate347.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
 return false;
 break;
 }
@@ -8212,12 +8576,12 @@ const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data8 === "string"){
 if(func1(data8) > 64){
-validate347.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate347.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8233,12 +8597,12 @@ const _errs15 = errors;
 if(errors === _errs15){
 if(typeof data9 === "string"){
 if(func1(data9) > 256){
-validate347.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate347.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8254,12 +8618,12 @@ const _errs17 = errors;
 if(errors === _errs17){
 if(typeof data10 === "string"){
 if(func1(data10) > 256){
-validate347.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate347.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8274,7 +8638,7 @@ var valid1 = true;
 }
 }
 else {
-validate347.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
+validate363.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -8290,12 +8654,12 @@ const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data11 === "string"){
 if(func1(data11) > 64){
-validate347.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate363.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate347.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -8307,8 +8671,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs21 = errors;
-if(!(validate352(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+if(!(validate368(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs21 === errors;
@@ -8321,11 +8685,11 @@ if(data.revocation !== undefined){
 let data13 = data.revocation;
 const _errs22 = errors;
 if(typeof data13 !== "string"){
-validate347.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data13 === "pending") || (data13 === "published")) || (data13 === "not-needed"))){
-validate347.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema123.properties.revocation.enum}}];
+validate363.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema130.properties.revocation.enum}}];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -8347,23 +8711,23 @@ var valid0 = true;
 }
 }
 else {
-validate347.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate363.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate347.errors = vErrors;
+validate363.errors = vErrors;
 return errors === 0;
 }
-const validate347_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate363_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevocationsResult = validate357;
-const schema126 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+export const codeRevocationsResult = validate373;
+const schema133 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate357(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate373(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/code-revocations-result.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate357_evaluated;
+const evaluated0 = validate373_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8374,14 +8738,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.revoked === undefined) && (missing0 = "revoked")) || ((data.alreadyRevoked === undefined) && (missing0 = "alreadyRevoked"))) || ((data.expired === undefined) && (missing0 = "expired"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate357.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate373.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "revoked") || (key0 === "alreadyRevoked")) || (key0 === "expired")) || (key0 === "version"))){
-validate357.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate373.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8391,18 +8755,18 @@ if(data.revoked !== undefined){
 let data0 = data.revoked;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate357.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
+validate373.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate357.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate373.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate357.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate373.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8418,18 +8782,18 @@ if(data.alreadyRevoked !== undefined){
 let data1 = data.alreadyRevoked;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate357.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
+validate373.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-validate357.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate373.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate357.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate373.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8445,18 +8809,18 @@ if(data.expired !== undefined){
 let data2 = data.expired;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate357.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
+validate373.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate357.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate373.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate357.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate373.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8472,18 +8836,18 @@ if(data.version !== undefined){
 let data3 = data.version;
 const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate357.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate373.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs8){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9007199254740991 || isNaN(data3)){
-validate357.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate373.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data3 < 0 || isNaN(data3)){
-validate357.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate373.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8501,23 +8865,23 @@ var valid0 = true;
 }
 }
 else {
-validate357.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate373.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate357.errors = vErrors;
+validate373.errors = vErrors;
 return errors === 0;
 }
-const validate357_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate373_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceSuspension = validate358;
-const schema127 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+export const provinceSuspension = validate374;
+const schema134 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate358(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate374(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-suspension.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate358_evaluated;
+const evaluated0 = validate374_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8528,14 +8892,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate358.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate374.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "region") || (key0 === "status")) || (key0 === "version"))){
-validate358.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate374.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8556,7 +8920,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs3 = errors;
 if("suspended" !== data.status){
-validate358.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
+validate374.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -8569,18 +8933,18 @@ if(data.version !== undefined){
 let data2 = data.version;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate358.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate374.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate358.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate374.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate358.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate374.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8597,22 +8961,22 @@ var valid0 = true;
 }
 }
 else {
-validate358.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate374.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate358.errors = vErrors;
+validate374.errors = vErrors;
 return errors === 0;
 }
-const validate358_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate374_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const publishedKey = validate360;
-const schema128 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+export const publishedKey = validate376;
+const schema135 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate363(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate379(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate363_evaluated;
+const evaluated0 = validate379_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8620,23 +8984,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate363.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate379.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate363.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate379.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate363.errors = vErrors;
+validate379.errors = vErrors;
 return errors === 0;
 }
-const validate363_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate379_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate365(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate381(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate365_evaluated;
+const evaluated0 = validate381_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8644,33 +9008,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate365.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate381.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate365.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate381.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate365.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate381.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate365.errors = vErrors;
+validate381.errors = vErrors;
 return errors === 0;
 }
-const validate365_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate381_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate384(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate368_evaluated;
+const evaluated0 = validate384_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8678,34 +9042,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate368.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate384.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate368.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate384.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 1 || isNaN(data)){
-validate368.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate384.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-validate368.errors = vErrors;
+validate384.errors = vErrors;
 return errors === 0;
 }
-const validate368_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate384_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate360(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate376(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/published-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate360_evaluated;
+const evaluated0 = validate376_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8716,14 +9080,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate360.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate376.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "region") || (key0 === "kid")) || (key0 === "alg")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status")) || (key0 === "seq"))){
-validate360.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate376.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8755,8 +9119,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs4 = errors;
-if(!(validate363(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate363.errors : vErrors.concat(validate363.errors);
+if(!(validate379(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate379.errors : vErrors.concat(validate379.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8767,8 +9131,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs5 = errors;
-if(!(validate365(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate365.errors : vErrors.concat(validate365.errors);
+if(!(validate381(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -8779,8 +9143,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs6 = errors;
-if(!(validate365(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate365.errors : vErrors.concat(validate365.errors);
+if(!(validate381(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -8792,7 +9156,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs7 = errors;
 if("active" !== data.status){
-validate360.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
+validate376.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -8803,8 +9167,8 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 const _errs8 = errors;
-if(!(validate368(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+if(!(validate384(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate384.errors : vErrors.concat(validate384.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -8822,22 +9186,22 @@ var valid0 = true;
 }
 }
 else {
-validate360.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate376.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate360.errors = vErrors;
+validate376.errors = vErrors;
 return errors === 0;
 }
-const validate360_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate376_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const registryStatus = validate370;
-const schema132 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}}}};
+export const registryStatus = validate386;
+const schema139 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}}}};
 
-function validate371(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate387(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate371_evaluated;
+const evaluated0 = validate387_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8848,39 +9212,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate371.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate387.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate371.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate387.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate371.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate387.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate371.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate387.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate371.errors = vErrors;
+validate387.errors = vErrors;
 return errors === 0;
 }
-const validate371_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate387_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate370(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate386(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/registry-status.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate370_evaluated;
+const evaluated0 = validate386_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8891,14 +9255,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.version === undefined) && (missing0 = "version")) || ((data.ageSeconds === undefined) && (missing0 = "ageSeconds"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.lastSync === undefined) && (missing0 = "lastSync"))){
-validate370.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate386.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "version") || (key0 === "ageSeconds")) || (key0 === "expiresAt")) || (key0 === "lastSync")) || (key0 === "audit"))){
-validate370.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate386.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8908,18 +9272,18 @@ if(data.version !== undefined){
 let data0 = data.version;
 const _errs2 = errors;
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (data0 !== null)){
-validate370.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema132.properties.version.type}}];
+validate386.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema139.properties.version.type}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate370.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate386.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate370.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate386.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8935,18 +9299,18 @@ if(data.ageSeconds !== undefined){
 let data1 = data.ageSeconds;
 const _errs4 = errors;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-validate370.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema132.properties.ageSeconds.type}}];
+validate386.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema139.properties.ageSeconds.type}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-validate370.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate386.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate370.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate386.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8965,8 +9329,8 @@ const _errs7 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs8 = errors;
-if(!(validate371(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
+if(!(validate387(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -9005,7 +9369,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate370.errors = vErrors;
+validate386.errors = vErrors;
 return false;
 }
 else {
@@ -9079,8 +9443,8 @@ break;
 if(_errs17 === errors){
 if(data3.at !== undefined){
 const _errs18 = errors;
-if(!(validate371(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
+if(!(validate387(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs18 === errors;
@@ -9190,7 +9554,7 @@ else {
 vErrors.push(err10);
 }
 errors++;
-validate370.errors = vErrors;
+validate386.errors = vErrors;
 return false;
 }
 else {
@@ -9217,14 +9581,14 @@ if(errors === _errs23){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing2;
 if((((data7.result === undefined) && (missing2 = "result")) || ((data7.version === undefined) && (missing2 = "version"))) || ((data7.deltas === undefined) && (missing2 = "deltas"))){
-validate370.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
+validate386.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
 return false;
 }
 else {
 const _errs25 = errors;
 for(const key2 in data7){
 if(!(((((key2 === "result") || (key2 === "version")) || (key2 === "deltas")) || (key2 === "reason")) || (key2 === "at"))){
-validate370.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
+validate386.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
 return false;
 break;
 }
@@ -9234,11 +9598,11 @@ if(data7.result !== undefined){
 let data8 = data7.result;
 const _errs26 = errors;
 if(typeof data8 !== "string"){
-validate370.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
+validate386.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data8 === "consistent") || (data8 === "inconsistent")) || (data8 === "none"))){
-validate370.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema132.properties.audit.properties.result.enum}}];
+validate386.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema139.properties.audit.properties.result.enum}}];
 return false;
 }
 var valid4 = _errs26 === errors;
@@ -9251,18 +9615,18 @@ if(data7.version !== undefined){
 let data9 = data7.version;
 const _errs28 = errors;
 if((!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))) && (data9 !== null)){
-validate370.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema132.properties.audit.properties.version.type}}];
+validate386.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema139.properties.audit.properties.version.type}}];
 return false;
 }
 if(errors === _errs28){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 9007199254740991 || isNaN(data9)){
-validate370.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate386.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data9 < 0 || isNaN(data9)){
-validate370.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate386.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -9278,18 +9642,18 @@ if(data7.deltas !== undefined){
 let data10 = data7.deltas;
 const _errs30 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-validate370.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
+validate386.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs30){
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 9007199254740991 || isNaN(data10)){
-validate370.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate386.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data10 < 0 || isNaN(data10)){
-validate370.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate386.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -9307,12 +9671,12 @@ const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data11 === "string"){
 if(func1(data11) > 64){
-validate370.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate386.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate370.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
+validate386.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9328,12 +9692,12 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data12 === "string"){
 if(func1(data12) > 32){
-validate370.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
+validate386.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
 return false;
 }
 }
 else {
-validate370.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
+validate386.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9350,7 +9714,7 @@ var valid4 = true;
 }
 }
 else {
-validate370.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
+validate386.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -9367,22 +9731,22 @@ var valid0 = true;
 }
 }
 else {
-validate370.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate386.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate370.errors = vErrors;
+validate386.errors = vErrors;
 return errors === 0;
 }
-const validate370_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate386_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const revokedKey = validate374;
-const schema134 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+export const revokedKey = validate390;
+const schema141 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate377(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate377_evaluated;
+const evaluated0 = validate393_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9390,23 +9754,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate377.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate393.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate377.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum}}];
+validate393.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
 return false;
 }
-validate377.errors = vErrors;
+validate393.errors = vErrors;
 return errors === 0;
 }
-const validate377_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate393_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate379(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate395(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate379_evaluated;
+const evaluated0 = validate395_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9414,33 +9778,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate379.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate395.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate379.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate395.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate379.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate395.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate379.errors = vErrors;
+validate395.errors = vErrors;
 return errors === 0;
 }
-const validate379_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate395_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate381(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate381_evaluated;
+const evaluated0 = validate397_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9448,34 +9812,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate381.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate397.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate381.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate397.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 1 || isNaN(data)){
-validate381.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate397.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-validate381.errors = vErrors;
+validate397.errors = vErrors;
 return errors === 0;
 }
-const validate381_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate397_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate374(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate390(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/revoked-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate374_evaluated;
+const evaluated0 = validate390_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9486,14 +9850,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate374.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate390.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "region") || (key0 === "kid")) || (key0 === "status")) || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "seq"))){
-validate374.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate390.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9526,7 +9890,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
 if("revoked" !== data.status){
-validate374.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
+validate390.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -9537,8 +9901,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs5 = errors;
-if(!(validate377(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate377.errors : vErrors.concat(validate377.errors);
+if(!(validate393(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -9549,8 +9913,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs6 = errors;
-if(!(validate379(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate379.errors : vErrors.concat(validate379.errors);
+if(!(validate395(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate395.errors : vErrors.concat(validate395.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -9561,8 +9925,8 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 const _errs7 = errors;
-if(!(validate381(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
+if(!(validate397(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate397.errors : vErrors.concat(validate397.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -9579,12 +9943,12 @@ var valid0 = true;
 }
 }
 else {
-validate374.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate390.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate374.errors = vErrors;
+validate390.errors = vErrors;
 return errors === 0;
 }
-const validate374_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate390_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

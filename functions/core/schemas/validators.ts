@@ -14,6 +14,7 @@ import type {
   CodeClaims,
   CodeHeader,
   IssueRequest,
+  LegacyCodeClaims,
   LogEntry,
   ProvinceRegistration,
   PublicJwk,
@@ -62,6 +63,8 @@ export function requireValid<T>(validator: Validator<T>): (value: unknown) => T 
 
 /** Shape of a code's payload (called on every verification). */
 export const isCodeClaims = generated.codeClaims as unknown as Validator<CodeClaims>;
+/** Shape of an HCX1 code's payload (HCX1 codes verify until they expire). */
+export const isLegacyCodeClaims = generated.legacyCodeClaims as unknown as Validator<LegacyCodeClaims>;
 /** Shape of a code's protected header (called on every verification). */
 export const isCodeHeader = generated.codeHeader as unknown as Validator<CodeHeader>;
 /** A public EC P-256 or Ed25519 JWK with no private or unknown member. */
