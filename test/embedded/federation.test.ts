@@ -95,6 +95,7 @@ describe('embedded federation', () => {
     expect(Object.keys(state).sort()).toEqual(
       ['exchangeUrl', 'federationId', 'federationJwks', 'operatorToken', 'pid', 'provinces'].sort(),
     );
+    expect(state.pid).toBe(process.pid);
     expect(state).toMatchObject({ federationId: 'fed-test', federationJwks: { keys: [{ kty: 'EC' }] } });
     expect(state.provinces.map((p: { region: string; name: string }) => [p.region, p.name])).toEqual([
       ['330000', 'Zhejiang'],

@@ -63,7 +63,8 @@ export async function dynamoDbLocalTables(): Promise<DynaliteTables> {
     }
   };
   try {
-    const deadline = Date.now() + 20_000;
+    // the JVM can take long to start on a loaded 2-core machine
+    const deadline = Date.now() + 60_000;
     for (;;) {
       try {
         await client.send(new ListTablesCommand({}));
