@@ -6,8 +6,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm } from './algorithms';
-import { acceptPublicKey } from './keys';
-import type { TrustList, TrustListStatusSegment } from './schemas/types.gen';
+import { acceptPublicKey, shortKid } from './keys';
+import type { ProvinceStatus, TrustList, TrustListStatusSegment } from './schemas/types.gen';
 import { TrustListRejected } from './errors';
 import { StatusIndex } from './status/status-index';
 import type { SegmentSet } from './status/segment';
@@ -29,7 +29,7 @@ export interface RegisteredKey {
 export interface RegisteredProvince {
   readonly region: string;
   readonly name: string;
-  readonly status: 'active' | 'suspended';
+  readonly status: ProvinceStatus;
 }
 
 /** A verified trust list, indexed. */
@@ -41,6 +41,8 @@ export interface RegistrySnapshot {
   readonly logHead: string;
   readonly provinces: ReadonlyMap<string, RegisteredProvince>;
   readonly keys: ReadonlyMap<string, RegisteredKey>;
+  /** The same keys by short kid (what an HCX2 code names); a short kid two keys share names neither. */
+  readonly shortKeys: ReadonlyMap<string, RegisteredKey>;
   /** Revoked codes, as `region:jti`. */
   readonly revokedCodes: ReadonlySet<string>;
   /** Revoked status indices (codes carrying `si`), from the list's status segments. */
@@ -73,6 +75,25 @@ export function buildStatusIndex(list: TrustList, segments: SegmentSource = () =
     const set = segments(s);
     if (!set) throw new TrustListRejected('SEGMENT_MISSING', 'A status segment of the list is not held');
     index.add(s.region, s.segment, set);
+  }
+  return index;
+}
+
+/**
+ * Index `keys` by short kid. The exchange refuses a key whose short kid is taken, so a list where
+ * two keys share one was not built by a sound exchange: that short kid then names no key at all
+ * (HCX2 codes naming it verify as UNKNOWN_KEY), never the one that happens to come first.
+ */
+export function indexByShortKid(keys: Iterable<RegisteredKey>): Map<string, RegisteredKey> {
+  const index = new Map<string, RegisteredKey>();
+  const ambiguous = new Set<string>();
+  for (const key of keys) {
+    const short = shortKid(key.kid);
+    if (ambiguous.has(short)) continue;
+    if (index.has(short)) {
+      index.delete(short);
+      ambiguous.add(short);
+    } else index.set(short, key);
   }
   return index;
 }
@@ -118,6 +139,7 @@ export async function buildSnapshot(list: TrustList, segments?: SegmentSource): 
     logHead: list.logHead,
     provinces,
     keys,
+    shortKeys: indexByShortKid(keys.values()),
     revokedCodes,
     status,
     refusedKids,

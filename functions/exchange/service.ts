@@ -12,12 +12,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JwsProfile } from '../core/jws/compact';
 import {
   AuthenticationFailed,
+  HcxError,
   KeyRejected,
   RequestInvalid,
   ResourceConflict,
   ResourceNotFound,
   ServiceUnavailable,
 } from '../core/errors';
+import { shortKid } from '../core/keys';
 import { errorLogAttributes, logger } from '../core/observability';
 import { LIMITS } from '../core/profiles';
 import type {
@@ -32,6 +34,7 @@ import type {
   ProvinceList,
   ProvinceRegistration,
   PublicJwk,
+  SigningAlg,
 } from '../core/schemas/types.gen';
 import {
   intake,
@@ -76,6 +79,8 @@ const RFC3339 = (s: number) => new Date(s * 1000).toISOString().replace('.000Z',
 export async function catchUp(repository: ExchangeRepository): Promise<LogEntry | undefined> {
   const head = await repository.lastEntry();
   if (!head) return undefined;
+  // After the federation's sunset the projections are erased on purpose: never rebuild them.
+  if (head.type === 'federation.sunset') return head;
   let projected = await repository.projectedThrough();
   while (projected < head.seq) {
     const entries = await repository.readLog(projected, Math.min(head.seq - projected, 500));
@@ -96,6 +101,7 @@ export async function appendWith(
 ): Promise<LogEntry | undefined> {
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
     const head = await catchUp(ctx.repository);
+    if (head?.type === 'federation.sunset') throw federationEnded();
     const input = await decide((head?.seq ?? 0) + 1);
     if (!input) return undefined;
     const entry = makeEntry(head, input);
@@ -106,13 +112,22 @@ export async function appendWith(
         // The entry is in the ledger, so the request succeeded; the next writer or reader projects it.
         logger.warn('projection deferred', { ...errorLogAttributes(e), seq: entry.seq });
       }
-      logger.info('log entry appended', { seq: entry.seq, entryType: entry.type, region: entry.region });
+      logger.info('log entry appended', {
+        seq: entry.seq,
+        entryType: entry.type,
+        ...('region' in entry ? { region: entry.region } : {}),
+      });
       return entry;
     }
     // Lost the race for this seq: back off a little, then re-read and re-check.
     await sleep(Math.floor(Math.random() * 5 * Math.min(attempt + 1, 10)));
   }
   throw new ServiceUnavailable(new Error('log append kept losing the race'));
+}
+
+/** What every change answers once the federation has ended (410 FEDERATION_SUNSET). */
+export function federationEnded(): HcxError {
+  return new HcxError('FEDERATION_SUNSET', 410, 'The federation has ended (sunset)');
 }
 
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
@@ -161,6 +176,25 @@ function toProvince(p: ProvinceRecord): Province {
   };
 }
 
+/**
+ * Refuse a key the federation already knows (`KEY_ALREADY_KNOWN`), or one whose short kid (the
+ * first 11 characters of its thumbprint, what an HCX2 code names) another key already has
+ * (`SHORT_KID_TAKEN`): every short kid in the trust list then names exactly one key and province.
+ * Enrollment keys count too, so one check covers both kinds.
+ */
+async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
+  if (await ctx.repository.kidOwner(kid)) {
+    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+  }
+  const owner = await ctx.repository.shortKidOwner(shortKid(kid));
+  if (owner && owner.kid !== kid) {
+    throw new ResourceConflict(
+      'SHORT_KID_TAKEN',
+      'Another key of the federation has the same short kid (the first 11 characters of its thumbprint): generate a new key',
+    );
+  }
+}
+
 /** POST /v1/provinces (operator): register a province with its enrollment key. */
 export async function registerProvince(
   ctx: ExchangeContext,
@@ -171,9 +205,7 @@ export async function registerProvince(
     if (await ctx.repository.getProvince(registration.region)) {
       throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
     }
-    if (await ctx.repository.kidOwner(key.kid)) {
-      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
-    }
+    await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
       throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
     }
@@ -185,6 +217,7 @@ export async function registerProvince(
       data: {
         name: registration.name,
         enrollmentKey: { ...key.jwk, kid: key.kid, alg: key.alg } as PublicJwk,
+        ...(registration.retention ? { retention: registration.retention } : {}),
       },
     };
   });
@@ -262,9 +295,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
   checkKeyWindow(request.notBefore, request.notAfter, ctx.now());
   const entry = (await appendWith(ctx, async (seq) => {
     await activeProvince(ctx, region);
-    if (await ctx.repository.kidOwner(key.kid)) {
-      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
-    }
+    await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
       throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
     }
@@ -275,7 +306,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
       region,
       data: {
         kid: key.kid,
-        alg: key.alg as 'ES256' | 'EdDSA',
+        alg: key.alg as SigningAlg,
         jwk: key.jwk as PublicJwk,
         notBefore: request.notBefore,
         notAfter: request.notAfter,

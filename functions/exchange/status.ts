@@ -7,26 +7,20 @@
  */
 import { RequestInvalid, ResourceConflict, TrustListRejected } from '../core/errors';
 import { LIMITS, STATUS_REQUEST_PROFILE } from '../core/profiles';
-import type { LogEntry, StatusPublishRequest, StatusSegmentRef } from '../core/schemas/types.gen';
+import type {
+  LogEntry,
+  StatusPublishRequest,
+  StatusPublishResult,
+  StatusSegmentRef,
+} from '../core/schemas/types.gen';
 import { openBatch, sha256, type BatchSegment } from '../core/status/batch';
 import { activeProvince, appendWith, authenticate, type ExchangeContext } from './service';
 
 /** Most live (unexpired) status segments one province may have: 312 x 2^20 indices, ~7 days of national issuance. */
 export const MAX_LIVE_SEGMENTS_PER_PROVINCE = 312;
 
-/** What a status publication answers (counts only). */
-export interface PublishedStatus {
-  /** Segments this request moved forward. */
-  readonly segments: number;
-  /** Segments the exchange already held at this revision and content (a retried request). */
-  readonly unchanged: number;
-  /** Revoked offsets across the segments carried. */
-  readonly revoked: number;
-  /** SHA-256 of the request as stored (GET /v1/status-batches/{batch}). */
-  readonly batch: string;
-  /** Log size after the request. */
-  readonly version: number;
-}
+/** What a status publication answers (counts only): schemas/status-publish-result.json. */
+export type PublishedStatus = StatusPublishResult;
 
 function checkSegment(s: BatchSegment, now: number): void {
   // A code cannot outlive the federation's maximum: a segment claiming so would stay in every list.

@@ -3,9 +3,13 @@
  * validator exists for. Only the OpenAPI builder, the validator generator and the tests need the
  * documents; handlers validate with the precompiled functions of validators.gen.ts.
  */
+import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
 import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
+import codeRecordSchema from '../../../schemas/code-record.json';
+import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
+import deletionReportSchema from '../../../schemas/deletion-report.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
 import idDocumentSchema from '../../../schemas/id-document.json';
 import issueRequestSchema from '../../../schemas/issue-request.json';
@@ -17,11 +21,16 @@ import nationalitySchema from '../../../schemas/nationality.json';
 import problemDetailsSchema from '../../../schemas/problem-details.json';
 import provinceListSchema from '../../../schemas/province-list.json';
 import provinceRegistrationSchema from '../../../schemas/province-registration.json';
+import provinceSuspensionSchema from '../../../schemas/province-suspension.json';
 import provinceSchema from '../../../schemas/province.json';
 import publicJwkSchema from '../../../schemas/public-jwk.json';
+import publishedKeySchema from '../../../schemas/published-key.json';
 import regionSchema from '../../../schemas/region.json';
+import registryStatusSchema from '../../../schemas/registry-status.json';
+import revokedKeySchema from '../../../schemas/revoked-key.json';
 import sexSchema from '../../../schemas/sex.json';
 import signedRequestSchema from '../../../schemas/signed-request.json';
+import statusPublishResultSchema from '../../../schemas/status-publish-result.json';
 import trustListDeltaSchema from '../../../schemas/trust-list-delta.json';
 import trustListSchema from '../../../schemas/trust-list.json';
 import verificationRequestSchema from '../../../schemas/verification-request.json';
@@ -44,6 +53,8 @@ export const SCHEMA_IDS = {
   issueResponse: `${BASE}issue-response.json`,
   codeHeader: `${BASE}code-header.json`,
   codeClaims: `${BASE}code-claims.json`,
+  legacyCodeClaims: `${BASE}code-claims-v1.json`,
+  shortKid: `${BASE}common.json#/$defs/shortKid`,
   verificationRequest: `${BASE}verification-request.json`,
   verificationResult: `${BASE}verification-result.json`,
   publicJwk: `${BASE}public-jwk.json`,
@@ -61,13 +72,27 @@ export const SCHEMA_IDS = {
   provinceList: `${BASE}province-list.json`,
   federationInfo: `${BASE}federation-info.json`,
   problemDetails: `${BASE}problem-details.json`,
+  codeRecord: `${BASE}code-record.json`,
+  codeRevocationsResult: `${BASE}code-revocations-result.json`,
+  provinceSuspension: `${BASE}province-suspension.json`,
+  publishedKey: `${BASE}published-key.json`,
+  registryStatus: `${BASE}registry-status.json`,
+  revokedKey: `${BASE}revoked-key.json`,
+  statusPublishResult: `${BASE}status-publish-result.json`,
+  deletionReport: `${BASE}deletion-report.json`,
+  provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
+  retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
 export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
+  legacyCodeClaimsSchema,
   codeClaimsSchema,
   codeHeaderSchema,
+  codeRecordSchema,
+  codeRevocationsResultSchema,
   commonSchema,
+  deletionReportSchema,
   federationInfoSchema,
   idDocumentSchema,
   issueRequestSchema,
@@ -79,11 +104,16 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   problemDetailsSchema,
   provinceListSchema,
   provinceRegistrationSchema,
+  provinceSuspensionSchema,
   provinceSchema,
   publicJwkSchema,
+  publishedKeySchema,
   regionSchema,
+  registryStatusSchema,
+  revokedKeySchema,
   sexSchema,
   signedRequestSchema,
+  statusPublishResultSchema,
   trustListDeltaSchema,
   trustListSchema,
   verificationRequestSchema,

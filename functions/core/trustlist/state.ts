@@ -11,11 +11,13 @@ import { TrustListRejected } from '../errors';
 import { LIMITS } from '../profiles';
 import type {
   CodeRevocation,
+  KeyRevocationReason,
   LogEntry,
   TrustList,
   TrustListKey,
   TrustListProvince,
   TrustListStatusSegment,
+  TrustListSunset,
 } from '../schemas/types.gen';
 import { GENESIS_HASH } from './log';
 
@@ -45,6 +47,7 @@ interface Draft {
   revoked: Set<string>;
   /** Status segments by `region:segment`; undefined until a status entry is folded. */
   segments?: Map<string, TrustListStatusSegment>;
+  sunset?: TrustListSunset;
 }
 
 function draftOf(list: TrustList): Draft {
@@ -57,6 +60,7 @@ function draftOf(list: TrustList): Draft {
     kids,
     revoked,
     statusSegments: list.statusSegments ?? [],
+    ...(list.sunset ? { sunset: list.sunset } : {}),
   };
 }
 
@@ -83,11 +87,50 @@ function provinceOf(draft: Draft, region: string): TrustListProvince {
   return province;
 }
 
+function retire(key: TrustListKey, revokedAt: number, reason: KeyRevocationReason): TrustListKey {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    jwk: key.jwk,
+    notBefore: key.notBefore,
+    notAfter: key.notAfter,
+    status: 'revoked',
+    revokedAt,
+    reason,
+  };
+}
+
 function fold(draft: Draft, entry: LogEntry): void {
+  // Nothing follows the federation's end.
+  if (draft.sunset) invalid('A log entry follows the federation sunset');
   switch (entry.type) {
     case 'province.registered': {
       if (draft.provinces.some((p) => p.region === entry.region)) invalid('A province is registered twice');
-      draft.provinces.push({ region: entry.region, name: entry.data.name, status: 'active', keys: [] });
+      const { name, retention } = entry.data;
+      draft.provinces.push({
+        region: entry.region,
+        name,
+        status: 'active',
+        keys: [],
+        ...(retention ? { retention } : {}),
+      });
+      return;
+    }
+    case 'province.sunset': {
+      // Every key listed is retired at the sunset; the province's codes verify as ISSUER_SUNSET.
+      const province = provinceOf(draft, entry.region);
+      for (const kid of entry.data.retired) {
+        const index = province.keys.findIndex((k) => k.kid === kid);
+        if (index < 0 || province.keys[index].status !== 'active')
+          invalid('A sunset retires a key the province does not have active');
+        province.keys[index] = retire(province.keys[index], entry.at, 'retired');
+      }
+      draft.provinces[draft.provinces.indexOf(province)] = { ...province, status: 'sunset' };
+      return;
+    }
+    case 'federation.sunset': {
+      if (draft.sunset) invalid('The federation ends twice');
+      draft.sunset = { at: entry.at, finalListExpiresAt: entry.data.finalListExpiresAt };
       return;
     }
     case 'province.suspended': {
@@ -110,17 +153,7 @@ function fold(draft: Draft, entry: LogEntry): void {
       if (index < 0) invalid('A log entry revokes a key the province does not have');
       const key = province.keys[index];
       if (key.status !== 'active') invalid('A log entry revokes a key that is already revoked');
-      const revoked: TrustListKey = {
-        kid: key.kid,
-        alg: key.alg,
-        jwk: key.jwk,
-        notBefore: key.notBefore,
-        notAfter: key.notAfter,
-        status: 'revoked',
-        revokedAt: entry.data.revokedAt,
-        reason: entry.data.reason,
-      };
-      province.keys[index] = revoked;
+      province.keys[index] = retire(key, entry.data.revokedAt, entry.data.reason);
       return;
     }
     case 'status.published': {
@@ -183,6 +216,7 @@ export function applyEntries(list: TrustList, entries: readonly LogEntry[]): Tru
     logHead,
     provinces: draft.provinces,
     codeRevocations: draft.codeRevocations,
+    ...(draft.sunset ? { sunset: draft.sunset } : {}),
   };
   return draft.segments ? withSegments(next, sortedSegments(draft.segments.values())) : next;
 }
