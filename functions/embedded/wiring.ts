@@ -24,6 +24,7 @@ import type {
   ServiceHandlers,
   ServiceHandlersMap,
 } from './federation';
+import { pageRoutes } from './pages';
 
 /** The federation id of every embedded federation. */
 export const LOCAL_FEDERATION_ID = 'hcx-local';
@@ -119,10 +120,19 @@ export async function buildHandlers(context: FederationContext): Promise<Service
     });
   }
   wired.set(context, { keys, provinces });
+  // the checkpoint and traveller pages on every province node, with this federation's key pinned
+  const pages = pageRoutes({
+    federation: LOCAL_FEDERATION_ID,
+    federationJwks: federationJwks(keys),
+    exchangeUrl: context.exchange.url,
+  });
   return {
     exchange: handlersOf('exchange', exchangeDeps),
     provinces: Object.fromEntries(
-      Object.entries(provinces).map(([r, deps]) => [r, handlersOf('province', deps)]),
+      Object.entries(provinces).map(([r, deps]) => {
+        const h = handlersOf('province', deps);
+        return [r, { ...h, extraRoutes: { ...h.extraRoutes, ...pages } }];
+      }),
     ),
   };
 }

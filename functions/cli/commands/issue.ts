@@ -58,7 +58,9 @@ function issueRequest(o: IssueOptions): IssueRequest {
 /** Issue a code at `node`; write the QR to `qr` when given. */
 export async function issue(
   o: IssueOptions,
-): Promise<CommandResult<{ code: string; codeId: string; expiresAt: string; qrFile: string | null }>> {
+): Promise<
+  CommandResult<{ code: string; codeId: string; expiresAt: string; qrFile: string | null; walletUrl: string }>
+> {
   const body = issueRequest(o);
   if (o.qr !== undefined && !/\.(svg|png)$/i.test(o.qr))
     throw new UsageError('--qr must end in .svg or .png');
@@ -73,6 +75,7 @@ export async function issue(
     throw new ServiceError(`${o.node} did not answer with an issued code`);
   }
   if (o.qr !== undefined) await writeQr(o.qr, answer.code);
+  const walletUrl = walletLink(o.node, answer.code);
   return {
     exitCode: EXIT.OK,
     data: {
@@ -80,11 +83,19 @@ export async function issue(
       codeId: answer.codeId,
       expiresAt: String(answer.expiresAt),
       qrFile: o.qr ?? null,
+      walletUrl,
     },
     lines: [
       answer.code,
       `code ${answer.codeId} (${body.status}), expires ${answer.expiresAt}`,
       ...(o.qr !== undefined ? [`QR written to ${o.qr}`] : []),
+      `wallet link (send it to the holder; the code after # never reaches a server): ${walletUrl}`,
     ],
   };
+}
+
+/** The traveller page of the issuing node with the code in the fragment (`<node>/wallet/#HCX1:…`). */
+export function walletLink(node: string, code: string): string {
+  // A code is `HCX1:` and base64url segments: every character is allowed in a fragment as it is.
+  return `${node.replace(/\/+$/, '')}/wallet/#${code}`;
 }

@@ -89,8 +89,10 @@ export async function verifyCode(
   const key = registry.keys.get(jws.kid);
   if (!key) return failed('UNKNOWN_KEY');
   if (key.algorithm !== jws.alg) return failed('UNSUPPORTED_ALG');
-  if (!key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature))
-    return failed('SIGNATURE_INVALID');
+  let verified = key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature);
+  // node:crypto answers at once (the server's hot path never waits); the page's WebCrypto, a promise
+  if (typeof verified !== 'boolean') verified = await verified;
+  if (!verified) return failed('SIGNATURE_INVALID');
 
   // Authentic from here on: the claims are the issuer's own words.
   const claims = jws.payload;
