@@ -32,4 +32,22 @@ async function verifyCodes(list: TrustList, codes: string[], now: number) {
   return out;
 }
 
-Object.assign(window, { hcxCore: { verifyWith, verifyCodes, webCrypto: typeof crypto.subtle } });
+/** Milliseconds per verifyCode of each code (each must be valid), then one with a holder check. */
+async function timeVerify(
+  list: TrustList,
+  codes: string[],
+  now: number,
+  holder: { idType: string; idNumber: string },
+): Promise<number[]> {
+  const registry = await buildSnapshot(list);
+  const ms: number[] = [];
+  for (const c of [...codes, codes[0]]) {
+    const started = performance.now();
+    const r = await verifyCode(c, registry, { now, holder: ms.length === codes.length ? holder : undefined });
+    ms.push(performance.now() - started);
+    if (r.result !== 'valid') throw new Error(`bench code not valid: ${r.reasons.map((x) => x.code).join()}`);
+  }
+  return ms;
+}
+
+Object.assign(window, { hcxCore: { verifyWith, verifyCodes, timeVerify, webCrypto: typeof crypto.subtle } });

@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { verifyCode } from '../../functions/core/code/verify';
 import { buildSnapshot } from '../../functions/core/registry';
+import type { VerificationResult } from '../../functions/core/schemas/types.gen';
 import { browserBuildOptions } from '../../web/build';
 import { DAY, NOW, ZJ, GD, code, codeHeader, claimsOf, forge, province, trustList } from '../core/fixtures';
 import { describeWithChromium, launchChromium } from './chromium';
@@ -203,7 +204,7 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
       ['megabytes', `HCX1:${'A'.repeat(3_000_000)}.e30.AAAA`, ['MALFORMED']],
     ];
     const registry = await buildSnapshot(list);
-    const inNode = [];
+    const inNode: VerificationResult[] = [];
     for (const [, c] of attacks) inNode.push(await verifyCode(c, registry, { now: NOW }));
     const inPage = await page.evaluate(
       ({ list, codes, now }) =>
