@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { federationKeys } from '../functions/core/trustlist/trust-list';
 import { buildPages, gzippedKB } from '../web/build';
 
 async function main(): Promise<void> {
@@ -28,6 +29,12 @@ async function main(): Promise<void> {
   } catch {
     throw new Error(`${argv.jwks} is not a readable JSON file`);
   }
+  // the page would refuse every list under a key that fails intake: refuse to build it instead
+  await federationKeys(jwks, argv.federation)
+    .resolve()
+    .catch(() => {
+      throw new Error(`${argv.jwks} does not hold usable federation public keys`);
+    });
   const files = await buildPages({
     federation: argv.federation,
     federationJwks: jwks,
