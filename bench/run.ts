@@ -9,6 +9,7 @@ process.env.HCX_LOG_SILENT ??= 'true';
 import { runColdStartBench } from './cold-start';
 import { httpBenchLines, runHttpBench } from './http';
 import { runSm2Bench } from './sm2';
+import { runPagesBench } from './pages';
 import { runVerifyBench } from './verify';
 
 async function main(): Promise<void> {
@@ -61,6 +62,16 @@ async function main(): Promise<void> {
   const http = await runHttpBench();
   httpBenchLines(http).forEach((line) => console.log(line));
   Object.assign(out, http);
+
+  console.error('pages: checkpoint script size, and verification inside Chromium');
+  const pages = await runPagesBench();
+  console.log(
+    `checkpoint page script ${pages.checkpointPageKB} KB gzipped with the QR decoder (goal <= 150 KB), wallet ${pages.walletPageKB} KB; ` +
+      (pages.pageVerifyMs === null
+        ? 'no Chromium: in-page verification not measured'
+        : `in the page: verifyCode ${pages.pageVerifyMs} ms median (goal <= 20 ms), first ${pages.pageFirstVerifyMs} ms, holder check (scrypt) ${pages.pageHolderCheckMs} ms`),
+  );
+  Object.assign(out, pages);
 
   console.log(JSON.stringify(out));
 }

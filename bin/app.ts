@@ -16,6 +16,7 @@ try {
   const province = app.node.tryGetContext('province') as string | number | undefined;
   addHcxStacks(app, loadFederationConfig(configPath), {
     province: province === undefined ? undefined : String(province),
+    pagesDir: (app.node.tryGetContext('pagesDir') as string | undefined) ?? undefined,
   });
 } catch (error) {
   if (!(error instanceof FederationConfigError)) throw error;

@@ -12,6 +12,8 @@ export interface HcxStacks {
 export interface HcxStackOptions {
   /** Synthesize only this province (its region code), and not the exchange. */
   readonly province?: string;
+  /** `npm run build:pages` output to deploy with the exchange (`-c pagesDir=DIR`). */
+  readonly pagesDir?: string;
 }
 
 /** Stack name of a province node, e.g. `HcxProvince330000`. */
@@ -42,6 +44,7 @@ export function addHcxStacks(app: App, config: FederationConfig, options: HcxSta
         env: config.exchange.aws,
         description: `hcx exchange of federation ${config.federationId}`,
         config,
+        pagesDir: options.pagesDir,
       });
   const provinces = selected.map(
     (province) =>

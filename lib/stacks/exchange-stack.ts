@@ -13,6 +13,7 @@ import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/k
 import { Monitoring } from '../constructs/monitoring';
 import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
 import { allowCryptoErasureOnlyTo } from '../constructs/sunset-access';
+import { PagesSite } from '../constructs/pages-site';
 import { TrustListSite } from '../constructs/trust-list-site';
 
 /** What each exchange function may touch. Anything not listed is denied. */
@@ -62,6 +63,8 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
 
 export interface ExchangeStackProps extends StackProps {
   readonly config: FederationConfig;
+  /** `npm run build:pages` output: adds the checkpoint and traveller pages' site (docs/pages.md). */
+  readonly pagesDir?: string;
 }
 
 /**
@@ -93,6 +96,14 @@ export class ExchangeStack extends Stack {
       encryptionKey: dataKey.key,
     }).table);
     const trustList = (this.trustList = new TrustListSite(this, 'TrustList'));
+    if (props.pagesDir) {
+      const pages = new PagesSite(this, 'Pages', {
+        pagesDir: props.pagesDir,
+        trustListBucket: trustList.bucket,
+        trustListKey: TRUST_LIST_OBJECT_KEY,
+      });
+      new CfnOutput(this, 'PagesUrl', { value: `${pages.url}/check/`, description: 'checkpoint page' });
+    }
     const monitoring = new Monitoring(this, 'Monitoring', { encryptionKey: dataKey.key });
 
     const shapes: Record<string, FunctionShape> = {};
