@@ -8,18 +8,23 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { routesOf } from '../../functions/routes';
-import type { FederationConfig, ProvinceConfig } from '../config/federation-config';
+import {
+  type FederationConfig,
+  federationConfigWarnings,
+  type ProvinceConfig,
+} from '../config/federation-config';
 import { ENV } from '../constructs/env';
 import { HcxHttpApi } from '../constructs/hcx-http-api';
 import type { TableAccess } from '../constructs/hcx-function';
 import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
-import { Monitoring } from '../constructs/monitoring';
+import { Monitoring, watchSigningKeys } from '../constructs/monitoring';
 import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
 
 /** What each province function may touch. Anything not listed is denied. */
@@ -35,14 +40,15 @@ interface ProvinceAccess {
 export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   'province-issue': { table: 'readWrite', signsCodes: true },
   'province-verify': { table: 'read' },
-  'province-revoke-code': { table: 'readWrite', enrollmentKey: true },
+  // Revoking deletes the pending revocation once the exchange has it.
+  'province-revoke-code': { table: 'readWriteDelete', enrollmentKey: true },
   'province-get-code': { table: 'read' },
-  'province-erase-code': { table: 'readWrite' },
+  'province-erase-code': { table: 'readWriteDelete' },
   'province-registry': { table: 'read' },
   // One sync at a time: a run that overlaps the next would only race it.
   // Also publishes the code revocations left pending while the exchange was down: signs with the enrollment key.
   'province-sync': {
-    table: 'readWrite',
+    table: 'readWriteDelete',
     enrollmentKey: true,
     shape: { timeout: Duration.seconds(60), reservedConcurrency: 1 },
   },
@@ -62,6 +68,8 @@ export class ProvinceStack extends Stack {
   readonly issuerKey: SigningKey;
   readonly table: TableV2;
   readonly api: HcxHttpApi;
+  /** The only role allowed on the internal routes: the province's health system. */
+  readonly healthSystemRole: Role;
 
   constructor(scope: Construct, id: string, props: ProvinceStackProps) {
     super(scope, id, props);
@@ -98,6 +106,11 @@ export class ProvinceStack extends Stack {
         'hcx:federation-jwks-missing',
         'federationJwks is not set: this node will refuse every trust list until it is (docs/deploy.md).',
       );
+    }
+    for (const warning of federationConfigWarnings(config)) {
+      if (warning.field === `provinces[${config.provinces.indexOf(province)}].aws.region`) {
+        Annotations.of(this).addWarningV2('hcx:data-leaves-mainland', warning.message);
+      }
     }
     if (!config.exchange.url) {
       Annotations.of(this).addWarningV2(
@@ -145,11 +158,18 @@ export class ProvinceStack extends Stack {
       .map(([fn]) => functions.get(fn).role);
     issuerKey.restrictSigningTo(...codeSigners);
     issuerKeys.next?.restrictSigningTo(...codeSigners);
+    watchSigningKeys(
+      monitoring,
+      dataKey.key,
+      issuerGenerations,
+      codeSigners.map((r) => r.roleArn),
+    );
 
     scheduleFunctions(this, 'province', functions);
     monitoring.watchReplicaAge(serviceName, settings.syncStaleAfterSeconds);
 
     const api = (this.api = new HcxHttpApi(this, 'Http', {
+      apiName: `hcx-province-${province.region}`,
       description: `hcx province ${province.region} (${province.name})`,
       routes: routesOf('province'),
       functions: functions.byName,
@@ -158,6 +178,12 @@ export class ProvinceStack extends Stack {
       burstLimit: settings.publicBurstLimit,
       logRetention: settings.logRetentionDays as RetentionDays,
     }));
+    this.healthSystemRole = api.callerRole(
+      'HealthSystemRole',
+      'internal',
+      province.healthSystemPrincipals ?? [this.account],
+      `hcx ${province.region} health system: issue, read, revoke, erase codes; registry; active issuer key`,
+    );
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'IssuerKeyArn', { value: issuerKey.key.keyArn });
