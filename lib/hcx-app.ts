@@ -77,7 +77,7 @@ export function addHcxStacks(app: App, config: FederationConfig, options: HcxSta
           region: CLOUDFRONT_LOGS_REGION,
         },
       });
-  if (exchange && cloudFrontLogs) exchange.addDependency(cloudFrontLogs);
+  if (exchange && cloudFrontLogs) exchange.addStackDependency(cloudFrontLogs);
   const provinces = selected.map(
     (province) =>
       new ProvinceStack(app, provinceStackName(province.region), {
