@@ -32,6 +32,8 @@ interface ProvinceAccess {
   readonly table: TableAccess;
   /** Signs codes with the issuer key. */
   readonly signsCodes?: boolean;
+  /** Reads the issuer keys' public keys only. */
+  readonly issuerPublicKeys?: boolean;
   /** Signs requests to the exchange with the enrollment key. */
   readonly enrollmentKey?: boolean;
   readonly shape?: FunctionShape;
@@ -45,6 +47,8 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   'province-get-code': { table: 'read' },
   'province-erase-code': { table: 'readWriteDelete' },
   'province-registry': { table: 'read' },
+  // Rotation step 3: reads the kids of the held issuer keys (GetPublicKey, no Sign) and stores the active one.
+  'province-set-active-key': { table: 'readWrite', issuerPublicKeys: true },
   // One sync at a time: a run that overlaps the next would only race it.
   // Also publishes the code revocations left pending while the exchange was down: signs with the enrollment key.
   'province-sync': {
@@ -151,6 +155,7 @@ export class ProvinceStack extends Stack {
       // During a rotation the issuer holds both generations and signs with the active kid the
       // rotation stored in the table (functions/province/issuer-keys.ts), the active one first.
       if (access.signsCodes) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'sign');
+      if (access.issuerPublicKeys) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'publicKey');
       if (access.enrollmentKey) f.useSecret(enrollmentSecret, ENV.ENROLLMENT_KEY_SECRET_ARN);
     }
     const codeSigners = Object.entries(PROVINCE_ACCESS)
