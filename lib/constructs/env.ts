@@ -21,6 +21,8 @@ export const ENV = {
   FEDERATION_JWKS: 'FEDERATION_JWKS',
   /** Province: ARN of the Secrets Manager secret holding the enrollment private JWK. */
   ENROLLMENT_KEY_SECRET_ARN: 'ENROLLMENT_KEY_SECRET_ARN',
+  /** IAM routes: the one role whose sessions the function answers (functions/http/caller-role.ts). */
+  CALLER_ROLE_ARN: 'CALLER_ROLE_ARN',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
 } as const;

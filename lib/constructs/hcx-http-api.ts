@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteAuth, RouteDefinition } from '../../functions/routes';
+import { ENV } from './env';
 import type { HcxFunction } from './hcx-function';
 
 export interface HcxHttpApiProps {
@@ -81,11 +82,13 @@ export class HcxHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   private readonly routes: readonly RouteDefinition[];
+  private readonly functions: ReadonlyMap<string, HcxFunction>;
 
   constructor(scope: Construct, id: string, props: HcxHttpApiProps) {
     super(scope, id);
     const origins = props.allowedOrigins ?? [];
     this.routes = props.routes;
+    this.functions = props.functions;
     this.api = new HttpApi(this, 'Api', {
       apiName: props.apiName,
       description: props.description,
@@ -166,6 +169,10 @@ export class HcxHttpApi extends Construct {
       maxSessionDuration: Duration.hours(1),
     });
     const arns = this.routeArns(auth);
+    // The functions of those routes answer this role's sessions only (functions/http/caller-role.ts).
+    for (const r of this.routes.filter((x) => x.auth === auth)) {
+      this.functions.get(r.fn)?.setting(ENV.CALLER_ROLE_ARN, role.roleArn);
+    }
     role.addToPolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: arns }));
     // cdk-nag names each wildcard resource: the path parameters of the named routes.
     const stack = Stack.of(this);

@@ -216,3 +216,20 @@ describe('operations', () => {
     ]);
   });
 });
+
+describe('caller roles in the functions', () => {
+  it('names the health-system role to every function behind an internal route, and to no other', () => {
+    const stack = china.stacks.provinces[0];
+    const roleArn = { 'Fn::GetAtt': [logicalId(stack.healthSystemRole), 'Arn'] };
+    const fns = chinaProvince.findResources('AWS::Lambda::Function');
+    const named = Object.entries(fns)
+      .filter(([, f]) => f.Properties.Environment?.Variables?.CALLER_ROLE_ARN !== undefined)
+      .map(([id, f]) => [id, f.Properties.Environment.Variables.CALLER_ROLE_ARN]);
+    const internal = [
+      ...new Set(ROUTES.filter((r) => r.service === 'province' && r.auth === 'internal').map((r) => r.fn)),
+    ];
+    expect(named.sort()).toEqual(
+      internal.map((fn) => [logicalId(stack.functions.get(fn).function), roleArn]).sort(),
+    );
+  });
+});
