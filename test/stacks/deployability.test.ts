@@ -233,3 +233,12 @@ describe('caller roles in the functions', () => {
     );
   });
 });
+
+describe('sizing', () => {
+  it('gives the issue function one full vCPU (1769 MB) for its scrypt holder binding', () => {
+    chinaProvince.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'hcx province-issue',
+      MemorySize: 1769,
+    });
+  });
+});
