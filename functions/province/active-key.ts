@@ -21,9 +21,7 @@ export async function switchActiveKey(deps: ProvinceDeps, kid: string): Promise<
     throw new HcxError('ISSUER_KEY_NOT_HELD', 409, 'This node holds no issuer key with that kid');
   }
   const replica = await deps.repository.getReplica();
-  const key = replica?.list.provinces
-    .find((p) => p.region === deps.region)
-    ?.keys.find((k) => k.kid === kid);
+  const key = replica?.list.provinces.find((p) => p.region === deps.region)?.keys.find((k) => k.kid === kid);
   if (key?.status !== 'active') {
     throw new HcxError(
       'KEY_NOT_VISIBLE',
