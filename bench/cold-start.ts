@@ -318,6 +318,13 @@ function httpEvent(method: string, template: string, first?: FirstBody): unknown
       stage: '$default',
       time: '01/Jan/2026:00:00:00 +0000',
       timeEpoch: 1767225600000,
+      // IAM routes answer only a session of their caller role (the placeholder the environment names).
+      authorizer: {
+        iam: {
+          accountId: '111111111111',
+          userArn: 'arn:aws:sts::111111111111:assumed-role/placeholder-caller/bench',
+        },
+      },
     },
     ...(body ? { body: body.body, isBase64Encoded: false } : { isBase64Encoded: false }),
   };
