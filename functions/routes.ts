@@ -272,6 +272,17 @@ export const ROUTES: readonly RouteDefinition[] = [
     responseType: 'application/json',
     successStatus: 200,
   },
+  {
+    service: 'province',
+    method: 'POST',
+    path: '/v1/issuer-keys/{kid}/activate',
+    fn: 'province-set-active-key',
+    auth: 'internal',
+    summary:
+      'Key rotation step 3: sign new codes with this held key, once the trust list carries it as active (409 ISSUER_KEY_NOT_HELD, KEY_NOT_VISIBLE)',
+    responseType: 'application/json',
+    successStatus: 200,
+  },
 ];
 
 export const SCHEDULED: readonly ScheduledDefinition[] = [

@@ -11,8 +11,8 @@ import type { CommandResult } from '../result';
 /** Options of {@link issue}: a request file, or the holder and status as flags. */
 export interface IssueOptions {
   readonly node: string;
-  /** The province-internal bearer token (IAM in AWS). */
-  readonly token: string;
+  /** The province-internal bearer token; absent: SigV4 for an AWS node (functions/cli/sigv4.ts). */
+  readonly token?: string;
   /** A JSON file holding an IssueRequest. */
   readonly request?: string;
   readonly name?: string;
@@ -85,6 +85,7 @@ export async function issue(
   const { json } = await call(o.node, '/v1/codes', {
     method: 'POST',
     token: o.token,
+    authenticated: true,
     body: JSON.stringify(body),
     contentType: 'application/json',
   });
