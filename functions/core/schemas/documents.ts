@@ -3,6 +3,7 @@
  * validator exists for. Only the OpenAPI builder, the validator generator and the tests need the
  * documents; handlers validate with the precompiled functions of validators.gen.ts.
  */
+import activeKeySchema from '../../../schemas/active-key.json';
 import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
 import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
@@ -10,7 +11,9 @@ import codeRecordSchema from '../../../schemas/code-record.json';
 import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
 import deletionReportSchema from '../../../schemas/deletion-report.json';
+import exchangeProvinceSunsetSchema from '../../../schemas/exchange-province-sunset.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
+import federationSunsetSchema from '../../../schemas/federation-sunset.json';
 import idDocumentSchema from '../../../schemas/id-document.json';
 import issueRequestSchema from '../../../schemas/issue-request.json';
 import issueResponseSchema from '../../../schemas/issue-response.json';
@@ -22,6 +25,7 @@ import problemDetailsSchema from '../../../schemas/problem-details.json';
 import provinceListSchema from '../../../schemas/province-list.json';
 import provinceRegistrationSchema from '../../../schemas/province-registration.json';
 import provinceSuspensionSchema from '../../../schemas/province-suspension.json';
+import provinceSunsetSchema from '../../../schemas/province-sunset.json';
 import provinceSchema from '../../../schemas/province.json';
 import publicJwkSchema from '../../../schemas/public-jwk.json';
 import publishedKeySchema from '../../../schemas/published-key.json';
@@ -82,10 +86,15 @@ export const SCHEMA_IDS = {
   deletionReport: `${BASE}deletion-report.json`,
   provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
   retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
+  exchangeProvinceSunset: `${BASE}exchange-province-sunset.json`,
+  federationSunset: `${BASE}federation-sunset.json`,
+  provinceSunset: `${BASE}province-sunset.json`,
+  activeKey: `${BASE}active-key.json`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
 export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
+  activeKeySchema,
   legacyCodeClaimsSchema,
   codeClaimsSchema,
   codeHeaderSchema,
@@ -93,7 +102,9 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   codeRevocationsResultSchema,
   commonSchema,
   deletionReportSchema,
+  exchangeProvinceSunsetSchema,
   federationInfoSchema,
+  federationSunsetSchema,
   idDocumentSchema,
   issueRequestSchema,
   issueResponseSchema,
@@ -104,6 +115,7 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   problemDetailsSchema,
   provinceListSchema,
   provinceRegistrationSchema,
+  provinceSunsetSchema,
   provinceSuspensionSchema,
   provinceSchema,
   publicJwkSchema,

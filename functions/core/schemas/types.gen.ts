@@ -5,6 +5,14 @@
  */
 
 /**
+ * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
+ */
+export type Kid = string;
+/**
+ * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
+ */
+export type NumericDate = number;
+/**
  * A province-level GB/T 2260 code: a valid province prefix followed by 0000 (330000 Zhejiang).
  */
 export type ProvinceRegionCode = string;
@@ -12,10 +20,6 @@ export type ProvinceRegionCode = string;
  * A code id (jti): 128 random bits, base64url without padding: 22 characters.
  */
 export type CodeId = string;
-/**
- * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
- */
-export type NumericDate = number;
 /**
  * Status colour: green (no anomaly), yellow (anomaly needing attention), red (confirmed/suspected case or close contact).
  */
@@ -44,10 +48,6 @@ export type ShortKid = string;
  * An RFC 3339 date-time, as used in JSON API responses.
  */
 export type Rfc3339Time = string;
-/**
- * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
- */
-export type Kid = string;
 /**
  * Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.
  */
@@ -177,6 +177,13 @@ export type VerificationReasonCode =
   | 'ISSUER_SUNSET'
   | 'FEDERATION_SUNSET';
 
+/**
+ * 200 answer to POST /v1/issuer-keys/{kid}/activate: the issuer key new codes are signed with from now on (key rotation step 3).
+ */
+export interface ActiveKey {
+  kid: Kid;
+  activeSince: NumericDate;
+}
 /**
  * Payload of an HCX1 code (the first format: no longer issued, still verified until its codes expire). No other claim is allowed.
  */
@@ -346,6 +353,24 @@ export interface DestroyedKey {
   deletionDate?: NumericDate;
 }
 /**
+ * 200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).
+ */
+export interface ExchangeProvinceSunset {
+  region: ProvinceRegionCode;
+  status: 'sunset';
+  /**
+   * kids of the keys the sunset retired
+   *
+   * @maxItems 10000
+   */
+  retired: Kid[];
+  sunsetAt: NumericDate;
+  logHead: {
+    seq: number;
+    hash: string;
+  };
+}
+/**
  * GET /v1/federation: the federation id, its public key(s) and its limits.
  */
 export interface FederationInfo {
@@ -387,6 +412,20 @@ export interface OkpPublicJwk {
   alg?: 'EdDSA';
   use?: JwkUse;
   key_ops?: JwkKeyOps;
+}
+/**
+ * 200 answer to POST /v1/federation/sunset: the signed deletion report and the final trust list (docs/sunset.md).
+ */
+export interface FederationSunset {
+  status: 'sunset';
+  /**
+   * The deletion report signed by the federation key (schemas/deletion-report.json).
+   */
+  report: string;
+  /**
+   * The final trust list (sunset marker, short expiry).
+   */
+  trustList: string;
 }
 /**
  * An identity document: its type and number. A resident identity card number (type 10) must pass the GB 11643 check.
@@ -678,6 +717,17 @@ export interface ProvinceRegistration {
   retention?: RetentionPolicy;
 }
 /**
+ * 200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).
+ */
+export interface ProvinceSunset {
+  region: ProvinceRegionCode;
+  status: 'sunset';
+  /**
+   * The deletion report signed by the province's enrollment key (schemas/deletion-report.json).
+   */
+  report: string;
+}
+/**
  * 200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).
  */
 export interface ProvinceSuspension {
@@ -719,6 +769,7 @@ export interface RegistryStatus {
     error?: string;
   };
   audit?: ReplicaAudit;
+  retention?: RetentionPolicy1;
 }
 /**
  * Whether the stored replica re-derives from its signed evidence.
@@ -735,6 +786,14 @@ export interface ReplicaAudit {
    * The evidence step that failed: `base`, or `delta <n>`.
    */
   at?: string;
+}
+/**
+ * A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.
+ */
+export interface RetentionPolicy1 {
+  maxCodeLifetimeSeconds: number;
+  keepAfterExpirySeconds: number;
+  holderErasure: boolean;
 }
 /**
  * 200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.

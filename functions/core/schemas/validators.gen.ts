@@ -11180,7 +11180,7 @@ return errors === 0;
 const validate446_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const registryStatus = validate456;
-const schema157 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}}}};
+const schema157 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}},"retention":{"description":"The node's retention policy (docs/sunset.md).","$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
 function validate457(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -11224,6 +11224,114 @@ return errors === 0;
 const validate457_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
+function validate460(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate460_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
+validate460.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
+validate460.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.maxCodeLifetimeSeconds !== undefined){
+let data0 = data.maxCodeLifetimeSeconds;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate460.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 604800 || isNaN(data0)){
+validate460.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+return false;
+}
+else {
+if(data0 < 60 || isNaN(data0)){
+validate460.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.keepAfterExpirySeconds !== undefined){
+let data1 = data.keepAfterExpirySeconds;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate460.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 2592000 || isNaN(data1)){
+validate460.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate460.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.holderErasure !== undefined){
+const _errs6 = errors;
+if(typeof data.holderErasure !== "boolean"){
+validate460.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate460.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate460.errors = vErrors;
+return errors === 0;
+}
+const validate460_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
 function validate456(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/registry-status.json" */;
 let vErrors = null;
@@ -11245,7 +11353,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "version") || (key0 === "ageSeconds")) || (key0 === "expiresAt")) || (key0 === "lastSync")) || (key0 === "audit"))){
+if(!((((((key0 === "version") || (key0 === "ageSeconds")) || (key0 === "expiresAt")) || (key0 === "lastSync")) || (key0 === "audit")) || (key0 === "retention"))){
 validate456.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
@@ -11707,6 +11815,19 @@ var valid0 = _errs23 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.retention !== undefined){
+const _errs36 = errors;
+if(!(validate460(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate460.errors : vErrors.concat(validate460.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs36 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -11724,32 +11845,8 @@ return errors === 0;
 }
 const validate456_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const revokedKey = validate460;
-const schema159 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
-
-function validate463(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate463_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate463.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate463.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
-return false;
-}
-validate463.errors = vErrors;
-return errors === 0;
-}
-const validate463_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
+export const revokedKey = validate462;
+const schema160 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
 function validate465(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -11761,23 +11858,13 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate465.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+if(typeof data !== "string"){
+validate465.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate465.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
+validate465.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema81.enum}}];
 return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate465.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
 }
 validate465.errors = vErrors;
 return errors === 0;
@@ -11801,13 +11888,13 @@ return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate467.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+if(data > 4102444800 || isNaN(data)){
+validate467.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
-if(data < 1 || isNaN(data)){
-validate467.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+if(data < 0 || isNaN(data)){
+validate467.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11819,11 +11906,45 @@ return errors === 0;
 const validate467_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate460(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate469(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate469_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate469.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate469.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 1 || isNaN(data)){
+validate469.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+validate469.errors = vErrors;
+return errors === 0;
+}
+const validate469_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate462(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/revoked-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate460_evaluated;
+const evaluated0 = validate462_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11834,14 +11955,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate460.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate462.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "region") || (key0 === "kid")) || (key0 === "status")) || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "seq"))){
-validate460.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate462.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -11874,7 +11995,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
 if("revoked" !== data.status){
-validate460.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
+validate462.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -11885,8 +12006,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs5 = errors;
-if(!(validate463(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate463.errors : vErrors.concat(validate463.errors);
+if(!(validate465(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate465.errors : vErrors.concat(validate465.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -11897,8 +12018,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs6 = errors;
-if(!(validate465(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate465.errors : vErrors.concat(validate465.errors);
+if(!(validate467(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate467.errors : vErrors.concat(validate467.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -11909,8 +12030,8 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 const _errs7 = errors;
-if(!(validate467(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate467.errors : vErrors.concat(validate467.errors);
+if(!(validate469(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate469.errors : vErrors.concat(validate469.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -11927,22 +12048,22 @@ var valid0 = true;
 }
 }
 else {
-validate460.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate462.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate460.errors = vErrors;
+validate462.errors = vErrors;
 return errors === 0;
 }
-const validate460_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate462_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const statusPublishResult = validate469;
-const schema163 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/status-publish-result.json","title":"StatusPublishResult","description":"200 answer to POST /v1/provinces/{region}/status-segments: counts and the batch hash only.","type":"object","additionalProperties":false,"required":["segments","unchanged","revoked","batch","version"],"properties":{"segments":{"description":"Segments this request moved forward.","type":"integer","minimum":0,"maximum":32},"unchanged":{"description":"Segments the exchange already held at this revision and content (a retried request).","type":"integer","minimum":0,"maximum":32},"revoked":{"description":"Revoked offsets across the segments carried.","type":"integer","minimum":0,"maximum":9007199254740991},"batch":{"description":"SHA-256 of the request as stored (GET /v1/status-batches/{batch}).","$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+export const statusPublishResult = validate471;
+const schema164 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/status-publish-result.json","title":"StatusPublishResult","description":"200 answer to POST /v1/provinces/{region}/status-segments: counts and the batch hash only.","type":"object","additionalProperties":false,"required":["segments","unchanged","revoked","batch","version"],"properties":{"segments":{"description":"Segments this request moved forward.","type":"integer","minimum":0,"maximum":32},"unchanged":{"description":"Segments the exchange already held at this revision and content (a retried request).","type":"integer","minimum":0,"maximum":32},"revoked":{"description":"Revoked offsets across the segments carried.","type":"integer","minimum":0,"maximum":9007199254740991},"batch":{"description":"SHA-256 of the request as stored (GET /v1/status-batches/{batch}).","$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate470(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate472(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate470_evaluated;
+const evaluated0 = validate472_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11952,32 +12073,32 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 43){
-validate470.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate472.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data)){
-validate470.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate472.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate470.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate472.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate470.errors = vErrors;
+validate472.errors = vErrors;
 return errors === 0;
 }
-const validate470_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate472_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate469(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate471(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/status-publish-result.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate469_evaluated;
+const evaluated0 = validate471_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11988,14 +12109,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.segments === undefined) && (missing0 = "segments")) || ((data.unchanged === undefined) && (missing0 = "unchanged"))) || ((data.revoked === undefined) && (missing0 = "revoked"))) || ((data.batch === undefined) && (missing0 = "batch"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate469.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate471.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "segments") || (key0 === "unchanged")) || (key0 === "revoked")) || (key0 === "batch")) || (key0 === "version"))){
-validate469.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate471.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12005,18 +12126,18 @@ if(data.segments !== undefined){
 let data0 = data.segments;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate469.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "integer"}}];
+validate471.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 32 || isNaN(data0)){
-validate469.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32}}];
+validate471.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate469.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate471.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12032,18 +12153,18 @@ if(data.unchanged !== undefined){
 let data1 = data.unchanged;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate469.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/type",keyword:"type",params:{type: "integer"}}];
+validate471.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 32 || isNaN(data1)){
-validate469.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32}}];
+validate471.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate469.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate471.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12059,18 +12180,18 @@ if(data.revoked !== undefined){
 let data2 = data.revoked;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate469.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
+validate471.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate469.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate471.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate469.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate471.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12084,8 +12205,8 @@ var valid0 = true;
 if(valid0){
 if(data.batch !== undefined){
 const _errs8 = errors;
-if(!(validate470(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate470.errors : vErrors.concat(validate470.errors);
+if(!(validate472(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate472.errors : vErrors.concat(validate472.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -12098,18 +12219,18 @@ if(data.version !== undefined){
 let data4 = data.version;
 const _errs9 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate469.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate471.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs9){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 9007199254740991 || isNaN(data4)){
-validate469.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate471.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data4 < 0 || isNaN(data4)){
-validate469.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate471.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12128,22 +12249,22 @@ var valid0 = true;
 }
 }
 else {
-validate469.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate471.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate469.errors = vErrors;
+validate471.errors = vErrors;
 return errors === 0;
 }
-const validate469_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate471_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const deletionReport = validate472;
-const schema165 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
+export const deletionReport = validate474;
+const schema166 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
 
-function validate473(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate475(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate473_evaluated;
+const evaluated0 = validate475_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12153,37 +12274,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate473.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate475.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate473.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate475.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate473.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate475.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate473.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate475.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate473.errors = vErrors;
+validate475.errors = vErrors;
 return errors === 0;
 }
-const validate473_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate475_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate476(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate478(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate476_evaluated;
+const evaluated0 = validate478_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12191,34 +12312,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate476.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate478.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate476.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate478.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate476.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate478.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate476.errors = vErrors;
+validate478.errors = vErrors;
 return errors === 0;
 }
-const validate476_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate478_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema168 = {"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema169 = {"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
 
-function validate480(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate482(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate480_evaluated;
+const evaluated0 = validate482_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12228,31 +12349,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 43){
-validate480.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate482.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data)){
-validate480.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate482.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate480.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate482.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate480.errors = vErrors;
+validate482.errors = vErrors;
 return errors === 0;
 }
-const validate480_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate482_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate479(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate481(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate479_evaluated;
+const evaluated0 = validate481_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12263,14 +12384,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.seq === undefined) && (missing0 = "seq")) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate479.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate481.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "seq") || (key0 === "hash"))){
-validate479.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate481.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12280,18 +12401,18 @@ if(data.seq !== undefined){
 let data0 = data.seq;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate479.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"}}];
+validate481.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate479.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate481.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate479.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate481.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12305,8 +12426,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs4 = errors;
-if(!(validate480(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate480.errors : vErrors.concat(validate480.errors);
+if(!(validate482(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate482.errors : vErrors.concat(validate482.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -12319,23 +12440,23 @@ var valid0 = true;
 }
 }
 else {
-validate479.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate481.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate479.errors = vErrors;
+validate481.errors = vErrors;
 return errors === 0;
 }
-const validate479_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate481_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema170 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
+const schema171 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
 const pattern42 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_.-]{1,255}$", "u");
 const pattern43 = /*#__PURE__*/ new RegExp("^[a-z][a-z0-9-]{0,63}$", "u");
 
-function validate483(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate485(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate483_evaluated;
+const evaluated0 = validate485_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12346,14 +12467,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.table === undefined) && (missing0 = "table")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.count === undefined) && (missing0 = "count"))){
-validate483.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate485.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "table") || (key0 === "kind")) || (key0 === "count"))){
-validate483.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate485.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12365,18 +12486,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 255){
-validate483.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
+validate485.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
 return false;
 }
 else {
 if(!pattern42.test(data0)){
-validate483.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
+validate485.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
 return false;
 }
 }
 }
 else {
-validate483.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"}}];
+validate485.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -12392,18 +12513,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 64){
-validate483.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate485.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(!pattern43.test(data1)){
-validate483.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
+validate485.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
 return false;
 }
 }
 }
 else {
-validate483.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"}}];
+validate485.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -12417,18 +12538,18 @@ if(data.count !== undefined){
 let data2 = data.count;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate483.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+validate485.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate483.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate485.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate483.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate485.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12445,21 +12566,21 @@ var valid0 = true;
 }
 }
 else {
-validate483.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate485.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate483.errors = vErrors;
+validate485.errors = vErrors;
 return errors === 0;
 }
-const validate483_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate485_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema171 = {"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema172 = {"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate485(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate487(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate485_evaluated;
+const evaluated0 = validate487_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12470,14 +12591,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.use === undefined) && (missing0 = "use"))) || ((data.store === undefined) && (missing0 = "store"))) || ((data.action === undefined) && (missing0 = "action"))){
-validate485.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate487.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "kid") || (key0 === "use")) || (key0 === "store")) || (key0 === "action")) || (key0 === "deletionDate"))){
-validate485.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate487.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12499,11 +12620,11 @@ if(data.use !== undefined){
 let data1 = data.use;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate485.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/type",keyword:"type",params:{type: "string"}}];
+validate487.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data1 === "federation") || (data1 === "issuer")) || (data1 === "enrollment"))){
-validate485.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema171.properties.use.enum}}];
+validate487.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema172.properties.use.enum}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -12516,11 +12637,11 @@ if(data.store !== undefined){
 let data2 = data.store;
 const _errs5 = errors;
 if(typeof data2 !== "string"){
-validate485.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"}}];
+validate487.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data2 === "kms") || (data2 === "local-file")) || (data2 === "secret"))){
-validate485.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema171.properties.store.enum}}];
+validate487.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema172.properties.store.enum}}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -12533,11 +12654,11 @@ if(data.action !== undefined){
 let data3 = data.action;
 const _errs7 = errors;
 if(typeof data3 !== "string"){
-validate485.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"}}];
+validate487.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data3 === "destroyed") || (data3 === "scheduled-deletion"))){
-validate485.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema171.properties.action.enum}}];
+validate487.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema172.properties.action.enum}}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -12548,8 +12669,8 @@ var valid0 = true;
 if(valid0){
 if(data.deletionDate !== undefined){
 const _errs9 = errors;
-if(!(validate476(data.deletionDate, {instancePath:instancePath+"/deletionDate",parentData:data,parentDataProperty:"deletionDate",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate476.errors : vErrors.concat(validate476.errors);
+if(!(validate478(data.deletionDate, {instancePath:instancePath+"/deletionDate",parentData:data,parentDataProperty:"deletionDate",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate478.errors : vErrors.concat(validate478.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -12565,21 +12686,21 @@ var valid0 = true;
 }
 }
 else {
-validate485.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate487.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate485.errors = vErrors;
+validate487.errors = vErrors;
 return errors === 0;
 }
-const validate485_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate487_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate472(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate474(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/deletion-report.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate472_evaluated;
+const evaluated0 = validate474_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12590,14 +12711,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.scope === undefined) && (missing0 = "scope"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.tables === undefined) && (missing0 = "tables"))) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.kept === undefined) && (missing0 = "kept"))){
-validate472.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate474.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema165.properties, key0))){
-validate472.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema166.properties, key0))){
+validate474.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12605,8 +12726,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate473(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate473.errors : vErrors.concat(validate473.errors);
+if(!(validate475(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate475.errors : vErrors.concat(validate475.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -12619,11 +12740,11 @@ if(data.scope !== undefined){
 let data1 = data.scope;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate472.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"}}];
+validate474.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data1 === "province") || (data1 === "federation"))){
-validate472.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema165.properties.scope.enum}}];
+validate474.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema166.properties.scope.enum}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -12646,8 +12767,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs6 = errors;
-if(!(validate476(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate476.errors : vErrors.concat(validate476.errors);
+if(!(validate478(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate478.errors : vErrors.concat(validate478.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -12658,8 +12779,8 @@ var valid0 = true;
 if(valid0){
 if(data.sunsetAt !== undefined){
 const _errs7 = errors;
-if(!(validate476(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate476.errors : vErrors.concat(validate476.errors);
+if(!(validate478(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate478.errors : vErrors.concat(validate478.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -12670,8 +12791,8 @@ var valid0 = true;
 if(valid0){
 if(data.logHead !== undefined){
 const _errs8 = errors;
-if(!(validate479(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate479.errors : vErrors.concat(validate479.errors);
+if(!(validate481(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate481.errors : vErrors.concat(validate481.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -12686,7 +12807,7 @@ const _errs9 = errors;
 if(errors === _errs9){
 if(Array.isArray(data6)){
 if(data6.length > 64){
-validate472.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate474.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -12694,8 +12815,8 @@ var valid1 = true;
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 const _errs11 = errors;
-if(!(validate483(data6[i0], {instancePath:instancePath+"/tables/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate483.errors : vErrors.concat(validate483.errors);
+if(!(validate485(data6[i0], {instancePath:instancePath+"/tables/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate485.errors : vErrors.concat(validate485.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs11 === errors;
@@ -12706,7 +12827,7 @@ break;
 }
 }
 else {
-validate472.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "array"}}];
+validate474.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -12722,7 +12843,7 @@ const _errs12 = errors;
 if(errors === _errs12){
 if(Array.isArray(data8)){
 if(data8.length > 512){
-validate472.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 512}}];
+validate474.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 512}}];
 return false;
 }
 else {
@@ -12730,8 +12851,8 @@ var valid2 = true;
 const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 const _errs14 = errors;
-if(!(validate485(data8[i1], {instancePath:instancePath+"/keys/" + i1,parentData:data8,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate485.errors : vErrors.concat(validate485.errors);
+if(!(validate487(data8[i1], {instancePath:instancePath+"/keys/" + i1,parentData:data8,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate487.errors : vErrors.concat(validate487.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs14 === errors;
@@ -12742,7 +12863,7 @@ break;
 }
 }
 else {
-validate472.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
+validate474.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -12758,7 +12879,7 @@ const _errs15 = errors;
 if(errors === _errs15){
 if(Array.isArray(data10)){
 if(data10.length > 16){
-validate472.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/maxItems",keyword:"maxItems",params:{limit: 16}}];
+validate474.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
@@ -12770,12 +12891,12 @@ const _errs17 = errors;
 if(errors === _errs17){
 if(typeof data11 === "string"){
 if(func1(data11) > 256){
-validate472.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate474.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate472.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/type",keyword:"type",params:{type: "string"}}];
+validate474.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -12787,7 +12908,7 @@ break;
 }
 }
 else {
-validate472.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/type",keyword:"type",params:{type: "array"}}];
+validate474.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -12808,21 +12929,21 @@ var valid0 = true;
 }
 }
 else {
-validate472.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate474.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate472.errors = vErrors;
+validate474.errors = vErrors;
 return errors === 0;
 }
-const validate472_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate474_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceSunsetRequest = validate489;
+export const provinceSunsetRequest = validate491;
 
-function validate489(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate491(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate489_evaluated;
+const evaluated0 = validate491_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12833,14 +12954,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
-validate489.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate491.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
-validate489.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate491.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12898,11 +13019,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate489.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate491.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.sunset" !== data4){
-validate489.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+validate491.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -12918,21 +13039,21 @@ var valid0 = true;
 }
 }
 else {
-validate489.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate491.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate489.errors = vErrors;
+validate491.errors = vErrors;
 return errors === 0;
 }
-const validate489_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate491_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const retentionPolicy = validate494;
+export const retentionPolicy = validate496;
 
-function validate494(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate496(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate494_evaluated;
+const evaluated0 = validate496_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12943,14 +13064,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate494.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate496.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate494.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate496.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12960,18 +13081,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate494.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate496.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate494.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate496.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate494.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate496.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -12987,18 +13108,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate494.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate496.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate494.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate496.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate494.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate496.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -13013,7 +13134,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate494.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate496.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -13027,12 +13148,563 @@ var valid0 = true;
 }
 }
 else {
-validate494.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate496.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate494.errors = vErrors;
+validate496.errors = vErrors;
 return errors === 0;
 }
-const validate494_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate496_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const exchangeProvinceSunset = validate497;
+const schema175 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/exchange-province-sunset.json","title":"ExchangeProvinceSunset","description":"200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).","type":"object","additionalProperties":false,"required":["region","status","retired","sunsetAt","logHead"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"retired":{"description":"kids of the keys the sunset retired","type":"array","maxItems":10000,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
+
+function validate500(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate500_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate500.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate500.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate500.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate500.errors = vErrors;
+return errors === 0;
+}
+const validate500_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate497(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/exchange-province-sunset.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate497_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.retired === undefined) && (missing0 = "retired"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))){
+validate497.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "region") || (key0 === "status")) || (key0 === "retired")) || (key0 === "sunsetAt")) || (key0 === "logHead"))){
+validate497.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+const _errs3 = errors;
+if("sunset" !== data.status){
+validate497.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.retired !== undefined){
+let data2 = data.retired;
+const _errs4 = errors;
+if(errors === _errs4){
+if(Array.isArray(data2)){
+if(data2.length > 10000){
+validate497.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 10000}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+const _errs6 = errors;
+if(!(validate63(data2[i0], {instancePath:instancePath+"/retired/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs6 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate497.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sunsetAt !== undefined){
+const _errs7 = errors;
+if(!(validate500(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate500.errors : vErrors.concat(validate500.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.logHead !== undefined){
+let data5 = data.logHead;
+const _errs8 = errors;
+if(errors === _errs8){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing1;
+if(((data5.seq === undefined) && (missing1 = "seq")) || ((data5.hash === undefined) && (missing1 = "hash"))){
+validate497.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/required",keyword:"required",params:{missingProperty: missing1}}];
+return false;
+}
+else {
+const _errs10 = errors;
+for(const key1 in data5){
+if(!((key1 === "seq") || (key1 === "hash"))){
+validate497.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+return false;
+break;
+}
+}
+if(_errs10 === errors){
+if(data5.seq !== undefined){
+let data6 = data5.seq;
+const _errs11 = errors;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+validate497.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+validate497.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data6 < 0 || isNaN(data6)){
+validate497.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid2 = _errs11 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data5.hash !== undefined){
+let data7 = data5.hash;
+const _errs13 = errors;
+if(errors === _errs13){
+if(typeof data7 === "string"){
+if(func1(data7) > 43){
+validate497.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data7)){
+validate497.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate497.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid2 = _errs13 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+else {
+validate497.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate497.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate497.errors = vErrors;
+return errors === 0;
+}
+const validate497_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const federationSunset = validate502;
+const schema177 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-sunset.json","title":"FederationSunset","description":"200 answer to POST /v1/federation/sunset: the signed deletion report and the final trust list (docs/sunset.md).","type":"object","additionalProperties":false,"required":["status","report","trustList"],"properties":{"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the federation key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216},"trustList":{"description":"The final trust list (sunset marker, short expiry).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+const pattern45 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", "u");
+
+function validate502(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/federation-sunset.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate502_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.status === undefined) && (missing0 = "status")) || ((data.report === undefined) && (missing0 = "report"))) || ((data.trustList === undefined) && (missing0 = "trustList"))){
+validate502.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "status") || (key0 === "report")) || (key0 === "trustList"))){
+validate502.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.status !== undefined){
+const _errs2 = errors;
+if("sunset" !== data.status){
+validate502.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.report !== undefined){
+let data1 = data.report;
+const _errs3 = errors;
+if(errors === _errs3){
+if(typeof data1 === "string"){
+if(func1(data1) > 16777216){
+validate502.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+return false;
+}
+else {
+if(!pattern45.test(data1)){
+validate502.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+else {
+validate502.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.trustList !== undefined){
+let data2 = data.trustList;
+const _errs5 = errors;
+if(errors === _errs5){
+if(typeof data2 === "string"){
+if(func1(data2) > 16777216){
+validate502.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+return false;
+}
+else {
+if(!pattern45.test(data2)){
+validate502.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+else {
+validate502.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate502.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate502.errors = vErrors;
+return errors === 0;
+}
+const validate502_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceSunset = validate503;
+const schema178 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-sunset.json","title":"ProvinceSunset","description":"200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).","type":"object","additionalProperties":false,"required":["region","status","report"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the province's enrollment key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+
+function validate503(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/province-sunset.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate503_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.report === undefined) && (missing0 = "report"))){
+validate503.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "region") || (key0 === "status")) || (key0 === "report"))){
+validate503.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+const _errs3 = errors;
+if("sunset" !== data.status){
+validate503.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.report !== undefined){
+let data2 = data.report;
+const _errs4 = errors;
+if(errors === _errs4){
+if(typeof data2 === "string"){
+if(func1(data2) > 16777216){
+validate503.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+return false;
+}
+else {
+if(!pattern45.test(data2)){
+validate503.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+else {
+validate503.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate503.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate503.errors = vErrors;
+return errors === 0;
+}
+const validate503_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const activeKey = validate505;
+const schema179 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/active-key.json","title":"ActiveKey","description":"200 answer to POST /v1/issuer-keys/{kid}/activate: the issuer key new codes are signed with from now on (key rotation step 3).","type":"object","additionalProperties":false,"required":["kid","activeSince"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"activeSince":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate507(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate507_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate507.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate507.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate507.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate507.errors = vErrors;
+return errors === 0;
+}
+const validate507_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate505(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/active-key.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate505_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.kid === undefined) && (missing0 = "kid")) || ((data.activeSince === undefined) && (missing0 = "activeSince"))){
+validate505.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "kid") || (key0 === "activeSince"))){
+validate505.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.activeSince !== undefined){
+const _errs3 = errors;
+if(!(validate507(data.activeSince, {instancePath:instancePath+"/activeSince",parentData:data,parentDataProperty:"activeSince",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate507.errors : vErrors.concat(validate507.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate505.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate505.errors = vErrors;
+return errors === 0;
+}
+const validate505_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -123,7 +123,7 @@ async function openSigned(
   if (!key || key.accepted.alg !== parsed.alg.name) {
     throw new TrustListRejected('UNKNOWN_KEY', 'The trust list is not signed by a federation key');
   }
-  if (!parsed.alg.verify(key.publicKey, parsed.signingInput, parsed.signature)) {
+  if (!(await parsed.alg.verify(key.publicKey, parsed.signingInput, parsed.signature))) {
     throw new TrustListRejected('SIGNATURE_INVALID', 'The trust list signature does not verify');
   }
   return parsed.payload;
