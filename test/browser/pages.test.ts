@@ -12,6 +12,8 @@ import jsQR from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { issue } from '../../functions/cli/commands/issue';
+import { CODE_PREFIX } from '../../functions/core/profiles';
+import { codeFromQrText, qrText } from '../../functions/core/code/format';
 import type { Federation } from '../../functions/embedded/federation';
 import { startTestFederation, type ProvinceState } from '../e2e/harness';
 import { describeWithChromium, launchChromium } from './chromium';
@@ -137,16 +139,24 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
     expect(await page.textContent('#reasons')).toContain('健康码已被签发省份撤销');
 
     // a red code made green: the signature no longer covers the payload
-    const [h, p, s] = (
-      await issue({ node: zj.url, token: zj.internalToken, ...HOLDER, status: 'red' })
-    ).data.code
-      .slice(5)
-      .split('.');
+    const red = (await issue({ node: zj.url, token: zj.internalToken, ...HOLDER, status: 'red' })).data.code;
+    expect(red.startsWith(CODE_PREFIX)).toBe(true); // the issued format, HCX2
+    const [h, p, s] = red.slice(CODE_PREFIX.length).split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
     const green = Buffer.from(JSON.stringify({ ...claims, st: 'green' })).toString('base64url');
-    const tampered = await verifyInPage(page, `HCX1:${h}.${green}.${s}`);
-    expect(tampered).toMatchObject({ result: 'invalid', reasons: 'SIGNATURE_INVALID', colour: 'invalid' });
-    expect(tampered.details).toBe(''); // nothing from an unauthenticated payload is shown
+    const tampered = `${CODE_PREFIX}${h}.${green}.${s}`;
+    // pasted as text and as the QR form a scanner reads (`HCX2:` + digits)
+    for (const form of [tampered, qrText(tampered)]) {
+      const shownTampered = await verifyInPage(page, form);
+      expect(shownTampered).toMatchObject({
+        result: 'invalid',
+        reasons: 'SIGNATURE_INVALID',
+        colour: 'invalid',
+      });
+      expect(shownTampered.details).toBe(''); // nothing from an unauthenticated payload is shown
+    }
+    expect(await verifyInPage(page, qrText(red))).toMatchObject({ result: 'valid', colour: 'red' });
+    await verifyInPage(page, tampered);
 
     await page.click('#lang');
     expect(await page.textContent('#verdict')).toBe('Not valid');
@@ -234,6 +244,9 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
   });
 
   it('scans the code from the camera (a video of the QR hcx issue wrote)', async () => {
+    // `hcx issue --qr` drew the QR form (`HCX2:` + digits), read by an independent decoder (jsQR)
+    expect(decodePng(readFileSync(qrPng))).toBe(qrText(codes.valid));
+    expect(qrText(codes.valid)).toMatch(/^HCX2:\d+$/);
     const page = await openCheck(context, gd);
     await page.click('#camera');
     await page.waitForSelector('#result[data-result]', { timeout: 20_000 });
@@ -255,20 +268,33 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
     expect(await page.getAttribute('#card', 'data-colour')).toBe('green');
     expect(await page.textContent('#card')).toContain('浙江省');
     expect(await page.textContent('#warning')).toMatch(/健康码将在 \d+ 分钟后过期/);
-    expect(await shownQr(page)).toBe(code);
+    // drawn as `hcx issue --qr` draws it: the QR form, which reads back to the exact code
+    expect(await shownQr(page)).toBe(qrText(code));
+    expect(codeFromQrText((await shownQr(page))!)).toBe(code);
     await page.evaluate(() => navigator.serviceWorker.ready);
     await context.setOffline(true);
     try {
       await page.goto(`${zj.url}/wallet/`);
       await page.waitForSelector('body[data-ready="true"]');
-      expect(await shownQr(page)).toBe(code);
+      expect(await shownQr(page)).toBe(qrText(code));
     } finally {
       await context.setOffline(false);
     }
     await page.goto(`${zj.url}/wallet/#HCX1:not-a-code`);
     await page.waitForSelector('body[data-ready="true"]');
     expect(await page.isVisible('#warning')).toBe(true);
-    expect(await shownQr(page)).toBe(code); // the kept code stays
+    expect(await shownQr(page)).toBe(qrText(code)); // the kept code stays
+    // a link carrying the QR form (what a scanner returns) is taken too, kept in text form, and
+    // clears the earlier refusal
+    await page.goto(`${zj.url}/wallet/#${qrText(codes.yellow)}`);
+    await page.waitForFunction(
+      (want) => (document.getElementById('qr') as HTMLCanvasElement).dataset.code === want,
+      codes.yellow,
+    );
+    expect(await page.isVisible('#warning')).toBe(false);
+    expect(await page.getAttribute('#card', 'data-colour')).toBe('yellow');
+    expect(await shownQr(page)).toBe(qrText(codes.yellow));
+    expect(await page.evaluate(() => localStorage.getItem('hcx.wallet.code'))).toBe(codes.yellow);
     await page.close();
   });
 

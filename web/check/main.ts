@@ -9,7 +9,7 @@
 import jsQR from 'jsqr';
 import { verifyCode } from '../../functions/core/code/verify';
 import type { ReasonCode } from '../../functions/core/errors';
-import { CODE_PREFIX } from '../../functions/core/profiles';
+import { CODE_PREFIX, LEGACY_CODE_PREFIX } from '../../functions/core/profiles';
 import { buildSnapshot, type RegistrySnapshot } from '../../functions/core/registry';
 import type { VerificationResult } from '../../functions/core/schemas/types.gen';
 import { CONFIG } from '../shared/config';
@@ -242,7 +242,8 @@ async function startCamera(): Promise<void> {
         text = jsQR(image.data, image.width, image.height, { inversionAttempts: 'attemptBoth' })?.data;
       }
     }
-    if (text?.startsWith(CODE_PREFIX)) {
+    // an HCX2 code in QR form (`HCX2:` + digits, what `hcx issue --qr` draws) or an HCX1 code
+    if (text?.startsWith(CODE_PREFIX) || text?.startsWith(LEGACY_CODE_PREFIX)) {
       stopCamera();
       await check(text);
       return;
