@@ -136,6 +136,18 @@ async function authenticate(
   }
 }
 
+/**
+ * Refuse a key already in use anywhere in the federation, for any role: any province's enrollment
+ * or signing key (the kid index), or a key of the federation itself. kids are RFC 7638 thumbprints,
+ * so the same key material always has the same kid.
+ */
+async function refuseKnownKey(ctx: ExchangeContext, kid: string): Promise<void> {
+  const federationKid = (await ctx.signer()).kid;
+  if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
+    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+  }
+}
+
 async function activeProvince(ctx: ExchangeContext, region: string): Promise<ProvinceRecord> {
   const province = await ctx.repository.getProvince(region);
   // Authentication already established the province; it may have been suspended since.
@@ -163,9 +175,7 @@ export async function registerProvince(
     if (await ctx.repository.getProvince(registration.region)) {
       throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
     }
-    if (await ctx.repository.kidOwner(key.kid)) {
-      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
-    }
+    await refuseKnownKey(ctx, key.kid);
     if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
       throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
     }
@@ -254,9 +264,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
   checkKeyWindow(request.notBefore, request.notAfter, ctx.now());
   const entry = (await appendWith(ctx, async (seq) => {
     await activeProvince(ctx, region);
-    if (await ctx.repository.kidOwner(key.kid)) {
-      throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
-    }
+    await refuseKnownKey(ctx, key.kid);
     if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
       throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
     }
@@ -271,6 +279,8 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
         jwk: key.jwk as PublicJwk,
         notBefore: request.notBefore,
         notAfter: request.notAfter,
+        // The province's own signed request, verbatim: what makes the entry self-authenticating.
+        request: jws as string,
       },
     };
   })) as LogEntry;
@@ -313,14 +323,17 @@ export async function revokeKey(
     // Only the region's own keys are found: another province's key is "not found" here.
     const key = await ctx.repository.getKey(region, kid);
     if (!key) throw new ResourceNotFound('The province has no such key');
-    if (key.status !== 'active')
+    // A revoked key changes once more only to become compromised (a superseded or retired key that
+    // was stolen later); never the other way, and never twice.
+    const escalation = key.status === 'revoked' && key.reason !== 'compromised' && request.reason === 'compromised';
+    if (key.status !== 'active' && !escalation)
       throw new ResourceConflict('KEY_ALREADY_REVOKED', 'The key is already revoked');
     return {
       seq,
       at: ctx.now(),
       type: 'key.revoked',
       region,
-      data: { kid, reason: request.reason, revokedAt: request.revokedAt },
+      data: { kid, reason: request.reason, revokedAt: request.revokedAt, request: jws as string },
     };
   })) as LogEntry;
   await ctx.afterChange?.();

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { encodeB64url } from '../../functions/core/b64';
 import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
-import type { SignedRequestPayload } from '../../functions/core/schemas/types.gen';
+import type { PublicJwk, SignedRequestPayload } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createExchangeDeps, type ExchangeDeps } from '../../functions/exchange/deps';
@@ -66,6 +66,53 @@ export const publishOp = (key: GeneratedKey, over: Partial<Extract<Op, { op: 'ke
   notAfter: NOW + 90 * DAY,
   ...over,
 });
+
+/** A `province.registered` entry input for `enroll` (its enrollment key with kid and alg). */
+export function registeredInput(enroll: GeneratedKey, region = ZJ, at = NOW, name = '浙江省') {
+  return {
+    at,
+    type: 'province.registered' as const,
+    region,
+    data: { name, enrollmentKey: { ...enroll.publicJwk, kid: enroll.kid, alg: enroll.alg } as PublicJwk },
+  };
+}
+
+/** A self-authenticating `key.published` entry input: `key` published by `enroll`'s signed request. */
+export async function publishedInput(
+  enroll: TestKey,
+  key: GeneratedKey,
+  { region = ZJ, at = NOW, notBefore = NOW, notAfter = NOW + 90 * DAY } = {},
+) {
+  const request = await signed(enroll.signer, region, publishOp(key, { notBefore, notAfter }));
+  return {
+    at,
+    type: 'key.published' as const,
+    region,
+    data: {
+      kid: key.kid,
+      alg: key.alg as 'ES256' | 'EdDSA',
+      jwk: { ...key.publicJwk } as PublicJwk,
+      notBefore,
+      notAfter,
+      request,
+    },
+  };
+}
+
+/** A self-authenticating `key.revoked` entry input, signed by `enroll`. */
+export async function revokedInput(
+  enroll: TestKey,
+  kid: string,
+  {
+    region = ZJ,
+    at = NOW,
+    reason = 'retired' as 'retired' | 'superseded' | 'compromised',
+    revokedAt = NOW,
+  } = {},
+) {
+  const request = await signed(enroll.signer, region, { op: 'key.revoke', kid, reason, revokedAt });
+  return { at, type: 'key.revoked' as const, region, data: { kid, reason, revokedAt, request } };
+}
 
 /** A response with its JSON body decoded. */
 export interface Answer extends HttpResponse {

@@ -12,7 +12,7 @@ import {
   signDelta,
   signTrustList,
 } from '../../functions/core/trustlist/trust-list';
-import { DAY, FEDERATION, NOW, testKey, ZJ, type TestKey } from './fixtures';
+import { DAY, FEDERATION, NOW, publishedInput, registeredInput, testKey, type TestKey } from './fixtures';
 
 const reasonOf = async (p: Promise<unknown> | (() => unknown)): Promise<string | undefined> => {
   try {
@@ -30,22 +30,10 @@ const jwks = () => ({ keys: [{ ...fed.publicJwk, kid: fed.kid, alg: fed.alg }] }
 beforeAll(async () => {
   fed = await testKey();
   const enroll = await testKey();
-  const inputs: Omit<LogEntryInput, 'seq'>[] = [
-    {
-      at: NOW,
-      type: 'province.registered',
-      region: ZJ,
-      data: { name: '浙江省', enrollmentKey: { ...enroll.publicJwk } },
-    },
-  ] as Omit<LogEntryInput, 'seq'>[];
+  const inputs: Omit<LogEntryInput, 'seq'>[] = [registeredInput(enroll)];
   for (let i = 0; i < 4; i++) {
     const k = await testKey();
-    inputs.push({
-      at: NOW + i,
-      type: 'key.published',
-      region: ZJ,
-      data: { kid: k.kid, alg: 'ES256', jwk: { ...k.publicJwk }, notBefore: NOW, notAfter: NOW + DAY },
-    } as Omit<LogEntryInput, 'seq'>);
+    inputs.push(await publishedInput(enroll, k, { at: NOW + i, notAfter: NOW + DAY }));
   }
   entries = [];
   for (const input of inputs)

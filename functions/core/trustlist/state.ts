@@ -4,8 +4,10 @@
  * applies signed deltas runs the very same fold, so both arrive at the same list.
  *
  * An entry that makes no sense against the state (a key for an unknown province, a kid already
- * known, revoking an unknown key) is refused with `TrustListRejected(INVALID_ENTRY)`: the exchange
- * never appends one, so meeting one means the log was tampered with.
+ * known for any role, revoking an unknown key) is refused with `TrustListRejected(INVALID_ENTRY)`,
+ * and an entry a province asked for that does not carry that province's valid signed request with
+ * `PROVINCE_SIGNATURE_INVALID` (province-signature.ts): the exchange never appends either, so
+ * meeting one means the log was tampered with.
  */
 import { TrustListRejected } from '../errors';
 import { LIMITS } from '../profiles';
@@ -17,6 +19,7 @@ import type {
   TrustListProvince,
 } from '../schemas/types.gen';
 import { GENESIS_HASH } from './log';
+import { checkKeyPublication, checkKeyRevocation } from './province-signature';
 
 /** The list of a federation whose log is empty (version 0, head the genesis hash). */
 export function emptyTrustList(federation: string): TrustList {
@@ -37,6 +40,7 @@ function invalid(title: string): never {
 
 /** A mutable working copy: provinces and their key arrays copied, so the input is never changed. */
 interface Draft {
+  federation: string;
   provinces: TrustListProvince[];
   codeRevocations: CodeRevocation[];
   kids: Set<string>;
@@ -45,9 +49,12 @@ interface Draft {
 
 function draftOf(list: TrustList): Draft {
   const provinces = list.provinces.map((p) => ({ ...p, keys: [...p.keys] }));
-  const kids = new Set(provinces.flatMap((p) => p.keys.map((k) => k.kid)));
+  // Every kid in use, for any role: signing keys and enrollment keys alike.
+  const kids = new Set(
+    provinces.flatMap((p) => [...p.keys.map((k) => k.kid), ...p.enrollmentKeys.map((e) => e.key.kid ?? '')]),
+  );
   const revoked = new Set(list.codeRevocations.map((r) => `${r.region}:${r.jti}`));
-  return { provinces, codeRevocations: [...list.codeRevocations], kids, revoked };
+  return { federation: list.federation, provinces, codeRevocations: [...list.codeRevocations], kids, revoked };
 }
 
 function provinceOf(draft: Draft, region: string): TrustListProvince {
@@ -56,11 +63,26 @@ function provinceOf(draft: Draft, region: string): TrustListProvince {
   return province;
 }
 
+function expectationOf(draft: Draft, province: TrustListProvince) {
+  return { federation: draft.federation, region: province.region, enrollmentKeys: province.enrollmentKeys };
+}
+
 function fold(draft: Draft, entry: LogEntry): void {
   switch (entry.type) {
     case 'province.registered': {
       if (draft.provinces.some((p) => p.region === entry.region)) invalid('A province is registered twice');
-      draft.provinces.push({ region: entry.region, name: entry.data.name, status: 'active', keys: [] });
+      const enrollmentKid = entry.data.enrollmentKey.kid;
+      if (typeof enrollmentKid !== 'string' || draft.kids.has(enrollmentKid)) {
+        invalid('A province is registered with a key already in use');
+      }
+      draft.kids.add(enrollmentKid);
+      draft.provinces.push({
+        region: entry.region,
+        name: entry.data.name,
+        status: 'active',
+        enrollmentKeys: [{ key: entry.data.enrollmentKey, from: entry.at }],
+        keys: [],
+      });
       return;
     }
     case 'province.suspended': {
@@ -71,10 +93,11 @@ function fold(draft: Draft, entry: LogEntry): void {
     }
     case 'key.published': {
       const province = provinceOf(draft, entry.region);
-      const { kid, alg, jwk, notBefore, notAfter } = entry.data;
-      if (draft.kids.has(kid)) invalid('A key is published twice');
+      const { kid, alg, jwk, notBefore, notAfter, request } = entry.data;
+      checkKeyPublication(request, expectationOf(draft, province), entry.data);
+      if (draft.kids.has(kid)) invalid('A key is published twice, or is already in use for another role');
       draft.kids.add(kid);
-      province.keys.push({ kid, alg, jwk, notBefore, notAfter, status: 'active' });
+      province.keys.push({ kid, alg, jwk, notBefore, notAfter, status: 'active', request });
       return;
     }
     case 'key.revoked': {
@@ -82,7 +105,11 @@ function fold(draft: Draft, entry: LogEntry): void {
       const index = province.keys.findIndex((k) => k.kid === entry.data.kid);
       if (index < 0) invalid('A log entry revokes a key the province does not have');
       const key = province.keys[index];
-      if (key.status !== 'active') invalid('A log entry revokes a key that is already revoked');
+      // The one change of a revoked key: a superseded or retired key escalated to compromised.
+      if (key.status !== 'active' && !(key.reason !== 'compromised' && entry.data.reason === 'compromised')) {
+        invalid('A log entry revokes a key that is already revoked');
+      }
+      checkKeyRevocation(entry.data.request, expectationOf(draft, province), entry.data);
       const revoked: TrustListKey = {
         kid: key.kid,
         alg: key.alg,
@@ -92,6 +119,8 @@ function fold(draft: Draft, entry: LogEntry): void {
         status: 'revoked',
         revokedAt: entry.data.revokedAt,
         reason: entry.data.reason,
+        request: key.request,
+        revokeRequest: entry.data.request,
       };
       province.keys[index] = revoked;
       return;
