@@ -40,7 +40,7 @@ const report = faultReport('province node');
 beforeAll(async () => {
   fed = await startTestFederation();
   [zj] = fed.state.provinces;
-  proxy = await faultyDynamo(fed.context.engineEndpoint);
+  proxy = await faultyDynamo(fed.context.engineEndpoint, fed.context.engineCredentials);
   node = await provinceInstance(fed, { region: zj.region, client: proxy.client });
 }, 60_000);
 afterEach(() => proxy.clear());
