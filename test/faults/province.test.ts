@@ -160,7 +160,7 @@ describe('KMS throttled at issuance', () => {
   });
   afterAll(() => kms.restore());
   const deleteCodes = async (name: string) => {
-    for (const id of codeIdsOf(await provinceTable(name))) await kmsNode.deps.repository.deleteCode(id);
+    for (const id of codeIdsOf(await provinceTable(name))) await kmsNode.deps.repository.deleteCode(id, 0);
   };
 
   it.each(['ThrottlingException', 'KMSInternalException'])(

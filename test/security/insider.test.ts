@@ -199,6 +199,55 @@ async function honestList(): Promise<TrustList> {
   return (await n.deps.repository.getReplica())!.list;
 }
 
+describe('erasure does not disable revocation (both orders)', () => {
+  const internal = (p: typeof s.zj, path: string, method: 'POST' | 'DELETE' | 'GET') =>
+    request(`${p.url}${path}`, { method, headers: { authorization: `Bearer ${p.internalToken}` } });
+  let n: VerifierNode;
+  beforeAll(async () => {
+    n = await startVerifierNode(s.fed);
+    nodes.push(n);
+  });
+
+  /** The raw stored item of a code at `p`'s node: what erasure left. */
+  const stored = async (p: typeof s.zj, codeId: string) => {
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const table = s.fed.context.provinces.find((x) => x.region === p.region)!.tableName;
+    const out = await s.fed.context.client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: `CODE#${codeId}` }, sk: { S: 'CODE' } } }),
+    );
+    return out.Item;
+  };
+
+  it('erase, then revoke: 200 and the code verifies CODE_REVOKED; nothing personal is left', async () => {
+    const code = await issue(s.zj);
+    expect((await internal(s.zj, `/v1/codes/${code.codeId}`, 'DELETE')).status).toBe(204);
+    expectProblem(await internal(s.zj, `/v1/codes/${code.codeId}`, 'GET'), 404, 'NOT_FOUND');
+    expectProblem(await internal(s.zj, `/v1/codes/${code.codeId}`, 'DELETE'), 404, 'NOT_FOUND');
+    const item = await stored(s.zj, code.codeId);
+    expect(item).toMatchObject({ expiresAt: expect.anything(), erasedAt: expect.anything() });
+    for (const personal of ['holder', 'healthStatus', 'reason', 'issuedAt', 'kid']) {
+      expect(item).not.toHaveProperty(personal);
+    }
+    const revoked = await internal(s.zj, `/v1/codes/${code.codeId}/revoke`, 'POST');
+    expect(revoked.status).toBe(200);
+    expect(revoked.json).toMatchObject({ status: 'revoked', erased: true, revocation: 'published' });
+    expect(revoked.json).not.toHaveProperty('holderBinding');
+    await n.sync();
+    expect(await reasonsAt(n.url, code.code)).toEqual(['CODE_REVOKED']);
+  });
+
+  it('revoke, then erase: the revocation stands, and a repeated revoke still answers 200', async () => {
+    const code = await issue(s.zj);
+    expect((await internal(s.zj, `/v1/codes/${code.codeId}/revoke`, 'POST')).status).toBe(200);
+    expect((await internal(s.zj, `/v1/codes/${code.codeId}`, 'DELETE')).status).toBe(204);
+    const again = await internal(s.zj, `/v1/codes/${code.codeId}/revoke`, 'POST');
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ status: 'revoked', erased: true, revocation: 'published' });
+    await n.sync();
+    expect(await reasonsAt(n.url, code.code)).toEqual(['CODE_REVOKED']);
+  });
+});
+
 // Last: the planted entry stays in the log, and the exchange refuses to sign a list from then on.
 describe('an insider appends a key.published entry straight into the exchange table', () => {
   let n: VerifierNode;
