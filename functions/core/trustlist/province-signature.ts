@@ -46,7 +46,10 @@ export interface ProvinceRequestExpectation {
  * `TrustListRejected(PROVINCE_SIGNATURE_INVALID)`. Freshness and nonces are the exchange's business
  * at the time of the request, not the holder's: a log keeps requests for years.
  */
-export function verifyProvinceRequest(jws: unknown, expect: ProvinceRequestExpectation): SignedRequestPayload {
+export function verifyProvinceRequest(
+  jws: unknown,
+  expect: ProvinceRequestExpectation,
+): SignedRequestPayload {
   let parsed;
   try {
     parsed = parseCompactJws(jws, REQUEST_PROFILE);
@@ -58,7 +61,13 @@ export function verifyProvinceRequest(jws: unknown, expect: ProvinceRequestExpec
   if (!enrollment) refuse('A log entry is not signed by an enrollment key of its province');
   const algorithm = algorithmByName(enrollment.key.alg);
   if (!algorithm || algorithm.name !== parsed.alg.name) refuse('A province request uses another algorithm');
-  const { kid: _kid, alg: _alg, use: _use, key_ops: _ops, ...material } = enrollment.key as PublicJwk & {
+  const {
+    kid: _kid,
+    alg: _alg,
+    use: _use,
+    key_ops: _ops,
+    ...material
+  } = enrollment.key as PublicJwk & {
     kid?: string;
     alg?: string;
     use?: string;
@@ -80,7 +89,10 @@ export function verifyProvinceRequest(jws: unknown, expect: ProvinceRequestExpec
   if (p.aud !== expect.federation || p.region !== expect.region || p.op !== expect.op) {
     refuse('A province request was made for another federation, province or operation');
   }
-  if (p.iat < enrollment.from - LIMITS.clockSkew || p.iat > (enrollment.until ?? Infinity) + LIMITS.clockSkew) {
+  if (
+    p.iat < enrollment.from - LIMITS.clockSkew ||
+    p.iat > (enrollment.until ?? Infinity) + LIMITS.clockSkew
+  ) {
     refuse('A province request was signed outside its enrollment key’s validity');
   }
   return p;

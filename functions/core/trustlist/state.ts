@@ -54,7 +54,13 @@ function draftOf(list: TrustList): Draft {
     provinces.flatMap((p) => [...p.keys.map((k) => k.kid), ...p.enrollmentKeys.map((e) => e.key.kid ?? '')]),
   );
   const revoked = new Set(list.codeRevocations.map((r) => `${r.region}:${r.jti}`));
-  return { federation: list.federation, provinces, codeRevocations: [...list.codeRevocations], kids, revoked };
+  return {
+    federation: list.federation,
+    provinces,
+    codeRevocations: [...list.codeRevocations],
+    kids,
+    revoked,
+  };
 }
 
 function provinceOf(draft: Draft, region: string): TrustListProvince {
