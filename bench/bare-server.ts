@@ -16,11 +16,11 @@ export interface BareServer {
   close(): Promise<void>;
 }
 
-const PREFIX = 'HCX1:';
+const PREFIX = 'HCX2:';
 const VALID = '{"result":"valid"}';
 const INVALID = '{"result":"invalid"}';
 
-/** True when `code` (`HCX1:<header>.<payload>.<signature>`) carries a good ES256 signature by `key`. */
+/** True when `code` (`HCX2:<header>.<payload>.<signature>`) carries a good ES256 signature by `key`. */
 export function rawVerify(code: unknown, key: KeyObject): boolean {
   if (typeof code !== 'string' || !code.startsWith(PREFIX)) return false;
   const last = code.lastIndexOf('.');

@@ -265,7 +265,7 @@ async function expectValid(url: string, body: string, target: string): Promise<v
 /** `, CODE` for an RFC 9457 answer with a stable code (never the body itself). */
 function problemCode(answer: unknown): string {
   const code = (answer as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && !code.startsWith('HCX1:') ? `, ${code}` : '';
+  return typeof code === 'string' && !/^HCX[12]:/.test(code) ? `, ${code}` : '';
 }
 
 interface LoadGenerator {

@@ -21,8 +21,14 @@ import {
 } from '../functions/cli/commands/keys';
 import { status } from '../functions/cli/commands/status';
 import { trustListFetch, trustListShow } from '../functions/cli/commands/trust-list';
+import {
+  sunsetFederationCommand,
+  sunsetProvinceCommand,
+  sunsetVerifyCommand,
+} from '../functions/cli/commands/sunset';
 import { verify } from '../functions/cli/commands/verify';
 import { CliError, EXIT, UsageError } from '../functions/cli/errors';
+import { federationJwks } from '../functions/cli/files';
 import type { CommandResult } from '../functions/cli/result';
 import { loadState, pickProvince, type FederationState } from '../functions/cli/state';
 
@@ -86,6 +92,7 @@ async function run(a: Args, command: () => Promise<CommandResult>): Promise<void
     const result = await command();
     if (a.json) process.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`);
     else if (result.lines.length > 0) process.stdout.write(`${result.lines.join('\n')}\n`);
+    for (const line of result.errors ?? []) process.stderr.write(`hcx: ${line}\n`);
     process.exitCode = result.exitCode;
   } catch (e) {
     if (e instanceof CliError) {
@@ -122,7 +129,7 @@ function keysCommands(y: Argv): Argv {
           .option('alg', { choices: KEY_ALGORITHMS, default: 'ES256', describe: 'algorithm' })
           .option('out', { type: 'string', demandOption: true, describe: 'private key file to create' })
           .option('force', { type: 'boolean', default: false, describe: 'replace an existing file' })
-          .example('$0 keys generate --out zj-2025.json', ''),
+          .example('$0 keys generate --out .data/zj-2025.jwk.json', ''),
       (a) =>
         run(a, () =>
           keysGenerate({ alg: str(a, 'alg'), out: str(a, 'out') as string, force: a.force === true }),
@@ -135,7 +142,10 @@ function keysCommands(y: Argv): Argv {
         exchangeOptions(c)
           .option('key', { type: 'string', demandOption: true, describe: 'key file (from keys generate)' })
           .option('not-after', { type: 'number', default: 365, describe: 'lifetime in days' })
-          .example('$0 keys publish --state-file .data/state.json --province 330000 --key zj-2025.json', ''),
+          .example(
+            '$0 keys publish --state-file .data/state.json --province 330000 --key .data/zj-2025.jwk.json',
+            '',
+          ),
       (a) =>
         run(a, () => {
           const f = fill(a);
@@ -245,6 +255,69 @@ function trustListCommands(y: Argv): Argv {
     .demandCommand(1, 'which trust-list command? fetch or show');
 }
 
+function sunsetCommands(y: Argv): Argv {
+  return y
+    .command(
+      'province',
+      "end a province's service: issuance stops, keys retired and destroyed, records erased (prints the signed deletion report)",
+      (c) =>
+        c
+          .option('node', { type: 'string', describe: 'province node URL (from --state-file)' })
+          .option('token', { type: 'string', describe: 'internal token (from --state-file, or HCX_TOKEN)' })
+          .option('out', { type: 'string', describe: 'save the deletion report (JWS) here' }),
+      (a) =>
+        run(a, () => {
+          const f = fill(a);
+          return sunsetProvinceCommand({
+            node: need(f.node, '--node URL'),
+            token: need(f.token, '--token T'),
+            out: str(a, 'out'),
+          });
+        }),
+    )
+    .command(
+      'federation',
+      'end the federation (operator): final trust list with a sunset marker, data erased, federation key destroyed',
+      (c) =>
+        c
+          .option('exchange', { type: 'string', describe: 'exchange URL (from --state-file)' })
+          .option('token', { type: 'string', describe: 'operator token (from --state-file, or HCX_TOKEN)' })
+          .option('out', { type: 'string', describe: 'save the deletion report (JWS) here' })
+          .option('trust-list-out', { type: 'string', describe: 'save the final trust list here' }),
+      (a) =>
+        run(a, () => {
+          const f = fill(a);
+          return sunsetFederationCommand({
+            exchange: need(f.exchange, '--exchange URL'),
+            token: need(
+              str(a, 'token') ?? (process.env.HCX_TOKEN || undefined) ?? f.state?.operatorToken,
+              '--token T',
+            ),
+            out: str(a, 'out'),
+            trustListOut: str(a, 'trust-list-out'),
+          });
+        }),
+    )
+    .command(
+      'verify <file>',
+      'verify a deletion report with the public key of its signer; exit 0 valid, 1 not valid',
+      (c) =>
+        c.positional('file', { type: 'string', describe: 'deletion report (compact JWS)' }).option('jwks', {
+          type: 'string',
+          describe:
+            'JWKS file of the signer (federation key, or the province enrollment key); default the federation JWKS of --state-file',
+        }),
+      (a) =>
+        run(a, () =>
+          sunsetVerifyCommand({
+            file: str(a, 'file') as string,
+            jwks: federationJwks(need(str(a, 'jwks') ?? fill(a).federationJwks, '--jwks FILE')),
+          }),
+        ),
+    )
+    .demandCommand(1, 'which sunset command? province, federation or verify');
+}
+
 function parser(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('hcx')
@@ -257,6 +330,7 @@ function parser(argv: string[]): Argv {
     })
     .option('province', { type: 'string', describe: 'with --state-file: which province (default the first)' })
     .command('keys', 'generate, publish, revoke or rotate signing keys', keysCommands)
+    .command('sunset', 'end a province or the federation, and verify deletion reports', sunsetCommands)
     .command(
       'issue',
       'issue a code at a province node; print it and write its QR (.svg or .png)',
@@ -275,7 +349,7 @@ function parser(argv: string[]): Argv {
           .option('validity', { type: 'number', describe: 'lifetime in seconds (default 86400)' })
           .option('qr', { type: 'string', describe: 'write the QR here (.svg or .png)' })
           .example(
-            '$0 issue --state-file .data/state.json --province 330000 --name 张三 --id-type 10 --id-number 11010519491231002X --status green --qr code.png',
+            '$0 issue --state-file .data/state.json --province 330000 --name 张三 --id-type 10 --id-number 11010519491231002X --status green --qr .data/code.png',
             '',
           ),
       (a) =>
@@ -299,7 +373,10 @@ function parser(argv: string[]): Argv {
       'verify a code online (--node) or offline (--offline --trust-list); exit 0 valid, 1 not valid',
       (c) =>
         c
-          .positional('code', { type: 'string', describe: 'the code string HCX1:…' })
+          .positional('code', {
+            type: 'string',
+            describe: 'the code string HCX2:… (text or QR form; HCX1:… until those expire)',
+          })
           .option('qr', { type: 'string', describe: 'read the code from a PNG QR image instead' })
           .option('node', { type: 'string', describe: 'province node URL (from --state-file)' })
           .option('offline', {

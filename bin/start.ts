@@ -15,11 +15,25 @@ import {
   type Federation,
 } from '../functions/embedded/federation';
 import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
+import { LocalPathRefused } from '../functions/embedded/local-files';
+import type { RetentionPolicy } from '../functions/core/schemas/types.gen';
+import { isRetentionPolicy } from '../functions/core/schemas/validators';
+import { DEFAULT_RETENTION } from '../functions/province/deps';
 import { buildHandlers, provision } from '../functions/embedded/wiring';
 
 /** Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad arguments or environment. */
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+
+/** The retention options as a policy, or a usage error naming what is wrong. */
+function retentionOption(policy: RetentionPolicy): RetentionPolicy {
+  if (!isRetentionPolicy(policy)) {
+    usageError(
+      'retention: --max-code-lifetime must be 60 to 604800 seconds, --keep-after-expiry 0 to 2592000 seconds',
+    );
+  }
+  return policy;
+}
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
@@ -45,10 +59,22 @@ async function main(): Promise<void> {
     .option('provinces', {
       type: 'string',
       default: DEFAULT_PROVINCES.join(','),
-      describe: 'province region codes, comma separated',
+      describe: 'province region codes, comma separated; region:SM2 runs that province on SM2 keys',
     })
     .option('sync-interval', { type: 'number', default: 2, describe: 'seconds between sync runs' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
+    // retention policy of every province (docs/embedded.md#retention)
+    .option('max-code-lifetime', { type: 'number', describe: 'retention: longest code, seconds (60-604800)' })
+    .option('keep-after-expiry', {
+      type: 'number',
+      default: 0,
+      describe: 'retention: seconds an issued-code record is kept after its code expires',
+    })
+    .option('holder-erasure', {
+      type: 'boolean',
+      default: true,
+      describe: 'retention: holders may have their record erased (--no-holder-erasure to refuse)',
+    })
     .strict()
     .version(false)
     .help()
@@ -75,12 +101,22 @@ async function main(): Promise<void> {
       stateFile: argv['state-file'],
       provinces: argv.provinces.split(','),
       syncIntervalSeconds: argv['sync-interval'],
+      retention: retentionOption({
+        maxCodeLifetimeSeconds: argv['max-code-lifetime'] ?? DEFAULT_RETENTION.maxCodeLifetimeSeconds,
+        keepAfterExpirySeconds: argv['keep-after-expiry'],
+        holderErasure: argv['holder-erasure'],
+      }),
       buildHandlers,
       provision,
       log,
     });
   } catch (e) {
-    if (e instanceof FederationConfigInvalid || e instanceof EngineStartFailed) usageError(e.message);
+    if (
+      e instanceof FederationConfigInvalid ||
+      e instanceof EngineStartFailed ||
+      e instanceof LocalPathRefused
+    )
+      usageError(e.message);
     throw e;
   }
 

@@ -4,6 +4,9 @@
  * builds every handler from its own environment and the cold-start bench both use it, so neither
  * can pass with a variable the stack does not set.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import type { FederationConfig } from './config/federation-config';
@@ -37,9 +40,19 @@ interface CfnFunction {
 }
 
 /** Every function of the federation described by `config`, in stack order. */
-export function functionEnvironments(config: FederationConfig): FunctionEnvironment[] {
+export function functionEnvironments(config: FederationConfig, tempRoot = tmpdir()): FunctionEnvironment[] {
   // The built-in CloudFormation validation (a WASM linter, seconds per stack) is not needed to read properties.
-  const app = new App({ context: { [BUNDLING_STACKS]: [] }, builtinCloudFormationValidation: false });
+  // synthesized into a temporary folder, removed once read (CDK would leave a `cdk.out*` behind)
+  const outdir = mkdtempSync(join(tempRoot, 'hcx-cdk-'));
+  try {
+    return readEnvironments(config, outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function readEnvironments(config: FederationConfig, outdir: string): FunctionEnvironment[] {
+  const app = new App({ outdir, context: { [BUNDLING_STACKS]: [] }, builtinCloudFormationValidation: false });
   const { exchange, provinces } = addHcxStacks(app, config);
   const stacks: Stack[] = [...(exchange ? [exchange] : []), ...provinces];
   const assembly = app.synth();

@@ -38,7 +38,7 @@ const { generateSigningKey } = require('../functions/core/keys') as typeof impor
 const { LocalKeySigner } = require('../functions/core/signer') as typeof import('../functions/core/signer');
 const { startFederation } =
   require('../functions/embedded/federation') as typeof import('../functions/embedded/federation');
-const { buildHandlers, LOCAL_FEDERATION_ID, provision } =
+const { buildHandlers, localFederationId, provision } =
   require('../functions/embedded/wiring') as typeof import('../functions/embedded/wiring');
 const { createProvinceDeps } =
   require('../functions/province/deps') as typeof import('../functions/province/deps');
@@ -82,10 +82,14 @@ function signerFile(file: string): Promise<Signer> {
   return LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
 }
 
+/** The federation id of the run (set once the federation key is loaded). */
+let federationId = '';
+
 /** The real handlers for the exchange; the province handlers over deps that know the next key. */
 async function soakHandlers(context: FederationContext): Promise<ServiceHandlersMap> {
   const real = await buildHandlers(context); // also prepares `provision`
   const federation = await signerFile(join(context.keysDir, 'federation.jwk.json'));
+  federationId = localFederationId(federation.kid);
   const jwks = { keys: [{ ...federation.publicJwk, kid: federation.kid, alg: federation.alg, use: 'sig' }] };
   const provinces: Record<string, ServiceHandlersMap['provinces'][string]> = {};
   for (const p of context.provinces) {
@@ -93,7 +97,7 @@ async function soakHandlers(context: FederationContext): Promise<ServiceHandlers
     nextKeys[p.region] = await LocalKeySigner.fromPrivateJwk(next.privateJwk);
     const deps = createProvinceDeps({
       region: p.region,
-      federationId: LOCAL_FEDERATION_ID,
+      federationId,
       client: context.client,
       tableName: p.tableName,
       issuerSigners: [
@@ -256,7 +260,7 @@ async function rotate(region: string, reason: 'superseded' | 'compromised'): Pro
   try {
     const common = {
       region,
-      federationId: LOCAL_FEDERATION_ID,
+      federationId,
       exchange: deps.exchange,
       enrollmentSigner,
       newSigner: nextKeys[region],
@@ -277,7 +281,7 @@ async function rotate(region: string, reason: 'superseded' | 'compromised'): Pro
         exchange: deps.exchange,
         enrollmentSigner,
         region,
-        federationId: LOCAL_FEDERATION_ID,
+        federationId,
         now: deps.now,
       };
       await revokeKey(ctx, oldKid, 'compromised', revokedAt);

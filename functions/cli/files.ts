@@ -1,6 +1,6 @@
 /** Reading and writing the files the CLI works with, each failure an {@link InputFileError} that says what to do. */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HcxError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
@@ -58,6 +58,27 @@ export function writeAtomically(path: string, data: string | Uint8Array, mode = 
     rmSync(tmp, { force: true });
     throw new InputFileError(`cannot write ${path}: ${reason(e)}`);
   }
+}
+
+/**
+ * Check, before any work whose result would be lost, that `path` can be written the way
+ * {@link writeAtomically} writes it (a new file in its folder, renamed over it).
+ */
+export function assertWritable(path: string): void {
+  let isFolder = false;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch {
+    // does not exist yet: fine
+  }
+  if (isFolder) throw new InputFileError(`cannot write ${path}: it is a folder`);
+  const probe = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(probe, '', { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    throw new InputFileError(`cannot write ${path}: ${reason(e)}`);
+  }
+  rmSync(probe, { force: true });
 }
 
 /** A signer over the private JWK in `path` (a key from `hcx keys generate`, or an enrollment key). */

@@ -2,7 +2,8 @@
 import { extname } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import QRCode from 'qrcode';
+import QRCode, { type QRCodeSegment } from 'qrcode';
+import { codeFromQrText, qrSegments } from '../core/code/format';
 import { InputFileError, UsageError } from './errors';
 import { readBytes, writeAtomically } from './files';
 
@@ -14,17 +15,18 @@ function formatOf(path: string): 'svg' | 'png' {
   throw new UsageError(`--qr must end in .svg or .png, not ${JSON.stringify(ext || path)}`);
 }
 
-/** Write `text` as a QR symbol to `path` (`.svg` or `.png`). */
-export async function writeQr(path: string, text: string): Promise<void> {
+/** Write `code` as a QR symbol to `path` (`.svg` or `.png`), an HCX2 code in its numeric QR form. */
+export async function writeQr(path: string, code: string): Promise<void> {
   const options = { errorCorrectionLevel: 'M' as const, margin: 4 };
+  const segments = qrSegments(code) as QRCodeSegment[];
   const data =
     formatOf(path) === 'svg'
-      ? await QRCode.toString(text, { ...options, type: 'svg' })
-      : await QRCode.toBuffer(text, { ...options, type: 'png', scale: 4 });
+      ? await QRCode.toString(segments, { ...options, type: 'svg' })
+      : await QRCode.toBuffer(segments, { ...options, type: 'png', scale: 4 });
   writeAtomically(path, data);
 }
 
-/** Decode the QR symbol in the PNG image `path`. */
+/** Decode the QR symbol in the PNG image `path`: the code it holds (an HCX2 QR form back in text form). */
 export function readQr(path: string): string {
   if (extname(path).toLowerCase() !== '.png') {
     throw new UsageError('--qr reads PNG images only (hcx issue --qr code.png writes one)');
@@ -42,5 +44,5 @@ export function readQr(path: string): string {
     png.height,
   );
   if (!found || found.data === '') throw new InputFileError(`no QR code found in ${path}`);
-  return found.data;
+  return codeFromQrText(found.data);
 }

@@ -7,6 +7,8 @@ export interface CommandResult<T = unknown> {
   readonly data: T;
   /** Human-readable lines. */
   readonly lines: readonly string[];
+  /** Failures after part of the work was done (printed on stderr as `hcx: …`, after `lines`). */
+  readonly errors?: readonly string[];
 }
 
 /** Seconds since the epoch. */

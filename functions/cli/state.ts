@@ -3,7 +3,8 @@
  * stand-ins for IAM. The CLI fills its connection options from it, so a user never copies a token.
  */
 import type { FederationState } from '../embedded/federation';
-import { InputFileError, UsageError } from './errors';
+import { processAlive } from '../embedded/local-files';
+import { InputFileError, ServiceError, UsageError } from './errors';
 import { readJson } from './files';
 
 export type { FederationState };
@@ -35,7 +36,14 @@ export function loadState(path: string): FederationState {
       `${path} is not an npm start state file (run \`npm start -- --state-file ${path}\`)`,
     );
   }
-  return s as FederationState;
+  // a state file left by a run that was killed: its URLs and key files are gone with it
+  const state = s as FederationState;
+  if (typeof state.pid === 'number' && !processAlive(state.pid)) {
+    throw new ServiceError(
+      `the federation of ${path} is not running (its process ${state.pid} has stopped); start it again with npm start`,
+    );
+  }
+  return state;
 }
 
 /** The province `region` of the state file, or its first province. */

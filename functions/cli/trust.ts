@@ -65,6 +65,19 @@ function claimedIssuedAt(token: string): number | undefined {
 }
 
 /**
+ * The `federation` a trust list JWS claims, unverified (undefined when it is not a trust list JWS):
+ * only to say whose list a file holds that the federation key given does not open.
+ */
+export function claimedFederation(token: string): string | undefined {
+  try {
+    const federation = parseCompactJws(token.trim(), TRUST_LIST_PROFILE).payload.federation;
+    return typeof federation === 'string' ? federation : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Verify the compact JWS `token` as a trust list signed by one of `jwks`. `what` names it in the
  * error ("the trust list trust-list.jws"); throws {@link CliError} (exit 4 by default).
  */

@@ -24,6 +24,8 @@ export const REASON_CODES = [
   'HOLDER_MISMATCH',
   'ISSUER_SUSPENDED',
   'TRUST_LIST_STALE',
+  'ISSUER_SUNSET',
+  'FEDERATION_SUNSET',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

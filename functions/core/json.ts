@@ -53,19 +53,18 @@ class Parser {
   }
 
   value(depth: number): unknown {
-    const c = this.s[this.i];
-    switch (c) {
-      case '{':
+    switch (this.s.charCodeAt(this.i)) {
+      case 0x7b: // {
         return this.object(depth + 1);
-      case '[':
+      case 0x5b: // [
         return this.array(depth + 1);
-      case '"':
+      case 0x22: // "
         return this.string();
-      case 't':
+      case 0x74: // t
         return this.literal('true', true);
-      case 'f':
+      case 0x66: // f
         return this.literal('false', false);
-      case 'n':
+      case 0x6e: // n
         return this.literal('null', null);
       default:
         return this.number();
@@ -192,14 +191,42 @@ class Parser {
     return v;
   }
 
+  /** ECMA-404 number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, scanned in place. */
   number(): number {
-    const m = NUMBER.exec(this.s.slice(this.i, this.i + 40));
-    if (!m) throw new JsonRejected('SYNTAX');
-    this.i += m[0].length;
-    const n = Number(m[0]);
+    const s = this.s;
+    const start = this.i;
+    let j = start;
+    if (s.charCodeAt(j) === 0x2d) j++; // -
+    const first = s.charCodeAt(j);
+    if (first === 0x30) j++;
+    else if (first >= 0x31 && first <= 0x39) j = digits(s, j + 1);
+    else throw new JsonRejected('SYNTAX');
+    if (s.charCodeAt(j) === 0x2e) {
+      const k = digits(s, j + 1);
+      if (k === j + 1) throw new JsonRejected('SYNTAX');
+      j = k;
+    }
+    const e = s.charCodeAt(j);
+    if (e === 0x65 || e === 0x45) {
+      j++;
+      const sign = s.charCodeAt(j);
+      if (sign === 0x2b || sign === 0x2d) j++;
+      const k = digits(s, j);
+      if (k === j) throw new JsonRejected('SYNTAX');
+      j = k;
+    }
+    // As long a number as a 40-character window holds, no more: nothing hcx reads needs one.
+    if (j - start > 40) throw new JsonRejected('SYNTAX');
+    this.i = j;
+    const n = Number(s.slice(start, j));
     if (!Number.isFinite(n)) throw new JsonRejected('SYNTAX');
     return n;
   }
 }
 
-const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
+/** Index of the first non-digit of `s` at or after `j`. */
+function digits(s: string, j: number): number {
+  let c = s.charCodeAt(j);
+  while (c >= 0x30 && c <= 0x39) c = s.charCodeAt(++j);
+  return j;
+}

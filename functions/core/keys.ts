@@ -8,6 +8,7 @@ import { createHash, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { algorithmByName, algorithmForKey, type KeyMaterial, type SignatureAlgorithm } from './algorithms';
 import { KeyRejected } from './errors';
+import { SHORT_KID_LENGTH } from './profiles';
 
 /** Members that only a private (or symmetric) key has. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -52,8 +53,19 @@ export function thumbprintOf(jwk: KeyMaterial): string {
 }
 
 /**
+ * The short form of a kid that an HCX2 code carries: the first {@link SHORT_KID_LENGTH} characters
+ * of the thumbprint (66 bits). Short enough for a small QR symbol, and not relied on for security:
+ * the exchange refuses a key whose short kid another key already has (`SHORT_KID_TAKEN`), so in a
+ * trust list it names exactly one key and one province, and the signature is still verified with
+ * that key.
+ */
+export function shortKid(kid: string): string {
+  return kid.slice(0, SHORT_KID_LENGTH);
+}
+
+/**
  * Accept `input` as a public signing key for `alg` (when given), or throw {@link KeyRejected} with
- * a precise reason: only EC/P-256 and OKP/Ed25519, no private member, the point on the curve and
+ * a precise reason: only EC/P-256, EC/SM2 and OKP/Ed25519, no private member, the point on the curve and
  * (Ed25519) canonical and of prime order, `use`/`key_ops`/`alg` consistent with signature
  * verification, and a `kid`, when present, equal to the thumbprint.
  */
@@ -67,7 +79,7 @@ export async function acceptPublicKey(input: unknown, alg?: string): Promise<Acc
   }
   const algorithm = algorithmForKey(jwk);
   if (!algorithm)
-    throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC P-256 and OKP Ed25519 keys are accepted');
+    throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC P-256, EC SM2 and OKP Ed25519 keys are accepted');
   if (alg !== undefined && alg !== algorithm.name) {
     throw new KeyRejected('ALG_MISMATCH', 'the key does not belong to the stated algorithm');
   }
@@ -123,6 +135,17 @@ const generateKeyPairAsync = promisify(generateKeyPair) as (
 export async function generateSigningKey(alg: string = 'ES256'): Promise<GeneratedKey> {
   const algorithm = algorithmByName(alg);
   if (!algorithm) throw new KeyRejected('UNSUPPORTED_ALG', 'unsupported algorithm');
+  if (algorithm.generate) {
+    // Node makes SM2-curve keys but cannot export them as JWK: the algorithm generates its own.
+    const { jwk, d } = algorithm.generate();
+    const kid = await thumbprint(jwk);
+    return {
+      alg: algorithm.name,
+      kid,
+      privateJwk: { ...jwk, d, kid, alg: algorithm.name } as Record<string, string>,
+      publicJwk: jwk,
+    };
+  }
   const { privateKey } =
     algorithm.kty === 'EC'
       ? await generateKeyPairAsync('ec', { namedCurve: algorithm.crv })

@@ -1,12 +1,18 @@
 /**
- * `KmsSigner`: a {@link Signer} whose private key never leaves AWS KMS (an asymmetric
- * `ECC_NIST_P256` / `SIGN_VERIFY` key). The public key is fetched once, at creation; every
- * signature is one `Sign` call on the SHA-256 digest computed here (so a message of any size costs
- * the same small request), and KMS's DER signature is converted to JOSE's R‖S form.
+ * `KmsSigner`: a {@link Signer} whose private key never leaves AWS KMS: an asymmetric
+ * `SIGN_VERIFY` key, `ECC_NIST_P256` (ES256) or, in the China regions, `SM2` (SM2 with SM3). The
+ * public key is fetched once, at creation; every signature is one `Sign` call on a digest computed
+ * here (so a message of any size costs the same small request: KMS takes at most 4096 bytes of raw
+ * message, a trust list can be larger), and KMS's DER signature is converted to JOSE's R‖S form.
+ *
+ * SM2: the digest sent is e = SM3(Z_A ‖ M), Z_A computed from the KMS public key with the default
+ * signer ID `1234567812345678` (`MessageType: DIGEST`, `SigningAlgorithm: SM2DSA`). That is the
+ * value KMS itself hashes when given the raw message (it uses the same default ID), so the
+ * signature verifies as an ordinary `SM2` JWS signature (docs/contract.md, "Algorithms").
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import type { KeyMaterial } from './algorithms';
+import { sm2JwkFromSpki, type KeyMaterial } from './algorithms';
 import { derToJose } from './ecdsa-der';
 import {
   HcxError,
@@ -28,19 +34,63 @@ export function kmsError(e: unknown): HcxError {
 export interface KmsSignerOptions {
   /** A client created once at module scope. */
   readonly client: KMSClient;
-  /** Key id, alias or ARN of an `ECC_NIST_P256` `SIGN_VERIFY` key. */
+  /** Key id, alias or ARN of an `ECC_NIST_P256` or `SM2` `SIGN_VERIFY` key. */
   readonly keyId: string;
 }
 
-/** ES256 signatures by an AWS KMS key. */
-export class KmsSigner implements Signer {
-  readonly alg = 'ES256';
+/** What one KMS key spec signs as: the JOSE algorithm, KMS's signing algorithm and the digest sent. */
+interface KmsScheme {
+  readonly alg: string;
+  readonly signingAlgorithm: 'ECDSA_SHA_256' | 'SM2DSA';
+  /** The JWK of the key's SPKI DER, or `undefined` when it is not of this spec. */
+  jwkOf(spki: Uint8Array): Record<string, unknown> | undefined;
+  /** The digest KMS signs for `data` (`publicJwk` has passed key intake). */
+  digest(publicJwk: KeyMaterial): (data: Uint8Array) => Uint8Array;
+}
 
+const SCHEMES: Readonly<Record<string, KmsScheme>> = {
+  ECC_NIST_P256: {
+    alg: 'ES256',
+    signingAlgorithm: 'ECDSA_SHA_256',
+    jwkOf(spki) {
+      try {
+        const jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({
+          format: 'jwk',
+        });
+        return jwk as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    },
+    digest: () => (data) => createHash('sha256').update(data).digest(),
+  },
+  SM2: {
+    alg: 'SM2',
+    signingAlgorithm: 'SM2DSA',
+    jwkOf: (spki) => sm2JwkFromSpki(spki) as Record<string, unknown> | undefined,
+    digest(publicJwk) {
+      // Loaded only by a signer of an SM2 key; the key passed intake, so sm2.ts is loaded already.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- see algorithms.ts
+      const { sm2 } = require('./sm2') as typeof import('./sm2');
+      const key = sm2.publicKey(
+        Buffer.from(publicJwk.x, 'base64url'),
+        Buffer.from(publicJwk.y as string, 'base64url'),
+      );
+      return (data) => sm2.digest(key, data);
+    },
+  },
+};
+
+/** ES256 or SM2 signatures by an AWS KMS key. */
+export class KmsSigner implements Signer {
   private constructor(
+    readonly alg: string,
     readonly kid: string,
     readonly publicJwk: KeyMaterial,
     private readonly client: KMSClient,
     private readonly keyId: string,
+    private readonly scheme: KmsScheme,
+    private readonly digest: (data: Uint8Array) => Uint8Array,
   ) {}
 
   /** Fetch the public key (once), check it passes key intake, and compute its kid. */
@@ -51,32 +101,34 @@ export class KmsSigner implements Signer {
     } catch (e) {
       throw kmsError(e);
     }
-    if (answer.KeySpec !== 'ECC_NIST_P256' || answer.KeyUsage !== 'SIGN_VERIFY' || !answer.PublicKey) {
-      throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'the KMS key is not an ECC_NIST_P256 signing key');
+    const scheme = answer.KeySpec === undefined ? undefined : SCHEMES[answer.KeySpec];
+    if (!scheme || answer.KeyUsage !== 'SIGN_VERIFY' || !answer.PublicKey) {
+      throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'the KMS key is not an ECC_NIST_P256 or SM2 signing key');
     }
-    let jwk: Record<string, unknown>;
-    try {
-      jwk = createPublicKey({ key: Buffer.from(answer.PublicKey), format: 'der', type: 'spki' }).export({
-        format: 'jwk',
-      }) as Record<string, unknown>;
-    } catch (cause) {
-      throw new KeyRejected('NOT_A_JWK', 'the KMS public key is not a valid SPKI structure', cause);
-    }
-    const accepted = await acceptPublicKey(jwk, 'ES256');
+    const jwk = scheme.jwkOf(answer.PublicKey);
+    if (!jwk) throw new KeyRejected('NOT_A_JWK', 'the KMS public key is not a valid SPKI structure');
+    const accepted = await acceptPublicKey(jwk, scheme.alg);
     // Sign with the key's ARN when KMS gave one, so an alias re-pointed later cannot change the key.
-    return new KmsSigner(accepted.kid, accepted.jwk, options.client, answer.KeyId ?? options.keyId);
+    return new KmsSigner(
+      scheme.alg,
+      accepted.kid,
+      accepted.jwk,
+      options.client,
+      answer.KeyId ?? options.keyId,
+      scheme,
+      scheme.digest(accepted.jwk),
+    );
   }
 
   async sign(data: Uint8Array): Promise<Uint8Array> {
-    const digest = createHash('sha256').update(data).digest();
     let answer;
     try {
       answer = await this.client.send(
         new SignCommand({
           KeyId: this.keyId,
-          Message: digest,
+          Message: this.digest(data),
           MessageType: 'DIGEST',
-          SigningAlgorithm: 'ECDSA_SHA_256',
+          SigningAlgorithm: this.scheme.signingAlgorithm,
         }),
       );
     } catch (e) {

@@ -6,7 +6,7 @@
  * Log messages are constant strings; variable facts go in structured keys. Whatever a caller
  * passes, every line goes through {@link logReplacer}: attributes named like a holder's name, an ID
  * number, a code, a token, an authorization header or a request body are masked, and string values
- * shaped like a code (`HCX1:`), a compact JWS, a resident ID number or a bearer token are masked too,
+ * shaped like a code (`HCX1:`, `HCX2:`), a compact JWS, a resident ID number or a bearer token are masked too,
  * so one careless `logger.info('…', { body })` cannot leak a traveller's identity. Use `errorCode`
  * (not `code`) for an error's stable code: `code` is masked, it is the name of the health code.
  *
@@ -62,7 +62,7 @@ export function isSensitiveKey(key: string): boolean {
 
 // Values that look like personal data or credentials whatever the key they hide under.
 const SENSITIVE_VALUES: readonly RegExp[] = [
-  /HCX1:[^\s"',;]*/g, // a health code
+  /HCX[12]:[^\s"',;]*/g, // a health code (HCX2 in text or QR form, HCX1)
   /eyJ[\w-]*\.[\w-]*\.[\w-]*/g, // a compact JWS / JWT
   /\b[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]\b/g, // resident ID number
   /\bBearer\s+[^\s"',;]+/gi, // bearer token
@@ -204,8 +204,10 @@ class HcxMetrics extends Metrics {
     return metricsOff ? false : super.hasStoredMetrics();
   }
 
+  // Powertools warns "No application metrics to publish" when nothing is stored: on a terminal that
+  // floods `npm start` (every sync), in AWS it is one useless CloudWatch line per invocation.
   override publishStoredMetrics(): this {
-    if (!metricsQuiet) return super.publishStoredMetrics();
+    if (!metricsQuiet && this.hasStoredMetrics()) return super.publishStoredMetrics();
     this.clearMetrics();
     this.clearDimensions();
     this.clearMetadata();

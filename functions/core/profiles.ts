@@ -1,11 +1,28 @@
 /** The artefacts hcx signs, each with its own exact `typ` and size cap, and the federation's limits. */
 import type { JwsProfile } from './jws/compact';
 
-/** The prefix of a code string (the QR content is `HCX1:` + compact JWS). */
-export const CODE_PREFIX = 'HCX1:';
+/**
+ * The prefix of a code string of the current format (HCX2): `HCX2:` + compact JWS, or in a QR
+ * symbol `HCX2:` + the JWS as digits (docs/code-format.md). The signed marker is the `typ`.
+ */
+export const CODE_PREFIX = 'HCX2:';
+/** The prefix of the first code format (HCX1), still verified until its codes expire. */
+export const LEGACY_CODE_PREFIX = 'HCX1:';
 
-/** A health code: well under 2 KB. */
-export const CODE_PROFILE: JwsProfile = { typ: 'hcx-code+jws', maxLength: 2048, maxDepth: 3 };
+/**
+ * A health code (HCX2): `typ` `hcx2` (the signed format marker), a short kid (the first
+ * {@link SHORT_KID_LENGTH} characters of the thumbprint), a flat payload.
+ */
+export const CODE_PROFILE: JwsProfile = {
+  typ: 'hcx2',
+  maxLength: 2048,
+  maxDepth: 1,
+  kid: /^[A-Za-z0-9_-]{11}$/,
+};
+/** An HCX1 code: `typ` `hcx-code+jws`, the full thumbprint as kid, `hb` nested one level. */
+export const LEGACY_CODE_PROFILE: JwsProfile = { typ: 'hcx-code+jws', maxLength: 2048, maxDepth: 3 };
+/** Length of the short kid an HCX2 code carries: 11 base64url characters of the thumbprint (66 bits). */
+export const SHORT_KID_LENGTH = 11;
 /** The full signed trust list. */
 export const TRUST_LIST_PROFILE: JwsProfile = {
   typ: 'hcx-trust-list+jws',

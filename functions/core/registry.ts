@@ -6,8 +6,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm } from './algorithms';
-import { acceptPublicKey } from './keys';
-import type { TrustList } from './schemas/types.gen';
+import { acceptPublicKey, shortKid } from './keys';
+import type { ProvinceStatus, TrustList } from './schemas/types.gen';
 
 /** A key as the verifier needs it. */
 export interface RegisteredKey {
@@ -26,7 +26,7 @@ export interface RegisteredKey {
 export interface RegisteredProvince {
   readonly region: string;
   readonly name: string;
-  readonly status: 'active' | 'suspended';
+  readonly status: ProvinceStatus;
 }
 
 /** A verified trust list, indexed. */
@@ -38,6 +38,8 @@ export interface RegistrySnapshot {
   readonly logHead: string;
   readonly provinces: ReadonlyMap<string, RegisteredProvince>;
   readonly keys: ReadonlyMap<string, RegisteredKey>;
+  /** The same keys by short kid (what an HCX2 code names); a short kid two keys share names neither. */
+  readonly shortKeys: ReadonlyMap<string, RegisteredKey>;
   /** Revoked codes, as `region:jti`. */
   readonly revokedCodes: ReadonlySet<string>;
   /** kids present in the list but refused at intake (never usable). */
@@ -49,6 +51,25 @@ export interface RegistrySnapshot {
 /** Key of {@link RegistrySnapshot.revokedCodes}. */
 export function revokedCodeKey(region: string, jti: string): string {
   return `${region}:${jti}`;
+}
+
+/**
+ * Index `keys` by short kid. The exchange refuses a key whose short kid is taken, so a list where
+ * two keys share one was not built by a sound exchange: that short kid then names no key at all
+ * (HCX2 codes naming it verify as UNKNOWN_KEY), never the one that happens to come first.
+ */
+export function indexByShortKid(keys: Iterable<RegisteredKey>): Map<string, RegisteredKey> {
+  const index = new Map<string, RegisteredKey>();
+  const ambiguous = new Set<string>();
+  for (const key of keys) {
+    const short = shortKid(key.kid);
+    if (ambiguous.has(short)) continue;
+    if (index.has(short)) {
+      index.delete(short);
+      ambiguous.add(short);
+    } else index.set(short, key);
+  }
+  return index;
 }
 
 /** Index a verified trust list; keys that fail intake are left out and listed in `refusedKids`. */
@@ -91,6 +112,7 @@ export async function buildSnapshot(list: TrustList): Promise<RegistrySnapshot> 
     logHead: list.logHead,
     provinces,
     keys,
+    shortKeys: indexByShortKid(keys.values()),
     revokedCodes,
     refusedKids,
     list,

@@ -34,7 +34,7 @@ export interface EnrollmentKey {
   readonly alg: string;
   readonly jwk: KeyMaterial;
   /** The province's status: a suspended province can no longer sign requests. */
-  readonly status: 'active' | 'suspended';
+  readonly status: 'active' | 'suspended' | 'sunset';
 }
 
 /** What {@link verifySignedRequest} needs from its caller. */
@@ -117,7 +117,9 @@ export async function verifySignedRequest(
   }
   if (p.op !== options.op) fail('OP_MISMATCH');
   if (p.region !== options.pathRegion) fail('REGION_MISMATCH');
-  if (enrollment.status !== 'active') fail('PROVINCE_SUSPENDED');
+  // A province that ended its service may only repeat that (a retried sunset answers as before).
+  if (enrollment.status !== 'active' && !(enrollment.status === 'sunset' && p.op === 'province.sunset'))
+    fail('PROVINCE_SUSPENDED');
   if (typeof p.jti !== 'string' || !ENVELOPE_JTI.test(p.jti)) fail('BAD_NONCE');
 
   // Authentic from here on: the caller may learn why its request is not acceptable.

@@ -17,7 +17,7 @@ export interface Signer {
   readonly kid: string;
   /** The public key, as published to the exchange. */
   readonly publicJwk: KeyMaterial;
-  /** Sign `data`, returning the JWS signature bytes (R‖S for ES256). */
+  /** Sign `data`, returning the JWS signature bytes (R‖S for ES256 and SM2). */
   sign(data: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -27,8 +27,7 @@ export class LocalKeySigner implements Signer {
     readonly alg: string,
     readonly kid: string,
     readonly publicJwk: KeyMaterial,
-    private readonly algorithm: SignatureAlgorithm,
-    private readonly key: KeyObject,
+    private readonly signWith: (data: Uint8Array) => Uint8Array,
   ) {}
 
   /** Build a signer from a private JWK (its public part passes key intake first). */
@@ -37,12 +36,28 @@ export class LocalKeySigner implements Signer {
     if (typeof d !== 'string') throw new KeyRejected('NOT_PRIVATE', 'the key file holds no private key');
     const accepted = await acceptPublicKey(publicPart, typeof alg === 'string' ? alg : undefined);
     const algorithm = algorithmByName(accepted.alg) as SignatureAlgorithm;
-    const key = createPrivateKey({ key: { ...accepted.jwk, d }, format: 'jwk' });
-    return new LocalKeySigner(accepted.alg, accepted.kid, accepted.jwk, algorithm, key);
+    return new LocalKeySigner(
+      accepted.alg,
+      accepted.kid,
+      accepted.jwk,
+      nodeSignerOf(algorithm, accepted.jwk, d),
+    );
   }
 
   async sign(data: Uint8Array): Promise<Uint8Array> {
-    const { digest, dsaEncoding } = this.algorithm.nodeSign;
-    return cryptoSign(digest, data, dsaEncoding ? { key: this.key, dsaEncoding } : this.key);
+    return this.signWith(data);
   }
+}
+
+/** Signing over Node's `crypto.sign`, or the algorithm's own local signer where Node has none (SM2). */
+function nodeSignerOf(
+  algorithm: SignatureAlgorithm,
+  jwk: KeyMaterial,
+  d: string,
+): (data: Uint8Array) => Uint8Array {
+  if (!algorithm.nodeSign)
+    return (algorithm.localSigner as NonNullable<SignatureAlgorithm['localSigner']>)(jwk, d);
+  const { digest, dsaEncoding } = algorithm.nodeSign;
+  const key: KeyObject = createPrivateKey({ key: { ...jwk, d }, format: 'jwk' });
+  return (data) => cryptoSign(digest, data, dsaEncoding ? { key, dsaEncoding } : key);
 }

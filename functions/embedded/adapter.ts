@@ -138,19 +138,23 @@ export function compileRoutes(
       if (ok) candidates.push({ route: c.route, params, score });
     }
     if (candidates.length === 0) return { kind: 'not-found' };
-    const withMethod = candidates.filter((c) => c.route.method === method);
-    if (withMethod.length === 0) {
-      return {
-        kind: 'method-not-allowed',
-        allow: [...new Set(candidates.map((c) => c.route.method))].sort(),
-      };
-    }
-    // the most specific template wins: literals before parameters, left to right (as API Gateway)
-    withMethod.sort((a, b) => {
+    // the most specific template wins: literals before parameters, left to right; only then the
+    // method, so a literal segment is never taken for a parameter (`GET /v1/codes/verify` is 405,
+    // not a code id) and `Allow` names the methods of that one template
+    candidates.sort((a, b) => {
       for (let i = 0; i < a.score.length; i++) if (a.score[i] !== b.score[i]) return b.score[i] - a.score[i];
       return 0;
     });
-    return { kind: 'found', route: withMethod[0].route, rawParams: withMethod[0].params };
+    const template = candidates[0].route.path;
+    const sameTemplate = candidates.filter((c) => c.route.path === template);
+    const found = sameTemplate.find((c) => c.route.method === method);
+    if (!found) {
+      return {
+        kind: 'method-not-allowed',
+        allow: [...new Set(sameTemplate.map((c) => c.route.method))].sort(),
+      };
+    }
+    return { kind: 'found', route: found.route, rawParams: found.params };
   };
 }
 

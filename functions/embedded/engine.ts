@@ -65,7 +65,10 @@ export interface Engine {
   sweepOnce(tables: readonly EngineTable[], nowSeconds?: number): Promise<number>;
   /** Sweep `tables` every `everySeconds` until `close()`. */
   startSweeper(tables: readonly EngineTable[], everySeconds: number, onError?: (e: unknown) => void): void;
-  /** Stop the sweeper, the client and the engine (flushes LevelDB). */
+  /**
+   * Stop the sweeper, the client and the engine, then compact the on-disk store so that no deleted
+   * item's old value stays in the data folder.
+   */
   close(): Promise<void>;
 }
 
@@ -90,6 +93,31 @@ interface DynaliteOptions {
 // dynalite ships no types; it returns a node:http server whose close() also closes the store.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+
+/**
+ * Compact the LevelDB store at `path` (closed by its server first): LevelDB keeps a deleted item's
+ * old value in its log and table files until a compaction rewrites them, and a store still serving
+ * may pin old values with open iterators. Opened afresh, a full compaction drops every deleted
+ * value, so an erasure (a sunset) leaves nothing in the data folder.
+ */
+async function compactStore(path: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Level } = require('level') as {
+    Level: new (p: string) => {
+      open(): Promise<void>;
+      compactRange(start: string, end: string): Promise<void>;
+      close(): Promise<void>;
+    };
+  };
+  const db = new Level(path);
+  await db.open();
+  try {
+    // the whole key space: dynalite's keys are table-prefixed ASCII
+    await db.compactRange('', '\uffff');
+  } finally {
+    await db.close();
+  }
+}
 
 /** Start dynalite and return a client bound to it. */
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
@@ -148,6 +176,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       client.destroy();
       try {
         await closeServer(server);
+        if (path) await compactStore(path);
       } finally {
         releaseLock();
       }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { RetentionPolicy } from '../core/schemas/types.gen';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../core/storage/tables';
 import { routesOf, SCHEDULED, type Service } from '../routes';
 import {
@@ -28,6 +29,7 @@ import {
   type LambdaHandler,
 } from './adapter';
 import { startEngine, type EngineTable } from './engine';
+import { ensureWritableFolder, refuseStateFileInUse, stateFilePid } from './local-files';
 import { DEFAULT_PROVINCES, provinceName } from './provinces';
 
 /** A scheduled function (EventBridge target in AWS). */
@@ -49,6 +51,8 @@ export interface ProvinceContext {
   readonly tableName: string;
   readonly url: string;
   readonly internalToken: string;
+  /** Algorithm of the province's issuer and enrollment keys: `ES256`, or `SM2` (`--provinces 330000:SM2`). */
+  readonly alg: string;
 }
 
 /** What the hooks get: where everything runs, the client, the tables, the tokens, the key folder. */
@@ -64,6 +68,8 @@ export interface FederationContext {
   readonly operatorToken: string;
   readonly exchange: { readonly tableName: string; readonly url: string };
   readonly provinces: readonly ProvinceContext[];
+  /** Every province's retention policy (`npm start --max-code-lifetime …`); the default when absent. */
+  readonly retention?: RetentionPolicy;
 }
 
 /** What provisioning reports (it must be idempotent: a second start on the same data runs it again). */
@@ -78,6 +84,8 @@ export interface Provisioned {
 /** The state file (and what `startFederation` resolves with). */
 export interface FederationState {
   readonly federationId: string;
+  /** The process running the federation: a state file whose process is gone is stale. */
+  readonly pid: number;
   readonly exchangeUrl: string;
   readonly operatorToken: string;
   readonly federationJwks: { readonly keys: readonly unknown[] };
@@ -97,12 +105,14 @@ export interface FederationOptions {
   readonly dataDir?: string;
   /** 0: free ports; otherwise the exchange on `port` and the provinces on `port + 1…`. */
   readonly port?: number;
-  /** Province region codes (default Zhejiang, Guangdong, Fujian). */
+  /** Province region codes (default Zhejiang, Guangdong, Fujian), each optionally `:SM2` (or `:ES256`, the default). */
   readonly provinces?: readonly string[];
   /** Seconds between runs of the scheduled functions (default 2). */
   readonly syncIntervalSeconds?: number;
   /** Seconds between TTL sweeps (default 30). */
   readonly sweepIntervalSeconds?: number;
+  /** Retention policy of every province (default: functions/province/deps.ts DEFAULT_RETENTION). */
+  readonly retention?: RetentionPolicy;
   /** Where to write the state file (default `<data>/state.json`, or the temporary folder with `memory`). */
   readonly stateFile?: string;
   readonly buildHandlers: (context: FederationContext) => ServiceHandlersMap | Promise<ServiceHandlersMap>;
@@ -142,6 +152,30 @@ export class FederationConfigInvalid extends Error {
 export const exchangeTableName = (): string => 'hcx-exchange';
 export const provinceTableName = (region: string): string => `hcx-province-${region}`;
 
+/** Algorithms a province node may sign with (`region:ALG`); its keys are generated for it. */
+export const PROVINCE_ALGORITHMS = ['ES256', 'SM2'] as const;
+
+/**
+ * Validate `region` or `region:ALG` entries (`330000:SM2`): province-level, known, no duplicates, at
+ * least one, ALG one of {@link PROVINCE_ALGORITHMS} (default ES256).
+ */
+export function parseProvinceSpecs(entries: readonly string[]): { region: string; alg: string }[] {
+  const specs = entries
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((e) => {
+      const [region, alg = 'ES256', ...rest] = e.split(':');
+      if (rest.length > 0 || !(PROVINCE_ALGORITHMS as readonly string[]).includes(alg)) {
+        throw new FederationConfigInvalid(
+          `${e}: a province is a region code, optionally with :${PROVINCE_ALGORITHMS.join(' or :')} (e.g. 330000:SM2)`,
+        );
+      }
+      return { region, alg };
+    });
+  parseProvinces(specs.map((s) => s.region));
+  return specs;
+}
+
 /** Validate region codes: province-level, known, no duplicates, at least one. */
 export function parseProvinces(regions: readonly string[]): string[] {
   const out = regions.map((r) => r.trim()).filter(Boolean);
@@ -161,7 +195,8 @@ export function parseProvinces(regions: readonly string[]): string[] {
 /** Start everything; resolves once the state file is written. */
 export async function startFederation(options: FederationOptions): Promise<Federation> {
   const memory = options.memory ?? false;
-  const regions = parseProvinces(options.provinces ?? DEFAULT_PROVINCES);
+  const specs = parseProvinceSpecs(options.provinces ?? DEFAULT_PROVINCES);
+  const regions = specs.map((p) => p.region);
   const dataDir = memory ? undefined : resolve(options.dataDir ?? '.data');
   const syncSeconds = options.syncIntervalSeconds ?? 2;
   const log: AdapterLog = options.log ?? (() => undefined);
@@ -180,6 +215,14 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   };
 
   const chosenStateFile = options.stateFile ?? (dataDir && join(dataDir, 'state.json'));
+  // before anything is written: a special or unwritable folder is refused in one line (Node's
+  // recursive mkdir under /proc never returns), and another running federation's state file is
+  // neither overwritten nor removed
+  if (dataDir) ensureWritableFolder(dataDir, 'the data folder');
+  if (chosenStateFile) {
+    refuseStateFileInUse(resolve(chosenStateFile));
+    ensureWritableFolder(dirname(resolve(chosenStateFile)), 'the state file folder');
+  }
 
   try {
     const engine = await startEngine({ memory, dataDir: dataDir && join(dataDir, 'dynamodb') });
@@ -242,7 +285,8 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       keysDir,
       operatorToken: tokens.operatorToken,
       exchange: { tableName: exchangeTableName(), url: exchangeUrl },
-      provinces: provinceServers.map(({ region, url }) => {
+      ...(options.retention ? { retention: options.retention } : {}),
+      provinces: provinceServers.map(({ region, url }, i) => {
         const name = provinceName(region) as { en: string; zh: string };
         return {
           region,
@@ -251,6 +295,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
           tableName: provinceTableName(region),
           url,
           internalToken: tokens.internalTokens[region],
+          alg: specs[i].alg,
         };
       }),
     };
@@ -279,6 +324,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
 
     const state: FederationState = {
       federationId: provisioned.federationId,
+      pid: process.pid,
       exchangeUrl,
       operatorToken: tokens.operatorToken,
       federationJwks: provisioned.federationJwks,
@@ -292,8 +338,11 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     };
     const stateFile = resolve(chosenStateFile ?? join(scratch as string, 'state.json'));
     writeAtomically(stateFile, JSON.stringify(state, null, 2) + '\n');
-    // removed first on stop (cleanups run in reverse), so a script never reads a dead federation's state
-    cleanups.push(() => rmSync(stateFile, { force: true }));
+    // removed first on stop (cleanups run in reverse), so a script never reads a dead federation's
+    // state; only while it is still ours
+    cleanups.push(() => {
+      if (stateFilePid(stateFile) === process.pid) rmSync(stateFile, { force: true });
+    });
 
     return {
       state,

@@ -7,31 +7,42 @@
  * enrollment key and an issuer key. A second start on the same data loads them, finds the provinces
  * registered and their keys published, and changes nothing.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from '../core/keys';
 import { LocalKeySigner, type Signer } from '../core/signer';
+import { localFileShredder } from '../core/sunset/key-shredder';
 import { createExchangeDeps } from '../exchange/deps';
 import { openApiResponse } from '../openapi/build';
 import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
 import { rotateKey } from '../province/rotation';
 import { routesOf, SCHEDULED, type Service } from '../routes';
 import type { LambdaHandler } from './adapter';
-import type {
-  FederationContext,
-  Provisioned,
-  ScheduledHandler,
-  ServiceHandlers,
-  ServiceHandlersMap,
+import {
+  FederationConfigInvalid,
+  type FederationContext,
+  type Provisioned,
+  type ScheduledHandler,
+  type ServiceHandlers,
+  type ServiceHandlersMap,
 } from './federation';
 
-/** The federation id of every embedded federation. */
-export const LOCAL_FEDERATION_ID = 'hcx-local';
+/**
+ * The federation id of an embedded federation: `hcx-local-` and 8 hex digits of its federation key's
+ * kid, so two local federations (a `--memory` run beside `npm start`) never share an id, and a data
+ * folder keeps its id across restarts.
+ */
+export function localFederationId(federationKid: string): string {
+  return `hcx-local-${createHash('sha256').update(federationKid).digest('hex').slice(0, 8)}`;
+}
 
 interface LocalKeys {
   readonly federation: Signer;
+  readonly federationFile: string;
   readonly enrollment: Record<string, { signer: Signer; file: string }>;
   readonly issuer: Record<string, Signer>;
+  readonly issuerFiles: Record<string, string>;
 }
 
 interface Wired {
@@ -42,25 +53,34 @@ interface Wired {
 // The hooks share what buildHandlers made with provision (one federation per process at a time).
 const wired = new WeakMap<FederationContext, Wired>();
 
-/** Load the private JWK in `file`, or generate one and write it (0600). */
-async function keyFile(file: string): Promise<Signer> {
+/** Load the private JWK in `file`, or generate one for `alg` and write it (0600). */
+async function keyFile(file: string, alg = 'ES256'): Promise<Signer> {
   if (!existsSync(file)) {
-    const key = await generateSigningKey('ES256');
+    const key = await generateSigningKey(alg);
     writeFileSync(file, JSON.stringify(key.privateJwk, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  return LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')));
+  const signer = await LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')));
+  if (signer.alg !== alg) {
+    throw new FederationConfigInvalid(
+      `${file} holds an ${signer.alg} key, not ${alg}: start with another data folder (or --memory) to change a province's algorithm`,
+    );
+  }
+  return signer;
 }
 
 async function loadKeys(context: FederationContext): Promise<LocalKeys> {
   const enrollment: LocalKeys['enrollment'] = {};
   const issuer: LocalKeys['issuer'] = {};
+  const issuerFiles: LocalKeys['issuerFiles'] = {};
   for (const p of context.provinces) {
     const file = join(context.keysDir, `${p.region}-enrollment.jwk.json`);
-    enrollment[p.region] = { signer: await keyFile(file), file };
-    issuer[p.region] = await keyFile(join(context.keysDir, `${p.region}-issuer.jwk.json`));
+    enrollment[p.region] = { signer: await keyFile(file, p.alg), file };
+    issuerFiles[p.region] = join(context.keysDir, `${p.region}-issuer.jwk.json`);
+    issuer[p.region] = await keyFile(issuerFiles[p.region], p.alg);
   }
-  return { federation: await keyFile(join(context.keysDir, 'federation.jwk.json')), enrollment, issuer };
+  const federationFile = join(context.keysDir, 'federation.jwk.json');
+  return { federation: await keyFile(federationFile), federationFile, enrollment, issuer, issuerFiles };
 }
 
 type Factory = (deps: unknown) => unknown;
@@ -99,23 +119,37 @@ function federationJwks(keys: LocalKeys): { keys: object[] } {
 /** Build every instance's handlers from the federation context (clients, tables, URLs, key folder). */
 export async function buildHandlers(context: FederationContext): Promise<ServiceHandlersMap> {
   const keys = await loadKeys(context);
+  const federationId = localFederationId(keys.federation.kid);
   const exchangeDeps = createExchangeDeps({
     client: context.client,
     tableName: context.exchange.tableName,
     signer: keys.federation,
-    federationId: LOCAL_FEDERATION_ID,
+    federationId,
+    // crypto-erasure in the embedded runtime: the local private key file is shredded
+    federationKeyShredder: localFileShredder([
+      { file: keys.federationFile, kid: keys.federation.kid, use: 'federation' },
+    ]),
   });
   const provinces: Record<string, ProvinceDeps> = {};
   for (const p of context.provinces) {
     provinces[p.region] = createProvinceDeps({
       region: p.region,
-      federationId: LOCAL_FEDERATION_ID,
+      federationId,
       client: context.client,
       tableName: p.tableName,
       issuerSigners: [keys.issuer[p.region]],
       enrollmentSigner: keys.enrollment[p.region].signer,
       exchangeUrl: context.exchange.url,
       federationJwks: federationJwks(keys) as never,
+      ...(context.retention ? { retention: context.retention } : {}),
+      keyShredder: localFileShredder([
+        { file: keys.issuerFiles[p.region], kid: keys.issuer[p.region].kid, use: 'issuer' },
+        {
+          file: keys.enrollment[p.region].file,
+          kid: keys.enrollment[p.region].signer.kid,
+          use: 'enrollment',
+        },
+      ]),
     });
   }
   wired.set(context, { keys, provinces });
@@ -143,6 +177,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
   const w = wired.get(context);
   if (!w) throw new Error('provision before buildHandlers');
   const { keys } = w;
+  const federationId = localFederationId(keys.federation.kid);
   const listed = (await (await exchangeCall(context, '/v1/provinces')).json()) as {
     provinces: { region: string }[];
   };
@@ -156,6 +191,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
           region: p.region,
           name: p.nameZh,
           enrollmentKey: keys.enrollment[p.region].signer.publicJwk,
+          ...(context.retention ? { retention: context.retention } : {}),
         }),
       });
       if (registration.status !== 201)
@@ -169,7 +205,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
     const deps = w.provinces[p.region];
     await rotateKey({
       region: p.region,
-      federationId: LOCAL_FEDERATION_ID,
+      federationId,
       exchange: deps.exchange,
       enrollmentSigner: keys.enrollment[p.region].signer,
       newSigner: issuer,
@@ -180,7 +216,7 @@ export async function provision(context: FederationContext): Promise<Provisioned
     });
   }
   return {
-    federationId: LOCAL_FEDERATION_ID,
+    federationId,
     federationJwks: federationJwks(keys),
     enrollmentKeyFiles: Object.fromEntries(Object.entries(keys.enrollment).map(([r, e]) => [r, e.file])),
   };

@@ -11,6 +11,8 @@ import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
 import { LocalKeySigner, type Signer } from '../core/signer';
+import type { KeyShredder } from '../core/sunset/key-shredder';
+import type { KmsKeyRef } from '../core/sunset/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
@@ -29,6 +31,8 @@ export interface ExchangeDeps extends ExchangeContext {
   readonly trustLists: TrustListPublisher;
   /** Where the full list is published after each change (S3 in AWS); none in the embedded runtime. */
   readonly trustListSink?: TrustListSink;
+  /** Destroys the federation key at the federation's sunset (only the sunset function has one). */
+  readonly federationKeyShredder?: KeyShredder;
 }
 
 /** A signer, or a function creating it on first use. */
@@ -44,6 +48,7 @@ export interface ExchangeDepsInput {
   readonly now?: () => number;
   /** Publish the full list here after every change (see publishTrustList). */
   readonly trustListSink?: TrustListSink;
+  readonly federationKeyShredder?: KeyShredder;
 }
 
 /** Memoize an async factory; a failure is not kept (the next call tries again). */
@@ -76,9 +81,11 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
   };
   const trustLists = new TrustListPublisher(base);
-  if (!sink) return { ...base, trustLists };
+  const shredder = input.federationKeyShredder ? { federationKeyShredder: input.federationKeyShredder } : {};
+  if (!sink) return { ...base, ...shredder, trustLists };
   return {
     ...base,
+    ...shredder,
     trustLists,
     trustListSink: sink,
     afterChange: async () => {
@@ -97,7 +104,12 @@ export interface ExchangeServices {
   readonly kmsSigner?: (keyId: string) => Promise<Signer>;
   /** Publishes the signed list to an S3 bucket: `s3TrustListSinkFor` (./s3-trust-list-sink.ts). */
   readonly s3Sink?: (bucket: string) => TrustListSink;
+  /** Destroys KMS keys at sunset: `kmsShredder` (functions/core/sunset/kms-shredder.ts). */
+  readonly kmsShredder?: (keys: readonly KmsKeyRef[]) => KeyShredder;
 }
+
+const resolveSigner = (source: SignerSource): Promise<Signer> =>
+  typeof source === 'function' ? source() : Promise.resolve(source);
 
 // One DynamoDB client per process.
 let dynamo: DynamoDBClient | undefined;
@@ -135,7 +147,20 @@ export function exchangeDepsFromEnv(
   const bucket = env.TRUST_LIST_BUCKET;
   if (bucket && !services.s3Sink) throw notBuiltFor('TRUST_LIST_BUCKET');
   dynamo ??= new DynamoDBClient({});
+  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
+  const make = services.kmsShredder;
+  // Only the sunset function is built with a shredder; the key's kid comes from its signer.
+  const federationKeyShredder: KeyShredder | undefined =
+    make && kmsKeyId
+      ? {
+          plan: async (now) =>
+            make([{ keyId: kmsKeyId, kid: (await resolveSigner(signer)).kid, use: 'federation' }]).plan(now),
+          destroy: async () =>
+            make([{ keyId: kmsKeyId, kid: (await resolveSigner(signer)).kid, use: 'federation' }]).destroy(),
+        }
+      : undefined;
   return createExchangeDeps({
+    ...(federationKeyShredder ? { federationKeyShredder } : {}),
     client: dynamo,
     tableName: requiredEnv(env, 'TABLE_NAME'),
     federationId: requiredEnv(env, 'FEDERATION_ID'),

@@ -4,9 +4,11 @@
  * transactions. Item layout and the reasons for it: docs/exchange.md.
  */
 import {
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -14,8 +16,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { KeyMaterial } from '../core/algorithms';
 import { LIMITS } from '../core/profiles';
+import { shortKid } from '../core/keys';
 import type { LogEntry } from '../core/schemas/types.gen';
-import type { ExchangeRepository, KeyRecord, KidOwner, ProvinceRecord } from './repository';
+import type { ErasedCount, ExchangeRepository, KeyRecord, KidOwner, ProvinceRecord } from './repository';
 
 type Item = Record<string, AttributeValue>;
 
@@ -29,9 +32,24 @@ export const ITEM_KEYS = {
   province: (region: string) => ({ pk: 'PROVINCE', sk: region }),
   key: (region: string, kid: string) => ({ pk: `KEY#${region}`, sk: kid }),
   kid: (kid: string) => ({ pk: `KID#${kid}`, sk: 'KID' }),
+  /** By short kid (the first 11 characters of the thumbprint), to refuse a second key with the same one. */
+  shortKid: (short: string) => ({ pk: `SKID#${short}`, sk: 'SKID' }),
   codeRevocation: (region: string, jti: string) => ({ pk: `CREV#${region}`, sk: jti }),
   nonce: (jti: string) => ({ pk: `NONCE#${jti}`, sk: 'NONCE' }),
+  finalTrustList: () => ({ pk: 'SUNSET', sk: 'FINAL_TRUST_LIST' }),
+  deletionReport: () => ({ pk: 'SUNSET', sk: 'DELETION_REPORT' }),
 } as const;
+
+/** The kind of an item by its partition key, as a deletion report names it. */
+function itemKind(pk: string): string {
+  if (pk === 'PROVINCE') return 'province';
+  if (pk === 'META') return 'projection-cursor';
+  if (pk.startsWith('KEY#')) return 'signing-key';
+  if (pk.startsWith('KID#')) return 'kid-owner';
+  if (pk.startsWith('CREV#')) return 'code-revocation';
+  if (pk.startsWith('NONCE#')) return 'request-nonce';
+  return 'other';
+}
 
 function key(k: { pk: string; sk: string }): Item {
   return { pk: S(k.pk), sk: S(k.sk) };
@@ -196,8 +214,40 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           NEWER,
           seq,
         );
+        await this.putIf(
+          {
+            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
+            seq: N(entry.seq),
+            kid: S(kid),
+            region: S(entry.region),
+            use: S('enrollment'),
+          },
+          NEWER,
+          seq,
+        );
         return;
       }
+      case 'province.sunset':
+        await this.updateIf(
+          ITEM_KEYS.province(entry.region),
+          'SET #status = :status, seq = :seq',
+          'attribute_exists(pk) AND seq < :seq',
+          { '#status': 'status' },
+          { ...seq, ':status': S('sunset') },
+        );
+        for (const kid of entry.data.retired) {
+          await this.updateIf(
+            ITEM_KEYS.key(entry.region, kid),
+            'SET #status = :status, revokedAt = :at, reason = :reason, seq = :seq',
+            'attribute_exists(pk) AND seq < :seq',
+            { '#status': 'status' },
+            { ...seq, ':status': S('revoked'), ':at': N(entry.at), ':reason': S('retired') },
+          );
+        }
+        return;
+      case 'federation.sunset':
+        // Nothing to project: the sunset erases the projections themselves.
+        return;
       case 'province.suspended':
         await this.updateIf(
           ITEM_KEYS.province(entry.region),
@@ -224,6 +274,17 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         );
         await this.putIf(
           { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('signing') },
+          NEWER,
+          seq,
+        );
+        await this.putIf(
+          {
+            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
+            seq: N(entry.seq),
+            kid: S(kid),
+            region: S(entry.region),
+            use: S('signing'),
+          },
           NEWER,
           seq,
         );
@@ -264,7 +325,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     return {
       region: item.sk.S as string,
       name: str(item.name) as string,
-      status: str(item.status) === 'suspended' ? 'suspended' : 'active',
+      status: (['suspended', 'sunset'] as const).find((s) => s === str(item.status)) ?? 'active',
       enrollmentKid: str(item.enrollmentKid) as string,
       enrollmentAlg: str(item.enrollmentAlg) as string,
       enrollmentJwk: JSON.parse(str(item.enrollmentJwk) as string) as KeyMaterial,
@@ -309,6 +370,16 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     };
   }
 
+  async shortKidOwner(short: string): Promise<KidOwner | undefined> {
+    const item = await this.get(ITEM_KEYS.shortKid(short));
+    if (!item) return undefined;
+    return {
+      kid: str(item.kid) as string,
+      region: str(item.region) as string,
+      use: str(item.use) === 'enrollment' ? 'enrollment' : 'signing',
+    };
+  }
+
   async getKey(region: string, kid: string): Promise<KeyRecord | undefined> {
     const item = await this.get(ITEM_KEYS.key(region, kid));
     return item ? DynamoExchangeRepository.key(region, item) : undefined;
@@ -329,5 +400,47 @@ export class DynamoExchangeRepository implements ExchangeRepository {
 
   consumeNonce(jti: string, expiresAt: number): Promise<boolean> {
     return this.putIf({ ...key(ITEM_KEYS.nonce(jti)), ttl: N(expiresAt) }, 'attribute_not_exists(pk)');
+  }
+
+  async getFinalTrustList(): Promise<string | undefined> {
+    return str((await this.get(ITEM_KEYS.finalTrustList()))?.doc);
+  }
+
+  async putFinalTrustList(jws: string): Promise<void> {
+    await this.putIf({ ...key(ITEM_KEYS.finalTrustList()), doc: S(jws) }, 'attribute_not_exists(pk)');
+  }
+
+  async getDeletionReport(): Promise<string | undefined> {
+    return str((await this.get(ITEM_KEYS.deletionReport()))?.doc);
+  }
+
+  async putDeletionReport(jws: string): Promise<void> {
+    await this.putIf({ ...key(ITEM_KEYS.deletionReport()), doc: S(jws) }, 'attribute_not_exists(pk)');
+  }
+
+  async eraseOperationalData(): Promise<ErasedCount[]> {
+    const counts = new Map<string, number>();
+    let start: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = item.pk.S as string;
+        if (pk === 'LOG' || pk === 'SUNSET') continue;
+        await this.client.send(
+          new DeleteItemCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }),
+        );
+        const kind = itemKind(pk);
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return [...counts].map(([kind, count]) => ({ kind, count })).sort((a, b) => a.kind.localeCompare(b.kind));
   }
 }

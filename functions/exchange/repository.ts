@@ -10,7 +10,7 @@ import type { LogEntry } from '../core/schemas/types.gen';
 export interface ProvinceRecord {
   readonly region: string;
   readonly name: string;
-  readonly status: 'active' | 'suspended';
+  readonly status: 'active' | 'suspended' | 'sunset';
   readonly enrollmentKid: string;
   readonly enrollmentAlg: string;
   readonly enrollmentJwk: KeyMaterial;
@@ -53,9 +53,31 @@ export interface ExchangeRepository {
   getProvince(region: string): Promise<ProvinceRecord | undefined>;
   listProvinces(): Promise<ProvinceRecord[]>;
   kidOwner(kid: string): Promise<KidOwner | undefined>;
+  /** Who holds the key whose kid has this short form (`shortKid`, what an HCX2 code names). */
+  shortKidOwner(short: string): Promise<KidOwner | undefined>;
   getKey(region: string, kid: string): Promise<KeyRecord | undefined>;
   listKeys(region: string): Promise<KeyRecord[]>;
   isCodeRevoked(region: string, jti: string): Promise<boolean>;
   /** Record a signed request's nonce until `expiresAt`; false when it was already recorded. */
   consumeNonce(jti: string, expiresAt: number): Promise<boolean>;
+
+  // Federation sunset (functions/exchange/sunset.ts)
+  /** The last trust list the federation signed (kept after its key is destroyed), if any. */
+  getFinalTrustList(): Promise<string | undefined>;
+  /** Keep the final signed trust list (written once; a second write is ignored). */
+  putFinalTrustList(jws: string): Promise<void>;
+  /** The federation's signed deletion report, once there is one. */
+  getDeletionReport(): Promise<string | undefined>;
+  putDeletionReport(jws: string): Promise<void>;
+  /**
+   * Delete every item but the log, the final trust list and the deletion report (projections,
+   * nonces, the projection cursor); returns how many items of each kind were deleted.
+   */
+  eraseOperationalData(): Promise<ErasedCount[]>;
+}
+
+/** Items deleted, per kind of item. */
+export interface ErasedCount {
+  readonly kind: string;
+  readonly count: number;
 }

@@ -11,12 +11,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AuthenticationFailed,
+  HcxError,
   KeyRejected,
   RequestInvalid,
   ResourceConflict,
   ResourceNotFound,
   ServiceUnavailable,
 } from '../core/errors';
+import { shortKid } from '../core/keys';
 import { errorLogAttributes, logger } from '../core/observability';
 import { LIMITS } from '../core/profiles';
 import type {
@@ -31,6 +33,7 @@ import type {
   ProvinceList,
   ProvinceRegistration,
   PublicJwk,
+  SigningAlg,
 } from '../core/schemas/types.gen';
 import {
   intake,
@@ -71,6 +74,8 @@ const RFC3339 = (s: number) => new Date(s * 1000).toISOString().replace('.000Z',
 export async function catchUp(repository: ExchangeRepository): Promise<LogEntry | undefined> {
   const head = await repository.lastEntry();
   if (!head) return undefined;
+  // After the federation's sunset the projections are erased on purpose: never rebuild them.
+  if (head.type === 'federation.sunset') return head;
   let projected = await repository.projectedThrough();
   while (projected < head.seq) {
     const entries = await repository.readLog(projected, Math.min(head.seq - projected, 500));
@@ -105,6 +110,7 @@ async function appendInTurn(
 ): Promise<LogEntry | undefined> {
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
     const head = await catchUp(ctx.repository);
+    if (head?.type === 'federation.sunset') throw federationEnded();
     const input = await decide((head?.seq ?? 0) + 1);
     if (!input) return undefined;
     const entry = makeEntry(head, input);
@@ -115,7 +121,11 @@ async function appendInTurn(
         // The entry is in the ledger, so the request succeeded; the next writer or reader projects it.
         logger.warn('projection deferred', { ...errorLogAttributes(e), seq: entry.seq });
       }
-      logger.info('log entry appended', { seq: entry.seq, entryType: entry.type, region: entry.region });
+      logger.info('log entry appended', {
+        seq: entry.seq,
+        entryType: entry.type,
+        ...('region' in entry ? { region: entry.region } : {}),
+      });
       return entry;
     }
     // Lost the race for this seq: back off a little, then re-read and re-check.
@@ -124,8 +134,13 @@ async function appendInTurn(
   throw new ServiceUnavailable(new Error('log append kept losing the race'));
 }
 
+/** What every change answers once the federation has ended (410 FEDERATION_SUNSET). */
+export function federationEnded(): HcxError {
+  return new HcxError('FEDERATION_SUNSET', 410, 'The federation has ended (sunset)');
+}
+
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
-async function authenticate(
+export async function authenticate(
   ctx: ExchangeContext,
   jws: unknown,
   op: SignedOperation,
@@ -151,18 +166,6 @@ async function authenticate(
   }
 }
 
-/**
- * Refuse a key already in use anywhere in the federation, for any role: any province's enrollment
- * or signing key (the kid index), or a key of the federation itself. kids are RFC 7638 thumbprints,
- * so the same key material always has the same kid.
- */
-async function refuseKnownKey(ctx: ExchangeContext, kid: string): Promise<void> {
-  const federationKid = (await ctx.signer()).kid;
-  if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
-    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
-  }
-}
-
 async function activeProvince(ctx: ExchangeContext, region: string): Promise<ProvinceRecord> {
   const province = await ctx.repository.getProvince(region);
   // Authentication already established the province; it may have been suspended since.
@@ -180,6 +183,28 @@ function toProvince(p: ProvinceRecord): Province {
   };
 }
 
+/**
+ * Refuse a key the federation already knows (`KEY_ALREADY_KNOWN`): any province's enrollment or
+ * signing key (the kid index) or a key of the federation itself, for any role (kids are RFC 7638
+ * thumbprints, so the same key material always has the same kid); or one whose short kid (the
+ * first 11 characters of its thumbprint, what an HCX2 code names) another key already has
+ * (`SHORT_KID_TAKEN`): every short kid in the trust list then names exactly one key and province.
+ * Enrollment keys count too, so one check covers both kinds.
+ */
+async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
+  const federationKid = (await ctx.signer()).kid;
+  if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
+    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+  }
+  const owner = await ctx.repository.shortKidOwner(shortKid(kid));
+  if (owner && owner.kid !== kid) {
+    throw new ResourceConflict(
+      'SHORT_KID_TAKEN',
+      'Another key of the federation has the same short kid (the first 11 characters of its thumbprint): generate a new key',
+    );
+  }
+}
+
 /** POST /v1/provinces (operator): register a province with its enrollment key. */
 export async function registerProvince(
   ctx: ExchangeContext,
@@ -190,7 +215,7 @@ export async function registerProvince(
     if (await ctx.repository.getProvince(registration.region)) {
       throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
     }
-    await refuseKnownKey(ctx, key.kid);
+    await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
       throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
     }
@@ -202,6 +227,7 @@ export async function registerProvince(
       data: {
         name: registration.name,
         enrollmentKey: { ...key.jwk, kid: key.kid, alg: key.alg } as PublicJwk,
+        ...(registration.retention ? { retention: registration.retention } : {}),
       },
     };
   });
@@ -281,7 +307,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
     ctx,
     async (seq) => {
       await activeProvince(ctx, region);
-      await refuseKnownKey(ctx, key.kid);
+      await refuseKnownKid(ctx, key.kid);
       if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
         throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
       }
@@ -292,7 +318,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
         region,
         data: {
           kid: key.kid,
-          alg: key.alg as 'ES256' | 'EdDSA',
+          alg: key.alg as SigningAlg,
           jwk: key.jwk as PublicJwk,
           notBefore: request.notBefore,
           notAfter: request.notAfter,

@@ -3,9 +3,10 @@
  * kept in memory and advanced by the entries appended since, so a request when nothing changed
  * costs one consistent read of the log head and no signature.
  *
- * `issuedAt` is the current time rounded down to {@link REISSUE_SECONDS}: every Lambda instance
- * signs the same payload for a given version in a given window, and a client's copy is refreshed
- * (new ETag) well before it expires.
+ * `issuedAt` is the time of the last change (the head entry's `at`), or the start of the current
+ * {@link REISSUE_SECONDS} window when that is later: every Lambda instance signs the same payload
+ * for a given version in a given window, a client's copy is refreshed (new ETag) well before it
+ * expires, and a list is never dated before the entries (and keys) it carries.
  */
 import { RequestInvalid, TrustListRejected } from '../core/errors';
 import { LIMITS } from '../core/profiles';
@@ -13,7 +14,7 @@ import type { LogEntry, TrustList, TrustListDelta } from '../core/schemas/types.
 import { GENESIS_HASH, verifyChain } from '../core/trustlist/log';
 import { applyEntries, emptyTrustList, pruneExpiredRevocations } from '../core/trustlist/state';
 import { signDelta, signTrustList } from '../core/trustlist/trust-list';
-import type { ExchangeContext } from './service';
+import { federationEnded, type ExchangeContext } from './service';
 
 /** How often a list of an unchanged version is re-signed (its issuedAt moves on). */
 export const REISSUE_SECONDS = 900;
@@ -46,9 +47,9 @@ export class TrustListPublisher {
 
   constructor(private readonly ctx: ExchangeContext) {}
 
-  private issuedAt(): number {
+  private issuedAt(head: LogEntry | undefined): number {
     const now = this.ctx.now();
-    return now - (now % REISSUE_SECONDS);
+    return Math.max(now - (now % REISSUE_SECONDS), Math.min(head?.at ?? 0, now));
   }
 
   private async readRange(afterSeq: number, throughSeq: number): Promise<LogEntry[]> {
@@ -80,18 +81,24 @@ export class TrustListPublisher {
   /** The signed full list at the current head. */
   async current(): Promise<SignedDocument> {
     const head = await this.ctx.repository.lastEntry();
-    const issuedAt = this.issuedAt();
     const version = head?.seq ?? 0;
     const logHead = head?.hash ?? GENESIS_HASH;
+    // After the federation's sunset there is one last list, issued at the sunset, with a short
+    // expiry; once signed it is kept and served as it is (the federation key is then destroyed).
+    const sunset = head?.type === 'federation.sunset' ? head : undefined;
+    const issuedAt = sunset ? sunset.at : this.issuedAt(head);
+    if (sunset) {
+      const kept = await this.ctx.repository.getFinalTrustList();
+      if (kept)
+        return { jws: kept, version, logHead, issuedAt, etag: trustListETag({ version, logHead, issuedAt }) };
+    }
     const cached = this.signed;
     if (cached && cached.version === version && cached.logHead === logHead && cached.issuedAt === issuedAt) {
       return cached;
     }
     const folded = await this.foldThrough(head);
-    const list = pruneExpiredRevocations(
-      { ...folded, issuedAt, expiresAt: issuedAt + LIMITS.trustListLifetime },
-      issuedAt,
-    );
+    const expiresAt = sunset ? sunset.data.finalListExpiresAt : issuedAt + LIMITS.trustListLifetime;
+    const list = pruneExpiredRevocations({ ...folded, issuedAt, expiresAt }, issuedAt);
     const jws = await signTrustList(await this.ctx.signer(), list);
     const doc: SignedDocument = { jws, version, logHead, issuedAt, etag: trustListETag(list) };
     if (!this.signed || this.signed.version <= version) this.signed = doc;
@@ -102,9 +109,11 @@ export class TrustListPublisher {
   async delta(since: number): Promise<string> {
     const head = await this.ctx.repository.lastEntry();
     const headSeq = head?.seq ?? 0;
+    // No delta is signed after the sunset: clients fall back to the final full list.
+    if (head?.type === 'federation.sunset') throw federationEnded();
     if (since > headSeq) throw new RequestInvalid('since is beyond the current version');
     const version = Math.min(headSeq, since + MAX_DELTA_ENTRIES);
-    const issuedAt = this.issuedAt();
+    const issuedAt = this.issuedAt(head);
     const cacheKey = `${since}:${version}:${issuedAt}`;
     const hit = this.deltas.get(cacheKey);
     if (hit) return hit;

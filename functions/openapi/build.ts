@@ -223,6 +223,7 @@ function operation(route: RouteDefinition, names: ReadonlyMap<string, string>): 
   if (extras.conditional) responses['304'] = { description: 'The list named by If-None-Match is current' };
   for (const status of errorStatuses(route))
     responses[status] = { $ref: `#/components/responses/${ERRORS[status][0]}` };
+  responses.default = { $ref: '#/components/responses/OtherProblem' };
   op.responses = responses;
 
   // Operator and province-internal routes: IAM (SigV4) in AWS, a bearer token under `npm start`.
@@ -277,17 +278,30 @@ export function buildOpenApi(): JsonObject {
           description: 'The OpenAPI document',
           content: { 'application/json': { schema: { type: 'object' } } },
         },
+        default: { $ref: '#/components/responses/OtherProblem' },
       },
     },
   };
 
   const responses: Record<string, JsonObject> = {};
+  const problem = { 'application/problem+json': { schema: refTo(names, SCHEMA_IDS.problemDetails) } };
   for (const [, [name, description]] of Object.entries(ERRORS)) {
-    responses[name] = {
-      description,
-      content: { 'application/problem+json': { schema: refTo(names, SCHEMA_IDS.problemDetails) } },
-    };
+    responses[name] = { description, content: problem };
   }
+  // What any path may answer besides its operations' own responses (the gateway's answers).
+  responses.MethodNotAllowed = {
+    description:
+      'METHOD_NOT_ALLOWED: the path exists but does not take this method; `Allow` lists the methods it takes',
+    headers: { Allow: { description: 'e.g. `POST`', schema: { type: 'string' } } },
+    content: problem,
+  };
+  responses.OtherProblem = {
+    description:
+      'Any other error, as RFC 9457 problem details: 404 NOT_FOUND for a path no route has (a literal ' +
+      'segment such as `verify` is never taken for a parameter), 405 METHOD_NOT_ALLOWED with `Allow` ' +
+      '(see MethodNotAllowed), 429 when throttled, 500 INTERNAL, 504 GATEWAY_TIMEOUT.',
+    content: problem,
+  };
 
   return {
     openapi: '3.1.1',

@@ -2,15 +2,19 @@
  * The province node's code services: issue, verify, describe, revoke, erase. Handlers are thin
  * adapters over these; each takes the node's dependencies explicitly.
  */
+import type { QRCodeSegment } from 'qrcode';
+import { qrSegments } from '../core/code/format';
 import { issueCode } from '../core/code/issue';
 import { verifyCode } from '../core/code/verify';
-import { RequestInvalid, ResourceNotFound } from '../core/errors';
+import { HcxError, RequestInvalid, ResourceNotFound } from '../core/errors';
+import { LIMITS } from '../core/profiles';
 import { toHcxError } from '../http/problem-details';
 import { metrics } from '../core/observability';
 import { assertValid, isIssueRequest, isValidResidentId } from '../core/schemas/validators';
 import type {
   IssueRequest,
   IssueResponse,
+  RetentionPolicy,
   RevokedCode,
   VerificationRequest,
   VerificationResult,
@@ -22,8 +26,26 @@ import type { CodeRecord, ErasedCode } from './repository';
 /** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
 const MAX_CODES_PER_REVOCATION = 100;
 
-/** A record outlives its code by this much (seconds): revocation and the holder's access still work. */
-export const RECORD_GRACE_SECONDS = 86_400;
+/**
+ * The lifetime of a requested code under the province's retention policy: a code longer than the
+ * policy allows is refused (`RETENTION_EXCEEDED`); without `validitySeconds` the default lifetime,
+ * shortened to the policy's maximum.
+ */
+export function codeLifetime(deps: Pick<ProvinceDeps, 'retention'>, request: IssueRequest): number {
+  const max = deps.retention.maxCodeLifetimeSeconds;
+  if (request.validitySeconds === undefined) return Math.min(LIMITS.defaultCodeLifetime, max);
+  if (request.validitySeconds > max) {
+    throw new HcxError('RETENTION_EXCEEDED', 400, "The code would outlive the province's retention policy", {
+      detail: `validitySeconds is at most ${max} at this province`,
+    });
+  }
+  return request.validitySeconds;
+}
+
+/** Issuance after the province's sunset: 410. */
+export function provinceEnded(): HcxError {
+  return new HcxError('PROVINCE_SUNSET', 410, 'This province has ended its health-code service (sunset)');
+}
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
@@ -48,12 +70,23 @@ export function validIssueRequest(value: unknown): IssueRequest {
 
 /** Issue a code: sign the minimal claims, render the QR, keep only the record. */
 export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<IssueResponse> {
+  if (await deps.repository.getSunset()) throw provinceEnded();
+  const validitySeconds = codeLifetime(deps, request);
   const signer = await deps.issuer.activeSigner();
-  const issued = await issueCode(signer, request, { issuer: deps.region, now: deps.now() });
+  const issued = await issueCode(
+    signer,
+    { ...request, validitySeconds },
+    { issuer: deps.region, now: deps.now() },
+  );
   const { claims } = issued;
   // Loaded here, not at module scope: of the province's functions only the issuer draws QR codes.
   const { default: QRCode } = await import('qrcode');
-  const qr = await QRCode.toString(issued.code, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+  // Numeric mode for the JWS (two digits a character): the format's QR form, docs/code-format.md.
+  const qr = await QRCode.toString(qrSegments(issued.code) as QRCodeSegment[], {
+    type: 'svg',
+    errorCorrectionLevel: 'M',
+    margin: 4,
+  });
   const record: CodeRecord = {
     codeId: issued.codeId,
     region: deps.region,
@@ -62,10 +95,11 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
     issuedAt: claims.iat,
     expiresAt: claims.exp,
     kid: signer.kid,
-    holder: claims.hb,
+    holder: issued.holderBinding,
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
   };
-  await deps.repository.putCode(record, claims.exp + RECORD_GRACE_SECONDS);
+  // Kept until the code expires, plus what the retention policy allows (0 by default).
+  await deps.repository.putCode(record, claims.exp + deps.retention.keepAfterExpirySeconds);
   metrics.addMetric('CodesIssued', 'Count', 1);
   return { code: issued.code, codeId: issued.codeId, expiresAt: iso(claims.exp), qr };
 }
@@ -166,6 +200,11 @@ export async function describe(deps: ProvinceDeps, codeId: string): Promise<Code
  * health status), until the code expires.
  */
 export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
+  if (!deps.retention.holderErasure) {
+    throw new HcxError('ERASURE_NOT_ALLOWED', 403, "The province's retention policy does not allow erasure", {
+      detail: 'the record is erased when the code expires',
+    });
+  }
   if (!(await deps.repository.deleteCode(codeId, deps.now())))
     throw new ResourceNotFound('No record is held for this code');
   metrics.addMetric('CodesErased', 'Count', 1);
@@ -260,9 +299,15 @@ export async function registryStatus(deps: ProvinceDeps): Promise<{
   ageSeconds: number | null;
   expiresAt: string | null;
   lastSync: { at: string; result: string; error?: string } | null;
+  retention: RetentionPolicy;
+  sunsetAt?: string;
 }> {
   const now = deps.now();
-  const [meta, sync] = await Promise.all([deps.repository.getReplicaMeta(), deps.repository.getSyncStatus()]);
+  const [meta, sync, sunset] = await Promise.all([
+    deps.repository.getReplicaMeta(),
+    deps.repository.getSyncStatus(),
+    deps.repository.getSunset(),
+  ]);
   return {
     version: meta ? meta.version : null,
     ageSeconds: meta ? Math.max(0, now - meta.issuedAt) : null,
@@ -274,5 +319,7 @@ export async function registryStatus(deps: ProvinceDeps): Promise<{
           ...(sync.lastError !== undefined ? { error: sync.lastError } : {}),
         }
       : null,
+    retention: deps.retention,
+    ...(sunset ? { sunsetAt: iso(sunset.at) } : {}),
   };
 }

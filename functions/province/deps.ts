@@ -11,7 +11,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
-import type { Jwks } from '../core/schemas/types.gen';
+import { LIMITS } from '../core/profiles';
+import type { Jwks, RetentionPolicy } from '../core/schemas/types.gen';
+import { assertValid, isRetentionPolicy } from '../core/schemas/validators';
+import type { KeyShredder } from '../core/sunset/key-shredder';
 import { LocalKeySigner, type Signer } from '../core/signer';
 import { federationKeys as toFederationKeys } from '../core/trustlist/trust-list';
 import { DynamoProvinceRepository } from './dynamo-repository';
@@ -20,6 +23,7 @@ import { activeSignerResolver, memoAsync, type IssuerKeys } from './issuer-keys'
 import { RegistryCache } from './registry-cache';
 import type { ProvinceRepository } from './repository';
 import type { FederationKeys } from './sync';
+import type { KmsKeyRef } from '../core/sunset/kms-shredder';
 
 /** The dependencies of every province handler. */
 export interface ProvinceDeps {
@@ -39,7 +43,21 @@ export interface ProvinceDeps {
   readonly registry: RegistryCache;
   /** NumericDate seconds. */
   readonly now: () => number;
+  /** This province's retention policy (federation configuration; {@link DEFAULT_RETENTION} when none). */
+  readonly retention: RetentionPolicy;
+  /** Destroys the node's private keys at its sunset (none: the sunset destroys no key, and says so). */
+  readonly keyShredder?: KeyShredder;
 }
+
+/**
+ * The retention policy of a province whose configuration sets none: codes up to the federation's
+ * longest lifetime, records erased when the code expires, holders may have their record erased.
+ */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  maxCodeLifetimeSeconds: LIMITS.maxCodeLifetime,
+  keepAfterExpirySeconds: 0,
+  holderErasure: true,
+};
 
 /** A signer, or a function creating it on first use. */
 export type SignerSource = Signer | (() => Promise<Signer>);
@@ -67,6 +85,8 @@ export interface ProvinceDepsInput {
   readonly registryCheckMs?: number;
   /** How long the issuer caches its active kid (default 5 000 ms). */
   readonly activeKeyCacheMs?: number;
+  readonly retention?: RetentionPolicy;
+  readonly keyShredder?: KeyShredder;
 }
 
 const resolve = (source: SignerSource): Promise<Signer> =>
@@ -110,6 +130,8 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
     federationKeys: configuredFederationKeys(input.federationJwks, input.federationId),
     registry: new RegistryCache(repository, { checkEveryMs: input.registryCheckMs ?? 5_000 }),
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
+    retention: input.retention ?? DEFAULT_RETENTION,
+    ...(input.keyShredder ? { keyShredder: input.keyShredder } : {}),
   };
 }
 
@@ -144,6 +166,8 @@ export interface ProvinceServices {
   readonly kmsSigner?: (keyId: string) => Promise<Signer>;
   /** The enrollment signer from a Secrets Manager secret: `secretSignerFor` (./enrollment-secret.ts). */
   readonly secretSigner?: (secretId: string) => Promise<Signer>;
+  /** Destroys the issuer's KMS keys at sunset: `kmsShredder` (functions/core/sunset/kms-shredder.ts). */
+  readonly kmsShredder?: (keys: readonly KmsKeyRef[]) => KeyShredder;
 }
 
 // One DynamoDB client per process.
@@ -168,6 +192,14 @@ function enrollmentFromEnv(
   if (!secretSigner) throw notBuiltFor('ENROLLMENT_KEY_SECRET_ARN');
   // createProvinceDeps memoizes the signer: the secret is read once per process (again after a failure).
   return { enrollmentSigner: () => secretSigner(secretArn) };
+}
+
+function shredderOf(
+  make: (keys: readonly KmsKeyRef[]) => KeyShredder,
+  signers: readonly Signer[],
+  keyIds: readonly string[],
+): KeyShredder {
+  return make(keyIds.map((keyId, i) => ({ keyId, kid: signers[i].kid, use: 'issuer' as const })));
 }
 
 /**
@@ -206,11 +238,24 @@ export function provinceDepsFromEnv(
       return [...(await kmsSigners()), ...(await fileSigners)];
     },
   });
+  const retention = env.RETENTION_POLICY
+    ? assertValid(isRetentionPolicy, parseStrictJson(env.RETENTION_POLICY), 'RETENTION_POLICY')
+    : undefined;
+  // Only the sunset function is built with a KMS shredder (and only it may disable the keys).
+  const kmsShredder = services.kmsShredder;
+  const keyShredder: KeyShredder | undefined = kmsShredder
+    ? {
+        plan: async (now) => (await shredderOf(kmsShredder, await kmsSigners(), kmsIds)).plan(now),
+        destroy: async () => (await shredderOf(kmsShredder, await kmsSigners(), kmsIds)).destroy(),
+      }
+    : undefined;
   return createProvinceDeps({
     region,
     federationId: requiredEnv(env, 'FEDERATION_ID'),
     repository,
     issuer,
+    ...(retention ? { retention } : {}),
+    ...(keyShredder ? { keyShredder } : {}),
     ...enrollmentFromEnv(env, services),
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
     exchangeUrl: env.EXCHANGE_URL ?? '',

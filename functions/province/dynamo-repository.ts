@@ -26,6 +26,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { encodeB64url } from '../core/b64';
@@ -39,8 +40,13 @@ import type {
   Replica,
   ReplicaEvidence,
   ReplicaMeta,
+  SunsetRecord,
   SyncStatus,
 } from './repository';
+
+const SUNSET_KEY = { pk: 'SUNSET', sk: 'SUNSET' };
+/** Item kinds that concern a holder: what a sunset erases. */
+const HOLDER_KINDS = ['code', 'pending-revocation'];
 
 /** Largest content chunk, in bytes (an item may hold 400 KB including names). */
 export const REPLICA_CHUNK_BYTES = 300 * 1024;
@@ -351,6 +357,67 @@ export class DynamoProvinceRepository implements ProvinceRepository {
       new GetCommand({ TableName: this.tableName, Key: { pk: REGISTRY, sk: 'SYNC' }, ConsistentRead: true }),
     );
     return Item ? strip<SyncStatus>(Item) : undefined;
+  }
+
+  async getSunset(): Promise<SunsetRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: SUNSET_KEY, ConsistentRead: true }),
+    );
+    return Item ? strip<SunsetRecord>(Item) : undefined;
+  }
+
+  async beginSunset(at: number): Promise<SunsetRecord> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...SUNSET_KEY, kind: 'sunset', at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+    }
+    return (await this.getSunset()) as SunsetRecord;
+  }
+
+  async putSunsetReport(report: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: SUNSET_KEY,
+        UpdateExpression: 'SET report = :r',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':r': report },
+      }),
+    );
+  }
+
+  async eraseHolderData(): Promise<{ kind: string; count: number }[]> {
+    const counts = new Map<string, number>(HOLDER_KINDS.map((k) => [k, 0]));
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#kind IN (:a, :b)',
+          ProjectionExpression: 'pk, sk, #kind',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: { ':a': HOLDER_KINDS[0], ':b': HOLDER_KINDS[1] },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        await this.doc.send(
+          new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }),
+        );
+        const kind = String(item.kind);
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return [...counts].map(([kind, count]) => ({ kind: kind === 'code' ? 'issued-code' : kind, count }));
   }
 
   async putSyncStatus(status: SyncStatus): Promise<void> {

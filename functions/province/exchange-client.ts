@@ -198,6 +198,33 @@ export function revokeKey(
   });
 }
 
+/** What the exchange answers to a province's sunset. */
+export interface SunsetAnswer {
+  readonly region: string;
+  readonly status: 'sunset';
+  /** kids the sunset retired. */
+  readonly retired: string[];
+  /** NumericDate of the `province.sunset` entry. */
+  readonly sunsetAt: number;
+  /** The log head at that entry. */
+  readonly logHead: { readonly seq: number; readonly hash: string };
+}
+
+/** End the province's service at the exchange (`province.sunset`); a repeat answers the same. */
+export async function sunsetAtExchange(ctx: SigningContext): Promise<SunsetAnswer> {
+  const payload = {
+    aud: ctx.federationId,
+    iat: ctx.now(),
+    jti: encodeB64url(randomBytes(16)),
+    region: ctx.region,
+    op: 'province.sunset',
+  } as SignedRequestPayload;
+  const jws = await signRequest(ctx.enrollmentSigner, payload);
+  const answer = await ctx.exchange.postSigned(`/v1/provinces/${ctx.region}/sunset`, jws);
+  if (answer.status !== 200) throw exchangeRefused(answer.status, problemCode(answer));
+  return JSON.parse(answer.body) as SunsetAnswer;
+}
+
 /** Revoke codes (`code.revoke`), each with its own expiry. */
 export function revokeCodes(ctx: SigningContext, codes: RevokedCode[]): Promise<SignedOutcome> {
   return send(ctx, `/v1/provinces/${ctx.region}/code-revocations`, { op: 'code.revoke', codes });

@@ -159,4 +159,25 @@ export interface ProvinceRepository {
 
   getSyncStatus(): Promise<SyncStatus | undefined>;
   putSyncStatus(status: SyncStatus): Promise<void>;
+
+  // Province sunset (./sunset.ts)
+  /** The node's sunset, once it began (issuance is refused from then on). */
+  getSunset(): Promise<SunsetRecord | undefined>;
+  /** Note that the sunset began at `at` (kept as it is when one is noted already); returns the record held. */
+  beginSunset(at: number): Promise<SunsetRecord>;
+  /** Keep the signed deletion report with the sunset record. */
+  putSunsetReport(report: string): Promise<void>;
+  /**
+   * Delete every item that concerns a holder (issued-code records and pending revocations);
+   * returns how many of each kind were deleted.
+   */
+  eraseHolderData(): Promise<{ readonly kind: string; readonly count: number }[]>;
+}
+
+/** A province node's sunset. */
+export interface SunsetRecord {
+  /** NumericDate seconds when it began. */
+  readonly at: number;
+  /** The signed deletion report, once made. */
+  readonly report?: string;
 }

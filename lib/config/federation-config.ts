@@ -45,9 +45,17 @@ export interface ProvinceConfig {
   readonly name: string;
   readonly aws: AwsEnvironment;
   readonly signingKey?: SigningKeyGenerations;
+  /** Algorithm of the issuer key: `ES256` (default) or `SM2` (China regions only). */
+  readonly algorithm?: 'ES256' | 'SM2';
   readonly allowedOrigins?: readonly string[];
   /** Verify instances kept initialised (provisioned concurrency); 0 or absent: none. */
   readonly verifyProvisionedConcurrency?: number;
+  /** Retention policy (docs/sunset.md); absent: the node's default. */
+  readonly retention?: {
+    readonly maxCodeLifetimeSeconds: number;
+    readonly keepAfterExpirySeconds: number;
+    readonly holderErasure: boolean;
+  };
 }
 
 /** Settings shared by every stack; `withDefaults` fills the absent ones. */
@@ -138,6 +146,16 @@ export function validateFederationConfig(input: unknown, source?: string): Feder
       );
     }
   }
+  raw.provinces.forEach((p, i) => {
+    // AWS KMS offers SM2 keys only in the China partition (cn-north-1, cn-northwest-1).
+    if (p.algorithm === 'SM2' && !p.aws.region.startsWith('cn-')) {
+      throw new FederationConfigError(
+        `provinces[${i}].algorithm`,
+        `is SM2, which AWS KMS offers only in the China regions (cn-north-1, cn-northwest-1), not in ${p.aws.region}`,
+        source,
+      );
+    }
+  });
   const seen = new Map<string, number>();
   raw.provinces.forEach((p, i) => {
     const first = seen.get(p.region);

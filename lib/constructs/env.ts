@@ -21,6 +21,8 @@ export const ENV = {
   FEDERATION_JWKS: 'FEDERATION_JWKS',
   /** Province: ARN of the Secrets Manager secret holding the enrollment private JWK. */
   ENROLLMENT_KEY_SECRET_ARN: 'ENROLLMENT_KEY_SECRET_ARN',
+  /** Province: its retention policy (JSON, docs/sunset.md); absent: the default. */
+  RETENTION_POLICY: 'RETENTION_POLICY',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
 } as const;

@@ -4,8 +4,8 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /**
- * An asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY): the federation key of the exchange or the
- * issuer key of a province. The private key never leaves KMS.
+ * An asymmetric KMS key (ECC_NIST_P256, or SM2 in the China regions; SIGN_VERIFY): the federation
+ * key of the exchange or the issuer key of a province. The private key never leaves KMS.
  *
  * Asymmetric keys cannot rotate automatically (cdk-nag's KMS5 only asks it of symmetric keys);
  * rotation is the `hcx keys rotate` procedure in docs/deploy.md: deploy a new key, publish its public
@@ -14,10 +14,14 @@ import { Construct } from 'constructs';
 export class SigningKey extends Construct {
   readonly key: Key;
 
-  constructor(scope: Construct, id: string, props: { readonly description: string }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { readonly description: string; readonly keySpec?: KeySpec.ECC_NIST_P256 | KeySpec.SM2 },
+  ) {
     super(scope, id);
     this.key = new Key(this, 'Key', {
-      keySpec: KeySpec.ECC_NIST_P256,
+      keySpec: props.keySpec ?? KeySpec.ECC_NIST_P256,
       keyUsage: KeyUsage.SIGN_VERIFY,
       description: props.description,
       pendingWindow: Duration.days(30),
@@ -67,10 +71,12 @@ export function signingKeyGenerations(
   id: string,
   description: string,
   generations: { readonly active: number; readonly next?: number } = { active: 1 },
+  keySpec?: KeySpec.ECC_NIST_P256 | KeySpec.SM2,
 ): SigningKeyPair {
   const make = (generation: number): SigningKey =>
     new SigningKey(scope, generation === 1 ? id : `${id}V${generation}`, {
       description: `${description} (generation ${generation})`,
+      keySpec,
     });
   const active = make(generations.active);
   const next = generations.next === undefined ? undefined : make(generations.next);

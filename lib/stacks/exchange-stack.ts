@@ -12,6 +12,7 @@ import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
 import { Monitoring } from '../constructs/monitoring';
 import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
+import { allowCryptoErasureOnlyTo } from '../constructs/sunset-access';
 import { TrustListSite } from '../constructs/trust-list-site';
 
 /** What each exchange function may touch. Anything not listed is denied. */
@@ -21,6 +22,8 @@ interface ExchangeAccess {
   readonly federationKey?: 'sign' | 'publicKey';
   /** Writes the freshly signed trust list to S3 after a change. */
   readonly publishesTrustList?: boolean;
+  /** Disables the federation key and schedules its deletion at the federation's sunset (the only one). */
+  readonly destroysFederationKey?: boolean;
   readonly shape?: FunctionShape;
 }
 
@@ -28,6 +31,7 @@ const MUTATION: ExchangeAccess = { table: 'readWrite', federationKey: 'sign', pu
 
 export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   'exchange-federation': { table: 'read', federationKey: 'publicKey' },
+  'exchange-federation-jwks': { table: 'read', federationKey: 'publicKey' },
   'exchange-register-province': MUTATION,
   'exchange-list-provinces': { table: 'read' },
   'exchange-publish-key': MUTATION,
@@ -38,6 +42,14 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   // Signs `?since=` deltas on request; full lists are read from CloudFront.
   'exchange-trust-list': { table: 'read', federationKey: 'sign' },
   'exchange-log': { table: 'read' },
+  // Sunset (docs/sunset.md): a province's signed sunset is one more log append.
+  'exchange-sunset-province': MUTATION,
+  // The federation's end: erases the table but the log, then destroys the federation key.
+  'exchange-sunset-federation': {
+    ...MUTATION,
+    destroysFederationKey: true,
+    shape: { timeout: Duration.seconds(300) },
+  },
   // Scheduled: re-signs the full list and puts it, so the S3 copy never outlives its expiry.
   // A cold instance folds the whole log before signing: give it time.
   'exchange-publish-trust-list': {
@@ -112,6 +124,10 @@ export class ExchangeStack extends Stack {
         f.useObjects(trustList.bucket, [TRUST_LIST_OBJECT_KEY], ENV.TRUST_LIST_BUCKET);
     }
     federationKey.restrictSigningTo(...signers);
+    // Crypto-erasure: only the federation sunset may disable the key and schedule its deletion.
+    for (const [fn, access] of Object.entries(EXCHANGE_ACCESS)) {
+      if (access.destroysFederationKey) allowCryptoErasureOnlyTo(functions.get(fn).role, [federationKey.key]);
+    }
     // The exchange signs with one generation: nobody may sign with the next one until it is active.
     federationKeys.next?.restrictSigningTo();
     scheduleFunctions(this, 'exchange', functions);

@@ -8,6 +8,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { KeySpec } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -21,6 +22,7 @@ import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
 import { Monitoring } from '../constructs/monitoring';
 import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
+import { allowCryptoErasureOnlyTo } from '../constructs/sunset-access';
 
 /** What each province function may touch. Anything not listed is denied. */
 interface ProvinceAccess {
@@ -29,6 +31,8 @@ interface ProvinceAccess {
   readonly signsCodes?: boolean;
   /** Signs requests to the exchange with the enrollment key. */
   readonly enrollmentKey?: boolean;
+  /** Disables the issuer keys and schedules their deletion at the province's sunset (the only one). */
+  readonly destroysIssuerKeys?: boolean;
   readonly shape?: FunctionShape;
 }
 
@@ -39,6 +43,13 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   'province-get-code': { table: 'read' },
   'province-erase-code': { table: 'readWrite' },
   'province-registry': { table: 'read' },
+  // Sunset (docs/sunset.md): signs the province.sunset request, erases the records, destroys the keys.
+  'province-sunset': {
+    table: 'readWrite',
+    enrollmentKey: true,
+    destroysIssuerKeys: true,
+    shape: { timeout: Duration.seconds(300) },
+  },
   // One sync at a time: a run that overlaps the next would only race it.
   // Also publishes the code revocations left pending while the exchange was down: signs with the enrollment key.
   'province-sync': {
@@ -74,6 +85,9 @@ export class ProvinceStack extends Stack {
       'IssuerKey',
       `hcx ${province.region} code signing key`,
       province.signingKey,
+      // SM2 (China regions only: validateFederationConfig refuses it elsewhere); the signer reads
+      // the algorithm from the key spec KMS reports (functions/core/kms-signer.ts).
+      province.algorithm === 'SM2' ? KeySpec.SM2 : KeySpec.ECC_NIST_P256,
     );
     const issuerKey = (this.issuerKey = issuerKeys.active);
     const table = (this.table = new HcxTable(this, 'Table', {
@@ -127,6 +141,7 @@ export class ProvinceStack extends Stack {
         [ENV.REGION_CODE]: province.region,
         [ENV.EXCHANGE_URL]: config.exchange.url ?? '',
         [ENV.FEDERATION_JWKS]: JSON.stringify(config.federationJwks ?? { keys: [] }),
+        ...(province.retention ? { [ENV.RETENTION_POLICY]: JSON.stringify(province.retention) } : {}),
       },
       logRetention: settings.logRetentionDays as RetentionDays,
       monitoring,
@@ -139,6 +154,11 @@ export class ProvinceStack extends Stack {
       // rotation stored in the table (functions/province/issuer-keys.ts), the active one first.
       if (access.signsCodes) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'sign');
       if (access.enrollmentKey) f.useSecret(enrollmentSecret, ENV.ENROLLMENT_KEY_SECRET_ARN);
+      // The sunset reads the issuer keys' public parts (their kids go into the deletion report).
+      if (access.destroysIssuerKeys) {
+        f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'publicKey');
+        allowCryptoErasureOnlyTo(f.role, issuerGenerations);
+      }
     }
     const codeSigners = Object.entries(PROVINCE_ACCESS)
       .filter(([, a]) => a.signsCodes)

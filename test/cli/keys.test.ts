@@ -17,7 +17,7 @@ async function failure(promise: Promise<unknown>): Promise<CliError> {
 }
 
 describe('hcx keys generate', () => {
-  it.each(['ES256', 'EdDSA'])(
+  it.each(['ES256', 'EdDSA', 'SM2'])(
     'writes a usable %s private key readable only by its owner and reports its kid',
     async (alg) => {
       const out = tmp.file(`key-${alg}.json`);

@@ -79,7 +79,7 @@ describe('hcx against a running federation', () => {
     const audited = await hcxAsync('status', '--state-file', fed.stateFile, '--audit');
 
     expect(issued.exitCode).toBe(EXIT.OK);
-    expect(issued.data.code).toMatch(/^HCX1:/);
+    expect(issued.data.code).toMatch(/^HCX2:/);
     expect(online).toMatchObject({ exitCode: EXIT.OK, data: { result: 'valid', status: 'green' } });
     expect(fetched.exitCode).toBe(EXIT.OK);
     expect(offline).toMatchObject({ exitCode: EXIT.OK, data: { result: 'valid', status: 'green' } });

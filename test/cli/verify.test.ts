@@ -3,6 +3,8 @@ import { trustListShow } from '../../functions/cli/commands/trust-list';
 import { verify } from '../../functions/cli/commands/verify';
 import { EXIT, type CliError } from '../../functions/cli/errors';
 import { readQr, writeQr } from '../../functions/cli/qr';
+import { qrText } from '../../functions/core/code/format';
+import { decodeQrPng } from '../kit/qr';
 import { generateSigningKey } from '../../functions/core/keys';
 import { ID_NUMBER, issuedCode, savedFederation, tamper, tempDir, type SavedFederation } from './fixtures';
 
@@ -107,6 +109,8 @@ describe('QR images', () => {
     const result = await offline({ code: undefined, qr: png });
 
     expect(readQr(png)).toBe(code);
+    // What any reader sees: the numeric QR form, exactly (jsQR is independent of the qrcode writer).
+    expect(decodeQrPng(png)).toBe(qrText(code));
     expect(result.data.result).toBe('valid');
   });
 

@@ -1,6 +1,6 @@
 /** Shared fixtures for core tests: provinces with local keys, a trust list, a snapshot, a code. */
 import { issueCode } from '../../functions/core/code/issue';
-import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
+import { generateSigningKey, shortKid, type GeneratedKey } from '../../functions/core/keys';
 import { buildSnapshot, type RegistrySnapshot } from '../../functions/core/registry';
 import type { IssueRequest, TrustList } from '../../functions/core/schemas/types.gen';
 import { LocalKeySigner } from '../../functions/core/signer';
@@ -82,16 +82,20 @@ export async function code(p: TestProvince, over: Partial<IssueRequest> = {}, ag
 
 const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64url');
 
-/** Sign arbitrary header/payload JSON text (not necessarily valid) with `p`'s key, as a code string. */
+/**
+ * Sign arbitrary header/payload JSON text (not necessarily valid) with `p`'s key, as a code string
+ * (HCX2, the format issued; `prefix` `HCX1:` for the legacy format).
+ */
 export async function forge(
   p: TestProvince,
   header: object | string,
   payload: object | string | Buffer,
+  prefix = 'HCX2:',
 ): Promise<string> {
   const h = b64(typeof header === 'string' ? header : JSON.stringify(header));
   const c = b64(typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload));
   const sig = await p.signer.sign(Buffer.from(`${h}.${c}`, 'ascii'));
-  return `HCX1:${h}.${c}.${b64(sig)}`;
+  return `${prefix}${h}.${c}.${b64(sig)}`;
 }
 
 /** The decoded claims of a code string. */
@@ -99,4 +103,11 @@ export function claimsOf(codeString: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(codeString.slice(5).split('.')[1], 'base64url').toString('utf8'));
 }
 
-export const codeHeader = (p: TestProvince) => ({ alg: p.key.alg, kid: p.key.kid, typ: 'hcx-code+jws' });
+/** The header of an HCX2 code signed by `p`. */
+export const codeHeader = (p: TestProvince) => ({ alg: p.key.alg, kid: shortKid(p.key.kid), typ: 'hcx2' });
+/** The header of an HCX1 (legacy) code signed by `p`. */
+export const legacyCodeHeader = (p: TestProvince) => ({
+  alg: p.key.alg,
+  kid: p.key.kid,
+  typ: 'hcx-code+jws',
+});

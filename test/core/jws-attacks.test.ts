@@ -51,7 +51,7 @@ describe('JWS attacks on codes', () => {
   ])('rejects alg %j before any key lookup as UNSUPPORTED_ALG', async (alg) => {
     const [, p] = valid.slice(5).split('.');
     const h = b64(JSON.stringify({ ...codeHeader(zj), alg }));
-    expect(await reasons(`HCX1:${h}.${p}.${b64('x'.repeat(32))}`)).toEqual(['UNSUPPORTED_ALG']);
+    expect(await reasons(`HCX2:${h}.${p}.${b64('x'.repeat(32))}`)).toEqual(['UNSUPPORTED_ALG']);
   });
 
   it.each(['pem', 'jwk', 'raw'])(
@@ -70,7 +70,7 @@ describe('JWS attacks on codes', () => {
       const h = b64(JSON.stringify({ ...codeHeader(zj), alg: 'HS256' }));
       const p = b64(JSON.stringify(claims));
       const mac = createHmac('sha256', secret).update(`${h}.${p}`).digest();
-      expect(await reasons(`HCX1:${h}.${p}.${b64(mac)}`)).toEqual(['UNSUPPORTED_ALG']);
+      expect(await reasons(`HCX2:${h}.${p}.${b64(mac)}`)).toEqual(['UNSUPPORTED_ALG']);
     },
   );
 
@@ -144,7 +144,7 @@ describe('JWS attacks on codes', () => {
     const [h, p, s] = valid.slice(5).split('.');
     const mutated = mutate(h, p, s);
     expect(mutated).not.toBe(valid.slice(5));
-    expect(await reasons(`HCX1:${mutated}`)).toEqual(['MALFORMED']);
+    expect(await reasons(`HCX2:${mutated}`)).toEqual(['MALFORMED']);
   });
 
   it.each([
@@ -156,7 +156,7 @@ describe('JWS attacks on codes', () => {
     ['a non-object header', `${b64('[1]')}.${b64('{}')}.${b64('x')}`],
     ['invalid UTF-8 in the header', `${b64(Buffer.from([0x7b, 0xff, 0x7d]))}.${b64('{}')}.${b64('x')}`],
   ])('rejects %s as MALFORMED', async (_what, jws) => {
-    expect(await reasons(`HCX1:${jws}`)).toEqual(['MALFORMED']);
+    expect(await reasons(`HCX2:${jws}`)).toEqual(['MALFORMED']);
   });
 
   it('rejects a non-object payload and a payload with invalid UTF-8 as MALFORMED', async () => {
@@ -168,7 +168,7 @@ describe('JWS attacks on codes', () => {
   });
 
   it('rejects a token of megabytes by size before parsing', async () => {
-    expect(await reasons(`HCX1:${'A'.repeat(3_000_000)}.e30.AAAA`)).toEqual(['MALFORMED']);
+    expect(await reasons(`HCX2:${'A'.repeat(3_000_000)}.e30.AAAA`)).toEqual(['MALFORMED']);
   });
 
   it.each([
@@ -178,7 +178,7 @@ describe('JWS attacks on codes', () => {
     ['s > n', (s: Buffer) => Buffer.concat([s.subarray(0, 32), Buffer.alloc(32, 0xff)])],
   ])('rejects an ECDSA signature with %s as SIGNATURE_INVALID', async (_what, mutate) => {
     const [h, p, s] = valid.slice(5).split('.');
-    expect(await reasons(`HCX1:${h}.${p}.${b64(mutate(Buffer.from(s, 'base64url')))}`)).toEqual([
+    expect(await reasons(`HCX2:${h}.${p}.${b64(mutate(Buffer.from(s, 'base64url')))}`)).toEqual([
       'SIGNATURE_INVALID',
     ]);
   });
@@ -192,14 +192,14 @@ describe('JWS attacks on codes', () => {
       Buffer.from([0x02, 0x21, 0x00]),
       raw.subarray(32),
     ]);
-    expect(await reasons(`HCX1:${h}.${p}.${b64(der)}`)).toEqual(['SIGNATURE_INVALID']);
+    expect(await reasons(`HCX2:${h}.${p}.${b64(der)}`)).toEqual(['SIGNATURE_INVALID']);
   });
 
   it('identifies a code by its jti, so the malleated (r, n-s) twin is revoked with it', async () => {
     const issued = await code(zj);
     const [h, p, s] = issued.code.slice(5).split('.');
     const raw = Buffer.from(s, 'base64url');
-    const twin = `HCX1:${h}.${p}.${b64(Buffer.concat([raw.subarray(0, 32), int32(P256_N - BigInt('0x' + raw.subarray(32).toString('hex')))]))}`;
+    const twin = `HCX2:${h}.${p}.${b64(Buffer.concat([raw.subarray(0, 32), int32(P256_N - BigInt('0x' + raw.subarray(32).toString('hex')))]))}`;
     const revoked = await snapshot([zj], {
       revoked: [{ region: ZJ, jti: issued.codeId, exp: issued.claims.exp }],
     });

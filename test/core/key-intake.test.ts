@@ -11,8 +11,8 @@ const reasonOf = async (jwk: unknown, alg?: string) => {
 };
 
 describe('acceptPublicKey', () => {
-  it('accepts a P-256 and an Ed25519 public key and names them by their RFC 7638 thumbprint', async () => {
-    for (const alg of ['ES256', 'EdDSA']) {
+  it('accepts a P-256, an Ed25519 and an SM2 public key and names them by their RFC 7638 thumbprint', async () => {
+    for (const alg of ['ES256', 'EdDSA', 'SM2']) {
       const key = await generateSigningKey(alg);
       const accepted = await acceptPublicKey({ ...key.publicJwk, use: 'sig', alg, kid: key.kid });
       expect(accepted.alg).toBe(alg);

@@ -43,7 +43,7 @@ describe('verifyCode properties', () => {
           const bytes = Buffer.from(parts[part]);
           bytes[pos % bytes.length] ^= xor;
           const segments = parts.map((p, i) => (i === part ? bytes : p).toString('base64url'));
-          const result = await verifyCode(`HCX1:${segments.join('.')}`, registry, { now: NOW });
+          const result = await verifyCode(`HCX2:${segments.join('.')}`, registry, { now: NOW });
           expect(result.result).toBe('invalid');
         },
       ),
@@ -54,12 +54,12 @@ describe('verifyCode properties', () => {
   it('never throws and never accepts arbitrary input', async () => {
     const token = fc.oneof(
       fc.string(),
-      fc.string().map((s) => `HCX1:${s}`),
-      fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((t) => `HCX1:${t.join('.')}`),
+      fc.string().map((s) => `HCX2:${s}`),
+      fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((t) => `HCX2:${t.join('.')}`),
       fc
         .json()
         .map(
-          (j) => `HCX1:${Buffer.from(j).toString('base64url')}.${Buffer.from(j).toString('base64url')}.AAAA`,
+          (j) => `HCX2:${Buffer.from(j).toString('base64url')}.${Buffer.from(j).toString('base64url')}.AAAA`,
         ),
       fc.anything(),
     );

@@ -44,7 +44,7 @@ describe('verifyCode', () => {
     expect(result.result).toBe('valid');
   });
 
-  it('rejects a string without the HCX1 prefix as MALFORMED', async () => {
+  it('rejects a string without the HCX2 prefix as MALFORMED', async () => {
     const issued = await code(zj);
     const result = await verifyCode(issued.code.slice(5), await snapshot([zj]), { now: NOW });
     expect(result.result).toBe('invalid');
@@ -108,7 +108,7 @@ describe('verifyCode', () => {
     const issued = await code(zj);
     const [h, p] = issued.code.slice(5).split('.');
     const other = (await code(zj, { status: 'red' })).code.slice(5).split('.')[2];
-    const result = await verifyCode(`HCX1:${h}.${p}.${other}`, await snapshot([zj]), { now: NOW });
+    const result = await verifyCode(`HCX2:${h}.${p}.${other}`, await snapshot([zj]), { now: NOW });
     expect(codes(result)).toEqual(['SIGNATURE_INVALID']);
     expect(result.status).toBeNull();
   });
@@ -186,7 +186,7 @@ describe('verifyCode', () => {
 
   it('keeps a forged code invalid even when the list is stale', async () => {
     const registry = await snapshot([zj], { expiresAt: NOW - 1 });
-    const result = await verifyCode('HCX1:e30.e30', registry, { now: NOW });
+    const result = await verifyCode('HCX2:e30.e30', registry, { now: NOW });
     expect(result.result).toBe('invalid');
     expect(codes(result)).toEqual(['MALFORMED', 'TRUST_LIST_STALE']);
   });

@@ -1,4 +1,5 @@
 /** The federation end to end over real HTTP: embedded engine, the very same handlers, three provinces. */
+import { codeFromQrText } from '../../functions/core/code/format';
 import { decodeQrSvg } from '../kit/qr';
 import { HOLDER, issueAt, now, signedAs, startTestFederation, verifyAt, type ProvinceState } from './harness';
 import type { Federation } from '../../functions/embedded/federation';
@@ -44,7 +45,7 @@ describe('the federation over HTTP', () => {
     const issued = await issue(zj, 'red');
     const [h, p, s] = issued.code.slice(5).split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-    const tampered = `HCX1:${h}.${Buffer.from(JSON.stringify({ ...claims, st: 'green' })).toString('base64url')}.${s}`;
+    const tampered = `HCX2:${h}.${Buffer.from(JSON.stringify({ ...claims, st: 'green' })).toString('base64url')}.${s}`;
 
     const result = await verifyAt(gd, tampered);
 
@@ -52,10 +53,13 @@ describe('the federation over HTTP', () => {
     expect(result.reasons.map((r) => r.code)).toEqual(['SIGNATURE_INVALID']);
   });
 
-  it('returns a QR image that decodes back to the same code', async () => {
+  it('returns a QR image in numeric QR form that reads back to the same code and verifies as scanned', async () => {
     const issued = await issue(zj);
     expect(issued.qr.startsWith('<svg')).toBe(true);
-    expect(decodeQrSvg(issued.qr)).toBe(issued.code);
+    const scanned = decodeQrSvg(issued.qr) as string;
+    expect(scanned).toMatch(/^HCX2:[0-9]+$/);
+    expect(codeFromQrText(scanned)).toBe(issued.code);
+    expect((await verifyAt(gd, scanned)).result).toBe('valid');
   });
 
   it("rejects a code revoked by its issuer after the verifier's next sync, in one sync cycle", async () => {

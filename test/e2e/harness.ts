@@ -8,10 +8,11 @@ import { encodeB64url } from '../../functions/core/b64';
 import { randomBytes } from 'node:crypto';
 
 /** Start a throwaway federation; the schedule is slow so tests drive sync with `runScheduled()`. */
-export function startTestFederation(): Promise<Federation> {
+export function startTestFederation(provinces?: readonly string[]): Promise<Federation> {
   return startFederation({
     memory: true,
     port: 0,
+    ...(provinces ? { provinces } : {}),
     syncIntervalSeconds: 3600,
     sweepIntervalSeconds: 3600,
     buildHandlers,

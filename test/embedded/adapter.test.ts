@@ -115,19 +115,28 @@ describe('embedded adapter: payload 2.0 events', () => {
     expect(event.rawQueryString).toBe('');
   });
 
-  it('prefers a literal route to a parameter and lets the method choose between them', async () => {
+  it('never takes a literal segment for a parameter: the template first, then the method', async () => {
     const verify = recorder();
     const get = recorder();
     const url = await serve('province', {
       'province-verify': verify.handler,
       'province-get-code': get.handler,
     });
+    const auth = { authorization: `Bearer ${INTERNAL.token}` };
 
     await fetch(`${url}/v1/codes/verify`, { method: 'POST', body: '{}' });
-    await fetch(`${url}/v1/codes/verify`, { headers: { authorization: `Bearer ${INTERNAL.token}` } });
+    const asGet = await fetch(`${url}/v1/codes/verify`, { headers: auth });
+    const asPut = await fetch(`${url}/v1/codes/verify`, { method: 'PUT', headers: auth, body: '{}' });
+    await fetch(`${url}/v1/codes/abc`, { headers: auth });
 
     expect(verify.calls).toHaveLength(1);
-    expect(get.calls.map((c) => c.event.pathParameters)).toEqual([{ codeId: 'verify' }]);
+    expect([asGet.status, asGet.headers.get('allow'), await problemCode(asGet)]).toEqual([
+      405,
+      'POST',
+      'METHOD_NOT_ALLOWED',
+    ]);
+    expect([asPut.status, asPut.headers.get('allow')]).toEqual([405, 'POST']);
+    expect(get.calls.map((c) => c.event.pathParameters)).toEqual([{ codeId: 'abc' }]);
   });
 
   it("writes back the handler's status, headers, cookies and base64 body", async () => {

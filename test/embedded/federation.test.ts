@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { LambdaHandler } from '../../functions/embedded/adapter';
+import { generateSigningKey } from '../../functions/core/keys';
+import { buildHandlers } from '../../functions/embedded/wiring';
 import {
   summary,
   startFederation,
@@ -91,8 +93,9 @@ describe('embedded federation', () => {
 
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));
     expect(Object.keys(state).sort()).toEqual(
-      ['exchangeUrl', 'federationId', 'federationJwks', 'operatorToken', 'provinces'].sort(),
+      ['exchangeUrl', 'federationId', 'federationJwks', 'operatorToken', 'pid', 'provinces'].sort(),
     );
+    expect(state.pid).toBe(process.pid);
     expect(state).toMatchObject({ federationId: 'fed-test', federationJwks: { keys: [{ kty: 'EC' }] } });
     expect(state.provinces.map((p: { region: string; name: string }) => [p.region, p.name])).toEqual([
       ['330000', 'Zhejiang'],
@@ -210,6 +213,28 @@ describe('embedded federation', () => {
 
   it('refuses a region that is not a province-level code', async () => {
     await expect(start({ provinces: ['330100'] })).rejects.toMatchObject({ name: 'FederationConfigInvalid' });
+  });
+
+  it('takes region:SM2 for a province on SM2 and refuses any other algorithm suffix', async () => {
+    const { federation } = await start({ provinces: ['330000:SM2', '440000'] });
+    expect(federation.context.provinces.map((p) => [p.region, p.alg])).toEqual([
+      ['330000', 'SM2'],
+      ['440000', 'ES256'],
+    ]);
+    for (const bad of ['330000:RS256', '330000:sm2', '330000:SM2:x']) {
+      await expect(start({ provinces: [bad] })).rejects.toMatchObject({ name: 'FederationConfigInvalid' });
+    }
+  });
+
+  it('refuses to run a province on SM2 over a data folder holding its ES256 keys', async () => {
+    const keysDir = tempDir();
+    const es256 = await generateSigningKey('ES256');
+    writeFileSync(join(keysDir, '330000-issuer.jwk.json'), JSON.stringify(es256.privateJwk), { mode: 0o600 });
+    const context = { keysDir, provinces: [{ region: '330000', alg: 'SM2' }] };
+    await expect(buildHandlers(context as never)).rejects.toMatchObject({
+      name: 'FederationConfigInvalid',
+      message: expect.stringContaining('holds an ES256 key, not SM2'),
+    });
   });
 
   it('refuses a busy port and releases everything it had started', async () => {

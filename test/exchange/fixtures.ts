@@ -44,7 +44,8 @@ export const nonce = (): string => encodeB64url(randomBytes(16));
 type Op =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
   | { op: 'key.revoke'; kid: string; reason: string; revokedAt: number }
-  | { op: 'code.revoke'; codes: { jti: string; exp: number }[] };
+  | { op: 'code.revoke'; codes: { jti: string; exp: number }[] }
+  | { op: 'province.sunset' };
 
 /** Sign a request for `region` with `signer`; `over` replaces any envelope member. */
 export function signed(
@@ -112,6 +113,12 @@ export async function revokedInput(
 ) {
   const request = await signed(enroll.signer, region, { op: 'key.revoke', kid, reason, revokedAt });
   return { at, type: 'key.revoked' as const, region, data: { kid, reason, revokedAt, request } };
+}
+
+/** A self-authenticating `province.sunset` entry input retiring `retired`, signed by `enroll`. */
+export async function sunsetInput(enroll: TestKey, retired: string[], { region = ZJ, at = NOW } = {}) {
+  const request = await signed(enroll.signer, region, { op: 'province.sunset' });
+  return { at, type: 'province.sunset' as const, region, data: { retired, request } };
 }
 
 /** A response with its JSON body decoded. */

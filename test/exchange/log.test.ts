@@ -23,6 +23,7 @@ import {
   publishedInput,
   registeredInput,
   revokedInput,
+  sunsetInput,
   testKey,
   ZJ,
 } from './fixtures';
@@ -248,6 +249,34 @@ describe('the trust list as a fold over the log', () => {
         } as LogEntryInput,
       );
       expect(reasonOf(() => applyEntry(withKey, entry))).toBe('PROVINCE_SIGNATURE_INVALID');
+    }
+  });
+
+  it('folds a province sunset only with the province’s own signed sunset request', async () => {
+    const { entries, signing, enroll } = await sampleLog();
+    const base = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 2));
+    const genuine = await sunsetInput(enroll, [signing.kid], { at: NOW + 2 });
+    const after = applyEntry(base, chain([genuine], entries[1])[0]);
+    expect(after.provinces[0].status).toBe('sunset');
+    expect(after.provinces[0].keys[0]).toMatchObject({
+      status: 'revoked',
+      reason: 'retired',
+      revokedAt: NOW + 2,
+      revokeRequest: genuine.data.request,
+    });
+    const intruder = await testKey();
+    const revokeRequest = (await revokedInput(enroll, signing.kid)).data.request;
+    for (const input of [
+      // signed by someone else's key
+      await sunsetInput(intruder, [signing.kid], { at: NOW + 2 }),
+      // no request, or the province's genuine request for another operation or province
+      { ...genuine, data: { retired: [signing.kid] } },
+      { ...genuine, data: { ...genuine.data, request: revokeRequest } },
+      { ...(await sunsetInput(enroll, [signing.kid], { region: GD, at: NOW + 2 })), region: ZJ },
+    ] as Omit<LogEntryInput, 'seq'>[]) {
+      expect(reasonOf(() => applyEntry(base, chain([input], entries[1])[0]))).toBe(
+        'PROVINCE_SIGNATURE_INVALID',
+      );
     }
   });
 

@@ -55,7 +55,7 @@ describe.each(ENGINES)('the exchange repository on %s', (_engine, start) => {
     entries = [];
     for (const input of inputs)
       entries.push(makeEntry(entries.at(-1), { ...input, seq: entries.length + 1 } as LogEntryInput));
-  }, 30_000);
+  }, 90_000);
   afterAll(() => db?.close());
 
   it('appends each seq once and reads the log back in order, exactly as written', async () => {
@@ -96,7 +96,7 @@ describe.each(ENGINES)('50 concurrent publications of one key on %s', (_engine, 
   let db: DynaliteTables;
   beforeAll(async () => {
     db = await start();
-  }, 30_000);
+  }, 90_000);
   afterAll(() => db?.close());
 
   it('end with exactly one 201, 409 KEY_ALREADY_KNOWN for the rest, and an unforked, gapless log', async () => {

@@ -13,6 +13,10 @@ import {
   openTrustList,
 } from '../../functions/core/trustlist/trust-list';
 import { verifyChain } from '../../functions/core/trustlist/log';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { shortKid } from '../../functions/core/keys';
+import { buildSnapshot } from '../../functions/core/registry';
+import { ITEM_KEYS } from '../../functions/exchange/dynamo-repository';
 import { suspendProvince } from '../../functions/exchange/service';
 import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
 import {
@@ -203,6 +207,54 @@ describe('POST /v1/provinces/{region}/keys', () => {
   it('refuses an enrollment key offered as a signing key with 409 KEY_ALREADY_KNOWN', async () => {
     const res = await ex.publish(ZJ, await signed(zj.signer, ZJ, publishOp(gd)));
     expect([res.statusCode, res.json().code]).toEqual([409, 'KEY_ALREADY_KNOWN']);
+  });
+
+  /**
+   * Two real keys whose thumbprints share their first 11 characters take about 2^33 key
+   * generations to find, so the test plants what the exchange would hold after publishing such a
+   * key: the short-kid item of another kid (same short form) owned by another province.
+   */
+  const plantShortKid = async (kid: string, region: string) => {
+    const other = `${shortKid(kid)}${'Q'.repeat(32)}`;
+    const { pk, sk } = ITEM_KEYS.shortKid(shortKid(kid));
+    await db.client.send(
+      new PutItemCommand({
+        TableName: db.tableName,
+        Item: {
+          pk: { S: pk },
+          sk: { S: sk },
+          seq: { N: '1' },
+          kid: { S: other },
+          region: { S: region },
+          use: { S: 'signing' },
+        },
+      }),
+    );
+  };
+
+  it("refuses a key whose short kid is another key's with 409 SHORT_KID_TAKEN and leaves the log unchanged", async () => {
+    const key = await testKey();
+    await plantShortKid(key.kid, GD);
+    const before = (await ex.log()).json().entries.length;
+    const res = await ex.publish(ZJ, await signed(zj.signer, ZJ, publishOp(key)));
+    expect([res.statusCode, res.json().code]).toEqual([409, 'SHORT_KID_TAKEN']);
+    expect((await ex.log()).json().entries.length).toBe(before);
+  });
+
+  it('refuses to register a province whose enrollment key has a taken short kid with 409 SHORT_KID_TAKEN', async () => {
+    const key = await testKey();
+    await plantShortKid(key.kid, ZJ);
+    const res = await ex.register('110000', '北京市', key.publicJwk);
+    expect([res.statusCode, res.json().code]).toEqual([409, 'SHORT_KID_TAKEN']);
+  });
+
+  it('gives every published key a short kid that names it alone in the signed trust list', async () => {
+    const { key, res } = await publishNew(GD, gd.signer);
+    expect(res.statusCode).toBe(201);
+    const list = await openTrustList((await ex.trustList()).body, keys(), { now: NOW });
+    const snapshot = await buildSnapshot(list);
+    expect(snapshot.shortKeys.get(shortKid(key.kid))).toMatchObject({ kid: key.kid, region: GD });
+    expect(snapshot.shortKeys.size).toBe(snapshot.keys.size);
   });
 
   it('answers an unauthentic request 401 before looking at its key: it learns nothing about key validity', async () => {

@@ -412,6 +412,10 @@ export function exchangeViolations(items: readonly Item[], expectProjected = tru
       const kid = p.slice(4);
       seen.kids.add(kid);
       if (!published.has(kid) && !enrollment.has(kid)) problems.push('orphan kid item');
+    } else if (p.startsWith('SKID#')) {
+      const kid = i.kid?.S ?? '';
+      if (!kid.startsWith(p.slice(5)) || (!published.has(kid) && !enrollment.has(kid)))
+        problems.push('orphan short kid item');
     } else if (p.startsWith('CREV#')) {
       const id = `${p.slice(5)}/${sk(i)}`;
       seen.codes.add(id);

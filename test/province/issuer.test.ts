@@ -6,11 +6,13 @@ import { create as createIssue } from '../../functions/province-issue/handler';
 import { create as createRevoke } from '../../functions/province-revoke-code/handler';
 import { create as createSync } from '../../functions/province-sync/handler';
 import { parseCompactJws } from '../../functions/core/jws/compact';
+import { codeFromQrText, qrText } from '../../functions/core/code/format';
 import { REQUEST_PROFILE } from '../../functions/core/profiles';
-import { publishPendingRevocations, RECORD_GRACE_SECONDS } from '../../functions/province/codes';
+import { publishPendingRevocations } from '../../functions/province/codes';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
+import { decodeQrSvg } from '../kit/qr';
 import {
   call,
   clock,
@@ -69,10 +71,15 @@ describe('POST /v1/codes', () => {
     const res = await issue({ validitySeconds: 3600 });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body.code).toMatch(/^HCX1:/);
+    expect(body.code).toMatch(/^HCX2:eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(body.codeId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(body.expiresAt).toBe(new Date((NOW + 3600) * 1000).toISOString());
     expect(body.qr).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // The symbol holds the QR form (prefix + two digits a character), and reads back to the code.
+    const scanned = decodeQrSvg(body.qr);
+    expect(scanned).toBe(qrText(body.code));
+    expect(scanned).toMatch(/^HCX2:[0-9]+$/);
+    expect(codeFromQrText(scanned!)).toBe(body.code);
   });
 
   it('stores only the code record, never the holder name or ID number, with a TTL after expiry', async () => {
@@ -106,7 +113,8 @@ describe('POST /v1/codes', () => {
       reason: 'NAT-TEST.1',
     });
     const item = JSON.parse(stored).find((i: { pk: { S: string } }) => i.pk.S === `CODE#${codeId}`);
-    expect(Number(item.ttl.N)).toBe(record!.expiresAt + RECORD_GRACE_SECONDS);
+    // the default retention policy keeps a record until its code expires, not a second longer
+    expect(Number(item.ttl.N)).toBe(record!.expiresAt);
   });
 
   it('refuses a resident ID number with a wrong check character with a clear 400', async () => {
@@ -131,7 +139,7 @@ describe('GET and DELETE /v1/codes/{codeId}', () => {
     const held = await get();
     expect(held.statusCode).toBe(200);
     expect(held.json()).toMatchObject({ codeId, status: 'issued', healthStatus: 'green', region: ZJ });
-    expect(held.json().holderBinding.alg).toBe('scrypt-v1');
+    expect(held.json().holderBinding.alg).toBe('scrypt-v2');
     const erased = await call(createErase(deps), {
       method: 'DELETE',
       path: '/v1/codes/{codeId}',

@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { p256 } from '@noble/curves/nist.js';
 import { mockClient } from 'aws-sdk-client-mock';
+import { sm2 as smCryptoV1 } from 'sm-crypto';
+import { sm2 as smCryptoV2 } from 'sm-crypto-v2';
 import { algorithmByName } from '../../functions/core/algorithms';
 import { decodeB64url } from '../../functions/core/b64';
 import { derToJose } from '../../functions/core/ecdsa-der';
 import { HcxError } from '../../functions/core/errors';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { signCompactJws } from '../../functions/core/jws/sign';
-import { generateSigningKey } from '../../functions/core/keys';
+import { generateSigningKey, shortKid } from '../../functions/core/keys';
 import { KmsSigner } from '../../functions/core/kms-signer';
 import { CODE_PROFILE } from '../../functions/core/profiles';
 
@@ -54,9 +56,14 @@ describe('KmsSigner', () => {
     const es256 = algorithmByName('ES256')!;
     const publicKey = es256.importPublicKey(signer.publicJwk);
     for (let i = 0; i < 16; i++) {
-      const jws = await signCompactJws(signer, CODE_PROFILE.typ, { n: i, pad: 'x'.repeat(i * 37) });
+      const jws = await signCompactJws(
+        signer,
+        CODE_PROFILE.typ,
+        { n: i, pad: 'x'.repeat(i * 37) },
+        shortKid(signer.kid),
+      );
       const parsed = parseCompactJws(jws, CODE_PROFILE);
-      expect(parsed.kid).toBe(key.kid);
+      expect(parsed.kid).toBe(shortKid(key.kid));
       expect(es256.verify(publicKey, parsed.signingInput, parsed.signature)).toBe(true);
     }
     const signCalls = kms.commandCalls(SignCommand);
@@ -98,6 +105,90 @@ describe('KmsSigner', () => {
     ).rejects.toMatchObject({
       code: 'KEY_REJECTED',
     });
+    kms.restore();
+  });
+});
+
+/**
+ * An SM2 key in KMS (China regions): GetPublicKey answers KeySpec `SM2` with the SPKI DER
+ * (id-ecPublicKey + sm2p256v1), Sign takes `SM2DSA` and answers DER. The mocked Sign signs the
+ * digest it receives with `sm-crypto` (an implementation independent of hcx's), as KMS signs the
+ * e = SM3(Z‖M) it is given with MessageType DIGEST.
+ */
+async function kmsBackedByRealSm2Key() {
+  const key = await generateSigningKey('SM2');
+  const d = decodeB64url(key.privateJwk.d)!.toString('hex');
+  const point = Buffer.concat([decodeB64url(key.publicJwk.x)!, decodeB64url(key.publicJwk.y!)!]);
+  const spki = Buffer.concat([
+    Buffer.from('3059301306072a8648ce3d020106082a811ccf5501822d03420004', 'hex'),
+    point,
+  ]);
+  const arn = KEY_ARN.replace('11111111', '22222222');
+  const kms = mockClient(KMSClient);
+  kms.on(GetPublicKeyCommand).resolves({
+    KeyId: arn,
+    KeySpec: 'SM2',
+    KeyUsage: 'SIGN_VERIFY',
+    PublicKey: new Uint8Array(spki),
+    SigningAlgorithms: ['SM2DSA'],
+  });
+  kms.on(SignCommand).callsFake((input: { Message: Uint8Array }) => ({
+    KeyId: arn,
+    SigningAlgorithm: 'SM2DSA',
+    Signature: new Uint8Array(
+      Buffer.from(smCryptoV1.doSignature([...input.Message], d, { hash: false, der: true }), 'hex'),
+    ),
+  }));
+  return {
+    key,
+    kms,
+    arn,
+    pubHex: '04' + point.toString('hex'),
+    client: new KMSClient({ region: 'cn-north-1' }),
+  };
+}
+
+describe('KmsSigner with an SM2 key', () => {
+  it('sends e = SM3(Z‖M) (default ID) as a DIGEST with SM2DSA and signs JWS the core verifies', async () => {
+    const { key, kms, arn, pubHex, client } = await kmsBackedByRealSm2Key();
+    const signer = await KmsSigner.create({ client, keyId: 'alias/hcx-issuer' });
+    expect(signer.alg).toBe('SM2');
+    expect(signer.kid).toBe(key.kid);
+    const alg = algorithmByName('SM2')!;
+    const publicKey = alg.importPublicKey(signer.publicJwk);
+    for (let i = 0; i < 6; i++) {
+      const jws = await signCompactJws(
+        signer,
+        CODE_PROFILE.typ,
+        { n: i, pad: 'z'.repeat(i * 53) },
+        shortKid(signer.kid),
+      );
+      const parsed = parseCompactJws(jws, CODE_PROFILE);
+      expect(parsed.alg.name).toBe('SM2');
+      expect(alg.verify(publicKey, parsed.signingInput, parsed.signature)).toBe(true);
+      const sent = kms.commandCalls(SignCommand)[i].args[0].input;
+      expect(sent).toMatchObject({ KeyId: arn, MessageType: 'DIGEST', SigningAlgorithm: 'SM2DSA' });
+      // The digest is the one an independent implementation computes with the default ID.
+      expect(Buffer.from(sent.Message!).toString('hex')).toBe(
+        smCryptoV2.getHash(parsed.signingInput, pubHex),
+      );
+    }
+    kms.restore();
+  });
+
+  it('refuses an SM2 key spec whose public key is not an SM2 SPKI', async () => {
+    const kms = mockClient(KMSClient);
+    const p256 = await generateSigningKey('ES256');
+    const spki = createPublicKey({ key: { ...p256.publicJwk }, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'der',
+    });
+    kms
+      .on(GetPublicKeyCommand)
+      .resolves({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY', PublicKey: new Uint8Array(spki) });
+    await expect(
+      KmsSigner.create({ client: new KMSClient({ region: 'cn-north-1' }), keyId: KEY_ARN }),
+    ).rejects.toMatchObject({ code: 'KEY_REJECTED', reason: 'NOT_A_JWK' });
     kms.restore();
   });
 });

@@ -10,7 +10,7 @@ import { create as createVerify } from '../../functions/province-verify/handler'
 import { createTable } from '../../functions/core/storage/create-table';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
-import type { ProvinceDeps } from '../../functions/province/deps';
+import { DEFAULT_RETENTION, type ProvinceDeps } from '../../functions/province/deps';
 import { DynamoProvinceRepository } from '../../functions/province/dynamo-repository';
 import type { ProvinceRepository } from '../../functions/province/repository';
 import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
@@ -200,7 +200,13 @@ describe('GET /v1/registry', () => {
   it('reports version, age, expiry and the last sync', async () => {
     const { gd, time } = await nodes();
     const empty = await call(createRegistry(gd.deps), { method: 'GET', path: '/v1/registry' });
-    expect(empty.json()).toEqual({ version: null, ageSeconds: null, expiresAt: null, lastSync: null });
+    expect(empty.json()).toEqual({
+      version: null,
+      ageSeconds: null,
+      expiresAt: null,
+      lastSync: null,
+      retention: DEFAULT_RETENTION,
+    });
     await installList(gd.deps, { now: NOW });
     await gd.deps.repository.putSyncStatus({
       lastSyncAt: NOW,
@@ -215,6 +221,7 @@ describe('GET /v1/registry', () => {
       ageSeconds: 60,
       expiresAt: new Date((NOW + 86_400) * 1000).toISOString(),
       lastSync: { at: new Date(NOW * 1000).toISOString(), result: 'failed', error: 'EXCHANGE_UNAVAILABLE' },
+      retention: DEFAULT_RETENTION,
     });
   });
 

@@ -36,18 +36,26 @@ export const KID = b64(43, 'k');
 export const HASH = b64(43, 'h');
 export const JTI = 'AbCdEfGhIjKlMnOpQrStUw';
 
-export const codeHeader = (): Record<string, unknown> => ({ alg: 'ES256', kid: KID, typ: 'hcx-code+jws' });
+export const SHORT_KID = KID.slice(0, 11);
+
+export const codeHeader = (): Record<string, unknown> => ({ alg: 'ES256', kid: SHORT_KID, typ: 'hcx2' });
 
 export const codeClaims = (): Record<string, unknown> => ({
-  v: 1,
   iss: '330000',
   jti: JTI,
   iat: 1767225600,
   exp: 1767312000,
   st: 'green',
   hn: '张**',
-  hb: { alg: 'scrypt-v1', salt: b64(22, 's'), tag: b64(43, 't') },
+  hb: b64(32, 'b'),
   idt: '10',
+});
+
+/** The claims of an HCX1 (legacy) code. */
+export const legacyCodeClaims = (): Record<string, unknown> => ({
+  v: 1,
+  ...codeClaims(),
+  hb: { alg: 'scrypt-v1', salt: b64(22, 's'), tag: b64(43, 't') },
 });
 
 export const issueRequest = (): Record<string, unknown> => ({

@@ -30,7 +30,7 @@ describe('gen-validators', () => {
   it('--check exits 1 naming the command that fixes a stale file', () => {
     // Prepare
     const copy = path.join(scratch, 'validators.gen.ts');
-    fs.writeFileSync(copy, fs.readFileSync(GENERATED, 'utf8').replace('"hcx-code+jws"', '"hcx-code+jwt"'));
+    fs.writeFileSync(copy, fs.readFileSync(GENERATED, 'utf8').replace('"hcx2"', '"hcx3"'));
 
     // Act
     const r = spawnSync(TSX, ['scripts/gen-validators.ts', '--check', '--out', copy], {

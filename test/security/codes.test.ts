@@ -70,7 +70,7 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
   ])('is rejected as UNSUPPORTED_ALG when its alg is %j, before any key lookup', async (alg) => {
     const [, p] = segments(genuine);
     const h = b64(JSON.stringify({ ...codeHeader(zjKey), alg }));
-    expect(await reasonsAt(verifier, `HCX1:${h}.${p}.${b64(Buffer.alloc(32, 7))}`)).toEqual([
+    expect(await reasonsAt(verifier, `HCX2:${h}.${p}.${b64(Buffer.alloc(32, 7))}`)).toEqual([
       'UNSUPPORTED_ALG',
     ]);
   });
@@ -91,7 +91,7 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
       const h = b64(JSON.stringify({ ...codeHeader(zjKey), alg: 'HS256' }));
       const p = b64(JSON.stringify(claims));
       const mac = createHmac('sha256', secret).update(`${h}.${p}`).digest();
-      expect(await reasonsAt(verifier, `HCX1:${h}.${p}.${b64(mac)}`)).toEqual(['UNSUPPORTED_ALG']);
+      expect(await reasonsAt(verifier, `HCX2:${h}.${p}.${b64(mac)}`)).toEqual(['UNSUPPORTED_ALG']);
     },
   );
 
@@ -164,14 +164,14 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
       op: 'code.revoke',
       codes: [{ jti: claims.jti, exp: claims.exp }],
     });
-    expect(await reasonsAt(verifier, `HCX1:${jws}`)).toEqual(['MALFORMED']);
+    expect(await reasonsAt(verifier, `HCX2:${jws}`)).toEqual(['MALFORMED']);
   });
 
   it('is rejected as MALFORMED when it is a genuine trust-list delta signed by the federation', async () => {
     const version = (await request(`${s.fed.state.exchangeUrl}/v1/log?limit=1000`)).json.entries as unknown[];
     const delta = await request(`${s.fed.state.exchangeUrl}/v1/trust-list?since=${version.length}`);
     expect(delta.status).toBe(200);
-    expect(await reasonsAt(verifier, `HCX1:${delta.text}`)).toEqual(['MALFORMED']);
+    expect(await reasonsAt(verifier, `HCX2:${delta.text}`)).toEqual(['MALFORMED']);
   });
 
   it('is refused with 401 when a genuine code is presented to the exchange as a signed request', async () => {
@@ -214,24 +214,24 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
   ])('is rejected as MALFORMED when a segment has %s (one code, one string)', async (_what, mutate) => {
     const mutated = mutate(...segments(genuine));
     expect(mutated).not.toBe(genuine.slice(5));
-    expect(await reasonsAt(verifier, `HCX1:${mutated}`)).toEqual(['MALFORMED']);
+    expect(await reasonsAt(verifier, `HCX2:${mutated}`)).toEqual(['MALFORMED']);
   });
 
   it.each([
-    ['has no HCX1: prefix', () => genuine.slice(5)],
-    ['has two segments', () => `HCX1:${segments(genuine).slice(0, 2).join('.')}`],
-    ['has four segments', () => `HCX1:${genuine.slice(5)}.${segments(genuine)[2]}`],
-    ['has an empty payload', () => `HCX1:${segments(genuine)[0]}..${segments(genuine)[2]}`],
-    ['has an empty signature', () => `HCX1:${segments(genuine).slice(0, 2).join('.')}.`],
+    ['has no HCX2: prefix', () => genuine.slice(5)],
+    ['has two segments', () => `HCX2:${segments(genuine).slice(0, 2).join('.')}`],
+    ['has four segments', () => `HCX2:${genuine.slice(5)}.${segments(genuine)[2]}`],
+    ['has an empty payload', () => `HCX2:${segments(genuine)[0]}..${segments(genuine)[2]}`],
+    ['has an empty signature', () => `HCX2:${segments(genuine).slice(0, 2).join('.')}.`],
     [
       'is in JSON serialization',
       () =>
-        `HCX1:${JSON.stringify({ protected: segments(genuine)[0], payload: segments(genuine)[1], signature: segments(genuine)[2] })}`,
+        `HCX2:${JSON.stringify({ protected: segments(genuine)[0], payload: segments(genuine)[1], signature: segments(genuine)[2] })}`,
     ],
-    ['has a non-object header', () => `HCX1:${b64('[1]')}.${segments(genuine)[1]}.${segments(genuine)[2]}`],
+    ['has a non-object header', () => `HCX2:${b64('[1]')}.${segments(genuine)[1]}.${segments(genuine)[2]}`],
     [
       'has invalid UTF-8 in its header',
-      () => `HCX1:${b64(Buffer.from([0x7b, 0xff, 0x7d]))}.${segments(genuine)[1]}.${segments(genuine)[2]}`,
+      () => `HCX2:${b64(Buffer.from([0x7b, 0xff, 0x7d]))}.${segments(genuine)[1]}.${segments(genuine)[2]}`,
     ],
   ])('is rejected as MALFORMED when it %s', async (_what, make) => {
     expect(await reasonsAt(verifier, make())).toEqual(['MALFORMED']);
@@ -260,7 +260,7 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
   });
 
   it('of a megabyte is refused by the HTTP body cap before parsing (413 REQUEST_TOO_LARGE)', async () => {
-    const code = `HCX1:${'A'.repeat(1_000_000)}.e30.AAAA`;
+    const code = `HCX2:${'A'.repeat(1_000_000)}.e30.AAAA`;
     expectProblem(
       await post(`${verifier}/v1/codes/verify`, JSON.stringify({ code })),
       413,
@@ -269,7 +269,7 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
   });
 
   it('over the 2 KB code cap but inside the body cap is refused by size before any decoding (400)', async () => {
-    const code = `HCX1:${segments(genuine)[0]}.${'A'.repeat(2100)}.${segments(genuine)[2]}`;
+    const code = `HCX2:${segments(genuine)[0]}.${'A'.repeat(2100)}.${segments(genuine)[2]}`;
     expectProblem(
       await post(`${verifier}/v1/codes/verify`, JSON.stringify({ code })),
       400,
@@ -294,7 +294,7 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
     ],
   ])('is rejected as SIGNATURE_INVALID when its ECDSA signature is %s', async (_what, mutate) => {
     const [h, p, sig] = segments(genuine);
-    expect(await reasonsAt(verifier, `HCX1:${h}.${p}.${b64(mutate(Buffer.from(sig, 'base64url')))}`)).toEqual(
+    expect(await reasonsAt(verifier, `HCX2:${h}.${p}.${b64(mutate(Buffer.from(sig, 'base64url')))}`)).toEqual(
       ['SIGNATURE_INVALID'],
     );
   });
@@ -307,7 +307,7 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
       key: other.privateKey,
       dsaEncoding: 'ieee-p1363',
     });
-    expect(await reasonsAt(verifier, `HCX1:${h}.${p}.${b64(sig)}`)).toEqual(['SIGNATURE_INVALID']);
+    expect(await reasonsAt(verifier, `HCX2:${h}.${p}.${b64(sig)}`)).toEqual(['SIGNATURE_INVALID']);
   });
 
   it('is revoked together with its malleated (r, n-s) twin: codes are identified by jti, never by their bytes', async () => {
@@ -315,7 +315,7 @@ describe('a forged or malformed code sent to POST /v1/codes/verify', () => {
     const [h, p, sig] = segments(issued.code);
     const raw = Buffer.from(sig, 'base64url');
     const highS = int32(P256_N - BigInt(`0x${raw.subarray(32).toString('hex')}`));
-    const twin = `HCX1:${h}.${p}.${b64(Buffer.concat([raw.subarray(0, 32), highS]))}`;
+    const twin = `HCX2:${h}.${p}.${b64(Buffer.concat([raw.subarray(0, 32), highS]))}`;
     expect((await verifyAt(verifier, twin)).codeId).toBe(issued.codeId);
 
     const revoke = await request(`${s.zj.url}/v1/codes/${issued.codeId}/revoke`, {

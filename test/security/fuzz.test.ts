@@ -112,9 +112,10 @@ const jwsLike = fc
         alg: fc.constantFrom('ES256', 'EdDSA', 'none', 'HS256', 'RS256'),
         kid: fc.oneof(
           fc.string({ minLength: 43, maxLength: 43, unit: fc.constantFrom(...B64URL) }),
+          fc.string({ minLength: 11, maxLength: 11, unit: fc.constantFrom(...B64URL) }),
           fc.string(),
         ),
-        typ: fc.constantFrom('hcx-code+jws', 'hcx-trust-list+jws', 'hcx-request+jws', 'JWT'),
+        typ: fc.constantFrom('hcx2', 'hcx-code+jws', 'hcx-trust-list+jws', 'hcx-request+jws', 'JWT'),
       }),
       fc.jsonValue(),
     ),
@@ -202,7 +203,7 @@ describe('the HTTP boundary', () => {
     fc.uint8Array({ maxLength: 300 }),
     jwsLike,
     fc.constantFrom(
-      '{"code":"HCX1:a.b.c","code":"x"}',
+      '{"code":"HCX2:a.b.c","code":"x"}',
       '{"__proto__":{"x":1}}',
       `{"a":${'['.repeat(100)}${']'.repeat(100)}}`,
     ),
@@ -257,7 +258,7 @@ describe('the HTTP boundary', () => {
         mutation(600),
         async (which, _seed, m) => {
           const original = codes[which].code;
-          const mutated = mutate(original, m, 'HCX1:');
+          const mutated = mutate(original, m, 'HCX2:');
           fc.pre(mutated !== original);
           const res = await post(`${s.gd.url}/v1/codes/verify`, JSON.stringify({ code: mutated }));
           if (res.status === 400) return; // not a verify request at all (e.g. empty or over 2 KB)
@@ -274,7 +275,7 @@ describe('the HTTP boundary', () => {
       fc.asyncProperty(jwsLike, fc.boolean(), async (jws, prefixed) => {
         const res = await post(
           `${s.fj.url}/v1/codes/verify`,
-          JSON.stringify({ code: prefixed ? `HCX1:${jws}` : jws }),
+          JSON.stringify({ code: prefixed ? `HCX2:${jws}` : jws }),
         );
         expect(res.status).toBeLessThan(500);
         if (res.status === 200) expect(res.json.result).not.toBe('valid');
@@ -292,8 +293,8 @@ describe('the core', () => {
         fc.oneof(
           fc
             .tuple(fc.nat({ max: codes.length - 1 }), mutation(600))
-            .map(([i, m]) => mutate(codes[i].code, m, 'HCX1:')),
-          jwsLike.map((j) => `HCX1:${j}`),
+            .map(([i, m]) => mutate(codes[i].code, m, 'HCX2:')),
+          jwsLike.map((j) => `HCX2:${j}`),
           fc.anything(),
         ),
         async (input) => {

@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { encodeB64url } from '../../functions/core/b64';
 import { parseStrictJson } from '../../functions/core/json';
+import { shortKid } from '../../functions/core/keys';
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createTable } from '../../functions/core/storage/create-table';
@@ -149,7 +150,7 @@ export async function issue(p: ProvinceState, over: Record<string, unknown> = {}
   return res.json as unknown as Issued;
 }
 
-/** The three segments of a code string (without `HCX1:`). */
+/** The three segments of a code string (without `HCX2:`). */
 export function segments(code: string): [string, string, string] {
   return code.slice(5).split('.') as [string, string, string];
 }
@@ -159,14 +160,14 @@ export function claimsOf(code: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(segments(code)[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-/** The header hcx puts on a code signed by `signer`. */
+/** The header hcx puts on a code (HCX2) signed by `signer`. */
 export const codeHeader = (signer: Signer): Record<string, unknown> => ({
   alg: signer.alg,
-  kid: signer.kid,
-  typ: 'hcx-code+jws',
+  kid: shortKid(signer.kid),
+  typ: 'hcx2',
 });
 
-/** Sign any header and payload (objects, or raw JSON text / bytes, valid or not) as a code string. */
+/** Sign any header and payload (objects, or raw JSON text / bytes, valid or not) as an HCX2 code string. */
 export async function forge(
   signer: Signer,
   header: object | string,
@@ -175,7 +176,7 @@ export async function forge(
   const h = b64(typeof header === 'string' ? header : JSON.stringify(header));
   const p = b64(typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload));
   const sig = await signer.sign(Buffer.from(`${h}.${p}`, 'ascii'));
-  return `HCX1:${h}.${p}.${b64(sig)}`;
+  return `HCX2:${h}.${p}.${b64(sig)}`;
 }
 
 /** A signed request as province `region` would send it, with any member overridden. */

@@ -287,8 +287,9 @@ describe('one province flooding the log does not starve the others', () => {
     const floodAnswers = await flood;
 
     // The flooder's own batches wait their turns; on a slow machine one may outlast the 30 s
-    // limit and answer the retryable 503 (what it appended stays appended): never anything else.
-    for (const a of floodAnswers) expect([200, 503]).toContain(a.status);
+    // limit and answer the retryable 503, or the gateway's 504 (what it appended stays appended):
+    // never anything else.
+    for (const a of floodAnswers) expect([200, 503, 504]).toContain(a.status);
     expect(during.map((d) => d.status)).toEqual(Array(during.length).fill(201));
     const report = {
       quietP99Ms: Math.round(p99(quiet)),

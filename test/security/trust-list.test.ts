@@ -124,7 +124,7 @@ describe('freeze', () => {
     const outcome = await n.sync();
     const result = await verifyAt(n.url, issued.code);
     const [h, p, sig] = segments(issued.code);
-    const tampered = `HCX1:${h}.${p}.${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
+    const tampered = `HCX2:${h}.${p}.${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
 
     expect(outcome).toMatchObject({ result: 'failed', error: 'EXPIRED' });
     expect(result).toMatchObject({ result: 'indeterminate', reasons: [{ code: 'TRUST_LIST_STALE' }] });
@@ -317,7 +317,7 @@ describe('a full list the node must refuse', () => {
           : p,
       ),
     } as TrustList;
-    const h = b64(JSON.stringify({ alg: 'EdDSA', kid, typ: 'hcx-code+jws' }));
+    const h = b64(JSON.stringify({ alg: 'EdDSA', kid: kid.slice(0, 11), typ: 'hcx2' }));
     const p = b64(JSON.stringify({ ...claimsOf(genuine.code), st: 'green' }));
     // identity R and S = 0: "verifies" under Node for any payload with that key
     const sig = Buffer.concat([Buffer.from([1]), Buffer.alloc(63)]);
@@ -329,7 +329,7 @@ describe('a full list the node must refuse', () => {
     const n = await node();
     expect((await n.sync()).result).toBe('updated');
 
-    expect(await reasonsAt(n.url, `HCX1:${h}.${p}.${b64(sig)}`)).toEqual(['UNKNOWN_KEY']);
+    expect(await reasonsAt(n.url, `HCX2:${h}.${p}.${b64(sig)}`)).toEqual(['UNKNOWN_KEY']);
     expect(await reasonsAt(n.url, genuine.code)).toEqual([]);
   });
 });

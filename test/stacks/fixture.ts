@@ -1,4 +1,6 @@
 /** Builds the hcx app from the default federation configuration with bundling switched off (fast). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -14,13 +16,25 @@ export function defaultConfig(): FederationConfig {
   return loadFederationConfig(DEFAULT_CONFIG_PATH);
 }
 
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A new app without asset bundling, with the hcx stacks and, when asked, cdk-nag. */
 export function buildApp(options: HcxStackOptions & { nag?: boolean; config?: FederationConfig } = {}): {
   app: App;
   stacks: HcxStacks;
 } {
   // The built-in CloudFormation validation (a WASM linter, seconds per stack) runs in `cdk synth`, not here.
-  const app = new App({ context: { [BUNDLING_STACKS]: [] }, builtinCloudFormationValidation: false });
+  // Its own output folder, removed after the file's tests (CDK would leave a `cdk.out*` in the temp folder).
+  const outdir = mkdtempSync(path.join(tmpdir(), 'hcx-cdk-'));
+  outdirs.push(outdir);
+  const app = new App({
+    outdir,
+    context: { [BUNDLING_STACKS]: [] },
+    builtinCloudFormationValidation: false,
+  });
   const stacks = addHcxStacks(app, options.config ?? defaultConfig(), options);
   if (options.nag) addNagChecks(app);
   return { app, stacks };

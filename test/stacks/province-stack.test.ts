@@ -74,9 +74,11 @@ describe('ProvinceStack', () => {
     // act
     const readers = rolesAllowed(template, 'secretsmanager:GetSecretValue');
 
-    // assert: revoke publishes a revocation at once, sync the ones left pending
+    // assert: revoke publishes a revocation at once, sync the ones left pending, sunset signs province.sunset
     expect(readers).toEqual(
-      ['province-revoke-code', 'province-sync'].map((fn) => logicalId(stack.functions.get(fn).role)).sort(),
+      ['province-revoke-code', 'province-sunset', 'province-sync']
+        .map((fn) => logicalId(stack.functions.get(fn).role))
+        .sort(),
     );
   });
 

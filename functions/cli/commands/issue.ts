@@ -2,7 +2,7 @@
 import { SCHEMA_IDS } from '../../core/schemas/validators';
 import type { IssueRequest, IssueResponse } from '../../core/schemas/types.gen';
 import { EXIT, InputFileError, ServiceError, UsageError } from '../errors';
-import { readJson } from '../files';
+import { assertWritable, readJson } from '../files';
 import { call } from '../http';
 import { checked } from '../schema';
 import { writeQr } from '../qr';
@@ -51,8 +51,23 @@ function issueRequest(o: IssueOptions): IssueRequest {
   return checked<IssueRequest>(
     SCHEMA_IDS.issueRequest,
     body,
-    (why) => new UsageError(`the holder flags are not valid: ${why}`),
+    (why) => new UsageError(`${flagOf(why)} is not valid: ${why}`),
   );
+}
+
+// The flag behind each field of the request, so an error names what the user typed.
+const FLAGS: readonly [string, string][] = [
+  ['/holder/name', '--name'],
+  ['/holder/idType', '--id-type'],
+  ['/holder/idNumber', '--id-number'],
+  ['/status', '--status'],
+  ['/validitySeconds', '--validity'],
+];
+
+/** The flag a schema detail (`/holder/idNumber: format`) is about. */
+function flagOf(why: string): string {
+  const hit = FLAGS.find(([pointer]) => why.startsWith(pointer));
+  return hit ? hit[1] : 'a flag';
 }
 
 /** Issue a code at `node`; write the QR to `qr` when given. */
@@ -62,6 +77,9 @@ export async function issue(
   const body = issueRequest(o);
   if (o.qr !== undefined && !/\.(svg|png)$/i.test(o.qr))
     throw new UsageError('--qr must end in .svg or .png');
+  // a code issued and then lost (its QR not written, its id not shown) could not be used, revoked or
+  // erased: check the image's path first, and print the code whatever happens after it is issued
+  if (o.qr !== undefined) assertWritable(o.qr);
   const { json } = await call(o.node, '/v1/codes', {
     method: 'POST',
     token: o.token,
@@ -72,19 +90,29 @@ export async function issue(
   if (typeof answer?.code !== 'string' || typeof answer.codeId !== 'string') {
     throw new ServiceError(`${o.node} did not answer with an issued code`);
   }
-  if (o.qr !== undefined) await writeQr(o.qr, answer.code);
+  let qrError: string | undefined;
+  if (o.qr !== undefined) {
+    try {
+      await writeQr(o.qr, answer.code);
+    } catch (e) {
+      if (!(e instanceof InputFileError)) throw e;
+      qrError = `${e.message}; the code above is issued: keep it, or revoke it (POST /v1/codes/${answer.codeId}/revoke)`;
+    }
+  }
+  const written = o.qr !== undefined && qrError === undefined;
   return {
-    exitCode: EXIT.OK,
+    exitCode: qrError === undefined ? EXIT.OK : EXIT.INPUT,
     data: {
       code: answer.code,
       codeId: answer.codeId,
       expiresAt: String(answer.expiresAt),
-      qrFile: o.qr ?? null,
+      qrFile: written ? (o.qr as string) : null,
     },
     lines: [
       answer.code,
       `code ${answer.codeId} (${body.status}), expires ${answer.expiresAt}`,
-      ...(o.qr !== undefined ? [`QR written to ${o.qr}`] : []),
+      ...(written ? [`QR written to ${o.qr}`] : []),
     ],
+    ...(qrError !== undefined ? { errors: [qrError] } : {}),
   };
 }

@@ -20,7 +20,7 @@ import { keysOf, openTrustListWith } from '../trust';
 
 const KID = /^[A-Za-z0-9_-]{43}$/;
 const REGION = /^\d{2}0000$/;
-export const KEY_ALGORITHMS = ['ES256', 'EdDSA'] as const;
+export const KEY_ALGORITHMS = ['ES256', 'EdDSA', 'SM2'] as const;
 export const REVOCATION_REASONS = ['compromised', 'superseded', 'retired'] as const;
 const MAX_DAYS = LIMITS.maxKeyLifetime / 86_400;
 
@@ -50,7 +50,7 @@ export async function keysGenerate(
 ): Promise<CommandResult<{ kid: string; alg: string; file: string; publicJwk: KeyMaterial }>> {
   const alg = o.alg ?? 'ES256';
   if (!(KEY_ALGORITHMS as readonly string[]).includes(alg))
-    throw new UsageError('--alg must be ES256 or EdDSA');
+    throw new UsageError('--alg must be ES256, EdDSA or SM2');
   if (!o.force && existsSync(o.out)) {
     throw new InputFileError(`${o.out} already exists: choose another --out, or pass --force to replace it`);
   }

@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import type { TrustList } from '../../core/schemas/types.gen';
 import { isNewer } from '../../core/trustlist/trust-list';
-import { CliError, EXIT, ServiceError } from '../errors';
+import { CliError, EXIT, InputFileError, ServiceError } from '../errors';
 import { federationJwks, readText, writeAtomically } from '../files';
 import { call } from '../http';
 import { isoTime, nowSeconds, type CommandResult } from '../result';
-import { openTrustListWith } from '../trust';
+import { claimedFederation, openTrustListWith } from '../trust';
 
 /** What `show` and `fetch` report about a list. */
 export interface TrustListSummary {
@@ -89,14 +89,24 @@ export async function trustListFetch(
     exitCode: EXIT.SERVICE,
   });
   if (existsSync(o.out)) {
-    // Never let an older list replace a newer one (rollback); an unreadable old file is simply replaced.
-    const held = await openTrustListWith(readText(o.out, 'the saved trust list'), jwks, o.out, {
+    // Never let an older list replace a newer one (rollback), nor a list of another federation (one
+    // the federation key given does not open) be replaced; a file that is no trust list is replaced.
+    const saved = readText(o.out, 'the saved trust list');
+    const held = await openTrustListWith(saved, jwks, o.out, {
       now,
       allowExpired: true,
     }).catch((e: unknown) => {
       if (e instanceof CliError) return undefined;
       throw e;
     });
+    const other = held ? undefined : claimedFederation(saved);
+    if (other !== undefined) {
+      const whose =
+        other === list.federation ? `another federation also called ${other}` : `federation ${other}`;
+      throw new InputFileError(
+        `${o.out} holds a trust list of ${whose}, not signed by the federation key given: kept it (give another --out, or delete it first)`,
+      );
+    }
     if (held && isNewer(held, list)) {
       throw new ServiceError(
         `the exchange served version ${list.version}, older than the saved version ${held.version}: kept ${o.out} (possible rollback)`,

@@ -16,7 +16,7 @@ import { openTrustListWith } from '../trust';
 
 /** Options of {@link verify}. */
 export interface VerifyOptions {
-  /** The code string (`HCX1:…`), or give `qr`. */
+  /** The code string (`HCX2:…` in text or QR form, or `HCX1:…`), or give `qr`. */
   readonly code?: string;
   /** A PNG image holding the code's QR symbol. */
   readonly qr?: string;

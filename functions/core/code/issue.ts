@@ -6,18 +6,21 @@
 import { randomBytes } from 'node:crypto';
 import { encodeB64url } from '../b64';
 import { RequestInvalid } from '../errors';
-import { bindHolder } from '../holder';
+import { bindHolder, holderBindingClaim, type HolderBinding } from '../holder';
 import { signCompactJws } from '../jws/sign';
+import { shortKid } from '../keys';
 import { CODE_PREFIX, CODE_PROFILE, LIMITS } from '../profiles';
 import type { CodeClaims, IssueRequest } from '../schemas/types.gen';
 import type { Signer } from '../signer';
 
 /** A freshly issued code. */
 export interface IssuedCode {
-  /** The QR content: `HCX1:` + compact JWS. */
+  /** The code: `HCX2:` + compact JWS (its QR symbol carries the same JWS as digits: `qrSegments`). */
   readonly code: string;
   readonly codeId: string;
   readonly claims: CodeClaims;
+  /** The holder binding of `claims.hb`, as the province keeps it. */
+  readonly holderBinding: HolderBinding;
 }
 
 /** Options for {@link issueCode}. */
@@ -39,23 +42,28 @@ export function maskName(name: string): string {
 }
 
 /** Build the minimal claim set for `request` (validated against the issue-request schema already). */
-export async function buildClaims(request: IssueRequest, options: IssueOptions): Promise<CodeClaims> {
+export async function buildClaims(
+  request: IssueRequest,
+  options: IssueOptions,
+): Promise<{ claims: CodeClaims; holderBinding: HolderBinding }> {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const lifetime = request.validitySeconds ?? LIMITS.defaultCodeLifetime;
   if (!Number.isInteger(lifetime) || lifetime <= 0 || lifetime > LIMITS.maxCodeLifetime) {
     throw new RequestInvalid(`validitySeconds must be between 1 and ${LIMITS.maxCodeLifetime}`);
   }
-  return {
-    v: 1,
+  const holderBinding = await bindHolder(request.holder.idType, request.holder.idNumber);
+  // Flat, and in this order: the format (HCX2) has no version claim, its `typ` is the marker.
+  const claims = {
     iss: options.issuer,
     jti: encodeB64url(randomBytes(16)),
     iat: now,
     exp: now + lifetime,
     st: request.status,
     hn: maskName(request.holder.name),
-    hb: await bindHolder(request.holder.idType, request.holder.idNumber),
+    hb: holderBindingClaim(holderBinding),
     idt: request.holder.idType,
   } as CodeClaims;
+  return { claims, holderBinding };
 }
 
 /** Issue a code for `request`, signed by `signer`. */
@@ -64,7 +72,7 @@ export async function issueCode(
   request: IssueRequest,
   options: IssueOptions,
 ): Promise<IssuedCode> {
-  const claims = await buildClaims(request, options);
-  const jws = await signCompactJws(signer, CODE_PROFILE.typ, claims);
-  return { code: `${CODE_PREFIX}${jws}`, codeId: claims.jti, claims };
+  const { claims, holderBinding } = await buildClaims(request, options);
+  const jws = await signCompactJws(signer, CODE_PROFILE.typ, claims, shortKid(signer.kid));
+  return { code: `${CODE_PREFIX}${jws}`, codeId: claims.jti, claims, holderBinding };
 }

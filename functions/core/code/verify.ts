@@ -7,12 +7,13 @@
  * registry itself is not past its expiry. Failures are reported as stable reason codes.
  */
 import { JwsRejected, type ReasonCode } from '../errors';
-import { holderMatches } from '../holder';
-import { parseCompactJws } from '../jws/compact';
-import { CODE_PREFIX, CODE_PROFILE, LIMITS } from '../profiles';
+import { holderBindingFromClaim, holderMatches, type HolderBinding } from '../holder';
+import { parseCompactJws, type ParsedJws } from '../jws/compact';
+import { CODE_PREFIX, CODE_PROFILE, LEGACY_CODE_PREFIX, LEGACY_CODE_PROFILE, LIMITS } from '../profiles';
 import { revokedCodeKey, type RegisteredKey, type RegistrySnapshot } from '../registry';
-import { isCodeClaims } from '../schemas/validators';
-import type { CodeClaims, VerificationResult } from '../schemas/types.gen';
+import { isCodeClaims, isLegacyCodeClaims } from '../schemas/validators';
+import type { CodeClaims, LegacyCodeClaims, VerificationResult } from '../schemas/types.gen';
+import { jwsFromDigits } from './format';
 
 /** Options for {@link verifyCode}. */
 export interface VerifyOptions {
@@ -42,17 +43,75 @@ const MESSAGES: Record<ReasonCode, string> = {
   HOLDER_MISMATCH: 'The presented ID document does not match the code.',
   ISSUER_SUSPENDED: 'The issuing province is suspended.',
   TRUST_LIST_STALE: 'The trust list is past its expiry; the result cannot be determined.',
+  ISSUER_SUNSET:
+    'The issuing province has ended its health-code service (sunset); its codes are no longer valid.',
+  FEDERATION_SUNSET: 'The federation has ended (sunset); no code of it is valid any more.',
 };
 
 function reason(code: ReasonCode): Reason {
   return { code, message: MESSAGES[code] };
 }
 
-function isoTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * RFC 3339 UTC time of NumericDate `seconds`, exactly as `Date.prototype.toISOString` writes it, by
+ * integer arithmetic (days to civil date, H. Hinnant's algorithm): two of these run on every
+ * verification and `toISOString` costs more than the rest of the result. Valid claims are integers
+ * in [0, 4102444800] (schema), so the year always has four digits.
+ */
+export function isoTime(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const rest = seconds - days * 86_400;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const h = Math.floor(rest / 3600);
+  const m = Math.floor((rest - h * 3600) / 60);
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(m)}:${pad2(rest - h * 3600 - m * 60)}.000Z`;
 }
 
-/** Verify `code` against `registry`; always resolves to a CONTRACT verification result. */
+type TrustListInfo = VerificationResult['trustList'];
+
+/** The result of a code that is not authentic or not readable (no claim of it is reported). */
+function failed(r: ReasonCode, stale: boolean, trustList: TrustListInfo): VerificationResult {
+  // Without a current list an unknown key may simply be newer than the list: indeterminate.
+  return {
+    result: stale && r === 'UNKNOWN_KEY' ? 'indeterminate' : 'invalid',
+    status: null,
+    issuer: null,
+    codeId: null,
+    issuedAt: null,
+    expiresAt: null,
+    holder: null,
+    reasons: stale ? [reason(r), reason('TRUST_LIST_STALE')] : [reason(r)],
+    trustList,
+  };
+}
+
+/**
+ * The compact JWS of an HCX2 code in either form (`HCX2:` + JWS, or its QR form `HCX2:` + digits),
+ * `undefined` for anything else. Over-long input is cut off before any copy.
+ */
+function hcx2Jws(code: string): string | undefined {
+  const first = code.charCodeAt(CODE_PREFIX.length);
+  if (first < 48 || first > 57) return code.slice(CODE_PREFIX.length);
+  if (code.length - CODE_PREFIX.length > 2 * CODE_PROFILE.maxLength) return undefined;
+  return jwsFromDigits(code, CODE_PREFIX.length);
+}
+
+/**
+ * Verify `code` (an HCX2 code in text or QR form, or an HCX1 code until those expire) against
+ * `registry`; always resolves to a CONTRACT verification result.
+ */
 export async function verifyCode(
   code: unknown,
   registry: RegistrySnapshot,
@@ -63,44 +122,44 @@ export async function verifyCode(
   const trustList = { version: registry.version, ageSeconds: Math.max(0, now - registry.issuedAt) };
   const stale = now > registry.expiresAt;
 
-  const failed = (r: ReasonCode): VerificationResult => {
-    // Without a current list an unknown key may simply be newer than the list: indeterminate.
-    const indeterminate = stale && r === 'UNKNOWN_KEY';
-    return {
-      result: indeterminate ? 'indeterminate' : 'invalid',
-      status: null,
-      issuer: null,
-      codeId: null,
-      issuedAt: null,
-      expiresAt: null,
-      holder: null,
-      reasons: stale ? [reason(r), reason('TRUST_LIST_STALE')] : [reason(r)],
-      trustList,
-    };
-  };
-
-  if (typeof code !== 'string' || !code.startsWith(CODE_PREFIX)) return failed('MALFORMED');
-  let jws;
+  // After the federation's sunset no code is valid, whatever it is: say so before anything else.
+  if (registry.list.sunset) return { ...failed('FEDERATION_SUNSET', stale, trustList), result: 'invalid' };
+  if (typeof code !== 'string') return failed('MALFORMED', stale, trustList);
+  // The prefix routes to a format; the format's own `typ` (signed) must then match, so a token of
+  // one format never reads as the other.
+  const legacy = code.startsWith(LEGACY_CODE_PREFIX);
+  const token = legacy
+    ? code.slice(LEGACY_CODE_PREFIX.length)
+    : code.startsWith(CODE_PREFIX)
+      ? hcx2Jws(code)
+      : undefined;
+  if (token === undefined) return failed('MALFORMED', stale, trustList);
+  let jws: ParsedJws;
   try {
-    jws = parseCompactJws(code.slice(CODE_PREFIX.length), CODE_PROFILE);
+    jws = parseCompactJws(token, legacy ? LEGACY_CODE_PROFILE : CODE_PROFILE);
   } catch (e) {
-    return failed(e instanceof JwsRejected ? e.reason : 'MALFORMED');
+    return failed(e instanceof JwsRejected ? e.reason : 'MALFORMED', stale, trustList);
   }
-  const key = registry.keys.get(jws.kid);
-  if (!key) return failed('UNKNOWN_KEY');
-  if (key.algorithm !== jws.alg) return failed('UNSUPPORTED_ALG');
+  const key = (legacy ? registry.keys : registry.shortKeys).get(jws.kid);
+  if (!key) return failed('UNKNOWN_KEY', stale, trustList);
+  if (key.algorithm !== jws.alg) return failed('UNSUPPORTED_ALG', stale, trustList);
   if (!key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature))
-    return failed('SIGNATURE_INVALID');
+    return failed('SIGNATURE_INVALID', stale, trustList);
 
   // Authentic from here on: the claims are the issuer's own words.
-  const claims = jws.payload;
-  if (!isCodeClaims(claims)) return failed('CLAIMS_INVALID');
+  const payload = jws.payload;
+  if (legacy ? !isLegacyCodeClaims(payload) : !isCodeClaims(payload))
+    return failed('CLAIMS_INVALID', stale, trustList);
+  const claims = payload as unknown as CodeClaims | LegacyCodeClaims;
   const reasons = claimReasons(claims, key, registry, now, skew);
   let bound: boolean | null = null;
   if (options.holder) {
+    const binding: HolderBinding | undefined =
+      typeof claims.hb === 'string' ? holderBindingFromClaim(claims.hb) : claims.hb;
     bound =
+      binding !== undefined &&
       options.holder.idType === claims.idt &&
-      (await holderMatches(claims.hb, options.holder.idType, options.holder.idNumber));
+      (await holderMatches(binding, options.holder.idType, options.holder.idNumber));
     if (!bound) reasons.push('HOLDER_MISMATCH');
   }
   if (stale) reasons.push('TRUST_LIST_STALE');
@@ -114,14 +173,17 @@ export async function verifyCode(
     issuedAt: isoTime(claims.iat),
     expiresAt: isoTime(claims.exp),
     holder: { maskedName: claims.hn, idType: claims.idt, bound },
-    reasons: reasons.map(reason),
+    reasons: reasons.length === 0 ? [] : reasons.map(reason),
     trustList,
   };
 }
 
+/** The claims every code format has, all {@link claimReasons} reads. */
+type CommonClaims = Pick<CodeClaims, 'iss' | 'jti' | 'iat' | 'exp' | 'nbf'>;
+
 /** The reasons an authentic code is still not acceptable, in a stable order. */
 export function claimReasons(
-  claims: CodeClaims,
+  claims: CommonClaims,
   key: RegisteredKey,
   registry: RegistrySnapshot,
   now: number,
@@ -132,7 +194,9 @@ export function claimReasons(
   const reasons: ReasonCode[] = [];
   if (claims.exp <= claims.iat || claims.exp - claims.iat > LIMITS.maxCodeLifetime)
     reasons.push('CLAIMS_INVALID');
-  if (registry.provinces.get(claims.iss)?.status !== 'active') reasons.push('ISSUER_SUSPENDED');
+  const issuerStatus = registry.provinces.get(claims.iss)?.status;
+  if (issuerStatus === 'sunset') reasons.push('ISSUER_SUNSET');
+  else if (issuerStatus !== 'active') reasons.push('ISSUER_SUSPENDED');
   if (claims.iat < key.notBefore || claims.iat > key.notAfter) reasons.push('KEY_NOT_VALID_AT_ISSUANCE');
   if (key.status === 'revoked') {
     // A compromised key taints everything it ever signed; a superseded or retired one only what

@@ -18,8 +18,10 @@ export interface JwsProfile {
   readonly typ: string;
   /** Largest accepted token, in characters, checked before anything is decoded. */
   readonly maxLength: number;
-  /** Deepest nesting of the payload JSON (a code is flat but for `hb`; a trust list nests keys). */
+  /** Deepest nesting of the payload JSON (a code is flat; a trust list nests keys). */
   readonly maxDepth: number;
+  /** Shape of the `kid` (default: a full RFC 7638 thumbprint, 43 characters). */
+  readonly kid?: RegExp;
 }
 
 /** A structurally valid compact JWS whose signature is not yet verified. */
@@ -74,6 +76,8 @@ function jsonObject(segment: string, what: string, maxDepth: number): Record<str
 interface CheckedHeader {
   readonly alg: SignatureAlgorithm;
   readonly kid: string;
+  /** The profile it passed for (its `typ` is in the segment, so it can pass for no other). */
+  readonly profile: JwsProfile;
 }
 
 /**
@@ -85,9 +89,8 @@ const headerCache = new Map<string, CheckedHeader>();
 const HEADER_CACHE_SIZE = 512;
 
 function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
-  const cacheKey = `${profile.typ} ${segment}`;
-  const cached = headerCache.get(cacheKey);
-  if (cached) return cached;
+  const cached = headerCache.get(segment);
+  if (cached?.profile === profile) return cached;
   const header = jsonObject(segment, 'header', 2);
   for (const name of Object.keys(header)) {
     if (FORBIDDEN_HEADERS.has(name)) reject('FORBIDDEN_HEADER', 'the header carries a forbidden member');
@@ -99,10 +102,11 @@ function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
   if (!alg) reject('UNSUPPORTED_ALG', 'the algorithm is not accepted');
   if (header.typ !== profile.typ) reject('MALFORMED', 'the token is not of the expected type');
   const kid = header.kid;
-  if (typeof kid !== 'string' || !KID.test(kid)) reject('MALFORMED', 'the kid is not a key thumbprint');
+  if (typeof kid !== 'string' || !(profile.kid ?? KID).test(kid))
+    reject('MALFORMED', 'the kid is not a key thumbprint');
   if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
-  const checked = { alg, kid };
-  headerCache.set(cacheKey, checked);
+  const checked = { alg, kid, profile };
+  headerCache.set(segment, checked);
   return checked;
 }
 

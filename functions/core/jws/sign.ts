@@ -2,9 +2,14 @@
 import { encodeB64url } from '../b64';
 import type { Signer } from '../signer';
 
-/** Sign `payload` as a compact JWS of type `typ` with `signer`. */
-export async function signCompactJws(signer: Signer, typ: string, payload: object): Promise<string> {
-  const header = encodeB64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ }));
+/** Sign `payload` as a compact JWS of type `typ` with `signer` (`kid`: the signer's, unless given). */
+export async function signCompactJws(
+  signer: Signer,
+  typ: string,
+  payload: object,
+  kid: string = signer.kid,
+): Promise<string> {
+  const header = encodeB64url(JSON.stringify({ alg: signer.alg, kid, typ }));
   const body = encodeB64url(JSON.stringify(payload));
   const signingInput = `${header}.${body}`;
   const signature = await signer.sign(Buffer.from(signingInput, 'ascii'));

@@ -3,10 +3,15 @@
  * validator exists for. Only the OpenAPI builder, the validator generator and the tests need the
  * documents; handlers validate with the precompiled functions of validators.gen.ts.
  */
+import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
 import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
+import codeRecordSchema from '../../../schemas/code-record.json';
+import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
+import deletionReportSchema from '../../../schemas/deletion-report.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
+import federationSunsetResultSchema from '../../../schemas/federation-sunset-result.json';
 import idDocumentSchema from '../../../schemas/id-document.json';
 import issueRequestSchema from '../../../schemas/issue-request.json';
 import issueResponseSchema from '../../../schemas/issue-response.json';
@@ -16,10 +21,16 @@ import logPageSchema from '../../../schemas/log-page.json';
 import nationalitySchema from '../../../schemas/nationality.json';
 import problemDetailsSchema from '../../../schemas/problem-details.json';
 import provinceListSchema from '../../../schemas/province-list.json';
+import provinceNodeSunsetResultSchema from '../../../schemas/province-node-sunset-result.json';
 import provinceRegistrationSchema from '../../../schemas/province-registration.json';
+import provinceSunsetResultSchema from '../../../schemas/province-sunset-result.json';
+import provinceSuspensionSchema from '../../../schemas/province-suspension.json';
 import provinceSchema from '../../../schemas/province.json';
 import publicJwkSchema from '../../../schemas/public-jwk.json';
+import publishedKeySchema from '../../../schemas/published-key.json';
 import regionSchema from '../../../schemas/region.json';
+import registryStatusSchema from '../../../schemas/registry-status.json';
+import revokedKeySchema from '../../../schemas/revoked-key.json';
 import sexSchema from '../../../schemas/sex.json';
 import signedRequestSchema from '../../../schemas/signed-request.json';
 import trustListDeltaSchema from '../../../schemas/trust-list-delta.json';
@@ -44,6 +55,8 @@ export const SCHEMA_IDS = {
   issueResponse: `${BASE}issue-response.json`,
   codeHeader: `${BASE}code-header.json`,
   codeClaims: `${BASE}code-claims.json`,
+  legacyCodeClaims: `${BASE}code-claims-v1.json`,
+  shortKid: `${BASE}common.json#/$defs/shortKid`,
   verificationRequest: `${BASE}verification-request.json`,
   verificationResult: `${BASE}verification-result.json`,
   publicJwk: `${BASE}public-jwk.json`,
@@ -61,14 +74,31 @@ export const SCHEMA_IDS = {
   provinceList: `${BASE}province-list.json`,
   federationInfo: `${BASE}federation-info.json`,
   problemDetails: `${BASE}problem-details.json`,
+  codeRecord: `${BASE}code-record.json`,
+  codeRevocationsResult: `${BASE}code-revocations-result.json`,
+  provinceSuspension: `${BASE}province-suspension.json`,
+  provinceSunsetResult: `${BASE}province-sunset-result.json`,
+  federationSunsetResult: `${BASE}federation-sunset-result.json`,
+  provinceNodeSunsetResult: `${BASE}province-node-sunset-result.json`,
+  publishedKey: `${BASE}published-key.json`,
+  registryStatus: `${BASE}registry-status.json`,
+  revokedKey: `${BASE}revoked-key.json`,
+  deletionReport: `${BASE}deletion-report.json`,
+  provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
+  retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
 export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
+  legacyCodeClaimsSchema,
   codeClaimsSchema,
   codeHeaderSchema,
+  codeRecordSchema,
+  codeRevocationsResultSchema,
   commonSchema,
+  deletionReportSchema,
   federationInfoSchema,
+  federationSunsetResultSchema,
   idDocumentSchema,
   issueRequestSchema,
   issueResponseSchema,
@@ -78,10 +108,16 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   nationalitySchema,
   problemDetailsSchema,
   provinceListSchema,
+  provinceNodeSunsetResultSchema,
   provinceRegistrationSchema,
+  provinceSunsetResultSchema,
+  provinceSuspensionSchema,
   provinceSchema,
   publicJwkSchema,
+  publishedKeySchema,
   regionSchema,
+  registryStatusSchema,
+  revokedKeySchema,
   sexSchema,
   signedRequestSchema,
   trustListDeltaSchema,

@@ -29,9 +29,21 @@ export type MaskedName = string;
  */
 export type IdType = '10' | '14' | '15' | '20' | '34' | '99';
 /**
- * JWS algorithm of a signing key: ES256 (P-256) or EdDSA (Ed25519).
+ * scrypt-v2 holder binding: base64url of an 8-byte random salt followed by the 16-byte scrypt tag of ID document type + number (24 bytes: 32 characters).
  */
-export type SigningAlg = 'ES256' | 'EdDSA';
+export type HolderBinding = string;
+/**
+ * JWS algorithm of a signing key: ES256 (P-256), EdDSA (Ed25519) or SM2 (SM2 with SM3, GB/T 32918; JWK kty EC, crv SM2).
+ */
+export type SigningAlg = 'ES256' | 'EdDSA' | 'SM2';
+/**
+ * The kid of an HCX2 code: the first 11 characters of the key's RFC 7638 thumbprint (66 bits). The exchange refuses a key whose short kid another key already has, so it names exactly one key.
+ */
+export type ShortKid = string;
+/**
+ * An RFC 3339 date-time, as used in JSON API responses.
+ */
+export type Rfc3339Time = string;
 /**
  * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
  */
@@ -41,7 +53,15 @@ export type Kid = string;
  */
 export type FederationId = string;
 /**
- * A public signing key: EC P-256 (ES256) or OKP Ed25519 (EdDSA). No private member (d) and no other member.
+ * A province-level GB/T 2260 code: a valid province prefix followed by 0000 (330000 Zhejiang).
+ */
+export type ProvinceRegionCode1 = string;
+/**
+ * A SHA-256 digest, base64url without padding: 43 characters.
+ */
+export type Sha256Digest = string;
+/**
+ * A public signing key: EC P-256 (ES256), EC SM2 (SM2 with SM3) or OKP Ed25519 (EdDSA). No private member (d) and no other member. Key intake pairs crv and alg: P-256 with ES256, SM2 with SM2.
  */
 export type PublicJwk = EcPublicJwk | OkpPublicJwk;
 /**
@@ -75,22 +95,20 @@ export type Nationality = string;
  */
 export type RegionCode = string;
 /**
- * An RFC 3339 date-time, as used in JSON API responses.
- */
-export type Rfc3339Time = string;
-/**
  * One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.
  */
 export type LogEntry =
-  ProvinceRegisteredEntry | ProvinceSuspendedEntry | KeyPublishedEntry | KeyRevokedEntry | CodeRevokedEntry;
+  | ProvinceRegisteredEntry
+  | ProvinceSuspendedEntry
+  | KeyPublishedEntry
+  | KeyRevokedEntry
+  | CodeRevokedEntry
+  | ProvinceSunsetEntry
+  | FederationSunsetEntry;
 /**
  * Position in the log, from 1; equals the log size once appended.
  */
 export type LogSeq = number;
-/**
- * A SHA-256 digest, base64url without padding: 43 characters.
- */
-export type Sha256Digest = string;
 /**
  * The province's own signed request (compact JWS, typ hcx-request+jws, signed with its enrollment key) that a log entry records, kept verbatim so every holder of the log or the trust list can check that the province asked for the change (docs/contract.md, "Self-authenticating entries").
  */
@@ -103,11 +121,27 @@ export type KeyRevocationReason = 'compromised' | 'superseded' | 'retired';
  * The log size the list reflects (number of log entries).
  */
 export type TrustListVersion = number;
-export type ProvinceStatus = 'active' | 'suspended';
+/**
+ * active; suspended by the operator; sunset: the province ended its service (every key retired, its records erased).
+ */
+export type ProvinceStatus = 'active' | 'suspended' | 'sunset';
+/**
+ * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
+ */
+export type NumericDate1 = number;
+/**
+ * Position in the log, from 1; equals the log size once appended.
+ */
+export type LogSeq1 = number;
+/**
+ * Position in the log, from 1; equals the log size once appended.
+ */
+export type LogSeq2 = number;
 /**
  * Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).
  */
-export type SignedRequestPayload = KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest;
+export type SignedRequestPayload =
+  KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest | ProvinceSunsetRequest;
 /**
  * One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).
  */
@@ -134,12 +168,14 @@ export type VerificationReasonCode =
   | 'CODE_REVOKED'
   | 'HOLDER_MISMATCH'
   | 'ISSUER_SUSPENDED'
-  | 'TRUST_LIST_STALE';
+  | 'TRUST_LIST_STALE'
+  | 'ISSUER_SUNSET'
+  | 'FEDERATION_SUNSET';
 
 /**
- * Payload of a code: the minimal claim set. No other claim is allowed.
+ * Payload of an HCX1 code (the first format: no longer issued, still verified until its codes expire). No other claim is allowed.
  */
-export interface CodeClaims {
+export interface LegacyCodeClaims {
   /**
    * Format version.
    */
@@ -151,13 +187,13 @@ export interface CodeClaims {
   nbf?: NumericDate;
   st: HealthStatus;
   hn: MaskedName;
-  hb: HolderBinding;
+  hb: LegacyHolderBinding;
   idt: IdType;
 }
 /**
- * A slow, salted derivation of ID document type + number.
+ * An HCX1 holder binding: a slow, salted derivation of ID document type + number.
  */
-export interface HolderBinding {
+export interface LegacyHolderBinding {
   /**
    * Derivation algorithm id.
    */
@@ -172,12 +208,133 @@ export interface HolderBinding {
   tag: string;
 }
 /**
- * Protected header of a code's JWS. No other member: no jwk, jku, x5u, x5c, crit, b64.
+ * Payload of a code (HCX2, the current format): the minimal claim set, flat. No other claim is allowed. The format version is the header typ hcx2 (signed) and the prefix HCX2:.
+ */
+export interface CodeClaims {
+  iss: ProvinceRegionCode;
+  jti: CodeId;
+  iat: NumericDate;
+  exp: NumericDate;
+  nbf?: NumericDate;
+  st: HealthStatus;
+  hn: MaskedName;
+  hb: HolderBinding;
+  idt: IdType;
+}
+/**
+ * Protected header of a code's JWS (HCX2). No other member: no jwk, jku, x5u, x5c, crit, b64. An HCX1 code had typ hcx-code+jws and the full thumbprint as kid.
  */
 export interface CodeHeader {
   alg: SigningAlg;
+  kid: ShortKid;
+  typ: 'hcx2';
+}
+/**
+ * 200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).
+ */
+export interface CodeRecord {
+  codeId: CodeId;
+  region: ProvinceRegionCode;
+  healthStatus: HealthStatus;
+  status: 'issued' | 'revoked';
+  issuedAt: Rfc3339Time;
+  expiresAt: Rfc3339Time;
   kid: Kid;
-  typ: 'hcx-code+jws';
+  /**
+   * The holder pseudonym held: the code's own binding (slow salted derivation).
+   */
+  holderBinding: {
+    alg: string;
+    salt: string;
+    tag: string;
+  };
+  /**
+   * Why the code was revoked.
+   */
+  reason?: string;
+  revokedAt?: Rfc3339Time;
+  /**
+   * `pending` until the revocation reached the exchange; `not-needed` when the code had expired.
+   */
+  revocation?: 'pending' | 'published' | 'not-needed';
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).
+ */
+export interface CodeRevocationsResult {
+  /**
+   * Codes newly revoked by this request.
+   */
+  revoked: number;
+  /**
+   * Codes that were revoked already (a retried request).
+   */
+  alreadyRevoked: number;
+  /**
+   * Codes already expired: a revocation would change nothing.
+   */
+  expired: number;
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
+}
+/**
+ * Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.
+ */
+export interface DeletionReport {
+  federation: FederationId;
+  /**
+   * province: one province's sunset; federation: the end of the federation.
+   */
+  scope: 'province' | 'federation';
+  region?: ProvinceRegionCode1;
+  issuedAt: NumericDate;
+  sunsetAt: NumericDate;
+  logHead: DeletionReportLogHead;
+  /**
+   * Items erased, per table and kind of item.
+   *
+   * @maxItems 64
+   */
+  tables: ErasedItems[];
+  /**
+   * Private keys destroyed or scheduled for deletion.
+   *
+   * @maxItems 512
+   */
+  keys: DestroyedKey[];
+  /**
+   * What stays, and why (never personal data).
+   *
+   * @maxItems 16
+   */
+  kept: string[];
+}
+/**
+ * The exchange log at the sunset: its size and last entry hash.
+ */
+export interface DeletionReportLogHead {
+  seq: number;
+  hash: Sha256Digest;
+}
+export interface ErasedItems {
+  table: string;
+  kind: string;
+  count: number;
+}
+export interface DestroyedKey {
+  kid: Kid;
+  use: 'federation' | 'issuer' | 'enrollment';
+  /**
+   * kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.
+   */
+  store: 'kms' | 'local-file' | 'secret';
+  /**
+   * destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.
+   */
+  action: 'destroyed' | 'scheduled-deletion';
+  deletionDate?: NumericDate;
 }
 /**
  * GET /v1/federation: the federation id, its public key(s) and its limits.
@@ -205,11 +362,11 @@ export interface Jwks {
 }
 export interface EcPublicJwk {
   kty: 'EC';
-  crv: 'P-256';
+  crv: 'P-256' | 'SM2';
   x: JwkCoordinate;
   y: JwkCoordinate;
   kid?: Kid;
-  alg?: 'ES256';
+  alg?: 'ES256' | 'SM2';
   use?: JwkUse;
   key_ops?: JwkKeyOps;
 }
@@ -221,6 +378,20 @@ export interface OkpPublicJwk {
   alg?: 'EdDSA';
   use?: JwkUse;
   key_ops?: JwkKeyOps;
+}
+/**
+ * 200 answer to POST /v1/federation/sunset (a repeat answers the same report and list).
+ */
+export interface FederationSunsetResult {
+  status: 'sunset';
+  /**
+   * The deletion report signed with the federation key (compact JWS, typ hcx-deletion-report+jws).
+   */
+  report: string;
+  /**
+   * The final signed trust list (sunset marker, short expiry).
+   */
+  trustList: string;
 }
 /**
  * An identity document: its type and number. A resident identity card number (type 10) must pass the GB 11643 check.
@@ -289,6 +460,15 @@ export interface ProvinceRegisteredEntry {
 export interface ProvinceRegisteredData {
   name: DisplayName;
   enrollmentKey: PublicJwk;
+  retention?: RetentionPolicy;
+}
+/**
+ * A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.
+ */
+export interface RetentionPolicy {
+  maxCodeLifetimeSeconds: number;
+  keepAfterExpirySeconds: number;
+  holderErasure: boolean;
 }
 /**
  * A province was suspended: its codes verify as ISSUER_SUSPENDED.
@@ -362,6 +542,45 @@ export interface CodeRevokedData {
   revokedAt: NumericDate;
 }
 /**
+ * A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.
+ */
+export interface ProvinceSunsetEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'province.sunset';
+  region: ProvinceRegionCode;
+  data: ProvinceSunsetData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).
+ */
+export interface ProvinceSunsetData {
+  request: ProvinceSignedRequest;
+  /**
+   * @maxItems 256
+   */
+  retired: Kid[];
+}
+/**
+ * The operator ended the federation: the last entry of the log. It names no region.
+ */
+export interface FederationSunsetEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'federation.sunset';
+  data: FederationSunsetData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.
+ */
+export interface FederationSunsetData {
+  finalListExpiresAt: NumericDate;
+}
+/**
  * GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.
  */
 export interface LogPage {
@@ -425,12 +644,124 @@ export interface Province {
   registeredAt: Rfc3339Time;
 }
 /**
+ * 200 answer to POST /v1/sunset on a province node (a repeat answers the same report).
+ */
+export interface ProvinceNodeSunsetResult {
+  region: ProvinceRegionCode;
+  status: 'sunset';
+  /**
+   * The deletion report signed with the province's enrollment key (compact JWS, typ hcx-deletion-report+jws).
+   */
+  report: string;
+}
+/**
  * POST /v1/provinces (operator): register a province with its enrollment public key.
  */
 export interface ProvinceRegistration {
   region: ProvinceRegionCode;
   name: DisplayName;
   enrollmentKey: PublicJwk;
+  retention?: RetentionPolicy;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/sunset at the exchange (a repeat answers the same entry).
+ */
+export interface ProvinceSunsetResult {
+  region: ProvinceRegionCode;
+  status: 'sunset';
+  /**
+   * kids the sunset retired.
+   *
+   * @maxItems 256
+   */
+  retired: Kid[];
+  sunsetAt: NumericDate1;
+  /**
+   * The log head at that entry.
+   */
+  logHead: {
+    seq: number;
+    hash: Sha256Digest;
+  };
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).
+ */
+export interface ProvinceSuspension {
+  region: ProvinceRegionCode;
+  status: 'suspended';
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
+}
+/**
+ * 201 answer to POST /v1/provinces/{region}/keys: the key as published.
+ */
+export interface PublishedKey {
+  region: ProvinceRegionCode;
+  kid: Kid;
+  alg: SigningAlg;
+  notBefore: NumericDate;
+  notAfter: NumericDate;
+  status: 'active';
+  seq: LogSeq1;
+}
+/**
+ * 200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.
+ */
+export interface RegistryStatus {
+  /**
+   * Version of the replica, null before the first sync.
+   */
+  version: number | null;
+  /**
+   * Seconds since the replica's list was issued.
+   */
+  ageSeconds: number | null;
+  expiresAt: Rfc3339Time | null;
+  lastSync: null | {
+    at: Rfc3339Time;
+    result: string;
+    error?: string;
+  };
+  audit?: ReplicaAudit;
+  retention?: RetentionPolicy1;
+}
+/**
+ * Whether the stored replica re-derives from its signed evidence.
+ */
+export interface ReplicaAudit {
+  result: 'consistent' | 'inconsistent' | 'none';
+  version: number | null;
+  deltas: number;
+  /**
+   * Stable code: LIST_MISMATCH, or why the evidence was refused.
+   */
+  reason?: string;
+  /**
+   * The evidence step that failed: `base`, or `delta <n>`.
+   */
+  at?: string;
+}
+/**
+ * A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.
+ */
+export interface RetentionPolicy1 {
+  maxCodeLifetimeSeconds: number;
+  keepAfterExpirySeconds: number;
+  holderErasure: boolean;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.
+ */
+export interface RevokedKey {
+  region: ProvinceRegionCode;
+  kid: Kid;
+  status: 'revoked';
+  reason: KeyRevocationReason;
+  revokedAt: NumericDate;
+  seq: LogSeq2;
 }
 /**
  * POST /v1/provinces/{region}/keys: publish a signing key.
@@ -482,6 +813,16 @@ export interface RevokedCode {
   exp: NumericDate;
 }
 /**
+ * POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.
+ */
+export interface ProvinceSunsetRequest {
+  aud: FederationId;
+  iat: NumericDate;
+  jti: RequestNonce;
+  region: ProvinceRegionCode;
+  op: 'province.sunset';
+}
+/**
  * Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.
  */
 export interface TrustListDelta {
@@ -513,6 +854,7 @@ export interface TrustList {
    * @maxItems 1000000
    */
   codeRevocations: CodeRevocation[];
+  sunset?: TrustListSunset;
 }
 export interface TrustListProvince {
   region: ProvinceRegionCode;
@@ -529,6 +871,7 @@ export interface TrustListProvince {
    * @maxItems 256
    */
   keys: TrustListKey[];
+  retention?: RetentionPolicy;
 }
 export interface TrustListEnrollmentKey {
   key: PublicJwk;
@@ -561,6 +904,13 @@ export interface CodeRevocation {
   jti: CodeId;
   revokedAt: NumericDate;
   exp: NumericDate;
+}
+/**
+ * Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.
+ */
+export interface TrustListSunset {
+  at: NumericDate;
+  finalListExpiresAt: NumericDate;
 }
 /**
  * POST /v1/codes/verify. The code itself is not pattern-checked here: a malformed code is a well-formed request that gets a result (MALFORMED), not a 400.

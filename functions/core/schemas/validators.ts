@@ -13,10 +13,13 @@ import { RequestInvalid } from '../errors';
 import type {
   CodeClaims,
   CodeHeader,
+  DeletionReport,
   IssueRequest,
+  LegacyCodeClaims,
   LogEntry,
   ProvinceRegistration,
   PublicJwk,
+  RetentionPolicy,
   SignedRequestPayload,
   TrustList,
   TrustListDelta,
@@ -62,6 +65,8 @@ export function requireValid<T>(validator: Validator<T>): (value: unknown) => T 
 
 /** Shape of a code's payload (called on every verification). */
 export const isCodeClaims = generated.codeClaims as unknown as Validator<CodeClaims>;
+/** Shape of an HCX1 code's payload (HCX1 codes verify until they expire). */
+export const isLegacyCodeClaims = generated.legacyCodeClaims as unknown as Validator<LegacyCodeClaims>;
 /** Shape of a code's protected header (called on every verification). */
 export const isCodeHeader = generated.codeHeader as unknown as Validator<CodeHeader>;
 /** A public EC P-256 or Ed25519 JWK with no private or unknown member. */
@@ -88,3 +93,7 @@ export const isProvinceRegion = generated.provinceRegion as unknown as Validator
 export const isKid = generated.kid as unknown as Validator<string>;
 /** A code id, the code's `jti` (path parameter `codeId`). */
 export const isCodeId = generated.codeId as unknown as Validator<string>;
+/** A deletion report's payload (schemas/deletion-report.json). */
+export const isDeletionReport = generated.deletionReport as unknown as Validator<DeletionReport>;
+/** A retention policy (common.json#/$defs/retentionPolicy). */
+export const isRetentionPolicy = generated.retentionPolicy as unknown as Validator<RetentionPolicy>;

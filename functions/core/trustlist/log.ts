@@ -23,7 +23,8 @@ export type UnhashedLogEntry = LogEntry extends infer E
 /** What a writer says about a new entry; `prev` and `hash` are computed. */
 export type LogEntryInput = LogEntry extends infer E
   ? E extends LogEntry
-    ? Pick<E, 'seq' | 'at' | 'type' | 'region' | 'data'>
+    ? Pick<E, Extract<'seq' | 'at' | 'type' | 'region' | 'data', keyof E>> &
+        ('region' extends keyof E ? unknown : { region?: undefined })
     : never
   : never;
 
@@ -51,7 +52,8 @@ export function makeEntry(prev: LogEntry | undefined, input: LogEntryInput): Log
     seq: input.seq,
     at: input.at,
     type: input.type,
-    region: input.region,
+    // federation.sunset names no region
+    ...(input.region !== undefined ? { region: input.region } : {}),
     data: input.data,
     prev: prev?.hash ?? GENESIS_HASH,
   } as UnhashedLogEntry;

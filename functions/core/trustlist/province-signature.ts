@@ -152,3 +152,17 @@ export function checkKeyRevocation(
     refuse('A key revocation is not the one its province signed');
   }
 }
+
+/**
+ * Whether `request` claims to be a `province.sunset` request (not verified: the caller then verifies
+ * it with {@link verifyProvinceRequest}). A key retired by its province's sunset carries that request
+ * as its `revokeRequest`; a key revoked on its own carries a `key.revoke`.
+ */
+export function isSunsetRequest(request: unknown): boolean {
+  try {
+    const { payload } = parseCompactJws(request, REQUEST_PROFILE);
+    return (payload as { op?: unknown }).op === 'province.sunset';
+  } catch {
+    return false;
+  }
+}

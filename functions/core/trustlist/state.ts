@@ -13,13 +13,15 @@ import { TrustListRejected } from '../errors';
 import { LIMITS } from '../profiles';
 import type {
   CodeRevocation,
+  KeyRevocationReason,
   LogEntry,
   TrustList,
   TrustListKey,
   TrustListProvince,
+  TrustListSunset,
 } from '../schemas/types.gen';
 import { GENESIS_HASH } from './log';
-import { checkKeyPublication, checkKeyRevocation } from './province-signature';
+import { checkKeyPublication, checkKeyRevocation, verifyProvinceRequest } from './province-signature';
 
 /** The list of a federation whose log is empty (version 0, head the genesis hash). */
 export function emptyTrustList(federation: string): TrustList {
@@ -45,6 +47,7 @@ interface Draft {
   codeRevocations: CodeRevocation[];
   kids: Set<string>;
   revoked: Set<string>;
+  sunset?: TrustListSunset;
 }
 
 function draftOf(list: TrustList): Draft {
@@ -60,6 +63,7 @@ function draftOf(list: TrustList): Draft {
     codeRevocations: [...list.codeRevocations],
     kids,
     revoked,
+    ...(list.sunset ? { sunset: list.sunset } : {}),
   };
 }
 
@@ -73,7 +77,33 @@ function expectationOf(draft: Draft, province: TrustListProvince) {
   return { federation: draft.federation, region: province.region, enrollmentKeys: province.enrollmentKeys };
 }
 
+/**
+ * `key` revoked at `revokedAt` for `reason`; `revokeRequest` is the province's signed request that
+ * asked for it (its `key.revoke`, or its `province.sunset` for a key the sunset retired).
+ */
+function retire(
+  key: TrustListKey,
+  revokedAt: number,
+  reason: KeyRevocationReason,
+  revokeRequest: string,
+): TrustListKey {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    jwk: key.jwk,
+    notBefore: key.notBefore,
+    notAfter: key.notAfter,
+    status: 'revoked',
+    revokedAt,
+    reason,
+    request: key.request,
+    revokeRequest,
+  };
+}
+
 function fold(draft: Draft, entry: LogEntry): void {
+  // Nothing follows the federation's end.
+  if (draft.sunset) invalid('A log entry follows the federation sunset');
   switch (entry.type) {
     case 'province.registered': {
       if (draft.provinces.some((p) => p.region === entry.region)) invalid('A province is registered twice');
@@ -82,13 +112,34 @@ function fold(draft: Draft, entry: LogEntry): void {
         invalid('A province is registered with a key already in use');
       }
       draft.kids.add(enrollmentKid);
+      const { name, retention } = entry.data;
       draft.provinces.push({
         region: entry.region,
-        name: entry.data.name,
+        name,
         status: 'active',
         enrollmentKeys: [{ key: entry.data.enrollmentKey, from: entry.at }],
         keys: [],
+        ...(retention ? { retention } : {}),
       });
+      return;
+    }
+    case 'province.sunset': {
+      // Every key listed is retired at the sunset; the province's codes verify as ISSUER_SUNSET.
+      const province = provinceOf(draft, entry.region);
+      // Self-authenticating like the key entries: the province's own signed sunset request.
+      verifyProvinceRequest(entry.data.request, { ...expectationOf(draft, province), op: 'province.sunset' });
+      for (const kid of entry.data.retired) {
+        const index = province.keys.findIndex((k) => k.kid === kid);
+        if (index < 0 || province.keys[index].status !== 'active')
+          invalid('A sunset retires a key the province does not have active');
+        province.keys[index] = retire(province.keys[index], entry.at, 'retired', entry.data.request);
+      }
+      draft.provinces[draft.provinces.indexOf(province)] = { ...province, status: 'sunset' };
+      return;
+    }
+    case 'federation.sunset': {
+      if (draft.sunset) invalid('The federation ends twice');
+      draft.sunset = { at: entry.at, finalListExpiresAt: entry.data.finalListExpiresAt };
       return;
     }
     case 'province.suspended': {
@@ -116,19 +167,7 @@ function fold(draft: Draft, entry: LogEntry): void {
         invalid('A log entry revokes a key that is already revoked');
       }
       checkKeyRevocation(entry.data.request, expectationOf(draft, province), entry.data);
-      const revoked: TrustListKey = {
-        kid: key.kid,
-        alg: key.alg,
-        jwk: key.jwk,
-        notBefore: key.notBefore,
-        notAfter: key.notAfter,
-        status: 'revoked',
-        revokedAt: entry.data.revokedAt,
-        reason: entry.data.reason,
-        request: key.request,
-        revokeRequest: entry.data.request,
-      };
-      province.keys[index] = revoked;
+      province.keys[index] = retire(key, entry.data.revokedAt, entry.data.reason, entry.data.request);
       return;
     }
     case 'code.revoked': {
@@ -173,7 +212,14 @@ export function applyEntries(list: TrustList, entries: readonly LogEntry[]): Tru
     version = entry.seq;
     logHead = entry.hash;
   }
-  return { ...list, version, logHead, provinces: draft.provinces, codeRevocations: draft.codeRevocations };
+  return {
+    ...list,
+    version,
+    logHead,
+    provinces: draft.provinces,
+    codeRevocations: draft.codeRevocations,
+    ...(draft.sunset ? { sunset: draft.sunset } : {}),
+  };
 }
 
 /** Apply one entry (see {@link applyEntries}). */

@@ -18,7 +18,12 @@ import type { TrustList, TrustListDelta } from '../schemas/types.gen';
 import { isTrustList, isTrustListDelta } from '../schemas/validators';
 import type { Signer } from '../signer';
 import { verifyChain } from './log';
-import { checkKeyPublication, checkKeyRevocation } from './province-signature';
+import {
+  checkKeyPublication,
+  checkKeyRevocation,
+  isSunsetRequest,
+  verifyProvinceRequest,
+} from './province-signature';
 import { applyEntries, pruneExpiredRevocations } from './state';
 
 /** A verified federation key, ready to check signatures. */
@@ -186,7 +191,13 @@ export async function openTrustList(
     };
     for (const key of province.keys) {
       checkKeyPublication(key.request, expect, key);
-      if (key.status === 'revoked') checkKeyRevocation(key.revokeRequest, expect, key);
+      if (key.status !== 'revoked') continue;
+      // A key its province's sunset retired carries the province's signed sunset request.
+      if (province.status === 'sunset' && key.reason === 'retired' && isSunsetRequest(key.revokeRequest)) {
+        verifyProvinceRequest(key.revokeRequest, { ...expect, op: 'province.sunset' });
+      } else {
+        checkKeyRevocation(key.revokeRequest, expect, key);
+      }
     }
   }
   return payload;

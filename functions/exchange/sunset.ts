@@ -1,0 +1,148 @@
+/**
+ * Sunset at the exchange.
+ *
+ * - {@link sunsetProvince}: a province's signed `province.sunset` (its enrollment key): one log entry
+ *   that retires every active key of the province and marks it `sunset` (its codes verify as
+ *   `ISSUER_SUNSET`). A repeat answers the same entry.
+ * - {@link sunsetFederation} (operator): the end of the federation. Every province still active is
+ *   suspended, the `federation.sunset` entry closes the log, the trust list is signed one last time
+ *   with a `sunset` marker and a short expiry and kept, every operational item (projections, nonces)
+ *   is erased, the deletion report is signed with the federation key and kept, and then the
+ *   federation key is destroyed (a KMS key is disabled and scheduled for deletion). Only the public,
+ *   personal-data-free log, the final list and the report remain. Safe to run again: a retry carries
+ *   on where the last run stopped and answers the same report.
+ */
+import { AuthenticationFailed, ResourceNotFound } from '../core/errors';
+import { logger } from '../core/observability';
+import type { LogEntry, ProvinceSunsetEntry } from '../core/schemas/types.gen';
+import { EXCHANGE_TABLE } from '../core/storage/tables';
+import type { KeyShredder } from '../core/sunset/key-shredder';
+import { KEPT_AFTER_FEDERATION_SUNSET, signDeletionReport } from '../core/sunset/report';
+import { appendWith, authenticate, catchUp, suspendProvince, type ExchangeContext } from './service';
+import type { TrustListPublisher } from './trust-list-publisher';
+
+/** How long the final trust list is valid after the federation's sunset (seconds): one hour. */
+export const FINAL_LIST_SECONDS = 3_600;
+
+/** What a province sunset answers. */
+export interface ProvinceSunsetAnswer {
+  readonly region: string;
+  readonly status: 'sunset';
+  readonly retired: string[];
+  readonly sunsetAt: number;
+  readonly logHead: { readonly seq: number; readonly hash: string };
+}
+
+async function findSunsetEntry(ctx: ExchangeContext, region: string): Promise<LogEntry | undefined> {
+  // The entry is near the head (a retry follows its first try closely): read back from the head.
+  const head = await ctx.repository.lastEntry();
+  for (let after = Math.max(0, (head?.seq ?? 0) - 1000); ; after = Math.max(0, after - 1000)) {
+    const page = await ctx.repository.readLog(after, 1000);
+    const found = page.find((e) => e.type === 'province.sunset' && e.region === region);
+    if (found || after === 0) return found;
+  }
+}
+
+/** POST /v1/provinces/{region}/sunset: a signed `province.sunset`. */
+export async function sunsetProvince(
+  ctx: ExchangeContext,
+  region: string,
+  jws: unknown,
+): Promise<ProvinceSunsetAnswer> {
+  await authenticate(ctx, jws, 'province.sunset', region);
+  let entry = await appendWith(
+    ctx,
+    async (seq) => {
+      const province = await ctx.repository.getProvince(region);
+      if (!province) throw new ResourceNotFound('No such province');
+      if (province.status === 'sunset') return undefined;
+      if (province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
+      const retired = (await ctx.repository.listKeys(region))
+        .filter((k) => k.status === 'active')
+        .map((k) => k.kid);
+      // The province's own signed request, verbatim: the entry is self-authenticating.
+      return {
+        seq,
+        at: ctx.now(),
+        type: 'province.sunset',
+        region,
+        data: { retired, request: jws as string },
+      };
+    },
+    region,
+  );
+  if (entry) await ctx.afterChange?.();
+  entry ??= await findSunsetEntry(ctx, region);
+  const sunset = entry as ProvinceSunsetEntry;
+  return {
+    region,
+    status: 'sunset',
+    retired: sunset.data.retired,
+    sunsetAt: sunset.at,
+    logHead: { seq: sunset.seq, hash: sunset.hash },
+  };
+}
+
+/** What the federation sunset needs beyond the exchange context. */
+export interface FederationSunsetContext extends ExchangeContext {
+  readonly trustLists: TrustListPublisher;
+  /** Destroys the federation key (a local file, or the KMS key). */
+  readonly federationKeyShredder?: KeyShredder;
+}
+
+/** What a federation sunset answers. */
+export interface FederationSunsetAnswer {
+  readonly status: 'sunset';
+  /** The signed deletion report (compact JWS). */
+  readonly report: string;
+  /** The final signed trust list (sunset marker, short expiry). */
+  readonly trustList: string;
+}
+
+/** POST /v1/federation/sunset (operator): end the federation (see the module comment). */
+export async function sunsetFederation(ctx: FederationSunsetContext): Promise<FederationSunsetAnswer> {
+  const done = await ctx.repository.getDeletionReport();
+  if (done) {
+    await ctx.federationKeyShredder?.destroy();
+    return {
+      status: 'sunset',
+      report: done,
+      trustList: (await ctx.repository.getFinalTrustList()) as string,
+    };
+  }
+  let head = await catchUp(ctx.repository);
+  if (head?.type !== 'federation.sunset') {
+    for (const p of await ctx.repository.listProvinces()) {
+      if (p.status === 'active') await suspendProvince(ctx, p.region);
+    }
+    const at = ctx.now();
+    head = await appendWith(ctx, async (seq) => ({
+      seq,
+      at,
+      type: 'federation.sunset',
+      data: { finalListExpiresAt: at + FINAL_LIST_SECONDS },
+    }));
+  }
+  const sunsetEntry = head as LogEntry;
+  // The last list the federation signs: kept, and served until it expires.
+  const finalList = (await ctx.trustLists.current()).jws;
+  await ctx.repository.putFinalTrustList(finalList);
+  await ctx.afterChange?.();
+  const erased = await ctx.repository.eraseOperationalData();
+  const signer = await ctx.signer();
+  const issuedAt = ctx.now();
+  const report = await signDeletionReport(signer, {
+    federation: ctx.federationId,
+    scope: 'federation',
+    issuedAt,
+    sunsetAt: sunsetEntry.at,
+    logHead: { seq: sunsetEntry.seq, hash: sunsetEntry.hash },
+    tables: erased.map((e) => ({ table: EXCHANGE_TABLE.id, kind: e.kind, count: e.count })),
+    keys: ctx.federationKeyShredder ? await ctx.federationKeyShredder.plan(issuedAt) : [],
+    kept: [...KEPT_AFTER_FEDERATION_SUNSET],
+  });
+  await ctx.repository.putDeletionReport(report);
+  await ctx.federationKeyShredder?.destroy();
+  logger.info('federation sunset', { seq: sunsetEntry.seq, erased: erased.reduce((n, e) => n + e.count, 0) });
+  return { status: 'sunset', report, trustList: finalList };
+}
