@@ -318,6 +318,13 @@ function httpEvent(method: string, template: string, first?: FirstBody): unknown
       stage: '$default',
       time: '01/Jan/2026:00:00:00 +0000',
       timeEpoch: 1767225600000,
+      // IAM routes answer only a session of their caller role (the placeholder the environment names).
+      authorizer: {
+        iam: {
+          accountId: '111111111111',
+          userArn: 'arn:aws:sts::111111111111:assumed-role/placeholder-caller/bench',
+        },
+      },
     },
     ...(body ? { body: body.body, isBase64Encoded: false } : { isBase64Encoded: false }),
   };
@@ -578,11 +585,19 @@ function printTable(result: ColdStartResult, runs: number): void {
       );
   }
   console.log(
-    `max bundle ${result.maxBundleKB} KB (goal < 500), max init ratio ${result.maxColdInitRatio} (goal < 2), ` +
+    `max bundle ${result.maxBundleKB} KB (goal < ${GOAL_BUNDLE_KB}), max init ratio ${result.maxColdInitRatio}, ` +
       `max init + first invocation ratio ${result.maxColdFirstRatio}, ` +
-      `at most ${result.maxOverSdkFloorMs} ms over the empty handler creating the same SDK clients`,
+      `at most ${result.maxOverSdkFloorMs} ms over the empty handler creating the same SDK clients ` +
+      `(goal <= ${GOAL_OVER_SDK_FLOOR_MS})`,
   );
 }
+
+/**
+ * The cold-start goal (issue 13, item 14): hcx's own code adds at most this many ms over the empty
+ * handler that creates the same SDK clients, and every bundle stays under this size.
+ */
+export const GOAL_OVER_SDK_FLOOR_MS = 15;
+export const GOAL_BUNDLE_KB = 500;
 
 if (require.main === module) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -595,6 +610,9 @@ if (require.main === module) {
           maxColdInitRatio: r.maxColdInitRatio,
           maxColdFirstRatio: r.maxColdFirstRatio,
           maxOverSdkFloorMs: r.maxOverSdkFloorMs,
+          goalOverSdkFloorMs: GOAL_OVER_SDK_FLOOR_MS,
+          goalBundleKB: GOAL_BUNDLE_KB,
+          meetsGoal: r.maxOverSdkFloorMs <= GOAL_OVER_SDK_FLOOR_MS && r.maxBundleKB < GOAL_BUNDLE_KB,
           failed,
         }),
       );

@@ -5,7 +5,11 @@
  */
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { FederationConfigError, loadFederationConfig } from '../lib/config/federation-config';
+import {
+  FederationConfigError,
+  federationConfigWarnings,
+  loadFederationConfig,
+} from '../lib/config/federation-config';
 import { addHcxStacks, addNagChecks } from '../lib/hcx-app';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -14,8 +18,12 @@ const app = new App();
 try {
   const configPath = path.resolve(String(app.node.tryGetContext('config') ?? 'federation.config.json'));
   const province = app.node.tryGetContext('province') as string | number | undefined;
-  addHcxStacks(app, loadFederationConfig(configPath), {
+  const config = loadFederationConfig(configPath);
+  for (const w of federationConfigWarnings(config))
+    console.warn(`${configPath}: warning ${w.code}: ${w.field}: ${w.message}`);
+  addHcxStacks(app, config, {
     province: province === undefined ? undefined : String(province),
+    pagesDir: (app.node.tryGetContext('pagesDir') as string | undefined) ?? undefined,
   });
 } catch (error) {
   if (!(error instanceof FederationConfigError)) throw error;

@@ -337,7 +337,11 @@ function parser(argv: string[]): Argv {
       (c) =>
         c
           .option('node', { type: 'string', describe: 'province node URL (from --state-file)' })
-          .option('token', { type: 'string', describe: 'internal token (from --state-file, or HCX_TOKEN)' })
+          .option('token', {
+            type: 'string',
+            describe:
+              'internal token (from --state-file, or HCX_TOKEN); none: SigV4 from the AWS credential chain for an AWS node',
+          })
           .option('request', { type: 'string', describe: 'JSON file with an issue request' })
           .option('name', { type: 'string', describe: "holder's name" })
           .option('id-type', {
@@ -357,7 +361,7 @@ function parser(argv: string[]): Argv {
           const f = fill(a);
           return issue({
             node: need(f.node, '--node URL'),
-            token: need(f.token, '--token T'),
+            token: f.token,
             request: str(a, 'request'),
             name: str(a, 'name'),
             idType: str(a, 'id-type'),

@@ -148,7 +148,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       'A province ends its service: every key retired, its codes verify as ISSUER_SUNSET (signed request, op province.sunset)',
     requestType: 'application/jose',
     responseType: 'application/json',
-    responseSchema: `${S}province-sunset-result.json`,
+    responseSchema: `${S}exchange-province-sunset.json`,
     successStatus: 200,
   },
   {
@@ -160,7 +160,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary:
       'End the federation: final trust list with a sunset marker, operational data erased, federation key destroyed; answers the signed deletion report',
     responseType: 'application/json',
-    responseSchema: `${S}federation-sunset-result.json`,
+    responseSchema: `${S}federation-sunset.json`,
     successStatus: 200,
   },
   {
@@ -261,7 +261,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary:
       "End this province's service: issuance stops, keys retired at the exchange, records erased, keys destroyed; answers the signed deletion report",
     responseType: 'application/json',
-    responseSchema: `${S}province-node-sunset-result.json`,
+    responseSchema: `${S}province-sunset.json`,
     successStatus: 200,
   },
   {
@@ -273,6 +273,18 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Replica version, age and last sync result (and, with ?audit=true, a check of its evidence)',
     responseSchema: `${S}registry-status.json`,
     responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'province',
+    method: 'POST',
+    path: '/v1/issuer-keys/{kid}/activate',
+    fn: 'province-set-active-key',
+    auth: 'internal',
+    summary:
+      'Key rotation step 3: sign new codes with this held key, once the trust list carries it as active (409 ISSUER_KEY_NOT_HELD, KEY_NOT_VISIBLE)',
+    responseType: 'application/json',
+    responseSchema: `${S}active-key.json`,
     successStatus: 200,
   },
 ];

@@ -19,12 +19,16 @@ export interface FunctionEnvironment {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/** The stand-in for a caller role ARN; the bench calls IAM routes as a session of it. */
+export const PLACEHOLDER_CALLER_ROLE_ARN = 'arn:aws:iam::111111111111:role/placeholder-caller';
+
 /** A usable stand-in for a token (an ARN, a generated name), by variable name. */
 function placeholder(name: string): string {
   if (name.endsWith('_URL')) return 'https://placeholder.invalid';
   if (name.endsWith('_SECRET_ARN')) {
     return 'arn:aws:secretsmanager:ap-east-1:111111111111:secret:placeholder-AbCdEf';
   }
+  if (name.endsWith('_ROLE_ARN')) return PLACEHOLDER_CALLER_ROLE_ARN;
   if (name.endsWith('_KMS_KEY_ID')) {
     return 'arn:aws:kms:ap-east-1:111111111111:key/00000000-0000-0000-0000-000000000000';
   }

@@ -5,12 +5,18 @@
  */
 import { parseStrictJson } from '../core/json';
 import { ServiceError, UsageError } from './errors';
+import { executeApiSigner, signRequest, sigv4RegionFor } from './sigv4';
 
 /** Options of {@link call}. */
 export interface CallOptions {
   readonly method?: 'GET' | 'POST' | 'DELETE';
-  /** Bearer token (operator or province-internal routes). */
+  /**
+   * Bearer token (operator or province-internal routes of the embedded runtime). Without one, a
+   * call to an AWS endpoint is signed with SigV4 from the AWS credential chain.
+   */
   readonly token?: string;
+  /** The route needs a caller identity: a token or an AWS endpoint to sign for, else a usage error. */
+  readonly authenticated?: boolean;
   readonly body?: string;
   readonly contentType?: string;
   readonly accept?: string;
@@ -68,13 +74,31 @@ export function jsonOf(contentType: string, text: string): unknown {
 /** Call `base` + `path`; resolve with a 2xx/304 answer or throw {@link ServiceError}. */
 export async function call(base: string, path: string, options: CallOptions = {}): Promise<CallResult> {
   const url = endpoint(base, path);
-  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
   if (options.contentType) headers['content-type'] = options.contentType;
+  const method = options.method ?? 'GET';
+  const region = options.token ? undefined : sigv4RegionFor(url);
+  if (options.token) {
+    headers.authorization = `Bearer ${options.token}`;
+  } else if (region) {
+    try {
+      headers = await signRequest(executeApiSigner(region), { method, url, headers, body: options.body });
+    } catch (e) {
+      throw new ServiceError(
+        `cannot sign the request to ${url.origin} with SigV4 (${(e as Error).message}): configure AWS credentials ` +
+          '(AWS_PROFILE, environment variables or a role) that may assume the caller role',
+      );
+    }
+  } else if (options.authenticated) {
+    throw new UsageError(
+      `missing --token T for ${url.origin} (an AWS execute-api URL is signed with SigV4 from the AWS ` +
+        'credential chain instead; HCX_AWS_REGION=<region> signs for a custom domain)',
+    );
+  }
   let response: Response;
   try {
     response = await fetch(url, {
-      method: options.method ?? 'GET',
+      method,
       headers,
       body: options.body,
       signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),

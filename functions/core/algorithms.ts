@@ -6,9 +6,10 @@
  * (GB/T 32918 with SM3) is one more entry, with its arithmetic in sm2.ts. `none`, every HMAC and
  * every other name are simply absent, so they are refused before any key is looked up.
  */
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { decodeB64url } from './b64';
 import { KeyRejected } from './errors';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { checkImports, importPublicJwk, verifySignature, type PublicKeyHandle } from './signature-primitive';
 
 /** A public JWK reduced to the members that define the key. */
 export interface KeyMaterial {
@@ -31,9 +32,12 @@ export interface SignatureAlgorithm {
   /** Reject with {@link KeyRejected} unless `jwk` is a sound public key (on the curve, canonical, not small-order). */
   checkPoint(jwk: KeyMaterial): Promise<void>;
   /** Import a checked public key for {@link SignatureAlgorithm.verify}. */
-  importPublicKey(jwk: KeyMaterial): KeyObject;
-  /** Verify a JWS signature over `data` (signature length already checked). */
-  verify(key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean;
+  importPublicKey(jwk: KeyMaterial): PublicKeyHandle;
+  /**
+   * Verify a JWS signature over `data` (signature length already checked): a boolean on the server,
+   * a promise of one in the checkpoint page (WebCrypto; see signature-primitive.ts).
+   */
+  verify(key: PublicKeyHandle, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
   /** Node `crypto.sign` arguments for a local private key (absent: {@link SignatureAlgorithm.localSigner}). */
   readonly nodeSign?: { readonly digest: string | null; readonly dsaEncoding?: 'ieee-p1363' };
   /** For an algorithm Node cannot sign with (SM2): a signing function over a checked key and its `d`. */
@@ -75,18 +79,18 @@ const ES256: SignatureAlgorithm = {
     // OpenSSL refuses a point off the curve (and (0, 0)); P-256 has cofactor 1, so a point on the
     // curve is of prime order: nothing else to check (the Wycheproof invalid-key vectors confirm it).
     try {
-      createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+      await checkImports({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y });
     } catch (cause) {
       throw new KeyRejected('NOT_ON_CURVE', 'the point is not on P-256', cause);
     }
   },
   importPublicKey(jwk) {
-    return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+    return importPublicJwk({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y });
   },
   verify(key, data, signature) {
     const sig = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
     if (!scalarInRange(sig.subarray(0, 32)) || !scalarInRange(sig.subarray(32, 64))) return false;
-    return cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+    return verifySignature('sha256', key, data, sig);
   },
   nodeSign: { digest: 'sha256', dsaEncoding: 'ieee-p1363' },
 };
@@ -104,10 +108,10 @@ const EdDSA: SignatureAlgorithm = {
     checkEd25519Point(x);
   },
   importPublicKey(jwk) {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+    return importPublicJwk({ kty: 'OKP', crv: 'Ed25519', x: jwk.x });
   },
   verify(key, data, signature) {
-    return cryptoVerify(null, data, key, signature);
+    return verifySignature(null, key, data, signature);
   },
   nodeSign: { digest: null },
 };

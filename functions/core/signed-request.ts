@@ -103,7 +103,13 @@ export async function verifySignedRequest(
   if (parsed.kid !== enrollment.kid) fail('KID_MISMATCH');
   const algorithm = algorithmByName(enrollment.alg);
   if (!algorithm || algorithm.name !== parsed.alg.name) fail('ALG_MISMATCH');
-  if (!algorithm.verify(algorithm.importPublicKey(enrollment.jwk), parsed.signingInput, parsed.signature)) {
+  if (
+    !(await algorithm.verify(
+      algorithm.importPublicKey(enrollment.jwk),
+      parsed.signingInput,
+      parsed.signature,
+    ))
+  ) {
     fail('SIGNATURE_INVALID');
   }
   const p = parsed.payload;

@@ -47,6 +47,8 @@ export interface LocalPrincipal {
 export type ExtraRoute = (request: {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The raw query string, without `?` (empty when none). */
+  readonly query?: string;
 }) => APIGatewayProxyStructuredResultV2 | Promise<APIGatewayProxyStructuredResultV2>;
 
 /** A line for the log: a constant message and structured fields, never a body or a token. */
@@ -336,7 +338,7 @@ export function createServiceServer(options: ServiceServerOptions): Server {
         return problem(methodNotAllowed(), { allow: 'GET' });
       }
       drain(req);
-      return extra({ path, headers: flatHeaders(req) });
+      return extra({ path, headers: flatHeaders(req), query: url.slice(path.length + 1) });
     }
 
     const found = match(method, path);

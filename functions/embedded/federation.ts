@@ -369,6 +369,9 @@ export function summary(
     `hcx federation ${state.federationId} is running (${options.memory ? 'in memory' : `data in ${options.dataDir}`})`,
     `  exchange            ${state.exchangeUrl}`,
     ...state.provinces.map((p) => `  ${`${p.name} ${p.region}`.padEnd(20)}${p.url}`),
+    ...state.provinces.map(
+      (p) => `  ${`pages ${p.region}`.padEnd(20)}${p.url}/check/  ${p.url}/wallet/  (checkpoint, traveller)`,
+    ),
     `  state file          ${stateFile}  (tokens for the operator and internal routes)`,
     '',
   ];

@@ -27,6 +27,7 @@ import {
   type ServiceHandlers,
   type ServiceHandlersMap,
 } from './federation';
+import { pageRoutes } from './pages';
 
 /**
  * The federation id of an embedded federation: `hcx-local-` and 8 hex digits of its federation key's
@@ -153,10 +154,19 @@ export async function buildHandlers(context: FederationContext): Promise<Service
     });
   }
   wired.set(context, { keys, provinces });
+  // the checkpoint and traveller pages on every province node, with this federation's key pinned
+  const pages = pageRoutes({
+    federation: federationId,
+    federationJwks: federationJwks(keys),
+    exchangeUrl: context.exchange.url,
+  });
   return {
     exchange: handlersOf('exchange', exchangeDeps),
     provinces: Object.fromEntries(
-      Object.entries(provinces).map(([r, deps]) => [r, handlersOf('province', deps)]),
+      Object.entries(provinces).map(([r, deps]) => {
+        const h = handlersOf('province', deps);
+        return [r, { ...h, extraRoutes: { ...h.extraRoutes, ...pages } }];
+      }),
     ),
   };
 }

@@ -19,6 +19,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger as rootLogger } from '../core/observability';
+import { callerRole } from './caller-role';
 import type { HttpEvent, HttpLambdaHandler, HttpResponse } from './event';
 import { problemDetails } from './problem-details';
 import { readBody, type ReadBodyOptions } from './read-body';
@@ -52,6 +53,9 @@ export function httpHandler<TBody = undefined>(
     .use(injectLambdaContext(log, { logEvent: false, resetKeys: true }) as MiddlewareObj)
     .use(securityHeaders())
     .use(problemDetails({ logger: log }));
+  // AWS only: the stack names the one role allowed on this IAM route (functions/http/caller-role.ts).
+  const allowedRole = process.env.CALLER_ROLE_ARN;
+  if (allowedRole) chain.use(callerRole<TBody>(allowedRole));
   if (options.body !== undefined) chain.use(readBody(options.body));
   if (options.schema !== undefined) chain.use(validateBody(options.schema));
   return chain as unknown as HttpLambdaHandler;

@@ -11,6 +11,8 @@ import type { ProvinceRepository } from './repository';
 export interface IssuerKeys {
   /** The signer for the active kid (the first known signer when none was ever switched to). */
   activeSigner(): Promise<Signer>;
+  /** The kids of every issuer key this node holds (reloaded, so a key added by a rotation counts). */
+  heldKids?(): Promise<string[]>;
 }
 
 /** Options of {@link activeSignerResolver}. */
@@ -32,6 +34,9 @@ export function activeSignerResolver(options: ActiveSignerOptions): IssuerKeys {
   const clock = options.clock ?? Date.now;
   let cached: { signer: Signer; at: number } | undefined;
   return {
+    async heldKids() {
+      return (await options.signers(true)).map((s) => s.kid);
+    },
     async activeSigner() {
       if (cached && clock() - cached.at < cacheMs) return cached.signer;
       const kid = await options.repository.getActiveKid();

@@ -32,11 +32,24 @@ export interface SigningKeyGenerations {
   readonly next?: number;
 }
 
+/** A custom domain CloudFront serves, with its certificate (ACM outside China, IAM in China). */
+export interface CloudFrontDomain {
+  readonly domainName: string;
+  /** ACM certificate in us-east-1 (global partition). */
+  readonly certificateArn?: string;
+  /** Server certificate uploaded to IAM under the `/cloudfront/` path (AWS China). */
+  readonly iamCertificateId?: string;
+}
+
 export interface ExchangeConfig {
   readonly aws: AwsEnvironment;
   readonly signingKey?: SigningKeyGenerations;
   readonly url?: string;
   readonly allowedOrigins?: readonly string[];
+  /** Custom domain of the trust-list distribution; required in AWS China. */
+  readonly trustListDomain?: CloudFrontDomain;
+  /** Who may assume the exchange operator role: account ids or role ARNs (default: its own account). */
+  readonly operatorPrincipals?: readonly string[];
 }
 
 export interface ProvinceConfig {
@@ -56,6 +69,8 @@ export interface ProvinceConfig {
     readonly keepAfterExpirySeconds: number;
     readonly holderErasure: boolean;
   };
+  /** Who may assume the health-system role: account ids or role ARNs (default: its own account). */
+  readonly healthSystemPrincipals?: readonly string[];
 }
 
 /** Settings shared by every stack; `withDefaults` fills the absent ones. */
@@ -66,6 +81,9 @@ export interface FederationSettings {
   readonly publicBurstLimit: number;
   readonly reservedConcurrency: boolean;
   readonly syncStaleAfterSeconds: number;
+  readonly signedRateLimit: number;
+  readonly signedBurstLimit: number;
+  readonly signedConcurrency: number;
 }
 
 export interface FederationConfig {
@@ -83,7 +101,70 @@ export const DEFAULT_SETTINGS: FederationSettings = {
   publicBurstLimit: 400,
   reservedConcurrency: true,
   syncStaleAfterSeconds: 1800,
+  signedRateLimit: 20,
+  signedBurstLimit: 40,
+  signedConcurrency: 10,
 };
+
+/** AWS China regions (partition `aws-cn`): the mainland. */
+export const CHINA_REGIONS: readonly string[] = ['cn-north-1', 'cn-northwest-1'];
+
+/** Whether the region is in AWS China (partition `aws-cn`). */
+export function isChinaRegion(region: string): boolean {
+  return region.startsWith('cn-');
+}
+
+/**
+ * Regions that are disabled until an account opts in. CloudFront cannot deliver standard logs to a
+ * bucket in one of them; an operator must enable the region before bootstrapping it.
+ */
+export const OPT_IN_REGIONS: ReadonlySet<string> = new Set([
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
+]);
+
+/** A configuration that is valid but probably not what a Chinese federation wants. */
+export interface FederationConfigWarning {
+  readonly code: 'DATA_LEAVES_MAINLAND';
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * Warnings about a valid configuration: each province whose node (and so its holders' personal
+ * information) is outside AWS China. PIPL and the Cybersecurity Law's localisation rules keep a
+ * Chinese public health system's personal information in mainland China.
+ */
+export function federationConfigWarnings(config: FederationConfig): FederationConfigWarning[] {
+  return config.provinces.flatMap((p, i) =>
+    isChinaRegion(p.aws.region)
+      ? []
+      : [
+          {
+            code: 'DATA_LEAVES_MAINLAND' as const,
+            field: `provinces[${i}].aws.region`,
+            message:
+              `province ${p.region} keeps its holders' personal information in ${p.aws.region}, outside ` +
+              `mainland China (PIPL, Cybersecurity Law): use ${CHINA_REGIONS.join(' or ')} for a Chinese federation`,
+          },
+        ],
+  );
+}
 
 /** The configuration file does not match the schema; `field` names the offending member. */
 export class FederationConfigError extends Error {
@@ -156,6 +237,24 @@ export function validateFederationConfig(input: unknown, source?: string): Feder
       );
     }
   });
+  if (isChinaRegion(raw.exchange.aws.region) && !raw.exchange.trustListDomain?.iamCertificateId) {
+    throw new FederationConfigError(
+      'exchange.trustListDomain.iamCertificateId',
+      'is required in AWS China: CloudFront there serves only an ICP-filed domain, with a certificate uploaded to IAM',
+      source,
+    );
+  }
+  if (
+    !isChinaRegion(raw.exchange.aws.region) &&
+    raw.exchange.trustListDomain &&
+    !raw.exchange.trustListDomain.certificateArn
+  ) {
+    throw new FederationConfigError(
+      'exchange.trustListDomain.certificateArn',
+      'is required outside AWS China (an ACM certificate in us-east-1)',
+      source,
+    );
+  }
   const seen = new Map<string, number>();
   raw.provinces.forEach((p, i) => {
     const first = seen.get(p.region);

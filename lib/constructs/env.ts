@@ -23,6 +23,8 @@ export const ENV = {
   ENROLLMENT_KEY_SECRET_ARN: 'ENROLLMENT_KEY_SECRET_ARN',
   /** Province: its retention policy (JSON, docs/sunset.md); absent: the default. */
   RETENTION_POLICY: 'RETENTION_POLICY',
+  /** IAM routes: the one role whose sessions the function answers (functions/http/caller-role.ts). */
+  CALLER_ROLE_ARN: 'CALLER_ROLE_ARN',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
 } as const;

@@ -34,8 +34,32 @@ export interface HcxFunctionProps {
   readonly provisionedConcurrency?: number;
 }
 
-/** Access a function may have to a DynamoDB table. */
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * Access a function may have to a DynamoDB table: `read` (GetItem, Query), `readWrite` (also
+ * PutItem, UpdateItem), `readWriteDelete` (also DeleteItem). Exactly the item calls the handlers
+ * make: no Scan, batch, stream or table-management action.
+ */
+export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete';
+
+/** The condition on every `kms:Sign` grant: the algorithm and message type `KmsSigner` uses. */
+// ECDSA_SHA_256 for P-256 issuer and federation keys, SM2DSA for SM2 issuer keys (China regions; issue 18).
+export const SIGN_CONDITION = {
+  'kms:SigningAlgorithm': ['ECDSA_SHA_256', 'SM2DSA'],
+  'kms:MessageType': 'DIGEST',
+};
+
+/** The DynamoDB actions of each {@link TableAccess}. */
+export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  readWriteDelete: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ],
+};
 
 /**
  * A handler `functions/<fn>/handler.ts` as a Lambda function with the hcx defaults built in:
@@ -98,12 +122,24 @@ export class HcxFunction extends Construct {
     return this;
   }
 
-  /** Grants read (or read and write) data access to the table and sets `TABLE_NAME`. */
+  /**
+   * Grants exactly the item actions of `access` on the table (and its indexes), the matching use of
+   * the table's key, and sets `TABLE_NAME`.
+   */
   useTable(table: ITableV2, access: TableAccess): this {
+    table.grant(this.function, ...TABLE_ACTIONS[access]);
+    const key = table.encryptionKey;
     if (access === 'read') {
-      table.grantReadData(this.function);
+      key?.grant(this.function, 'kms:Decrypt', 'kms:DescribeKey');
     } else {
-      table.grantReadWriteData(this.function);
+      key?.grant(
+        this.function,
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:ReEncrypt*',
+        'kms:GenerateDataKey*',
+      );
       for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
         Validations.of(this).acknowledge({
           id: `AwsSolutions-IAM5[Action::${action}]`,
@@ -129,10 +165,18 @@ export class HcxFunction extends Construct {
    */
   useSigningKeys(keys: readonly IKey[], envName: EnvName, access: 'sign' | 'publicKey'): this {
     for (const key of keys) {
-      key.grant(
-        this.function,
-        ...(access === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey']),
-      );
+      key.grant(this.function, 'kms:GetPublicKey');
+      if (access === 'sign') {
+        // Only the one signature the signer makes (functions/core/kms-signer.ts): a stolen role
+        // session cannot sign raw messages or with another algorithm.
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Sign'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: SIGN_CONDITION },
+          }),
+        );
+      }
     }
     return this.setting(envName, keys.map((k) => k.keyArn).join(','));
   }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -7,6 +7,9 @@ import {
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type CfnRule, Rule } from 'aws-cdk-lib/aws-events';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -26,6 +29,28 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: { readonly encryptionKey: IKey }) {
     super(scope, id);
     this.topic = new Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
+    // enforceSSL's topic policy replaces the default one that let CloudWatch publish, and SnsAction
+    // adds no Allow: without this the alarms would change state and notify nobody.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccountPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
   }
 
   /** Alarms when the function fails or is throttled in any 5-minute period. */
@@ -87,4 +112,64 @@ export class Monitoring extends Construct {
       alarmDescription: `${id}: ${what}`,
     }).addAlarmAction(new SnsAction(this.topic));
   }
+}
+
+/**
+ * Alarms on the signing keys, from CloudTrail events (the account needs a trail recording management
+ * events, read-only ones included: the usual organization trail): any change of a key's policy,
+ * grants, state or deletion schedule, and any `Sign` call on a key by a principal other than its
+ * signer roles (refused by the key policy, so an attempt). Both notify the alarm topic.
+ */
+export function watchSigningKeys(
+  monitoring: Monitoring,
+  dataKey: IKey,
+  keys: readonly IKey[],
+  signerRoleArns: readonly string[],
+): Rule[] {
+  const keyArns = keys.map((k) => k.keyArn);
+  const target = new SnsTopic(monitoring.topic);
+  // EventBridge publishes to the encrypted topic.
+  dataKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+  const changed = new Rule(monitoring, 'SigningKeyChanged', {
+    description: 'hcx: a signing key policy, grant, state or deletion schedule changed',
+    eventPattern: {
+      source: ['aws.kms'],
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: {
+        eventName: [
+          'PutKeyPolicy',
+          'CreateGrant',
+          'RetireGrant',
+          'RevokeGrant',
+          'DisableKey',
+          'EnableKey',
+          'ScheduleKeyDeletion',
+          'CancelKeyDeletion',
+        ],
+        resources: { ARN: keyArns },
+      },
+    },
+    targets: [target],
+  });
+  const foreignSign = new Rule(monitoring, 'SigningByAnotherPrincipal', {
+    description: 'hcx: kms:Sign on a signing key by a principal other than its signer roles',
+    eventPattern: {
+      source: ['aws.kms'],
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: {
+        eventName: ['Sign'],
+        resources: { ARN: keyArns },
+        userIdentity: {
+          sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [...signerRoleArns] }] } },
+        },
+      },
+    },
+    targets: [target],
+  });
+  // Sign is a read-only management event: EventBridge delivers those only to rules that ask.
+  (foreignSign.node.defaultChild as CfnRule).addPropertyOverride(
+    'State',
+    'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+  );
+  return [changed, foreignSign];
 }

@@ -70,14 +70,18 @@ export class ServiceFunctions extends Construct {
 /**
  * One EventBridge rule per scheduled function of the service (`SCHEDULED` in `functions/routes.ts`),
  * created in `scope` as `<Fn>Schedule`. No retries: the next run comes soon and does the same work.
+ * `retryAttempts: 0` on the target only stops EventBridge; Lambda's own asynchronous invocation
+ * retries (twice by default) are turned off on the function, and an event older than one period
+ * is dropped.
  */
 export function scheduleFunctions(scope: Construct, service: Service, functions: ServiceFunctions): Rule[] {
-  return SCHEDULED.filter((s) => s.service === service).map(
-    (s) =>
-      new Rule(scope, `${pascal(s.fn)}Schedule`, {
-        description: s.summary,
-        schedule: Schedule.rate(Duration.minutes(s.everyMinutes)),
-        targets: [new LambdaFunction(functions.get(s.fn).function, { retryAttempts: 0 })],
-      }),
-  );
+  return SCHEDULED.filter((s) => s.service === service).map((s) => {
+    const fn = functions.get(s.fn).function;
+    fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(Math.max(1, s.everyMinutes)) });
+    return new Rule(scope, `${pascal(s.fn)}Schedule`, {
+      description: s.summary,
+      schedule: Schedule.rate(Duration.minutes(s.everyMinutes)),
+      targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+    });
+  });
 }

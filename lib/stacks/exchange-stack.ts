@@ -1,18 +1,21 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
-import { routesOf } from '../../functions/routes';
+import { ROUTES, routesOf } from '../../functions/routes';
 import type { FederationConfig } from '../config/federation-config';
 import { ENV, TRUST_LIST_OBJECT_KEY } from '../constructs/env';
 import { HcxHttpApi } from '../constructs/hcx-http-api';
 import type { TableAccess } from '../constructs/hcx-function';
 import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
-import { Monitoring } from '../constructs/monitoring';
+import { Monitoring, watchSigningKeys } from '../constructs/monitoring';
 import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
 import { allowCryptoErasureOnlyTo } from '../constructs/sunset-access';
+import { PagesSite } from '../constructs/pages-site';
 import { TrustListSite } from '../constructs/trust-list-site';
 
 /** What each exchange function may touch. Anything not listed is denied. */
@@ -47,6 +50,7 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   // The federation's end: erases the table but the log, then destroys the federation key.
   'exchange-sunset-federation': {
     ...MUTATION,
+    table: 'readWriteDelete',
     destroysFederationKey: true,
     shape: { timeout: Duration.seconds(300) },
   },
@@ -62,7 +66,16 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
 
 export interface ExchangeStackProps extends StackProps {
   readonly config: FederationConfig;
+  /** `npm run build:pages` output: adds the checkpoint and traveller pages' site (docs/pages.md). */
+  readonly pagesDir?: string;
+  /** A bucket in another region for CloudFront's standard logs (the exchange is in an opt-in region). */
+  readonly cloudFrontLogBucket?: { readonly bucketName: string; readonly region: string };
 }
+
+/** Functions behind the signed province routes (publish key, revoke key, revoke codes). */
+const SIGNED_ROUTE_FUNCTIONS = new Set(
+  ROUTES.filter((r) => r.service === 'exchange' && r.auth === 'signed').map((r) => r.fn),
+);
 
 /**
  * The national exchange: its table, the federation signing key, the HTTP API, the trust list on
@@ -74,6 +87,8 @@ export class ExchangeStack extends Stack {
   readonly table: TableV2;
   readonly trustList: TrustListSite;
   readonly api: HcxHttpApi;
+  /** The only role allowed on the operator routes (register, suspend). */
+  readonly operatorRole: Role;
 
   constructor(scope: Construct, id: string, props: ExchangeStackProps) {
     super(scope, id, props);
@@ -92,15 +107,36 @@ export class ExchangeStack extends Stack {
       definition: EXCHANGE_TABLE,
       encryptionKey: dataKey.key,
     }).table);
-    const trustList = (this.trustList = new TrustListSite(this, 'TrustList'));
+    const trustList = (this.trustList = new TrustListSite(this, 'TrustList', {
+      allowedOrigins: config.exchange.allowedOrigins,
+      domain: config.exchange.trustListDomain,
+      cloudFrontLogBucket:
+        props.cloudFrontLogBucket &&
+        Bucket.fromBucketAttributes(this, 'CloudFrontLogs', props.cloudFrontLogBucket),
+    }));
+    if (props.pagesDir) {
+      const pages = new PagesSite(this, 'Pages', {
+        pagesDir: props.pagesDir,
+        trustListBucket: trustList.bucket,
+        trustListKey: TRUST_LIST_OBJECT_KEY,
+      });
+      new CfnOutput(this, 'PagesUrl', { value: `${pages.url}/check/`, description: 'checkpoint page' });
+    }
     const monitoring = new Monitoring(this, 'Monitoring', { encryptionKey: dataKey.key });
 
     const shapes: Record<string, FunctionShape> = {};
     for (const [fn, access] of Object.entries(EXCHANGE_ACCESS)) {
-      // Log appends are conditional writes on the next sequence number: more writers only mean more retries.
+      // Log appends are conditional writes on the next sequence number: more writers only mean more
+      // retries. A signed route refuses junk (bad signature, unknown key) before any append, so its
+      // functions get room for a flood of it without starving a province's genuine revocation.
+      const reserved = SIGNED_ROUTE_FUNCTIONS.has(fn)
+        ? settings.signedConcurrency
+        : access.table === 'readWrite'
+          ? 2
+          : undefined;
       shapes[fn] = {
         ...access.shape,
-        reservedConcurrency: settings.reservedConcurrency && access.table === 'readWrite' ? 2 : undefined,
+        reservedConcurrency: settings.reservedConcurrency ? reserved : undefined,
       };
     }
     const functions = (this.functions = new ServiceFunctions(this, 'Functions', {
@@ -130,18 +166,32 @@ export class ExchangeStack extends Stack {
     }
     // The exchange signs with one generation: nobody may sign with the next one until it is active.
     federationKeys.next?.restrictSigningTo();
+    watchSigningKeys(
+      monitoring,
+      dataKey.key,
+      [federationKey.key, ...(federationKeys.next ? [federationKeys.next.key] : [])],
+      signers.map((r) => r.roleArn),
+    );
     scheduleFunctions(this, 'exchange', functions);
     monitoring.watchTrustListPublication(serviceName);
 
     const api = (this.api = new HcxHttpApi(this, 'Http', {
+      apiName: `hcx-exchange-${config.federationId}`,
       description: `hcx exchange (${config.federationId})`,
       routes: routesOf('exchange'),
       functions: functions.byName,
       allowedOrigins: config.exchange.allowedOrigins,
       rateLimit: settings.publicRateLimit,
       burstLimit: settings.publicBurstLimit,
+      routeLimits: { signed: { rateLimit: settings.signedRateLimit, burstLimit: settings.signedBurstLimit } },
       logRetention: settings.logRetentionDays as RetentionDays,
     }));
+    this.operatorRole = api.callerRole(
+      'OperatorRole',
+      'operator',
+      config.exchange.operatorPrincipals ?? [this.account],
+      `hcx exchange operator of ${config.federationId}: register and suspend provinces`,
+    );
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'exchange.url for the federation config' });
     new CfnOutput(this, 'TrustListUrl', { value: `${trustList.url}/${TRUST_LIST_OBJECT_KEY}` });

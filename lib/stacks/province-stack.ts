@@ -9,18 +9,23 @@ import {
 } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { KeySpec } from 'aws-cdk-lib/aws-kms';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { routesOf } from '../../functions/routes';
-import type { FederationConfig, ProvinceConfig } from '../config/federation-config';
+import {
+  type FederationConfig,
+  federationConfigWarnings,
+  type ProvinceConfig,
+} from '../config/federation-config';
 import { ENV } from '../constructs/env';
 import { HcxHttpApi } from '../constructs/hcx-http-api';
 import type { TableAccess } from '../constructs/hcx-function';
 import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
-import { Monitoring } from '../constructs/monitoring';
+import { Monitoring, watchSigningKeys } from '../constructs/monitoring';
 import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
 import { allowCryptoErasureOnlyTo } from '../constructs/sunset-access';
 
@@ -29,6 +34,8 @@ interface ProvinceAccess {
   readonly table: TableAccess;
   /** Signs codes with the issuer key. */
   readonly signsCodes?: boolean;
+  /** Reads the issuer keys' public keys only. */
+  readonly issuerPublicKeys?: boolean;
   /** Signs requests to the exchange with the enrollment key. */
   readonly enrollmentKey?: boolean;
   /** Disables the issuer keys and schedules their deletion at the province's sunset (the only one). */
@@ -37,23 +44,28 @@ interface ProvinceAccess {
 }
 
 export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
-  'province-issue': { table: 'readWrite', signsCodes: true },
+  // One scrypt holder binding per code (N = 2^15, r = 8: 32 MiB, ~540 ms of one core measured on the
+  // development machine): 1769 MB is one full vCPU, where 512 MB would be about 0.3 of one (~1.8 s).
+  'province-issue': { table: 'readWrite', signsCodes: true, shape: { memorySize: 1769 } },
   'province-verify': { table: 'read' },
-  'province-revoke-code': { table: 'readWrite', enrollmentKey: true },
+  // Revoking deletes the pending revocation once the exchange has it.
+  'province-revoke-code': { table: 'readWriteDelete', enrollmentKey: true },
   'province-get-code': { table: 'read' },
-  'province-erase-code': { table: 'readWrite' },
+  'province-erase-code': { table: 'readWriteDelete' },
   'province-registry': { table: 'read' },
   // Sunset (docs/sunset.md): signs the province.sunset request, erases the records, destroys the keys.
   'province-sunset': {
-    table: 'readWrite',
+    table: 'readWriteDelete',
     enrollmentKey: true,
     destroysIssuerKeys: true,
     shape: { timeout: Duration.seconds(300) },
   },
+  // Rotation step 3: reads the kids of the held issuer keys (GetPublicKey, no Sign) and stores the active one.
+  'province-set-active-key': { table: 'readWrite', issuerPublicKeys: true },
   // One sync at a time: a run that overlaps the next would only race it.
   // Also publishes the code revocations left pending while the exchange was down: signs with the enrollment key.
   'province-sync': {
-    table: 'readWrite',
+    table: 'readWriteDelete',
     enrollmentKey: true,
     shape: { timeout: Duration.seconds(60), reservedConcurrency: 1 },
   },
@@ -73,6 +85,8 @@ export class ProvinceStack extends Stack {
   readonly issuerKey: SigningKey;
   readonly table: TableV2;
   readonly api: HcxHttpApi;
+  /** The only role allowed on the internal routes: the province's health system. */
+  readonly healthSystemRole: Role;
 
   constructor(scope: Construct, id: string, props: ProvinceStackProps) {
     super(scope, id, props);
@@ -112,6 +126,11 @@ export class ProvinceStack extends Stack {
         'hcx:federation-jwks-missing',
         'federationJwks is not set: this node will refuse every trust list until it is (docs/deploy.md).',
       );
+    }
+    for (const warning of federationConfigWarnings(config)) {
+      if (warning.field === `provinces[${config.provinces.indexOf(province)}].aws.region`) {
+        Annotations.of(this).addWarningV2('hcx:data-leaves-mainland', warning.message);
+      }
     }
     if (!config.exchange.url) {
       Annotations.of(this).addWarningV2(
@@ -153,6 +172,7 @@ export class ProvinceStack extends Stack {
       // During a rotation the issuer holds both generations and signs with the active kid the
       // rotation stored in the table (functions/province/issuer-keys.ts), the active one first.
       if (access.signsCodes) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'sign');
+      if (access.issuerPublicKeys) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'publicKey');
       if (access.enrollmentKey) f.useSecret(enrollmentSecret, ENV.ENROLLMENT_KEY_SECRET_ARN);
       // The sunset reads the issuer keys' public parts (their kids go into the deletion report).
       if (access.destroysIssuerKeys) {
@@ -165,11 +185,18 @@ export class ProvinceStack extends Stack {
       .map(([fn]) => functions.get(fn).role);
     issuerKey.restrictSigningTo(...codeSigners);
     issuerKeys.next?.restrictSigningTo(...codeSigners);
+    watchSigningKeys(
+      monitoring,
+      dataKey.key,
+      issuerGenerations,
+      codeSigners.map((r) => r.roleArn),
+    );
 
     scheduleFunctions(this, 'province', functions);
     monitoring.watchReplicaAge(serviceName, settings.syncStaleAfterSeconds);
 
     const api = (this.api = new HcxHttpApi(this, 'Http', {
+      apiName: `hcx-province-${province.region}`,
       description: `hcx province ${province.region} (${province.name})`,
       routes: routesOf('province'),
       functions: functions.byName,
@@ -178,6 +205,12 @@ export class ProvinceStack extends Stack {
       burstLimit: settings.publicBurstLimit,
       logRetention: settings.logRetentionDays as RetentionDays,
     }));
+    this.healthSystemRole = api.callerRole(
+      'HealthSystemRole',
+      'internal',
+      province.healthSystemPrincipals ?? [this.account],
+      `hcx ${province.region} health system: issue, read, revoke, erase codes; registry; active issuer key`,
+    );
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'IssuerKeyArn', { value: issuerKey.key.keyArn });

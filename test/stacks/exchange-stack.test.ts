@@ -110,7 +110,7 @@ describe('ExchangeStack', () => {
     });
   });
 
-  it('serves the trust list from a private bucket through CloudFront origin access control', () => {
+  it('serves the trust list from a private bucket through a CloudFront origin access identity in AWS China', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       PublicAccessBlockConfiguration: {
@@ -122,7 +122,12 @@ describe('ExchangeStack', () => {
     });
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
-        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+        Origins: [
+          Match.objectLike({
+            S3OriginConfig: { OriginAccessIdentity: Match.anyValue() },
+            OriginAccessControlId: Match.absent(),
+          }),
+        ],
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
       }),
     });

@@ -14,6 +14,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { decodeB64url } from '../../functions/core/b64';
 import { holderBindingFromClaim } from '../../functions/core/holder';
+import { CODE_PREFIX } from '../../functions/core/profiles';
 import { startFederation, type Federation } from '../../functions/embedded/federation';
 import { buildHandlers, provision } from '../../functions/embedded/wiring';
 import { hcxAsync } from '../cli/fixtures';
@@ -112,8 +113,8 @@ it('sunsets a province, then the federation: reports verify, codes refuse, nothi
   expect(issuedGd.status).toBe(201);
   const codeGd: string = issuedGd.json.code;
   // what a holder pseudonym looks like in the tables: the code's holder binding
-  const hbZj = holderBindingFromClaim(payloadOf(codeZj.slice('HCX2:'.length)).hb)!;
-  const hbGd = holderBindingFromClaim(payloadOf(codeGd.slice('HCX2:'.length)).hb)!;
+  const hbZj = holderBindingFromClaim(payloadOf(codeZj.slice(CODE_PREFIX.length)).hb)!;
+  const hbGd = holderBindingFromClaim(payloadOf(codeGd.slice(CODE_PREFIX.length)).hb)!;
   expect((await post(`${gd.url}/v1/codes/verify`, { code: codeZj })).json.result).toBe('valid');
   // control: before the sunset the tables do hold the holder pseudonyms
   const scanAll = async () => {

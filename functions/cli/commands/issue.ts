@@ -11,8 +11,8 @@ import type { CommandResult } from '../result';
 /** Options of {@link issue}: a request file, or the holder and status as flags. */
 export interface IssueOptions {
   readonly node: string;
-  /** The province-internal bearer token (IAM in AWS). */
-  readonly token: string;
+  /** The province-internal bearer token; absent: SigV4 for an AWS node (functions/cli/sigv4.ts). */
+  readonly token?: string;
   /** A JSON file holding an IssueRequest. */
   readonly request?: string;
   readonly name?: string;
@@ -73,7 +73,9 @@ function flagOf(why: string): string {
 /** Issue a code at `node`; write the QR to `qr` when given. */
 export async function issue(
   o: IssueOptions,
-): Promise<CommandResult<{ code: string; codeId: string; expiresAt: string; qrFile: string | null }>> {
+): Promise<
+  CommandResult<{ code: string; codeId: string; expiresAt: string; qrFile: string | null; walletUrl: string }>
+> {
   const body = issueRequest(o);
   if (o.qr !== undefined && !/\.(svg|png)$/i.test(o.qr))
     throw new UsageError('--qr must end in .svg or .png');
@@ -83,6 +85,7 @@ export async function issue(
   const { json } = await call(o.node, '/v1/codes', {
     method: 'POST',
     token: o.token,
+    authenticated: true,
     body: JSON.stringify(body),
     contentType: 'application/json',
   });
@@ -100,6 +103,7 @@ export async function issue(
     }
   }
   const written = o.qr !== undefined && qrError === undefined;
+  const walletUrl = walletLink(o.node, answer.code);
   return {
     exitCode: qrError === undefined ? EXIT.OK : EXIT.INPUT,
     data: {
@@ -107,12 +111,20 @@ export async function issue(
       codeId: answer.codeId,
       expiresAt: String(answer.expiresAt),
       qrFile: written ? (o.qr as string) : null,
+      walletUrl,
     },
     lines: [
       answer.code,
       `code ${answer.codeId} (${body.status}), expires ${answer.expiresAt}`,
       ...(written ? [`QR written to ${o.qr}`] : []),
+      `wallet link (send it to the holder; the code after # never reaches a server): ${walletUrl}`,
     ],
     ...(qrError !== undefined ? { errors: [qrError] } : {}),
   };
+}
+
+/** The traveller page of the issuing node with the code in the fragment (`<node>/wallet/#HCX2:…`). */
+export function walletLink(node: string, code: string): string {
+  // A code is `HCX1:` and base64url segments: every character is allowed in a fragment as it is.
+  return `${node.replace(/\/+$/, '')}/wallet/#${code}`;
 }

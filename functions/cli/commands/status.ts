@@ -82,6 +82,7 @@ async function nodeStatus(
   try {
     const { json } = await call(node.url, audit ? '/v1/registry?audit=true' : '/v1/registry', {
       token: node.token,
+      authenticated: true,
     });
     return { url: node.url, region: node.region, registry: json };
   } catch (e) {

@@ -143,8 +143,10 @@ export async function verifyCode(
   const key = (legacy ? registry.keys : registry.shortKeys).get(jws.kid);
   if (!key) return failed('UNKNOWN_KEY', stale, trustList);
   if (key.algorithm !== jws.alg) return failed('UNSUPPORTED_ALG', stale, trustList);
-  if (!key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature))
-    return failed('SIGNATURE_INVALID', stale, trustList);
+  let verified = key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature);
+  // node:crypto answers at once (the server's hot path never waits); the page's WebCrypto, a promise
+  if (typeof verified !== 'boolean') verified = await verified;
+  if (!verified) return failed('SIGNATURE_INVALID', stale, trustList);
 
   // Authentic from here on: the claims are the issuer's own words.
   const payload = jws.payload;

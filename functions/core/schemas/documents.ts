@@ -3,6 +3,7 @@
  * validator exists for. Only the OpenAPI builder, the validator generator and the tests need the
  * documents; handlers validate with the precompiled functions of validators.gen.ts.
  */
+import activeKeySchema from '../../../schemas/active-key.json';
 import legacyCodeClaimsSchema from '../../../schemas/code-claims-v1.json';
 import codeClaimsSchema from '../../../schemas/code-claims.json';
 import codeHeaderSchema from '../../../schemas/code-header.json';
@@ -10,8 +11,9 @@ import codeRecordSchema from '../../../schemas/code-record.json';
 import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
 import deletionReportSchema from '../../../schemas/deletion-report.json';
+import exchangeProvinceSunsetSchema from '../../../schemas/exchange-province-sunset.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
-import federationSunsetResultSchema from '../../../schemas/federation-sunset-result.json';
+import federationSunsetSchema from '../../../schemas/federation-sunset.json';
 import idDocumentSchema from '../../../schemas/id-document.json';
 import issueRequestSchema from '../../../schemas/issue-request.json';
 import issueResponseSchema from '../../../schemas/issue-response.json';
@@ -21,10 +23,9 @@ import logPageSchema from '../../../schemas/log-page.json';
 import nationalitySchema from '../../../schemas/nationality.json';
 import problemDetailsSchema from '../../../schemas/problem-details.json';
 import provinceListSchema from '../../../schemas/province-list.json';
-import provinceNodeSunsetResultSchema from '../../../schemas/province-node-sunset-result.json';
 import provinceRegistrationSchema from '../../../schemas/province-registration.json';
-import provinceSunsetResultSchema from '../../../schemas/province-sunset-result.json';
 import provinceSuspensionSchema from '../../../schemas/province-suspension.json';
+import provinceSunsetSchema from '../../../schemas/province-sunset.json';
 import provinceSchema from '../../../schemas/province.json';
 import publicJwkSchema from '../../../schemas/public-jwk.json';
 import publishedKeySchema from '../../../schemas/published-key.json';
@@ -77,19 +78,21 @@ export const SCHEMA_IDS = {
   codeRecord: `${BASE}code-record.json`,
   codeRevocationsResult: `${BASE}code-revocations-result.json`,
   provinceSuspension: `${BASE}province-suspension.json`,
-  provinceSunsetResult: `${BASE}province-sunset-result.json`,
-  federationSunsetResult: `${BASE}federation-sunset-result.json`,
-  provinceNodeSunsetResult: `${BASE}province-node-sunset-result.json`,
   publishedKey: `${BASE}published-key.json`,
   registryStatus: `${BASE}registry-status.json`,
   revokedKey: `${BASE}revoked-key.json`,
   deletionReport: `${BASE}deletion-report.json`,
   provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
   retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
+  exchangeProvinceSunset: `${BASE}exchange-province-sunset.json`,
+  federationSunset: `${BASE}federation-sunset.json`,
+  provinceSunset: `${BASE}province-sunset.json`,
+  activeKey: `${BASE}active-key.json`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
 export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
+  activeKeySchema,
   legacyCodeClaimsSchema,
   codeClaimsSchema,
   codeHeaderSchema,
@@ -97,8 +100,9 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   codeRevocationsResultSchema,
   commonSchema,
   deletionReportSchema,
+  exchangeProvinceSunsetSchema,
   federationInfoSchema,
-  federationSunsetResultSchema,
+  federationSunsetSchema,
   idDocumentSchema,
   issueRequestSchema,
   issueResponseSchema,
@@ -108,9 +112,8 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   nationalitySchema,
   problemDetailsSchema,
   provinceListSchema,
-  provinceNodeSunsetResultSchema,
   provinceRegistrationSchema,
-  provinceSunsetResultSchema,
+  provinceSunsetSchema,
   provinceSuspensionSchema,
   provinceSchema,
   publicJwkSchema,

@@ -5,6 +5,14 @@
  */
 
 /**
+ * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
+ */
+export type Kid = string;
+/**
+ * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
+ */
+export type NumericDate = number;
+/**
  * A province-level GB/T 2260 code: a valid province prefix followed by 0000 (330000 Zhejiang).
  */
 export type ProvinceRegionCode = string;
@@ -12,10 +20,6 @@ export type ProvinceRegionCode = string;
  * A code id (jti): 128 random bits, base64url without padding: 22 characters.
  */
 export type CodeId = string;
-/**
- * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
- */
-export type NumericDate = number;
 /**
  * Status colour: green (no anomaly), yellow (anomaly needing attention), red (confirmed/suspected case or close contact).
  */
@@ -44,10 +48,6 @@ export type ShortKid = string;
  * An RFC 3339 date-time, as used in JSON API responses.
  */
 export type Rfc3339Time = string;
-/**
- * RFC 7638 JWK thumbprint (SHA-256, base64url without padding): 43 characters.
- */
-export type Kid = string;
 /**
  * Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.
  */
@@ -126,10 +126,6 @@ export type TrustListVersion = number;
  */
 export type ProvinceStatus = 'active' | 'suspended' | 'sunset';
 /**
- * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
- */
-export type NumericDate1 = number;
-/**
  * Position in the log, from 1; equals the log size once appended.
  */
 export type LogSeq1 = number;
@@ -172,6 +168,13 @@ export type VerificationReasonCode =
   | 'ISSUER_SUNSET'
   | 'FEDERATION_SUNSET';
 
+/**
+ * 200 answer to POST /v1/issuer-keys/{kid}/activate: the issuer key new codes are signed with from now on (key rotation step 3).
+ */
+export interface ActiveKey {
+  kid: Kid;
+  activeSince: NumericDate;
+}
 /**
  * Payload of an HCX1 code (the first format: no longer issued, still verified until its codes expire). No other claim is allowed.
  */
@@ -337,6 +340,24 @@ export interface DestroyedKey {
   deletionDate?: NumericDate;
 }
 /**
+ * 200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).
+ */
+export interface ExchangeProvinceSunset {
+  region: ProvinceRegionCode;
+  status: 'sunset';
+  /**
+   * kids of the keys the sunset retired
+   *
+   * @maxItems 10000
+   */
+  retired: Kid[];
+  sunsetAt: NumericDate;
+  logHead: {
+    seq: number;
+    hash: string;
+  };
+}
+/**
  * GET /v1/federation: the federation id, its public key(s) and its limits.
  */
 export interface FederationInfo {
@@ -380,16 +401,16 @@ export interface OkpPublicJwk {
   key_ops?: JwkKeyOps;
 }
 /**
- * 200 answer to POST /v1/federation/sunset (a repeat answers the same report and list).
+ * 200 answer to POST /v1/federation/sunset: the signed deletion report and the final trust list (docs/sunset.md).
  */
-export interface FederationSunsetResult {
+export interface FederationSunset {
   status: 'sunset';
   /**
-   * The deletion report signed with the federation key (compact JWS, typ hcx-deletion-report+jws).
+   * The deletion report signed by the federation key (schemas/deletion-report.json).
    */
   report: string;
   /**
-   * The final signed trust list (sunset marker, short expiry).
+   * The final trust list (sunset marker, short expiry).
    */
   trustList: string;
 }
@@ -644,17 +665,6 @@ export interface Province {
   registeredAt: Rfc3339Time;
 }
 /**
- * 200 answer to POST /v1/sunset on a province node (a repeat answers the same report).
- */
-export interface ProvinceNodeSunsetResult {
-  region: ProvinceRegionCode;
-  status: 'sunset';
-  /**
-   * The deletion report signed with the province's enrollment key (compact JWS, typ hcx-deletion-report+jws).
-   */
-  report: string;
-}
-/**
  * POST /v1/provinces (operator): register a province with its enrollment public key.
  */
 export interface ProvinceRegistration {
@@ -664,25 +674,15 @@ export interface ProvinceRegistration {
   retention?: RetentionPolicy;
 }
 /**
- * 200 answer to POST /v1/provinces/{region}/sunset at the exchange (a repeat answers the same entry).
+ * 200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).
  */
-export interface ProvinceSunsetResult {
+export interface ProvinceSunset {
   region: ProvinceRegionCode;
   status: 'sunset';
   /**
-   * kids the sunset retired.
-   *
-   * @maxItems 256
+   * The deletion report signed by the province's enrollment key (schemas/deletion-report.json).
    */
-  retired: Kid[];
-  sunsetAt: NumericDate1;
-  /**
-   * The log head at that entry.
-   */
-  logHead: {
-    seq: number;
-    hash: Sha256Digest;
-  };
+  report: string;
 }
 /**
  * 200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).

@@ -49,7 +49,7 @@ export interface ProvinceRequestExpectation {
 export function verifyProvinceRequest(
   jws: unknown,
   expect: ProvinceRequestExpectation,
-): SignedRequestPayload {
+): SignedRequestPayload | Promise<SignedRequestPayload> {
   let parsed;
   try {
     parsed = parseCompactJws(jws, REQUEST_PROFILE);
@@ -73,7 +73,7 @@ export function verifyProvinceRequest(
     use?: string;
     key_ops?: string[];
   };
-  let verified: boolean;
+  let verified: boolean | Promise<boolean>;
   try {
     verified = algorithm.verify(
       algorithm.importPublicKey(material as KeyMaterial),
@@ -83,19 +83,42 @@ export function verifyProvinceRequest(
   } catch (e) {
     refuse('A province enrollment key is not usable', e);
   }
-  if (!verified) refuse('A province request signature does not verify');
-  const p = parsed.payload;
-  if (!isSignedRequestPayload(p)) refuse('A province request is not well formed');
-  if (p.aud !== expect.federation || p.region !== expect.region || p.op !== expect.op) {
-    refuse('A province request was made for another federation, province or operation');
+  const finish = (ok: boolean): SignedRequestPayload => {
+    if (!ok) refuse('A province request signature does not verify');
+    const p = parsed.payload;
+    if (!isSignedRequestPayload(p)) refuse('A province request is not well formed');
+    if (p.aud !== expect.federation || p.region !== expect.region || p.op !== expect.op) {
+      refuse('A province request was made for another federation, province or operation');
+    }
+    if (
+      p.iat < enrollment.from - LIMITS.clockSkew ||
+      p.iat > (enrollment.until ?? Infinity) + LIMITS.clockSkew
+    ) {
+      refuse('A province request was signed outside its enrollment key’s validity');
+    }
+    return p;
+  };
+  // Synchronous on the server (node:crypto); a promise in the checkpoint page (WebCrypto).
+  return typeof verified === 'boolean'
+    ? finish(verified)
+    : verified.then(finish, (e: unknown) => refuse('A province enrollment key is not usable', e));
+}
+
+/** `value`, or `then(value)` once it settles: synchronous when the primitive is. */
+function andThen<T, U>(value: T | Promise<T>, then: (v: T) => U): U | Promise<U> {
+  return value instanceof Promise ? value.then(then) : then(value);
+}
+
+/**
+ * The result of a check that must be synchronous (the fold): a pending one (an asynchronous
+ * primitive) is refused rather than trusted.
+ */
+export function settled<T>(value: T | Promise<T>): T {
+  if (value instanceof Promise) {
+    void value.catch(() => undefined);
+    refuse('A province request cannot be checked synchronously here');
   }
-  if (
-    p.iat < enrollment.from - LIMITS.clockSkew ||
-    p.iat > (enrollment.until ?? Infinity) + LIMITS.clockSkew
-  ) {
-    refuse('A province request was signed outside its enrollment key’s validity');
-  }
-  return p;
+  return value;
 }
 
 /** A published key as an entry or a trust list states it. */
@@ -122,23 +145,25 @@ export function checkKeyPublication(
   request: unknown,
   expect: Omit<ProvinceRequestExpectation, 'op'>,
   key: StatedKey,
-): void {
-  const p = verifyProvinceRequest(request, { ...expect, op: 'key.publish' }) as KeyPublishRequest;
-  let kid: string | undefined;
-  try {
-    kid = thumbprintOf(key.jwk as KeyMaterial);
-  } catch {
-    kid = undefined;
-  }
-  if (
-    kid !== key.kid ||
-    !sameMaterial(key.jwk, p.key) ||
-    p.alg !== key.alg ||
-    p.notBefore !== key.notBefore ||
-    p.notAfter !== key.notAfter
-  ) {
-    refuse('A published key is not the key its province signed for');
-  }
+): void | Promise<void> {
+  return andThen(verifyProvinceRequest(request, { ...expect, op: 'key.publish' }), (payload) => {
+    const p = payload as KeyPublishRequest;
+    let kid: string | undefined;
+    try {
+      kid = thumbprintOf(key.jwk as KeyMaterial);
+    } catch {
+      kid = undefined;
+    }
+    if (
+      kid !== key.kid ||
+      !sameMaterial(key.jwk, p.key) ||
+      p.alg !== key.alg ||
+      p.notBefore !== key.notBefore ||
+      p.notAfter !== key.notAfter
+    ) {
+      refuse('A published key is not the key its province signed for');
+    }
+  });
 }
 
 /** Check that `request` is the province's signed `key.revoke` of exactly this revocation. */
@@ -146,11 +171,13 @@ export function checkKeyRevocation(
   request: unknown,
   expect: Omit<ProvinceRequestExpectation, 'op'>,
   revocation: { readonly kid: string; readonly reason: string; readonly revokedAt: number },
-): void {
-  const p = verifyProvinceRequest(request, { ...expect, op: 'key.revoke' }) as KeyRevokeRequest;
-  if (p.kid !== revocation.kid || p.reason !== revocation.reason || p.revokedAt !== revocation.revokedAt) {
-    refuse('A key revocation is not the one its province signed');
-  }
+): void | Promise<void> {
+  return andThen(verifyProvinceRequest(request, { ...expect, op: 'key.revoke' }), (payload) => {
+    const p = payload as KeyRevokeRequest;
+    if (p.kid !== revocation.kid || p.reason !== revocation.reason || p.revokedAt !== revocation.revokedAt) {
+      refuse('A key revocation is not the one its province signed');
+    }
+  });
 }
 
 /**

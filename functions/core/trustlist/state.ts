@@ -21,7 +21,12 @@ import type {
   TrustListSunset,
 } from '../schemas/types.gen';
 import { GENESIS_HASH } from './log';
-import { checkKeyPublication, checkKeyRevocation, verifyProvinceRequest } from './province-signature';
+import {
+  checkKeyPublication,
+  checkKeyRevocation,
+  settled,
+  verifyProvinceRequest,
+} from './province-signature';
 
 /** The list of a federation whose log is empty (version 0, head the genesis hash). */
 export function emptyTrustList(federation: string): TrustList {
@@ -127,7 +132,12 @@ function fold(draft: Draft, entry: LogEntry): void {
       // Every key listed is retired at the sunset; the province's codes verify as ISSUER_SUNSET.
       const province = provinceOf(draft, entry.region);
       // Self-authenticating like the key entries: the province's own signed sunset request.
-      verifyProvinceRequest(entry.data.request, { ...expectationOf(draft, province), op: 'province.sunset' });
+      settled(
+        verifyProvinceRequest(entry.data.request, {
+          ...expectationOf(draft, province),
+          op: 'province.sunset',
+        }),
+      );
       for (const kid of entry.data.retired) {
         const index = province.keys.findIndex((k) => k.kid === kid);
         if (index < 0 || province.keys[index].status !== 'active')
@@ -151,7 +161,7 @@ function fold(draft: Draft, entry: LogEntry): void {
     case 'key.published': {
       const province = provinceOf(draft, entry.region);
       const { kid, alg, jwk, notBefore, notAfter, request } = entry.data;
-      checkKeyPublication(request, expectationOf(draft, province), entry.data);
+      settled(checkKeyPublication(request, expectationOf(draft, province), entry.data));
       if (draft.kids.has(kid)) invalid('A key is published twice, or is already in use for another role');
       draft.kids.add(kid);
       province.keys.push({ kid, alg, jwk, notBefore, notAfter, status: 'active', request });
@@ -166,7 +176,7 @@ function fold(draft: Draft, entry: LogEntry): void {
       if (key.status !== 'active' && !(key.reason !== 'compromised' && entry.data.reason === 'compromised')) {
         invalid('A log entry revokes a key that is already revoked');
       }
-      checkKeyRevocation(entry.data.request, expectationOf(draft, province), entry.data);
+      settled(checkKeyRevocation(entry.data.request, expectationOf(draft, province), entry.data));
       province.keys[index] = retire(key, entry.data.revokedAt, entry.data.reason, entry.data.request);
       return;
     }

@@ -129,7 +129,7 @@ async function openSigned(
   if (!key || key.accepted.alg !== parsed.alg.name) {
     throw new TrustListRejected('UNKNOWN_KEY', 'The trust list is not signed by a federation key');
   }
-  if (!parsed.alg.verify(key.publicKey, parsed.signingInput, parsed.signature)) {
+  if (!(await parsed.alg.verify(key.publicKey, parsed.signingInput, parsed.signature))) {
     throw new TrustListRejected('SIGNATURE_INVALID', 'The trust list signature does not verify');
   }
   return parsed.payload;
@@ -190,13 +190,13 @@ export async function openTrustList(
       enrollmentKeys: province.enrollmentKeys,
     };
     for (const key of province.keys) {
-      checkKeyPublication(key.request, expect, key);
+      await checkKeyPublication(key.request, expect, key);
       if (key.status !== 'revoked') continue;
       // A key its province's sunset retired carries the province's signed sunset request.
       if (province.status === 'sunset' && key.reason === 'retired' && isSunsetRequest(key.revokeRequest)) {
-        verifyProvinceRequest(key.revokeRequest, { ...expect, op: 'province.sunset' });
+        await verifyProvinceRequest(key.revokeRequest, { ...expect, op: 'province.sunset' });
       } else {
-        checkKeyRevocation(key.revokeRequest, expect, key);
+        await checkKeyRevocation(key.revokeRequest, expect, key);
       }
     }
   }

@@ -1,0 +1,221 @@
+/**
+ * The conformance vectors and JWS attacks the core passes in Node (test/core/vectors.test.ts,
+ * jws-attacks.test.ts) pass in Chromium too, through the same core bundled as the checkpoint page
+ * bundles it (signatures on WebCrypto): every Wycheproof ECDSA P-256 and Ed25519 vector gives its
+ * expected answer, and every attack code gets the same verification result, field for field, as in
+ * Node.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { verifyCode } from '../../functions/core/code/verify';
+import { buildSnapshot } from '../../functions/core/registry';
+import type { VerificationResult } from '../../functions/core/schemas/types.gen';
+import { browserBuildOptions } from '../../web/build';
+import { DAY, NOW, ZJ, GD, code, codeHeader, claimsOf, forge, province, trustList } from '../core/fixtures';
+import { describeWithChromium, launchChromium } from './chromium';
+
+const vectors = (file: string) => JSON.parse(readFileSync(join(__dirname, '..', 'vectors', file), 'utf8'));
+const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64url');
+
+interface SigTest {
+  tcId: number;
+  msg: string;
+  sig: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+}
+
+describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const out = await build({
+      ...browserBuildOptions(),
+      entryPoints: [join(__dirname, 'harness-entry.ts')],
+      outfile: 'harness.js',
+    });
+    const js = out.outputFiles![0].contents;
+    server = createServer((req, res) => {
+      if (req.url === '/harness.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<script src="/harness.js"></script>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    expect(
+      await page.evaluate(() => (window as never as { hcxCore: { webCrypto: string } }).hcxCore.webCrypto),
+    ).toBe('object');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  async function runVectors(alg: string, cases: { jwk: object; t: SigTest }[]): Promise<boolean[]> {
+    return page.evaluate(
+      async ({ alg, cases }) => {
+        const core = (window as never as { hcxCore: { verifyWith: (...a: unknown[]) => Promise<boolean> } })
+          .hcxCore;
+        const out: boolean[] = [];
+        for (const c of cases) out.push(await core.verifyWith(alg, c.jwk, c.t.msg, c.t.sig));
+        return out;
+      },
+      { alg, cases },
+    );
+  }
+
+  it('gives every Wycheproof ECDSA P-256 SHA-256 (P1363) vector its expected result', async () => {
+    const file = vectors('wycheproof/ecdsa_secp256r1_sha256_p1363_test.json');
+    const coord = (h: string) =>
+      Buffer.from(h.replace(/^00/, '').padStart(64, '0'), 'hex').toString('base64url');
+    const cases = file.testGroups.flatMap(
+      (g: { publicKeyJwk?: object; publicKey: { wx: string; wy: string }; tests: SigTest[] }) =>
+        g.tests.map((t) => ({
+          jwk: {
+            ...(g.publicKeyJwk ?? {
+              kty: 'EC',
+              crv: 'P-256',
+              x: coord(g.publicKey.wx),
+              y: coord(g.publicKey.wy),
+            }),
+            kid: undefined,
+          },
+          t,
+        })),
+    );
+    expect(cases).toHaveLength(file.numberOfTests);
+    const got = await runVectors('ES256', cases);
+    const wrong = cases.filter(
+      (c: { t: SigTest }, i: number) => c.t.result !== 'acceptable' && got[i] !== (c.t.result === 'valid'),
+    );
+    expect(wrong.map((c: { t: SigTest }) => c.t.tcId)).toEqual([]);
+    expect(got.filter(Boolean).length).toBeGreaterThan(0);
+  });
+
+  it('gives every Wycheproof Ed25519 vector its expected result', async () => {
+    const file = vectors('wycheproof/ed25519_test.json');
+    const cases = file.testGroups.flatMap((g: { publicKeyJwk: object; tests: SigTest[] }) =>
+      g.tests.map((t) => ({ jwk: { ...g.publicKeyJwk, kid: undefined }, t })),
+    );
+    expect(cases).toHaveLength(file.numberOfTests);
+    const got = await runVectors('EdDSA', cases);
+    const wrong = cases.filter(
+      (c: { t: SigTest }, i: number) => c.t.result !== 'acceptable' && got[i] !== (c.t.result === 'valid'),
+    );
+    expect(wrong.map((c: { t: SigTest }) => c.t.tcId)).toEqual([]);
+    expect(got.filter(Boolean).length).toBeGreaterThan(0);
+  });
+
+  it('answers every attack code exactly as the core does in Node, with the expected reason', async () => {
+    const [zj, gd] = await Promise.all([province(ZJ), province(GD, 'EdDSA')]);
+    const valid = (await code(zj)).code;
+    const revoked = await code(zj);
+    const claims = claimsOf(valid);
+    const [h, p, s] = valid.slice(5).split('.');
+    const raw = Buffer.from(s, 'base64url');
+    const highS = (
+      BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551') -
+      BigInt(`0x${raw.subarray(32).toString('hex')}`)
+    )
+      .toString(16)
+      .padStart(64, '0');
+    const list = trustList([zj, gd], {
+      revoked: [{ region: ZJ, jti: claimsOf(revoked.code).jti as string, exp: NOW + DAY }],
+    });
+    const attacks: [string, string, string[]][] = [
+      ['valid', valid, []],
+      ['EdDSA code', (await code(gd)).code, []],
+      ['revoked', revoked.code, ['CODE_REVOKED']],
+      ['alg none', `HCX1:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'none' }))}.${p}.`, ['MALFORMED']],
+      [
+        'alg none, signature',
+        `HCX1:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'none' }))}.${p}.${b64('x'.repeat(32))}`,
+        ['UNSUPPORTED_ALG'],
+      ],
+      [
+        'HS256 with the public key',
+        `HCX1:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'HS256' }))}.${p}.${b64(createHmac('sha256', JSON.stringify(zj.key.publicJwk)).update(`${h}.${p}`).digest())}`,
+        ['UNSUPPORTED_ALG'],
+      ],
+      [
+        'algorithm of another key',
+        await forge(zj, { ...codeHeader(zj), alg: 'EdDSA' }, claims),
+        ['UNSUPPORTED_ALG'],
+      ],
+      [
+        'embedded jwk',
+        await forge(zj, { ...codeHeader(zj), jwk: zj.key.publicJwk }, claims),
+        ['FORBIDDEN_HEADER'],
+      ],
+      ['crit', await forge(zj, { ...codeHeader(zj), crit: ['exp'] }, claims), ['FORBIDDEN_HEADER']],
+      ['wrong typ', await forge(zj, { ...codeHeader(zj), typ: 'JWT' }, claims), ['MALFORMED']],
+      [
+        'duplicate claim',
+        await forge(zj, codeHeader(zj), JSON.stringify(claims).replace('{', `{"iss":"${GD}",`)),
+        ['MALFORMED'],
+      ],
+      [
+        'invalid UTF-8',
+        await forge(zj, codeHeader(zj), Buffer.from('{"hn":"\xff"}', 'latin1')),
+        ['MALFORMED'],
+      ],
+      ['padded base64url', `HCX1:${h}.${p}=.${s}`, ['MALFORMED']],
+      [
+        'standard base64',
+        `HCX1:${h}.${p}.${raw.toString('base64')}`,
+        raw.toString('base64') === s ? [] : ['MALFORMED'],
+      ],
+      [
+        'payload changed',
+        `HCX1:${h}.${b64(JSON.stringify({ ...claims, st: 'red' }))}.${s}`,
+        ['SIGNATURE_INVALID'],
+      ],
+      [
+        'high-s twin',
+        `HCX1:${h}.${p}.${b64(Buffer.concat([raw.subarray(0, 32), Buffer.from(highS, 'hex')]))}`,
+        [],
+      ],
+      ['zero signature', `HCX1:${h}.${p}.${b64(Buffer.alloc(64))}`, ['SIGNATURE_INVALID']],
+      ['short signature', `HCX1:${h}.${p}.${b64(raw.subarray(0, 63))}`, ['SIGNATURE_INVALID']],
+      [
+        'issued by a key of another province',
+        await forge(gd, codeHeader(gd), claims),
+        ['KEY_NOT_FOR_ISSUER'],
+      ],
+      [
+        'unknown key',
+        await forge(await province(ZJ), { ...codeHeader(zj), kid: 'A'.repeat(43) }, claims),
+        ['UNKNOWN_KEY'],
+      ],
+      [
+        'expired',
+        await forge(zj, codeHeader(zj), { ...claims, iat: NOW - 3 * DAY, exp: NOW - 2 * DAY }),
+        ['EXPIRED'],
+      ],
+      ['not a code', 'hello', ['MALFORMED']],
+      ['megabytes', `HCX1:${'A'.repeat(3_000_000)}.e30.AAAA`, ['MALFORMED']],
+    ];
+    const registry = await buildSnapshot(list);
+    const inNode: VerificationResult[] = [];
+    for (const [, c] of attacks) inNode.push(await verifyCode(c, registry, { now: NOW }));
+    const inPage = await page.evaluate(
+      ({ list, codes, now }) =>
+        (
+          window as never as { hcxCore: { verifyCodes: (...a: unknown[]) => Promise<unknown[]> } }
+        ).hcxCore.verifyCodes(list, codes, now),
+      { list, codes: attacks.map(([, c]) => c), now: NOW },
+    );
+    expect(inPage).toEqual(inNode);
+    expect(
+      Object.fromEntries(attacks.map(([name], i) => [name, inNode[i].reasons.map((r) => r.code)])),
+    ).toEqual(Object.fromEntries(attacks.map(([name, , want]) => [name, want])));
+  });
+});
