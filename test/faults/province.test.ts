@@ -5,6 +5,7 @@
  * checks what the tables hold afterwards: no record of a code that was never issued, the replica
  * untouched by a failed sync, the exchange log with exactly one entry per revocation.
  */
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { p256 } from '@noble/curves/nist.js';
@@ -40,7 +41,7 @@ const report = faultReport('province node');
 beforeAll(async () => {
   fed = await startTestFederation();
   [zj] = fed.state.provinces;
-  proxy = await faultyDynamo(fed.context.engineEndpoint);
+  proxy = await faultyDynamo(fed.context.engineEndpoint, fed.context.engineCredentials);
   node = await provinceInstance(fed, { region: zj.region, client: proxy.client });
 }, 60_000);
 afterEach(() => proxy.clear());
@@ -160,7 +161,12 @@ describe('KMS throttled at issuance', () => {
   });
   afterAll(() => kms.restore());
   const deleteCodes = async (name: string) => {
-    for (const id of codeIdsOf(await provinceTable(name))) await kmsNode.deps.repository.deleteCode(id);
+    // Gone entirely (erasure would keep what revocation needs): each case starts from no record.
+    for (const id of codeIdsOf(await provinceTable(name))) {
+      await fed.context.client.send(
+        new DeleteItemCommand({ TableName: name, Key: { pk: { S: `CODE#${id}` }, sk: { S: 'CODE' } } }),
+      );
+    }
   };
 
   it.each(['ThrottlingException', 'KMSInternalException'])(
