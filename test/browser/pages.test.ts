@@ -267,7 +267,7 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
     expect(new URL(page.url()).hash).toBe(''); // read, then taken off the address bar
     expect(await page.getAttribute('#card', 'data-colour')).toBe('green');
     expect(await page.textContent('#card')).toContain('浙江省');
-    expect(await page.textContent('#warning')).toMatch(/健康码将在 \d+ 分钟后过期/);
+    expect(await page.textContent('#warning')).toMatch(/健康码将在 \d+ (分钟|小时)后过期/);
     // drawn as `hcx issue --qr` draws it: the QR form, which reads back to the exact code
     expect(await shownQr(page)).toBe(qrText(code));
     expect(codeFromQrText((await shownQr(page))!)).toBe(code);
