@@ -28,6 +28,7 @@ export async function runPagesBench(): Promise<PagesBench> {
     federation: 'hcx-bench',
     federationJwks: { keys: [zj.key.publicJwk] },
     trustListUrl: 'trust-list',
+    statusBatchesUrl: 'status-batches?hash=',
   });
   const sizes = {
     checkpointPageKB: gzippedKB(pages.get('/check/check.js')!),

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SegmentSource } from '../core/registry';
 import type { TrustList } from '../core/schemas/types.gen';
-import { openBatch, type OpenedBatch } from '../core/status/batch';
+import { openBatch, segmentsFromBatches } from '../core/status/batch';
 import { readText, writeAtomically } from './files';
 import { call } from './http';
 
@@ -37,16 +37,8 @@ export async function saveBatches(exchange: string, list: TrustList, listFile: s
 
 /** The segments of `list` from the batches saved next to `listFile`. */
 export function savedSegments(listFile: string): SegmentSource {
-  const opened = new Map<string, OpenedBatch | undefined>();
-  return (s) => {
-    if (!opened.has(s.batch)) {
-      const file = batchFile(listFile, s.batch);
-      opened.set(
-        s.batch,
-        existsSync(file) ? openBatch(readText(file, 'a status batch'), s.batch) : undefined,
-      );
-    }
-    const segment = opened.get(s.batch)?.segments.get(s.segment);
-    return segment && segment.digest === s.digest ? segment.set : undefined;
-  };
+  return segmentsFromBatches((hash) => {
+    const file = batchFile(listFile, hash);
+    return existsSync(file) ? readText(file, 'a status batch') : undefined;
+  });
 }

@@ -36,6 +36,11 @@ const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  * names, so `JSON.stringify` is the exact serialisation the RFC asks for).
  */
 export async function thumbprint(jwk: KeyMaterial): Promise<string> {
+  return thumbprintOf(jwk);
+}
+
+/** {@link thumbprint}, synchronously (for pure folds that check a key against its kid). */
+export function thumbprintOf(jwk: KeyMaterial): string {
   const members = THUMBPRINT_MEMBERS[jwk.kty];
   if (!members) throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'only EC and OKP keys have a thumbprint here');
   const required: Record<string, string> = {};

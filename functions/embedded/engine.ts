@@ -6,6 +6,13 @@
  * dynalite has no TTL expiry, so the engine also runs a sweeper that deletes items whose `ttl`
  * (epoch seconds) is past, each with a conditional delete so that an item rewritten with a later
  * expiry between the scan and the delete survives.
+ *
+ * The endpoint listens on 127.0.0.1, which every local user of the machine can reach. dynalite
+ * checks no credentials, so the engine checks one itself: every request must be signed with an
+ * access key id drawn at random when the engine starts and known only to this process (it is in no
+ * file and no log). Anything else is answered 403 `UnrecognizedClientException` before dynalite
+ * sees it, so another local user cannot read or write the federation's tables (a log entry appended
+ * behind the exchange's back, for one). docs/embedded.md, "What local access gives".
  */
 import {
   accessSync,
@@ -15,8 +22,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DeleteItemCommand,
@@ -47,8 +55,10 @@ export interface EngineTable {
 export interface Engine {
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
-  /** A client bound to the engine (region `local`, dummy credentials). */
+  /** A client bound to the engine (region `local`, the engine's own credentials). */
   readonly client: DynamoDBClient;
+  /** The only credentials the engine accepts (random per start; never written anywhere). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Create `name` from `def` unless it exists already (a second start reuses the data). */
   ensureTable(def: TableDefinition, name: string): Promise<void>;
   /** Delete every expired item of `tables` once; returns how many were deleted. */
@@ -115,9 +125,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   if (!options.memory && !path) throw new EngineStartFailed('ENGINE_START_FAILED', 'no data folder given');
   const releaseLock = path ? lockDataDir(path) : () => undefined;
 
+  const credentials = { accessKeyId: `HCX${randomBytes(24).toString('hex')}`, secretAccessKey: 'local' };
   let server: Server;
   try {
     server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    guard(server, credentials.accessKeyId);
     await listen(server, options.port ?? 0);
   } catch (e) {
     releaseLock();
@@ -131,7 +143,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const client = new DynamoDBClient({
     region: 'local',
     endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials,
     maxAttempts: 3,
   });
 
@@ -142,6 +154,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const engine: Engine = {
     endpoint,
     client,
+    credentials,
     ensureTable: (def, name) => ensureTable(client, def, name),
     sweepOnce: (tables, nowSeconds) => sweep(client, tables, nowSeconds ?? Math.floor(Date.now() / 1000)),
     startSweeper(tables, everySeconds, onError) {
@@ -170,6 +183,34 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     },
   };
   return engine;
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The access key id of a SigV4 `Authorization` header (`... Credential=<id>/<date>/...`). */
+export function credentialOf(authorization: string | undefined): string | undefined {
+  return /\bCredential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+}
+
+/** Put a check of the access key id in front of dynalite's request handler. */
+function guard(server: Server, accessKeyId: string): void {
+  const expected = Buffer.from(accessKeyId);
+  const inner = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const given = Buffer.from(credentialOf(req.headers.authorization) ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      const body = JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#UnrecognizedClientException',
+        message: 'The security token included in the request is invalid.',
+      });
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/x-amz-json-1.0', 'content-length': body.length });
+      res.end(body);
+      return;
+    }
+    for (const listener of inner) listener.call(server, req, res);
+  });
 }
 
 /** Create a table from its shared definition; an existing one is kept with its data. */

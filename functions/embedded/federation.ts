@@ -59,6 +59,8 @@ export interface ProvinceContext {
 export interface FederationContext {
   readonly client: DynamoDBClient;
   readonly engineEndpoint: string;
+  /** The only credentials the engine accepts (random per start, in no file). */
+  readonly engineCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Data folder, or undefined with `memory`. */
   readonly dataDir?: string;
   /** A 0700 folder for key files: `<data>/keys`, or a temporary folder removed on stop with `memory`. */
@@ -278,6 +280,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     const context: FederationContext = {
       client: engine.client,
       engineEndpoint: engine.endpoint,
+      engineCredentials: engine.credentials,
       dataDir,
       keysDir,
       operatorToken: tokens.operatorToken,

@@ -44,6 +44,7 @@ import {
 } from '../core/signed-request';
 import type { Signer } from '../core/signer';
 import { makeEntry, type LogEntryInput } from '../core/trustlist/log';
+import { turnsFor } from './fair-turns';
 import type { ExchangeRepository, ProvinceRecord } from './repository';
 
 /** What the domain functions need (a subset of ExchangeDeps). */
@@ -96,6 +97,20 @@ export async function catchUp(repository: ExchangeRepository): Promise<LogEntry 
  * head (decide throws the domain error, or returns undefined when there is nothing to do).
  */
 export async function appendWith(
+  ctx: ExchangeContext,
+  decide: (seq: number) => Promise<LogEntryInput | undefined>,
+  lane = 'operator',
+): Promise<LogEntry | undefined> {
+  // One turn at the tail at a time in this process, round robin by province (fair-turns.ts).
+  const endTurn = await turnsFor(ctx.repository).acquire(lane);
+  try {
+    return await appendInTurn(ctx, decide);
+  } finally {
+    endTurn();
+  }
+}
+
+async function appendInTurn(
   ctx: ExchangeContext,
   decide: (seq: number) => Promise<LogEntryInput | undefined>,
 ): Promise<LogEntry | undefined> {
@@ -177,13 +192,16 @@ function toProvince(p: ProvinceRecord): Province {
 }
 
 /**
- * Refuse a key the federation already knows (`KEY_ALREADY_KNOWN`), or one whose short kid (the
+ * Refuse a key the federation already knows (`KEY_ALREADY_KNOWN`): any province's enrollment or
+ * signing key (the kid index) or a key of the federation itself, for any role (kids are RFC 7638
+ * thumbprints, so the same key material always has the same kid); or one whose short kid (the
  * first 11 characters of its thumbprint, what an HCX2 code names) another key already has
  * (`SHORT_KID_TAKEN`): every short kid in the trust list then names exactly one key and province.
  * Enrollment keys count too, so one check covers both kinds.
  */
 async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
-  if (await ctx.repository.kidOwner(kid)) {
+  const federationKid = (await ctx.signer()).kid;
+  if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
     throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
   }
   const owner = await ctx.repository.shortKidOwner(shortKid(kid));
@@ -293,26 +311,32 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
   const request = payload as KeyPublishRequest;
   if (!key) throw new RequestInvalid('The request carries no key');
   checkKeyWindow(request.notBefore, request.notAfter, ctx.now());
-  const entry = (await appendWith(ctx, async (seq) => {
-    await activeProvince(ctx, region);
-    await refuseKnownKid(ctx, key.kid);
-    if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
-      throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
-    }
-    return {
-      seq,
-      at: ctx.now(),
-      type: 'key.published',
-      region,
-      data: {
-        kid: key.kid,
-        alg: key.alg as SigningAlg,
-        jwk: key.jwk as PublicJwk,
-        notBefore: request.notBefore,
-        notAfter: request.notAfter,
-      },
-    };
-  })) as LogEntry;
+  const entry = (await appendWith(
+    ctx,
+    async (seq) => {
+      await activeProvince(ctx, region);
+      await refuseKnownKid(ctx, key.kid);
+      if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
+        throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
+      }
+      return {
+        seq,
+        at: ctx.now(),
+        type: 'key.published',
+        region,
+        data: {
+          kid: key.kid,
+          alg: key.alg as SigningAlg,
+          jwk: key.jwk as PublicJwk,
+          notBefore: request.notBefore,
+          notAfter: request.notAfter,
+          // The province's own signed request, verbatim: what makes the entry self-authenticating.
+          request: jws as string,
+        },
+      };
+    },
+    region,
+  )) as LogEntry;
   await ctx.afterChange?.();
   return {
     region,
@@ -347,21 +371,29 @@ export async function revokeKey(
   if (request.kid !== kid) throw new RequestInvalid('The signed kid is not the path kid');
   if (request.revokedAt > ctx.now() + LIMITS.clockSkew)
     throw new RequestInvalid('revokedAt is in the future');
-  const entry = (await appendWith(ctx, async (seq) => {
-    await activeProvince(ctx, region);
-    // Only the region's own keys are found: another province's key is "not found" here.
-    const key = await ctx.repository.getKey(region, kid);
-    if (!key) throw new ResourceNotFound('The province has no such key');
-    if (key.status !== 'active')
-      throw new ResourceConflict('KEY_ALREADY_REVOKED', 'The key is already revoked');
-    return {
-      seq,
-      at: ctx.now(),
-      type: 'key.revoked',
-      region,
-      data: { kid, reason: request.reason, revokedAt: request.revokedAt },
-    };
-  })) as LogEntry;
+  const entry = (await appendWith(
+    ctx,
+    async (seq) => {
+      await activeProvince(ctx, region);
+      // Only the region's own keys are found: another province's key is "not found" here.
+      const key = await ctx.repository.getKey(region, kid);
+      if (!key) throw new ResourceNotFound('The province has no such key');
+      // A revoked key changes once more only to become compromised (a superseded or retired key that
+      // was stolen later); never the other way, and never twice.
+      const escalation =
+        key.status === 'revoked' && key.reason !== 'compromised' && request.reason === 'compromised';
+      if (key.status !== 'active' && !escalation)
+        throw new ResourceConflict('KEY_ALREADY_REVOKED', 'The key is already revoked');
+      return {
+        seq,
+        at: ctx.now(),
+        type: 'key.revoked',
+        region,
+        data: { kid, reason: request.reason, revokedAt: request.revokedAt, request: jws as string },
+      };
+    },
+    region,
+  )) as LogEntry;
   await ctx.afterChange?.();
   return {
     region,
@@ -420,17 +452,21 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
       expired++;
       continue;
     }
-    const entry = await appendWith(ctx, async (seq) => {
-      await activeProvince(ctx, region);
-      if (await ctx.repository.isCodeRevoked(region, code.jti)) return undefined;
-      return {
-        seq,
-        at: ctx.now(),
-        type: 'code.revoked',
-        region,
-        data: { jti: code.jti, exp: code.exp, revokedAt: now },
-      };
-    });
+    const entry = await appendWith(
+      ctx,
+      async (seq) => {
+        await activeProvince(ctx, region);
+        if (await ctx.repository.isCodeRevoked(region, code.jti)) return undefined;
+        return {
+          seq,
+          at: ctx.now(),
+          type: 'code.revoked',
+          region,
+          data: { jti: code.jti, exp: code.exp, revokedAt: now },
+        };
+      },
+      region,
+    );
     if (entry) {
       revoked++;
       version = entry.seq;

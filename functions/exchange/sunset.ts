@@ -50,16 +50,27 @@ export async function sunsetProvince(
   jws: unknown,
 ): Promise<ProvinceSunsetAnswer> {
   await authenticate(ctx, jws, 'province.sunset', region);
-  let entry = await appendWith(ctx, async (seq) => {
-    const province = await ctx.repository.getProvince(region);
-    if (!province) throw new ResourceNotFound('No such province');
-    if (province.status === 'sunset') return undefined;
-    if (province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
-    const retired = (await ctx.repository.listKeys(region))
-      .filter((k) => k.status === 'active')
-      .map((k) => k.kid);
-    return { seq, at: ctx.now(), type: 'province.sunset', region, data: { retired } };
-  });
+  let entry = await appendWith(
+    ctx,
+    async (seq) => {
+      const province = await ctx.repository.getProvince(region);
+      if (!province) throw new ResourceNotFound('No such province');
+      if (province.status === 'sunset') return undefined;
+      if (province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
+      const retired = (await ctx.repository.listKeys(region))
+        .filter((k) => k.status === 'active')
+        .map((k) => k.kid);
+      // The province's own signed request, verbatim: the entry is self-authenticating.
+      return {
+        seq,
+        at: ctx.now(),
+        type: 'province.sunset',
+        region,
+        data: { retired, request: jws as string },
+      };
+    },
+    region,
+  );
   if (entry) await ctx.afterChange?.();
   entry ??= await findSunsetEntry(ctx, region);
   const sunset = entry as ProvinceSunsetEntry;

@@ -21,7 +21,7 @@ import type {
 } from '../core/schemas/types.gen';
 import type { ProvinceDeps } from './deps';
 import { revokeCodes } from './exchange-client';
-import type { CodeRecord, PendingRevocation } from './repository';
+import type { CodeRecord, ErasedCode, PendingRevocation } from './repository';
 import { revokeByStatus } from './status';
 
 /** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
@@ -137,7 +137,45 @@ export interface CodeView {
   readonly revocation?: 'pending' | 'published' | 'not-needed';
 }
 
-function view(record: CodeRecord): CodeView {
+/** What revoking an erased code answers: only what is still held. */
+export interface ErasedCodeView {
+  readonly codeId: string;
+  readonly region: string;
+  readonly status: 'issued' | 'revoked';
+  readonly expiresAt: string;
+  readonly erased: true;
+  readonly revokedAt?: string;
+  readonly revocation?: 'pending' | 'published' | 'not-needed';
+}
+
+function view(record: CodeRecord | ErasedCode): CodeView | ErasedCodeView {
+  if ('erasedAt' in record && record.erasedAt !== undefined) {
+    return {
+      codeId: record.codeId,
+      region: record.region,
+      status: record.status,
+      expiresAt: iso(record.expiresAt),
+      erased: true,
+      ...revocationState(record),
+    };
+  }
+  return fullView(record as CodeRecord);
+}
+
+function revocationState(record: CodeRecord | ErasedCode): Pick<CodeView, 'revokedAt' | 'revocation'> {
+  if (record.revokedAt === undefined) return {};
+  return {
+    revokedAt: iso(record.revokedAt),
+    revocation:
+      record.revocationPublishedAt !== undefined
+        ? 'published'
+        : record.expiresAt <= record.revokedAt
+          ? 'not-needed'
+          : 'pending',
+  };
+}
+
+function fullView(record: CodeRecord): CodeView {
   return {
     codeId: record.codeId,
     region: record.region,
@@ -148,17 +186,7 @@ function view(record: CodeRecord): CodeView {
     kid: record.kid,
     holderBinding: { alg: record.holder.alg, salt: record.holder.salt, tag: record.holder.tag },
     ...(record.reason !== undefined ? { reason: record.reason } : {}),
-    ...(record.revokedAt !== undefined
-      ? {
-          revokedAt: iso(record.revokedAt),
-          revocation:
-            record.revocationPublishedAt !== undefined
-              ? 'published'
-              : record.expiresAt <= record.revokedAt
-                ? 'not-needed'
-                : 'pending',
-        }
-      : {}),
+    ...revocationState(record),
   };
 }
 
@@ -166,17 +194,21 @@ function view(record: CodeRecord): CodeView {
 export async function describe(deps: ProvinceDeps, codeId: string): Promise<CodeView> {
   const record = await deps.repository.getCode(codeId);
   if (!record) throw new ResourceNotFound('No record is held for this code');
-  return view(record);
+  return fullView(record);
 }
 
-/** Erase what is held about `codeId`; 404 when nothing is. The code itself stays verifiable. */
+/**
+ * Erase what is held about `codeId`; 404 when nothing is. The code itself stays verifiable, and
+ * revocable: the id, its expiry and its revocation state stay (nothing about the holder or the
+ * health status), until the code expires.
+ */
 export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
   if (!deps.retention.holderErasure) {
     throw new HcxError('ERASURE_NOT_ALLOWED', 403, "The province's retention policy does not allow erasure", {
       detail: 'the record is erased when the code expires',
     });
   }
-  if (!(await deps.repository.deleteCode(codeId)))
+  if (!(await deps.repository.deleteCode(codeId, deps.now())))
     throw new ResourceNotFound('No record is held for this code');
   metrics.addMetric('CodesErased', 'Count', 1);
 }
@@ -213,7 +245,7 @@ async function publishRevocations(deps: ProvinceDeps, pending: readonly PendingR
  * is a success. When the exchange cannot be reached the record says `pending` and the call answers
  * 503; the next scheduled sync publishes it ({@link publishPendingRevocations}), and so does a retry.
  */
-export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeView> {
+export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeView | ErasedCodeView> {
   const now = deps.now();
   const record = await deps.repository.markRevoked(codeId, now);
   if (!record) throw new ResourceNotFound('No record is held for this code');

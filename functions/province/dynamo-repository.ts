@@ -38,6 +38,7 @@ import type { TrustList } from '../core/schemas/types.gen';
 import type {
   OwnSegment,
   CodeRecord,
+  ErasedCode,
   PendingRevocation,
   ProvinceRepository,
   Replica,
@@ -109,10 +110,10 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: codeKey(codeId), ConsistentRead: true }),
     );
-    return Item ? strip<CodeRecord>(Item) : undefined;
+    return Item && Item.erasedAt === undefined ? strip<CodeRecord>(Item) : undefined;
   }
 
-  async markRevoked(codeId: string, revokedAt: number): Promise<CodeRecord | undefined> {
+  async markRevoked(codeId: string, revokedAt: number): Promise<CodeRecord | ErasedCode | undefined> {
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -125,7 +126,7 @@ export class DynamoProvinceRepository implements ProvinceRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Attributes ? strip<CodeRecord>(Attributes) : undefined;
+      return Attributes ? strip<CodeRecord | ErasedCode>(Attributes) : undefined;
     } catch (e) {
       if (isConditionFailed(e)) return undefined;
       throw e;
@@ -149,13 +150,16 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     }
   }
 
-  async deleteCode(codeId: string): Promise<boolean> {
+  async deleteCode(codeId: string, at: number): Promise<boolean> {
     try {
+      // One conditional update: the personal attributes go, what revocation needs stays (ErasedCode).
       await this.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
           Key: codeKey(codeId),
-          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: 'REMOVE healthStatus, holder, reason, issuedAt, kid SET erasedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(erasedAt)',
+          ExpressionAttributeValues: { ':at': at },
         }),
       );
       return true;

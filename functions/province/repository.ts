@@ -45,6 +45,24 @@ export interface OwnSegment {
   readonly count: number;
 }
 
+/**
+ * What stays of a code record after erasure: only what revoking the still-valid code needs, nothing
+ * about the holder or the health status (no binding, no colour, no reason, no issue time, no kid).
+ * It expires with the code, like the record did.
+ */
+export interface ErasedCode {
+  readonly codeId: string;
+  readonly region: string;
+  readonly status: 'issued' | 'revoked';
+  readonly expiresAt: number;
+  /** NumericDate of the erasure. */
+  readonly erasedAt: number;
+  readonly revokedAt?: number;
+  readonly revocationPublishedAt?: number;
+  /** The code's status index, when it carries one (the code itself carries it; nothing personal). */
+  readonly statusIndex?: number;
+}
+
 /** Metadata of the stored replica: what the verifier polls to know whether to reload. */
 export interface ReplicaMeta {
   readonly federation: string;
@@ -115,14 +133,20 @@ export interface PendingRevocation {
 export interface ProvinceRepository {
   /** Store a new code record with its TTL (fails if the id exists: ids are 128 random bits). */
   putCode(record: CodeRecord, ttl: number): Promise<void>;
-  /** The record of `codeId`, strongly consistent, or undefined. */
+  /** The record of `codeId`, strongly consistent, or undefined (also when it was erased). */
   getCode(codeId: string): Promise<CodeRecord | undefined>;
-  /** Mark the record revoked at `revokedAt` (kept if already revoked); undefined when none is held. */
-  markRevoked(codeId: string, revokedAt: number): Promise<CodeRecord | undefined>;
+  /**
+   * Mark the record revoked at `revokedAt` (kept if already revoked); an erased record too (what is
+   * left of it); undefined when none is held.
+   */
+  markRevoked(codeId: string, revokedAt: number): Promise<CodeRecord | ErasedCode | undefined>;
   /** Note that the revocation reached the exchange. */
   markRevocationPublished(codeId: string, at: number): Promise<void>;
-  /** Erase the record; false when nothing was held. */
-  deleteCode(codeId: string): Promise<boolean>;
+  /**
+   * Erase the record at `at`: every personal attribute removed, only an {@link ErasedCode} kept so
+   * the code can still be revoked; false when nothing (or only an erased record) was held.
+   */
+  deleteCode(codeId: string, at: number): Promise<boolean>;
 
   /** Note a revocation to publish (idempotent); it disappears by itself after the code's expiry. */
   putPendingRevocation(pending: PendingRevocation): Promise<void>;

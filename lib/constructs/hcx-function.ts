@@ -41,12 +41,16 @@ export interface HcxFunctionProps {
  */
 export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete';
 
-/** The condition on every `kms:Sign` grant: the algorithm and message type `KmsSigner` uses. */
-// ECDSA_SHA_256 for P-256 issuer and federation keys, SM2DSA for SM2 issuer keys (China regions; issue 18).
-export const SIGN_CONDITION = {
-  'kms:SigningAlgorithm': ['ECDSA_SHA_256', 'SM2DSA'],
-  'kms:MessageType': 'DIGEST',
-};
+/** The KMS signing algorithm `KmsSigner` uses for a key: ECDSA for P-256 keys, SM2DSA for SM2 keys. */
+export type KmsSigningAlgorithm = 'ECDSA_SHA_256' | 'SM2DSA';
+
+/** The condition on a `kms:Sign` grant: the one algorithm and the message type `KmsSigner` uses. */
+export function signCondition(algorithm: KmsSigningAlgorithm): Record<string, string> {
+  return { 'kms:SigningAlgorithm': algorithm, 'kms:MessageType': 'DIGEST' };
+}
+
+/** The condition on every grant for a P-256 key (the federation key, ES256 issuer keys). */
+export const SIGN_CONDITION = signCondition('ECDSA_SHA_256');
 
 /** The DynamoDB actions of each {@link TableAccess}. */
 export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
@@ -163,7 +167,12 @@ export class HcxFunction extends Construct {
    * The same for several generations of a key (during a rotation): grants on each, and `envName`
    * lists their ARNs comma-separated, the active generation first.
    */
-  useSigningKeys(keys: readonly IKey[], envName: EnvName, access: 'sign' | 'publicKey'): this {
+  useSigningKeys(
+    keys: readonly IKey[],
+    envName: EnvName,
+    access: 'sign' | 'publicKey',
+    algorithm: KmsSigningAlgorithm = 'ECDSA_SHA_256',
+  ): this {
     for (const key of keys) {
       key.grant(this.function, 'kms:GetPublicKey');
       if (access === 'sign') {
@@ -173,7 +182,7 @@ export class HcxFunction extends Construct {
           new iam.PolicyStatement({
             actions: ['kms:Sign'],
             resources: [key.keyArn],
-            conditions: { StringEquals: SIGN_CONDITION },
+            conditions: { StringEquals: signCondition(algorithm) },
           }),
         );
       }

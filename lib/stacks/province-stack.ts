@@ -171,7 +171,14 @@ export class ProvinceStack extends Stack {
       const f = functions.get(fn).useTable(table, access.table);
       // During a rotation the issuer holds both generations and signs with the active kid the
       // rotation stored in the table (functions/province/issuer-keys.ts), the active one first.
-      if (access.signsCodes) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'sign');
+      if (access.signsCodes) {
+        f.useSigningKeys(
+          issuerGenerations,
+          ENV.ISSUER_KMS_KEY_ID,
+          'sign',
+          province.algorithm === 'SM2' ? 'SM2DSA' : 'ECDSA_SHA_256',
+        );
+      }
       if (access.issuerPublicKeys) f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'publicKey');
       if (access.enrollmentKey) f.useSecret(enrollmentSecret, ENV.ENROLLMENT_KEY_SECRET_ARN);
       // The sunset reads the issuer keys' public parts (their kids go into the deletion report).

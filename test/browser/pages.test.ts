@@ -12,6 +12,9 @@ import jsQR from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { issue } from '../../functions/cli/commands/issue';
+import { CODE_PREFIX } from '../../functions/core/profiles';
+import { SEGMENT_BITS } from '../../functions/core/status/segment';
+import { codeFromQrText, qrText } from '../../functions/core/code/format';
 import type { Federation } from '../../functions/embedded/federation';
 import { startTestFederation, type ProvinceState } from '../e2e/harness';
 import { describeWithChromium, launchChromium } from './chromium';
@@ -137,16 +140,24 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
     expect(await page.textContent('#reasons')).toContain('健康码已被签发省份撤销');
 
     // a red code made green: the signature no longer covers the payload
-    const [h, p, s] = (
-      await issue({ node: zj.url, token: zj.internalToken, ...HOLDER, status: 'red' })
-    ).data.code
-      .slice(5)
-      .split('.');
+    const red = (await issue({ node: zj.url, token: zj.internalToken, ...HOLDER, status: 'red' })).data.code;
+    expect(red.startsWith(CODE_PREFIX)).toBe(true); // the issued format, HCX2
+    const [h, p, s] = red.slice(CODE_PREFIX.length).split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
     const green = Buffer.from(JSON.stringify({ ...claims, st: 'green' })).toString('base64url');
-    const tampered = await verifyInPage(page, `HCX1:${h}.${green}.${s}`);
-    expect(tampered).toMatchObject({ result: 'invalid', reasons: 'SIGNATURE_INVALID', colour: 'invalid' });
-    expect(tampered.details).toBe(''); // nothing from an unauthenticated payload is shown
+    const tampered = `${CODE_PREFIX}${h}.${green}.${s}`;
+    // pasted as text and as the QR form a scanner reads (`HCX2:` + digits)
+    for (const form of [tampered, qrText(tampered)]) {
+      const shownTampered = await verifyInPage(page, form);
+      expect(shownTampered).toMatchObject({
+        result: 'invalid',
+        reasons: 'SIGNATURE_INVALID',
+        colour: 'invalid',
+      });
+      expect(shownTampered.details).toBe(''); // nothing from an unauthenticated payload is shown
+    }
+    expect(await verifyInPage(page, qrText(red))).toMatchObject({ result: 'valid', colour: 'red' });
+    await verifyInPage(page, tampered);
 
     await page.click('#lang');
     expect(await page.textContent('#verdict')).toBe('Not valid');
@@ -201,6 +212,68 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
     }
   });
 
+  it('shows a code revoked by status index revoked, from the batch it fetched and cached, offline too', async () => {
+    // the revoked code carries a status index, and the signed list names its segment and batch
+    const claims = JSON.parse(
+      Buffer.from(codes.revoked.slice(CODE_PREFIX.length).split('.')[1], 'base64url').toString('utf8'),
+    ) as { si?: number };
+    expect(typeof claims.si).toBe('number');
+    const jws = await (await fetch(`${gd.url}/check/trust-list`)).text();
+    const list = JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString('utf8')) as {
+      statusSegments?: { region: string; segment: number; batch: string }[];
+    };
+    const row = list.statusSegments?.find((s) => s.segment === Math.floor(claims.si! / SEGMENT_BITS));
+    expect(row?.region).toBe(zj.region);
+
+    // a device that never saw the page: no list, no batch held
+    const fresh = await browser.newContext();
+    try {
+      const page = await openCheck(fresh, gd);
+      expect(await verifyInPage(page, codes.revoked)).toMatchObject({
+        result: 'invalid',
+        reasons: 'CODE_REVOKED',
+      });
+      expect((await verifyInPage(page, codes.valid)).result).toBe('valid');
+      // the batch is kept in Cache Storage, under the URL the page fetched it from
+      const cached = await page.evaluate(async () =>
+        (await (await caches.open('hcx-status-batches')).keys()).map((r) => r.url),
+      );
+      expect(cached).toEqual([`${gd.url}/check/status-batches?hash=${row!.batch}`]);
+      await page.evaluate(() => navigator.serviceWorker.ready);
+      await page.close();
+      await fresh.setOffline(true);
+      const offline = await fresh.newPage();
+      await offline.goto(`${gd.url}/check/`);
+      await offline.waitForSelector('body[data-ready="true"]');
+      expect(await offline.getAttribute('#trust', 'data-state')).toBe('ok');
+      expect(await verifyInPage(offline, codes.revoked)).toMatchObject({
+        result: 'invalid',
+        reasons: 'CODE_REVOKED',
+      });
+      // the service worker answers the batch from its cache with the network cut
+      const status = await offline.evaluate(
+        async (url) => (await fetch(url)).status,
+        `${gd.url}/check/status-batches?hash=${row!.batch}`,
+      );
+      expect(status).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('holds no list rather than answer valid when the batch of a listed segment cannot be had', async () => {
+    const blocked = await browser.newContext({ serviceWorkers: 'block' });
+    try {
+      await blocked.route('**/check/status-batches*', (route) => route.abort());
+      const page = await openCheck(blocked, gd);
+      expect(await page.getAttribute('#trust', 'data-state')).toBe('none');
+      // without a usable list nothing verifies valid, the revoked code least of all
+      expect((await verifyInPage(page, codes.revoked)).result).toBe('indeterminate');
+    } finally {
+      await blocked.close();
+    }
+  });
+
   it('answers indeterminate (TRUST_LIST_STALE) when the list it holds is past its expiry', async () => {
     const state = await context.storageState();
     const expiresAt = await (
@@ -234,6 +307,9 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
   });
 
   it('scans the code from the camera (a video of the QR hcx issue wrote)', async () => {
+    // `hcx issue --qr` drew the QR form (`HCX2:` + digits), read by an independent decoder (jsQR)
+    expect(decodePng(readFileSync(qrPng))).toBe(qrText(codes.valid));
+    expect(qrText(codes.valid)).toMatch(/^HCX2:\d+$/);
     const page = await openCheck(context, gd);
     await page.click('#camera');
     await page.waitForSelector('#result[data-result]', { timeout: 20_000 });
@@ -254,21 +330,34 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
     expect(new URL(page.url()).hash).toBe(''); // read, then taken off the address bar
     expect(await page.getAttribute('#card', 'data-colour')).toBe('green');
     expect(await page.textContent('#card')).toContain('浙江省');
-    expect(await page.textContent('#warning')).toMatch(/健康码将在 \d+ 分钟后过期/);
-    expect(await shownQr(page)).toBe(code);
+    expect(await page.textContent('#warning')).toMatch(/健康码将在 \d+ (分钟|小时)后过期/);
+    // drawn as `hcx issue --qr` draws it: the QR form, which reads back to the exact code
+    expect(await shownQr(page)).toBe(qrText(code));
+    expect(codeFromQrText((await shownQr(page))!)).toBe(code);
     await page.evaluate(() => navigator.serviceWorker.ready);
     await context.setOffline(true);
     try {
       await page.goto(`${zj.url}/wallet/`);
       await page.waitForSelector('body[data-ready="true"]');
-      expect(await shownQr(page)).toBe(code);
+      expect(await shownQr(page)).toBe(qrText(code));
     } finally {
       await context.setOffline(false);
     }
     await page.goto(`${zj.url}/wallet/#HCX1:not-a-code`);
     await page.waitForSelector('body[data-ready="true"]');
     expect(await page.isVisible('#warning')).toBe(true);
-    expect(await shownQr(page)).toBe(code); // the kept code stays
+    expect(await shownQr(page)).toBe(qrText(code)); // the kept code stays
+    // a link carrying the QR form (what a scanner returns) is taken too, kept in text form, and
+    // clears the earlier refusal
+    await page.goto(`${zj.url}/wallet/#${qrText(codes.yellow)}`);
+    await page.waitForFunction(
+      (want) => (document.getElementById('qr') as HTMLCanvasElement).dataset.code === want,
+      codes.yellow,
+    );
+    expect(await page.isVisible('#warning')).toBe(false);
+    expect(await page.getAttribute('#card', 'data-colour')).toBe('yellow');
+    expect(await shownQr(page)).toBe(qrText(codes.yellow));
+    expect(await page.evaluate(() => localStorage.getItem('hcx.wallet.code'))).toBe(codes.yellow);
     await page.close();
   });
 

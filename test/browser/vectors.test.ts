@@ -12,11 +12,26 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
+import { qrText } from '../../functions/core/code/format';
 import { verifyCode } from '../../functions/core/code/verify';
+import { bindHolder, LEGACY_HOLDER_BINDING_ALG } from '../../functions/core/holder';
 import { buildSnapshot } from '../../functions/core/registry';
 import type { VerificationResult } from '../../functions/core/schemas/types.gen';
 import { browserBuildOptions } from '../../web/build';
-import { DAY, NOW, ZJ, GD, code, codeHeader, claimsOf, forge, province, trustList } from '../core/fixtures';
+import {
+  DAY,
+  NOW,
+  ZJ,
+  GD,
+  ID_NUMBER,
+  code,
+  codeHeader,
+  claimsOf,
+  forge,
+  legacyCodeHeader,
+  province,
+  trustList,
+} from '../core/fixtures';
 import { describeWithChromium, launchChromium } from './chromium';
 
 const vectors = (file: string) => JSON.parse(readFileSync(join(__dirname, '..', 'vectors', file), 'utf8'));
@@ -130,19 +145,25 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
     const list = trustList([zj, gd], {
       revoked: [{ region: ZJ, jti: claimsOf(revoked.code).jti as string, exp: NOW + DAY }],
     });
+    const legacy = await forge(
+      zj,
+      legacyCodeHeader(zj),
+      { v: 1, ...claims, hb: await bindHolder('10', ID_NUMBER, LEGACY_HOLDER_BINDING_ALG) },
+      'HCX1:',
+    );
     const attacks: [string, string, string[]][] = [
       ['valid', valid, []],
       ['EdDSA code', (await code(gd)).code, []],
       ['revoked', revoked.code, ['CODE_REVOKED']],
-      ['alg none', `HCX1:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'none' }))}.${p}.`, ['MALFORMED']],
+      ['alg none', `HCX2:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'none' }))}.${p}.`, ['MALFORMED']],
       [
         'alg none, signature',
-        `HCX1:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'none' }))}.${p}.${b64('x'.repeat(32))}`,
+        `HCX2:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'none' }))}.${p}.${b64('x'.repeat(32))}`,
         ['UNSUPPORTED_ALG'],
       ],
       [
         'HS256 with the public key',
-        `HCX1:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'HS256' }))}.${p}.${b64(createHmac('sha256', JSON.stringify(zj.key.publicJwk)).update(`${h}.${p}`).digest())}`,
+        `HCX2:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'HS256' }))}.${p}.${b64(createHmac('sha256', JSON.stringify(zj.key.publicJwk)).update(`${h}.${p}`).digest())}`,
         ['UNSUPPORTED_ALG'],
       ],
       [
@@ -167,24 +188,24 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
         await forge(zj, codeHeader(zj), Buffer.from('{"hn":"\xff"}', 'latin1')),
         ['MALFORMED'],
       ],
-      ['padded base64url', `HCX1:${h}.${p}=.${s}`, ['MALFORMED']],
+      ['padded base64url', `HCX2:${h}.${p}=.${s}`, ['MALFORMED']],
       [
         'standard base64',
-        `HCX1:${h}.${p}.${raw.toString('base64')}`,
+        `HCX2:${h}.${p}.${raw.toString('base64')}`,
         raw.toString('base64') === s ? [] : ['MALFORMED'],
       ],
       [
         'payload changed',
-        `HCX1:${h}.${b64(JSON.stringify({ ...claims, st: 'red' }))}.${s}`,
+        `HCX2:${h}.${b64(JSON.stringify({ ...claims, st: 'red' }))}.${s}`,
         ['SIGNATURE_INVALID'],
       ],
       [
         'high-s twin',
-        `HCX1:${h}.${p}.${b64(Buffer.concat([raw.subarray(0, 32), Buffer.from(highS, 'hex')]))}`,
+        `HCX2:${h}.${p}.${b64(Buffer.concat([raw.subarray(0, 32), Buffer.from(highS, 'hex')]))}`,
         [],
       ],
-      ['zero signature', `HCX1:${h}.${p}.${b64(Buffer.alloc(64))}`, ['SIGNATURE_INVALID']],
-      ['short signature', `HCX1:${h}.${p}.${b64(raw.subarray(0, 63))}`, ['SIGNATURE_INVALID']],
+      ['zero signature', `HCX2:${h}.${p}.${b64(Buffer.alloc(64))}`, ['SIGNATURE_INVALID']],
+      ['short signature', `HCX2:${h}.${p}.${b64(raw.subarray(0, 63))}`, ['SIGNATURE_INVALID']],
       [
         'issued by a key of another province',
         await forge(gd, codeHeader(gd), claims),
@@ -192,7 +213,7 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
       ],
       [
         'unknown key',
-        await forge(await province(ZJ), { ...codeHeader(zj), kid: 'A'.repeat(43) }, claims),
+        await forge(await province(ZJ), { ...codeHeader(zj), kid: 'A'.repeat(11) }, claims),
         ['UNKNOWN_KEY'],
       ],
       [
@@ -200,8 +221,18 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
         await forge(zj, codeHeader(zj), { ...claims, iat: NOW - 3 * DAY, exp: NOW - 2 * DAY }),
         ['EXPIRED'],
       ],
+      ['QR form', qrText(valid), []],
+      [
+        'QR form, payload changed',
+        qrText(`HCX2:${h}.${b64(JSON.stringify({ ...claims, st: 'red' }))}.${s}`),
+        ['SIGNATURE_INVALID'],
+      ],
+      ['QR form, odd number of digits', `${qrText(valid)}0`, ['MALFORMED']],
+      ['HCX1 (legacy) code', legacy, []],
+      ['HCX1 JWS under the HCX2 prefix', `HCX2:${legacy.slice(5)}`, ['MALFORMED']],
+      ['HCX2 JWS under the HCX1 prefix', `HCX1:${h}.${p}.${s}`, ['MALFORMED']],
       ['not a code', 'hello', ['MALFORMED']],
-      ['megabytes', `HCX1:${'A'.repeat(3_000_000)}.e30.AAAA`, ['MALFORMED']],
+      ['megabytes', `HCX2:${'A'.repeat(3_000_000)}.e30.AAAA`, ['MALFORMED']],
     ];
     const registry = await buildSnapshot(list);
     const inNode: VerificationResult[] = [];

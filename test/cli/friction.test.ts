@@ -16,6 +16,7 @@ import { generateSigningKey } from '../../functions/core/keys';
 import { TRUST_LIST_PROFILE } from '../../functions/core/profiles';
 import { LocalKeySigner } from '../../functions/core/signer';
 import { province, trustList, ZJ } from '../core/fixtures';
+import { selfAuthenticated } from '../kit/province-proof';
 import { ID_NUMBER, tempDir } from './fixtures';
 
 const tmp = tempDir();
@@ -149,14 +150,15 @@ describe('hcx trust-list fetch over a saved list', () => {
     const key = await generateSigningKey('ES256');
     const signer = await LocalKeySigner.fromPrivateJwk(key.privateJwk);
     const zj = await province(ZJ);
-    const list = {
+    // The province's requests name the federation: sign them for this one.
+    const list = selfAuthenticated({
       ...trustList([zj], {
         issuedAt: now - 60,
         expiresAt: now + 86_400,
         key: () => ({ notBefore: now - 86_400, notAfter: now + 300 * 86_400 }),
       }),
       federation: id,
-    };
+    });
     const jws = await signCompactJws(signer, TRUST_LIST_PROFILE.typ, list);
     return { jws, jwks: { keys: [{ ...key.publicJwk, kid: key.kid, alg: 'ES256' }] } };
   }

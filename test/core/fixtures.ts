@@ -4,6 +4,7 @@ import { generateSigningKey, shortKid, type GeneratedKey } from '../../functions
 import { buildSnapshot, type RegistrySnapshot } from '../../functions/core/registry';
 import type { IssueRequest, TrustList } from '../../functions/core/schemas/types.gen';
 import { LocalKeySigner } from '../../functions/core/signer';
+import { selfAuthenticated } from '../kit/province-proof';
 
 export const ZJ = '330000';
 export const GD = '440000';
@@ -44,7 +45,7 @@ export function trustList(
     revoked?: { region: string; jti: string; exp: number }[];
   } = {},
 ): TrustList {
-  return {
+  return selfAuthenticated({
     federation: 'hcx-test',
     version: options.version ?? 7,
     issuedAt: options.issuedAt ?? NOW - 60,
@@ -67,7 +68,7 @@ export function trustList(
       ],
     })),
     codeRevocations: (options.revoked ?? []).map((r) => ({ ...r, revokedAt: NOW - 10 })),
-  } as TrustList;
+  } as TrustList);
 }
 
 export async function snapshot(...args: Parameters<typeof trustList>): Promise<RegistrySnapshot> {

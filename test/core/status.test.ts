@@ -141,7 +141,10 @@ describe('the fold of status publications', () => {
     at: NOW,
     type: 'province.registered',
     region: ZJ,
-    data: { name: '浙江省', enrollmentKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) } as never },
+    data: {
+      name: '浙江省',
+      enrollmentKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), kid: 'zj-enrollment' } as never,
+    },
   });
 
   it('keeps one row per segment, the latest revision, sorted, and drops it once expired', () => {

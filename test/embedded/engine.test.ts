@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { startEngine, type Engine } from '../../functions/embedded/engine';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../../functions/core/storage/tables';
 
@@ -150,5 +156,44 @@ describe('embedded engine: TTL sweeper', () => {
       await new Promise((r) => setTimeout(r, 25));
 
     expect(await sortKeys(e)).toEqual([]);
+  });
+});
+
+describe('the engine endpoint is no open door on a shared machine', () => {
+  it('answers 403 UnrecognizedClientException to any client without its random access key id', async () => {
+    const e = await engine();
+    await e.ensureTable(PROVINCE_TABLE, TABLE);
+    // Another local user: the right endpoint and protocol, guessed or default credentials.
+    for (const accessKeyId of ['local', 'AKIAIOSFODNN7EXAMPLE', `${e.credentials.accessKeyId}x`]) {
+      const other = new DynamoDBClient({
+        endpoint: e.endpoint,
+        region: 'local',
+        credentials: { accessKeyId, secretAccessKey: 'local' },
+        maxAttempts: 1,
+      });
+      await expect(
+        other.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'x' }, sk: { S: 'y' } } })),
+      ).rejects.toMatchObject({ name: 'UnrecognizedClientException', $metadata: { httpStatusCode: 403 } });
+      other.destroy();
+    }
+    // No signature at all.
+    const raw = await fetch(e.endpoint, {
+      method: 'POST',
+      headers: {
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        'content-type': 'application/x-amz-json-1.0',
+      },
+      body: '{}',
+    });
+    expect(raw.status).toBe(403);
+    // The engine's own client still works, and nothing was written by the others.
+    const out = await e.client.send(new ScanCommand({ TableName: TABLE }));
+    expect(out.Items).toEqual([]);
+  });
+
+  it('draws a new access key id at every start (it is in no file)', async () => {
+    const [a, b] = [await engine(), await engine()];
+    expect(a.credentials.accessKeyId).not.toBe(b.credentials.accessKeyId);
+    expect(a.credentials.accessKeyId).toMatch(/^HCX[0-9a-f]{48}$/);
   });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { encodeB64url } from '../../functions/core/b64';
 import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
-import type { SignedRequestPayload } from '../../functions/core/schemas/types.gen';
+import type { PublicJwk, SignedRequestPayload } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createExchangeDeps, type ExchangeDeps } from '../../functions/exchange/deps';
@@ -44,7 +44,8 @@ export const nonce = (): string => encodeB64url(randomBytes(16));
 type Op =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
   | { op: 'key.revoke'; kid: string; reason: string; revokedAt: number }
-  | { op: 'code.revoke'; codes: { jti: string; exp: number }[] };
+  | { op: 'code.revoke'; codes: { jti: string; exp: number }[] }
+  | { op: 'province.sunset' };
 
 /** Sign a request for `region` with `signer`; `over` replaces any envelope member. */
 export function signed(
@@ -66,6 +67,59 @@ export const publishOp = (key: GeneratedKey, over: Partial<Extract<Op, { op: 'ke
   notAfter: NOW + 90 * DAY,
   ...over,
 });
+
+/** A `province.registered` entry input for `enroll` (its enrollment key with kid and alg). */
+export function registeredInput(enroll: GeneratedKey, region = ZJ, at = NOW, name = '浙江省') {
+  return {
+    at,
+    type: 'province.registered' as const,
+    region,
+    data: { name, enrollmentKey: { ...enroll.publicJwk, kid: enroll.kid, alg: enroll.alg } as PublicJwk },
+  };
+}
+
+/** A self-authenticating `key.published` entry input: `key` published by `enroll`'s signed request. */
+export async function publishedInput(
+  enroll: TestKey,
+  key: GeneratedKey,
+  { region = ZJ, at = NOW, notBefore = NOW, notAfter = NOW + 90 * DAY } = {},
+) {
+  const request = await signed(enroll.signer, region, publishOp(key, { notBefore, notAfter }));
+  return {
+    at,
+    type: 'key.published' as const,
+    region,
+    data: {
+      kid: key.kid,
+      alg: key.alg as 'ES256' | 'EdDSA',
+      jwk: { ...key.publicJwk } as PublicJwk,
+      notBefore,
+      notAfter,
+      request,
+    },
+  };
+}
+
+/** A self-authenticating `key.revoked` entry input, signed by `enroll`. */
+export async function revokedInput(
+  enroll: TestKey,
+  kid: string,
+  {
+    region = ZJ,
+    at = NOW,
+    reason = 'retired' as 'retired' | 'superseded' | 'compromised',
+    revokedAt = NOW,
+  } = {},
+) {
+  const request = await signed(enroll.signer, region, { op: 'key.revoke', kid, reason, revokedAt });
+  return { at, type: 'key.revoked' as const, region, data: { kid, reason, revokedAt, request } };
+}
+
+/** A self-authenticating `province.sunset` entry input retiring `retired`, signed by `enroll`. */
+export async function sunsetInput(enroll: TestKey, retired: string[], { region = ZJ, at = NOW } = {}) {
+  const request = await signed(enroll.signer, region, { op: 'province.sunset' });
+  return { at, type: 'province.sunset' as const, region, data: { retired, request } };
+}
 
 /** A response with its JSON body decoded. */
 export interface Answer extends HttpResponse {

@@ -15,7 +15,18 @@ import {
   pruneExpiredRevocations,
 } from '../../functions/core/trustlist/state';
 import { LIMITS } from '../../functions/core/profiles';
-import { DAY, FEDERATION, GD, NOW, testKey, ZJ } from './fixtures';
+import {
+  DAY,
+  FEDERATION,
+  GD,
+  NOW,
+  publishedInput,
+  registeredInput,
+  revokedInput,
+  sunsetInput,
+  testKey,
+  ZJ,
+} from './fixtures';
 
 const reasonOf = (f: () => unknown): string | undefined => {
   try {
@@ -41,39 +52,18 @@ async function sampleLog() {
   const enroll = await testKey();
   const signing = await testKey();
   const entries = chain([
-    {
-      at: NOW,
-      type: 'province.registered',
-      region: ZJ,
-      data: { name: '浙江省', enrollmentKey: { ...enroll.publicJwk } },
-    },
-    {
-      at: NOW + 1,
-      type: 'key.published',
-      region: ZJ,
-      data: {
-        kid: signing.kid,
-        alg: 'ES256',
-        jwk: { ...signing.publicJwk },
-        notBefore: NOW,
-        notAfter: NOW + 90 * DAY,
-      },
-    },
+    registeredInput(enroll),
+    await publishedInput(enroll, signing, { at: NOW + 1 }),
     {
       at: NOW + 2,
       type: 'code.revoked',
       region: ZJ,
       data: { jti: 'AAAAAAAAAAAAAAAAAAAAAA', exp: NOW + DAY, revokedAt: NOW + 2 },
     },
-    {
-      at: NOW + 3,
-      type: 'key.revoked',
-      region: ZJ,
-      data: { kid: signing.kid, reason: 'superseded', revokedAt: NOW + 3 },
-    },
+    await revokedInput(enroll, signing.kid, { at: NOW + 3, reason: 'superseded', revokedAt: NOW + 3 }),
     { at: NOW + 4, type: 'province.suspended', region: ZJ, data: {} },
   ] as Omit<LogEntryInput, 'seq'>[]);
-  return { entries, signing };
+  return { entries, signing, enroll };
 }
 
 describe('RFC 8785 canonical form', () => {
@@ -159,13 +149,14 @@ describe('the log hash chain', () => {
 
 describe('the trust list as a fold over the log', () => {
   it('applies the five entry types', async () => {
-    const { entries, signing } = await sampleLog();
+    const { entries, signing, enroll } = await sampleLog();
     const afterPublish = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 2));
     expect(afterPublish.provinces).toEqual([
       {
         region: ZJ,
         name: '浙江省',
         status: 'active',
+        enrollmentKeys: [{ key: { ...enroll.publicJwk, kid: enroll.kid, alg: 'ES256' }, from: NOW }],
         keys: [
           {
             kid: signing.kid,
@@ -174,6 +165,7 @@ describe('the trust list as a fold over the log', () => {
             notBefore: NOW,
             notAfter: NOW + 90 * DAY,
             status: 'active',
+            request: (entries[1].data as { request: string }).request,
           },
         ],
       },
@@ -207,39 +199,107 @@ describe('the trust list as a fold over the log', () => {
   });
 
   it('refuses entries that make no sense against the state', async () => {
-    const { entries, signing } = await sampleLog();
+    const { entries, signing, enroll } = await sampleLog();
     const registered = applyEntry(emptyTrustList(FEDERATION), entries[0]);
-    const strays = chain(
-      [
-        {
-          at: NOW,
-          type: 'key.published',
-          region: GD,
-          data: {
-            kid: signing.kid,
-            alg: 'ES256',
-            jwk: signing.publicJwk,
-            notBefore: NOW,
-            notAfter: NOW + DAY,
-          },
-        },
-      ] as Omit<LogEntryInput, 'seq'>[],
-      entries[0],
-    );
+    const strays = chain([await publishedInput(enroll, signing, { region: GD })], entries[0]);
     expect(reasonOf(() => applyEntry(registered, strays[0]))).toBe('INVALID_ENTRY');
-    const revokeUnknown = chain(
-      [
-        {
-          at: NOW,
-          type: 'key.revoked',
-          region: ZJ,
-          data: { kid: signing.kid, reason: 'retired', revokedAt: NOW },
-        },
-      ] as Omit<LogEntryInput, 'seq'>[],
-      entries[0],
-    );
+    const revokeUnknown = chain([await revokedInput(enroll, signing.kid)], entries[0]);
     expect(reasonOf(() => applyEntry(registered, revokeUnknown[0]))).toBe('INVALID_ENTRY');
     expect(reasonOf(() => applyEntry(registered, entries[2]))).toBe('GAP');
+    // A key already in use for another role (here the province's own enrollment key).
+    const enrollmentAsSigning = chain([await publishedInput(enroll, enroll)], entries[0]);
+    expect(reasonOf(() => applyEntry(registered, enrollmentAsSigning[0]))).toBe('INVALID_ENTRY');
+  });
+
+  it('refuses a key entry its province did not sign with its enrollment key', async () => {
+    const { entries, signing, enroll } = await sampleLog();
+    const registered = applyEntry(emptyTrustList(FEDERATION), entries[0]);
+    const intruder = await testKey();
+    const published = await publishedInput(enroll, signing);
+    const cases: Omit<LogEntryInput, 'seq'>[] = [
+      // signed by someone else's key
+      await publishedInput(intruder, signing),
+      // no request at all, or not a JWS
+      { ...published, data: { ...published.data, request: undefined } } as unknown as Omit<
+        LogEntryInput,
+        'seq'
+      >,
+      { ...published, data: { ...published.data, request: 'a.b.c' } },
+      // the province's genuine request, but for another key, window or province
+      { ...published, data: { ...published.data, jwk: intruder.publicJwk, kid: intruder.kid } },
+      { ...published, data: { ...published.data, notAfter: published.data.notAfter + DAY } },
+      { ...(await publishedInput(enroll, signing, { region: GD })), region: ZJ },
+    ];
+    for (const input of cases) {
+      expect(reasonOf(() => applyEntry(registered, chain([input], entries[0])[0]))).toBe(
+        'PROVINCE_SIGNATURE_INVALID',
+      );
+    }
+    const withKey = applyEntry(registered, chain([published], entries[0])[0]);
+    const revoked = await revokedInput(enroll, signing.kid, { reason: 'retired' });
+    for (const input of [
+      await revokedInput(intruder, signing.kid),
+      { ...revoked, data: { ...revoked.data, reason: 'compromised' as const } },
+    ]) {
+      const entry = makeEntry(
+        { ...entries[0], seq: 2, hash: withKey.logHead } as LogEntry,
+        {
+          ...input,
+          seq: 3,
+        } as LogEntryInput,
+      );
+      expect(reasonOf(() => applyEntry(withKey, entry))).toBe('PROVINCE_SIGNATURE_INVALID');
+    }
+  });
+
+  it('folds a province sunset only with the province’s own signed sunset request', async () => {
+    const { entries, signing, enroll } = await sampleLog();
+    const base = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 2));
+    const genuine = await sunsetInput(enroll, [signing.kid], { at: NOW + 2 });
+    const after = applyEntry(base, chain([genuine], entries[1])[0]);
+    expect(after.provinces[0].status).toBe('sunset');
+    expect(after.provinces[0].keys[0]).toMatchObject({
+      status: 'revoked',
+      reason: 'retired',
+      revokedAt: NOW + 2,
+      revokeRequest: genuine.data.request,
+    });
+    const intruder = await testKey();
+    const revokeRequest = (await revokedInput(enroll, signing.kid)).data.request;
+    for (const input of [
+      // signed by someone else's key
+      await sunsetInput(intruder, [signing.kid], { at: NOW + 2 }),
+      // no request, or the province's genuine request for another operation or province
+      { ...genuine, data: { retired: [signing.kid] } },
+      { ...genuine, data: { ...genuine.data, request: revokeRequest } },
+      { ...(await sunsetInput(enroll, [signing.kid], { region: GD, at: NOW + 2 })), region: ZJ },
+    ] as Omit<LogEntryInput, 'seq'>[]) {
+      expect(reasonOf(() => applyEntry(base, chain([input], entries[1])[0]))).toBe(
+        'PROVINCE_SIGNATURE_INVALID',
+      );
+    }
+  });
+
+  it('lets a superseded or retired key become compromised, never the other way', async () => {
+    const { entries, signing, enroll } = await sampleLog();
+    // entries[3] revoked the key as superseded; a compromised revocation follows it.
+    const base = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 4));
+    const escalated = chain(
+      [await revokedInput(enroll, signing.kid, { reason: 'compromised', at: NOW + 5 })],
+      entries[3],
+    );
+    const after = applyEntry(base, escalated[0]);
+    expect(after.provinces[0].keys[0]).toMatchObject({ status: 'revoked', reason: 'compromised' });
+    const back = chain(
+      [await revokedInput(enroll, signing.kid, { reason: 'retired', at: NOW + 6 })],
+      escalated[0],
+    );
+    expect(reasonOf(() => applyEntry(after, back[0]))).toBe('INVALID_ENTRY');
+    const twice = chain(
+      [await revokedInput(enroll, signing.kid, { reason: 'superseded', at: NOW + 5 })],
+      entries[3],
+    );
+    expect(reasonOf(() => applyEntry(base, twice[0]))).toBe('INVALID_ENTRY');
   });
 
   it('drops a code revocation once the code itself has expired', async () => {

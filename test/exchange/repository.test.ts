@@ -9,7 +9,19 @@ import { DynamoExchangeRepository } from '../../functions/exchange/dynamo-reposi
 import { catchUp } from '../../functions/exchange/service';
 import type { DynaliteTables } from '../kit';
 import { ENGINES } from './engines';
-import { DAY, GD, NOW, publishOp, signed, testExchange, testKey, ZJ } from './fixtures';
+import {
+  DAY,
+  GD,
+  NOW,
+  publishedInput,
+  publishOp,
+  registeredInput,
+  revokedInput,
+  signed,
+  testExchange,
+  testKey,
+  ZJ,
+} from './fixtures';
 
 // Items carry a DynamoDB TTL, and DynamoDB Local (unlike dynalite) does expire them by the wall
 // clock: expiries written here are relative to the real time, not to the fixtures' NOW.
@@ -28,19 +40,9 @@ describe.each(ENGINES)('the exchange repository on %s', (_engine, start) => {
     const signing = await testKey();
     kid = signing.kid;
     const inputs = [
-      {
-        at: NOW,
-        type: 'province.registered',
-        region: ZJ,
-        data: { name: '浙江省', enrollmentKey: { ...enroll.publicJwk, kid: enroll.kid, alg: 'ES256' } },
-      },
-      {
-        at: NOW,
-        type: 'key.published',
-        region: ZJ,
-        data: { kid, alg: 'ES256', jwk: signing.publicJwk, notBefore: NOW, notAfter: NOW + DAY },
-      },
-      { at: NOW, type: 'key.revoked', region: ZJ, data: { kid, reason: 'retired', revokedAt: NOW } },
+      registeredInput(enroll),
+      await publishedInput(enroll, signing, { notAfter: NOW + DAY }),
+      await revokedInput(enroll, kid),
       {
         at: NOW,
         type: 'code.revoked',

@@ -1,6 +1,11 @@
 import { TrustListRejected } from '../../functions/core/errors';
 import { encodeB64url, decodeB64url } from '../../functions/core/b64';
-import type { LogEntry, TrustList, TrustListDelta } from '../../functions/core/schemas/types.gen';
+import type {
+  LogEntry,
+  TrustList,
+  TrustListDelta,
+  TrustListKey,
+} from '../../functions/core/schemas/types.gen';
 import { makeEntry, type LogEntryInput } from '../../functions/core/trustlist/log';
 import { applyEntries, emptyTrustList } from '../../functions/core/trustlist/state';
 import {
@@ -12,7 +17,16 @@ import {
   signDelta,
   signTrustList,
 } from '../../functions/core/trustlist/trust-list';
-import { DAY, FEDERATION, NOW, testKey, ZJ, type TestKey } from './fixtures';
+import {
+  DAY,
+  FEDERATION,
+  NOW,
+  publishedInput,
+  registeredInput,
+  sunsetInput,
+  testKey,
+  type TestKey,
+} from './fixtures';
 
 const reasonOf = async (p: Promise<unknown> | (() => unknown)): Promise<string | undefined> => {
   try {
@@ -30,22 +44,10 @@ const jwks = () => ({ keys: [{ ...fed.publicJwk, kid: fed.kid, alg: fed.alg }] }
 beforeAll(async () => {
   fed = await testKey();
   const enroll = await testKey();
-  const inputs: Omit<LogEntryInput, 'seq'>[] = [
-    {
-      at: NOW,
-      type: 'province.registered',
-      region: ZJ,
-      data: { name: '浙江省', enrollmentKey: { ...enroll.publicJwk } },
-    },
-  ] as Omit<LogEntryInput, 'seq'>[];
+  const inputs: Omit<LogEntryInput, 'seq'>[] = [registeredInput(enroll)];
   for (let i = 0; i < 4; i++) {
     const k = await testKey();
-    inputs.push({
-      at: NOW + i,
-      type: 'key.published',
-      region: ZJ,
-      data: { kid: k.kid, alg: 'ES256', jwk: { ...k.publicJwk }, notBefore: NOW, notAfter: NOW + DAY },
-    } as Omit<LogEntryInput, 'seq'>);
+    inputs.push(await publishedInput(enroll, k, { at: NOW + i, notAfter: NOW + DAY }));
   }
   entries = [];
   for (const input of inputs)
@@ -107,6 +109,44 @@ describe('opening a signed trust list', () => {
     expect(
       await reasonOf(openTrustList(await signDelta(fed.signer, deltaFrom(0, 5)), keys, { now: NOW })),
     ).toBe('MALFORMED');
+  });
+
+  it('opens a sunset province’s retired keys only with its own signed sunset request', async () => {
+    const enroll = await testKey();
+    const key = await testKey();
+    const chain: LogEntry[] = [];
+    for (const input of [
+      registeredInput(enroll),
+      await publishedInput(enroll, key),
+      await sunsetInput(enroll, [key.kid], { at: NOW + 1 }),
+    ] as Omit<LogEntryInput, 'seq'>[]) {
+      chain.push(makeEntry(chain.at(-1), { ...input, seq: chain.length + 1 } as LogEntryInput));
+    }
+    const list: TrustList = {
+      ...applyEntries(emptyTrustList(FEDERATION), chain),
+      issuedAt: NOW,
+      expiresAt: NOW + DAY,
+    };
+    const keys = federationKeys(jwks(), FEDERATION);
+    const opened = await openTrustList(await signTrustList(fed.signer, list), keys, { now: NOW });
+    expect(opened.provinces[0]).toMatchObject({
+      status: 'sunset',
+      keys: [{ status: 'revoked', reason: 'retired' }],
+    });
+    // The operator retires the key with a sunset request the province never signed.
+    const forged = (await sunsetInput(await testKey(), [key.kid])).data.request;
+    const tampered: TrustList = {
+      ...list,
+      provinces: [
+        {
+          ...list.provinces[0],
+          keys: [{ ...list.provinces[0].keys[0], revokeRequest: forged } as TrustListKey],
+        },
+      ],
+    };
+    expect(await reasonOf(openTrustList(await signTrustList(fed.signer, tampered), keys, { now: NOW }))).toBe(
+      'PROVINCE_SIGNATURE_INVALID',
+    );
   });
 
   it('refuses a federation JWKS carrying a refused key as a whole', async () => {

@@ -30,7 +30,7 @@ const report = faultReport('exchange');
 beforeAll(async () => {
   fed = await startTestFederation();
   [zj] = fed.state.provinces;
-  proxy = await faultyDynamo(fed.context.engineEndpoint);
+  proxy = await faultyDynamo(fed.context.engineEndpoint, fed.context.engineCredentials);
   ex = await exchangeInstance(fed, proxy.client);
 }, 60_000);
 afterEach(() => proxy.clear());

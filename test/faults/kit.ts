@@ -88,11 +88,14 @@ class RealmBridge extends NodeHttpHandler {
 }
 
 /** A DynamoDB client for a local endpoint: no retries (each fault is seen once), see {@link inThisRealm}. */
-export function faultClient(endpoint: string): DynamoDBClient {
+export function faultClient(
+  endpoint: string,
+  credentials = { accessKeyId: 'local', secretAccessKey: 'local' },
+): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials,
     maxAttempts: 1,
     requestHandler: new RealmBridge(),
   });
@@ -161,7 +164,10 @@ function readAll(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Start a proxy in front of `target` (e.g. the federation's engine endpoint). */
-export async function faultyDynamo(target: string): Promise<FaultyDynamo> {
+export async function faultyDynamo(
+  target: string,
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+): Promise<FaultyDynamo> {
   const upstream = new URL(target);
   let rule: FaultRule = () => undefined;
   const calls: FaultyDynamo['calls'] = [];
@@ -215,7 +221,7 @@ export async function faultyDynamo(target: string): Promise<FaultyDynamo> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = faultClient(endpoint);
+  const client = faultClient(endpoint, credentials);
   return {
     endpoint,
     client,

@@ -7,6 +7,7 @@
  */
 import { openBatch } from '../../functions/core/status/batch';
 import { locate } from '../../functions/core/status/segment';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { p256 } from '@noble/curves/nist.js';
@@ -42,7 +43,7 @@ const report = faultReport('province node');
 beforeAll(async () => {
   fed = await startTestFederation();
   [zj] = fed.state.provinces;
-  proxy = await faultyDynamo(fed.context.engineEndpoint);
+  proxy = await faultyDynamo(fed.context.engineEndpoint, fed.context.engineCredentials);
   node = await provinceInstance(fed, { region: zj.region, client: proxy.client });
 }, 60_000);
 afterEach(() => proxy.clear());
@@ -182,7 +183,12 @@ describe('KMS throttled at issuance', () => {
   });
   afterAll(() => kms.restore());
   const deleteCodes = async (name: string) => {
-    for (const id of codeIdsOf(await provinceTable(name))) await kmsNode.deps.repository.deleteCode(id);
+    // Gone entirely (erasure would keep what revocation needs): each case starts from no record.
+    for (const id of codeIdsOf(await provinceTable(name))) {
+      await fed.context.client.send(
+        new DeleteItemCommand({ TableName: name, Key: { pk: { S: `CODE#${id}` }, sk: { S: 'CODE' } } }),
+      );
+    }
   };
 
   it.each(['ThrottlingException', 'KMSInternalException'])(

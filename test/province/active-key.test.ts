@@ -31,11 +31,22 @@ function activate(kid: string, token: string | undefined = zj.internalToken): Pr
   });
 }
 
-/** The kid the node signs with now: from the header of a code it issues. */
+/**
+ * The kid the node signs with now: the header of a code it issues names the key by its short kid
+ * (HCX2), which the province's JWKS at the exchange maps to exactly one full kid.
+ */
 async function currentKid(): Promise<string> {
   const res = await issueAt(zj, { holder: HOLDER, status: 'green' });
   const { code } = (await res.json()) as { code: string };
-  return String(parseCompactJws(code.slice(CODE_PREFIX.length), CODE_PROFILE).kid);
+  const short = String(parseCompactJws(code.slice(CODE_PREFIX.length), CODE_PROFILE).kid);
+  const jwks = (await (
+    await fetch(`${fed.state.exchangeUrl}/v1/provinces/${zj.region}/jwks.json`)
+  ).json()) as {
+    keys: { kid: string }[];
+  };
+  const full = jwks.keys.filter((k) => k.kid.startsWith(short));
+  expect(full).toHaveLength(1);
+  return full[0].kid;
 }
 
 describe('POST /v1/issuer-keys/{kid}/activate', () => {

@@ -10,6 +10,7 @@ import { createProvinceDeps, type ProvinceDeps, type ProvinceDepsInput } from '.
 import type { FetchLike } from '../../functions/province/exchange-client';
 import type { RouteDefinition } from '../../functions/routes';
 import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
+import { selfAuthenticated } from '../kit/province-proof';
 
 export const ZJ = '330000';
 export const GD = '440000';
@@ -49,7 +50,7 @@ export function listOf(
   over: Partial<TrustList> & { now: number },
 ): TrustList {
   const { now, ...rest } = over;
-  return {
+  return selfAuthenticated({
     federation: FEDERATION,
     version: 5,
     issuedAt: now - 10,
@@ -72,7 +73,7 @@ export function listOf(
     })),
     codeRevocations: [],
     ...rest,
-  } as TrustList;
+  } as TrustList);
 }
 
 /** A settable clock in NumericDate seconds. */

@@ -110,6 +110,9 @@ export const malformedResult = (): Record<string, unknown> => ({
   trustList: null,
 });
 
+/** A compact JWS shape (the schema checks its form; its signature is the fold's business). */
+const REQUEST_JWS = `${b64(40, 'h')}.${b64(120, 'p')}.${b64(86, 's')}`;
+
 export const trustListKey = (): Record<string, unknown> => ({
   kid: KID,
   alg: 'ES256',
@@ -117,6 +120,7 @@ export const trustListKey = (): Record<string, unknown> => ({
   notBefore: 1767225600,
   notAfter: 1798761600,
   status: 'active',
+  request: REQUEST_JWS,
 });
 
 export const trustList = (): Record<string, unknown> => ({
@@ -130,9 +134,16 @@ export const trustList = (): Record<string, unknown> => ({
       region: '330000',
       name: '浙江省',
       status: 'active',
+      enrollmentKeys: [{ key: { ...okpJwk(), kid: KID, alg: 'EdDSA' }, from: 1767225600 }],
       keys: [
         trustListKey(),
-        { ...trustListKey(), status: 'revoked', revokedAt: 1767225700, reason: 'superseded' },
+        {
+          ...trustListKey(),
+          status: 'revoked',
+          revokedAt: 1767225700,
+          reason: 'superseded',
+          revokeRequest: REQUEST_JWS,
+        },
       ],
     },
   ],
@@ -158,8 +169,9 @@ export const logEntries = (): Record<string, unknown>[] => [
     jwk: okpJwk(),
     notBefore: 1767225600,
     notAfter: 1798761600,
+    request: REQUEST_JWS,
   }),
-  entry(3, 'key.revoked', { kid: KID, reason: 'compromised', revokedAt: 1767225900 }),
+  entry(3, 'key.revoked', { kid: KID, reason: 'compromised', revokedAt: 1767225900, request: REQUEST_JWS }),
   entry(4, 'code.revoked', { jti: JTI, exp: 1767312000, revokedAt: 1767225900 }),
   entry(5, 'province.suspended', {}),
 ];

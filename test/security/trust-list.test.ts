@@ -8,7 +8,13 @@
 import { TRUST_LIST_PROFILE } from '../../functions/core/profiles';
 import { verify as cryptoVerify, createPublicKey } from 'node:crypto';
 import { generateSigningKey, thumbprint } from '../../functions/core/keys';
-import type { LogEntry, TrustList, TrustListDelta } from '../../functions/core/schemas/types.gen';
+import type {
+  LogEntry,
+  SignedRequestPayload,
+  TrustList,
+  TrustListDelta,
+} from '../../functions/core/schemas/types.gen';
+import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner } from '../../functions/core/signer';
 import { makeEntry } from '../../functions/core/trustlist/log';
 import { signDelta, signTrustList } from '../../functions/core/trustlist/trust-list';
@@ -19,6 +25,7 @@ import {
   b64,
   claimsOf,
   issue,
+  nonce,
   now,
   reasonsAt,
   request,
@@ -278,6 +285,18 @@ describe('a full list the node must refuse', () => {
     const kid = await thumbprint(smallOrder);
     const list = payloadOf<TrustList>(await realList());
     const zj = list.provinces.find((p) => p.region === s.zj.region) as TrustList['provinces'][number];
+    const window = { notBefore: now() - 60, notAfter: now() + 86_400 };
+    // Signed by the province itself (a list must carry its request): the key check still has to hold.
+    const publishRequest = await signRequest(s.enrollment[s.zj.region], {
+      aud: list.federation,
+      iat: now(),
+      jti: nonce(),
+      region: s.zj.region,
+      op: 'key.publish',
+      key: smallOrder,
+      alg: 'EdDSA',
+      ...window,
+    } as SignedRequestPayload);
     const poisoned = {
       ...list,
       provinces: list.provinces.map((p) =>
@@ -290,9 +309,9 @@ describe('a full list the node must refuse', () => {
                   kid,
                   alg: 'EdDSA',
                   jwk: smallOrder,
-                  notBefore: now() - 60,
-                  notAfter: now() + 86_400,
+                  ...window,
                   status: 'active',
+                  request: publishRequest,
                 },
               ],
             }

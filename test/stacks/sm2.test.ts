@@ -25,6 +25,24 @@ describe('SM2 issuer keys', () => {
     expect([gdKey.KeySpec, gdKey.KeyUsage]).toEqual(['ECC_NIST_P256', 'SIGN_VERIFY']);
   });
 
+  it('lets the issue function sign an SM2 key only with SM2DSA over a digest, a P-256 key only with ECDSA_SHA_256', () => {
+    const config = validateFederationConfig(withSm2Province('cn-north-1'));
+    const { stacks } = buildApp({ config });
+    const conditions = (stack: (typeof stacks.provinces)[number]) =>
+      Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Condition?: unknown }[])
+        .filter((s) => ([] as unknown[]).concat(s.Action).includes('kms:Sign'))
+        .map((s) => s.Condition);
+    const [zj, gd] = stacks.provinces;
+
+    expect(conditions(zj)).toEqual([
+      { StringEquals: { 'kms:SigningAlgorithm': 'SM2DSA', 'kms:MessageType': 'DIGEST' } },
+    ]);
+    expect(conditions(gd)).toEqual([
+      { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' } },
+    ]);
+  });
+
   it.each(['ap-east-1', 'us-east-1'])(
     'refuses SM2 in %s with an error naming the field and the China regions',
     (region) => {

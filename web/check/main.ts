@@ -9,7 +9,7 @@
 import jsQR from 'jsqr';
 import { verifyCode } from '../../functions/core/code/verify';
 import type { ReasonCode } from '../../functions/core/errors';
-import { CODE_PREFIX } from '../../functions/core/profiles';
+import { CODE_PREFIX, LEGACY_CODE_PREFIX } from '../../functions/core/profiles';
 import { buildSnapshot, type RegistrySnapshot } from '../../functions/core/registry';
 import type { VerificationResult } from '../../functions/core/schemas/types.gen';
 import { CONFIG } from '../shared/config';
@@ -23,7 +23,7 @@ import {
   STATUS,
   type Lang,
 } from '../shared/i18n';
-import { loadHeld, refresh } from './trust';
+import { listSegments, loadHeld, refresh } from './trust';
 
 const UI: Record<string, Record<Lang, string>> = {
   title: { zh: '健康码核验', en: 'Health code check' },
@@ -242,7 +242,8 @@ async function startCamera(): Promise<void> {
         text = jsQR(image.data, image.width, image.height, { inversionAttempts: 'attemptBoth' })?.data;
       }
     }
-    if (text?.startsWith(CODE_PREFIX)) {
+    // an HCX2 code in QR form (`HCX2:` + digits, what `hcx issue --qr` draws) or an HCX1 code
+    if (text?.startsWith(CODE_PREFIX) || text?.startsWith(LEGACY_CODE_PREFIX)) {
       stopCamera();
       await check(text);
       return;
@@ -265,11 +266,13 @@ function stopCamera(): void {
 
 async function loadTrust(): Promise<void> {
   const held = await loadHeld();
-  if (held) snapshot = await buildSnapshot(held.list);
+  if (held) snapshot = await buildSnapshot(held.list, await listSegments(held.list)).catch(() => undefined);
   renderTrust();
   try {
     const fresh = await refresh(held);
-    if (fresh.list !== held?.list) snapshot = await buildSnapshot(fresh.list);
+    if (fresh.list !== held?.list || !snapshot) {
+      snapshot = await buildSnapshot(fresh.list, await listSegments(fresh.list));
+    }
     offline = false;
   } catch {
     offline = true;

@@ -4,13 +4,22 @@
  * for offline use, and warns before it expires.
  *
  * The page reads the code's claims to display them; it does not verify the code (the checkpoint
- * does). It refuses anything that is not a well-formed hcx code (the shared strict JWS parser).
+ * does). It refuses anything that is not a well-formed hcx code (the shared strict JWS parser): an
+ * HCX2 code in text form or in QR form (`HCX2:` + digits, what a QR reader returns), or an HCX1
+ * code (the first format, still valid until it expires). It keeps the text form and draws the QR
+ * as `hcx issue --qr` does (`qrSegments`: an HCX2 code in numeric mode, QR version 13).
  */
-import QRCode from 'qrcode';
+import QRCode, { type QRCodeSegment } from 'qrcode';
 import { parseCompactJws } from '../../functions/core/jws/compact';
-import { CODE_PREFIX, CODE_PROFILE } from '../../functions/core/profiles';
-import type { CodeClaims } from '../../functions/core/schemas/types.gen';
-import { isCodeClaims } from '../../functions/core/schemas/validators';
+import { codeFromQrText, qrSegments } from '../../functions/core/code/format';
+import {
+  CODE_PREFIX,
+  CODE_PROFILE,
+  LEGACY_CODE_PREFIX,
+  LEGACY_CODE_PROFILE,
+} from '../../functions/core/profiles';
+import type { CodeClaims, LegacyCodeClaims } from '../../functions/core/schemas/types.gen';
+import { isCodeClaims, isLegacyCodeClaims } from '../../functions/core/schemas/validators';
 import { dateTime, duration, initialLang, provinceName, saveLang, STATUS, type Lang } from '../shared/i18n';
 
 const STORE_KEY = 'hcx.wallet.code';
@@ -48,20 +57,30 @@ const ICON = { green: '✔', yellow: '!', red: '✖' } as const;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let lang: Lang = initialLang();
-let held: { code: string; claims: CodeClaims } | undefined;
+let held: { code: string; claims: CodeClaims | LegacyCodeClaims } | undefined;
 let linkRefused = false;
 const t = (key: string, vars: Record<string, string> = {}) =>
   UI[key][lang].replace(/\{(\w+)\}/g, (_, k: string) => vars[k]);
 
-/** The claims of a well-formed code, or undefined. */
-function claimsOf(code: string): CodeClaims | undefined {
-  if (!code.startsWith(CODE_PREFIX)) return undefined;
+/**
+ * A well-formed code in text form with its claims, or undefined. Takes the text form or the QR form
+ * of an HCX2 code, or an HCX1 code.
+ */
+function readCode(text: string): { code: string; claims: CodeClaims | LegacyCodeClaims } | undefined {
+  const code = codeFromQrText(text);
   try {
-    const payload = parseCompactJws(code.slice(CODE_PREFIX.length), CODE_PROFILE).payload;
-    return isCodeClaims(payload) ? payload : undefined;
+    if (code.startsWith(CODE_PREFIX)) {
+      const payload = parseCompactJws(code.slice(CODE_PREFIX.length), CODE_PROFILE).payload;
+      return isCodeClaims(payload) ? { code, claims: payload } : undefined;
+    }
+    if (code.startsWith(LEGACY_CODE_PREFIX)) {
+      const payload = parseCompactJws(code.slice(LEGACY_CODE_PREFIX.length), LEGACY_CODE_PROFILE).payload;
+      return isLegacyCodeClaims(payload) ? { code, claims: payload } : undefined;
+    }
   } catch {
-    return undefined;
+    // not a well-formed code
   }
+  return undefined;
 }
 
 function store(code: string | undefined): void {
@@ -75,13 +94,14 @@ function store(code: string | undefined): void {
 
 function load(): void {
   const fragment = decodeURIComponent(location.hash.slice(1));
+  linkRefused = false; // a later good link clears an earlier refusal
   if (fragment) {
     // Off the address bar and out of the history entry, now that it is read.
     history.replaceState(null, '', location.pathname + location.search);
-    const claims = claimsOf(fragment);
-    if (claims) {
-      held = { code: fragment, claims };
-      store(fragment);
+    const read = readCode(fragment);
+    if (read) {
+      held = read;
+      store(read.code);
       return;
     }
     linkRefused = true;
@@ -92,8 +112,8 @@ function load(): void {
   } catch {
     kept = null;
   }
-  const claims = kept ? claimsOf(kept) : undefined;
-  if (kept && claims) held = { code: kept, claims };
+  const read = kept ? readCode(kept) : undefined;
+  if (read) held = read;
 }
 
 async function render(): Promise<void> {
@@ -121,7 +141,11 @@ async function render(): Promise<void> {
   const canvas = $<HTMLCanvasElement>('qr');
   canvas.setAttribute('aria-label', `${STATUS[claims.st][lang]} QR`);
   if (canvas.dataset.code !== code) {
-    await QRCode.toCanvas(canvas, code, { errorCorrectionLevel: 'M', margin: 4, scale: 8 });
+    await QRCode.toCanvas(canvas, qrSegments(code) as QRCodeSegment[], {
+      errorCorrectionLevel: 'M',
+      margin: 4,
+      scale: 8,
+    });
     // the stylesheet sizes it to the screen (qrcode fixes its CSS size in pixels)
     canvas.style.removeProperty('width');
     canvas.style.removeProperty('height');

@@ -111,6 +111,10 @@ export type LogEntry =
  */
 export type LogSeq = number;
 /**
+ * The province's own signed request (compact JWS, typ hcx-request+jws, signed with its enrollment key) that a log entry records, kept verbatim so every holder of the log or the trust list can check that the province asked for the change (docs/contract.md, "Self-authenticating entries").
+ */
+export type ProvinceSignedRequest = string;
+/**
  * compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.
  */
 export type KeyRevocationReason = 'compromised' | 'superseded' | 'retired';
@@ -538,6 +542,7 @@ export interface KeyPublishedData {
   jwk: PublicJwk;
   notBefore: NumericDate;
   notAfter: NumericDate;
+  request: ProvinceSignedRequest;
 }
 /**
  * A province revoked one of its signing keys.
@@ -555,6 +560,7 @@ export interface KeyRevokedData {
   kid: Kid;
   reason: KeyRevocationReason;
   revokedAt: NumericDate;
+  request: ProvinceSignedRequest;
 }
 /**
  * A province revoked one code before its expiry.
@@ -619,9 +625,10 @@ export interface ProvinceSunsetEntry {
   hash: Sha256Digest;
 }
 /**
- * The signing keys retired by the sunset (every key still active), in the order the province listed them.
+ * The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).
  */
 export interface ProvinceSunsetData {
+  request: ProvinceSignedRequest;
   /**
    * @maxItems 256
    */
@@ -963,10 +970,22 @@ export interface TrustListProvince {
   name: DisplayName;
   status: ProvinceStatus;
   /**
+   * The province's enrollment keys, oldest first, each with the time from which (and, once replaced, until which) it signed the province's requests. Every key's request is checked against these.
+   *
+   * @minItems 1
+   * @maxItems 16
+   */
+  enrollmentKeys: TrustListEnrollmentKey[];
+  /**
    * @maxItems 256
    */
   keys: TrustListKey[];
   retention?: RetentionPolicy;
+}
+export interface TrustListEnrollmentKey {
+  key: PublicJwk;
+  from: NumericDate;
+  until?: NumericDate;
 }
 export interface ActiveTrustListKey {
   kid: Kid;
@@ -975,6 +994,7 @@ export interface ActiveTrustListKey {
   notBefore: NumericDate;
   notAfter: NumericDate;
   status: 'active';
+  request: ProvinceSignedRequest;
 }
 export interface RevokedTrustListKey {
   kid: Kid;
@@ -985,6 +1005,8 @@ export interface RevokedTrustListKey {
   status: 'revoked';
   revokedAt: NumericDate;
   reason: KeyRevocationReason;
+  request: ProvinceSignedRequest;
+  revokeRequest: ProvinceSignedRequest;
 }
 export interface CodeRevocation {
   region: ProvinceRegionCode;

@@ -10,6 +10,7 @@ import { algorithmByName, type KeyMaterial } from '../algorithms';
 import { JwsRejected, TrustListRejected } from '../errors';
 import { parseCompactJws } from '../jws/compact';
 import { STATUS_REQUEST_PROFILE } from '../profiles';
+import type { SegmentSource } from '../registry';
 import type { StatusPublishRequest } from '../schemas/types.gen';
 import { isSignedRequestPayload } from '../schemas/validators';
 import { SegmentInvalid, SegmentSet, encodeSegment, packSegment, readSegmentBits, sha256 } from './segment';
@@ -82,6 +83,23 @@ export function openBatch(
     segments.set(s.segment, { segment: s.segment, rev: s.rev, exp: s.exp, count: s.count, ...read });
   }
   return { hash, payload, segments };
+}
+
+/**
+ * The segments of a list read from the batches `batchText(hash)` returns (undefined when not held):
+ * each batch opened once and checked against its hash, a segment used only with the listed digest.
+ * Used by offline verifiers (the CLI's saved batches, the checkpoint page's cached ones).
+ */
+export function segmentsFromBatches(batchText: (hash: string) => string | undefined): SegmentSource {
+  const opened = new Map<string, OpenedBatch | undefined>();
+  return (s) => {
+    if (!opened.has(s.batch)) {
+      const text = batchText(s.batch);
+      opened.set(s.batch, text === undefined ? undefined : openBatch(text, s.batch));
+    }
+    const segment = opened.get(s.batch)?.segments.get(s.segment);
+    return segment && segment.digest === s.digest ? segment.set : undefined;
+  };
 }
 
 /** The `segments` item of a `status.publish` request for one segment's set. */

@@ -11,9 +11,11 @@
  * or tag 1 + the plain bitmap (dense: 1/8 byte per index, whatever the count). On the wire the raw
  * form is deflated and base64url'd ({@link packSegment}). Every decoder here is strict: exactly one
  * raw form per set, so a hash commits to one set.
+ *
+ * Deflate is fflate's (pure JavaScript), so the same code runs in Node and in the checkpoint page.
  */
 import { createHash } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateSync, Inflate } from 'fflate';
 import { decodeB64url, encodeB64url } from '../b64';
 
 /** Indices per segment (2^20): a dense segment is 128 KiB raw, a whole day of a province ~40 of them. */
@@ -247,7 +249,32 @@ function bitmapOffsets(bitmap: Uint8Array, count: number): Uint32Array {
 
 /** The wire form of a raw segment: deflate (RFC 1951), then base64url. */
 export function packSegment(raw: Uint8Array): string {
-  return encodeB64url(deflateRawSync(raw, { level: 9 }));
+  return encodeB64url(deflateSync(raw, { level: 9 }));
+}
+
+/** Input fed to the inflater at a time: deflate expands ≤ ~1,032×, so one step yields ≤ ~1 MiB. */
+const INFLATE_STEP = 1024;
+
+/**
+ * Inflate raw deflate `bytes` into at most `max` bytes; throws past `max` (a zip bomb stops after
+ * one step, never inflating the whole input) and on a stream that is not deflate or is cut short.
+ */
+function inflateCapped(bytes: Uint8Array, max: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Inflate((chunk) => {
+    total += chunk.length;
+    if (total > max) throw new SegmentInvalid('larger than a segment can be');
+    chunks.push(chunk);
+  });
+  for (let at = 0; at < bytes.length || at === 0; at += INFLATE_STEP) {
+    const end = Math.min(at + INFLATE_STEP, bytes.length);
+    inflater.push(bytes.subarray(at, end), end === bytes.length);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) out.set(c, (at += c.length) - c.length);
+  return out;
 }
 
 /** base64url SHA-256 of a string (a batch's JWS text) or bytes (a segment's raw form). */
@@ -259,9 +286,9 @@ export function sha256(data: string | Uint8Array): string {
 export function readSegmentBits(bits: string): { set: SegmentSet; digest: string } {
   const bytes = decodeB64url(bits);
   if (!bytes) throw new SegmentInvalid('not base64url');
-  let raw: Buffer;
+  let raw: Uint8Array;
   try {
-    raw = inflateRawSync(bytes, { maxOutputLength: MAX_SEGMENT_RAW_BYTES });
+    raw = inflateCapped(bytes, MAX_SEGMENT_RAW_BYTES);
   } catch {
     throw new SegmentInvalid('not a deflated segment, or larger than a segment can be');
   }

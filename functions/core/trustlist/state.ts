@@ -4,8 +4,10 @@
  * applies signed deltas runs the very same fold, so both arrive at the same list.
  *
  * An entry that makes no sense against the state (a key for an unknown province, a kid already
- * known, revoking an unknown key) is refused with `TrustListRejected(INVALID_ENTRY)`: the exchange
- * never appends one, so meeting one means the log was tampered with.
+ * known for any role, revoking an unknown key) is refused with `TrustListRejected(INVALID_ENTRY)`,
+ * and an entry a province asked for that does not carry that province's valid signed request with
+ * `PROVINCE_SIGNATURE_INVALID` (province-signature.ts): the exchange never appends either, so
+ * meeting one means the log was tampered with.
  */
 import { TrustListRejected } from '../errors';
 import { LIMITS } from '../profiles';
@@ -20,6 +22,12 @@ import type {
   TrustListSunset,
 } from '../schemas/types.gen';
 import { GENESIS_HASH } from './log';
+import {
+  checkKeyPublication,
+  checkKeyRevocation,
+  settled,
+  verifyProvinceRequest,
+} from './province-signature';
 
 /** The list of a federation whose log is empty (version 0, head the genesis hash). */
 export function emptyTrustList(federation: string): TrustList {
@@ -41,6 +49,7 @@ function invalid(title: string): never {
 /** A mutable working copy: provinces and their key arrays copied, so the input is never changed. */
 interface Draft {
   statusSegments: readonly TrustListStatusSegment[];
+  federation: string;
   provinces: TrustListProvince[];
   codeRevocations: CodeRevocation[];
   kids: Set<string>;
@@ -52,9 +61,13 @@ interface Draft {
 
 function draftOf(list: TrustList): Draft {
   const provinces = list.provinces.map((p) => ({ ...p, keys: [...p.keys] }));
-  const kids = new Set(provinces.flatMap((p) => p.keys.map((k) => k.kid)));
+  // Every kid in use, for any role: signing keys and enrollment keys alike.
+  const kids = new Set(
+    provinces.flatMap((p) => [...p.keys.map((k) => k.kid), ...p.enrollmentKeys.map((e) => e.key.kid ?? '')]),
+  );
   const revoked = new Set(list.codeRevocations.map((r) => `${r.region}:${r.jti}`));
   return {
+    federation: list.federation,
     provinces,
     codeRevocations: [...list.codeRevocations],
     kids,
@@ -87,7 +100,20 @@ function provinceOf(draft: Draft, region: string): TrustListProvince {
   return province;
 }
 
-function retire(key: TrustListKey, revokedAt: number, reason: KeyRevocationReason): TrustListKey {
+function expectationOf(draft: Draft, province: TrustListProvince) {
+  return { federation: draft.federation, region: province.region, enrollmentKeys: province.enrollmentKeys };
+}
+
+/**
+ * `key` revoked at `revokedAt` for `reason`; `revokeRequest` is the province's signed request that
+ * asked for it (its `key.revoke`, or its `province.sunset` for a key the sunset retired).
+ */
+function retire(
+  key: TrustListKey,
+  revokedAt: number,
+  reason: KeyRevocationReason,
+  revokeRequest: string,
+): TrustListKey {
   return {
     kid: key.kid,
     alg: key.alg,
@@ -97,6 +123,8 @@ function retire(key: TrustListKey, revokedAt: number, reason: KeyRevocationReaso
     status: 'revoked',
     revokedAt,
     reason,
+    request: key.request,
+    revokeRequest,
   };
 }
 
@@ -106,11 +134,17 @@ function fold(draft: Draft, entry: LogEntry): void {
   switch (entry.type) {
     case 'province.registered': {
       if (draft.provinces.some((p) => p.region === entry.region)) invalid('A province is registered twice');
+      const enrollmentKid = entry.data.enrollmentKey.kid;
+      if (typeof enrollmentKid !== 'string' || draft.kids.has(enrollmentKid)) {
+        invalid('A province is registered with a key already in use');
+      }
+      draft.kids.add(enrollmentKid);
       const { name, retention } = entry.data;
       draft.provinces.push({
         region: entry.region,
         name,
         status: 'active',
+        enrollmentKeys: [{ key: entry.data.enrollmentKey, from: entry.at }],
         keys: [],
         ...(retention ? { retention } : {}),
       });
@@ -119,11 +153,18 @@ function fold(draft: Draft, entry: LogEntry): void {
     case 'province.sunset': {
       // Every key listed is retired at the sunset; the province's codes verify as ISSUER_SUNSET.
       const province = provinceOf(draft, entry.region);
+      // Self-authenticating like the key entries: the province's own signed sunset request.
+      settled(
+        verifyProvinceRequest(entry.data.request, {
+          ...expectationOf(draft, province),
+          op: 'province.sunset',
+        }),
+      );
       for (const kid of entry.data.retired) {
         const index = province.keys.findIndex((k) => k.kid === kid);
         if (index < 0 || province.keys[index].status !== 'active')
           invalid('A sunset retires a key the province does not have active');
-        province.keys[index] = retire(province.keys[index], entry.at, 'retired');
+        province.keys[index] = retire(province.keys[index], entry.at, 'retired', entry.data.request);
       }
       draft.provinces[draft.provinces.indexOf(province)] = { ...province, status: 'sunset' };
       return;
@@ -141,10 +182,11 @@ function fold(draft: Draft, entry: LogEntry): void {
     }
     case 'key.published': {
       const province = provinceOf(draft, entry.region);
-      const { kid, alg, jwk, notBefore, notAfter } = entry.data;
-      if (draft.kids.has(kid)) invalid('A key is published twice');
+      const { kid, alg, jwk, notBefore, notAfter, request } = entry.data;
+      settled(checkKeyPublication(request, expectationOf(draft, province), entry.data));
+      if (draft.kids.has(kid)) invalid('A key is published twice, or is already in use for another role');
       draft.kids.add(kid);
-      province.keys.push({ kid, alg, jwk, notBefore, notAfter, status: 'active' });
+      province.keys.push({ kid, alg, jwk, notBefore, notAfter, status: 'active', request });
       return;
     }
     case 'key.revoked': {
@@ -152,8 +194,12 @@ function fold(draft: Draft, entry: LogEntry): void {
       const index = province.keys.findIndex((k) => k.kid === entry.data.kid);
       if (index < 0) invalid('A log entry revokes a key the province does not have');
       const key = province.keys[index];
-      if (key.status !== 'active') invalid('A log entry revokes a key that is already revoked');
-      province.keys[index] = retire(key, entry.data.revokedAt, entry.data.reason);
+      // The one change of a revoked key: a superseded or retired key escalated to compromised.
+      if (key.status !== 'active' && !(key.reason !== 'compromised' && entry.data.reason === 'compromised')) {
+        invalid('A log entry revokes a key that is already revoked');
+      }
+      settled(checkKeyRevocation(entry.data.request, expectationOf(draft, province), entry.data));
+      province.keys[index] = retire(key, entry.data.revokedAt, entry.data.reason, entry.data.request);
       return;
     }
     case 'status.published': {

@@ -18,6 +18,12 @@ import type { TrustList, TrustListDelta } from '../schemas/types.gen';
 import { isTrustList, isTrustListDelta } from '../schemas/validators';
 import type { Signer } from '../signer';
 import { verifyChain } from './log';
+import {
+  checkKeyPublication,
+  checkKeyRevocation,
+  isSunsetRequest,
+  verifyProvinceRequest,
+} from './province-signature';
 import { applyEntries, pruneExpiredRevocations } from './state';
 
 /** A verified federation key, ready to check signatures. */
@@ -146,8 +152,12 @@ function checkFreshness(
 
 /**
  * Verify and parse a signed trust list: signed by one of `keys`, schema-valid, of the expected
- * federation, not expired, within the caps, and consistent (each region and each kid once).
- * Throws {@link TrustListRejected}; never returns a list it did not fully check.
+ * federation, not expired, within the caps, consistent (each region once, each kid once for any
+ * role, no province key that is a federation key), and self-authenticating: every key carries its
+ * province's signed `key.publish` (and a revoked key its `key.revoke`) made with one of that
+ * province's enrollment keys (`PROVINCE_SIGNATURE_INVALID`), so a federation signature alone, the
+ * operator's, cannot put a key there. Throws {@link TrustListRejected}; never returns a list it did
+ * not fully check.
  */
 export async function openTrustList(
   jws: unknown,
@@ -162,8 +172,15 @@ export async function openTrustList(
     throw new TrustListRejected('TOO_LARGE', 'The trust list carries too many entries');
   }
   const regions = new Set(payload.provinces.map((p) => p.region));
-  const kids = payload.provinces.flatMap((p) => p.keys.map((k) => k.kid));
-  if (regions.size !== payload.provinces.length || new Set(kids).size !== kids.length) {
+  const federationKids = [...(await keys.resolve()).keys()];
+  const kids = payload.provinces.flatMap((p) => [
+    ...p.keys.map((k) => k.kid),
+    ...p.enrollmentKeys.map((e) => e.key.kid ?? ''),
+  ]);
+  if (
+    regions.size !== payload.provinces.length ||
+    new Set([...kids, ...federationKids]).size !== kids.length + federationKids.length
+  ) {
     throw new TrustListRejected('INCONSISTENT', 'The trust list names a province or a key twice');
   }
   const segments = payload.statusSegments ?? [];
@@ -175,6 +192,23 @@ export async function openTrustList(
       'INCONSISTENT',
       'The trust list names a status segment twice or of no province',
     );
+  }
+  for (const province of payload.provinces) {
+    const expect = {
+      federation: payload.federation,
+      region: province.region,
+      enrollmentKeys: province.enrollmentKeys,
+    };
+    for (const key of province.keys) {
+      await checkKeyPublication(key.request, expect, key);
+      if (key.status !== 'revoked') continue;
+      // A key its province's sunset retired carries the province's signed sunset request.
+      if (province.status === 'sunset' && key.reason === 'retired' && isSunsetRequest(key.revokeRequest)) {
+        await verifyProvinceRequest(key.revokeRequest, { ...expect, op: 'province.sunset' });
+      } else {
+        await checkKeyRevocation(key.revokeRequest, expect, key);
+      }
+    }
   }
   return payload;
 }
