@@ -1,9 +1,11 @@
 /**
- * Scheduled (EventBridge): re-sign the full trust list and put it in the trust-list bucket, so the
- * copy CloudFront serves never expires when nothing changes (a list lives 24 hours; mutations also
- * publish, this run repairs a publication that failed). Never throws: a failure is logged and
- * counted (`TrustListPublishFailed`). Without a sink (the embedded runtime serves the list from its
- * route) there is nothing to do.
+ * Scheduled (EventBridge): re-issue the deltas nodes sync from (the empty delta from the head for
+ * the new 15-minute window, or the deltas to a head a failed publication missed), then re-sign the
+ * full trust list and put it in the trust-list bucket, so the copy CloudFront serves never expires
+ * when nothing changes (a list lives 24 hours; mutations also publish, this run repairs a
+ * publication that failed). Never throws: a failure is logged and counted (`DeltaPublishFailed`,
+ * `TrustListPublishFailed`). Without a sink (the embedded runtime serves the full list from its
+ * route) only the deltas are published.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -12,17 +14,27 @@ import { logger } from '../core/observability';
 import { kmsSignerFor } from '../core/kms-signer';
 import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
+import { publishDeltaArtefacts } from '../exchange/trust-list-publisher';
 import { publishTrustList, type PublishOutcome } from '../exchange/trust-list-sink';
 import { lazyHandler } from '../http';
 
-/** What a run did: a publication, or `skipped` when no sink is configured. */
-export type ScheduledPublishOutcome = PublishOutcome | { readonly result: 'skipped' };
+/** What a run did: a publication, or `skipped` when no sink is configured; `deltas` signed. */
+export type ScheduledPublishOutcome = (PublishOutcome | { readonly result: 'skipped' }) & {
+  readonly deltas: number;
+};
 
 export const create = (deps: ExchangeDeps) =>
   middy<ScheduledEvent, ScheduledPublishOutcome>(async (): Promise<ScheduledPublishOutcome> => {
+    const deltas = await publishDeltaArtefacts(deps.trustLists);
     const sink = deps.trustListSink;
-    if (!sink) return { result: 'skipped' };
-    return publishTrustList({ repository: deps.repository, trustLists: deps.trustLists, sink }, 'schedule');
+    if (!sink) return { result: 'skipped', deltas };
+    return {
+      ...(await publishTrustList(
+        { repository: deps.repository, trustLists: deps.trustLists, sink },
+        'schedule',
+      )),
+      deltas,
+    };
   }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
     event: ScheduledEvent,
     context: Context,

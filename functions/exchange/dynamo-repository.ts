@@ -25,6 +25,7 @@ import type {
   KidOwner,
   ProvinceRecord,
   StatusSegmentRecord,
+  StoredDelta,
 } from './repository';
 
 type Item = Record<string, AttributeValue>;
@@ -52,6 +53,8 @@ export const ITEM_KEYS = {
     pk: `SSEG#${region}`,
     sk: String(segment).padStart(7, '0'),
   }),
+  delta: (from: number) => ({ pk: `DELTA#${from}`, sk: 'DELTA' }),
+  publishedVersions: () => ({ pk: 'PUBLISHED', sk: 'VERSIONS' }),
   finalTrustList: () => ({ pk: 'SUNSET', sk: 'FINAL_TRUST_LIST' }),
   deletionReport: () => ({ pk: 'SUNSET', sk: 'DELETION_REPORT' }),
 } as const;
@@ -68,6 +71,7 @@ function itemKind(pk: string): string {
   if (pk.startsWith('CREV#')) return 'code-revocation';
   if (pk.startsWith('NONCE#')) return 'request-nonce';
   if (pk.startsWith('SSEG#')) return 'status-segment';
+  if (pk.startsWith('DELTA#') || pk === 'PUBLISHED') return 'trust-list-delta';
   return 'other';
 }
 
@@ -120,7 +124,12 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   /** A put that only decides when `condition` holds; false on ConditionalCheckFailed. */
-  private async putIf(item: Item, condition: string, values?: Item): Promise<boolean> {
+  private async putIf(
+    item: Item,
+    condition: string,
+    values?: Item,
+    names?: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new PutItemCommand({
@@ -128,6 +137,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           Item: item,
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
+          ExpressionAttributeNames: names,
         }),
       );
       return true;
@@ -523,6 +533,49 @@ export class DynamoExchangeRepository implements ExchangeRepository {
 
   consumeNonce(jti: string, expiresAt: number): Promise<boolean> {
     return this.putIf({ ...key(ITEM_KEYS.nonce(jti)), ttl: N(expiresAt) }, 'attribute_not_exists(pk)');
+  }
+
+  async getDelta(from: number): Promise<StoredDelta | undefined> {
+    const item = await this.get(ITEM_KEYS.delta(from));
+    if (!item) return undefined;
+    return {
+      from,
+      to: num(item.to) as number,
+      issuedAt: num(item.issuedAt) as number,
+      expiresAt: num(item.expiresAt) as number,
+      jws: str(item.doc) as string,
+    };
+  }
+
+  async putDelta(delta: StoredDelta): Promise<void> {
+    await this.putIf(
+      {
+        ...key(ITEM_KEYS.delta(delta.from)),
+        to: N(delta.to),
+        issuedAt: N(delta.issuedAt),
+        expiresAt: N(delta.expiresAt),
+        // Gone with the delta (DynamoDB TTL in AWS; the route also refuses an expired one).
+        ttl: N(delta.expiresAt),
+        doc: S(delta.jws),
+      },
+      'attribute_not_exists(pk) OR #to < :to OR (#to = :to AND issuedAt < :iat)',
+      { ':to': N(delta.to), ':iat': N(delta.issuedAt) },
+      { '#to': 'to' },
+    );
+  }
+
+  async getPublishedVersions(): Promise<number[]> {
+    const item = await this.get(ITEM_KEYS.publishedVersions());
+    return (item?.versions?.L ?? []).map((v) => Number(v.N));
+  }
+
+  async putPublishedVersions(versions: readonly number[]): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { ...key(ITEM_KEYS.publishedVersions()), versions: { L: versions.map(N) } },
+      }),
+    );
   }
 
   async getFinalTrustList(): Promise<string | undefined> {

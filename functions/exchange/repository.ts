@@ -51,6 +51,16 @@ export interface StatusSegmentRecord {
 }
 
 /** Storage of the exchange. Every read used for a security decision is strongly consistent. */
+/** A signed delta stored when the list was published: served for `GET /v1/trust-list?since=<from>`. */
+export interface StoredDelta {
+  readonly from: number;
+  readonly to: number;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  /** The compact JWS, as signed. */
+  readonly jws: string;
+}
+
 export interface ExchangeRepository {
   /** The last log entry, or undefined when the log is empty. */
   lastEntry(): Promise<LogEntry | undefined>;
@@ -82,6 +92,15 @@ export interface ExchangeRepository {
   countLiveCodeRevocations(region: string, now: number): Promise<number>;
   /** Record a signed request's nonce until `expiresAt`; false when it was already recorded. */
   consumeNonce(jti: string, expiresAt: number): Promise<boolean>;
+
+  // Static deltas (functions/exchange/trust-list-publisher.ts)
+  /** The stored delta from version `from`, or undefined. */
+  getDelta(from: number): Promise<StoredDelta | undefined>;
+  /** Store `delta` unless the one held from the same version goes further or is as new (no-op then). */
+  putDelta(delta: StoredDelta): Promise<void>;
+  /** The versions the last publications were made at, ascending (where stored deltas start). */
+  getPublishedVersions(): Promise<number[]>;
+  putPublishedVersions(versions: readonly number[]): Promise<void>;
 
   // Federation sunset (functions/exchange/sunset.ts)
   /** The last trust list the federation signed (kept after its key is destroyed), if any. */
