@@ -61,6 +61,15 @@ export interface StoredDelta {
   readonly jws: string;
 }
 
+/** The exchange's folded state at `version` (its working set), committed to the log by `logHead`. */
+export interface Checkpoint {
+  readonly version: number;
+  /** The hash of the log entry at `version`: a checkpoint is used only when the log agrees. */
+  readonly logHead: string;
+  /** The fold of the log through `version`, expired revocations pruned (JSON of a TrustList). */
+  readonly list: string;
+}
+
 export interface ExchangeRepository {
   /** The last log entry, or undefined when the log is empty. */
   lastEntry(): Promise<LogEntry | undefined>;
@@ -101,6 +110,14 @@ export interface ExchangeRepository {
   /** The versions the last publications were made at, ascending (where stored deltas start). */
   getPublishedVersions(): Promise<number[]>;
   putPublishedVersions(versions: readonly number[]): Promise<void>;
+
+  // Checkpoints of the folded state (functions/exchange/trust-list-publisher.ts)
+  /** The version of the latest checkpoint (one small read), or undefined. */
+  checkpointVersion(): Promise<number | undefined>;
+  /** The latest checkpoint, or undefined (none, or its content does not match its digest). */
+  getCheckpoint(): Promise<Checkpoint | undefined>;
+  /** Store `checkpoint` as the latest unless a later one is held; the previous one's content goes. */
+  putCheckpoint(checkpoint: Checkpoint): Promise<void>;
 
   // Federation sunset (functions/exchange/sunset.ts)
   /** The last trust list the federation signed (kept after its key is destroyed), if any. */

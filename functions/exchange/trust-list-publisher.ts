@@ -35,6 +35,12 @@ const LOG_READ_PAGE = 1000;
 export const DELTA_FROM_VERSIONS = 8;
 /** Largest stored delta (one DynamoDB item of 400 KB); a longer one is not stored (404 -> full list). */
 export const MAX_STORED_DELTA_BYTES = 350 * 1024;
+/**
+ * Log entries between two checkpoints of the folded state: a cold instance folds at most about this
+ * many entries after loading the latest checkpoint, whatever the log's age.
+ */
+export const CHECKPOINT_EVERY = 1000;
+
 /** The metric counting delta publications that failed (the next change or scheduled run repairs them). */
 export const DELTA_PUBLISH_FAILED_METRIC = 'DeltaPublishFailed';
 
@@ -64,7 +70,10 @@ export class TrustListPublisher {
   private folded: TrustList | undefined;
   private signed: SignedDocument | undefined;
 
-  constructor(private readonly ctx: ExchangeContext) {}
+  constructor(
+    private readonly ctx: ExchangeContext,
+    private readonly checkpointEvery = CHECKPOINT_EVERY,
+  ) {}
 
   private issuedAt(head: LogEntry | undefined): number {
     const now = this.ctx.now();
@@ -82,11 +91,28 @@ export class TrustListPublisher {
     return out;
   }
 
-  /** The fold of the log through `head` (from the cached fold when it is behind or equal). */
+  /**
+   * Where a cold fold starts: the latest checkpoint when the log agrees with it (the entry at its
+   * version has its `logHead`), else genesis. A checkpoint the log disagrees with is not used.
+   */
+  private async coldBase(seq: number): Promise<TrustList> {
+    const genesis = emptyTrustList(this.ctx.federationId);
+    const checkpoint = await this.ctx.repository.getCheckpoint();
+    if (!checkpoint || checkpoint.version > seq || checkpoint.version === 0) return genesis;
+    const [entry] = await this.ctx.repository.readLog(checkpoint.version - 1, 1);
+    if (entry?.seq !== checkpoint.version || entry.hash !== checkpoint.logHead) {
+      logger.warn('checkpoint not on the log, folding from genesis', { version: checkpoint.version });
+      return genesis;
+    }
+    const list = JSON.parse(checkpoint.list) as TrustList;
+    if (list.version !== checkpoint.version || list.logHead !== checkpoint.logHead) return genesis;
+    return list;
+  }
+
+  /** The fold of the log through `head` (from the cached fold, or the checkpoint, when behind or equal). */
   private async foldThrough(head: LogEntry | undefined): Promise<TrustList> {
     const seq = head?.seq ?? 0;
-    const base =
-      this.folded && this.folded.version <= seq ? this.folded : emptyTrustList(this.ctx.federationId);
+    const base = this.folded && this.folded.version <= seq ? this.folded : await this.coldBase(seq);
     if (base.version === seq) return base;
     const entries = await this.readRange(base.version, seq);
     // The exchange checks its own ledger too: a table edited behind its back must not be signed.
@@ -138,6 +164,26 @@ export class TrustListPublisher {
     if (stored.expiresAt <= this.ctx.now())
       throw deltaUnavailable('the delta has expired: fetch the full list');
     return stored.jws;
+  }
+
+  /**
+   * Write a checkpoint of the folded state at the head when the latest one is
+   * {@link CHECKPOINT_EVERY} entries behind (or there is none yet): the fold with expired revocations
+   * pruned (they leave the working set; the log keeps their hashes). Returns the version
+   * checkpointed, or undefined when none was due.
+   */
+  async checkpointIfDue(): Promise<number | undefined> {
+    const head = await this.ctx.repository.lastEntry();
+    if (!head || head.type === 'federation.sunset') return undefined;
+    const held = (await this.ctx.repository.checkpointVersion()) ?? 0;
+    if (head.seq - held < this.checkpointEvery) return undefined;
+    const list = pruneExpiredRevocations(await this.foldThrough(head), this.ctx.now());
+    await this.ctx.repository.putCheckpoint({
+      version: list.version,
+      logHead: list.logHead,
+      list: JSON.stringify(list),
+    });
+    return list.version;
   }
 
   /**
@@ -195,15 +241,18 @@ export class TrustListPublisher {
 }
 
 /**
- * Publish the deltas of the current head ({@link TrustListPublisher.publishDeltas}). Never throws: a
+ * Publish the deltas of the current head ({@link TrustListPublisher.publishDeltas}), then a checkpoint
+ * when due ({@link TrustListPublisher.checkpointIfDue}). Never throws: a
  * failure is logged (no list content) and counted as {@link DELTA_PUBLISH_FAILED_METRIC}; nodes then
  * get 404 and fetch the full list until the next change or scheduled run publishes again.
  */
 export async function publishDeltaArtefacts(
-  trustLists: Pick<TrustListPublisher, 'publishDeltas'>,
+  trustLists: Pick<TrustListPublisher, 'publishDeltas' | 'checkpointIfDue'>,
 ): Promise<number> {
   try {
-    return await trustLists.publishDeltas();
+    const signed = await trustLists.publishDeltas();
+    await trustLists.checkpointIfDue();
+    return signed;
   } catch (e) {
     logger.error('delta publication failed', errorLogAttributes(e));
     metrics.addMetric(DELTA_PUBLISH_FAILED_METRIC, 'Count', 1);
