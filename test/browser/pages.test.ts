@@ -167,7 +167,9 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
   });
 
   it('verifies an SM2 code beside ES256 ones, and refuses a tampered one with the reason Node gives', async () => {
-    const jwks = (await (await fetch(`${fj.url}/.well-known/jwks.json`)).json()) as { keys: object[] };
+    const jwks = (await (
+      await fetch(`${fed.state.exchangeUrl}/v1/provinces/${fj.region}/jwks.json`)
+    ).json()) as { keys: object[] };
     expect(jwks.keys).toContainEqual(expect.objectContaining({ kty: 'EC', crv: 'SM2', alg: 'SM2' }));
     const sm2 = (
       await issue({ node: fj.url, token: fj.internalToken, ...HOLDER, status: 'green', validity: WEEK })
