@@ -330,7 +330,7 @@ export interface DestroyedKey {
   kid: Kid;
   use: 'federation' | 'issuer' | 'enrollment';
   /**
-   * kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.
+   * kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime; secret: an AWS Secrets Manager secret (the enrollment key, deleted without recovery).
    */
   store: 'kms' | 'local-file' | 'secret';
   /**
