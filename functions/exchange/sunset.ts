@@ -17,7 +17,7 @@ import { logger } from '../core/observability';
 import type { LogEntry, ProvinceSunsetEntry } from '../core/schemas/types.gen';
 import { EXCHANGE_TABLE } from '../core/storage/tables';
 import type { KeyShredder } from '../core/sunset/key-shredder';
-import { KEPT_AFTER_FEDERATION_SUNSET, signDeletionReport } from '../core/sunset/report';
+import { erasedTotals, KEPT_AFTER_FEDERATION_SUNSET, signDeletionReport } from '../core/sunset/report';
 import { appendWith, authenticate, catchUp, suspendProvince, type ExchangeContext } from './service';
 import type { TrustListPublisher } from './trust-list-publisher';
 
@@ -128,7 +128,10 @@ export async function sunsetFederation(ctx: FederationSunsetContext): Promise<Fe
   const finalList = (await ctx.trustLists.current()).jws;
   await ctx.repository.putFinalTrustList(finalList);
   await ctx.afterChange?.();
-  const erased = await ctx.repository.eraseOperationalData();
+  // Counted and kept before the erasure: a retry after a crash between the erasure and the report
+  // reports what was erased, not 0.
+  const tally = await ctx.repository.keepErasureTally(() => ctx.repository.countOperationalData());
+  const erased = erasedTotals(tally, await ctx.repository.eraseOperationalData());
   const signer = await ctx.signer();
   const issuedAt = ctx.now();
   const report = await signDeletionReport(signer, {
