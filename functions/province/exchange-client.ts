@@ -7,7 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { encodeB64url } from '../core/b64';
 import { HcxError, TrustListRejected } from '../core/errors';
 import { TRUST_LIST_PROFILE } from '../core/profiles';
-import type { KeyRevocationReason, RevokedCode, SignedRequestPayload } from '../core/schemas/types.gen';
+import type {
+  KeyRevocationReason,
+  RetentionPolicy,
+  RevokedCode,
+  SignedRequestPayload,
+} from '../core/schemas/types.gen';
 import { signRequest } from '../core/signed-request';
 import type { Signer } from '../core/signer';
 
@@ -145,7 +150,8 @@ export interface SigningContext {
 type Operation =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
   | { op: 'key.revoke'; kid: string; reason: KeyRevocationReason; revokedAt: number }
-  | { op: 'code.revoke'; codes: RevokedCode[] };
+  | { op: 'code.revoke'; codes: RevokedCode[] }
+  | { op: 'province.retention'; retention: RetentionPolicy };
 
 /** Outcome of a signed request the exchange accepted (`conflict`: it was already done). */
 export type SignedOutcome = 'accepted' | 'conflict';
@@ -223,6 +229,11 @@ export async function sunsetAtExchange(ctx: SigningContext): Promise<SunsetAnswe
   const answer = await ctx.exchange.postSigned(`/v1/provinces/${ctx.region}/sunset`, jws);
   if (answer.status !== 200) throw exchangeRefused(answer.status, problemCode(answer));
   return JSON.parse(answer.body) as SunsetAnswer;
+}
+
+/** State the province's retention policy (`province.retention`), logged and shown in the trust list. */
+export function publishRetention(ctx: SigningContext, retention: RetentionPolicy): Promise<SignedOutcome> {
+  return send(ctx, `/v1/provinces/${ctx.region}/retention`, { op: 'province.retention', retention });
 }
 
 /** Revoke codes (`code.revoke`), each with its own expiry. */
