@@ -1282,7 +1282,7 @@ return errors === 0;
 const validate82_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const codeClaims = validate87;
-const schema40 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-claims.json","title":"CodeClaims","description":"Payload of a code (HCX2, the current format): the minimal claim set, flat. No other claim is allowed. The format version is the header typ hcx2 (signed) and the prefix HCX2:.","type":"object","additionalProperties":false,"required":["iss","jti","iat","exp","st","hn","hb","idt"],"properties":{"iss":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"nbf":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"st":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"hn":{"$ref":"#/$defs/maskedName"},"hb":{"$ref":"#/$defs/holderBinding"},"idt":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"}},"$defs":{"maskedName":{"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32},"holderBinding":{"title":"HolderBinding","description":"scrypt-v2 holder binding: base64url of an 8-byte random salt followed by the 16-byte scrypt tag of ID document type + number (24 bytes: 32 characters).","type":"string","pattern":"^[A-Za-z0-9_-]{32}$","maxLength":32}}};
+const schema40 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-claims.json","title":"CodeClaims","description":"Payload of a code (HCX2, the current format): the minimal claim set, flat. No other claim is allowed. The format version is the header typ hcx2 (signed) and the prefix HCX2:.","type":"object","additionalProperties":false,"required":["iss","jti","iat","exp","st","hn","hb","idt"],"properties":{"iss":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"nbf":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"st":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"hn":{"$ref":"#/$defs/maskedName"},"hb":{"$ref":"#/$defs/holderBinding"},"idt":{"$ref":"https://hcx.example/schemas/id-document.json#/$defs/idType"},"si":{"description":"Status index (optional): the code's position in its issuer's status segments (docs/scale.md). Codes without it are revoked by jti.","type":"integer","minimum":0,"maximum":1099511627775}},"$defs":{"maskedName":{"title":"MaskedName","description":"Masked name for display: the first character of the name followed by one or more '*' (e.g. 张**).","type":"string","pattern":"^[^\\s*]\\*+$","minLength":2,"maxLength":32},"holderBinding":{"title":"HolderBinding","description":"scrypt-v2 holder binding: base64url of an 8-byte random salt followed by the 16-byte scrypt tag of ID document type + number (24 bytes: 32 characters).","type":"string","pattern":"^[A-Za-z0-9_-]{32}$","maxLength":32}}};
 const func25 = Object.prototype.hasOwnProperty;
 const schema41 = {"title":"NumericDate","description":"Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.","type":"integer","minimum":0,"maximum":4102444800};
 
@@ -1556,6 +1556,34 @@ var valid0 = _errs10 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.si !== undefined){
+let data9 = data.si;
+const _errs11 = errors;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+validate87.errors = [{instancePath:instancePath+"/si",schemaPath:"#/properties/si/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 1099511627775 || isNaN(data9)){
+validate87.errors = [{instancePath:instancePath+"/si",schemaPath:"#/properties/si/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1099511627775}}];
+return false;
+}
+else {
+if(data9 < 0 || isNaN(data9)){
+validate87.errors = [{instancePath:instancePath+"/si",schemaPath:"#/properties/si/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -3606,7 +3634,7 @@ return errors === 0;
 const validate158_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const trustList = validate160;
-const schema69 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}},"sunset":{"$ref":"#/$defs/sunset"}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKeys","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKeys":{"description":"The province's enrollment keys, oldest first, each with the time from which (and, once replaced, until which) it signed the province's requests. Every key's request is checked against these.","type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/enrollmentKey"}},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"retentionRequest":{"description":"The province's signed province.retention request that set `retention` (absent: the policy given at registration). Holders check it against the enrollment keys.","$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason","request","revokeRequest"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"revokeRequest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"enrollmentKey":{"title":"TrustListEnrollmentKey","type":"object","additionalProperties":false,"required":["key","from"],"properties":{"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"from":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"until":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"sunset":{"title":"TrustListSunset","description":"Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.","type":"object","additionalProperties":false,"required":["at","finalListExpiresAt"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
+const schema69 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list.json","title":"TrustList","description":"Payload of the trust list JWS (typ hcx-trust-list+jws), signed with the federation key.","type":"object","additionalProperties":false,"required":["federation","version","issuedAt","expiresAt","logHead","provinces","codeRevocations"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"version":{"$ref":"#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"provinces":{"type":"array","maxItems":64,"items":{"$ref":"#/$defs/province"}},"codeRevocations":{"type":"array","maxItems":1000000,"items":{"$ref":"#/$defs/codeRevocation"}},"statusSegments":{"description":"The live status segments, one per (region, segment), sorted by region then segment. Absent when there is none.","type":"array","maxItems":20000,"items":{"$ref":"#/$defs/statusSegment"}},"sunset":{"$ref":"#/$defs/sunset"}},"$defs":{"version":{"title":"TrustListVersion","description":"The log size the list reflects (number of log entries).","type":"integer","minimum":0,"maximum":9007199254740991},"province":{"title":"TrustListProvince","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKeys","keys"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKeys":{"description":"The province's enrollment keys, oldest first, each with the time from which (and, once replaced, until which) it signed the province's requests. Every key's request is checked against these.","type":"array","minItems":1,"maxItems":16,"items":{"$ref":"#/$defs/enrollmentKey"}},"keys":{"type":"array","maxItems":256,"items":{"$ref":"#/$defs/key"}},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"retentionRequest":{"description":"The province's signed province.retention request that set `retention` (absent: the policy given at registration). Holders check it against the enrollment keys.","$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"key":{"title":"TrustListKey","description":"A province signing key; a revoked key carries revokedAt and reason.","type":"object","discriminator":{"propertyName":"status"},"oneOf":[{"$ref":"#/$defs/activeKey"},{"$ref":"#/$defs/revokedKey"}]},"codeRevocation":{"title":"CodeRevocation","type":"object","additionalProperties":false,"required":["region","jti","revokedAt","exp"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"activeKey":{"title":"ActiveTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"active"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"revokedKey":{"title":"RevokedTrustListKey","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","status","revokedAt","reason","request","revokeRequest"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"type":"string","const":"revoked"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"revokeRequest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"enrollmentKey":{"title":"TrustListEnrollmentKey","type":"object","additionalProperties":false,"required":["key","from"],"properties":{"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"from":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"until":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"statusSegment":{"title":"TrustListStatusSegment","description":"The current content of one status segment, committed by digest; its bits are in the batch it was published in.","type":"object","additionalProperties":false,"required":["region","segment","rev","exp","count","digest","batch"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"sunset":{"title":"TrustListSunset","description":"Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.","type":"object","additionalProperties":false,"required":["at","finalListExpiresAt"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
 const schema70 = {"title":"FederationId","description":"Identifier of a federation, e.g. `hcx-cn` or `https://exchange.example`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._:/-]*$","minLength":1,"maxLength":128};
 const pattern24 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", "u");
 
@@ -4732,7 +4760,42 @@ return errors === 0;
 }
 const validate209_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema86 = {"title":"TrustListSunset","description":"Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.","type":"object","additionalProperties":false,"required":["at","finalListExpiresAt"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema86 = {"title":"TrustListStatusSegment","description":"The current content of one status segment, committed by digest; its bits are in the batch it was published in.","type":"object","additionalProperties":false,"required":["region","segment","rev","exp","count","digest","batch"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema99 = {"title":"StatusSegmentNumber","description":"Segment number: status index div 2^20.","type":"integer","minimum":0,"maximum":1048575};
+
+function validate277(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate277_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate277.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 1048575 || isNaN(data)){
+validate277.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048575}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate277.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate277.errors = vErrors;
+return errors === 0;
+}
+const validate277_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
 
 function validate215(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4747,15 +4810,176 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((data.at === undefined) && (missing0 = "at")) || ((data.finalListExpiresAt === undefined) && (missing0 = "finalListExpiresAt"))){
+if((((((((data.region === undefined) && (missing0 = "region")) || ((data.segment === undefined) && (missing0 = "segment"))) || ((data.rev === undefined) && (missing0 = "rev"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.count === undefined) && (missing0 = "count"))) || ((data.digest === undefined) && (missing0 = "digest"))) || ((data.batch === undefined) && (missing0 = "batch"))){
 validate215.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((key0 === "at") || (key0 === "finalListExpiresAt"))){
+if(!(((((((key0 === "region") || (key0 === "segment")) || (key0 === "rev")) || (key0 === "exp")) || (key0 === "count")) || (key0 === "digest")) || (key0 === "batch"))){
 validate215.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.segment !== undefined){
+const _errs3 = errors;
+if(!(validate277(data.segment, {instancePath:instancePath+"/segment",parentData:data,parentDataProperty:"segment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.rev !== undefined){
+let data2 = data.rev;
+const _errs4 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate215.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate215.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 1 || isNaN(data2)){
+validate215.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs6 = errors;
+if(!(validate165(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.count !== undefined){
+let data4 = data.count;
+const _errs7 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+validate215.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs7){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 1048576 || isNaN(data4)){
+validate215.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576}}];
+return false;
+}
+else {
+if(data4 < 0 || isNaN(data4)){
+validate215.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.digest !== undefined){
+const _errs9 = errors;
+if(!(validate168(data.digest, {instancePath:instancePath+"/digest",parentData:data,parentDataProperty:"digest",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.batch !== undefined){
+const _errs10 = errors;
+if(!(validate168(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate215.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate215.errors = vErrors;
+return errors === 0;
+}
+const validate215_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema104 = {"title":"TrustListSunset","description":"Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.","type":"object","additionalProperties":false,"required":["at","finalListExpiresAt"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate283(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate283_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.at === undefined) && (missing0 = "at")) || ((data.finalListExpiresAt === undefined) && (missing0 = "finalListExpiresAt"))){
+validate283.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "at") || (key0 === "finalListExpiresAt"))){
+validate283.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -4789,14 +5013,14 @@ var valid0 = true;
 }
 }
 else {
-validate215.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate283.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate215.errors = vErrors;
+validate283.errors = vErrors;
 return errors === 0;
 }
-const validate215_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate283_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4820,7 +5044,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "federation") || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "provinces")) || (key0 === "codeRevocations")) || (key0 === "sunset"))){
+if(!(func25.call(schema69.properties, key0))){
 validate160.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
@@ -4959,16 +5183,53 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.sunset !== undefined){
+if(data.statusSegments !== undefined){
+let data9 = data.statusSegments;
 const _errs13 = errors;
-if(!(validate215(data.sunset, {instancePath:instancePath+"/sunset",parentData:data,parentDataProperty:"sunset",rootData,dynamicAnchors}))){
+if(errors === _errs13){
+if(Array.isArray(data9)){
+if(data9.length > 20000){
+validate160.errors = [{instancePath:instancePath+"/statusSegments",schemaPath:"#/properties/statusSegments/maxItems",keyword:"maxItems",params:{limit: 20000}}];
+return false;
+}
+else {
+var valid3 = true;
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+const _errs15 = errors;
+if(!(validate215(data9[i2], {instancePath:instancePath+"/statusSegments/" + i2,parentData:data9,parentDataProperty:i2,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
 errors = vErrors.length;
+}
+var valid3 = _errs15 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+else {
+validate160.errors = [{instancePath:instancePath+"/statusSegments",schemaPath:"#/properties/statusSegments/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
 }
 var valid0 = _errs13 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.sunset !== undefined){
+const _errs16 = errors;
+if(!(validate283(data.sunset, {instancePath:instancePath+"/sunset",parentData:data,parentDataProperty:"sunset",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs16 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
@@ -4990,13 +5251,13 @@ return errors === 0;
 }
 const validate160_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const trustListDelta = validate219;
-const schema87 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
+export const trustListDelta = validate287;
+const schema105 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/trust-list-delta.json","title":"TrustListDelta","description":"Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.","type":"object","additionalProperties":false,"required":["federation","fromVersion","version","issuedAt","expiresAt","logHead","entries"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"fromVersion":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"version":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"entries":{"type":"array","maxItems":100000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}}}};
 
-function validate220(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate288(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate220_evaluated;
+const evaluated0 = validate288_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5006,37 +5267,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate220.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate288.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate220.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate288.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate220.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate288.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate220.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate288.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate220.errors = vErrors;
+validate288.errors = vErrors;
 return errors === 0;
 }
-const validate220_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate288_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate222(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate290(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate222_evaluated;
+const evaluated0 = validate290_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5044,33 +5305,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate222.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate290.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate222.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate290.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate222.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate290.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate222.errors = vErrors;
+validate290.errors = vErrors;
 return errors === 0;
 }
-const validate222_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate290_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate225(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate293(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate225_evaluated;
+const evaluated0 = validate293_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5078,33 +5339,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate225.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate293.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate225.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate293.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate225.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate293.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate225.errors = vErrors;
+validate293.errors = vErrors;
 return errors === 0;
 }
-const validate225_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate293_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate228(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate296(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate228_evaluated;
+const evaluated0 = validate296_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5114,34 +5375,34 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 43){
-validate228.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate296.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data)){
-validate228.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate296.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate228.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate296.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate228.errors = vErrors;
+validate296.errors = vErrors;
 return errors === 0;
 }
-const validate228_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate296_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema92 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"},{"$ref":"#/$defs/provinceSunset"},{"$ref":"#/$defs/federationSunset"},{"$ref":"#/$defs/provinceRetention"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked","province.sunset","federation.sunset","province.retention"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSunsetData":{"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}},"federationSunsetData":{"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"federationSunset":{"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceRetentionData":{"title":"ProvinceRetentionData","description":"The province's retention policy from now on, and its own signed province.retention request stating it (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retention","request"],"properties":{"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"provinceRetention":{"title":"ProvinceRetentionEntry","description":"A province changed its retention policy (signed by its enrollment key): the trust list shows the new one.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.retention"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRetentionData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
-const schema93 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema94 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
+const schema110 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"},{"$ref":"#/$defs/statusPublished"},{"$ref":"#/$defs/provinceSunset"},{"$ref":"#/$defs/federationSunset"},{"$ref":"#/$defs/provinceRetention"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked","status.published","province.sunset","federation.sunset","province.retention"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"statusPublishedData":{"title":"StatusPublishedData","description":"A province's status publication: batch is the SHA-256 of the signed request exactly as received (GET /v1/status-batches/{batch}); one item per segment it carries.","type":"object","additionalProperties":false,"required":["batch","segments"],"properties":{"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentRef"}}}},"statusSegmentRef":{"title":"StatusSegmentRef","description":"A segment as committed: digest is the SHA-256 of its canonical raw form.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","digest"],"properties":{"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"statusPublished":{"title":"StatusPublishedEntry","description":"A province published status segments (revocations of codes that carry a status index).","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"status.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/statusPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSunsetData":{"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}},"federationSunsetData":{"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"federationSunset":{"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceRetentionData":{"title":"ProvinceRetentionData","description":"The province's retention policy from now on, and its own signed province.retention request stating it (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retention","request"],"properties":{"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"provinceRetention":{"title":"ProvinceRetentionEntry","description":"A province changed its retention policy (signed by its enrollment key): the trust list shows the new one.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.retention"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRetentionData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
+const schema111 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema112 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
 
-function validate232(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate300(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate232_evaluated;
+const evaluated0 = validate300_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5149,33 +5410,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate232.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate300.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate232.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate300.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 1 || isNaN(data)){
-validate232.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate300.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-validate232.errors = vErrors;
+validate300.errors = vErrors;
 return errors === 0;
 }
-const validate232_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate300_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate234(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate302(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate234_evaluated;
+const evaluated0 = validate302_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5183,34 +5444,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate234.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate302.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate234.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate302.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate234.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate302.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate234.errors = vErrors;
+validate302.errors = vErrors;
 return errors === 0;
 }
-const validate234_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate302_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema96 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+const schema114 = {"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
-function validate238(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate306(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate238_evaluated;
+const evaluated0 = validate306_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5220,37 +5481,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate238.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate306.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate238.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate306.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate238.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate306.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate238.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate306.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate238.errors = vErrors;
+validate306.errors = vErrors;
 return errors === 0;
 }
-const validate238_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate306_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate309(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate241_evaluated;
+const evaluated0 = validate309_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5261,14 +5522,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate241.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate309.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate241.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate309.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5278,18 +5539,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate241.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate309.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate241.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate309.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate241.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate309.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -5305,18 +5566,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate241.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate309.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate241.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate309.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate241.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate309.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -5331,7 +5592,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate241.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate309.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -5345,20 +5606,20 @@ var valid0 = true;
 }
 }
 else {
-validate241.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate309.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate241.errors = vErrors;
+validate309.errors = vErrors;
 return errors === 0;
 }
-const validate241_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate309_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate237(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate305(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate237_evaluated;
+const evaluated0 = validate305_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5369,14 +5630,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.name === undefined) && (missing0 = "name")) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate237.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate305.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "name") || (key0 === "enrollmentKey")) || (key0 === "retention"))){
-validate237.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate305.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5384,8 +5645,8 @@ break;
 if(_errs1 === errors){
 if(data.name !== undefined){
 const _errs2 = errors;
-if(!(validate238(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+if(!(validate306(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate306.errors : vErrors.concat(validate306.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5408,8 +5669,8 @@ var valid0 = true;
 if(valid0){
 if(data.retention !== undefined){
 const _errs4 = errors;
-if(!(validate241(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+if(!(validate309(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -5423,20 +5684,20 @@ var valid0 = true;
 }
 }
 else {
-validate237.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate305.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate237.errors = vErrors;
+validate305.errors = vErrors;
 return errors === 0;
 }
-const validate237_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate305_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate244(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate312(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate244_evaluated;
+const evaluated0 = validate312_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5446,31 +5707,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 43){
-validate244.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate312.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data)){
-validate244.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate312.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate244.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate312.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate244.errors = vErrors;
+validate312.errors = vErrors;
 return errors === 0;
 }
-const validate244_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate312_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate231(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate299(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate231_evaluated;
+const evaluated0 = validate299_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5481,14 +5742,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate231.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate299.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate231.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate299.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5496,8 +5757,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5508,8 +5769,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5522,11 +5783,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate231.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate299.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.registered" !== data2){
-validate231.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
+validate299.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.registered"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -5549,8 +5810,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate237(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+if(!(validate305(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -5561,8 +5822,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -5573,8 +5834,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -5592,22 +5853,22 @@ var valid0 = true;
 }
 }
 else {
-validate231.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate299.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate231.errors = vErrors;
+validate299.errors = vErrors;
 return errors === 0;
 }
-const validate231_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate299_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema100 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema101 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
+const schema118 = {"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema119 = {"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
 
-function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate319(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate251_evaluated;
+const evaluated0 = validate319_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5617,26 +5878,26 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate251.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate319.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 else {
-validate251.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate319.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate251.errors = vErrors;
+validate319.errors = vErrors;
 return errors === 0;
 }
-const validate251_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate319_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate247(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate315(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate247_evaluated;
+const evaluated0 = validate315_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5647,14 +5908,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate247.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate315.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate247.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate315.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5662,8 +5923,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5674,8 +5935,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5688,11 +5949,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate247.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate315.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.suspended" !== data2){
-validate247.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
+validate315.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.suspended"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -5715,8 +5976,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate251(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+if(!(validate319(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -5727,8 +5988,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -5739,8 +6000,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -5758,22 +6019,22 @@ var valid0 = true;
 }
 }
 else {
-validate247.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate315.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate247.errors = vErrors;
+validate315.errors = vErrors;
 return errors === 0;
 }
-const validate247_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate315_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema102 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema103 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
+const schema120 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema121 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
 
-function validate261(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate329(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate261_evaluated;
+const evaluated0 = validate329_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5781,23 +6042,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate261.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate329.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate261.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate329.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate261.errors = vErrors;
+validate329.errors = vErrors;
 return errors === 0;
 }
-const validate261_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate329_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate266(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate266_evaluated;
+const evaluated0 = validate334_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5807,31 +6068,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 16384){
-validate266.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 16384}}];
+validate334.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 16384}}];
 return false;
 }
 else {
 if(!pattern27.test(data)){
-validate266.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+validate334.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate266.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate334.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate266.errors = vErrors;
+validate334.errors = vErrors;
 return errors === 0;
 }
-const validate266_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate334_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate259(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate327(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate259_evaluated;
+const evaluated0 = validate327_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5842,14 +6103,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.request === undefined) && (missing0 = "request"))){
-validate259.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate327.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "request"))){
-validate259.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate327.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5869,8 +6130,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs3 = errors;
-if(!(validate261(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
+if(!(validate329(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -5893,8 +6154,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs5 = errors;
-if(!(validate234(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -5905,8 +6166,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs6 = errors;
-if(!(validate234(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -5917,8 +6178,8 @@ var valid0 = true;
 if(valid0){
 if(data.request !== undefined){
 const _errs7 = errors;
-if(!(validate266(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+if(!(validate334(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -5935,20 +6196,20 @@ var valid0 = true;
 }
 }
 else {
-validate259.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate327.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate259.errors = vErrors;
+validate327.errors = vErrors;
 return errors === 0;
 }
-const validate259_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate327_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate323(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate255_evaluated;
+const evaluated0 = validate323_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5959,14 +6220,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate255.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate323.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate255.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate323.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -5974,8 +6235,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5986,8 +6247,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6000,11 +6261,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate255.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate323.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.published" !== data2){
-validate255.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
+validate323.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6027,8 +6288,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate259(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
+if(!(validate327(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6039,8 +6300,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6051,8 +6312,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6070,22 +6331,22 @@ var valid0 = true;
 }
 }
 else {
-validate255.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate323.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate255.errors = vErrors;
+validate323.errors = vErrors;
 return errors === 0;
 }
-const validate255_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate323_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema106 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema107 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
+const schema124 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema125 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
 
-function validate277(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate345(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate277_evaluated;
+const evaluated0 = validate345_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6093,23 +6354,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate277.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate345.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate277.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
+validate345.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
 return false;
 }
-validate277.errors = vErrors;
+validate345.errors = vErrors;
 return errors === 0;
 }
-const validate277_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate345_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate275(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate343(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate275_evaluated;
+const evaluated0 = validate343_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6120,14 +6381,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.request === undefined) && (missing0 = "request"))){
-validate275.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate343.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "kid") || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "request"))){
-validate275.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate343.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6147,8 +6408,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs3 = errors;
-if(!(validate277(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+if(!(validate345(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6159,8 +6420,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs4 = errors;
-if(!(validate234(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6171,8 +6432,8 @@ var valid0 = true;
 if(valid0){
 if(data.request !== undefined){
 const _errs5 = errors;
-if(!(validate266(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+if(!(validate334(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -6187,20 +6448,20 @@ var valid0 = true;
 }
 }
 else {
-validate275.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate343.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate275.errors = vErrors;
+validate343.errors = vErrors;
 return errors === 0;
 }
-const validate275_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate343_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate271(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate339(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate271_evaluated;
+const evaluated0 = validate339_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6211,14 +6472,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate271.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate339.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate271.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate339.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6226,8 +6487,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6238,8 +6499,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6252,11 +6513,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate271.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate339.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoked" !== data2){
-validate271.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
+validate339.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6279,8 +6540,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate275(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+if(!(validate343(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate343.errors : vErrors.concat(validate343.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6291,8 +6552,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6303,8 +6564,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6322,22 +6583,22 @@ var valid0 = true;
 }
 }
 else {
-validate271.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate339.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate271.errors = vErrors;
+validate339.errors = vErrors;
 return errors === 0;
 }
-const validate271_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate339_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema109 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema110 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema127 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema128 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate288(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate356(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate288_evaluated;
+const evaluated0 = validate356_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6348,14 +6609,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate288.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate356.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
-validate288.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate356.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6375,8 +6636,8 @@ var valid0 = true;
 if(valid0){
 if(data.exp !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6387,8 +6648,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs4 = errors;
-if(!(validate234(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -6402,20 +6663,20 @@ var valid0 = true;
 }
 }
 else {
-validate288.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate356.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate288.errors = vErrors;
+validate356.errors = vErrors;
 return errors === 0;
 }
-const validate288_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate356_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate284(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate284_evaluated;
+const evaluated0 = validate352_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6426,14 +6687,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate284.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate352.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate284.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate352.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6441,8 +6702,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6453,8 +6714,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6467,11 +6728,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate284.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate352.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoked" !== data2){
-validate284.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
+validate352.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6494,8 +6755,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate288(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+if(!(validate356(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate356.errors : vErrors.concat(validate356.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6506,8 +6767,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6518,8 +6779,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6537,22 +6798,423 @@ var valid0 = true;
 }
 }
 else {
-validate284.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate352.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate284.errors = vErrors;
+validate352.errors = vErrors;
 return errors === 0;
 }
-const validate284_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate352_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema111 = {"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema112 = {"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}};
+const schema129 = {"title":"StatusPublishedEntry","description":"A province published status segments (revocations of codes that carry a status index).","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"status.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/statusPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema130 = {"title":"StatusPublishedData","description":"A province's status publication: batch is the SHA-256 of the signed request exactly as received (GET /v1/status-batches/{batch}); one item per segment it carries.","type":"object","additionalProperties":false,"required":["batch","segments"],"properties":{"batch":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentRef"}}}};
+const schema131 = {"title":"StatusSegmentRef","description":"A segment as committed: digest is the SHA-256 of its canonical raw form.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","digest"],"properties":{"segment":{"$ref":"https://hcx.example/schemas/signed-request.json#/$defs/statusSegmentNumber"},"rev":{"type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"type":"integer","minimum":0,"maximum":1048576},"digest":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
 
-function validate299(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate370(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate299_evaluated;
+const evaluated0 = validate370_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate370.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 1048575 || isNaN(data)){
+validate370.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048575}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate370.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate370.errors = vErrors;
+return errors === 0;
+}
+const validate370_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate369(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate369_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.segment === undefined) && (missing0 = "segment")) || ((data.rev === undefined) && (missing0 = "rev"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.count === undefined) && (missing0 = "count"))) || ((data.digest === undefined) && (missing0 = "digest"))){
+validate369.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "segment") || (key0 === "rev")) || (key0 === "exp")) || (key0 === "count")) || (key0 === "digest"))){
+validate369.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.segment !== undefined){
+const _errs2 = errors;
+if(!(validate370(data.segment, {instancePath:instancePath+"/segment",parentData:data,parentDataProperty:"segment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate370.errors : vErrors.concat(validate370.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.rev !== undefined){
+let data1 = data.rev;
+const _errs3 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate369.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+validate369.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data1 < 1 || isNaN(data1)){
+validate369.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs5 = errors;
+if(!(validate302(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.count !== undefined){
+let data3 = data.count;
+const _errs6 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate369.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 1048576 || isNaN(data3)){
+validate369.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576}}];
+return false;
+}
+else {
+if(data3 < 0 || isNaN(data3)){
+validate369.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.digest !== undefined){
+const _errs8 = errors;
+if(!(validate312(data.digest, {instancePath:instancePath+"/digest",parentData:data,parentDataProperty:"digest",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate369.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate369.errors = vErrors;
+return errors === 0;
+}
+const validate369_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate367(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate367_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.batch === undefined) && (missing0 = "batch")) || ((data.segments === undefined) && (missing0 = "segments"))){
+validate367.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "batch") || (key0 === "segments"))){
+validate367.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.batch !== undefined){
+const _errs2 = errors;
+if(!(validate312(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.segments !== undefined){
+let data1 = data.segments;
+const _errs3 = errors;
+if(errors === _errs3){
+if(Array.isArray(data1)){
+if(data1.length > 32){
+validate367.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/maxItems",keyword:"maxItems",params:{limit: 32}}];
+return false;
+}
+else {
+if(data1.length < 1){
+validate367.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/minItems",keyword:"minItems",params:{limit: 1}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs5 = errors;
+if(!(validate369(data1[i0], {instancePath:instancePath+"/segments/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate369.errors : vErrors.concat(validate369.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs5 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+}
+else {
+validate367.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate367.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate367.errors = vErrors;
+return errors === 0;
+}
+const validate367_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate363(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate363_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate363.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate363.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate363.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("status.published" !== data2){
+validate363.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "status.published"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate367(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate367.errors : vErrors.concat(validate367.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate363.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate363.errors = vErrors;
+return errors === 0;
+}
+const validate363_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema133 = {"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema134 = {"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}};
+
+function validate382(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate382_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6563,14 +7225,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.retired === undefined) && (missing0 = "retired")) || ((data.request === undefined) && (missing0 = "request"))){
-validate299.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate382.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "request") || (key0 === "retired"))){
-validate299.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate382.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6578,8 +7240,8 @@ break;
 if(_errs1 === errors){
 if(data.request !== undefined){
 const _errs2 = errors;
-if(!(validate266(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+if(!(validate334(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6594,7 +7256,7 @@ const _errs3 = errors;
 if(errors === _errs3){
 if(Array.isArray(data1)){
 if(data1.length > 256){
-validate299.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 256}}];
+validate382.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 256}}];
 return false;
 }
 else {
@@ -6614,7 +7276,7 @@ break;
 }
 }
 else {
-validate299.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
+validate382.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -6628,20 +7290,20 @@ var valid0 = true;
 }
 }
 else {
-validate299.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate382.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate299.errors = vErrors;
+validate382.errors = vErrors;
 return errors === 0;
 }
-const validate299_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate382_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate295(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate378(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate295_evaluated;
+const evaluated0 = validate378_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6652,14 +7314,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate295.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate378.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate295.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate378.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6667,8 +7329,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6679,8 +7341,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6693,11 +7355,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate295.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate378.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.sunset" !== data2){
-validate295.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+validate378.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6720,8 +7382,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate299(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
+if(!(validate382(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6732,8 +7394,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6744,8 +7406,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6763,22 +7425,22 @@ var valid0 = true;
 }
 }
 else {
-validate295.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate378.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate295.errors = vErrors;
+validate378.errors = vErrors;
 return errors === 0;
 }
-const validate295_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate378_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema113 = {"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema114 = {"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema135 = {"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema136 = {"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate308(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate391(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate308_evaluated;
+const evaluated0 = validate391_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6789,22 +7451,22 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.finalListExpiresAt === undefined) && (missing0 = "finalListExpiresAt")){
-validate308.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate391.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "finalListExpiresAt")){
-validate308.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate391.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.finalListExpiresAt !== undefined){
-if(!(validate234(data.finalListExpiresAt, {instancePath:instancePath+"/finalListExpiresAt",parentData:data,parentDataProperty:"finalListExpiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.finalListExpiresAt, {instancePath:instancePath+"/finalListExpiresAt",parentData:data,parentDataProperty:"finalListExpiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 }
@@ -6812,20 +7474,20 @@ errors = vErrors.length;
 }
 }
 else {
-validate308.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate391.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate308.errors = vErrors;
+validate391.errors = vErrors;
 return errors === 0;
 }
-const validate308_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate391_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate305(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate388(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate305_evaluated;
+const evaluated0 = validate388_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6836,14 +7498,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate305.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate388.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate305.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate388.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6851,8 +7513,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6863,8 +7525,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -6877,11 +7539,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate305.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate388.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("federation.sunset" !== data2){
-validate305.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "federation.sunset"}}];
+validate388.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "federation.sunset"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6892,8 +7554,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs6 = errors;
-if(!(validate308(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate308.errors : vErrors.concat(validate308.errors);
+if(!(validate391(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate391.errors : vErrors.concat(validate391.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -6904,8 +7566,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs7 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6916,8 +7578,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -6934,22 +7596,22 @@ var valid0 = true;
 }
 }
 else {
-validate305.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate388.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate305.errors = vErrors;
+validate388.errors = vErrors;
 return errors === 0;
 }
-const validate305_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate388_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema115 = {"title":"ProvinceRetentionEntry","description":"A province changed its retention policy (signed by its enrollment key): the trust list shows the new one.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.retention"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRetentionData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema116 = {"title":"ProvinceRetentionData","description":"The province's retention policy from now on, and its own signed province.retention request stating it (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retention","request"],"properties":{"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
+const schema137 = {"title":"ProvinceRetentionEntry","description":"A province changed its retention policy (signed by its enrollment key): the trust list shows the new one.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.retention"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRetentionData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema138 = {"title":"ProvinceRetentionData","description":"The province's retention policy from now on, and its own signed province.retention request stating it (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retention","request"],"properties":{"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
 
-function validate317(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate400(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate317_evaluated;
+const evaluated0 = validate400_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6960,14 +7622,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.retention === undefined) && (missing0 = "retention")) || ((data.request === undefined) && (missing0 = "request"))){
-validate317.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate400.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "retention") || (key0 === "request"))){
-validate317.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate400.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6975,8 +7637,8 @@ break;
 if(_errs1 === errors){
 if(data.retention !== undefined){
 const _errs2 = errors;
-if(!(validate241(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+if(!(validate309(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6987,8 +7649,8 @@ var valid0 = true;
 if(valid0){
 if(data.request !== undefined){
 const _errs3 = errors;
-if(!(validate266(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+if(!(validate334(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7001,20 +7663,20 @@ var valid0 = true;
 }
 }
 else {
-validate317.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate400.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate317.errors = vErrors;
+validate400.errors = vErrors;
 return errors === 0;
 }
-const validate317_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate400_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate313(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate396(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate313_evaluated;
+const evaluated0 = validate396_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7025,14 +7687,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate313.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate396.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate313.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate396.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7040,8 +7702,8 @@ break;
 if(_errs1 === errors){
 if(data.seq !== undefined){
 const _errs2 = errors;
-if(!(validate232(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+if(!(validate300(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7052,8 +7714,8 @@ var valid0 = true;
 if(valid0){
 if(data.at !== undefined){
 const _errs3 = errors;
-if(!(validate234(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate302(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7066,11 +7728,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate313.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate396.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.retention" !== data2){
-validate313.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.retention"}}];
+validate396.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.retention"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -7093,8 +7755,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate317(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+if(!(validate400(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate400.errors : vErrors.concat(validate400.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -7105,8 +7767,8 @@ var valid0 = true;
 if(valid0){
 if(data.prev !== undefined){
 const _errs8 = errors;
-if(!(validate244(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -7117,8 +7779,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs9 = errors;
-if(!(validate244(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+if(!(validate312(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -7136,21 +7798,21 @@ var valid0 = true;
 }
 }
 else {
-validate313.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate396.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate313.errors = vErrors;
+validate396.errors = vErrors;
 return errors === 0;
 }
-const validate313_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate396_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate230(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate298(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/log-entry.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate230_evaluated;
+const evaluated0 = validate298_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7162,15 +7824,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.type;
 if(typeof tag0 == "string"){
 if(tag0 === "province.registered"){
-if(!(validate231(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
+if(!(validate299(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "province.suspended"){
-if(!(validate247(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+if(!(validate315(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7178,8 +7840,8 @@ props0 = true;
 }
 }
 else if(tag0 === "key.published"){
-if(!(validate255(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
+if(!(validate323(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate323.errors : vErrors.concat(validate323.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7187,8 +7849,8 @@ props0 = true;
 }
 }
 else if(tag0 === "key.revoked"){
-if(!(validate271(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
+if(!(validate339(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7196,8 +7858,17 @@ props0 = true;
 }
 }
 else if(tag0 === "code.revoked"){
-if(!(validate284(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
+if(!(validate352(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "status.published"){
+if(!(validate363(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate363.errors : vErrors.concat(validate363.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7205,8 +7876,8 @@ props0 = true;
 }
 }
 else if(tag0 === "province.sunset"){
-if(!(validate295(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate295.errors : vErrors.concat(validate295.errors);
+if(!(validate378(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate378.errors : vErrors.concat(validate378.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7214,8 +7885,8 @@ props0 = true;
 }
 }
 else if(tag0 === "federation.sunset"){
-if(!(validate305(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+if(!(validate388(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate388.errors : vErrors.concat(validate388.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7223,8 +7894,8 @@ props0 = true;
 }
 }
 else if(tag0 === "province.retention"){
-if(!(validate313(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate313.errors : vErrors.concat(validate313.errors);
+if(!(validate396(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate396.errors : vErrors.concat(validate396.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7232,32 +7903,32 @@ props0 = true;
 }
 }
 else {
-validate230.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
+validate298.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate230.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
+validate298.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate230.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate298.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate230.errors = vErrors;
+validate298.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate230_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate298_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate219(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate287(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/trust-list-delta.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate219_evaluated;
+const evaluated0 = validate287_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7268,14 +7939,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.fromVersion === undefined) && (missing0 = "fromVersion"))) || ((data.version === undefined) && (missing0 = "version"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.entries === undefined) && (missing0 = "entries"))){
-validate219.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate287.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "federation") || (key0 === "fromVersion")) || (key0 === "version")) || (key0 === "issuedAt")) || (key0 === "expiresAt")) || (key0 === "logHead")) || (key0 === "entries"))){
-validate219.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate287.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7283,8 +7954,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate220(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
+if(!(validate288(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7295,8 +7966,8 @@ var valid0 = true;
 if(valid0){
 if(data.fromVersion !== undefined){
 const _errs3 = errors;
-if(!(validate222(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+if(!(validate290(data.fromVersion, {instancePath:instancePath+"/fromVersion",parentData:data,parentDataProperty:"fromVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7307,8 +7978,8 @@ var valid0 = true;
 if(valid0){
 if(data.version !== undefined){
 const _errs4 = errors;
-if(!(validate222(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+if(!(validate290(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate290.errors : vErrors.concat(validate290.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7319,8 +7990,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs5 = errors;
-if(!(validate225(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+if(!(validate293(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -7331,8 +8002,8 @@ var valid0 = true;
 if(valid0){
 if(data.expiresAt !== undefined){
 const _errs6 = errors;
-if(!(validate225(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+if(!(validate293(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -7343,8 +8014,8 @@ var valid0 = true;
 if(valid0){
 if(data.logHead !== undefined){
 const _errs7 = errors;
-if(!(validate228(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+if(!(validate296(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -7359,7 +8030,7 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data6)){
 if(data6.length > 100000){
-validate219.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
+validate287.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 100000}}];
 return false;
 }
 else {
@@ -7367,8 +8038,8 @@ var valid1 = true;
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate230(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+if(!(validate298(data6[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -7379,7 +8050,7 @@ break;
 }
 }
 else {
-validate219.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+validate287.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7398,24 +8069,24 @@ var valid0 = true;
 }
 }
 else {
-validate219.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate287.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate219.errors = vErrors;
+validate287.errors = vErrors;
 return errors === 0;
 }
-const validate219_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate287_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const logEntry = validate230;
+export const logEntry = validate298;
 
-export const logPage = validate332;
-const schema117 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
+export const logPage = validate416;
+const schema139 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
 
-function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate418(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate334_evaluated;
+const evaluated0 = validate418_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7423,34 +8094,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate334.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate418.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate334.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate418.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate334.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate418.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate334.errors = vErrors;
+validate418.errors = vErrors;
 return errors === 0;
 }
-const validate334_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate418_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate332(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate416(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/log-page.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate332_evaluated;
+const evaluated0 = validate416_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7461,14 +8132,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.entries === undefined) && (missing0 = "entries")){
-validate332.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate416.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "entries") || (key0 === "next"))){
-validate332.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate416.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7480,7 +8151,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 1000){
-validate332.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
+validate416.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
 return false;
 }
 else {
@@ -7488,8 +8159,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate230(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+if(!(validate298(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -7500,7 +8171,7 @@ break;
 }
 }
 else {
-validate332.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+validate416.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7512,8 +8183,8 @@ var valid0 = true;
 if(valid0){
 if(data.next !== undefined){
 const _errs5 = errors;
-if(!(validate334(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
+if(!(validate418(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate418.errors : vErrors.concat(validate418.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -7526,23 +8197,23 @@ var valid0 = true;
 }
 }
 else {
-validate332.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate416.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate332.errors = vErrors;
+validate416.errors = vErrors;
 return errors === 0;
 }
-const validate332_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate416_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const signedRequest = validate336;
-const schema119 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"},{"$ref":"#/$defs/provinceSunset"},{"$ref":"#/$defs/provinceRetention"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}},"provinceRetention":{"title":"ProvinceRetentionRequest","description":"POST /v1/provinces/{region}/retention: the province states its retention policy (changed since its registration). Logged as province.retention; the trust list shows it.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","retention"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.retention"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}}}};
-const schema120 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+export const signedRequest = validate217;
+const schema87 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"},{"$ref":"#/$defs/statusPublish"},{"$ref":"#/$defs/provinceSunset"},{"$ref":"#/$defs/provinceRetention"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"statusPublish":{"title":"StatusPublishRequest","description":"POST /v1/provinces/{region}/status-segments: publish the full current content of up to 32 status segments (a revocation batch). Stored verbatim and committed by hash in the log.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","segments"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"status.publish"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentContent"}}}},"statusSegmentContent":{"title":"StatusSegmentContent","description":"One segment's revoked offsets: bits is the deflated (RFC 1951) canonical raw form, base64url.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","bits"],"properties":{"segment":{"$ref":"#/$defs/statusSegmentNumber"},"rev":{"description":"Revision of this segment: each publication of a segment has a higher one.","type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"description":"When the last code with a revoked index in the segment expires (NumericDate).","$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"description":"Number of revoked offsets.","type":"integer","minimum":0,"maximum":1048576},"bits":{"type":"string","pattern":"^[A-Za-z0-9_-]+$","minLength":2,"maxLength":180000}}},"statusSegmentNumber":{"title":"StatusSegmentNumber","description":"Segment number: status index div 2^20.","type":"integer","minimum":0,"maximum":1048575},"provinceSunset":{"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}},"provinceRetention":{"title":"ProvinceRetentionRequest","description":"POST /v1/provinces/{region}/retention: the province states its retention policy (changed since its registration). Logged as province.retention; the trust list shows it.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","retention"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.retention"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}}}};
+const schema88 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate219(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate338_evaluated;
+const evaluated0 = validate219_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7552,37 +8223,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate338.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate219.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate338.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate219.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate338.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate219.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate338.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate219.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate338.errors = vErrors;
+validate219.errors = vErrors;
 return errors === 0;
 }
-const validate338_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate219_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate340(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate221(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate340_evaluated;
+const evaluated0 = validate221_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7590,35 +8261,35 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate340.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate221.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate340.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate221.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate340.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate221.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate340.errors = vErrors;
+validate221.errors = vErrors;
 return errors === 0;
 }
-const validate340_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate221_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema123 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
-const pattern34 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
+const schema91 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
+const pattern29 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
 
-function validate342(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate223(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate342_evaluated;
+const evaluated0 = validate223_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7628,31 +8299,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate342.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate223.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
-if(!pattern34.test(data)){
-validate342.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
+if(!pattern29.test(data)){
+validate223.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
 return false;
 }
 }
 }
 else {
-validate342.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate223.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate342.errors = vErrors;
+validate223.errors = vErrors;
 return errors === 0;
 }
-const validate342_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate223_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate346(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate227(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate346_evaluated;
+const evaluated0 = validate227_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7660,23 +8331,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate346.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate227.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate346.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate227.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate346.errors = vErrors;
+validate227.errors = vErrors;
 return errors === 0;
 }
-const validate346_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate227_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate337(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate218(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate337_evaluated;
+const evaluated0 = validate218_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7687,14 +8358,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate337.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate218.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema120.properties, key0))){
-validate337.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema88.properties, key0))){
+validate218.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7702,8 +8373,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7714,8 +8385,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7726,8 +8397,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7752,11 +8423,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate337.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate218.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate337.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate218.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7779,8 +8450,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate346(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate346.errors : vErrors.concat(validate346.errors);
+if(!(validate227(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -7791,8 +8462,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate340(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7803,8 +8474,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate340(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -7824,21 +8495,21 @@ var valid0 = true;
 }
 }
 else {
-validate337.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate218.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate337.errors = vErrors;
+validate218.errors = vErrors;
 return errors === 0;
 }
-const validate337_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate218_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema125 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema93 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate356(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate237(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate356_evaluated;
+const evaluated0 = validate237_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7846,23 +8517,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate356.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate237.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate356.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
+validate237.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
 return false;
 }
-validate356.errors = vErrors;
+validate237.errors = vErrors;
 return errors === 0;
 }
-const validate356_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate237_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate350(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate231(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate350_evaluated;
+const evaluated0 = validate231_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7873,14 +8544,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate350.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate231.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate350.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate231.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7888,8 +8559,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7900,8 +8571,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7912,8 +8583,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7938,11 +8609,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate350.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate231.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate350.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate231.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7965,8 +8636,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate356(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate356.errors : vErrors.concat(validate356.errors);
+if(!(validate237(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -7977,8 +8648,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate340(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7997,22 +8668,22 @@ var valid0 = true;
 }
 }
 else {
-validate350.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate231.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate350.errors = vErrors;
+validate231.errors = vErrors;
 return errors === 0;
 }
-const validate350_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate231_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema127 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
-const schema128 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema95 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
+const schema96 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate364(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate245(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate364_evaluated;
+const evaluated0 = validate245_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8023,14 +8694,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))){
-validate364.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate245.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "jti") || (key0 === "exp"))){
-validate364.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate245.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8050,8 +8721,8 @@ var valid0 = true;
 if(valid0){
 if(data.exp !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8064,20 +8735,20 @@ var valid0 = true;
 }
 }
 else {
-validate364.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate245.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate364.errors = vErrors;
+validate245.errors = vErrors;
 return errors === 0;
 }
-const validate364_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate245_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate359(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate240(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate359_evaluated;
+const evaluated0 = validate240_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8088,14 +8759,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate359.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate240.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate359.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate240.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8103,8 +8774,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8115,8 +8786,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8127,8 +8798,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8153,11 +8824,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate359.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate240.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate359.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate240.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8172,12 +8843,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate359.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate240.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate359.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate240.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -8185,8 +8856,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate364(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate364.errors : vErrors.concat(validate364.errors);
+if(!(validate245(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -8198,7 +8869,7 @@ break;
 }
 }
 else {
-validate359.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate240.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -8216,21 +8887,57 @@ var valid0 = true;
 }
 }
 else {
-validate359.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate240.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate359.errors = vErrors;
+validate240.errors = vErrors;
 return errors === 0;
 }
-const validate359_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate240_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema129 = {"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}};
+const schema97 = {"title":"StatusPublishRequest","description":"POST /v1/provinces/{region}/status-segments: publish the full current content of up to 32 status segments (a revocation batch). Stored verbatim and committed by hash in the log.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","segments"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"status.publish"},"segments":{"type":"array","minItems":1,"maxItems":32,"items":{"$ref":"#/$defs/statusSegmentContent"}}}};
+const schema98 = {"title":"StatusSegmentContent","description":"One segment's revoked offsets: bits is the deflated (RFC 1951) canonical raw form, base64url.","type":"object","additionalProperties":false,"required":["segment","rev","exp","count","bits"],"properties":{"segment":{"$ref":"#/$defs/statusSegmentNumber"},"rev":{"description":"Revision of this segment: each publication of a segment has a higher one.","type":"integer","minimum":1,"maximum":9007199254740991},"exp":{"description":"When the last code with a revoked index in the segment expires (NumericDate).","$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"count":{"description":"Number of revoked offsets.","type":"integer","minimum":0,"maximum":1048576},"bits":{"type":"string","pattern":"^[A-Za-z0-9_-]+$","minLength":2,"maxLength":180000}}};
 
-function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate368_evaluated;
+const evaluated0 = validate255_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate255.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 1048575 || isNaN(data)){
+validate255.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048575}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate255.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate255.errors = vErrors;
+return errors === 0;
+}
+const validate255_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const pattern30 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]+$", "u");
+
+function validate254(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate254_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8240,15 +8947,170 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
-validate368.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((((data.segment === undefined) && (missing0 = "segment")) || ((data.rev === undefined) && (missing0 = "rev"))) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.count === undefined) && (missing0 = "count"))) || ((data.bits === undefined) && (missing0 = "bits"))){
+validate254.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
-validate368.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((((key0 === "segment") || (key0 === "rev")) || (key0 === "exp")) || (key0 === "count")) || (key0 === "bits"))){
+validate254.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.segment !== undefined){
+const _errs2 = errors;
+if(!(validate255(data.segment, {instancePath:instancePath+"/segment",parentData:data,parentDataProperty:"segment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.rev !== undefined){
+let data1 = data.rev;
+const _errs3 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate254.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+validate254.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data1 < 1 || isNaN(data1)){
+validate254.errors = [{instancePath:instancePath+"/rev",schemaPath:"#/properties/rev/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exp !== undefined){
+const _errs5 = errors;
+if(!(validate221(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.count !== undefined){
+let data3 = data.count;
+const _errs6 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate254.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 1048576 || isNaN(data3)){
+validate254.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1048576}}];
+return false;
+}
+else {
+if(data3 < 0 || isNaN(data3)){
+validate254.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.bits !== undefined){
+let data4 = data.bits;
+const _errs8 = errors;
+if(errors === _errs8){
+if(typeof data4 === "string"){
+if(func1(data4) > 180000){
+validate254.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/maxLength",keyword:"maxLength",params:{limit: 180000}}];
+return false;
+}
+else {
+if(func1(data4) < 2){
+validate254.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/minLength",keyword:"minLength",params:{limit: 2}}];
+return false;
+}
+else {
+if(!pattern30.test(data4)){
+validate254.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate254.errors = [{instancePath:instancePath+"/bits",schemaPath:"#/properties/bits/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate254.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate254.errors = vErrors;
+return errors === 0;
+}
+const validate254_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate249(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate249_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.segments === undefined) && (missing0 = "segments"))){
+validate249.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "segments"))){
+validate249.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8256,8 +9118,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8268,8 +9130,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8280,8 +9142,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8306,11 +9168,164 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate368.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate249.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("status.publish" !== data4){
+validate249.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "status.publish"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.segments !== undefined){
+let data5 = data.segments;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data5)){
+if(data5.length > 32){
+validate249.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/maxItems",keyword:"maxItems",params:{limit: 32}}];
+return false;
+}
+else {
+if(data5.length < 1){
+validate249.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/minItems",keyword:"minItems",params:{limit: 1}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+const _errs10 = errors;
+if(!(validate254(data5[i0], {instancePath:instancePath+"/segments/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs10 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+}
+else {
+validate249.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate249.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate249.errors = vErrors;
+return errors === 0;
+}
+const validate249_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema100 = {"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}};
+
+function validate259(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate259_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
+validate259.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
+validate259.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate259.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.sunset" !== data4){
-validate368.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+validate259.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8326,21 +9341,21 @@ var valid0 = true;
 }
 }
 else {
-validate368.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate259.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate368.errors = vErrors;
+validate259.errors = vErrors;
 return errors === 0;
 }
-const validate368_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate259_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema130 = {"title":"ProvinceRetentionRequest","description":"POST /v1/provinces/{region}/retention: the province states its retention policy (changed since its registration). Logged as province.retention; the trust list shows it.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","retention"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.retention"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+const schema101 = {"title":"ProvinceRetentionRequest","description":"POST /v1/provinces/{region}/retention: the province states its retention policy (changed since its registration). Logged as province.retention; the trust list shows it.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","retention"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.retention"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
-function validate378(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate269(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate378_evaluated;
+const evaluated0 = validate269_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8351,14 +9366,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate378.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate269.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate378.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate269.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8368,18 +9383,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate378.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate269.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate378.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate269.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate378.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate269.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -8395,18 +9410,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate378.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate269.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate378.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate269.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate378.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate269.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8421,7 +9436,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate378.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate269.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8435,20 +9450,20 @@ var valid0 = true;
 }
 }
 else {
-validate378.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate269.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate378.errors = vErrors;
+validate269.errors = vErrors;
 return errors === 0;
 }
-const validate378_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate269_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate373(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate264(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate373_evaluated;
+const evaluated0 = validate264_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8459,14 +9474,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.retention === undefined) && (missing0 = "retention"))){
-validate373.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate264.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "retention"))){
-validate373.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate264.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8474,8 +9489,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8486,8 +9501,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8498,8 +9513,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8524,11 +9539,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate373.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate264.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.retention" !== data4){
-validate373.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.retention"}}];
+validate264.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.retention"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8539,8 +9554,8 @@ var valid0 = true;
 if(valid0){
 if(data.retention !== undefined){
 const _errs8 = errors;
-if(!(validate378(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate378.errors : vErrors.concat(validate378.errors);
+if(!(validate269(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -8557,21 +9572,21 @@ var valid0 = true;
 }
 }
 else {
-validate373.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate264.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate373.errors = vErrors;
+validate264.errors = vErrors;
 return errors === 0;
 }
-const validate373_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate264_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate336(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate217(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/signed-request.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate336_evaluated;
+const evaluated0 = validate217_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8583,15 +9598,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.op;
 if(typeof tag0 == "string"){
 if(tag0 === "key.publish"){
-if(!(validate337(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate337.errors : vErrors.concat(validate337.errors);
+if(!(validate218(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "key.revoke"){
-if(!(validate350(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
+if(!(validate231(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -8599,8 +9614,17 @@ props0 = true;
 }
 }
 else if(tag0 === "code.revoke"){
-if(!(validate359(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate359.errors : vErrors.concat(validate359.errors);
+if(!(validate240(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "status.publish"){
+if(!(validate249(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -8608,8 +9632,8 @@ props0 = true;
 }
 }
 else if(tag0 === "province.sunset"){
-if(!(validate368(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+if(!(validate259(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -8617,8 +9641,8 @@ props0 = true;
 }
 }
 else if(tag0 === "province.retention"){
-if(!(validate373(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate373.errors : vErrors.concat(validate373.errors);
+if(!(validate264(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -8626,32 +9650,32 @@ props0 = true;
 }
 }
 else {
-validate336.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
+validate217.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate336.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
+validate217.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate336.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate217.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate336.errors = vErrors;
+validate217.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate336_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate217_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-export const keyPublishRequest = validate385;
+export const keyPublishRequest = validate420;
 
-function validate385(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate420(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate385_evaluated;
+const evaluated0 = validate420_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8662,14 +9686,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate385.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate420.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema120.properties, key0))){
-validate385.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema88.properties, key0))){
+validate420.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8677,8 +9701,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8689,8 +9713,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8701,8 +9725,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8727,11 +9751,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate385.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate420.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate385.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate420.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8754,8 +9778,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate346(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate346.errors : vErrors.concat(validate346.errors);
+if(!(validate227(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -8766,8 +9790,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate340(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -8778,8 +9802,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate340(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -8799,21 +9823,21 @@ var valid0 = true;
 }
 }
 else {
-validate385.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate420.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate385.errors = vErrors;
+validate420.errors = vErrors;
 return errors === 0;
 }
-const validate385_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate420_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const keyRevokeRequest = validate394;
+export const keyRevokeRequest = validate429;
 
-function validate394(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate429(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate394_evaluated;
+const evaluated0 = validate429_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8824,14 +9848,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate394.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate429.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate394.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate429.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8839,8 +9863,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8851,8 +9875,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8863,8 +9887,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8889,11 +9913,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate394.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate429.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate394.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate429.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8916,8 +9940,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate356(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate356.errors : vErrors.concat(validate356.errors);
+if(!(validate237(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -8928,8 +9952,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate340(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -8948,21 +9972,21 @@ var valid0 = true;
 }
 }
 else {
-validate394.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate429.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate394.errors = vErrors;
+validate429.errors = vErrors;
 return errors === 0;
 }
-const validate394_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate429_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevokeRequest = validate402;
+export const codeRevokeRequest = validate437;
 
-function validate402(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate437(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate402_evaluated;
+const evaluated0 = validate437_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8973,14 +9997,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate402.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate437.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate402.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate437.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8988,8 +10012,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -9000,8 +10024,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -9012,8 +10036,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -9038,11 +10062,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate402.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate437.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate402.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate437.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -9057,12 +10081,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate402.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate437.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate402.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate437.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -9070,8 +10094,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate364(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate364.errors : vErrors.concat(validate364.errors);
+if(!(validate245(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -9083,7 +10107,7 @@ break;
 }
 }
 else {
-validate402.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate437.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -9101,22 +10125,22 @@ var valid0 = true;
 }
 }
 else {
-validate402.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate437.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate402.errors = vErrors;
+validate437.errors = vErrors;
 return errors === 0;
 }
-const validate402_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate437_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceRegistration = validate408;
-const schema135 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+export const provinceRegistration = validate443;
+const schema144 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
-function validate410(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate445(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate410_evaluated;
+const evaluated0 = validate445_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9126,37 +10150,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate410.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate445.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate410.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate445.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate410.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate445.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate410.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate445.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate410.errors = vErrors;
+validate445.errors = vErrors;
 return errors === 0;
 }
-const validate410_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate445_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate413(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate448(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate413_evaluated;
+const evaluated0 = validate448_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9167,14 +10191,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate413.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate448.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate413.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate448.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9184,18 +10208,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate413.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate448.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate413.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate448.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate413.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate448.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -9211,18 +10235,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate413.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate448.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate413.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate448.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate413.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate448.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -9237,7 +10261,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate413.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate448.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -9251,21 +10275,21 @@ var valid0 = true;
 }
 }
 else {
-validate413.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate448.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate413.errors = vErrors;
+validate448.errors = vErrors;
 return errors === 0;
 }
-const validate413_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate448_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate408(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate443(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-registration.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate408_evaluated;
+const evaluated0 = validate443_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9276,14 +10300,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate408.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate443.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "region") || (key0 === "name")) || (key0 === "enrollmentKey")) || (key0 === "retention"))){
-validate408.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate443.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9303,8 +10327,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate410(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate410.errors : vErrors.concat(validate410.errors);
+if(!(validate445(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate445.errors : vErrors.concat(validate445.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -9327,8 +10351,8 @@ var valid0 = true;
 if(valid0){
 if(data.retention !== undefined){
 const _errs5 = errors;
-if(!(validate413(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate413.errors : vErrors.concat(validate413.errors);
+if(!(validate448(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -9343,22 +10367,22 @@ var valid0 = true;
 }
 }
 else {
-validate408.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate443.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate408.errors = vErrors;
+validate443.errors = vErrors;
 return errors === 0;
 }
-const validate408_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate443_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const province = validate415;
-const schema138 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
+export const province = validate450;
+const schema147 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
 
-function validate417(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate452(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate417_evaluated;
+const evaluated0 = validate452_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9368,37 +10392,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate417.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate452.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate417.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate452.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate417.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate452.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate417.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate452.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate417.errors = vErrors;
+validate452.errors = vErrors;
 return errors === 0;
 }
-const validate417_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate452_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate419(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate454(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate419_evaluated;
+const evaluated0 = validate454_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9406,23 +10430,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate419.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate454.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "active") || (data === "suspended")) || (data === "sunset"))){
-validate419.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
+validate454.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
 return false;
 }
-validate419.errors = vErrors;
+validate454.errors = vErrors;
 return errors === 0;
 }
-const validate419_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate454_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate422(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate457(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate422_evaluated;
+const evaluated0 = validate457_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9433,39 +10457,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate422.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate457.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate422.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate457.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate422.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate457.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate422.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate457.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate422.errors = vErrors;
+validate457.errors = vErrors;
 return errors === 0;
 }
-const validate422_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate457_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate415(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate450(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate415_evaluated;
+const evaluated0 = validate450_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9476,14 +10500,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.enrollmentKid === undefined) && (missing0 = "enrollmentKid"))) || ((data.registeredAt === undefined) && (missing0 = "registeredAt"))){
-validate415.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate450.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "enrollmentKid")) || (key0 === "registeredAt"))){
-validate415.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate450.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9503,8 +10527,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate417(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate417.errors : vErrors.concat(validate417.errors);
+if(!(validate452(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate452.errors : vErrors.concat(validate452.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -9515,8 +10539,8 @@ var valid0 = true;
 if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
-if(!(validate419(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate419.errors : vErrors.concat(validate419.errors);
+if(!(validate454(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate454.errors : vErrors.concat(validate454.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -9539,8 +10563,8 @@ var valid0 = true;
 if(valid0){
 if(data.registeredAt !== undefined){
 const _errs6 = errors;
-if(!(validate422(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate422.errors : vErrors.concat(validate422.errors);
+if(!(validate457(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate457.errors : vErrors.concat(validate457.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -9556,23 +10580,23 @@ var valid0 = true;
 }
 }
 else {
-validate415.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate450.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate415.errors = vErrors;
+validate450.errors = vErrors;
 return errors === 0;
 }
-const validate415_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate450_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceList = validate424;
-const schema142 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
+export const provinceList = validate459;
+const schema151 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
 
-function validate424(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate459(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-list.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate424_evaluated;
+const evaluated0 = validate459_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9583,14 +10607,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.provinces === undefined) && (missing0 = "provinces")){
-validate424.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate459.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "provinces")){
-validate424.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate459.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9602,7 +10626,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 64){
-validate424.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate459.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -9610,8 +10634,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate415(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate415.errors : vErrors.concat(validate415.errors);
+if(!(validate450(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate450.errors : vErrors.concat(validate450.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -9622,7 +10646,7 @@ break;
 }
 }
 else {
-validate424.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
+validate459.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -9631,22 +10655,22 @@ return false;
 }
 }
 else {
-validate424.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate459.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate424.errors = vErrors;
+validate459.errors = vErrors;
 return errors === 0;
 }
-const validate424_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate459_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const federationInfo = validate426;
-const schema143 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
+export const federationInfo = validate461;
+const schema152 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
 
-function validate427(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate462(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate427_evaluated;
+const evaluated0 = validate462_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9656,38 +10680,38 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate427.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate462.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate427.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate462.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate427.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate462.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate427.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate462.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate427.errors = vErrors;
+validate462.errors = vErrors;
 return errors === 0;
 }
-const validate427_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate462_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate426(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate461(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/federation-info.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate426_evaluated;
+const evaluated0 = validate461_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9698,14 +10722,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.federation === undefined) && (missing0 = "federation")) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.maxKeyLifetimeSeconds === undefined) && (missing0 = "maxKeyLifetimeSeconds"))) || ((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds"))){
-validate426.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate461.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "federation") || (key0 === "keys")) || (key0 === "maxKeyLifetimeSeconds")) || (key0 === "maxCodeLifetimeSeconds"))){
-validate426.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate461.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9713,8 +10737,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate427(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate427.errors : vErrors.concat(validate427.errors);
+if(!(validate462(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate462.errors : vErrors.concat(validate462.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -9739,18 +10763,18 @@ if(data.maxKeyLifetimeSeconds !== undefined){
 let data2 = data.maxKeyLifetimeSeconds;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate426.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate461.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 157680000 || isNaN(data2)){
-validate426.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
+validate461.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
 return false;
 }
 else {
 if(data2 < 60 || isNaN(data2)){
-validate426.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate461.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -9766,18 +10790,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data3 = data.maxCodeLifetimeSeconds;
 const _errs6 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate426.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate461.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 604800 || isNaN(data3)){
-validate426.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate461.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data3 < 60 || isNaN(data3)){
-validate426.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate461.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -9795,26 +10819,26 @@ var valid0 = true;
 }
 }
 else {
-validate426.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate461.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate426.errors = vErrors;
+validate461.errors = vErrors;
 return errors === 0;
 }
-const validate426_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate461_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const problemDetails = validate430;
-const schema145 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
+export const problemDetails = validate465;
+const schema154 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
 const formats10 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-const pattern38 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
-const pattern39 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
+const pattern39 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+const pattern40 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
 
-function validate430(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate465(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/problem-details.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate430_evaluated;
+const evaluated0 = validate465_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9825,14 +10849,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.code === undefined) && (missing0 = "code"))){
-validate430.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate465.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "code")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "retryable")) || (key0 === "requestId"))){
-validate430.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate465.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9845,24 +10869,24 @@ if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 256){
-validate430.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate465.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate430.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
+validate465.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!(formats10.test(data0))){
-validate430.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
+validate465.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 }
 else {
-validate430.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate465.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9879,18 +10903,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate430.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate465.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate430.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
+validate465.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 }
 }
 else {
-validate430.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
+validate465.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9904,18 +10928,18 @@ if(data.status !== undefined){
 let data2 = data.status;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate430.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
+validate465.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 599 || isNaN(data2)){
-validate430.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
+validate465.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
 return false;
 }
 else {
 if(data2 < 400 || isNaN(data2)){
-validate430.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
+validate465.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
 return false;
 }
 }
@@ -9933,18 +10957,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func1(data3) > 64){
-validate430.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate465.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
-if(!pattern38.test(data3)){
-validate430.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
+if(!pattern39.test(data3)){
+validate465.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
 return false;
 }
 }
 }
 else {
-validate430.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
+validate465.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9960,12 +10984,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func1(data4) > 1024){
-validate430.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
+validate465.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
 return false;
 }
 }
 else {
-validate430.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
+validate465.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9982,18 +11006,18 @@ if(errors === _errs12){
 if(errors === _errs12){
 if(typeof data5 === "string"){
 if(func1(data5) > 512){
-validate430.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
+validate465.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
 else {
 if(!(formats10.test(data5))){
-validate430.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
+validate465.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 else {
-validate430.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
+validate465.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -10007,7 +11031,7 @@ if(valid0){
 if(data.retryable !== undefined){
 const _errs14 = errors;
 if(typeof data.retryable !== "boolean"){
-validate430.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
+validate465.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -10022,18 +11046,18 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
 if(func1(data7) > 128){
-validate430.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate465.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(!pattern39.test(data7)){
-validate430.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
+if(!pattern40.test(data7)){
+validate465.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate430.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
+validate465.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -10053,22 +11077,22 @@ var valid0 = true;
 }
 }
 else {
-validate430.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate465.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate430.errors = vErrors;
+validate465.errors = vErrors;
 return errors === 0;
 }
-const validate430_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate465_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRecord = validate431;
-const schema146 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
+export const codeRecord = validate466;
+const schema155 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
 
-function validate434(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate469(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate434_evaluated;
+const evaluated0 = validate469_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10076,23 +11100,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate434.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate469.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
-validate434.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
+validate469.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
 return false;
 }
-validate434.errors = vErrors;
+validate469.errors = vErrors;
 return errors === 0;
 }
-const validate434_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate469_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate436(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate471(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate436_evaluated;
+const evaluated0 = validate471_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10103,39 +11127,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate436.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate471.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate436.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate471.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate436.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate471.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate436.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate471.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate436.errors = vErrors;
+validate471.errors = vErrors;
 return errors === 0;
 }
-const validate436_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate471_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate431(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate466(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/code-record.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate431_evaluated;
+const evaluated0 = validate466_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10146,14 +11170,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.codeId === undefined) && (missing0 = "codeId")) || ((data.region === undefined) && (missing0 = "region"))) || ((data.healthStatus === undefined) && (missing0 = "healthStatus"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.holderBinding === undefined) && (missing0 = "holderBinding"))){
-validate431.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate466.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema146.properties, key0))){
-validate431.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema155.properties, key0))){
+validate466.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -10185,8 +11209,8 @@ var valid0 = true;
 if(valid0){
 if(data.healthStatus !== undefined){
 const _errs4 = errors;
-if(!(validate434(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate434.errors : vErrors.concat(validate434.errors);
+if(!(validate469(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate469.errors : vErrors.concat(validate469.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -10199,11 +11223,11 @@ if(data.status !== undefined){
 let data3 = data.status;
 const _errs5 = errors;
 if(typeof data3 !== "string"){
-validate431.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
+validate466.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data3 === "issued") || (data3 === "revoked"))){
-validate431.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema146.properties.status.enum}}];
+validate466.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema155.properties.status.enum}}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -10214,8 +11238,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs7 = errors;
-if(!(validate436(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate436.errors : vErrors.concat(validate436.errors);
+if(!(validate471(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate471.errors : vErrors.concat(validate471.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -10226,8 +11250,8 @@ var valid0 = true;
 if(valid0){
 if(data.expiresAt !== undefined){
 const _errs8 = errors;
-if(!(validate436(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate436.errors : vErrors.concat(validate436.errors);
+if(!(validate471(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate471.errors : vErrors.concat(validate471.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -10255,14 +11279,14 @@ if(errors === _errs10){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing1;
 if((((data7.alg === undefined) && (missing1 = "alg")) || ((data7.salt === undefined) && (missing1 = "salt"))) || ((data7.tag === undefined) && (missing1 = "tag"))){
-validate431.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
 return false;
 }
 else {
 const _errs12 = errors;
 for(const key1 in data7){
 if(!(((key1 === "alg") || (key1 === "salt")) || (key1 === "tag"))){
-validate431.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
 return false;
 break;
 }
@@ -10274,12 +11298,12 @@ const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data8 === "string"){
 if(func1(data8) > 64){
-validate431.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate431.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -10295,12 +11319,12 @@ const _errs15 = errors;
 if(errors === _errs15){
 if(typeof data9 === "string"){
 if(func1(data9) > 256){
-validate431.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate431.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -10316,12 +11340,12 @@ const _errs17 = errors;
 if(errors === _errs17){
 if(typeof data10 === "string"){
 if(func1(data10) > 256){
-validate431.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate431.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -10336,7 +11360,7 @@ var valid1 = true;
 }
 }
 else {
-validate431.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
+validate466.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -10352,12 +11376,12 @@ const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data11 === "string"){
 if(func1(data11) > 64){
-validate431.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate466.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate431.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
+validate466.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -10369,8 +11393,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs21 = errors;
-if(!(validate436(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate436.errors : vErrors.concat(validate436.errors);
+if(!(validate471(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate471.errors : vErrors.concat(validate471.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs21 === errors;
@@ -10383,11 +11407,11 @@ if(data.revocation !== undefined){
 let data13 = data.revocation;
 const _errs22 = errors;
 if(typeof data13 !== "string"){
-validate431.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
+validate466.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data13 === "pending") || (data13 === "published")) || (data13 === "not-needed"))){
-validate431.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema146.properties.revocation.enum}}];
+validate466.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema155.properties.revocation.enum}}];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -10409,23 +11433,23 @@ var valid0 = true;
 }
 }
 else {
-validate431.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate466.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate431.errors = vErrors;
+validate466.errors = vErrors;
 return errors === 0;
 }
-const validate431_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate466_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevocationsResult = validate441;
-const schema149 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+export const codeRevocationsResult = validate476;
+const schema158 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate441(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate476(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/code-revocations-result.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate441_evaluated;
+const evaluated0 = validate476_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10436,14 +11460,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.revoked === undefined) && (missing0 = "revoked")) || ((data.alreadyRevoked === undefined) && (missing0 = "alreadyRevoked"))) || ((data.expired === undefined) && (missing0 = "expired"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate441.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate476.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "revoked") || (key0 === "alreadyRevoked")) || (key0 === "expired")) || (key0 === "version"))){
-validate441.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate476.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -10453,18 +11477,18 @@ if(data.revoked !== undefined){
 let data0 = data.revoked;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate441.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
+validate476.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate441.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate476.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate441.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate476.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10480,18 +11504,18 @@ if(data.alreadyRevoked !== undefined){
 let data1 = data.alreadyRevoked;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate441.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
+validate476.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-validate441.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate476.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate441.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate476.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10507,18 +11531,18 @@ if(data.expired !== undefined){
 let data2 = data.expired;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate441.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
+validate476.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate441.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate476.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate441.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate476.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10534,18 +11558,18 @@ if(data.version !== undefined){
 let data3 = data.version;
 const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate441.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate476.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs8){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9007199254740991 || isNaN(data3)){
-validate441.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate476.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data3 < 0 || isNaN(data3)){
-validate441.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate476.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10563,23 +11587,23 @@ var valid0 = true;
 }
 }
 else {
-validate441.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate476.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate441.errors = vErrors;
+validate476.errors = vErrors;
 return errors === 0;
 }
-const validate441_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate476_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceSuspension = validate442;
-const schema150 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+export const provinceSuspension = validate477;
+const schema159 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate442(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate477(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-suspension.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate442_evaluated;
+const evaluated0 = validate477_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10590,14 +11614,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate442.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate477.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "region") || (key0 === "status")) || (key0 === "version"))){
-validate442.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate477.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -10618,7 +11642,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs3 = errors;
 if("suspended" !== data.status){
-validate442.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
+validate477.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -10631,18 +11655,18 @@ if(data.version !== undefined){
 let data2 = data.version;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate442.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+validate477.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate442.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate477.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate442.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate477.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10659,22 +11683,22 @@ var valid0 = true;
 }
 }
 else {
-validate442.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate477.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate442.errors = vErrors;
+validate477.errors = vErrors;
 return errors === 0;
 }
-const validate442_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate477_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const publishedKey = validate444;
-const schema151 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+export const publishedKey = validate479;
+const schema160 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate447(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate482(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate447_evaluated;
+const evaluated0 = validate482_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10682,23 +11706,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate447.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate482.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate447.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate482.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate447.errors = vErrors;
+validate482.errors = vErrors;
 return errors === 0;
 }
-const validate447_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate482_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate449(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate484(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate449_evaluated;
+const evaluated0 = validate484_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10706,33 +11730,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate449.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate484.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate449.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate484.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate449.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate484.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate449.errors = vErrors;
+validate484.errors = vErrors;
 return errors === 0;
 }
-const validate449_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate484_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate452(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate487(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate452_evaluated;
+const evaluated0 = validate487_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10740,34 +11764,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate452.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate487.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate452.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate487.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 1 || isNaN(data)){
-validate452.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate487.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-validate452.errors = vErrors;
+validate487.errors = vErrors;
 return errors === 0;
 }
-const validate452_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate487_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate444(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate479(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/published-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate444_evaluated;
+const evaluated0 = validate479_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10778,14 +11802,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate444.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate479.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "region") || (key0 === "kid")) || (key0 === "alg")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status")) || (key0 === "seq"))){
-validate444.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate479.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -10817,8 +11841,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs4 = errors;
-if(!(validate447(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate447.errors : vErrors.concat(validate447.errors);
+if(!(validate482(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate482.errors : vErrors.concat(validate482.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -10829,8 +11853,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs5 = errors;
-if(!(validate449(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate449.errors : vErrors.concat(validate449.errors);
+if(!(validate484(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate484.errors : vErrors.concat(validate484.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -10841,8 +11865,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs6 = errors;
-if(!(validate449(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate449.errors : vErrors.concat(validate449.errors);
+if(!(validate484(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate484.errors : vErrors.concat(validate484.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -10854,7 +11878,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs7 = errors;
 if("active" !== data.status){
-validate444.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
+validate479.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -10865,8 +11889,8 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 const _errs8 = errors;
-if(!(validate452(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate452.errors : vErrors.concat(validate452.errors);
+if(!(validate487(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate487.errors : vErrors.concat(validate487.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -10884,22 +11908,22 @@ var valid0 = true;
 }
 }
 else {
-validate444.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate479.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate444.errors = vErrors;
+validate479.errors = vErrors;
 return errors === 0;
 }
-const validate444_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate479_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const registryStatus = validate454;
-const schema155 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}},"retention":{"description":"The node's retention policy (docs/sunset.md).","$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+export const registryStatus = validate489;
+const schema164 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}},"retention":{"description":"The node's retention policy (docs/sunset.md).","$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
-function validate455(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate490(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate455_evaluated;
+const evaluated0 = validate490_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10910,38 +11934,38 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate455.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate490.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate455.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate490.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate455.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate490.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate455.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate490.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate455.errors = vErrors;
+validate490.errors = vErrors;
 return errors === 0;
 }
-const validate455_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate490_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate458(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate493(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate458_evaluated;
+const evaluated0 = validate493_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10952,14 +11976,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate458.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate493.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate458.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate493.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -10969,18 +11993,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate458.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate493.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate458.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate493.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate458.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate493.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -10996,18 +12020,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate458.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate493.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate458.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate493.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate458.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate493.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11022,7 +12046,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate458.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate493.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -11036,21 +12060,21 @@ var valid0 = true;
 }
 }
 else {
-validate458.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate493.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate458.errors = vErrors;
+validate493.errors = vErrors;
 return errors === 0;
 }
-const validate458_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate493_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate454(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate489(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/registry-status.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate454_evaluated;
+const evaluated0 = validate489_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11061,14 +12085,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.version === undefined) && (missing0 = "version")) || ((data.ageSeconds === undefined) && (missing0 = "ageSeconds"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.lastSync === undefined) && (missing0 = "lastSync"))){
-validate454.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate489.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "version") || (key0 === "ageSeconds")) || (key0 === "expiresAt")) || (key0 === "lastSync")) || (key0 === "audit")) || (key0 === "retention"))){
-validate454.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate489.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -11078,18 +12102,18 @@ if(data.version !== undefined){
 let data0 = data.version;
 const _errs2 = errors;
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (data0 !== null)){
-validate454.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema155.properties.version.type}}];
+validate489.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema164.properties.version.type}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate454.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate489.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate454.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate489.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11105,18 +12129,18 @@ if(data.ageSeconds !== undefined){
 let data1 = data.ageSeconds;
 const _errs4 = errors;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-validate454.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema155.properties.ageSeconds.type}}];
+validate489.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema164.properties.ageSeconds.type}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-validate454.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate489.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate454.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate489.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11135,8 +12159,8 @@ const _errs7 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs8 = errors;
-if(!(validate455(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate455.errors : vErrors.concat(validate455.errors);
+if(!(validate490(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate490.errors : vErrors.concat(validate490.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -11175,7 +12199,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate454.errors = vErrors;
+validate489.errors = vErrors;
 return false;
 }
 else {
@@ -11249,8 +12273,8 @@ break;
 if(_errs17 === errors){
 if(data3.at !== undefined){
 const _errs18 = errors;
-if(!(validate455(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate455.errors : vErrors.concat(validate455.errors);
+if(!(validate490(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate490.errors : vErrors.concat(validate490.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs18 === errors;
@@ -11360,7 +12384,7 @@ else {
 vErrors.push(err10);
 }
 errors++;
-validate454.errors = vErrors;
+validate489.errors = vErrors;
 return false;
 }
 else {
@@ -11387,14 +12411,14 @@ if(errors === _errs23){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing2;
 if((((data7.result === undefined) && (missing2 = "result")) || ((data7.version === undefined) && (missing2 = "version"))) || ((data7.deltas === undefined) && (missing2 = "deltas"))){
-validate454.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
+validate489.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
 return false;
 }
 else {
 const _errs25 = errors;
 for(const key2 in data7){
 if(!(((((key2 === "result") || (key2 === "version")) || (key2 === "deltas")) || (key2 === "reason")) || (key2 === "at"))){
-validate454.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
+validate489.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
 return false;
 break;
 }
@@ -11404,11 +12428,11 @@ if(data7.result !== undefined){
 let data8 = data7.result;
 const _errs26 = errors;
 if(typeof data8 !== "string"){
-validate454.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
+validate489.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data8 === "consistent") || (data8 === "inconsistent")) || (data8 === "none"))){
-validate454.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema155.properties.audit.properties.result.enum}}];
+validate489.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema164.properties.audit.properties.result.enum}}];
 return false;
 }
 var valid4 = _errs26 === errors;
@@ -11421,18 +12445,18 @@ if(data7.version !== undefined){
 let data9 = data7.version;
 const _errs28 = errors;
 if((!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))) && (data9 !== null)){
-validate454.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema155.properties.audit.properties.version.type}}];
+validate489.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema164.properties.audit.properties.version.type}}];
 return false;
 }
 if(errors === _errs28){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 9007199254740991 || isNaN(data9)){
-validate454.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate489.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data9 < 0 || isNaN(data9)){
-validate454.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate489.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11448,18 +12472,18 @@ if(data7.deltas !== undefined){
 let data10 = data7.deltas;
 const _errs30 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-validate454.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
+validate489.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs30){
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 9007199254740991 || isNaN(data10)){
-validate454.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate489.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data10 < 0 || isNaN(data10)){
-validate454.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate489.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11477,12 +12501,12 @@ const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data11 === "string"){
 if(func1(data11) > 64){
-validate454.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate489.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate454.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
+validate489.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -11498,12 +12522,12 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data12 === "string"){
 if(func1(data12) > 32){
-validate454.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
+validate489.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
 return false;
 }
 }
 else {
-validate454.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
+validate489.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -11520,7 +12544,7 @@ var valid4 = true;
 }
 }
 else {
-validate454.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
+validate489.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -11532,8 +12556,8 @@ var valid0 = true;
 if(valid0){
 if(data.retention !== undefined){
 const _errs36 = errors;
-if(!(validate458(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate458.errors : vErrors.concat(validate458.errors);
+if(!(validate493(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate493.errors : vErrors.concat(validate493.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs36 === errors;
@@ -11550,22 +12574,22 @@ var valid0 = true;
 }
 }
 else {
-validate454.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate489.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate454.errors = vErrors;
+validate489.errors = vErrors;
 return errors === 0;
 }
-const validate454_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate489_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const revokedKey = validate460;
-const schema158 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+export const revokedKey = validate495;
+const schema167 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate463(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate498(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate463_evaluated;
+const evaluated0 = validate498_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11573,1220 +12597,18 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate463.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate498.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate463.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
+validate498.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
 return false;
 }
-validate463.errors = vErrors;
+validate498.errors = vErrors;
 return errors === 0;
 }
-const validate463_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate498_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-
-function validate465(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate465_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate465.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate465.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate465.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate465.errors = vErrors;
-return errors === 0;
-}
-const validate465_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate467(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate467_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate467.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate467.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 1 || isNaN(data)){
-validate467.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
-return false;
-}
-}
-}
-}
-validate467.errors = vErrors;
-return errors === 0;
-}
-const validate467_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate460(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/revoked-key.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate460_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate460.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((((key0 === "region") || (key0 === "kid")) || (key0 === "status")) || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "seq"))){
-validate460.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.region !== undefined){
-const _errs2 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.kid !== undefined){
-const _errs3 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.status !== undefined){
-const _errs4 = errors;
-if("revoked" !== data.status){
-validate460.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-const _errs5 = errors;
-if(!(validate463(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate463.errors : vErrors.concat(validate463.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs6 = errors;
-if(!(validate465(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate465.errors : vErrors.concat(validate465.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-const _errs7 = errors;
-if(!(validate467(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate467.errors : vErrors.concat(validate467.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate460.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate460.errors = vErrors;
-return errors === 0;
-}
-const validate460_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const deletionReport = validate469;
-const schema162 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime; secret: an AWS Secrets Manager secret (the enrollment key, deleted without recovery).","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
-
-function validate470(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate470_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 128){
-validate470.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
-return false;
-}
-else {
-if(func1(data) < 1){
-validate470.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern24.test(data)){
-validate470.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
-return false;
-}
-}
-}
-}
-else {
-validate470.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate470.errors = vErrors;
-return errors === 0;
-}
-const validate470_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate473(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate473_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate473.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate473.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate473.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-validate473.errors = vErrors;
-return errors === 0;
-}
-const validate473_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema165 = {"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-
-function validate477(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate477_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 43){
-validate477.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
-return false;
-}
-else {
-if(!pattern7.test(data)){
-validate477.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
-return false;
-}
-}
-}
-else {
-validate477.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate477.errors = vErrors;
-return errors === 0;
-}
-const validate477_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate476(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate476_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.seq === undefined) && (missing0 = "seq")) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate476.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "seq") || (key0 === "hash"))){
-validate476.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.seq !== undefined){
-let data0 = data.seq;
-const _errs2 = errors;
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate476.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs2){
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 > 9007199254740991 || isNaN(data0)){
-validate476.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data0 < 0 || isNaN(data0)){
-validate476.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.hash !== undefined){
-const _errs4 = errors;
-if(!(validate477(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate477.errors : vErrors.concat(validate477.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate476.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate476.errors = vErrors;
-return errors === 0;
-}
-const validate476_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema167 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
-const pattern42 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_.-]{1,255}$", "u");
-const pattern43 = /*#__PURE__*/ new RegExp("^[a-z][a-z0-9-]{0,63}$", "u");
-
-function validate480(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate480_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.table === undefined) && (missing0 = "table")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.count === undefined) && (missing0 = "count"))){
-validate480.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "table") || (key0 === "kind")) || (key0 === "count"))){
-validate480.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.table !== undefined){
-let data0 = data.table;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func1(data0) > 255){
-validate480.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
-return false;
-}
-else {
-if(!pattern42.test(data0)){
-validate480.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
-return false;
-}
-}
-}
-else {
-validate480.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.kind !== undefined){
-let data1 = data.kind;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func1(data1) > 64){
-validate480.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
-return false;
-}
-else {
-if(!pattern43.test(data1)){
-validate480.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
-return false;
-}
-}
-}
-else {
-validate480.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.count !== undefined){
-let data2 = data.count;
-const _errs6 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate480.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs6){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 9007199254740991 || isNaN(data2)){
-validate480.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data2 < 0 || isNaN(data2)){
-validate480.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate480.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate480.errors = vErrors;
-return errors === 0;
-}
-const validate480_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema168 = {"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime; secret: an AWS Secrets Manager secret (the enrollment key, deleted without recovery).","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
-
-function validate482(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate482_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.use === undefined) && (missing0 = "use"))) || ((data.store === undefined) && (missing0 = "store"))) || ((data.action === undefined) && (missing0 = "action"))){
-validate482.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((key0 === "kid") || (key0 === "use")) || (key0 === "store")) || (key0 === "action")) || (key0 === "deletionDate"))){
-validate482.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.kid !== undefined){
-const _errs2 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.use !== undefined){
-let data1 = data.use;
-const _errs3 = errors;
-if(typeof data1 !== "string"){
-validate482.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data1 === "federation") || (data1 === "issuer")) || (data1 === "enrollment"))){
-validate482.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema168.properties.use.enum}}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.store !== undefined){
-let data2 = data.store;
-const _errs5 = errors;
-if(typeof data2 !== "string"){
-validate482.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data2 === "kms") || (data2 === "local-file")) || (data2 === "secret"))){
-validate482.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema168.properties.store.enum}}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.action !== undefined){
-let data3 = data.action;
-const _errs7 = errors;
-if(typeof data3 !== "string"){
-validate482.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!((data3 === "destroyed") || (data3 === "scheduled-deletion"))){
-validate482.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema168.properties.action.enum}}];
-return false;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.deletionDate !== undefined){
-const _errs9 = errors;
-if(!(validate473(data.deletionDate, {instancePath:instancePath+"/deletionDate",parentData:data,parentDataProperty:"deletionDate",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate473.errors : vErrors.concat(validate473.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate482.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate482.errors = vErrors;
-return errors === 0;
-}
-const validate482_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate469(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/deletion-report.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate469_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.scope === undefined) && (missing0 = "scope"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.tables === undefined) && (missing0 = "tables"))) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.kept === undefined) && (missing0 = "kept"))){
-validate469.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func25.call(schema162.properties, key0))){
-validate469.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.federation !== undefined){
-const _errs2 = errors;
-if(!(validate470(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate470.errors : vErrors.concat(validate470.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.scope !== undefined){
-let data1 = data.scope;
-const _errs3 = errors;
-if(typeof data1 !== "string"){
-validate469.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!((data1 === "province") || (data1 === "federation"))){
-validate469.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema162.properties.scope.enum}}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs5 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.issuedAt !== undefined){
-const _errs6 = errors;
-if(!(validate473(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate473.errors : vErrors.concat(validate473.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sunsetAt !== undefined){
-const _errs7 = errors;
-if(!(validate473(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate473.errors : vErrors.concat(validate473.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.logHead !== undefined){
-const _errs8 = errors;
-if(!(validate476(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate476.errors : vErrors.concat(validate476.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.tables !== undefined){
-let data6 = data.tables;
-const _errs9 = errors;
-if(errors === _errs9){
-if(Array.isArray(data6)){
-if(data6.length > 64){
-validate469.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/maxItems",keyword:"maxItems",params:{limit: 64}}];
-return false;
-}
-else {
-var valid1 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate480(data6[i0], {instancePath:instancePath+"/tables/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate480.errors : vErrors.concat(validate480.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs11 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-else {
-validate469.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.keys !== undefined){
-let data8 = data.keys;
-const _errs12 = errors;
-if(errors === _errs12){
-if(Array.isArray(data8)){
-if(data8.length > 512){
-validate469.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 512}}];
-return false;
-}
-else {
-var valid2 = true;
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-const _errs14 = errors;
-if(!(validate482(data8[i1], {instancePath:instancePath+"/keys/" + i1,parentData:data8,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate482.errors : vErrors.concat(validate482.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs14 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-else {
-validate469.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.kept !== undefined){
-let data10 = data.kept;
-const _errs15 = errors;
-if(errors === _errs15){
-if(Array.isArray(data10)){
-if(data10.length > 16){
-validate469.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/maxItems",keyword:"maxItems",params:{limit: 16}}];
-return false;
-}
-else {
-var valid3 = true;
-const len2 = data10.length;
-for(let i2=0; i2<len2; i2++){
-let data11 = data10[i2];
-const _errs17 = errors;
-if(errors === _errs17){
-if(typeof data11 === "string"){
-if(func1(data11) > 256){
-validate469.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/maxLength",keyword:"maxLength",params:{limit: 256}}];
-return false;
-}
-}
-else {
-validate469.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid3 = _errs17 === errors;
-if(!valid3){
-break;
-}
-}
-}
-}
-else {
-validate469.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
-}
-var valid0 = _errs15 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate469.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate469.errors = vErrors;
-return errors === 0;
-}
-const validate469_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const provinceSunsetRequest = validate486;
-
-function validate486(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate486_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
-validate486.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
-validate486.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.aud !== undefined){
-const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.iat !== undefined){
-const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jti !== undefined){
-const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs5 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.op !== undefined){
-let data4 = data.op;
-const _errs6 = errors;
-if(typeof data4 !== "string"){
-validate486.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("province.sunset" !== data4){
-validate486.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate486.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate486.errors = vErrors;
-return errors === 0;
-}
-const validate486_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const retentionPolicy = validate491;
-
-function validate491(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate491_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate491.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate491.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.maxCodeLifetimeSeconds !== undefined){
-let data0 = data.maxCodeLifetimeSeconds;
-const _errs2 = errors;
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate491.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs2){
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 > 604800 || isNaN(data0)){
-validate491.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
-return false;
-}
-else {
-if(data0 < 60 || isNaN(data0)){
-validate491.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.keepAfterExpirySeconds !== undefined){
-let data1 = data.keepAfterExpirySeconds;
-const _errs4 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate491.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs4){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 > 2592000 || isNaN(data1)){
-validate491.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
-return false;
-}
-else {
-if(data1 < 0 || isNaN(data1)){
-validate491.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.holderErasure !== undefined){
-const _errs6 = errors;
-if(typeof data.holderErasure !== "boolean"){
-validate491.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate491.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate491.errors = vErrors;
-return errors === 0;
-}
-const validate491_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const exchangeProvinceRetention = validate492;
-const schema171 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/exchange-province-retention.json","title":"ExchangeProvinceRetention","description":"200 answer to POST /v1/provinces/{region}/retention: the policy logged as province.retention, and the entry's seq.","type":"object","additionalProperties":false,"required":["region","retention","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"seq":{"$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
-
-function validate495(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate495_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate495.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate495.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data < 1 || isNaN(data)){
-validate495.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
-return false;
-}
-}
-}
-}
-validate495.errors = vErrors;
-return errors === 0;
-}
-const validate495_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate492(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/exchange-province-retention.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate492_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.region === undefined) && (missing0 = "region")) || ((data.retention === undefined) && (missing0 = "retention"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate492.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "region") || (key0 === "retention")) || (key0 === "seq"))){
-validate492.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.region !== undefined){
-const _errs2 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.retention !== undefined){
-const _errs3 = errors;
-if(!(validate491(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate491.errors : vErrors.concat(validate491.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-const _errs4 = errors;
-if(!(validate495(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate495.errors : vErrors.concat(validate495.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate492.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate492.errors = vErrors;
-return errors === 0;
-}
-const validate492_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const exchangeProvinceSunset = validate497;
-const schema173 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/exchange-province-sunset.json","title":"ExchangeProvinceSunset","description":"200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).","type":"object","additionalProperties":false,"required":["region","status","retired","sunsetAt","logHead"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"retired":{"description":"kids of the keys the sunset retired","type":"array","maxItems":10000,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
 
 function validate500(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -12822,11 +12644,45 @@ return errors === 0;
 const validate500_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate497(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/exchange-province-sunset.json" */;
+function validate502(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate497_evaluated;
+const evaluated0 = validate502_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate502.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate502.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 1 || isNaN(data)){
+validate502.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+validate502.errors = vErrors;
+return errors === 0;
+}
+const validate502_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate495(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/revoked-key.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate495_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12836,15 +12692,15 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.retired === undefined) && (missing0 = "retired"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))){
-validate497.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if(((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.seq === undefined) && (missing0 = "seq"))){
+validate495.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "region") || (key0 === "status")) || (key0 === "retired")) || (key0 === "sunsetAt")) || (key0 === "logHead"))){
-validate497.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!((((((key0 === "region") || (key0 === "kid")) || (key0 === "status")) || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "seq"))){
+validate495.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12862,11 +12718,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.status !== undefined){
+if(data.kid !== undefined){
 const _errs3 = errors;
-if("sunset" !== data.status){
-validate497.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
-return false;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
 }
@@ -12874,35 +12730,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.retired !== undefined){
-let data2 = data.retired;
+if(data.status !== undefined){
 const _errs4 = errors;
-if(errors === _errs4){
-if(Array.isArray(data2)){
-if(data2.length > 10000){
-validate497.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 10000}}];
+if("revoked" !== data.status){
+validate495.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
 return false;
-}
-else {
-var valid1 = true;
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-const _errs6 = errors;
-if(!(validate63(data2[i0], {instancePath:instancePath+"/retired/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs6 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-else {
-validate497.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
-return false;
-}
 }
 var valid0 = _errs4 === errors;
 }
@@ -12910,10 +12742,34 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.sunsetAt !== undefined){
-const _errs7 = errors;
-if(!(validate500(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+if(data.reason !== undefined){
+const _errs5 = errors;
+if(!(validate498(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate498.errors : vErrors.concat(validate498.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs6 = errors;
+if(!(validate500(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate500.errors : vErrors.concat(validate500.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+const _errs7 = errors;
+if(!(validate502(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate502.errors : vErrors.concat(validate502.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -12921,93 +12777,6 @@ var valid0 = _errs7 === errors;
 else {
 var valid0 = true;
 }
-if(valid0){
-if(data.logHead !== undefined){
-let data5 = data.logHead;
-const _errs8 = errors;
-if(errors === _errs8){
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing1;
-if(((data5.seq === undefined) && (missing1 = "seq")) || ((data5.hash === undefined) && (missing1 = "hash"))){
-validate497.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/required",keyword:"required",params:{missingProperty: missing1}}];
-return false;
-}
-else {
-const _errs10 = errors;
-for(const key1 in data5){
-if(!((key1 === "seq") || (key1 === "hash"))){
-validate497.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
-return false;
-break;
-}
-}
-if(_errs10 === errors){
-if(data5.seq !== undefined){
-let data6 = data5.seq;
-const _errs11 = errors;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate497.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs11){
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 9007199254740991 || isNaN(data6)){
-validate497.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data6 < 0 || isNaN(data6)){
-validate497.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid2 = _errs11 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data5.hash !== undefined){
-let data7 = data5.hash;
-const _errs13 = errors;
-if(errors === _errs13){
-if(typeof data7 === "string"){
-if(func1(data7) > 43){
-validate497.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/maxLength",keyword:"maxLength",params:{limit: 43}}];
-return false;
-}
-else {
-if(!pattern7.test(data7)){
-validate497.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
-return false;
-}
-}
-}
-else {
-validate497.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid2 = _errs13 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-else {
-validate497.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
 }
 }
 }
@@ -13017,21 +12786,57 @@ var valid0 = true;
 }
 }
 else {
-validate497.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate495.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate497.errors = vErrors;
+validate495.errors = vErrors;
 return errors === 0;
 }
-const validate497_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate495_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceRetentionRequest = validate502;
+export const statusPublishResult = validate504;
+const schema171 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/status-publish-result.json","title":"StatusPublishResult","description":"200 answer to POST /v1/provinces/{region}/status-segments: counts and the batch hash only.","type":"object","additionalProperties":false,"required":["segments","unchanged","revoked","batch","version"],"properties":{"segments":{"description":"Segments this request moved forward.","type":"integer","minimum":0,"maximum":32},"unchanged":{"description":"Segments the exchange already held at this revision and content (a retried request).","type":"integer","minimum":0,"maximum":32},"revoked":{"description":"Revoked offsets across the segments carried.","type":"integer","minimum":0,"maximum":9007199254740991},"batch":{"description":"SHA-256 of the request as stored (GET /v1/status-batches/{batch}).","$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
 
-function validate502(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate505(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate502_evaluated;
+const evaluated0 = validate505_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate505.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate505.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate505.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate505.errors = vErrors;
+return errors === 0;
+}
+const validate505_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate504(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/status-publish-result.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate504_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13041,15 +12846,860 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.retention === undefined) && (missing0 = "retention"))){
-validate502.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((((data.segments === undefined) && (missing0 = "segments")) || ((data.unchanged === undefined) && (missing0 = "unchanged"))) || ((data.revoked === undefined) && (missing0 = "revoked"))) || ((data.batch === undefined) && (missing0 = "batch"))) || ((data.version === undefined) && (missing0 = "version"))){
+validate504.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "retention"))){
-validate502.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((((key0 === "segments") || (key0 === "unchanged")) || (key0 === "revoked")) || (key0 === "batch")) || (key0 === "version"))){
+validate504.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.segments !== undefined){
+let data0 = data.segments;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate504.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 32 || isNaN(data0)){
+validate504.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32}}];
+return false;
+}
+else {
+if(data0 < 0 || isNaN(data0)){
+validate504.errors = [{instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.unchanged !== undefined){
+let data1 = data.unchanged;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate504.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 32 || isNaN(data1)){
+validate504.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32}}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate504.errors = [{instancePath:instancePath+"/unchanged",schemaPath:"#/properties/unchanged/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revoked !== undefined){
+let data2 = data.revoked;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate504.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate504.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate504.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.batch !== undefined){
+const _errs8 = errors;
+if(!(validate505(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate505.errors : vErrors.concat(validate505.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+let data4 = data.version;
+const _errs9 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+validate504.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs9){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9007199254740991 || isNaN(data4)){
+validate504.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data4 < 0 || isNaN(data4)){
+validate504.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate504.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate504.errors = vErrors;
+return errors === 0;
+}
+const validate504_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const deletionReport = validate507;
+const schema173 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime; secret: an AWS Secrets Manager secret (the enrollment key, deleted without recovery).","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
+
+function validate508(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate508_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 128){
+validate508.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+return false;
+}
+else {
+if(func1(data) < 1){
+validate508.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern24.test(data)){
+validate508.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate508.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate508.errors = vErrors;
+return errors === 0;
+}
+const validate508_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate511(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate511_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate511.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate511.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate511.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate511.errors = vErrors;
+return errors === 0;
+}
+const validate511_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema176 = {"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+
+function validate515(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate515_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 43){
+validate515.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data)){
+validate515.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate515.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate515.errors = vErrors;
+return errors === 0;
+}
+const validate515_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate514(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate514_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.seq === undefined) && (missing0 = "seq")) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate514.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "seq") || (key0 === "hash"))){
+validate514.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+let data0 = data.seq;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate514.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 9007199254740991 || isNaN(data0)){
+validate514.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data0 < 0 || isNaN(data0)){
+validate514.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs4 = errors;
+if(!(validate515(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate515.errors : vErrors.concat(validate515.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate514.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate514.errors = vErrors;
+return errors === 0;
+}
+const validate514_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema178 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
+const pattern44 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_.-]{1,255}$", "u");
+const pattern45 = /*#__PURE__*/ new RegExp("^[a-z][a-z0-9-]{0,63}$", "u");
+
+function validate518(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate518_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.table === undefined) && (missing0 = "table")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.count === undefined) && (missing0 = "count"))){
+validate518.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "table") || (key0 === "kind")) || (key0 === "count"))){
+validate518.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.table !== undefined){
+let data0 = data.table;
+const _errs2 = errors;
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(func1(data0) > 255){
+validate518.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
+return false;
+}
+else {
+if(!pattern44.test(data0)){
+validate518.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
+return false;
+}
+}
+}
+else {
+validate518.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kind !== undefined){
+let data1 = data.kind;
+const _errs4 = errors;
+if(errors === _errs4){
+if(typeof data1 === "string"){
+if(func1(data1) > 64){
+validate518.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+else {
+if(!pattern45.test(data1)){
+validate518.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
+return false;
+}
+}
+}
+else {
+validate518.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.count !== undefined){
+let data2 = data.count;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate518.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate518.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate518.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate518.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate518.errors = vErrors;
+return errors === 0;
+}
+const validate518_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema179 = {"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime; secret: an AWS Secrets Manager secret (the enrollment key, deleted without recovery).","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate520(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate520_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.use === undefined) && (missing0 = "use"))) || ((data.store === undefined) && (missing0 = "store"))) || ((data.action === undefined) && (missing0 = "action"))){
+validate520.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "kid") || (key0 === "use")) || (key0 === "store")) || (key0 === "action")) || (key0 === "deletionDate"))){
+validate520.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.use !== undefined){
+let data1 = data.use;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate520.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data1 === "federation") || (data1 === "issuer")) || (data1 === "enrollment"))){
+validate520.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema179.properties.use.enum}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.store !== undefined){
+let data2 = data.store;
+const _errs5 = errors;
+if(typeof data2 !== "string"){
+validate520.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data2 === "kms") || (data2 === "local-file")) || (data2 === "secret"))){
+validate520.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema179.properties.store.enum}}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.action !== undefined){
+let data3 = data.action;
+const _errs7 = errors;
+if(typeof data3 !== "string"){
+validate520.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data3 === "destroyed") || (data3 === "scheduled-deletion"))){
+validate520.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema179.properties.action.enum}}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.deletionDate !== undefined){
+const _errs9 = errors;
+if(!(validate511(data.deletionDate, {instancePath:instancePath+"/deletionDate",parentData:data,parentDataProperty:"deletionDate",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate511.errors : vErrors.concat(validate511.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate520.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate520.errors = vErrors;
+return errors === 0;
+}
+const validate520_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate507(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/deletion-report.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate507_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.scope === undefined) && (missing0 = "scope"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.tables === undefined) && (missing0 = "tables"))) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.kept === undefined) && (missing0 = "kept"))){
+validate507.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func25.call(schema173.properties, key0))){
+validate507.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.federation !== undefined){
+const _errs2 = errors;
+if(!(validate508(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate508.errors : vErrors.concat(validate508.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.scope !== undefined){
+let data1 = data.scope;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate507.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data1 === "province") || (data1 === "federation"))){
+validate507.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema173.properties.scope.enum}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.issuedAt !== undefined){
+const _errs6 = errors;
+if(!(validate511(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate511.errors : vErrors.concat(validate511.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sunsetAt !== undefined){
+const _errs7 = errors;
+if(!(validate511(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate511.errors : vErrors.concat(validate511.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.logHead !== undefined){
+const _errs8 = errors;
+if(!(validate514(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate514.errors : vErrors.concat(validate514.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tables !== undefined){
+let data6 = data.tables;
+const _errs9 = errors;
+if(errors === _errs9){
+if(Array.isArray(data6)){
+if(data6.length > 64){
+validate507.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/maxItems",keyword:"maxItems",params:{limit: 64}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate518(data6[i0], {instancePath:instancePath+"/tables/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate518.errors : vErrors.concat(validate518.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs11 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate507.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.keys !== undefined){
+let data8 = data.keys;
+const _errs12 = errors;
+if(errors === _errs12){
+if(Array.isArray(data8)){
+if(data8.length > 512){
+validate507.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 512}}];
+return false;
+}
+else {
+var valid2 = true;
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+const _errs14 = errors;
+if(!(validate520(data8[i1], {instancePath:instancePath+"/keys/" + i1,parentData:data8,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate520.errors : vErrors.concat(validate520.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs14 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+else {
+validate507.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kept !== undefined){
+let data10 = data.kept;
+const _errs15 = errors;
+if(errors === _errs15){
+if(Array.isArray(data10)){
+if(data10.length > 16){
+validate507.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/maxItems",keyword:"maxItems",params:{limit: 16}}];
+return false;
+}
+else {
+var valid3 = true;
+const len2 = data10.length;
+for(let i2=0; i2<len2; i2++){
+let data11 = data10[i2];
+const _errs17 = errors;
+if(errors === _errs17){
+if(typeof data11 === "string"){
+if(func1(data11) > 256){
+validate507.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/maxLength",keyword:"maxLength",params:{limit: 256}}];
+return false;
+}
+}
+else {
+validate507.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid3 = _errs17 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+else {
+validate507.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate507.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate507.errors = vErrors;
+return errors === 0;
+}
+const validate507_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceSunsetRequest = validate524;
+
+function validate524(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate524_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
+validate524.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
+validate524.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -13057,8 +13707,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate338(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -13069,8 +13719,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate340(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -13081,8 +13731,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate342(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -13107,11 +13757,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate502.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate524.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("province.retention" !== data4){
-validate502.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.retention"}}];
+if("province.sunset" !== data4){
+validate524.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -13119,19 +13769,6 @@ var valid0 = _errs6 === errors;
 else {
 var valid0 = true;
 }
-if(valid0){
-if(data.retention !== undefined){
-const _errs8 = errors;
-if(!(validate378(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate378.errors : vErrors.concat(validate378.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-}
 }
 }
 }
@@ -13140,23 +13777,21 @@ var valid0 = true;
 }
 }
 else {
-validate502.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate524.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate502.errors = vErrors;
+validate524.errors = vErrors;
 return errors === 0;
 }
-const validate502_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate524_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const federationSunset = validate508;
-const schema176 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-sunset.json","title":"FederationSunset","description":"200 answer to POST /v1/federation/sunset: the signed deletion report and the final trust list (docs/sunset.md).","type":"object","additionalProperties":false,"required":["status","report","trustList"],"properties":{"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the federation key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216},"trustList":{"description":"The final trust list (sunset marker, short expiry).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+export const retentionPolicy = validate529;
 
-function validate508(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/federation-sunset.json" */;
+function validate529(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate508_evaluated;
+const evaluated0 = validate529_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13166,25 +13801,40 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((data.status === undefined) && (missing0 = "status")) || ((data.report === undefined) && (missing0 = "report"))) || ((data.trustList === undefined) && (missing0 = "trustList"))){
-validate508.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
+validate529.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "status") || (key0 === "report")) || (key0 === "trustList"))){
-validate508.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
+validate529.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.status !== undefined){
+if(data.maxCodeLifetimeSeconds !== undefined){
+let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
-if("sunset" !== data.status){
-validate508.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate529.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 604800 || isNaN(data0)){
+validate529.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+return false;
+}
+else {
+if(data0 < 60 || isNaN(data0)){
+validate529.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs2 === errors;
 }
@@ -13192,55 +13842,40 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.report !== undefined){
-let data1 = data.report;
-const _errs3 = errors;
-if(errors === _errs3){
-if(typeof data1 === "string"){
-if(func1(data1) > 16777216){
-validate508.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+if(data.keepAfterExpirySeconds !== undefined){
+let data1 = data.keepAfterExpirySeconds;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate529.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 2592000 || isNaN(data1)){
+validate529.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
-if(!pattern27.test(data1)){
-validate508.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+if(data1 < 0 || isNaN(data1)){
+validate529.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
-else {
-validate508.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
-return false;
 }
-}
-var valid0 = _errs3 === errors;
+var valid0 = _errs4 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
-if(data.trustList !== undefined){
-let data2 = data.trustList;
-const _errs5 = errors;
-if(errors === _errs5){
-if(typeof data2 === "string"){
-if(func1(data2) > 16777216){
-validate508.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+if(data.holderErasure !== undefined){
+const _errs6 = errors;
+if(typeof data.holderErasure !== "boolean"){
+validate529.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
-else {
-if(!pattern27.test(data2)){
-validate508.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
-return false;
-}
-}
-}
-else {
-validate508.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid0 = _errs5 === errors;
+var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
@@ -13251,23 +13886,57 @@ var valid0 = true;
 }
 }
 else {
-validate508.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate529.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate508.errors = vErrors;
+validate529.errors = vErrors;
 return errors === 0;
 }
-const validate508_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate529_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceSunset = validate509;
-const schema177 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-sunset.json","title":"ProvinceSunset","description":"200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).","type":"object","additionalProperties":false,"required":["region","status","report"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the province's enrollment key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+export const exchangeProvinceRetention = validate530;
+const schema182 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/exchange-province-retention.json","title":"ExchangeProvinceRetention","description":"200 answer to POST /v1/provinces/{region}/retention: the policy logged as province.retention, and the entry's seq.","type":"object","additionalProperties":false,"required":["region","retention","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"},"seq":{"$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate509(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/province-sunset.json" */;
+function validate533(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate509_evaluated;
+const evaluated0 = validate533_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate533.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate533.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 1 || isNaN(data)){
+validate533.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+validate533.errors = vErrors;
+return errors === 0;
+}
+const validate533_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate530(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/exchange-province-retention.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate530_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13277,15 +13946,130 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.report === undefined) && (missing0 = "report"))){
-validate509.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+if((((data.region === undefined) && (missing0 = "region")) || ((data.retention === undefined) && (missing0 = "retention"))) || ((data.seq === undefined) && (missing0 = "seq"))){
+validate530.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "region") || (key0 === "status")) || (key0 === "report"))){
-validate509.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(((key0 === "region") || (key0 === "retention")) || (key0 === "seq"))){
+validate530.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.retention !== undefined){
+const _errs3 = errors;
+if(!(validate529(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate529.errors : vErrors.concat(validate529.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+const _errs4 = errors;
+if(!(validate533(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate533.errors : vErrors.concat(validate533.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate530.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate530.errors = vErrors;
+return errors === 0;
+}
+const validate530_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const exchangeProvinceSunset = validate535;
+const schema184 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/exchange-province-sunset.json","title":"ExchangeProvinceSunset","description":"200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).","type":"object","additionalProperties":false,"required":["region","status","retired","sunsetAt","logHead"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"retired":{"description":"kids of the keys the sunset retired","type":"array","maxItems":10000,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
+
+function validate538(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate538_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate538.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate538.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate538.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate538.errors = vErrors;
+return errors === 0;
+}
+const validate538_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate535(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/exchange-province-sunset.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate535_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.retired === undefined) && (missing0 = "retired"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))){
+validate535.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "region") || (key0 === "status")) || (key0 === "retired")) || (key0 === "sunsetAt")) || (key0 === "logHead"))){
+validate535.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -13306,7 +14090,448 @@ if(valid0){
 if(data.status !== undefined){
 const _errs3 = errors;
 if("sunset" !== data.status){
-validate509.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+validate535.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.retired !== undefined){
+let data2 = data.retired;
+const _errs4 = errors;
+if(errors === _errs4){
+if(Array.isArray(data2)){
+if(data2.length > 10000){
+validate535.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 10000}}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+const _errs6 = errors;
+if(!(validate63(data2[i0], {instancePath:instancePath+"/retired/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs6 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate535.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sunsetAt !== undefined){
+const _errs7 = errors;
+if(!(validate538(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate538.errors : vErrors.concat(validate538.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.logHead !== undefined){
+let data5 = data.logHead;
+const _errs8 = errors;
+if(errors === _errs8){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let missing1;
+if(((data5.seq === undefined) && (missing1 = "seq")) || ((data5.hash === undefined) && (missing1 = "hash"))){
+validate535.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/required",keyword:"required",params:{missingProperty: missing1}}];
+return false;
+}
+else {
+const _errs10 = errors;
+for(const key1 in data5){
+if(!((key1 === "seq") || (key1 === "hash"))){
+validate535.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+return false;
+break;
+}
+}
+if(_errs10 === errors){
+if(data5.seq !== undefined){
+let data6 = data5.seq;
+const _errs11 = errors;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+validate535.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+validate535.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data6 < 0 || isNaN(data6)){
+validate535.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid2 = _errs11 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data5.hash !== undefined){
+let data7 = data5.hash;
+const _errs13 = errors;
+if(errors === _errs13){
+if(typeof data7 === "string"){
+if(func1(data7) > 43){
+validate535.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/maxLength",keyword:"maxLength",params:{limit: 43}}];
+return false;
+}
+else {
+if(!pattern7.test(data7)){
+validate535.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+return false;
+}
+}
+}
+else {
+validate535.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid2 = _errs13 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+else {
+validate535.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate535.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate535.errors = vErrors;
+return errors === 0;
+}
+const validate535_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceRetentionRequest = validate540;
+
+function validate540(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate540_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.retention === undefined) && (missing0 = "retention"))){
+validate540.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "retention"))){
+validate540.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.aud !== undefined){
+const _errs2 = errors;
+if(!(validate219(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.iat !== undefined){
+const _errs3 = errors;
+if(!(validate221(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jti !== undefined){
+const _errs4 = errors;
+if(!(validate223(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs5 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.op !== undefined){
+let data4 = data.op;
+const _errs6 = errors;
+if(typeof data4 !== "string"){
+validate540.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("province.retention" !== data4){
+validate540.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.retention"}}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.retention !== undefined){
+const _errs8 = errors;
+if(!(validate269(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate540.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate540.errors = vErrors;
+return errors === 0;
+}
+const validate540_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const federationSunset = validate546;
+const schema187 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-sunset.json","title":"FederationSunset","description":"200 answer to POST /v1/federation/sunset: the signed deletion report and the final trust list (docs/sunset.md).","type":"object","additionalProperties":false,"required":["status","report","trustList"],"properties":{"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the federation key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216},"trustList":{"description":"The final trust list (sunset marker, short expiry).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+
+function validate546(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/federation-sunset.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate546_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.status === undefined) && (missing0 = "status")) || ((data.report === undefined) && (missing0 = "report"))) || ((data.trustList === undefined) && (missing0 = "trustList"))){
+validate546.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "status") || (key0 === "report")) || (key0 === "trustList"))){
+validate546.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.status !== undefined){
+const _errs2 = errors;
+if("sunset" !== data.status){
+validate546.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.report !== undefined){
+let data1 = data.report;
+const _errs3 = errors;
+if(errors === _errs3){
+if(typeof data1 === "string"){
+if(func1(data1) > 16777216){
+validate546.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+return false;
+}
+else {
+if(!pattern27.test(data1)){
+validate546.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+else {
+validate546.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.trustList !== undefined){
+let data2 = data.trustList;
+const _errs5 = errors;
+if(errors === _errs5){
+if(typeof data2 === "string"){
+if(func1(data2) > 16777216){
+validate546.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+return false;
+}
+else {
+if(!pattern27.test(data2)){
+validate546.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+else {
+validate546.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate546.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate546.errors = vErrors;
+return errors === 0;
+}
+const validate546_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceSunset = validate547;
+const schema188 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-sunset.json","title":"ProvinceSunset","description":"200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).","type":"object","additionalProperties":false,"required":["region","status","report"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the province's enrollment key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+
+function validate547(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/province-sunset.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate547_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.report === undefined) && (missing0 = "report"))){
+validate547.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "region") || (key0 === "status")) || (key0 === "report"))){
+validate547.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+const _errs3 = errors;
+if("sunset" !== data.status){
+validate547.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -13321,18 +14546,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data2 === "string"){
 if(func1(data2) > 16777216){
-validate509.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+validate547.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
 return false;
 }
 else {
 if(!pattern27.test(data2)){
-validate509.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+validate547.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate509.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
+validate547.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -13347,22 +14572,22 @@ var valid0 = true;
 }
 }
 else {
-validate509.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate547.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate509.errors = vErrors;
+validate547.errors = vErrors;
 return errors === 0;
 }
-const validate509_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate547_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const activeKey = validate511;
-const schema178 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/active-key.json","title":"ActiveKey","description":"200 answer to POST /v1/issuer-keys/{kid}/activate: the issuer key new codes are signed with from now on (key rotation step 3).","type":"object","additionalProperties":false,"required":["kid","activeSince"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"activeSince":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+export const activeKey = validate549;
+const schema189 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/active-key.json","title":"ActiveKey","description":"200 answer to POST /v1/issuer-keys/{kid}/activate: the issuer key new codes are signed with from now on (key rotation step 3).","type":"object","additionalProperties":false,"required":["kid","activeSince"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"activeSince":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate513(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate551(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate513_evaluated;
+const evaluated0 = validate551_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13370,34 +14595,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate513.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate551.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate513.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate551.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate513.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate551.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate513.errors = vErrors;
+validate551.errors = vErrors;
 return errors === 0;
 }
-const validate513_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate551_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate511(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate549(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/active-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate511_evaluated;
+const evaluated0 = validate549_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -13408,14 +14633,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.kid === undefined) && (missing0 = "kid")) || ((data.activeSince === undefined) && (missing0 = "activeSince"))){
-validate511.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate549.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "kid") || (key0 === "activeSince"))){
-validate511.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate549.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -13435,8 +14660,8 @@ var valid0 = true;
 if(valid0){
 if(data.activeSince !== undefined){
 const _errs3 = errors;
-if(!(validate513(data.activeSince, {instancePath:instancePath+"/activeSince",parentData:data,parentDataProperty:"activeSince",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate513.errors : vErrors.concat(validate513.errors);
+if(!(validate551(data.activeSince, {instancePath:instancePath+"/activeSince",parentData:data,parentDataProperty:"activeSince",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate551.errors : vErrors.concat(validate551.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -13449,12 +14674,12 @@ var valid0 = true;
 }
 }
 else {
-validate511.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate549.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate511.errors = vErrors;
+validate549.errors = vErrors;
 return errors === 0;
 }
-const validate511_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate549_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
