@@ -154,6 +154,19 @@ export const ROUTES: readonly RouteDefinition[] = [
   {
     service: 'exchange',
     method: 'POST',
+    path: '/v1/provinces/{region}/retention',
+    fn: 'exchange-province-retention',
+    auth: 'signed',
+    summary:
+      'A province states its retention policy changed since its registration (signed request, op province.retention); the trust list shows it',
+    requestType: 'application/jose',
+    responseType: 'application/json',
+    responseSchema: `${S}exchange-province-retention.json`,
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
     path: '/v1/federation/sunset',
     fn: 'exchange-sunset-federation',
     auth: 'operator',

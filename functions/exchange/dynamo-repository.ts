@@ -15,6 +15,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { KeyMaterial } from '../core/algorithms';
+import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
 import { shortKid } from '../core/keys';
 import type { LogEntry } from '../core/schemas/types.gen';
@@ -54,6 +55,7 @@ export const ITEM_KEYS = {
   }),
   finalTrustList: () => ({ pk: 'SUNSET', sk: 'FINAL_TRUST_LIST' }),
   deletionReport: () => ({ pk: 'SUNSET', sk: 'DELETION_REPORT' }),
+  erasureTally: () => ({ pk: 'SUNSET', sk: 'ERASURE_TALLY' }),
 } as const;
 
 /** Largest chunk of a stored status batch, in bytes (an item holds 400 KB with its names). */
@@ -541,7 +543,31 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     await this.putIf({ ...key(ITEM_KEYS.deletionReport()), doc: S(jws) }, 'attribute_not_exists(pk)');
   }
 
-  async eraseOperationalData(): Promise<ErasedCount[]> {
+  async countOperationalData(): Promise<ErasedCount[]> {
+    return this.visitOperationalData(async () => undefined);
+  }
+
+  async keepErasureTally(count: () => Promise<ErasedCount[]>): Promise<ErasedCount[]> {
+    const kept = async () => str((await this.get(ITEM_KEYS.erasureTally()))?.doc);
+    let doc = await kept();
+    if (doc === undefined) {
+      await this.putIf(
+        { ...key(ITEM_KEYS.erasureTally()), doc: S(JSON.stringify(await count())) },
+        'attribute_not_exists(pk)',
+      );
+      doc = (await kept()) as string;
+    }
+    return parseStrictJson(doc) as ErasedCount[];
+  }
+
+  eraseOperationalData(): Promise<ErasedCount[]> {
+    return this.visitOperationalData(async (k) => {
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: k }));
+    });
+  }
+
+  /** Scan every operational item (all but LOG and SUNSET), `visit` each, count them per kind. */
+  private async visitOperationalData(visit: (k: Item) => Promise<void>): Promise<ErasedCount[]> {
     const counts = new Map<string, number>();
     let start: Item | undefined;
     do {
@@ -556,11 +582,9 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       for (const item of page.Items ?? []) {
         const pk = item.pk.S as string;
         // The log and the status batches it commits to (public, no personal data: the final list's
-        // segments are opened from them) stay, as do the final list and the report.
+        // segments are opened from them) stay, as do the final list, the erasure tally and the report.
         if (pk === 'LOG' || pk === 'SUNSET' || pk.startsWith('SBATCH#')) continue;
-        await this.client.send(
-          new DeleteItemCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }),
-        );
+        await visit({ pk: item.pk, sk: item.sk });
         const kind = itemKind(pk);
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
       }

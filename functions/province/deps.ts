@@ -14,7 +14,7 @@ import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
 import type { Jwks, RetentionPolicy } from '../core/schemas/types.gen';
 import { assertValid, isRetentionPolicy } from '../core/schemas/validators';
-import type { KeyShredder } from '../core/sunset/key-shredder';
+import { combinedShredder, type KeyShredder } from '../core/sunset/key-shredder';
 import { LocalKeySigner, type Signer } from '../core/signer';
 import { federationKeys as toFederationKeys } from '../core/trustlist/trust-list';
 import { DynamoProvinceRepository } from './dynamo-repository';
@@ -172,6 +172,11 @@ export interface ProvinceServices {
   readonly secretSigner?: (secretId: string) => Promise<Signer>;
   /** Destroys the issuer's KMS keys at sunset: `kmsShredder` (functions/core/sunset/kms-shredder.ts). */
   readonly kmsShredder?: (keys: readonly KmsKeyRef[]) => KeyShredder;
+  /**
+   * Deletes the enrollment secret at sunset: `secretShredder` (functions/core/sunset/secret-shredder.ts);
+   * `kid` is read by the plan only.
+   */
+  readonly secretShredder?: (secretId: string, kid: () => Promise<string>) => KeyShredder;
 }
 
 // One DynamoDB client per process.
@@ -198,12 +203,33 @@ function enrollmentFromEnv(
   return { enrollmentSigner: () => secretSigner(secretArn) };
 }
 
-function shredderOf(
-  make: (keys: readonly KmsKeyRef[]) => KeyShredder,
-  signers: readonly Signer[],
-  keyIds: readonly string[],
-): KeyShredder {
-  return make(keyIds.map((keyId, i) => ({ keyId, kid: signers[i].kid, use: 'issuer' as const })));
+/**
+ * The sunset's shredder from the environment: the issuer's KMS keys (their kids, for the plan, from
+ * `kmsSigners`; destroying needs no kid, so a retry in a new process does not read a disabled key)
+ * and the enrollment secret. Undefined for every function but the sunset, which alone is built with
+ * the shredder factories.
+ */
+function sunsetShredder(
+  services: ProvinceServices,
+  kmsIds: readonly string[],
+  kmsSigners: () => Promise<Signer[]>,
+  secretArn: string | undefined,
+  enrollment: (() => Promise<Signer>) | undefined,
+): KeyShredder | undefined {
+  const shredders: KeyShredder[] = [];
+  const makeKms = services.kmsShredder;
+  if (makeKms) {
+    const refs = (kids: readonly string[]) =>
+      kmsIds.map((keyId, i) => ({ keyId, kid: kids[i] ?? '', use: 'issuer' as const }));
+    shredders.push({
+      plan: async (now) => makeKms(refs((await kmsSigners()).map((s) => s.kid))).plan(now),
+      destroy: () => makeKms(refs([])).destroy(),
+    });
+  }
+  if (services.secretShredder && secretArn && enrollment) {
+    shredders.push(services.secretShredder(secretArn, async () => (await enrollment()).kid));
+  }
+  return shredders.length > 0 ? combinedShredder(shredders) : undefined;
 }
 
 /**
@@ -245,14 +271,13 @@ export function provinceDepsFromEnv(
   const retention = env.RETENTION_POLICY
     ? assertValid(isRetentionPolicy, parseStrictJson(env.RETENTION_POLICY), 'RETENTION_POLICY')
     : undefined;
-  // Only the sunset function is built with a KMS shredder (and only it may disable the keys).
-  const kmsShredder = services.kmsShredder;
-  const keyShredder: KeyShredder | undefined = kmsShredder
-    ? {
-        plan: async (now) => (await shredderOf(kmsShredder, await kmsSigners(), kmsIds)).plan(now),
-        destroy: async () => (await shredderOf(kmsShredder, await kmsSigners(), kmsIds)).destroy(),
-      }
-    : undefined;
+  const { enrollmentSigner } = enrollmentFromEnv(env, services);
+  const enrollment = enrollmentSigner ? memoAsync(() => resolve(enrollmentSigner)) : undefined;
+  // Only the sunset function is built with the shredders (and only it may disable or delete the keys).
+  // The secret is destroyed only when it is the enrollment key's source (a file or JWK wins over it).
+  const secretArn =
+    env.ENROLLMENT_KEY_FILE || env.ENROLLMENT_KEY_JWK ? undefined : env.ENROLLMENT_KEY_SECRET_ARN;
+  const keyShredder = sunsetShredder(services, kmsIds, kmsSigners, secretArn, enrollment);
   return createProvinceDeps({
     region,
     federationId: requiredEnv(env, 'FEDERATION_ID'),
@@ -260,7 +285,7 @@ export function provinceDepsFromEnv(
     issuer,
     ...(retention ? { retention } : {}),
     ...(keyShredder ? { keyShredder } : {}),
-    ...enrollmentFromEnv(env, services),
+    ...(enrollment ? { enrollmentSigner: enrollment } : {}),
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
     exchangeUrl: env.EXCHANGE_URL ?? '',
     federationJwks: jwks,

@@ -50,6 +50,8 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   'exchange-log': { table: 'read' },
   // Sunset (docs/sunset.md): a province's signed sunset is one more log append.
   'exchange-sunset-province': MUTATION,
+  // A province's signed retention change (province.retention) is one more log append.
+  'exchange-province-retention': MUTATION,
   // The federation's end: erases the table but the log, then destroys the federation key.
   'exchange-sunset-federation': {
     ...MUTATION,

@@ -45,7 +45,11 @@ type Op =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
   | { op: 'key.revoke'; kid: string; reason: string; revokedAt: number }
   | { op: 'code.revoke'; codes: { jti: string; exp: number }[] }
-  | { op: 'province.sunset' };
+  | { op: 'province.sunset' }
+  | {
+      op: 'province.retention';
+      retention: { maxCodeLifetimeSeconds: number; keepAfterExpirySeconds: number; holderErasure: boolean };
+    };
 
 /** Sign a request for `region` with `signer`; `over` replaces any envelope member. */
 export function signed(
@@ -119,6 +123,16 @@ export async function revokedInput(
 export async function sunsetInput(enroll: TestKey, retired: string[], { region = ZJ, at = NOW } = {}) {
   const request = await signed(enroll.signer, region, { op: 'province.sunset' });
   return { at, type: 'province.sunset' as const, region, data: { retired, request } };
+}
+
+/** A self-authenticating `province.retention` entry input stating `retention`, signed by `enroll`. */
+export async function retentionInput(
+  enroll: TestKey,
+  retention: { maxCodeLifetimeSeconds: number; keepAfterExpirySeconds: number; holderErasure: boolean },
+  { region = ZJ, at = NOW } = {},
+) {
+  const request = await signed(enroll.signer, region, { op: 'province.retention', retention });
+  return { at, type: 'province.retention' as const, region, data: { retention, request } };
 }
 
 /** A response with its JSON body decoded. */

@@ -11,6 +11,7 @@ import codeRecordSchema from '../../../schemas/code-record.json';
 import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
 import deletionReportSchema from '../../../schemas/deletion-report.json';
+import exchangeProvinceRetentionSchema from '../../../schemas/exchange-province-retention.json';
 import exchangeProvinceSunsetSchema from '../../../schemas/exchange-province-sunset.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
 import federationSunsetSchema from '../../../schemas/federation-sunset.json';
@@ -86,7 +87,9 @@ export const SCHEMA_IDS = {
   deletionReport: `${BASE}deletion-report.json`,
   provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
   retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
+  exchangeProvinceRetention: `${BASE}exchange-province-retention.json`,
   exchangeProvinceSunset: `${BASE}exchange-province-sunset.json`,
+  provinceRetentionRequest: `${BASE}signed-request.json#/$defs/provinceRetention`,
   federationSunset: `${BASE}federation-sunset.json`,
   provinceSunset: `${BASE}province-sunset.json`,
   activeKey: `${BASE}active-key.json`,
@@ -102,6 +105,7 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   codeRevocationsResultSchema,
   commonSchema,
   deletionReportSchema,
+  exchangeProvinceRetentionSchema,
   exchangeProvinceSunsetSchema,
   federationInfoSchema,
   federationSunsetSchema,

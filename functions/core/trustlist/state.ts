@@ -25,6 +25,7 @@ import { GENESIS_HASH } from './log';
 import {
   checkKeyPublication,
   checkKeyRevocation,
+  checkRetentionStatement,
   settled,
   verifyProvinceRequest,
 } from './province-signature';
@@ -167,6 +168,20 @@ function fold(draft: Draft, entry: LogEntry): void {
         province.keys[index] = retire(province.keys[index], entry.at, 'retired', entry.data.request);
       }
       draft.provinces[draft.provinces.indexOf(province)] = { ...province, status: 'sunset' };
+      return;
+    }
+    case 'province.retention': {
+      // The province's new policy, self-authenticating: its own signed request states it.
+      const province = provinceOf(draft, entry.region);
+      if (province.status !== 'active') invalid('A retention change for a province that is not active');
+      settled(
+        checkRetentionStatement(entry.data.request, expectationOf(draft, province), entry.data.retention),
+      );
+      draft.provinces[draft.provinces.indexOf(province)] = {
+        ...province,
+        retention: entry.data.retention,
+        retentionRequest: entry.data.request,
+      };
       return;
     }
     case 'federation.sunset': {
