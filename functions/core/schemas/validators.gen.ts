@@ -5121,7 +5121,7 @@ return errors === 0;
 }
 const validate227_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema92 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"},{"$ref":"#/$defs/provinceSunset"},{"$ref":"#/$defs/federationSunset"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","key.published","key.revoked","code.revoked","province.sunset","federation.sunset"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSunsetData":{"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}},"federationSunsetData":{"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"federationSunset":{"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
+const schema92 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-entry.json","title":"LogEntry","description":"One entry of the exchange's hash-chained transparency log. hash is the base64url SHA-256 of the RFC 8785 (JCS) form of the entry without hash; prev is the previous entry's hash.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/provinceRegistered"},{"$ref":"#/$defs/provinceSuspended"},{"$ref":"#/$defs/provinceReenrolled"},{"$ref":"#/$defs/provinceResumed"},{"$ref":"#/$defs/keyPublished"},{"$ref":"#/$defs/keyRevoked"},{"$ref":"#/$defs/codeRevoked"},{"$ref":"#/$defs/provinceSunset"},{"$ref":"#/$defs/federationSunset"}],"$defs":{"seq":{"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991},"entryType":{"title":"LogEntryType","type":"string","enum":["province.registered","province.suspended","province.reenrolled","province.resumed","key.published","key.revoked","code.revoked","province.sunset","federation.sunset"]},"provinceRegisteredData":{"title":"ProvinceRegisteredData","type":"object","additionalProperties":false,"required":["name","enrollmentKey"],"properties":{"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}},"provinceSuspendedData":{"title":"ProvinceSuspendedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"provinceReenrolledData":{"title":"ProvinceReenrolledData","description":"The province's new enrollment key (the JWK carries its kid and alg). The previous enrollment key is valid until this entry's at.","type":"object","additionalProperties":false,"required":["enrollmentKey"],"properties":{"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}},"provinceResumedData":{"title":"ProvinceResumedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}},"keyPublishedData":{"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"keyRevokedData":{"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}},"codeRevokedData":{"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceRegistered":{"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSuspended":{"title":"ProvinceSuspendedEntry","description":"A province was suspended: its codes verify as ISSUER_SUSPENDED.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.suspended"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSuspendedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceReenrolled":{"title":"ProvinceReenrolledEntry","description":"The operator gave a suspended province a new enrollment key (its old one leaked); the province stays suspended until resumed.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.reenrolled"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceReenrolledData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceResumed":{"title":"ProvinceResumedEntry","description":"The operator resumed a suspended province: its signed requests are accepted again and its codes verify.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.resumed"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceResumedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyPublished":{"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"keyRevoked":{"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"codeRevoked":{"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"provinceSunsetData":{"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}},"federationSunsetData":{"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"federationSunset":{"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}}}};
 const schema93 = {"title":"ProvinceRegisteredEntry","description":"A province joined the federation with its enrollment key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.registered"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceRegisteredData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
 const schema94 = {"title":"LogSeq","description":"Position in the log, from 1; equals the log size once appended.","type":"integer","minimum":1,"maximum":9007199254740991};
 
@@ -5754,66 +5754,8 @@ return errors === 0;
 }
 const validate246_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema102 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema103 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
-
-function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate260_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate260.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate260.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
-return false;
-}
-validate260.errors = vErrors;
-return errors === 0;
-}
-const validate260_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate265(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate265_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 16384){
-validate265.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 16384}}];
-return false;
-}
-else {
-if(!pattern27.test(data)){
-validate265.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
-return false;
-}
-}
-}
-else {
-validate265.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-validate265.errors = vErrors;
-return errors === 0;
-}
-const validate265_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
+const schema102 = {"title":"ProvinceReenrolledEntry","description":"The operator gave a suspended province a new enrollment key (its old one leaked); the province stays suspended until resumed.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.reenrolled"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceReenrolledData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema103 = {"title":"ProvinceReenrolledData","description":"The province's new enrollment key (the JWK carries its kid and alg). The previous enrollment key is valid until this entry's at.","type":"object","additionalProperties":false,"required":["enrollmentKey"],"properties":{"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
 
 function validate258(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5828,94 +5770,24 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.request === undefined) && (missing0 = "request"))){
+if((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey")){
 validate258.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "request"))){
+if(!(key0 === "enrollmentKey")){
 validate258.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.kid !== undefined){
-const _errs2 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.alg !== undefined){
-const _errs3 = errors;
-if(!(validate260(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jwk !== undefined){
-const _errs4 = errors;
-if(!(validate141(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
+if(data.enrollmentKey !== undefined){
+if(!(validate141(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
 errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notBefore !== undefined){
-const _errs5 = errors;
-if(!(validate233(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notAfter !== undefined){
-const _errs6 = errors;
-if(!(validate233(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.request !== undefined){
-const _errs7 = errors;
-if(!(validate265(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
 }
 }
 }
@@ -5990,8 +5862,8 @@ if(typeof data2 !== "string"){
 validate254.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("key.published" !== data2){
-validate254.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
+if("province.reenrolled" !== data2){
+validate254.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.reenrolled"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6066,37 +5938,13 @@ return errors === 0;
 }
 const validate254_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema106 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema107 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
+const schema104 = {"title":"ProvinceResumedEntry","description":"The operator resumed a suspended province: its signed requests are accepted again and its codes verify.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.resumed"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceResumedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema105 = {"title":"ProvinceResumedData","description":"No data: the entry's region says who.","type":"object","additionalProperties":false,"properties":{}};
 
-function validate276(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate267(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate276_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate276.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate276.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
-return false;
-}
-validate276.errors = vErrors;
-return errors === 0;
-}
-const validate276_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate274(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate274_evaluated;
+const evaluated0 = validate267_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6105,89 +5953,27 @@ evaluated0.items = undefined;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.request === undefined) && (missing0 = "request"))){
-validate274.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
 for(const key0 in data){
-if(!((((key0 === "kid") || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "request"))){
-validate274.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate267.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
 }
-if(_errs1 === errors){
-if(data.kid !== undefined){
-const _errs2 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
 else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-const _errs3 = errors;
-if(!(validate276(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs4 = errors;
-if(!(validate233(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.request !== undefined){
-const _errs5 = errors;
-if(!(validate265(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate274.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate267.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate274.errors = vErrors;
+validate267.errors = vErrors;
 return errors === 0;
 }
-const validate274_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate267_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate270(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate263(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate270_evaluated;
+const evaluated0 = validate263_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6198,14 +5984,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate270.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate263.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate270.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate263.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6239,11 +6025,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate270.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate263.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("key.revoked" !== data2){
-validate270.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
+if("province.resumed" !== data2){
+validate263.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.resumed"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6266,8 +6052,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate274(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate267(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate267.errors : vErrors.concat(validate267.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6309,17 +6095,444 @@ var valid0 = true;
 }
 }
 else {
-validate270.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate263.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate270.errors = vErrors;
+validate263.errors = vErrors;
 return errors === 0;
 }
-const validate270_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate263_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema109 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema110 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema106 = {"title":"KeyPublishedEntry","description":"A province published a signing key.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.published"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyPublishedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema107 = {"title":"KeyPublishedData","type":"object","additionalProperties":false,"required":["kid","alg","jwk","notBefore","notAfter","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"jwk":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
+
+function validate277(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate277_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate277.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
+validate277.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+return false;
+}
+validate277.errors = vErrors;
+return errors === 0;
+}
+const validate277_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate282(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate282_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 16384){
+validate282.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 16384}}];
+return false;
+}
+else {
+if(!pattern27.test(data)){
+validate282.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+return false;
+}
+}
+}
+else {
+validate282.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+validate282.errors = vErrors;
+return errors === 0;
+}
+const validate282_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate275(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate275_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.kid === undefined) && (missing0 = "kid")) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.jwk === undefined) && (missing0 = "jwk"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.request === undefined) && (missing0 = "request"))){
+validate275.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((key0 === "kid") || (key0 === "alg")) || (key0 === "jwk")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "request"))){
+validate275.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.alg !== undefined){
+const _errs3 = errors;
+if(!(validate277(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jwk !== undefined){
+const _errs4 = errors;
+if(!(validate141(data.jwk, {instancePath:instancePath+"/jwk",parentData:data,parentDataProperty:"jwk",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notBefore !== undefined){
+const _errs5 = errors;
+if(!(validate233(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notAfter !== undefined){
+const _errs6 = errors;
+if(!(validate233(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.request !== undefined){
+const _errs7 = errors;
+if(!(validate282(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate275.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate275.errors = vErrors;
+return errors === 0;
+}
+const validate275_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate271(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate271_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
+validate271.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
+validate271.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate231(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate233(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate271.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.published" !== data2){
+validate271.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.published"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate275(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate243(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate243(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate271.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate271.errors = vErrors;
+return errors === 0;
+}
+const validate271_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema110 = {"title":"KeyRevokedEntry","description":"A province revoked one of its signing keys.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"key.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/keyRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema111 = {"title":"KeyRevokedData","type":"object","additionalProperties":false,"required":["kid","reason","revokedAt","request"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"}}};
+
+function validate293(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate293_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate293.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
+validate293.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
+return false;
+}
+validate293.errors = vErrors;
+return errors === 0;
+}
+const validate293_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate291_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.request === undefined) && (missing0 = "request"))){
+validate291.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "kid") || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "request"))){
+validate291.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.kid !== undefined){
+const _errs2 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+const _errs3 = errors;
+if(!(validate293(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs4 = errors;
+if(!(validate233(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.request !== undefined){
+const _errs5 = errors;
+if(!(validate282(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate291.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate291.errors = vErrors;
+return errors === 0;
+}
+const validate291_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate287(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -6334,15 +6547,152 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
 validate287.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
+if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
 validate287.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.seq !== undefined){
+const _errs2 = errors;
+if(!(validate231(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs3 = errors;
+if(!(validate233(data.at, {instancePath:instancePath+"/at",parentData:data,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate287.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("key.revoked" !== data2){
+validate287.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "key.revoked"}}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs6 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.data !== undefined){
+const _errs7 = errors;
+if(!(validate291(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prev !== undefined){
+const _errs8 = errors;
+if(!(validate243(data.prev, {instancePath:instancePath+"/prev",parentData:data,parentDataProperty:"prev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hash !== undefined){
+const _errs9 = errors;
+if(!(validate243(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate287.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate287.errors = vErrors;
+return errors === 0;
+}
+const validate287_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema113 = {"title":"CodeRevokedEntry","description":"A province revoked one code before its expiry.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"code.revoked"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/codeRevokedData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema114 = {"title":"CodeRevokedData","type":"object","additionalProperties":false,"required":["jti","exp","revokedAt"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+
+function validate304(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate304_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
+validate304.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "jti") || (key0 === "exp")) || (key0 === "revokedAt"))){
+validate304.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6389,20 +6739,20 @@ var valid0 = true;
 }
 }
 else {
-validate287.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate304.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate287.errors = vErrors;
+validate304.errors = vErrors;
 return errors === 0;
 }
-const validate287_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate304_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate283(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate300(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate283_evaluated;
+const evaluated0 = validate300_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6413,14 +6763,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate283.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate300.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate283.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate300.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6454,11 +6804,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate283.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate300.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoked" !== data2){
-validate283.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
+validate300.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "code.revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6481,8 +6831,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate287(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
+if(!(validate304(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6524,22 +6874,22 @@ var valid0 = true;
 }
 }
 else {
-validate283.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate300.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate283.errors = vErrors;
+validate300.errors = vErrors;
 return errors === 0;
 }
-const validate283_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate300_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema111 = {"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema112 = {"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}};
+const schema115 = {"title":"ProvinceSunsetEntry","description":"A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.","type":"object","additionalProperties":false,"required":["seq","at","type","region","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"province.sunset"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"data":{"$ref":"#/$defs/provinceSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema116 = {"title":"ProvinceSunsetData","description":"The signing keys retired by the sunset (every key still active), in the order the province listed them, and the province's own signed province.sunset request (self-authenticating, like key entries).","type":"object","additionalProperties":false,"required":["retired","request"],"properties":{"request":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceRequest"},"retired":{"type":"array","maxItems":256,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}}}};
 
-function validate298(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate315(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate298_evaluated;
+const evaluated0 = validate315_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6550,14 +6900,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.retired === undefined) && (missing0 = "retired")) || ((data.request === undefined) && (missing0 = "request"))){
-validate298.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate315.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "request") || (key0 === "retired"))){
-validate298.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate315.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6565,8 +6915,8 @@ break;
 if(_errs1 === errors){
 if(data.request !== undefined){
 const _errs2 = errors;
-if(!(validate265(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
+if(!(validate282(data.request, {instancePath:instancePath+"/request",parentData:data,parentDataProperty:"request",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate282.errors : vErrors.concat(validate282.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6581,7 +6931,7 @@ const _errs3 = errors;
 if(errors === _errs3){
 if(Array.isArray(data1)){
 if(data1.length > 256){
-validate298.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 256}}];
+validate315.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 256}}];
 return false;
 }
 else {
@@ -6601,7 +6951,7 @@ break;
 }
 }
 else {
-validate298.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
+validate315.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -6615,20 +6965,20 @@ var valid0 = true;
 }
 }
 else {
-validate298.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate315.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate298.errors = vErrors;
+validate315.errors = vErrors;
 return errors === 0;
 }
-const validate298_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate315_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate294(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate311(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate294_evaluated;
+const evaluated0 = validate311_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6639,14 +6989,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate294.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate311.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "region")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate294.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate311.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6680,11 +7030,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate294.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate311.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.sunset" !== data2){
-validate294.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+validate311.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6707,8 +7057,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs7 = errors;
-if(!(validate298(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
+if(!(validate315(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -6750,22 +7100,22 @@ var valid0 = true;
 }
 }
 else {
-validate294.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate311.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate294.errors = vErrors;
+validate311.errors = vErrors;
 return errors === 0;
 }
-const validate294_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate311_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema113 = {"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
-const schema114 = {"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema117 = {"title":"FederationSunsetEntry","description":"The operator ended the federation: the last entry of the log. It names no region.","type":"object","additionalProperties":false,"required":["seq","at","type","data","prev","hash"],"properties":{"seq":{"$ref":"#/$defs/seq"},"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"type":{"type":"string","const":"federation.sunset"},"data":{"$ref":"#/$defs/federationSunsetData"},"prev":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema118 = {"title":"FederationSunsetData","description":"The federation ended: the trust list carries a sunset marker from this entry on, and the exchange accepts no other entry.","type":"object","additionalProperties":false,"required":["finalListExpiresAt"],"properties":{"finalListExpiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate307(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate324(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate307_evaluated;
+const evaluated0 = validate324_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6776,14 +7126,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.finalListExpiresAt === undefined) && (missing0 = "finalListExpiresAt")){
-validate307.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate324.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "finalListExpiresAt")){
-validate307.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate324.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6799,20 +7149,20 @@ errors = vErrors.length;
 }
 }
 else {
-validate307.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate324.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate307.errors = vErrors;
+validate324.errors = vErrors;
 return errors === 0;
 }
-const validate307_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate324_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate304(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate321(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate304_evaluated;
+const evaluated0 = validate321_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6823,14 +7173,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.seq === undefined) && (missing0 = "seq")) || ((data.at === undefined) && (missing0 = "at"))) || ((data.type === undefined) && (missing0 = "type"))) || ((data.data === undefined) && (missing0 = "data"))) || ((data.prev === undefined) && (missing0 = "prev"))) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate304.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate321.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "seq") || (key0 === "at")) || (key0 === "type")) || (key0 === "data")) || (key0 === "prev")) || (key0 === "hash"))){
-validate304.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate321.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -6864,11 +7214,11 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate304.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate321.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("federation.sunset" !== data2){
-validate304.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "federation.sunset"}}];
+validate321.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "federation.sunset"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6879,8 +7229,8 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 const _errs6 = errors;
-if(!(validate307(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
+if(!(validate324(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate324.errors : vErrors.concat(validate324.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -6921,14 +7271,14 @@ var valid0 = true;
 }
 }
 else {
-validate304.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate321.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate304.errors = vErrors;
+validate321.errors = vErrors;
 return errors === 0;
 }
-const validate304_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate321_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate229(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -6962,7 +7312,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "key.published"){
+else if(tag0 === "province.reenrolled"){
 if(!(validate254(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
 errors = vErrors.length;
@@ -6971,9 +7321,27 @@ if(props0 !== true){
 props0 = true;
 }
 }
+else if(tag0 === "province.resumed"){
+if(!(validate263(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "key.published"){
+if(!(validate271(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
 else if(tag0 === "key.revoked"){
-if(!(validate270(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate287(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6981,8 +7349,8 @@ props0 = true;
 }
 }
 else if(tag0 === "code.revoked"){
-if(!(validate283(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+if(!(validate300(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6990,8 +7358,8 @@ props0 = true;
 }
 }
 else if(tag0 === "province.sunset"){
-if(!(validate294(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
+if(!(validate311(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6999,8 +7367,8 @@ props0 = true;
 }
 }
 else if(tag0 === "federation.sunset"){
-if(!(validate304(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
+if(!(validate321(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -7185,13 +7553,13 @@ const validate218_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":
 
 export const logEntry = validate229;
 
-export const logPage = validate320;
-const schema115 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
+export const logPage = validate339;
+const schema119 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/log-page.json","title":"LogPage","description":"GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.","type":"object","additionalProperties":false,"required":["entries"],"properties":{"entries":{"type":"array","maxItems":1000,"items":{"$ref":"https://hcx.example/schemas/log-entry.json"}},"next":{"$ref":"https://hcx.example/schemas/trust-list.json#/$defs/version"}}};
 
-function validate322(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate341(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate322_evaluated;
+const evaluated0 = validate341_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7199,34 +7567,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate322.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate341.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate322.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate341.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate322.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate341.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate322.errors = vErrors;
+validate341.errors = vErrors;
 return errors === 0;
 }
-const validate322_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate341_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate320(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate339(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/log-page.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate320_evaluated;
+const evaluated0 = validate339_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7237,14 +7605,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.entries === undefined) && (missing0 = "entries")){
-validate320.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate339.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "entries") || (key0 === "next"))){
-validate320.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate339.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7256,7 +7624,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 1000){
-validate320.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
+validate339.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/maxItems",keyword:"maxItems",params:{limit: 1000}}];
 return false;
 }
 else {
@@ -7276,7 +7644,7 @@ break;
 }
 }
 else {
-validate320.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
+validate339.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7288,8 +7656,8 @@ var valid0 = true;
 if(valid0){
 if(data.next !== undefined){
 const _errs5 = errors;
-if(!(validate322(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate322.errors : vErrors.concat(validate322.errors);
+if(!(validate341(data.next, {instancePath:instancePath+"/next",parentData:data,parentDataProperty:"next",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate341.errors : vErrors.concat(validate341.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -7302,23 +7670,23 @@ var valid0 = true;
 }
 }
 else {
-validate320.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate339.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate320.errors = vErrors;
+validate339.errors = vErrors;
 return errors === 0;
 }
-const validate320_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate339_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const signedRequest = validate324;
-const schema117 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"},{"$ref":"#/$defs/provinceSunset"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}}}};
-const schema118 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+export const signedRequest = validate343;
+const schema121 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/signed-request.json","title":"SignedRequestPayload","description":"Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).","type":"object","discriminator":{"propertyName":"op"},"oneOf":[{"$ref":"#/$defs/keyPublish"},{"$ref":"#/$defs/keyRevoke"},{"$ref":"#/$defs/codeRevoke"},{"$ref":"#/$defs/provinceSunset"}],"$defs":{"keyPublish":{"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"keyRevoke":{"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"codeRevoke":{"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}},"revokedCode":{"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}},"provinceSunset":{"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}}}};
+const schema122 = {"title":"KeyPublishRequest","description":"POST /v1/provinces/{region}/keys: publish a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","key","alg","notBefore","notAfter"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.publish"},"key":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate326(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate345(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate326_evaluated;
+const evaluated0 = validate345_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7328,37 +7696,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate326.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate345.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate326.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate345.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate326.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate345.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate326.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate345.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate326.errors = vErrors;
+validate345.errors = vErrors;
 return errors === 0;
 }
-const validate326_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate345_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate347(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate328_evaluated;
+const evaluated0 = validate347_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7366,35 +7734,35 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate328.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate347.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate328.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate347.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate328.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate347.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate328.errors = vErrors;
+validate347.errors = vErrors;
 return errors === 0;
 }
-const validate328_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate347_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema121 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
+const schema125 = {"title":"RequestNonce","description":"One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).","type":"string","pattern":"^[A-Za-z0-9_-]{22,64}$","maxLength":64};
 const pattern34 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_-]{22,64}$", "u");
 
-function validate330(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate349(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate330_evaluated;
+const evaluated0 = validate349_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7404,31 +7772,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate330.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate349.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(!pattern34.test(data)){
-validate330.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
+validate349.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{22,64}$"}}];
 return false;
 }
 }
 }
 else {
-validate330.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate349.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate330.errors = vErrors;
+validate349.errors = vErrors;
 return errors === 0;
 }
-const validate330_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate349_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate353(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate334_evaluated;
+const evaluated0 = validate353_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7436,23 +7804,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate334.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate353.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate334.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+validate353.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
 return false;
 }
-validate334.errors = vErrors;
+validate353.errors = vErrors;
 return errors === 0;
 }
-const validate334_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate353_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate325(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate344(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate325_evaluated;
+const evaluated0 = validate344_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7463,14 +7831,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate325.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate344.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema118.properties, key0))){
-validate325.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema122.properties, key0))){
+validate344.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7478,8 +7846,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7490,8 +7858,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7502,8 +7870,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7528,11 +7896,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate325.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate344.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate325.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate344.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7555,8 +7923,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate334(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
+if(!(validate353(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate353.errors : vErrors.concat(validate353.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -7567,8 +7935,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate328(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7579,8 +7947,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate328(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -7600,21 +7968,21 @@ var valid0 = true;
 }
 }
 else {
-validate325.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate344.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate325.errors = vErrors;
+validate344.errors = vErrors;
 return errors === 0;
 }
-const validate325_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate344_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema123 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema127 = {"title":"KeyRevokeRequest","description":"POST /v1/provinces/{region}/keys/{kid}/revoke: revoke a signing key.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","kid","reason","revokedAt"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"key.revoke"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate344(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate363(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate344_evaluated;
+const evaluated0 = validate363_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7622,23 +7990,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate344.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate363.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate344.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
+validate363.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
 return false;
 }
-validate344.errors = vErrors;
+validate363.errors = vErrors;
 return errors === 0;
 }
-const validate344_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate363_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate357(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate338_evaluated;
+const evaluated0 = validate357_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7649,14 +8017,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate338.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate357.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate338.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate357.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7664,8 +8032,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7676,8 +8044,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7688,8 +8056,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7714,11 +8082,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate338.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate357.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate338.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate357.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7741,8 +8109,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate344(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate344.errors : vErrors.concat(validate344.errors);
+if(!(validate363(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate363.errors : vErrors.concat(validate363.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -7753,8 +8121,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate328(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -7773,22 +8141,22 @@ var valid0 = true;
 }
 }
 else {
-validate338.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate357.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate338.errors = vErrors;
+validate357.errors = vErrors;
 return errors === 0;
 }
-const validate338_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate357_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema125 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
-const schema126 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema129 = {"title":"CodeRevokeRequest","description":"POST /v1/provinces/{region}/code-revocations: revoke codes.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op","codes"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"code.revoke"},"codes":{"type":"array","minItems":1,"maxItems":100,"items":{"$ref":"#/$defs/revokedCode"}}}};
+const schema130 = {"title":"RevokedCode","description":"A code to revoke, with its own expiry so the exchange can drop the revocation once the code could no longer verify.","type":"object","additionalProperties":false,"required":["jti","exp"],"properties":{"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"exp":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate371(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate352_evaluated;
+const evaluated0 = validate371_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7799,14 +8167,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.jti === undefined) && (missing0 = "jti")) || ((data.exp === undefined) && (missing0 = "exp"))){
-validate352.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate371.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "jti") || (key0 === "exp"))){
-validate352.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate371.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7826,8 +8194,8 @@ var valid0 = true;
 if(valid0){
 if(data.exp !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.exp, {instancePath:instancePath+"/exp",parentData:data,parentDataProperty:"exp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7840,20 +8208,20 @@ var valid0 = true;
 }
 }
 else {
-validate352.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate371.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate352.errors = vErrors;
+validate371.errors = vErrors;
 return errors === 0;
 }
-const validate352_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate371_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate347(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate366(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate347_evaluated;
+const evaluated0 = validate366_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7864,14 +8232,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate347.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate366.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate347.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate366.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -7879,8 +8247,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7891,8 +8259,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7903,8 +8271,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -7929,11 +8297,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate347.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate366.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate347.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate366.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7948,12 +8316,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate347.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate366.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate347.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate366.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -7961,8 +8329,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate352(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+if(!(validate371(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -7974,7 +8342,7 @@ break;
 }
 }
 else {
-validate347.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate366.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -7992,21 +8360,21 @@ var valid0 = true;
 }
 }
 else {
-validate347.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate366.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate347.errors = vErrors;
+validate366.errors = vErrors;
 return errors === 0;
 }
-const validate347_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate366_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema127 = {"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}};
+const schema131 = {"title":"ProvinceSunsetRequest","description":"POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.","type":"object","additionalProperties":false,"required":["aud","iat","jti","region","op"],"properties":{"aud":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"iat":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"jti":{"$ref":"https://hcx.example/schemas/common.json#/$defs/nonce"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"op":{"type":"string","const":"province.sunset"}}};
 
-function validate356(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate375(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate356_evaluated;
+const evaluated0 = validate375_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8017,14 +8385,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
-validate356.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate375.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
-validate356.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate375.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8032,8 +8400,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8044,8 +8412,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8056,8 +8424,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8082,11 +8450,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate356.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate375.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.sunset" !== data4){
-validate356.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+validate375.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8102,21 +8470,21 @@ var valid0 = true;
 }
 }
 else {
-validate356.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate375.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate356.errors = vErrors;
+validate375.errors = vErrors;
 return errors === 0;
 }
-const validate356_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate375_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate324(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate343(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/signed-request.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate324_evaluated;
+const evaluated0 = validate343_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8128,15 +8496,15 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const tag0 = data.op;
 if(typeof tag0 == "string"){
 if(tag0 === "key.publish"){
-if(!(validate325(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
+if(!(validate344(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate344.errors : vErrors.concat(validate344.errors);
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "key.revoke"){
-if(!(validate338(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate357(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate357.errors : vErrors.concat(validate357.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -8144,8 +8512,8 @@ props0 = true;
 }
 }
 else if(tag0 === "code.revoke"){
-if(!(validate347(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
+if(!(validate366(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate366.errors : vErrors.concat(validate366.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -8153,8 +8521,8 @@ props0 = true;
 }
 }
 else if(tag0 === "province.sunset"){
-if(!(validate356(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate356.errors : vErrors.concat(validate356.errors);
+if(!(validate375(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate375.errors : vErrors.concat(validate375.errors);
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -8162,32 +8530,32 @@ props0 = true;
 }
 }
 else {
-validate324.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
+validate343.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate324.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
+validate343.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "op", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate324.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate343.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate324.errors = vErrors;
+validate343.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-const validate324_evaluated = {"dynamicProps":true,"dynamicItems":false};
+const validate343_evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-export const keyPublishRequest = validate365;
+export const keyPublishRequest = validate384;
 
-function validate365(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate384(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate365_evaluated;
+const evaluated0 = validate384_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8198,14 +8566,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.key === undefined) && (missing0 = "key"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))){
-validate365.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate384.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema118.properties, key0))){
-validate365.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema122.properties, key0))){
+validate384.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8213,8 +8581,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8225,8 +8593,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8237,8 +8605,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8263,11 +8631,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate365.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate384.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.publish" !== data4){
-validate365.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
+validate384.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.publish"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8290,8 +8658,8 @@ var valid0 = true;
 if(valid0){
 if(data.alg !== undefined){
 const _errs9 = errors;
-if(!(validate334(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
+if(!(validate353(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate353.errors : vErrors.concat(validate353.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -8302,8 +8670,8 @@ var valid0 = true;
 if(valid0){
 if(data.notBefore !== undefined){
 const _errs10 = errors;
-if(!(validate328(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -8314,8 +8682,8 @@ var valid0 = true;
 if(valid0){
 if(data.notAfter !== undefined){
 const _errs11 = errors;
-if(!(validate328(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -8335,21 +8703,21 @@ var valid0 = true;
 }
 }
 else {
-validate365.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate384.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate365.errors = vErrors;
+validate384.errors = vErrors;
 return errors === 0;
 }
-const validate365_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate384_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const keyRevokeRequest = validate374;
+export const keyRevokeRequest = validate393;
 
-function validate374(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate374_evaluated;
+const evaluated0 = validate393_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8360,14 +8728,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))){
-validate374.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate393.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "kid")) || (key0 === "reason")) || (key0 === "revokedAt"))){
-validate374.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate393.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8375,8 +8743,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8387,8 +8755,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8399,8 +8767,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8425,11 +8793,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate374.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate393.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("key.revoke" !== data4){
-validate374.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
+validate393.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "key.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8452,8 +8820,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs9 = errors;
-if(!(validate344(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate344.errors : vErrors.concat(validate344.errors);
+if(!(validate363(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate363.errors : vErrors.concat(validate363.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -8464,8 +8832,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs10 = errors;
-if(!(validate328(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -8484,21 +8852,21 @@ var valid0 = true;
 }
 }
 else {
-validate374.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate393.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate374.errors = vErrors;
+validate393.errors = vErrors;
 return errors === 0;
 }
-const validate374_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate393_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const codeRevokeRequest = validate382;
+export const codeRevokeRequest = validate401;
 
-function validate382(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate401(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate382_evaluated;
+const evaluated0 = validate401_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8509,14 +8877,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))) || ((data.codes === undefined) && (missing0 = "codes"))){
-validate382.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate401.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op")) || (key0 === "codes"))){
-validate382.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate401.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8524,8 +8892,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8536,8 +8904,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8548,8 +8916,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -8574,11 +8942,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate382.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate401.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("code.revoke" !== data4){
-validate382.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
+validate401.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "code.revoke"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8593,12 +8961,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data5)){
 if(data5.length > 100){
-validate382.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate401.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate382.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
+validate401.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
@@ -8606,8 +8974,8 @@ var valid1 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate352(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+if(!(validate371(data5[i0], {instancePath:instancePath+"/codes/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs10 === errors;
@@ -8619,7 +8987,7 @@ break;
 }
 }
 else {
-validate382.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
+validate401.errors = [{instancePath:instancePath+"/codes",schemaPath:"#/properties/codes/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -8637,22 +9005,22 @@ var valid0 = true;
 }
 }
 else {
-validate382.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate401.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate382.errors = vErrors;
+validate401.errors = vErrors;
 return errors === 0;
 }
-const validate382_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate401_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceRegistration = validate388;
-const schema131 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+export const provinceRegistration = validate407;
+const schema135 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-registration.json","title":"ProvinceRegistration","description":"POST /v1/provinces (operator): register a province with its enrollment public key.","type":"object","additionalProperties":false,"required":["region","name","enrollmentKey"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"},"retention":{"$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
-function validate390(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate409(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate390_evaluated;
+const evaluated0 = validate409_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8662,37 +9030,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate390.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate409.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate390.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate409.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate390.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate409.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate390.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate409.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate390.errors = vErrors;
+validate409.errors = vErrors;
 return errors === 0;
 }
-const validate390_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate409_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate412(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate393_evaluated;
+const evaluated0 = validate412_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8703,14 +9071,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate393.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate412.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate393.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate412.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8720,18 +9088,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate393.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate412.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate393.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate412.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate393.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate412.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -8747,18 +9115,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate393.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate412.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate393.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate412.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate393.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate412.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -8773,7 +9141,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate393.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate412.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8787,21 +9155,21 @@ var valid0 = true;
 }
 }
 else {
-validate393.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate412.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate393.errors = vErrors;
+validate412.errors = vErrors;
 return errors === 0;
 }
-const validate393_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate412_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate388(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate407(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-registration.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate388_evaluated;
+const evaluated0 = validate407_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8812,14 +9180,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey"))){
-validate388.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate407.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "region") || (key0 === "name")) || (key0 === "enrollmentKey")) || (key0 === "retention"))){
-validate388.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate407.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -8839,8 +9207,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate390(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate390.errors : vErrors.concat(validate390.errors);
+if(!(validate409(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate409.errors : vErrors.concat(validate409.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -8863,8 +9231,8 @@ var valid0 = true;
 if(valid0){
 if(data.retention !== undefined){
 const _errs5 = errors;
-if(!(validate393(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
+if(!(validate412(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate412.errors : vErrors.concat(validate412.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -8879,22 +9247,22 @@ var valid0 = true;
 }
 }
 else {
-validate388.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate407.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate388.errors = vErrors;
+validate407.errors = vErrors;
 return errors === 0;
 }
-const validate388_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate407_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const province = validate395;
-const schema134 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
+export const province = validate414;
+const schema138 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province.json","title":"Province","description":"A registered province, as the exchange's API shows it.","type":"object","additionalProperties":false,"required":["region","name","status","enrollmentKid","registeredAt"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"name":{"$ref":"https://hcx.example/schemas/common.json#/$defs/displayName"},"status":{"$ref":"https://hcx.example/schemas/common.json#/$defs/provinceStatus"},"enrollmentKid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"registeredAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"}}};
 
-function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate416(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate397_evaluated;
+const evaluated0 = validate416_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8904,37 +9272,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 64){
-validate397.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate416.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate397.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate416.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern9.test(data)){
-validate397.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
+validate416.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\s*\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate397.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate416.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate397.errors = vErrors;
+validate416.errors = vErrors;
 return errors === 0;
 }
-const validate397_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate416_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate399(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate418(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate399_evaluated;
+const evaluated0 = validate418_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8942,23 +9310,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate399.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate418.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "active") || (data === "suspended")) || (data === "sunset"))){
-validate399.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
+validate418.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema76.enum}}];
 return false;
 }
-validate399.errors = vErrors;
+validate418.errors = vErrors;
 return errors === 0;
 }
-const validate399_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate418_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate402(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate421(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate402_evaluated;
+const evaluated0 = validate421_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8969,39 +9337,39 @@ if(errors === 0){
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 35){
-validate402.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+validate421.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
 return false;
 }
 else {
 if(func1(data) < 20){
-validate402.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+validate421.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
 return false;
 }
 else {
 if(!(formats4.validate(data))){
-validate402.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+validate421.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
 return false;
 }
 }
 }
 }
 else {
-validate402.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate421.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
 }
-validate402.errors = vErrors;
+validate421.errors = vErrors;
 return errors === 0;
 }
-const validate402_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate421_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate395(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate414(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate395_evaluated;
+const evaluated0 = validate414_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9012,14 +9380,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.region === undefined) && (missing0 = "region")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.enrollmentKid === undefined) && (missing0 = "enrollmentKid"))) || ((data.registeredAt === undefined) && (missing0 = "registeredAt"))){
-validate395.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate414.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "region") || (key0 === "name")) || (key0 === "status")) || (key0 === "enrollmentKid")) || (key0 === "registeredAt"))){
-validate395.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate414.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9039,8 +9407,8 @@ var valid0 = true;
 if(valid0){
 if(data.name !== undefined){
 const _errs3 = errors;
-if(!(validate397(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate397.errors : vErrors.concat(validate397.errors);
+if(!(validate416(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -9051,8 +9419,8 @@ var valid0 = true;
 if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
-if(!(validate399(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate399.errors : vErrors.concat(validate399.errors);
+if(!(validate418(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate418.errors : vErrors.concat(validate418.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -9075,8 +9443,8 @@ var valid0 = true;
 if(valid0){
 if(data.registeredAt !== undefined){
 const _errs6 = errors;
-if(!(validate402(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate402.errors : vErrors.concat(validate402.errors);
+if(!(validate421(data.registeredAt, {instancePath:instancePath+"/registeredAt",parentData:data,parentDataProperty:"registeredAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate421.errors : vErrors.concat(validate421.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -9092,23 +9460,23 @@ var valid0 = true;
 }
 }
 else {
-validate395.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate414.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate395.errors = vErrors;
+validate414.errors = vErrors;
 return errors === 0;
 }
-const validate395_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate414_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceList = validate404;
-const schema138 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
+export const provinceList = validate423;
+const schema142 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-list.json","title":"ProvinceList","description":"GET /v1/provinces.","type":"object","additionalProperties":false,"required":["provinces"],"properties":{"provinces":{"type":"array","maxItems":64,"items":{"$ref":"https://hcx.example/schemas/province.json"}}}};
 
-function validate404(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate423(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-list.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate404_evaluated;
+const evaluated0 = validate423_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9119,14 +9487,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.provinces === undefined) && (missing0 = "provinces")){
-validate404.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate423.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "provinces")){
-validate404.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate423.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9138,7 +9506,7 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 64){
-validate404.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate423.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -9146,8 +9514,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate395(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate395.errors : vErrors.concat(validate395.errors);
+if(!(validate414(data0[i0], {instancePath:instancePath+"/provinces/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate414.errors : vErrors.concat(validate414.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -9158,7 +9526,7 @@ break;
 }
 }
 else {
-validate404.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
+validate423.errors = [{instancePath:instancePath+"/provinces",schemaPath:"#/properties/provinces/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -9167,22 +9535,22 @@ return false;
 }
 }
 else {
-validate404.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate423.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate404.errors = vErrors;
+validate423.errors = vErrors;
 return errors === 0;
 }
-const validate404_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate423_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const federationInfo = validate406;
-const schema139 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
+export const federationInfo = validate425;
+const schema143 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-info.json","title":"FederationInfo","description":"GET /v1/federation: the federation id, its public key(s) and its limits.","type":"object","additionalProperties":false,"required":["federation","keys","maxKeyLifetimeSeconds","maxCodeLifetimeSeconds"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"keys":{"$ref":"https://hcx.example/schemas/jwks.json"},"maxKeyLifetimeSeconds":{"description":"Longest notAfter - notBefore a published key may have (at most 5 years).","type":"integer","minimum":60,"maximum":157680000},"maxCodeLifetimeSeconds":{"description":"Longest exp - iat a code may have (at most 7 days).","type":"integer","minimum":60,"maximum":604800}}};
 
-function validate407(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate426(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate407_evaluated;
+const evaluated0 = validate426_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9192,38 +9560,38 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate407.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate426.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate407.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate426.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate407.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate426.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate407.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate426.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate407.errors = vErrors;
+validate426.errors = vErrors;
 return errors === 0;
 }
-const validate407_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate426_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate406(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate425(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/federation-info.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate406_evaluated;
+const evaluated0 = validate425_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9234,14 +9602,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.federation === undefined) && (missing0 = "federation")) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.maxKeyLifetimeSeconds === undefined) && (missing0 = "maxKeyLifetimeSeconds"))) || ((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds"))){
-validate406.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate425.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "federation") || (key0 === "keys")) || (key0 === "maxKeyLifetimeSeconds")) || (key0 === "maxCodeLifetimeSeconds"))){
-validate406.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate425.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9249,8 +9617,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate407(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate407.errors : vErrors.concat(validate407.errors);
+if(!(validate426(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate426.errors : vErrors.concat(validate426.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -9275,18 +9643,18 @@ if(data.maxKeyLifetimeSeconds !== undefined){
 let data2 = data.maxKeyLifetimeSeconds;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate406.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate425.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 157680000 || isNaN(data2)){
-validate406.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
+validate425.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 157680000}}];
 return false;
 }
 else {
 if(data2 < 60 || isNaN(data2)){
-validate406.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate425.errors = [{instancePath:instancePath+"/maxKeyLifetimeSeconds",schemaPath:"#/properties/maxKeyLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -9302,18 +9670,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data3 = data.maxCodeLifetimeSeconds;
 const _errs6 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate406.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate425.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 604800 || isNaN(data3)){
-validate406.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate425.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data3 < 60 || isNaN(data3)){
-validate406.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate425.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -9331,26 +9699,26 @@ var valid0 = true;
 }
 }
 else {
-validate406.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate425.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate406.errors = vErrors;
+validate425.errors = vErrors;
 return errors === 0;
 }
-const validate406_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate425_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const problemDetails = validate410;
-const schema141 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
+export const problemDetails = validate429;
+const schema145 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
 const formats10 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
 const pattern38 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
 const pattern39 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
 
-function validate410(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate429(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/problem-details.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate410_evaluated;
+const evaluated0 = validate429_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9361,14 +9729,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.code === undefined) && (missing0 = "code"))){
-validate410.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate429.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "type") || (key0 === "title")) || (key0 === "status")) || (key0 === "code")) || (key0 === "detail")) || (key0 === "instance")) || (key0 === "retryable")) || (key0 === "requestId"))){
-validate410.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate429.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -9381,24 +9749,24 @@ if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 256){
-validate410.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate429.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate410.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
+validate429.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!(formats10.test(data0))){
-validate410.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
+validate429.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 }
 else {
-validate410.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate429.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9415,18 +9783,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate410.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate429.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate410.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
+validate429.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 }
 }
 else {
-validate410.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
+validate429.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9440,18 +9808,18 @@ if(data.status !== undefined){
 let data2 = data.status;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate410.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
+validate429.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 599 || isNaN(data2)){
-validate410.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
+validate429.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599}}];
 return false;
 }
 else {
 if(data2 < 400 || isNaN(data2)){
-validate410.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
+validate429.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400}}];
 return false;
 }
 }
@@ -9469,18 +9837,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func1(data3) > 64){
-validate410.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate429.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(!pattern38.test(data3)){
-validate410.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
+validate429.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"}}];
 return false;
 }
 }
 }
 else {
-validate410.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
+validate429.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9496,12 +9864,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func1(data4) > 1024){
-validate410.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
+validate429.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 1024}}];
 return false;
 }
 }
 else {
-validate410.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
+validate429.errors = [{instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9518,18 +9886,18 @@ if(errors === _errs12){
 if(errors === _errs12){
 if(typeof data5 === "string"){
 if(func1(data5) > 512){
-validate410.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
+validate429.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
 else {
 if(!(formats10.test(data5))){
-validate410.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
+validate429.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
 }
 }
 else {
-validate410.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
+validate429.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9543,7 +9911,7 @@ if(valid0){
 if(data.retryable !== undefined){
 const _errs14 = errors;
 if(typeof data.retryable !== "boolean"){
-validate410.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
+validate429.errors = [{instancePath:instancePath+"/retryable",schemaPath:"#/properties/retryable/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -9558,18 +9926,18 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
 if(func1(data7) > 128){
-validate410.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate429.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(!pattern39.test(data7)){
-validate410.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
+validate429.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate410.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
+validate429.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -9589,848 +9957,41 @@ var valid0 = true;
 }
 }
 else {
-validate410.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate429.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
-}
-}
-validate410.errors = vErrors;
-return errors === 0;
-}
-const validate410_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const codeRecord = validate411;
-const schema142 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
-
-function validate414(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate414_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate414.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
-validate414.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
-return false;
-}
-validate414.errors = vErrors;
-return errors === 0;
-}
-const validate414_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate416(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate416_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(errors === 0){
-if(typeof data === "string"){
-if(func1(data) > 35){
-validate416.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
-return false;
-}
-else {
-if(func1(data) < 20){
-validate416.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
-return false;
-}
-else {
-if(!(formats4.validate(data))){
-validate416.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
-return false;
-}
-}
-}
-}
-else {
-validate416.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-validate416.errors = vErrors;
-return errors === 0;
-}
-const validate416_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate411(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/code-record.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate411_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((((data.codeId === undefined) && (missing0 = "codeId")) || ((data.region === undefined) && (missing0 = "region"))) || ((data.healthStatus === undefined) && (missing0 = "healthStatus"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.holderBinding === undefined) && (missing0 = "holderBinding"))){
-validate411.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func25.call(schema142.properties, key0))){
-validate411.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.codeId !== undefined){
-const _errs2 = errors;
-if(!(validate64(data.codeId, {instancePath:instancePath+"/codeId",parentData:data,parentDataProperty:"codeId",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.region !== undefined){
-const _errs3 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.healthStatus !== undefined){
-const _errs4 = errors;
-if(!(validate414(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate414.errors : vErrors.concat(validate414.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.status !== undefined){
-let data3 = data.status;
-const _errs5 = errors;
-if(typeof data3 !== "string"){
-validate411.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!((data3 === "issued") || (data3 === "revoked"))){
-validate411.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema142.properties.status.enum}}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.issuedAt !== undefined){
-const _errs7 = errors;
-if(!(validate416(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.expiresAt !== undefined){
-const _errs8 = errors;
-if(!(validate416(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.kid !== undefined){
-const _errs9 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.holderBinding !== undefined){
-let data7 = data.holderBinding;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let missing1;
-if((((data7.alg === undefined) && (missing1 = "alg")) || ((data7.salt === undefined) && (missing1 = "salt"))) || ((data7.tag === undefined) && (missing1 = "tag"))){
-validate411.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
-return false;
-}
-else {
-const _errs12 = errors;
-for(const key1 in data7){
-if(!(((key1 === "alg") || (key1 === "salt")) || (key1 === "tag"))){
-validate411.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
-return false;
-break;
-}
-}
-if(_errs12 === errors){
-if(data7.alg !== undefined){
-let data8 = data7.alg;
-const _errs13 = errors;
-if(errors === _errs13){
-if(typeof data8 === "string"){
-if(func1(data8) > 64){
-validate411.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
-return false;
-}
-}
-else {
-validate411.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid1 = _errs13 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data7.salt !== undefined){
-let data9 = data7.salt;
-const _errs15 = errors;
-if(errors === _errs15){
-if(typeof data9 === "string"){
-if(func1(data9) > 256){
-validate411.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
-return false;
-}
-}
-else {
-validate411.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid1 = _errs15 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data7.tag !== undefined){
-let data10 = data7.tag;
-const _errs17 = errors;
-if(errors === _errs17){
-if(typeof data10 === "string"){
-if(func1(data10) > 256){
-validate411.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
-return false;
-}
-}
-else {
-validate411.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid1 = _errs17 === errors;
-}
-else {
-var valid1 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate411.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-let data11 = data.reason;
-const _errs19 = errors;
-if(errors === _errs19){
-if(typeof data11 === "string"){
-if(func1(data11) > 64){
-validate411.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
-return false;
-}
-}
-else {
-validate411.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid0 = _errs19 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revokedAt !== undefined){
-const _errs21 = errors;
-if(!(validate416(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate416.errors : vErrors.concat(validate416.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs21 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.revocation !== undefined){
-let data13 = data.revocation;
-const _errs22 = errors;
-if(typeof data13 !== "string"){
-validate411.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data13 === "pending") || (data13 === "published")) || (data13 === "not-needed"))){
-validate411.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema142.properties.revocation.enum}}];
-return false;
-}
-var valid0 = _errs22 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate411.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate411.errors = vErrors;
-return errors === 0;
-}
-const validate411_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const codeRevocationsResult = validate421;
-const schema145 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
-
-function validate421(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/code-revocations-result.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate421_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.revoked === undefined) && (missing0 = "revoked")) || ((data.alreadyRevoked === undefined) && (missing0 = "alreadyRevoked"))) || ((data.expired === undefined) && (missing0 = "expired"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate421.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "revoked") || (key0 === "alreadyRevoked")) || (key0 === "expired")) || (key0 === "version"))){
-validate421.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.revoked !== undefined){
-let data0 = data.revoked;
-const _errs2 = errors;
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate421.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs2){
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 > 9007199254740991 || isNaN(data0)){
-validate421.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data0 < 0 || isNaN(data0)){
-validate421.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.alreadyRevoked !== undefined){
-let data1 = data.alreadyRevoked;
-const _errs4 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate421.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs4){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 > 9007199254740991 || isNaN(data1)){
-validate421.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data1 < 0 || isNaN(data1)){
-validate421.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.expired !== undefined){
-let data2 = data.expired;
-const _errs6 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate421.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs6){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 9007199254740991 || isNaN(data2)){
-validate421.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data2 < 0 || isNaN(data2)){
-validate421.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-let data3 = data.version;
-const _errs8 = errors;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate421.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs8){
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 9007199254740991 || isNaN(data3)){
-validate421.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data3 < 0 || isNaN(data3)){
-validate421.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate421.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate421.errors = vErrors;
-return errors === 0;
-}
-const validate421_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const provinceSuspension = validate422;
-const schema146 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
-
-function validate422(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/province-suspension.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate422_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.version === undefined) && (missing0 = "version"))){
-validate422.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "region") || (key0 === "status")) || (key0 === "version"))){
-validate422.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.region !== undefined){
-const _errs2 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.status !== undefined){
-const _errs3 = errors;
-if("suspended" !== data.status){
-validate422.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-let data2 = data.version;
-const _errs4 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate422.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === _errs4){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 9007199254740991 || isNaN(data2)){
-validate422.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
-return false;
-}
-else {
-if(data2 < 0 || isNaN(data2)){
-validate422.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate422.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate422.errors = vErrors;
-return errors === 0;
-}
-const validate422_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const publishedKey = validate424;
-const schema147 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
-
-function validate427(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate427_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-validate427.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
-validate427.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
-return false;
-}
-validate427.errors = vErrors;
-return errors === 0;
-}
-const validate427_evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate429(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate429_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate429.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
-return false;
-}
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 4102444800 || isNaN(data)){
-validate429.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
-return false;
-}
-else {
-if(data < 0 || isNaN(data)){
-validate429.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
 }
 }
 validate429.errors = vErrors;
 return errors === 0;
 }
-const validate429_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate429_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+export const codeRecord = validate430;
+const schema146 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-record.json","title":"CodeRecord","description":"200 answer to GET /v1/codes/{codeId} and POST /v1/codes/{codeId}/revoke: what the issuing node holds about one code (never the holder's name or ID number).","type":"object","additionalProperties":false,"required":["codeId","region","healthStatus","status","issuedAt","expiresAt","kid","holderBinding"],"properties":{"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"healthStatus":{"$ref":"https://hcx.example/schemas/common.json#/$defs/healthStatus"},"status":{"type":"string","enum":["issued","revoked"]},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"holderBinding":{"description":"The holder pseudonym held: the code's own binding (slow salted derivation).","type":"object","additionalProperties":false,"required":["alg","salt","tag"],"properties":{"alg":{"type":"string","maxLength":64},"salt":{"type":"string","maxLength":256},"tag":{"type":"string","maxLength":256}}},"reason":{"description":"Why the code was revoked.","type":"string","maxLength":64},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"revocation":{"description":"`pending` until the revocation reached the exchange; `not-needed` when the code had expired.","type":"string","enum":["pending","published","not-needed"]}}};
 
-function validate432(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate433(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate432_evaluated;
+const evaluated0 = validate433_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate432.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+if(typeof data !== "string"){
+validate433.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(errors === 0){
-if((typeof data == "number") && (isFinite(data))){
-if(data > 9007199254740991 || isNaN(data)){
-validate432.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+if(!(((data === "green") || (data === "yellow")) || (data === "red"))){
+validate433.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema34.enum}}];
 return false;
 }
-else {
-if(data < 1 || isNaN(data)){
-validate432.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
-return false;
-}
-}
-}
-}
-validate432.errors = vErrors;
+validate433.errors = vErrors;
 return errors === 0;
 }
-const validate432_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate433_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-
-function validate424(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://hcx.example/schemas/published-key.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate424_evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate424.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "region") || (key0 === "kid")) || (key0 === "alg")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status")) || (key0 === "seq"))){
-validate424.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.region !== undefined){
-const _errs2 = errors;
-if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.kid !== undefined){
-const _errs3 = errors;
-if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.alg !== undefined){
-const _errs4 = errors;
-if(!(validate427(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate427.errors : vErrors.concat(validate427.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notBefore !== undefined){
-const _errs5 = errors;
-if(!(validate429(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate429.errors : vErrors.concat(validate429.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.notAfter !== undefined){
-const _errs6 = errors;
-if(!(validate429(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate429.errors : vErrors.concat(validate429.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.status !== undefined){
-const _errs7 = errors;
-if("active" !== data.status){
-validate424.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
-return false;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-const _errs8 = errors;
-if(!(validate432(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate432.errors : vErrors.concat(validate432.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate424.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
-return false;
-}
-}
-validate424.errors = vErrors;
-return errors === 0;
-}
-const validate424_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-export const registryStatus = validate434;
-const schema151 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}},"retention":{"description":"The node's retention policy (docs/sunset.md).","$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
 
 function validate435(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -10474,10 +10035,817 @@ return errors === 0;
 const validate435_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate438(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate430(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/code-record.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate438_evaluated;
+const evaluated0 = validate430_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((((data.codeId === undefined) && (missing0 = "codeId")) || ((data.region === undefined) && (missing0 = "region"))) || ((data.healthStatus === undefined) && (missing0 = "healthStatus"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.holderBinding === undefined) && (missing0 = "holderBinding"))){
+validate430.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func25.call(schema146.properties, key0))){
+validate430.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.codeId !== undefined){
+const _errs2 = errors;
+if(!(validate64(data.codeId, {instancePath:instancePath+"/codeId",parentData:data,parentDataProperty:"codeId",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.region !== undefined){
+const _errs3 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.healthStatus !== undefined){
+const _errs4 = errors;
+if(!(validate433(data.healthStatus, {instancePath:instancePath+"/healthStatus",parentData:data,parentDataProperty:"healthStatus",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate433.errors : vErrors.concat(validate433.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+let data3 = data.status;
+const _errs5 = errors;
+if(typeof data3 !== "string"){
+validate430.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!((data3 === "issued") || (data3 === "revoked"))){
+validate430.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema146.properties.status.enum}}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.issuedAt !== undefined){
+const _errs7 = errors;
+if(!(validate435(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate435.errors : vErrors.concat(validate435.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.expiresAt !== undefined){
+const _errs8 = errors;
+if(!(validate435(data.expiresAt, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate435.errors : vErrors.concat(validate435.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kid !== undefined){
+const _errs9 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.holderBinding !== undefined){
+let data7 = data.holderBinding;
+const _errs10 = errors;
+if(errors === _errs10){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let missing1;
+if((((data7.alg === undefined) && (missing1 = "alg")) || ((data7.salt === undefined) && (missing1 = "salt"))) || ((data7.tag === undefined) && (missing1 = "tag"))){
+validate430.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/required",keyword:"required",params:{missingProperty: missing1}}];
+return false;
+}
+else {
+const _errs12 = errors;
+for(const key1 in data7){
+if(!(((key1 === "alg") || (key1 === "salt")) || (key1 === "tag"))){
+validate430.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+return false;
+break;
+}
+}
+if(_errs12 === errors){
+if(data7.alg !== undefined){
+let data8 = data7.alg;
+const _errs13 = errors;
+if(errors === _errs13){
+if(typeof data8 === "string"){
+if(func1(data8) > 64){
+validate430.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+}
+else {
+validate430.errors = [{instancePath:instancePath+"/holderBinding/alg",schemaPath:"#/properties/holderBinding/properties/alg/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid1 = _errs13 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data7.salt !== undefined){
+let data9 = data7.salt;
+const _errs15 = errors;
+if(errors === _errs15){
+if(typeof data9 === "string"){
+if(func1(data9) > 256){
+validate430.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/maxLength",keyword:"maxLength",params:{limit: 256}}];
+return false;
+}
+}
+else {
+validate430.errors = [{instancePath:instancePath+"/holderBinding/salt",schemaPath:"#/properties/holderBinding/properties/salt/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid1 = _errs15 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data7.tag !== undefined){
+let data10 = data7.tag;
+const _errs17 = errors;
+if(errors === _errs17){
+if(typeof data10 === "string"){
+if(func1(data10) > 256){
+validate430.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/maxLength",keyword:"maxLength",params:{limit: 256}}];
+return false;
+}
+}
+else {
+validate430.errors = [{instancePath:instancePath+"/holderBinding/tag",schemaPath:"#/properties/holderBinding/properties/tag/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid1 = _errs17 === errors;
+}
+else {
+var valid1 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate430.errors = [{instancePath:instancePath+"/holderBinding",schemaPath:"#/properties/holderBinding/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+let data11 = data.reason;
+const _errs19 = errors;
+if(errors === _errs19){
+if(typeof data11 === "string"){
+if(func1(data11) > 64){
+validate430.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+return false;
+}
+}
+else {
+validate430.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid0 = _errs19 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revokedAt !== undefined){
+const _errs21 = errors;
+if(!(validate435(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate435.errors : vErrors.concat(validate435.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs21 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.revocation !== undefined){
+let data13 = data.revocation;
+const _errs22 = errors;
+if(typeof data13 !== "string"){
+validate430.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data13 === "pending") || (data13 === "published")) || (data13 === "not-needed"))){
+validate430.errors = [{instancePath:instancePath+"/revocation",schemaPath:"#/properties/revocation/enum",keyword:"enum",params:{allowedValues: schema146.properties.revocation.enum}}];
+return false;
+}
+var valid0 = _errs22 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate430.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate430.errors = vErrors;
+return errors === 0;
+}
+const validate430_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const codeRevocationsResult = validate440;
+const schema149 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/code-revocations-result.json","title":"CodeRevocationsResult","description":"200 answer to POST /v1/provinces/{region}/code-revocations: counts only (code ids stay out of answers and logs).","type":"object","additionalProperties":false,"required":["revoked","alreadyRevoked","expired","version"],"properties":{"revoked":{"description":"Codes newly revoked by this request.","type":"integer","minimum":0,"maximum":9007199254740991},"alreadyRevoked":{"description":"Codes that were revoked already (a retried request).","type":"integer","minimum":0,"maximum":9007199254740991},"expired":{"description":"Codes already expired: a revocation would change nothing.","type":"integer","minimum":0,"maximum":9007199254740991},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+
+function validate440(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/code-revocations-result.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate440_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.revoked === undefined) && (missing0 = "revoked")) || ((data.alreadyRevoked === undefined) && (missing0 = "alreadyRevoked"))) || ((data.expired === undefined) && (missing0 = "expired"))) || ((data.version === undefined) && (missing0 = "version"))){
+validate440.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "revoked") || (key0 === "alreadyRevoked")) || (key0 === "expired")) || (key0 === "version"))){
+validate440.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.revoked !== undefined){
+let data0 = data.revoked;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate440.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 9007199254740991 || isNaN(data0)){
+validate440.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data0 < 0 || isNaN(data0)){
+validate440.errors = [{instancePath:instancePath+"/revoked",schemaPath:"#/properties/revoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.alreadyRevoked !== undefined){
+let data1 = data.alreadyRevoked;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate440.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+validate440.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate440.errors = [{instancePath:instancePath+"/alreadyRevoked",schemaPath:"#/properties/alreadyRevoked/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.expired !== undefined){
+let data2 = data.expired;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate440.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate440.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate440.errors = [{instancePath:instancePath+"/expired",schemaPath:"#/properties/expired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+let data3 = data.version;
+const _errs8 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate440.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs8){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 9007199254740991 || isNaN(data3)){
+validate440.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data3 < 0 || isNaN(data3)){
+validate440.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate440.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate440.errors = vErrors;
+return errors === 0;
+}
+const validate440_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceSuspension = validate441;
+const schema150 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-suspension.json","title":"ProvinceSuspension","description":"200 answer to POST /v1/provinces/{region}/suspend (idempotent: a repeated suspension changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"suspended"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+
+function validate441(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/province-suspension.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate441_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.version === undefined) && (missing0 = "version"))){
+validate441.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "region") || (key0 === "status")) || (key0 === "version"))){
+validate441.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+const _errs3 = errors;
+if("suspended" !== data.status){
+validate441.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "suspended"}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+let data2 = data.version;
+const _errs4 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate441.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate441.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate441.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate441.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate441.errors = vErrors;
+return errors === 0;
+}
+const validate441_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const publishedKey = validate443;
+const schema151 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/published-key.json","title":"PublishedKey","description":"201 answer to POST /v1/provinces/{region}/keys: the key as published.","type":"object","additionalProperties":false,"required":["region","kid","alg","notBefore","notAfter","status","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"alg":{"$ref":"https://hcx.example/schemas/common.json#/$defs/signingAlg"},"notBefore":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"notAfter":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"status":{"const":"active"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+
+function validate446(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate446_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+validate446.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if(!(((data === "ES256") || (data === "EdDSA")) || (data === "SM2"))){
+validate446.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema38.enum}}];
+return false;
+}
+validate446.errors = vErrors;
+return errors === 0;
+}
+const validate446_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate448(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate448_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate448.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 4102444800 || isNaN(data)){
+validate448.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+return false;
+}
+else {
+if(data < 0 || isNaN(data)){
+validate448.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+validate448.errors = vErrors;
+return errors === 0;
+}
+const validate448_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate451(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate451_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+validate451.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === 0){
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+validate451.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data < 1 || isNaN(data)){
+validate451.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+validate451.errors = vErrors;
+return errors === 0;
+}
+const validate451_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate443(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/published-key.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate443_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.alg === undefined) && (missing0 = "alg"))) || ((data.notBefore === undefined) && (missing0 = "notBefore"))) || ((data.notAfter === undefined) && (missing0 = "notAfter"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.seq === undefined) && (missing0 = "seq"))){
+validate443.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "region") || (key0 === "kid")) || (key0 === "alg")) || (key0 === "notBefore")) || (key0 === "notAfter")) || (key0 === "status")) || (key0 === "seq"))){
+validate443.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kid !== undefined){
+const _errs3 = errors;
+if(!(validate63(data.kid, {instancePath:instancePath+"/kid",parentData:data,parentDataProperty:"kid",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.alg !== undefined){
+const _errs4 = errors;
+if(!(validate446(data.alg, {instancePath:instancePath+"/alg",parentData:data,parentDataProperty:"alg",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate446.errors : vErrors.concat(validate446.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notBefore !== undefined){
+const _errs5 = errors;
+if(!(validate448(data.notBefore, {instancePath:instancePath+"/notBefore",parentData:data,parentDataProperty:"notBefore",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notAfter !== undefined){
+const _errs6 = errors;
+if(!(validate448(data.notAfter, {instancePath:instancePath+"/notAfter",parentData:data,parentDataProperty:"notAfter",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+const _errs7 = errors;
+if("active" !== data.status){
+validate443.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+const _errs8 = errors;
+if(!(validate451(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate451.errors : vErrors.concat(validate451.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate443.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate443.errors = vErrors;
+return errors === 0;
+}
+const validate443_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const registryStatus = validate453;
+const schema155 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/registry-status.json","title":"RegistryStatus","description":"200 answer to GET /v1/registry: the node's replica of the trust list and its last sync; with ?audit=true, `audit` too.","type":"object","additionalProperties":false,"required":["version","ageSeconds","expiresAt","lastSync"],"properties":{"version":{"description":"Version of the replica, null before the first sync.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"ageSeconds":{"description":"Seconds since the replica's list was issued.","type":["integer","null"],"minimum":0,"maximum":9007199254740991},"expiresAt":{"oneOf":[{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},{"type":"null"}]},"lastSync":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["at","result"],"properties":{"at":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"result":{"type":"string","maxLength":64},"error":{"type":"string","maxLength":128}}}]},"audit":{"title":"ReplicaAudit","description":"Whether the stored replica re-derives from its signed evidence.","type":"object","additionalProperties":false,"required":["result","version","deltas"],"properties":{"result":{"type":"string","enum":["consistent","inconsistent","none"]},"version":{"type":["integer","null"],"minimum":0,"maximum":9007199254740991},"deltas":{"type":"integer","minimum":0,"maximum":9007199254740991},"reason":{"description":"Stable code: LIST_MISMATCH, or why the evidence was refused.","type":"string","maxLength":64},"at":{"description":"The evidence step that failed: `base`, or `delta <n>`.","type":"string","maxLength":32}}},"retention":{"description":"The node's retention policy (docs/sunset.md).","$ref":"https://hcx.example/schemas/common.json#/$defs/retentionPolicy"}}};
+
+function validate454(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate454_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(errors === 0){
+if(typeof data === "string"){
+if(func1(data) > 35){
+validate454.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 35}}];
+return false;
+}
+else {
+if(func1(data) < 20){
+validate454.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 20}}];
+return false;
+}
+else {
+if(!(formats4.validate(data))){
+validate454.errors = [{instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"}}];
+return false;
+}
+}
+}
+}
+else {
+validate454.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+validate454.errors = vErrors;
+return errors === 0;
+}
+const validate454_evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate457(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate457_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10488,14 +10856,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate438.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate457.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate438.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate457.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -10505,18 +10873,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate438.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate457.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate438.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate457.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate438.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate457.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -10532,18 +10900,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate438.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate457.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate438.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate457.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate438.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate457.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10558,7 +10926,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate438.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate457.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -10572,21 +10940,21 @@ var valid0 = true;
 }
 }
 else {
-validate438.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate457.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate438.errors = vErrors;
+validate457.errors = vErrors;
 return errors === 0;
 }
-const validate438_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate457_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate434(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate453(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/registry-status.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate434_evaluated;
+const evaluated0 = validate453_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -10597,14 +10965,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.version === undefined) && (missing0 = "version")) || ((data.ageSeconds === undefined) && (missing0 = "ageSeconds"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.lastSync === undefined) && (missing0 = "lastSync"))){
-validate434.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate453.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "version") || (key0 === "ageSeconds")) || (key0 === "expiresAt")) || (key0 === "lastSync")) || (key0 === "audit")) || (key0 === "retention"))){
-validate434.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate453.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -10614,18 +10982,18 @@ if(data.version !== undefined){
 let data0 = data.version;
 const _errs2 = errors;
 if((!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))) && (data0 !== null)){
-validate434.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema151.properties.version.type}}];
+validate453.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema155.properties.version.type}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate434.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate453.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate434.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate453.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10641,18 +11009,18 @@ if(data.ageSeconds !== undefined){
 let data1 = data.ageSeconds;
 const _errs4 = errors;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-validate434.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema151.properties.ageSeconds.type}}];
+validate453.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/type",keyword:"type",params:{type: schema155.properties.ageSeconds.type}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 9007199254740991 || isNaN(data1)){
-validate434.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate453.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate434.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate453.errors = [{instancePath:instancePath+"/ageSeconds",schemaPath:"#/properties/ageSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10671,8 +11039,8 @@ const _errs7 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs8 = errors;
-if(!(validate435(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate435.errors : vErrors.concat(validate435.errors);
+if(!(validate454(data2, {instancePath:instancePath+"/expiresAt",parentData:data,parentDataProperty:"expiresAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate454.errors : vErrors.concat(validate454.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -10711,7 +11079,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate434.errors = vErrors;
+validate453.errors = vErrors;
 return false;
 }
 else {
@@ -10785,8 +11153,8 @@ break;
 if(_errs17 === errors){
 if(data3.at !== undefined){
 const _errs18 = errors;
-if(!(validate435(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate435.errors : vErrors.concat(validate435.errors);
+if(!(validate454(data3.at, {instancePath:instancePath+"/lastSync/at",parentData:data3,parentDataProperty:"at",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate454.errors : vErrors.concat(validate454.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs18 === errors;
@@ -10896,7 +11264,7 @@ else {
 vErrors.push(err10);
 }
 errors++;
-validate434.errors = vErrors;
+validate453.errors = vErrors;
 return false;
 }
 else {
@@ -10923,14 +11291,14 @@ if(errors === _errs23){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing2;
 if((((data7.result === undefined) && (missing2 = "result")) || ((data7.version === undefined) && (missing2 = "version"))) || ((data7.deltas === undefined) && (missing2 = "deltas"))){
-validate434.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
+validate453.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/required",keyword:"required",params:{missingProperty: missing2}}];
 return false;
 }
 else {
 const _errs25 = errors;
 for(const key2 in data7){
 if(!(((((key2 === "result") || (key2 === "version")) || (key2 === "deltas")) || (key2 === "reason")) || (key2 === "at"))){
-validate434.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
+validate453.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
 return false;
 break;
 }
@@ -10940,11 +11308,11 @@ if(data7.result !== undefined){
 let data8 = data7.result;
 const _errs26 = errors;
 if(typeof data8 !== "string"){
-validate434.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
+validate453.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data8 === "consistent") || (data8 === "inconsistent")) || (data8 === "none"))){
-validate434.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema151.properties.audit.properties.result.enum}}];
+validate453.errors = [{instancePath:instancePath+"/audit/result",schemaPath:"#/properties/audit/properties/result/enum",keyword:"enum",params:{allowedValues: schema155.properties.audit.properties.result.enum}}];
 return false;
 }
 var valid4 = _errs26 === errors;
@@ -10957,18 +11325,18 @@ if(data7.version !== undefined){
 let data9 = data7.version;
 const _errs28 = errors;
 if((!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))) && (data9 !== null)){
-validate434.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema151.properties.audit.properties.version.type}}];
+validate453.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/type",keyword:"type",params:{type: schema155.properties.audit.properties.version.type}}];
 return false;
 }
 if(errors === _errs28){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 9007199254740991 || isNaN(data9)){
-validate434.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate453.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data9 < 0 || isNaN(data9)){
-validate434.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate453.errors = [{instancePath:instancePath+"/audit/version",schemaPath:"#/properties/audit/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -10984,18 +11352,18 @@ if(data7.deltas !== undefined){
 let data10 = data7.deltas;
 const _errs30 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-validate434.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
+validate453.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs30){
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 9007199254740991 || isNaN(data10)){
-validate434.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate453.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data10 < 0 || isNaN(data10)){
-validate434.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate453.errors = [{instancePath:instancePath+"/audit/deltas",schemaPath:"#/properties/audit/properties/deltas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11013,12 +11381,12 @@ const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data11 === "string"){
 if(func1(data11) > 64){
-validate434.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate453.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 }
 else {
-validate434.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
+validate453.errors = [{instancePath:instancePath+"/audit/reason",schemaPath:"#/properties/audit/properties/reason/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -11034,12 +11402,12 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data12 === "string"){
 if(func1(data12) > 32){
-validate434.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
+validate453.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/maxLength",keyword:"maxLength",params:{limit: 32}}];
 return false;
 }
 }
 else {
-validate434.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
+validate453.errors = [{instancePath:instancePath+"/audit/at",schemaPath:"#/properties/audit/properties/at/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -11056,7 +11424,7 @@ var valid4 = true;
 }
 }
 else {
-validate434.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
+validate453.errors = [{instancePath:instancePath+"/audit",schemaPath:"#/properties/audit/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -11068,8 +11436,8 @@ var valid0 = true;
 if(valid0){
 if(data.retention !== undefined){
 const _errs36 = errors;
-if(!(validate438(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+if(!(validate457(data.retention, {instancePath:instancePath+"/retention",parentData:data,parentDataProperty:"retention",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate457.errors : vErrors.concat(validate457.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs36 === errors;
@@ -11086,22 +11454,22 @@ var valid0 = true;
 }
 }
 else {
-validate434.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate453.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate434.errors = vErrors;
+validate453.errors = vErrors;
 return errors === 0;
 }
-const validate434_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate453_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const revokedKey = validate440;
-const schema154 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
+export const revokedKey = validate459;
+const schema158 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/revoked-key.json","title":"RevokedKey","description":"200 answer to POST /v1/provinces/{region}/keys/{kid}/revoke.","type":"object","additionalProperties":false,"required":["region","kid","status","reason","revokedAt","seq"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"status":{"const":"revoked"},"reason":{"$ref":"https://hcx.example/schemas/common.json#/$defs/keyRevocationReason"},"revokedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"seq":{"description":"The log entry (and trust-list version) that recorded the change.","$ref":"https://hcx.example/schemas/log-entry.json#/$defs/seq"}}};
 
-function validate443(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate462(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate443_evaluated;
+const evaluated0 = validate462_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11109,23 +11477,23 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-validate443.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate462.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data === "compromised") || (data === "superseded")) || (data === "retired"))){
-validate443.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
+validate462.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema83.enum}}];
 return false;
 }
-validate443.errors = vErrors;
+validate462.errors = vErrors;
 return errors === 0;
 }
-const validate443_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate462_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate445(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate464(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate445_evaluated;
+const evaluated0 = validate464_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11133,33 +11501,33 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate445.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate464.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate445.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate464.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate445.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate464.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate445.errors = vErrors;
+validate464.errors = vErrors;
 return errors === 0;
 }
-const validate445_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate464_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate447(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate466(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate447_evaluated;
+const evaluated0 = validate466_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11167,34 +11535,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate447.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate466.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 9007199254740991 || isNaN(data)){
-validate447.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate466.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data < 1 || isNaN(data)){
-validate447.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate466.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-validate447.errors = vErrors;
+validate466.errors = vErrors;
 return errors === 0;
 }
-const validate447_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate466_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate440(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate459(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/revoked-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate440_evaluated;
+const evaluated0 = validate459_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11205,14 +11573,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.region === undefined) && (missing0 = "region")) || ((data.kid === undefined) && (missing0 = "kid"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.reason === undefined) && (missing0 = "reason"))) || ((data.revokedAt === undefined) && (missing0 = "revokedAt"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate440.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate459.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "region") || (key0 === "kid")) || (key0 === "status")) || (key0 === "reason")) || (key0 === "revokedAt")) || (key0 === "seq"))){
-validate440.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate459.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -11245,7 +11613,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs4 = errors;
 if("revoked" !== data.status){
-validate440.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
+validate459.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "revoked"}}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -11256,8 +11624,8 @@ var valid0 = true;
 if(valid0){
 if(data.reason !== undefined){
 const _errs5 = errors;
-if(!(validate443(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate443.errors : vErrors.concat(validate443.errors);
+if(!(validate462(data.reason, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate462.errors : vErrors.concat(validate462.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -11268,8 +11636,8 @@ var valid0 = true;
 if(valid0){
 if(data.revokedAt !== undefined){
 const _errs6 = errors;
-if(!(validate445(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate445.errors : vErrors.concat(validate445.errors);
+if(!(validate464(data.revokedAt, {instancePath:instancePath+"/revokedAt",parentData:data,parentDataProperty:"revokedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate464.errors : vErrors.concat(validate464.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -11280,8 +11648,8 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 const _errs7 = errors;
-if(!(validate447(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate447.errors : vErrors.concat(validate447.errors);
+if(!(validate466(data.seq, {instancePath:instancePath+"/seq",parentData:data,parentDataProperty:"seq",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate466.errors : vErrors.concat(validate466.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -11298,22 +11666,22 @@ var valid0 = true;
 }
 }
 else {
-validate440.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate459.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate440.errors = vErrors;
+validate459.errors = vErrors;
 return errors === 0;
 }
-const validate440_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate459_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const deletionReport = validate449;
-const schema158 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
+export const deletionReport = validate468;
+const schema162 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/deletion-report.json","title":"DeletionReport","description":"Payload of a deletion report (compact JWS, typ hcx-deletion-report+jws): what a sunset destroyed and what it kept. A province's report is signed by its enrollment key, the federation's by the federation key, each just before that key is destroyed.","type":"object","additionalProperties":false,"required":["federation","scope","issuedAt","sunsetAt","logHead","tables","keys","kept"],"properties":{"federation":{"$ref":"https://hcx.example/schemas/common.json#/$defs/federationId"},"scope":{"description":"province: one province's sunset; federation: the end of the federation.","type":"string","enum":["province","federation"]},"region":{"description":"The province (scope province only).","$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"issuedAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"$ref":"#/$defs/logHead"},"tables":{"description":"Items erased, per table and kind of item.","type":"array","maxItems":64,"items":{"$ref":"#/$defs/erased"}},"keys":{"description":"Private keys destroyed or scheduled for deletion.","type":"array","maxItems":512,"items":{"$ref":"#/$defs/destroyedKey"}},"kept":{"description":"What stays, and why (never personal data).","type":"array","maxItems":16,"items":{"type":"string","maxLength":256}}},"$defs":{"logHead":{"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}},"erased":{"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}},"destroyedKey":{"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}}}};
 
-function validate450(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate469(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate450_evaluated;
+const evaluated0 = validate469_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11323,37 +11691,37 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 128){
-validate450.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate469.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data) < 1){
-validate450.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
+validate469.errors = [{instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern24.test(data)){
-validate450.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
+validate469.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate450.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate469.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate450.errors = vErrors;
+validate469.errors = vErrors;
 return errors === 0;
 }
-const validate450_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate469_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate453(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate472(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate453_evaluated;
+const evaluated0 = validate472_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11361,34 +11729,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate453.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate472.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate453.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate472.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate453.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate472.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate453.errors = vErrors;
+validate472.errors = vErrors;
 return errors === 0;
 }
-const validate453_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate472_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema161 = {"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
+const schema165 = {"title":"DeletionReportLogHead","description":"The exchange log at the sunset: its size and last entry hash.","type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"$ref":"https://hcx.example/schemas/common.json#/$defs/sha256"}}};
 
-function validate457(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate476(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate457_evaluated;
+const evaluated0 = validate476_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11398,31 +11766,31 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(typeof data === "string"){
 if(func1(data) > 43){
-validate457.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate476.errors = [{instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data)){
-validate457.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate476.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate457.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
+validate476.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-validate457.errors = vErrors;
+validate476.errors = vErrors;
 return errors === 0;
 }
-const validate457_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate476_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate456(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate475(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate456_evaluated;
+const evaluated0 = validate475_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11433,14 +11801,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.seq === undefined) && (missing0 = "seq")) || ((data.hash === undefined) && (missing0 = "hash"))){
-validate456.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate475.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "seq") || (key0 === "hash"))){
-validate456.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate475.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -11450,18 +11818,18 @@ if(data.seq !== undefined){
 let data0 = data.seq;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate456.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"}}];
+validate475.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 9007199254740991 || isNaN(data0)){
-validate456.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate475.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate456.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate475.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11475,8 +11843,8 @@ var valid0 = true;
 if(valid0){
 if(data.hash !== undefined){
 const _errs4 = errors;
-if(!(validate457(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate457.errors : vErrors.concat(validate457.errors);
+if(!(validate476(data.hash, {instancePath:instancePath+"/hash",parentData:data,parentDataProperty:"hash",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate476.errors : vErrors.concat(validate476.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -11489,23 +11857,23 @@ var valid0 = true;
 }
 }
 else {
-validate456.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate475.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate456.errors = vErrors;
+validate475.errors = vErrors;
 return errors === 0;
 }
-const validate456_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate475_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema163 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
+const schema167 = {"title":"ErasedItems","type":"object","additionalProperties":false,"required":["table","kind","count"],"properties":{"table":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,255}$","maxLength":255},"kind":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,63}$","maxLength":64},"count":{"type":"integer","minimum":0,"maximum":9007199254740991}}};
 const pattern42 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9_.-]{1,255}$", "u");
 const pattern43 = /*#__PURE__*/ new RegExp("^[a-z][a-z0-9-]{0,63}$", "u");
 
-function validate460(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate479(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate460_evaluated;
+const evaluated0 = validate479_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11516,14 +11884,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.table === undefined) && (missing0 = "table")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.count === undefined) && (missing0 = "count"))){
-validate460.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate479.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "table") || (key0 === "kind")) || (key0 === "count"))){
-validate460.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate479.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -11535,18 +11903,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 255){
-validate460.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
+validate479.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/maxLength",keyword:"maxLength",params:{limit: 255}}];
 return false;
 }
 else {
 if(!pattern42.test(data0)){
-validate460.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
+validate479.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,255}$"}}];
 return false;
 }
 }
 }
 else {
-validate460.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"}}];
+validate479.errors = [{instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -11562,18 +11930,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 64){
-validate460.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
+validate479.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/maxLength",keyword:"maxLength",params:{limit: 64}}];
 return false;
 }
 else {
 if(!pattern43.test(data1)){
-validate460.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
+validate479.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]{0,63}$"}}];
 return false;
 }
 }
 }
 else {
-validate460.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"}}];
+validate479.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -11587,18 +11955,18 @@ if(data.count !== undefined){
 let data2 = data.count;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate460.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
+validate479.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate460.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate479.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data2 < 0 || isNaN(data2)){
-validate460.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate479.errors = [{instancePath:instancePath+"/count",schemaPath:"#/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -11615,21 +11983,21 @@ var valid0 = true;
 }
 }
 else {
-validate460.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate479.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate460.errors = vErrors;
+validate479.errors = vErrors;
 return errors === 0;
 }
-const validate460_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate479_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema164 = {"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+const schema168 = {"title":"DestroyedKey","type":"object","additionalProperties":false,"required":["kid","use","store","action"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"use":{"type":"string","enum":["federation","issuer","enrollment"]},"store":{"description":"kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.","type":"string","enum":["kms","local-file","secret"]},"action":{"description":"destroyed: the private material is gone now; scheduled-deletion: disabled now and deleted by KMS or Secrets Manager at deletionDate.","type":"string","enum":["destroyed","scheduled-deletion"]},"deletionDate":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate462(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate481(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate462_evaluated;
+const evaluated0 = validate481_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11640,14 +12008,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.kid === undefined) && (missing0 = "kid")) || ((data.use === undefined) && (missing0 = "use"))) || ((data.store === undefined) && (missing0 = "store"))) || ((data.action === undefined) && (missing0 = "action"))){
-validate462.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate481.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "kid") || (key0 === "use")) || (key0 === "store")) || (key0 === "action")) || (key0 === "deletionDate"))){
-validate462.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate481.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -11669,11 +12037,11 @@ if(data.use !== undefined){
 let data1 = data.use;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate462.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/type",keyword:"type",params:{type: "string"}}];
+validate481.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data1 === "federation") || (data1 === "issuer")) || (data1 === "enrollment"))){
-validate462.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema164.properties.use.enum}}];
+validate481.errors = [{instancePath:instancePath+"/use",schemaPath:"#/properties/use/enum",keyword:"enum",params:{allowedValues: schema168.properties.use.enum}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -11686,11 +12054,11 @@ if(data.store !== undefined){
 let data2 = data.store;
 const _errs5 = errors;
 if(typeof data2 !== "string"){
-validate462.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"}}];
+validate481.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!(((data2 === "kms") || (data2 === "local-file")) || (data2 === "secret"))){
-validate462.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema164.properties.store.enum}}];
+validate481.errors = [{instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema168.properties.store.enum}}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -11703,11 +12071,11 @@ if(data.action !== undefined){
 let data3 = data.action;
 const _errs7 = errors;
 if(typeof data3 !== "string"){
-validate462.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"}}];
+validate481.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data3 === "destroyed") || (data3 === "scheduled-deletion"))){
-validate462.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema164.properties.action.enum}}];
+validate481.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema168.properties.action.enum}}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -11718,8 +12086,8 @@ var valid0 = true;
 if(valid0){
 if(data.deletionDate !== undefined){
 const _errs9 = errors;
-if(!(validate453(data.deletionDate, {instancePath:instancePath+"/deletionDate",parentData:data,parentDataProperty:"deletionDate",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate453.errors : vErrors.concat(validate453.errors);
+if(!(validate472(data.deletionDate, {instancePath:instancePath+"/deletionDate",parentData:data,parentDataProperty:"deletionDate",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate472.errors : vErrors.concat(validate472.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -11735,21 +12103,21 @@ var valid0 = true;
 }
 }
 else {
-validate462.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate481.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate462.errors = vErrors;
+validate481.errors = vErrors;
 return errors === 0;
 }
-const validate462_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate481_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate449(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate468(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/deletion-report.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate449_evaluated;
+const evaluated0 = validate468_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11760,14 +12128,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.federation === undefined) && (missing0 = "federation")) || ((data.scope === undefined) && (missing0 = "scope"))) || ((data.issuedAt === undefined) && (missing0 = "issuedAt"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))) || ((data.tables === undefined) && (missing0 = "tables"))) || ((data.keys === undefined) && (missing0 = "keys"))) || ((data.kept === undefined) && (missing0 = "kept"))){
-validate449.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate468.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func25.call(schema158.properties, key0))){
-validate449.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+if(!(func25.call(schema162.properties, key0))){
+validate468.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -11775,8 +12143,8 @@ break;
 if(_errs1 === errors){
 if(data.federation !== undefined){
 const _errs2 = errors;
-if(!(validate450(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate450.errors : vErrors.concat(validate450.errors);
+if(!(validate469(data.federation, {instancePath:instancePath+"/federation",parentData:data,parentDataProperty:"federation",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate469.errors : vErrors.concat(validate469.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -11789,11 +12157,11 @@ if(data.scope !== undefined){
 let data1 = data.scope;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate449.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"}}];
+validate468.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if(!((data1 === "province") || (data1 === "federation"))){
-validate449.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema158.properties.scope.enum}}];
+validate468.errors = [{instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/enum",keyword:"enum",params:{allowedValues: schema162.properties.scope.enum}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -11816,8 +12184,8 @@ var valid0 = true;
 if(valid0){
 if(data.issuedAt !== undefined){
 const _errs6 = errors;
-if(!(validate453(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate453.errors : vErrors.concat(validate453.errors);
+if(!(validate472(data.issuedAt, {instancePath:instancePath+"/issuedAt",parentData:data,parentDataProperty:"issuedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate472.errors : vErrors.concat(validate472.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -11828,8 +12196,8 @@ var valid0 = true;
 if(valid0){
 if(data.sunsetAt !== undefined){
 const _errs7 = errors;
-if(!(validate453(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate453.errors : vErrors.concat(validate453.errors);
+if(!(validate472(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate472.errors : vErrors.concat(validate472.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -11840,8 +12208,8 @@ var valid0 = true;
 if(valid0){
 if(data.logHead !== undefined){
 const _errs8 = errors;
-if(!(validate456(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate456.errors : vErrors.concat(validate456.errors);
+if(!(validate475(data.logHead, {instancePath:instancePath+"/logHead",parentData:data,parentDataProperty:"logHead",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate475.errors : vErrors.concat(validate475.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -11856,7 +12224,7 @@ const _errs9 = errors;
 if(errors === _errs9){
 if(Array.isArray(data6)){
 if(data6.length > 64){
-validate449.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/maxItems",keyword:"maxItems",params:{limit: 64}}];
+validate468.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/maxItems",keyword:"maxItems",params:{limit: 64}}];
 return false;
 }
 else {
@@ -11864,8 +12232,8 @@ var valid1 = true;
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 const _errs11 = errors;
-if(!(validate460(data6[i0], {instancePath:instancePath+"/tables/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate460.errors : vErrors.concat(validate460.errors);
+if(!(validate479(data6[i0], {instancePath:instancePath+"/tables/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate479.errors : vErrors.concat(validate479.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs11 === errors;
@@ -11876,7 +12244,7 @@ break;
 }
 }
 else {
-validate449.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "array"}}];
+validate468.errors = [{instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -11892,7 +12260,7 @@ const _errs12 = errors;
 if(errors === _errs12){
 if(Array.isArray(data8)){
 if(data8.length > 512){
-validate449.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 512}}];
+validate468.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/maxItems",keyword:"maxItems",params:{limit: 512}}];
 return false;
 }
 else {
@@ -11900,8 +12268,8 @@ var valid2 = true;
 const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 const _errs14 = errors;
-if(!(validate462(data8[i1], {instancePath:instancePath+"/keys/" + i1,parentData:data8,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate462.errors : vErrors.concat(validate462.errors);
+if(!(validate481(data8[i1], {instancePath:instancePath+"/keys/" + i1,parentData:data8,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate481.errors : vErrors.concat(validate481.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs14 === errors;
@@ -11912,7 +12280,7 @@ break;
 }
 }
 else {
-validate449.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
+validate468.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -11928,7 +12296,7 @@ const _errs15 = errors;
 if(errors === _errs15){
 if(Array.isArray(data10)){
 if(data10.length > 16){
-validate449.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/maxItems",keyword:"maxItems",params:{limit: 16}}];
+validate468.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
@@ -11940,12 +12308,12 @@ const _errs17 = errors;
 if(errors === _errs17){
 if(typeof data11 === "string"){
 if(func1(data11) > 256){
-validate449.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/maxLength",keyword:"maxLength",params:{limit: 256}}];
+validate468.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/maxLength",keyword:"maxLength",params:{limit: 256}}];
 return false;
 }
 }
 else {
-validate449.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/type",keyword:"type",params:{type: "string"}}];
+validate468.errors = [{instancePath:instancePath+"/kept/" + i2,schemaPath:"#/properties/kept/items/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -11957,7 +12325,7 @@ break;
 }
 }
 else {
-validate449.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/type",keyword:"type",params:{type: "array"}}];
+validate468.errors = [{instancePath:instancePath+"/kept",schemaPath:"#/properties/kept/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -11978,21 +12346,21 @@ var valid0 = true;
 }
 }
 else {
-validate449.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate468.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate449.errors = vErrors;
+validate468.errors = vErrors;
 return errors === 0;
 }
-const validate449_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate468_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceSunsetRequest = validate466;
+export const provinceSunsetRequest = validate485;
 
-function validate466(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate485(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate466_evaluated;
+const evaluated0 = validate485_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12003,14 +12371,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.aud === undefined) && (missing0 = "aud")) || ((data.iat === undefined) && (missing0 = "iat"))) || ((data.jti === undefined) && (missing0 = "jti"))) || ((data.region === undefined) && (missing0 = "region"))) || ((data.op === undefined) && (missing0 = "op"))){
-validate466.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate485.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "aud") || (key0 === "iat")) || (key0 === "jti")) || (key0 === "region")) || (key0 === "op"))){
-validate466.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate485.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12018,8 +12386,8 @@ break;
 if(_errs1 === errors){
 if(data.aud !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate345(data.aud, {instancePath:instancePath+"/aud",parentData:data,parentDataProperty:"aud",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -12030,8 +12398,8 @@ var valid0 = true;
 if(valid0){
 if(data.iat !== undefined){
 const _errs3 = errors;
-if(!(validate328(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+if(!(validate347(data.iat, {instancePath:instancePath+"/iat",parentData:data,parentDataProperty:"iat",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -12042,8 +12410,8 @@ var valid0 = true;
 if(valid0){
 if(data.jti !== undefined){
 const _errs4 = errors;
-if(!(validate330(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate349(data.jti, {instancePath:instancePath+"/jti",parentData:data,parentDataProperty:"jti",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -12068,11 +12436,11 @@ if(data.op !== undefined){
 let data4 = data.op;
 const _errs6 = errors;
 if(typeof data4 !== "string"){
-validate466.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
+validate485.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("province.sunset" !== data4){
-validate466.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
+validate485.errors = [{instancePath:instancePath+"/op",schemaPath:"#/properties/op/const",keyword:"const",params:{allowedValue: "province.sunset"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -12088,21 +12456,21 @@ var valid0 = true;
 }
 }
 else {
-validate466.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate485.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate466.errors = vErrors;
+validate485.errors = vErrors;
 return errors === 0;
 }
-const validate466_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate485_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const retentionPolicy = validate471;
+export const retentionPolicy = validate490;
 
-function validate471(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate490(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate471_evaluated;
+const evaluated0 = validate490_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12113,14 +12481,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.maxCodeLifetimeSeconds === undefined) && (missing0 = "maxCodeLifetimeSeconds")) || ((data.keepAfterExpirySeconds === undefined) && (missing0 = "keepAfterExpirySeconds"))) || ((data.holderErasure === undefined) && (missing0 = "holderErasure"))){
-validate471.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate490.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "maxCodeLifetimeSeconds") || (key0 === "keepAfterExpirySeconds")) || (key0 === "holderErasure"))){
-validate471.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate490.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12130,18 +12498,18 @@ if(data.maxCodeLifetimeSeconds !== undefined){
 let data0 = data.maxCodeLifetimeSeconds;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate471.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
+validate490.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 604800 || isNaN(data0)){
-validate471.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
+validate490.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800}}];
 return false;
 }
 else {
 if(data0 < 60 || isNaN(data0)){
-validate471.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
+validate490.errors = [{instancePath:instancePath+"/maxCodeLifetimeSeconds",schemaPath:"#/properties/maxCodeLifetimeSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60}}];
 return false;
 }
 }
@@ -12157,18 +12525,18 @@ if(data.keepAfterExpirySeconds !== undefined){
 let data1 = data.keepAfterExpirySeconds;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate471.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
+validate490.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 2592000 || isNaN(data1)){
-validate471.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
+validate490.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2592000}}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate471.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate490.errors = [{instancePath:instancePath+"/keepAfterExpirySeconds",schemaPath:"#/properties/keepAfterExpirySeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12183,7 +12551,7 @@ if(valid0){
 if(data.holderErasure !== undefined){
 const _errs6 = errors;
 if(typeof data.holderErasure !== "boolean"){
-validate471.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
+validate490.errors = [{instancePath:instancePath+"/holderErasure",schemaPath:"#/properties/holderErasure/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -12197,22 +12565,22 @@ var valid0 = true;
 }
 }
 else {
-validate471.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate490.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate471.errors = vErrors;
+validate490.errors = vErrors;
 return errors === 0;
 }
-const validate471_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate490_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const exchangeProvinceSunset = validate472;
-const schema167 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/exchange-province-sunset.json","title":"ExchangeProvinceSunset","description":"200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).","type":"object","additionalProperties":false,"required":["region","status","retired","sunsetAt","logHead"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"retired":{"description":"kids of the keys the sunset retired","type":"array","maxItems":10000,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
+export const exchangeProvinceSunset = validate491;
+const schema171 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/exchange-province-sunset.json","title":"ExchangeProvinceSunset","description":"200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).","type":"object","additionalProperties":false,"required":["region","status","retired","sunsetAt","logHead"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"retired":{"description":"kids of the keys the sunset retired","type":"array","maxItems":10000,"items":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"}},"sunsetAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"},"logHead":{"type":"object","additionalProperties":false,"required":["seq","hash"],"properties":{"seq":{"type":"integer","minimum":0,"maximum":9007199254740991},"hash":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","maxLength":43}}}}};
 
-function validate475(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate494(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate475_evaluated;
+const evaluated0 = validate494_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12220,34 +12588,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate475.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate494.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate475.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate494.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate475.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate494.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate475.errors = vErrors;
+validate494.errors = vErrors;
 return errors === 0;
 }
-const validate475_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate494_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate472(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate491(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/exchange-province-sunset.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate472_evaluated;
+const evaluated0 = validate491_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12258,14 +12626,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.retired === undefined) && (missing0 = "retired"))) || ((data.sunsetAt === undefined) && (missing0 = "sunsetAt"))) || ((data.logHead === undefined) && (missing0 = "logHead"))){
-validate472.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate491.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "region") || (key0 === "status")) || (key0 === "retired")) || (key0 === "sunsetAt")) || (key0 === "logHead"))){
-validate472.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate491.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12286,7 +12654,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs3 = errors;
 if("sunset" !== data.status){
-validate472.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+validate491.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -12301,7 +12669,7 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(Array.isArray(data2)){
 if(data2.length > 10000){
-validate472.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 10000}}];
+validate491.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/maxItems",keyword:"maxItems",params:{limit: 10000}}];
 return false;
 }
 else {
@@ -12321,7 +12689,7 @@ break;
 }
 }
 else {
-validate472.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
+validate491.errors = [{instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -12333,8 +12701,8 @@ var valid0 = true;
 if(valid0){
 if(data.sunsetAt !== undefined){
 const _errs7 = errors;
-if(!(validate475(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate475.errors : vErrors.concat(validate475.errors);
+if(!(validate494(data.sunsetAt, {instancePath:instancePath+"/sunsetAt",parentData:data,parentDataProperty:"sunsetAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate494.errors : vErrors.concat(validate494.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -12350,14 +12718,14 @@ if(errors === _errs8){
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 let missing1;
 if(((data5.seq === undefined) && (missing1 = "seq")) || ((data5.hash === undefined) && (missing1 = "hash"))){
-validate472.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/required",keyword:"required",params:{missingProperty: missing1}}];
+validate491.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/required",keyword:"required",params:{missingProperty: missing1}}];
 return false;
 }
 else {
 const _errs10 = errors;
 for(const key1 in data5){
 if(!((key1 === "seq") || (key1 === "hash"))){
-validate472.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+validate491.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
 return false;
 break;
 }
@@ -12367,18 +12735,18 @@ if(data5.seq !== undefined){
 let data6 = data5.seq;
 const _errs11 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate472.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/type",keyword:"type",params:{type: "integer"}}];
+validate491.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs11){
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 9007199254740991 || isNaN(data6)){
-validate472.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate491.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data6 < 0 || isNaN(data6)){
-validate472.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate491.errors = [{instancePath:instancePath+"/logHead/seq",schemaPath:"#/properties/logHead/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -12396,18 +12764,18 @@ const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data7 === "string"){
 if(func1(data7) > 43){
-validate472.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/maxLength",keyword:"maxLength",params:{limit: 43}}];
+validate491.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/maxLength",keyword:"maxLength",params:{limit: 43}}];
 return false;
 }
 else {
 if(!pattern7.test(data7)){
-validate472.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
+validate491.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"}}];
 return false;
 }
 }
 }
 else {
-validate472.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/type",keyword:"type",params:{type: "string"}}];
+validate491.errors = [{instancePath:instancePath+"/logHead/hash",schemaPath:"#/properties/logHead/properties/hash/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -12421,7 +12789,7 @@ var valid2 = true;
 }
 }
 else {
-validate472.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/type",keyword:"type",params:{type: "object"}}];
+validate491.errors = [{instancePath:instancePath+"/logHead",schemaPath:"#/properties/logHead/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -12438,23 +12806,23 @@ var valid0 = true;
 }
 }
 else {
-validate472.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate491.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate472.errors = vErrors;
+validate491.errors = vErrors;
 return errors === 0;
 }
-const validate472_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate491_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const federationSunset = validate477;
-const schema169 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-sunset.json","title":"FederationSunset","description":"200 answer to POST /v1/federation/sunset: the signed deletion report and the final trust list (docs/sunset.md).","type":"object","additionalProperties":false,"required":["status","report","trustList"],"properties":{"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the federation key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216},"trustList":{"description":"The final trust list (sunset marker, short expiry).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+export const federationSunset = validate496;
+const schema173 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/federation-sunset.json","title":"FederationSunset","description":"200 answer to POST /v1/federation/sunset: the signed deletion report and the final trust list (docs/sunset.md).","type":"object","additionalProperties":false,"required":["status","report","trustList"],"properties":{"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the federation key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216},"trustList":{"description":"The final trust list (sunset marker, short expiry).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
 
-function validate477(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate496(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/federation-sunset.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate477_evaluated;
+const evaluated0 = validate496_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12465,14 +12833,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.status === undefined) && (missing0 = "status")) || ((data.report === undefined) && (missing0 = "report"))) || ((data.trustList === undefined) && (missing0 = "trustList"))){
-validate477.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate496.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "status") || (key0 === "report")) || (key0 === "trustList"))){
-validate477.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate496.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12481,7 +12849,7 @@ if(_errs1 === errors){
 if(data.status !== undefined){
 const _errs2 = errors;
 if("sunset" !== data.status){
-validate477.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+validate496.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -12496,18 +12864,18 @@ const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data1 === "string"){
 if(func1(data1) > 16777216){
-validate477.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+validate496.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
 return false;
 }
 else {
 if(!pattern27.test(data1)){
-validate477.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+validate496.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate477.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
+validate496.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -12523,18 +12891,18 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data2 === "string"){
 if(func1(data2) > 16777216){
-validate477.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+validate496.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
 return false;
 }
 else {
 if(!pattern27.test(data2)){
-validate477.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+validate496.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate477.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/type",keyword:"type",params:{type: "string"}}];
+validate496.errors = [{instancePath:instancePath+"/trustList",schemaPath:"#/properties/trustList/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -12549,23 +12917,23 @@ var valid0 = true;
 }
 }
 else {
-validate477.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate496.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate477.errors = vErrors;
+validate496.errors = vErrors;
 return errors === 0;
 }
-const validate477_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate496_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const provinceSunset = validate478;
-const schema170 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-sunset.json","title":"ProvinceSunset","description":"200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).","type":"object","additionalProperties":false,"required":["region","status","report"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the province's enrollment key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
+export const provinceSunset = validate497;
+const schema174 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-sunset.json","title":"ProvinceSunset","description":"200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).","type":"object","additionalProperties":false,"required":["region","status","report"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"sunset"},"report":{"description":"The deletion report signed by the province's enrollment key (schemas/deletion-report.json).","type":"string","pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":16777216}}};
 
-function validate478(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate497(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/province-sunset.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate478_evaluated;
+const evaluated0 = validate497_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12576,14 +12944,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.report === undefined) && (missing0 = "report"))){
-validate478.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate497.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "region") || (key0 === "status")) || (key0 === "report"))){
-validate478.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate497.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12604,7 +12972,7 @@ if(valid0){
 if(data.status !== undefined){
 const _errs3 = errors;
 if("sunset" !== data.status){
-validate478.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
+validate497.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "sunset"}}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -12619,18 +12987,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data2 === "string"){
 if(func1(data2) > 16777216){
-validate478.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
+validate497.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/maxLength",keyword:"maxLength",params:{limit: 16777216}}];
 return false;
 }
 else {
 if(!pattern27.test(data2)){
-validate478.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+validate497.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
 return false;
 }
 }
 }
 else {
-validate478.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
+validate497.errors = [{instancePath:instancePath+"/report",schemaPath:"#/properties/report/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -12645,22 +13013,22 @@ var valid0 = true;
 }
 }
 else {
-validate478.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate497.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate478.errors = vErrors;
+validate497.errors = vErrors;
 return errors === 0;
 }
-const validate478_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate497_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const activeKey = validate480;
-const schema171 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/active-key.json","title":"ActiveKey","description":"200 answer to POST /v1/issuer-keys/{kid}/activate: the issuer key new codes are signed with from now on (key rotation step 3).","type":"object","additionalProperties":false,"required":["kid","activeSince"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"activeSince":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
+export const activeKey = validate499;
+const schema175 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/active-key.json","title":"ActiveKey","description":"200 answer to POST /v1/issuer-keys/{kid}/activate: the issuer key new codes are signed with from now on (key rotation step 3).","type":"object","additionalProperties":false,"required":["kid","activeSince"],"properties":{"kid":{"$ref":"https://hcx.example/schemas/common.json#/$defs/thumbprint"},"activeSince":{"$ref":"https://hcx.example/schemas/common.json#/$defs/numericDate"}}};
 
-function validate482(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate501(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate482_evaluated;
+const evaluated0 = validate501_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12668,34 +13036,34 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-validate482.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
+validate501.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === 0){
 if((typeof data == "number") && (isFinite(data))){
 if(data > 4102444800 || isNaN(data)){
-validate482.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
+validate501.errors = [{instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4102444800}}];
 return false;
 }
 else {
 if(data < 0 || isNaN(data)){
-validate482.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate501.errors = [{instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 }
-validate482.errors = vErrors;
+validate501.errors = vErrors;
 return errors === 0;
 }
-const validate482_evaluated = {"dynamicProps":false,"dynamicItems":false};
+const validate501_evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate480(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate499(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://hcx.example/schemas/active-key.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate480_evaluated;
+const evaluated0 = validate499_evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -12706,14 +13074,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.kid === undefined) && (missing0 = "kid")) || ((data.activeSince === undefined) && (missing0 = "activeSince"))){
-validate480.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate499.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "kid") || (key0 === "activeSince"))){
-validate480.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate499.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -12733,8 +13101,8 @@ var valid0 = true;
 if(valid0){
 if(data.activeSince !== undefined){
 const _errs3 = errors;
-if(!(validate482(data.activeSince, {instancePath:instancePath+"/activeSince",parentData:data,parentDataProperty:"activeSince",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate482.errors : vErrors.concat(validate482.errors);
+if(!(validate501(data.activeSince, {instancePath:instancePath+"/activeSince",parentData:data,parentDataProperty:"activeSince",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate501.errors : vErrors.concat(validate501.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -12747,12 +13115,158 @@ var valid0 = true;
 }
 }
 else {
-validate480.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate499.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate480.errors = vErrors;
+validate499.errors = vErrors;
 return errors === 0;
 }
-const validate480_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const validate499_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceReenrollment = validate503;
+const schema177 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-reenrollment.json","title":"ProvinceReenrollment","description":"POST /v1/provinces/{region}/enrollment-key (operator): a new enrollment public key for a suspended province (its old one leaked). The old key signs nothing from the re-enrollment on.","type":"object","additionalProperties":false,"required":["enrollmentKey"],"properties":{"enrollmentKey":{"$ref":"https://hcx.example/schemas/public-jwk.json"}}};
+
+function validate503(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/province-reenrollment.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate503_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.enrollmentKey === undefined) && (missing0 = "enrollmentKey")){
+validate503.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(key0 === "enrollmentKey")){
+validate503.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.enrollmentKey !== undefined){
+if(!(validate141(data.enrollmentKey, {instancePath:instancePath+"/enrollmentKey",parentData:data,parentDataProperty:"enrollmentKey",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+}
+else {
+validate503.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate503.errors = vErrors;
+return errors === 0;
+}
+const validate503_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const provinceResumption = validate505;
+const schema178 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/province-resumption.json","title":"ProvinceResumption","description":"200 answer to POST /v1/provinces/{region}/resume (idempotent: resuming an active province changes nothing).","type":"object","additionalProperties":false,"required":["region","status","version"],"properties":{"region":{"$ref":"https://hcx.example/schemas/region.json#/$defs/province"},"status":{"const":"active"},"version":{"description":"Log size after the request (the trust-list version that carries the change).","type":"integer","minimum":0,"maximum":9007199254740991}}};
+
+function validate505(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://hcx.example/schemas/province-resumption.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate505_evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.region === undefined) && (missing0 = "region")) || ((data.status === undefined) && (missing0 = "status"))) || ((data.version === undefined) && (missing0 = "version"))){
+validate505.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "region") || (key0 === "status")) || (key0 === "version"))){
+validate505.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.region !== undefined){
+const _errs2 = errors;
+if(!(validate54(data.region, {instancePath:instancePath+"/region",parentData:data,parentDataProperty:"region",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+const _errs3 = errors;
+if("active" !== data.status){
+validate505.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "active"}}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.version !== undefined){
+let data2 = data.version;
+const _errs4 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate505.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate505.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+return false;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+validate505.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate505.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate505.errors = vErrors;
+return errors === 0;
+}
+const validate505_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
