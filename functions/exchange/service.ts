@@ -19,6 +19,7 @@ import {
   ServiceUnavailable,
 } from '../core/errors';
 import { shortKid } from '../core/keys';
+import { throwIfPastDeadline } from '../core/invocation';
 import { errorLogAttributes, logger } from '../core/observability';
 import { LIMITS } from '../core/profiles';
 import type {
@@ -109,11 +110,14 @@ async function appendInTurn(
   decide: (seq: number) => Promise<LogEntryInput | undefined>,
 ): Promise<LogEntry | undefined> {
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    // Past the request's deadline the caller has been answered 504: start nothing new.
+    throwIfPastDeadline();
     const head = await catchUp(ctx.repository);
     if (head?.type === 'federation.sunset') throw federationEnded();
     const input = await decide((head?.seq ?? 0) + 1);
     if (!input) return undefined;
     const entry = makeEntry(head, input);
+    throwIfPastDeadline();
     if (await ctx.repository.appendEntry(entry)) {
       try {
         await ctx.repository.project([entry]);
