@@ -41,6 +41,13 @@ export async function runInvocation<T>(context: Context, fn: () => Promise<T>): 
   }
 }
 
+/** `handler`, each call run as the invocation of its context (see {@link runInvocation}). */
+export function asInvocation<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  return (event, context) => runInvocation(context, () => handler(event, context));
+}
+
 /** The invocation the caller runs for, if any. */
 export function currentInvocation(): Invocation | undefined {
   return invocations.getStore();

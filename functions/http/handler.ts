@@ -18,7 +18,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { runInvocation } from '../core/invocation';
+import { asInvocation } from '../core/invocation';
 import { logger as rootLogger } from '../core/observability';
 import { callerRole } from './caller-role';
 import type { HttpEvent, HttpLambdaHandler, HttpResponse } from './event';
@@ -61,8 +61,7 @@ export function httpHandler<TBody = undefined>(
   if (allowedRole) chain.use(callerRole<TBody>(allowedRole));
   if (options.body !== undefined) chain.use(readBody(options.body));
   if (options.schema !== undefined) chain.use(validateBody(options.schema));
-  const run = chain as unknown as HttpLambdaHandler;
-  return (event, context) => runInvocation(context, () => run(event, context));
+  return asInvocation(chain as unknown as HttpLambdaHandler);
 }
 
 /**
