@@ -22,6 +22,7 @@ import type {
   LogLevel,
 } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { currentInvocation } from './invocation';
 
 /** The value that replaces a masked attribute or a masked part of a string. */
 export const REDACTED = '[REDACTED]';
@@ -152,6 +153,16 @@ class HcxLogger extends Logger {
     return new HcxLogger(options);
   }
 
+  // Powertools keeps one Lambda context per logger and process; with several invocations in flight
+  // (the embedded runtime), the last one to start would name every line. Each line takes the context
+  // of the invocation it is written for (invocation.ts), and its cold-start flag is read once.
+  override getColdStart(): boolean {
+    const invocation = currentInvocation();
+    if (!invocation) return super.getColdStart();
+    invocation.coldStart ??= super.getColdStart();
+    return invocation.coldStart;
+  }
+
   // While a test captures, every line is captured whatever the level (Powertools resets the level
   // on each warm invocation, so raising it would not last) and nothing reaches stdout.
   protected override processLogItem(
@@ -159,6 +170,8 @@ class HcxLogger extends Logger {
     input: LogItemMessage,
     extraInput: LogItemExtraInput,
   ): void {
+    const invocation = currentInvocation();
+    if (invocation) this.addContext(invocation.context);
     if (sinks.size === 0) {
       super.processLogItem(logLevel, input, extraInput);
       return;

@@ -27,6 +27,7 @@ import {
   ResourceNotFound,
 } from '../core/errors';
 import { problemResponse } from '../http/problem-details';
+import { withSecurityHeaders } from '../http/security-headers';
 import type { RouteAuth, RouteDefinition } from '../routes';
 
 /** A Lambda handler behind an HTTP API route (what `create(deps)` returns). */
@@ -299,7 +300,8 @@ function problem(
   extraHeaders: Record<string, string> = {},
 ): APIGatewayProxyStructuredResultV2 {
   const response = problemResponse(error);
-  return { ...response, headers: { ...response.headers, ...extraHeaders } };
+  // The same nosniff and no-store as every handler's answer (one definition: security-headers.ts).
+  return { ...response, headers: withSecurityHeaders({ ...response.headers, ...extraHeaders }) };
 }
 
 const methodNotAllowed = () => new HcxError('METHOD_NOT_ALLOWED', 405, 'Method not allowed');

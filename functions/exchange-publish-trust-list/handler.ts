@@ -13,20 +13,24 @@ import { kmsSignerFor } from '../core/kms-signer';
 import { s3TrustListSinkFor } from '../exchange/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../exchange/deps';
 import { publishTrustList, type PublishOutcome } from '../exchange/trust-list-sink';
+import { asInvocation } from '../core/invocation';
 import { lazyHandler } from '../http';
 
 /** What a run did: a publication, or `skipped` when no sink is configured. */
 export type ScheduledPublishOutcome = PublishOutcome | { readonly result: 'skipped' };
 
 export const create = (deps: ExchangeDeps) =>
-  middy<ScheduledEvent, ScheduledPublishOutcome>(async (): Promise<ScheduledPublishOutcome> => {
-    const sink = deps.trustListSink;
-    if (!sink) return { result: 'skipped' };
-    return publishTrustList({ repository: deps.repository, trustLists: deps.trustLists, sink }, 'schedule');
-  }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
-    event: ScheduledEvent,
-    context: Context,
-  ) => Promise<ScheduledPublishOutcome>;
+  // Its own Lambda context for every log line, whatever else runs in the process (invocation.ts).
+  asInvocation(
+    middy<ScheduledEvent, ScheduledPublishOutcome>(async (): Promise<ScheduledPublishOutcome> => {
+      const sink = deps.trustListSink;
+      if (!sink) return { result: 'skipped' };
+      return publishTrustList({ repository: deps.repository, trustLists: deps.trustLists, sink }, 'schedule');
+    }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
+      event: ScheduledEvent,
+      context: Context,
+    ) => Promise<ScheduledPublishOutcome>,
+  );
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
 export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>

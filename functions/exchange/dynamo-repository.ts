@@ -211,6 +211,31 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     }
   }
 
+  /** The kid index and the short-kid index of a key `entry` brought in (both written once, by seq). */
+  private async indexKid(
+    entry: LogEntry & { region: string },
+    kid: string,
+    use: 'signing' | 'enrollment',
+  ): Promise<void> {
+    const seq = { ':seq': N(entry.seq) };
+    await this.putIf(
+      { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S(use) },
+      NEWER,
+      seq,
+    );
+    await this.putIf(
+      {
+        ...key(ITEM_KEYS.shortKid(shortKid(kid))),
+        seq: N(entry.seq),
+        kid: S(kid),
+        region: S(entry.region),
+        use: S(use),
+      },
+      NEWER,
+      seq,
+    );
+  }
+
   private async projectOne(entry: LogEntry): Promise<void> {
     const seq = { ':seq': N(entry.seq) };
     switch (entry.type) {
@@ -231,22 +256,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           NEWER,
           seq,
         );
-        await this.putIf(
-          { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('enrollment') },
-          NEWER,
-          seq,
-        );
-        await this.putIf(
-          {
-            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
-            seq: N(entry.seq),
-            kid: S(kid),
-            region: S(entry.region),
-            use: S('enrollment'),
-          },
-          NEWER,
-          seq,
-        );
+        await this.indexKid(entry, kid, 'enrollment');
         return;
       }
       case 'province.sunset':
@@ -271,14 +281,33 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         // Nothing to project: the sunset erases the projections themselves.
         return;
       case 'province.suspended':
+      case 'province.resumed':
         await this.updateIf(
           ITEM_KEYS.province(entry.region),
           'SET #status = :status, seq = :seq',
           'attribute_exists(pk) AND seq < :seq',
           { '#status': 'status' },
-          { ...seq, ':status': S('suspended') },
+          { ...seq, ':status': S(entry.type === 'province.suspended' ? 'suspended' : 'active') },
         );
         return;
+      case 'province.reenrolled': {
+        // The new enrollment key replaces the old one for signed requests; the old kid stays in the
+        // kid index, so it can never be registered or published again.
+        const { kid, alg, ...jwk } = entry.data.enrollmentKey as typeof entry.data.enrollmentKey & {
+          kid: string;
+          alg: string;
+        };
+        await this.updateIf(
+          ITEM_KEYS.province(entry.region),
+          'SET enrollmentKid = :kid, enrollmentAlg = :alg, enrollmentJwk = :jwk, ' +
+            'enrollments = if_not_exists(enrollments, :one) + :one, seq = :seq',
+          'attribute_exists(pk) AND seq < :seq',
+          undefined,
+          { ...seq, ':kid': S(kid), ':alg': S(alg), ':jwk': S(JSON.stringify(jwk)), ':one': N(1) },
+        );
+        await this.indexKid(entry, kid, 'enrollment');
+        return;
+      }
       case 'key.published': {
         const { kid, alg, jwk, notBefore, notAfter } = entry.data;
         await this.putIf(
@@ -294,22 +323,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           NEWER,
           seq,
         );
-        await this.putIf(
-          { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('signing') },
-          NEWER,
-          seq,
-        );
-        await this.putIf(
-          {
-            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
-            seq: N(entry.seq),
-            kid: S(kid),
-            region: S(entry.region),
-            use: S('signing'),
-          },
-          NEWER,
-          seq,
-        );
+        await this.indexKid(entry, kid, 'signing');
         return;
       }
       case 'key.revoked':
@@ -371,6 +385,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       enrollmentAlg: str(item.enrollmentAlg) as string,
       enrollmentJwk: JSON.parse(str(item.enrollmentJwk) as string) as KeyMaterial,
       registeredAt: num(item.registeredAt) as number,
+      enrollments: num(item.enrollments) ?? 1,
     };
   }
 

@@ -16,6 +16,8 @@ export interface ProvinceRecord {
   readonly enrollmentJwk: KeyMaterial;
   /** NumericDate of the `province.registered` entry. */
   readonly registeredAt: number;
+  /** How many enrollment keys the province has had (1 + its re-enrollments). */
+  readonly enrollments: number;
 }
 
 /** A province signing key as the exchange stores it. */

@@ -20,6 +20,7 @@ import {
   ServiceUnavailable,
 } from '../core/errors';
 import { shortKid } from '../core/keys';
+import { throwIfPastDeadline } from '../core/invocation';
 import { errorLogAttributes, logger } from '../core/observability';
 import { LIMITS } from '../core/profiles';
 import type {
@@ -115,11 +116,14 @@ async function appendInTurn(
   decide: (seq: number) => Promise<LogEntryInput | undefined>,
 ): Promise<LogEntry | undefined> {
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    // Past the request's deadline the caller has been answered 504: start nothing new.
+    throwIfPastDeadline();
     const head = await catchUp(ctx.repository);
     if (head?.type === 'federation.sunset') throw federationEnded();
     const input = await decide((head?.seq ?? 0) + 1);
     if (!input) return undefined;
     const entry = makeEntry(head, input);
+    throwIfPastDeadline();
     if (await ctx.repository.appendEntry(entry)) {
       try {
         await ctx.repository.project([entry]);
@@ -249,6 +253,7 @@ export async function registerProvince(
     enrollmentAlg: key.alg,
     enrollmentJwk: key.jwk,
     registeredAt: at,
+    enrollments: 1,
   });
 }
 
@@ -274,6 +279,74 @@ export async function suspendProvince(ctx: ExchangeContext, region: string): Pro
   if (entry) await ctx.afterChange?.();
   const version = entry?.seq ?? (await ctx.repository.lastEntry())?.seq ?? 0;
   return { region, status: 'suspended', version };
+}
+
+/** Most enrollment keys a province may have had (the trust-list schema's cap): 15 re-enrollments. */
+export const MAX_ENROLLMENT_KEYS = 16;
+
+/**
+ * POST /v1/provinces/{region}/enrollment-key (operator): a suspended province whose enrollment key
+ * leaked gets a new one. From this entry on the old key signs nothing: the exchange checks requests
+ * against the new key only (`KID_MISMATCH` for the old one), and every verifier of the list checks
+ * a province request against the enrollment key whose validity covers its `iat` (the old key's ends
+ * at this entry). The province stays suspended until {@link resumeProvince}.
+ */
+export async function reenrollProvince(
+  ctx: ExchangeContext,
+  region: string,
+  enrollmentKey: PublicJwk,
+): Promise<Province> {
+  const key = await intake(enrollmentKey);
+  await appendWith(ctx, async (seq) => {
+    const province = await ctx.repository.getProvince(region);
+    if (!province) throw new ResourceNotFound('No such province');
+    if (province.status !== 'suspended') {
+      throw new ResourceConflict(
+        'PROVINCE_NOT_SUSPENDED',
+        'Only a suspended province can be re-enrolled: suspend it first',
+      );
+    }
+    await refuseKnownKid(ctx, key.kid);
+    if (province.enrollments >= MAX_ENROLLMENT_KEYS) {
+      throw new ResourceConflict('TOO_MANY_ENROLLMENT_KEYS', 'The province has had too many enrollment keys');
+    }
+    return {
+      seq,
+      at: ctx.now(),
+      type: 'province.reenrolled',
+      region,
+      data: { enrollmentKey: { ...key.jwk, kid: key.kid, alg: key.alg } as PublicJwk },
+    };
+  });
+  await ctx.afterChange?.();
+  return toProvince((await ctx.repository.getProvince(region)) as ProvinceRecord);
+}
+
+/** What a resumption answers. */
+export interface ResumedProvince {
+  readonly region: string;
+  readonly status: 'active';
+  /** Log size after the request (resuming an active province changes nothing). */
+  readonly version: number;
+}
+
+/**
+ * POST /v1/provinces/{region}/resume (operator): a suspended province's signed requests are accepted
+ * again (with its current enrollment key) and its codes verify once a verifier has the new list.
+ * Idempotent for an active province; `409 PROVINCE_SUNSET` for one that ended its service.
+ */
+export async function resumeProvince(ctx: ExchangeContext, region: string): Promise<ResumedProvince> {
+  const entry = await appendWith(ctx, async (seq) => {
+    const province = await ctx.repository.getProvince(region);
+    if (!province) throw new ResourceNotFound('No such province');
+    if (province.status === 'active') return undefined;
+    if (province.status === 'sunset')
+      throw new ResourceConflict('PROVINCE_SUNSET', 'The province has ended its service');
+    return { seq, at: ctx.now(), type: 'province.resumed', region, data: {} };
+  });
+  if (entry) await ctx.afterChange?.();
+  const version = entry?.seq ?? (await ctx.repository.lastEntry())?.seq ?? 0;
+  return { region, status: 'active', version };
 }
 
 /** The validity window rules of a published key (pure). */

@@ -18,6 +18,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { asInvocation } from '../core/invocation';
 import { logger as rootLogger } from '../core/observability';
 import { callerRole } from './caller-role';
 import type { HttpEvent, HttpLambdaHandler, HttpResponse } from './event';
@@ -48,7 +49,9 @@ export function httpHandler<TBody = undefined>(
     throw new TypeError('httpHandler: schema needs body options');
   }
   const log = options.logger ?? rootLogger;
-  const chain = middy<HttpEvent<TBody>, HttpResponse>(impl)
+  // No middy early timeout: its AbortController is shared by every invocation of the process, and
+  // the deadline is the invocation's own (invocation.ts, checked before every log append).
+  const chain = middy<HttpEvent<TBody>, HttpResponse>(impl, { timeoutEarlyInMillis: 0 })
     // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds personal data.
     .use(injectLambdaContext(log, { logEvent: false, resetKeys: true }) as MiddlewareObj)
     .use(securityHeaders())
@@ -58,7 +61,7 @@ export function httpHandler<TBody = undefined>(
   if (allowedRole) chain.use(callerRole<TBody>(allowedRole));
   if (options.body !== undefined) chain.use(readBody(options.body));
   if (options.schema !== undefined) chain.use(validateBody(options.schema));
-  return chain as unknown as HttpLambdaHandler;
+  return asInvocation(chain as unknown as HttpLambdaHandler);
 }
 
 /**

@@ -29,5 +29,5 @@ export {
   type BodyType,
   type ReadBodyOptions,
 } from './read-body';
-export { securityHeaders, type SecurityHeadersOptions } from './security-headers';
+export { securityHeaders, withSecurityHeaders, type SecurityHeadersOptions } from './security-headers';
 export { bodyValidator, validateBody, type BodySchema, type BodyValidator } from './validate-body';

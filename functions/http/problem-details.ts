@@ -43,7 +43,11 @@ export function problemResponse(
   retryAfterSeconds = defaults.retryAfterSeconds,
 ): HttpResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (error.retryable && error.status === 503) headers['retry-after'] = String(retryAfterSeconds);
+  // A 503 or 429 the client may retry says when; an error may name its own delay.
+  if (error.retryable && (error.status === 503 || error.status === 429)) {
+    const own = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    headers['retry-after'] = String(typeof own === 'number' ? own : retryAfterSeconds);
+  }
   const body: Record<string, unknown> = {
     type: problemType(error.code),
     title: error.message,

@@ -10,6 +10,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { errorLogAttributes, logger, metrics } from '../core/observability';
+import { asInvocation } from '../core/invocation';
 import { lazyHandler } from '../http';
 import { publishPendingRevocations, type PendingRevocationsOutcome } from '../province/codes';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../province/deps';
@@ -28,29 +29,32 @@ export type SyncRunOutcome = SyncOutcome & {
 };
 
 export const create = (deps: ProvinceDeps) =>
-  middy<ScheduledEvent, SyncRunOutcome>(async () => {
-    const outcome = await syncOnce(deps);
-    const revocations = await publishPendingRevocations(deps);
-    if (revocations.published + revocations.expired > 0 || revocations.error) {
-      logger.info('pending revocations', { ...revocations });
-    }
-    // A policy changed since registration is stated to the exchange (functions/province/retention.ts).
-    const retention = await publishRetentionIfChanged(deps).catch((e: unknown) => {
-      logger.warn('retention policy not published', errorLogAttributes(e));
-      return 'failed' as const;
-    });
-    if (retention === 'published') logger.info('retention policy published', { region: deps.region });
-    const meta = await deps.repository.getReplicaMeta().catch(() => undefined);
-    if (meta) metrics.addMetric(REPLICA_AGE_METRIC, 'Seconds', Math.max(0, deps.now() - meta.issuedAt));
-    metrics.addMetric(outcome.result === 'failed' ? 'SyncFailed' : 'SyncSucceeded', 'Count', 1);
-    metrics.publishStoredMetrics();
-    // The verifier in this process (embedded runtime) checks the new replica on its next request.
-    deps.registry.invalidate();
-    return { ...outcome, revocations, retention };
-  }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
-    event: ScheduledEvent,
-    context: Context,
-  ) => Promise<SyncRunOutcome>;
+  // Its own Lambda context for every log line, whatever else runs in the process (invocation.ts).
+  asInvocation(
+    middy<ScheduledEvent, SyncRunOutcome>(async () => {
+      const outcome = await syncOnce(deps);
+      const revocations = await publishPendingRevocations(deps);
+      if (revocations.published + revocations.expired > 0 || revocations.error) {
+        logger.info('pending revocations', { ...revocations });
+      }
+      // A policy changed since registration is stated to the exchange (functions/province/retention.ts).
+      const retention = await publishRetentionIfChanged(deps).catch((e: unknown) => {
+        logger.warn('retention policy not published', errorLogAttributes(e));
+        return 'failed' as const;
+      });
+      if (retention === 'published') logger.info('retention policy published', { region: deps.region });
+      const meta = await deps.repository.getReplicaMeta().catch(() => undefined);
+      if (meta) metrics.addMetric(REPLICA_AGE_METRIC, 'Seconds', Math.max(0, deps.now() - meta.issuedAt));
+      metrics.addMetric(outcome.result === 'failed' ? 'SyncFailed' : 'SyncSucceeded', 'Count', 1);
+      metrics.publishStoredMetrics();
+      // The verifier in this process (embedded runtime) checks the new replica on its next request.
+      deps.registry.invalidate();
+      return { ...outcome, revocations, retention };
+    }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
+      event: ScheduledEvent,
+      context: Context,
+    ) => Promise<SyncRunOutcome>,
+  );
 
 /** Dependencies from the Lambda environment (no I/O), with the enrollment key that signs revocations. */
 export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ProvinceDeps =>

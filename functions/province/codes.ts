@@ -113,6 +113,7 @@ export async function verify(deps: ProvinceDeps, request: VerificationRequest): 
   const result = await verifyCode(request.code, snapshot, {
     now: deps.now(),
     ...(request.holder ? { holder: request.holder } : {}),
+    holderCheck: deps.holderCheck,
   });
   // Aggregate counters only: the result and its reason codes, never the code or the holder.
   metrics.addMetric(`Verify_${result.result}`, 'Count', 1);

@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
+import { boundedHolderCheck, type HolderCheck, type HolderGateOptions } from '../core/holder-gate';
 import { LIMITS } from '../core/profiles';
 import type { Jwks, RetentionPolicy } from '../core/schemas/types.gen';
 import { assertValid, isRetentionPolicy } from '../core/schemas/validators';
@@ -50,6 +51,8 @@ export interface ProvinceDeps {
   readonly retention: RetentionPolicy;
   /** Destroys the node's private keys at its sunset (none: the sunset destroys no key, and says so). */
   readonly keyShredder?: KeyShredder;
+  /** The holder check of `POST /v1/codes/verify`, bounded per process (holder-gate.ts). */
+  readonly holderCheck: HolderCheck;
 }
 
 /**
@@ -90,6 +93,8 @@ export interface ProvinceDepsInput {
   readonly activeKeyCacheMs?: number;
   readonly retention?: RetentionPolicy;
   readonly keyShredder?: KeyShredder;
+  /** The holder-check bound (default: 2 at once, 8 waiting; env HOLDER_CHECK_CONCURRENCY / _QUEUE). */
+  readonly holderChecks?: HolderGateOptions;
 }
 
 const resolve = (source: SignerSource): Promise<Signer> =>
@@ -136,6 +141,7 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
     retention: input.retention ?? DEFAULT_RETENTION,
     ...(input.keyShredder ? { keyShredder: input.keyShredder } : {}),
+    holderCheck: boundedHolderCheck(input.holderChecks),
   };
 }
 
@@ -289,5 +295,19 @@ export function provinceDepsFromEnv(
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
     exchangeUrl: env.EXCHANGE_URL ?? '',
     federationJwks: jwks,
+    holderChecks: holderChecksFromEnv(env),
   });
+}
+
+/** `HOLDER_CHECK_CONCURRENCY` / `HOLDER_CHECK_QUEUE` (non-negative integers), when set. */
+function holderChecksFromEnv(env: NodeJS.ProcessEnv): HolderGateOptions {
+  const int = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^[0-9]{1,4}$/.test(v)) throw new InternalError(new Error(`${name} must be a small integer`));
+    return Number(v);
+  };
+  const concurrency = int('HOLDER_CHECK_CONCURRENCY');
+  const queue = int('HOLDER_CHECK_QUEUE');
+  return { ...(concurrency !== undefined ? { concurrency } : {}), ...(queue !== undefined ? { queue } : {}) };
 }

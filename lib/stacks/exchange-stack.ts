@@ -44,6 +44,8 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   // Serves stored status batches by hash: reads only, signs nothing.
   'exchange-status-batch': { table: 'read' },
   'exchange-suspend-province': MUTATION,
+  'exchange-reenroll-province': MUTATION,
+  'exchange-resume-province': MUTATION,
   'exchange-province-jwks': { table: 'read' },
   // Signs `?since=` deltas on request; full lists are read from CloudFront.
   'exchange-trust-list': { table: 'read', federationKey: 'sign' },
@@ -92,7 +94,7 @@ export class ExchangeStack extends Stack {
   readonly table: TableV2;
   readonly trustList: TrustListSite;
   readonly api: HcxHttpApi;
-  /** The only role allowed on the operator routes (register, suspend). */
+  /** The only role allowed on the operator routes (register, suspend, re-enroll, resume). */
   readonly operatorRole: Role;
 
   constructor(scope: Construct, id: string, props: ExchangeStackProps) {
@@ -195,7 +197,7 @@ export class ExchangeStack extends Stack {
       'OperatorRole',
       'operator',
       config.exchange.operatorPrincipals ?? [this.account],
-      `hcx exchange operator of ${config.federationId}: register and suspend provinces`,
+      `hcx exchange operator of ${config.federationId}: register, suspend, re-enroll and resume provinces`,
     );
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'exchange.url for the federation config' });

@@ -215,6 +215,14 @@ export class ProvinceStack extends Stack {
       allowedOrigins: province.allowedOrigins,
       rateLimit: settings.publicRateLimit,
       burstLimit: settings.publicBurstLimit,
+      // The holder check's scrypt: a lower, separate bucket for the verify route (route-wide; HTTP
+      // APIs have no per-caller usage plans).
+      pathLimits: {
+        'POST /v1/codes/verify': {
+          rateLimit: settings.verifyRateLimit,
+          burstLimit: settings.verifyBurstLimit,
+        },
+      },
       logRetention: settings.logRetentionDays as RetentionDays,
     }));
     this.healthSystemRole = api.callerRole(

@@ -17,6 +17,8 @@ import { create as registerProvince } from '../../functions/exchange-register-pr
 import { create as revokeCodes } from '../../functions/exchange-revoke-codes/handler';
 import { create as revokeKey } from '../../functions/exchange-revoke-key/handler';
 import { create as suspendProvince } from '../../functions/exchange-suspend-province/handler';
+import { create as reenrollProvince } from '../../functions/exchange-reenroll-province/handler';
+import { create as resumeProvince } from '../../functions/exchange-resume-province/handler';
 import { create as trustList } from '../../functions/exchange-trust-list/handler';
 import type { HttpLambdaHandler, HttpResponse } from '../../functions/http';
 import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
@@ -155,6 +157,8 @@ export function exchangeRoutes(deps: ExchangeDeps) {
     revokeKey: revokeKey(deps),
     revokeCodes: revokeCodes(deps),
     suspend: suspendProvince(deps),
+    reenroll: reenrollProvince(deps),
+    resume: resumeProvince(deps),
     jwks: jwks(deps),
     trustList: trustList(deps),
     log: log(deps),
@@ -194,6 +198,21 @@ export function exchangeRoutes(deps: ExchangeDeps) {
       call(h.suspend, {
         method: 'POST',
         path: '/v1/provinces/{region}/suspend',
+        pathParameters: { region },
+        iamUserArn: 'arn:aws:iam::123456789012:user/operator',
+      }),
+    reenroll: (region: string, enrollmentKey: object) =>
+      call(h.reenroll, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/enrollment-key',
+        pathParameters: { region },
+        body: { enrollmentKey },
+        iamUserArn: 'arn:aws:iam::123456789012:user/operator',
+      }),
+    resume: (region: string) =>
+      call(h.resume, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/resume',
         pathParameters: { region },
         iamUserArn: 'arn:aws:iam::123456789012:user/operator',
       }),

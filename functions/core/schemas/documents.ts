@@ -24,7 +24,9 @@ import logPageSchema from '../../../schemas/log-page.json';
 import nationalitySchema from '../../../schemas/nationality.json';
 import problemDetailsSchema from '../../../schemas/problem-details.json';
 import provinceListSchema from '../../../schemas/province-list.json';
+import provinceReenrollmentSchema from '../../../schemas/province-reenrollment.json';
 import provinceRegistrationSchema from '../../../schemas/province-registration.json';
+import provinceResumptionSchema from '../../../schemas/province-resumption.json';
 import provinceSuspensionSchema from '../../../schemas/province-suspension.json';
 import provinceSunsetSchema from '../../../schemas/province-sunset.json';
 import provinceSchema from '../../../schemas/province.json';
@@ -93,6 +95,8 @@ export const SCHEMA_IDS = {
   federationSunset: `${BASE}federation-sunset.json`,
   provinceSunset: `${BASE}province-sunset.json`,
   activeKey: `${BASE}active-key.json`,
+  provinceReenrollment: `${BASE}province-reenrollment.json`,
+  provinceResumption: `${BASE}province-resumption.json`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
@@ -118,7 +122,9 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   nationalitySchema,
   problemDetailsSchema,
   provinceListSchema,
+  provinceReenrollmentSchema,
   provinceRegistrationSchema,
+  provinceResumptionSchema,
   provinceSunsetSchema,
   provinceSuspensionSchema,
   provinceSchema,

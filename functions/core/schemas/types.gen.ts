@@ -104,6 +104,8 @@ export type RegionCode = string;
 export type LogEntry =
   | ProvinceRegisteredEntry
   | ProvinceSuspendedEntry
+  | ProvinceReenrolledEntry
+  | ProvinceResumedEntry
   | KeyPublishedEntry
   | KeyRevokedEntry
   | CodeRevokedEntry
@@ -543,6 +545,40 @@ export interface ProvinceSuspendedEntry {
  */
 export interface ProvinceSuspendedData {}
 /**
+ * The operator gave a suspended province a new enrollment key (its old one leaked); the province stays suspended until resumed.
+ */
+export interface ProvinceReenrolledEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'province.reenrolled';
+  region: ProvinceRegionCode;
+  data: ProvinceReenrolledData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * The province's new enrollment key (the JWK carries its kid and alg). The previous enrollment key is valid until this entry's at.
+ */
+export interface ProvinceReenrolledData {
+  enrollmentKey: PublicJwk;
+}
+/**
+ * The operator resumed a suspended province: its signed requests are accepted again and its codes verify.
+ */
+export interface ProvinceResumedEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'province.resumed';
+  region: ProvinceRegionCode;
+  data: ProvinceResumedData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * No data: the entry's region says who.
+ */
+export interface ProvinceResumedData {}
+/**
  * A province published a signing key.
  */
 export interface KeyPublishedEntry {
@@ -752,6 +788,12 @@ export interface Province {
   registeredAt: Rfc3339Time;
 }
 /**
+ * POST /v1/provinces/{region}/enrollment-key (operator): a new enrollment public key for a suspended province (its old one leaked). The old key signs nothing from the re-enrollment on.
+ */
+export interface ProvinceReenrollment {
+  enrollmentKey: PublicJwk;
+}
+/**
  * POST /v1/provinces (operator): register a province with its enrollment public key.
  */
 export interface ProvinceRegistration {
@@ -759,6 +801,17 @@ export interface ProvinceRegistration {
   name: DisplayName;
   enrollmentKey: PublicJwk;
   retention?: RetentionPolicy;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/resume (idempotent: resuming an active province changes nothing).
+ */
+export interface ProvinceResumption {
+  region: ProvinceRegionCode;
+  status: 'active';
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
 }
 /**
  * 200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).

@@ -195,6 +195,29 @@ function fold(draft: Draft, entry: LogEntry): void {
       draft.provinces[index] = { ...province, status: 'suspended' };
       return;
     }
+    case 'province.reenrolled': {
+      // A suspended province's new enrollment key: the current one's validity ends here, so a
+      // request it signs later no longer verifies anywhere (province-signature.ts checks `iat`).
+      const province = provinceOf(draft, entry.region);
+      if (province.status !== 'suspended') invalid('A province is re-enrolled without being suspended');
+      const kid = entry.data.enrollmentKey.kid;
+      if (typeof kid !== 'string' || draft.kids.has(kid)) {
+        invalid('A province is re-enrolled with a key already in use');
+      }
+      draft.kids.add(kid);
+      const enrollmentKeys = province.enrollmentKeys.map((e) =>
+        e.until === undefined ? { ...e, until: entry.at } : e,
+      );
+      enrollmentKeys.push({ key: entry.data.enrollmentKey, from: entry.at });
+      draft.provinces[draft.provinces.indexOf(province)] = { ...province, enrollmentKeys };
+      return;
+    }
+    case 'province.resumed': {
+      const province = provinceOf(draft, entry.region);
+      if (province.status !== 'suspended') invalid('A province is resumed without being suspended');
+      draft.provinces[draft.provinces.indexOf(province)] = { ...province, status: 'active' };
+      return;
+    }
     case 'key.published': {
       const province = provinceOf(draft, entry.region);
       const { kid, alg, jwk, notBefore, notAfter, request } = entry.data;
