@@ -136,7 +136,7 @@ async function appendInTurn(
 
 /** What every change answers once the federation has ended (410 FEDERATION_SUNSET). */
 export function federationEnded(): HcxError {
-  return new HcxError('FEDERATION_SUNSET', 410, 'The federation has ended (sunset)');
+  return new HcxError('FEDERATION_SUNSET');
 }
 
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
@@ -194,14 +194,11 @@ function toProvince(p: ProvinceRecord): Province {
 async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
   const federationKid = (await ctx.signer()).kid;
   if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
-    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+    throw new ResourceConflict('KEY_ALREADY_KNOWN');
   }
   const owner = await ctx.repository.shortKidOwner(shortKid(kid));
   if (owner && owner.kid !== kid) {
-    throw new ResourceConflict(
-      'SHORT_KID_TAKEN',
-      'Another key of the federation has the same short kid (the first 11 characters of its thumbprint): generate a new key',
-    );
+    throw new ResourceConflict('SHORT_KID_TAKEN');
   }
 }
 
@@ -213,11 +210,11 @@ export async function registerProvince(
   const key = await intake(registration.enrollmentKey);
   const entry = await appendWith(ctx, async (seq) => {
     if (await ctx.repository.getProvince(registration.region)) {
-      throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
+      throw new ResourceConflict('PROVINCE_EXISTS');
     }
     await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
-      throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
+      throw new ResourceConflict('FEDERATION_FULL');
     }
     return {
       seq,
@@ -309,7 +306,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
       await activeProvince(ctx, region);
       await refuseKnownKid(ctx, key.kid);
       if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
-        throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
+        throw new ResourceConflict('TOO_MANY_KEYS');
       }
       return {
         seq,
@@ -375,7 +372,7 @@ export async function revokeKey(
       const escalation =
         key.status === 'revoked' && key.reason !== 'compromised' && request.reason === 'compromised';
       if (key.status !== 'active' && !escalation)
-        throw new ResourceConflict('KEY_ALREADY_REVOKED', 'The key is already revoked');
+        throw new ResourceConflict('KEY_ALREADY_REVOKED');
       return {
         seq,
         at: ctx.now(),
