@@ -16,7 +16,8 @@ import { writeOrCheck } from './generated-file';
 
 const ROOT = path.resolve(__dirname, '..');
 export const CONTRACT_FILE = path.join(ROOT, 'docs', 'contract.md');
-export const BEGIN = '<!-- BEGIN errors: generated from functions/core/error-catalogue.ts by `npm run build:errors` -->';
+export const BEGIN =
+  '<!-- BEGIN errors: generated from functions/core/error-catalogue.ts by `npm run build:errors` -->';
 export const END = '<!-- END errors -->';
 
 /** Markdown table cell: no raw pipes or line breaks. */

@@ -53,7 +53,8 @@ export const ERRORS = {
   KEY_REJECTED: {
     status: 400,
     title: 'The key is not acceptable',
-    meaning: 'A key offered for publication is refused at intake; `detail` starts with the key reason (below).',
+    meaning:
+      'A key offered for publication is refused at intake; `detail` starts with the key reason (below).',
   },
   RETENTION_EXCEEDED: {
     status: 400,
