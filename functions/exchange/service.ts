@@ -371,8 +371,7 @@ export async function revokeKey(
       // was stolen later); never the other way, and never twice.
       const escalation =
         key.status === 'revoked' && key.reason !== 'compromised' && request.reason === 'compromised';
-      if (key.status !== 'active' && !escalation)
-        throw new ResourceConflict('KEY_ALREADY_REVOKED');
+      if (key.status !== 'active' && !escalation) throw new ResourceConflict('KEY_ALREADY_REVOKED');
       return {
         seq,
         at: ctx.now(),

@@ -87,7 +87,9 @@ export async function rotateKey(options: RotateKeyOptions): Promise<RotationResu
     visibleInVersion = await visibleVersion(options, newKid, now());
     if (visibleInVersion !== undefined) break;
     if (Date.now() >= deadline) {
-      throw new HcxError('KEY_NOT_VISIBLE', { detail: 'The new key did not appear in the trust list in time' });
+      throw new HcxError('KEY_NOT_VISIBLE', {
+        detail: 'The new key did not appear in the trust list in time',
+      });
     }
     await sleep(interval);
   }
