@@ -130,6 +130,26 @@ export const ERRORS = {
     meaning: "The key is not yet active in the node's trust list: publish it and wait for a sync.",
     retryable: true,
   },
+  CODE_REVOCATIONS_FULL: {
+    status: 409,
+    title: 'The province holds too many revocations by code id',
+    meaning: 'The province reached its live revocations by code id: revoke by status index instead.',
+  },
+  SEGMENT_REV_STALE: {
+    status: 409,
+    title: 'A newer revision of the segment is already published',
+    meaning: 'A status publication carries a segment revision older than the one held.',
+  },
+  STATUS_SEGMENTS_FULL: {
+    status: 409,
+    title: 'The province has too many live status segments',
+    meaning: 'The province reached the number of live status segments the federation allows.',
+  },
+  SEGMENT_SHRINKS: {
+    status: 409,
+    title: 'A status publication may not undo a revocation',
+    meaning: 'A new segment revision expires earlier or does not cover every revocation of the one held.',
+  },
   PROVINCE_SUNSET: {
     status: 410,
     title: 'This province has ended its health-code service (sunset)',
@@ -245,6 +265,8 @@ export const TRUST_LIST_REASONS = {
   BAD_HASH: 'A log entry does not match its hash.',
   INVALID_ENTRY: 'A log entry cannot apply to the state (unknown province, key known twice…).',
   PROVINCE_SIGNATURE_INVALID: 'A log entry does not carry a valid request signed by its province.',
+  SEGMENT_MISSING: 'A status segment the list names is not held.',
+  BATCH_MISMATCH: 'A status batch does not hold, or does not match, the segment the list names.',
 } as const satisfies Record<string, string>;
 
 /** Why a key was refused at intake (`KeyRejected.reason`; the public `detail` starts with it). */
