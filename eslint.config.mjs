@@ -28,4 +28,17 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // Services and the core never reach for the HTTP layer: errors map to HTTP through the error
+    // catalogue (functions/core/errors.ts `toHcxError`), only handlers and the adapter see HTTP.
+    // functions/province/http.ts is the province handlers' shared helper (it moves with them).
+    files: ['functions/core/**/*.ts', 'functions/province/*.ts', 'functions/exchange/*.ts'],
+    ignores: ['functions/province/http.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/http', '**/http/*'], message: 'no HTTP layer in services or core' }] },
+      ],
+    },
+  },
 );

@@ -14,21 +14,9 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { sm2JwkFromSpki, type KeyMaterial } from './algorithms';
 import { derToJose } from './ecdsa-der';
-import {
-  HcxError,
-  InternalError,
-  isRetryableDependencyError,
-  KeyRejected,
-  ServiceUnavailable,
-} from './errors';
+import { InternalError, KeyRejected, toHcxError } from './errors';
 import { acceptPublicKey } from './keys';
 import type { Signer } from './signer';
-
-/** A KMS failure as an hcx error: throttling and outages become the retryable 503, the rest a 500. */
-export function kmsError(e: unknown): HcxError {
-  if (e instanceof HcxError) return e;
-  return isRetryableDependencyError(e) ? new ServiceUnavailable(e) : new InternalError(e);
-}
 
 /** Options of {@link KmsSigner.create}. */
 export interface KmsSignerOptions {
@@ -99,7 +87,7 @@ export class KmsSigner implements Signer {
     try {
       answer = await options.client.send(new GetPublicKeyCommand({ KeyId: options.keyId }));
     } catch (e) {
-      throw kmsError(e);
+      throw toHcxError(e);
     }
     const scheme = answer.KeySpec === undefined ? undefined : SCHEMES[answer.KeySpec];
     if (!scheme || answer.KeyUsage !== 'SIGN_VERIFY' || !answer.PublicKey) {
@@ -132,7 +120,7 @@ export class KmsSigner implements Signer {
         }),
       );
     } catch (e) {
-      throw kmsError(e);
+      throw toHcxError(e);
     }
     if (!answer.Signature) throw new InternalError(new Error('KMS returned no signature'));
     return derToJose(answer.Signature, 32);

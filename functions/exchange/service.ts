@@ -146,7 +146,7 @@ async function appendInTurn(
 
 /** What every change answers once the federation has ended (410 FEDERATION_SUNSET). */
 export function federationEnded(): HcxError {
-  return new HcxError('FEDERATION_SUNSET', 410, 'The federation has ended (sunset)');
+  return new HcxError('FEDERATION_SUNSET');
 }
 
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
@@ -206,14 +206,11 @@ function toProvince(p: ProvinceRecord): Province {
 async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
   const federationKid = (await ctx.signer()).kid;
   if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
-    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+    throw new ResourceConflict('KEY_ALREADY_KNOWN');
   }
   const owner = await ctx.repository.shortKidOwner(shortKid(kid));
   if (owner && owner.kid !== kid) {
-    throw new ResourceConflict(
-      'SHORT_KID_TAKEN',
-      'Another key of the federation has the same short kid (the first 11 characters of its thumbprint): generate a new key',
-    );
+    throw new ResourceConflict('SHORT_KID_TAKEN');
   }
 }
 
@@ -225,11 +222,11 @@ export async function registerProvince(
   const key = await intake(registration.enrollmentKey);
   const entry = await appendWith(ctx, async (seq) => {
     if (await ctx.repository.getProvince(registration.region)) {
-      throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
+      throw new ResourceConflict('PROVINCE_EXISTS');
     }
     await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
-      throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
+      throw new ResourceConflict('FEDERATION_FULL');
     }
     return {
       seq,
@@ -390,7 +387,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
       await activeProvince(ctx, region);
       await refuseKnownKid(ctx, key.kid);
       if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
-        throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
+        throw new ResourceConflict('TOO_MANY_KEYS');
       }
       return {
         seq,
@@ -455,8 +452,7 @@ export async function revokeKey(
       // was stolen later); never the other way, and never twice.
       const escalation =
         key.status === 'revoked' && key.reason !== 'compromised' && request.reason === 'compromised';
-      if (key.status !== 'active' && !escalation)
-        throw new ResourceConflict('KEY_ALREADY_REVOKED', 'The key is already revoked');
+      if (key.status !== 'active' && !escalation) throw new ResourceConflict('KEY_ALREADY_REVOKED');
       return {
         seq,
         at: ctx.now(),
@@ -509,7 +505,6 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
     // Checked before anything is written; codes with a status index are revoked by status.publish.
     throw new ResourceConflict(
       'CODE_REVOCATIONS_FULL',
-      'The province holds too many revocations by code id',
       `at most ${MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE} live; revoke by status index`,
     );
   }

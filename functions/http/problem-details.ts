@@ -1,14 +1,15 @@
 /**
  * `problemDetails()`: the one place an error becomes an HTTP response (RFC 9457,
- * `application/problem+json`). An `HcxError` answers with its status, stable code and public title;
+ * `application/problem+json`). An `HcxError` answers with its status, stable code and public title
+ * (all three from the error catalogue, functions/core/error-catalogue.ts);
  * an AWS SDK throttling or timeout error becomes the retryable `503 SERVICE_UNAVAILABLE`; anything
  * else becomes a generic `500 INTERNAL`. Never a stack trace, an internal message or echoed input.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { HcxError, InternalError, isRetryableDependencyError, ServiceUnavailable } from '../core/errors';
+import { isRetryableDependencyError, toHcxError, type HcxError } from '../core/errors';
 
-export { isRetryableDependencyError };
+export { isRetryableDependencyError, toHcxError };
 import { errorLogAttributes, logger as rootLogger } from '../core/observability';
 import type { HttpResponse } from './event';
 
@@ -24,13 +25,6 @@ export interface ProblemDetailsOptions {
 }
 
 const defaults: Required<ProblemDetailsOptions> = { logger: rootLogger, retryAfterSeconds: 1 };
-
-/** The `HcxError` an arbitrary thrown value stands for (SDK throttling -> 503, the rest -> 500). */
-export function toHcxError(e: unknown): HcxError {
-  if (e instanceof HcxError) return e;
-  if (isRetryableDependencyError(e)) return new ServiceUnavailable(e);
-  return new InternalError(e);
-}
 
 /** `REQUEST_INVALID` -> `https://hcx.example/problems/request-invalid`. */
 export function problemType(code: string): string {
@@ -50,7 +44,7 @@ export function problemResponse(
   }
   const body: Record<string, unknown> = {
     type: problemType(error.code),
-    title: error.message,
+    title: error.title,
     status: error.status,
     code: error.code,
   };

@@ -7,6 +7,7 @@
  * `scripts/gen-openapi.ts` writes it to docs/openapi.json; the runtime serves it at `GET /openapi.json`.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ERROR_CODES, ERRORS as CATALOGUE } from '../core/error-catalogue';
 import { REQUEST_PROFILE, TRUST_LIST_PROFILE } from '../core/profiles';
 import { SCHEMA_DOCUMENTS, SCHEMA_IDS } from '../core/schemas/validators';
 import { ROUTES, type RouteDefinition, type Service } from '../routes';
@@ -288,9 +289,23 @@ export function buildOpenApi(): JsonObject {
   };
 
   const responses: Record<string, JsonObject> = {};
-  const problem = { 'application/problem+json': { schema: refTo(names, SCHEMA_IDS.problemDetails) } };
-  for (const [, [name, description]] of Object.entries(ERRORS)) {
-    responses[name] = { description, content: problem };
+  // Problem details whose `code` is one of the catalogue's (docs/contract.md, Errors).
+  const problem = {
+    'application/problem+json': {
+      schema: {
+        allOf: [
+          refTo(names, SCHEMA_IDS.problemDetails),
+          { properties: { code: { $ref: `${COMPONENT_REF}ProblemCode` } } },
+        ],
+      },
+    },
+  };
+  for (const [status, [name, description]] of Object.entries(ERRORS)) {
+    const codes = ERROR_CODES.filter((code) => String(CATALOGUE[code].status) === status);
+    responses[name] = {
+      description: `${description}. Codes with this status: ${codes.join(', ')}`,
+      content: problem,
+    };
   }
   // What any path may answer besides its operations' own responses (the gateway's answers).
   responses.MethodNotAllowed = {
@@ -323,7 +338,18 @@ export function buildOpenApi(): JsonObject {
     tags: Object.values(SERVICES).map((s) => ({ name: s.tag, description: s.description })),
     paths,
     components: {
-      schemas: { ...schemas, ...joseComponents(names) },
+      schemas: {
+        ...schemas,
+        ...joseComponents(names),
+        ProblemCode: {
+          title: 'ProblemCode',
+          description:
+            'Every problem `code` hcx answers with (functions/core/error-catalogue.ts); the status, title and ' +
+            'meaning of each are in docs/contract.md, Errors.',
+          type: 'string',
+          enum: ERROR_CODES,
+        },
+      },
       responses,
       securitySchemes: {
         awsSigV4: {

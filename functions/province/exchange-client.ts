@@ -51,15 +51,12 @@ export interface ExchangeClientOptions {
 
 /** The exchange could not be reached or answered 5xx: retry later (the replica stays as it is). */
 export function exchangeUnavailable(cause?: unknown): HcxError {
-  return new HcxError('EXCHANGE_UNAVAILABLE', 503, 'The exchange is unreachable, retry later', {
-    cause,
-    retryable: true,
-  });
+  return new HcxError('EXCHANGE_UNAVAILABLE', { cause });
 }
 
 /** The exchange refused a signed request (4xx other than a conflict). */
 export function exchangeRefused(status: number, problemCode: string | undefined): HcxError {
-  return new HcxError('EXCHANGE_REFUSED', 502, 'The exchange refused the request', {
+  return new HcxError('EXCHANGE_REFUSED', {
     detail: `exchange answered ${status}${problemCode ? ` ${problemCode}` : ''}`,
   });
 }

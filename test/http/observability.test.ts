@@ -126,11 +126,11 @@ describe('logger', () => {
 
 describe('errorLogAttributes', () => {
   it('describes an hcx error by its code, status and private reason', () => {
-    expect(errorLogAttributes(new AuthenticationFailed('STALE_IAT'))).toEqual({
+    expect(errorLogAttributes(new AuthenticationFailed('STALE'))).toEqual({
       errorName: 'AuthenticationFailed',
       errorCode: 'UNAUTHORIZED',
       status: 401,
-      reason: 'STALE_IAT',
+      reason: 'STALE',
     });
   });
 

@@ -6,7 +6,7 @@
  * stock JOSE library verifies it with the public key (`hcx sunset verify` does the same and checks
  * the schema).
  */
-import { JwsRejected } from '../errors';
+import { JwsRejected, type DeletionReportReason } from '../errors';
 import { acceptPublicKey } from '../keys';
 import { parseCompactJws, type JwsProfile } from '../jws/compact';
 import { signCompactJws } from '../jws/sign';
@@ -61,7 +61,7 @@ export async function signDeletionReport(signer: Signer, report: DeletionReport)
 /** Why a report was refused (stable codes, the CLI's `REPORT_*`). */
 export class DeletionReportRejected extends Error {
   constructor(
-    readonly reason: 'MALFORMED' | 'UNKNOWN_KEY' | 'SIGNATURE_INVALID' | 'SCHEMA_INVALID',
+    readonly reason: DeletionReportReason,
     message: string,
   ) {
     super(message);

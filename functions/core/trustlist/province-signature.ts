@@ -10,7 +10,7 @@
  * province signs (a revocation batch, a sunset) calls {@link verifyProvinceRequest} the same way.
  */
 import { algorithmByName, type KeyMaterial } from '../algorithms';
-import { JwsRejected, TrustListRejected } from '../errors';
+import { JwsRejected, TrustListRejected, type TrustListReason } from '../errors';
 import { parseCompactJws } from '../jws/compact';
 import { thumbprintOf } from '../keys';
 import { LIMITS, REQUEST_PROFILE } from '../profiles';
@@ -26,7 +26,7 @@ import type {
 import { isSignedRequestPayload } from '../schemas/validators';
 
 /** The reason every holder gives for an entry the province did not sign. */
-export const PROVINCE_SIGNATURE_INVALID = 'PROVINCE_SIGNATURE_INVALID';
+export const PROVINCE_SIGNATURE_INVALID = 'PROVINCE_SIGNATURE_INVALID' satisfies TrustListReason;
 
 function refuse(title: string, cause?: unknown): never {
   throw new TrustListRejected(PROVINCE_SIGNATURE_INVALID, title, cause);
