@@ -150,6 +150,16 @@ export const ERRORS = {
     title: 'A status publication may not undo a revocation',
     meaning: 'A new segment revision expires earlier or does not cover every revocation of the one held.',
   },
+  PROVINCE_NOT_SUSPENDED: {
+    status: 409,
+    title: 'The province is not suspended',
+    meaning: 'Only a suspended province can be re-enrolled (suspend it first).',
+  },
+  TOO_MANY_ENROLLMENT_KEYS: {
+    status: 409,
+    title: 'The province has had too many enrollment keys',
+    meaning: 'A re-enrollment would pass the number of enrollment keys a trust list holds per province.',
+  },
   PROVINCE_SUNSET: {
     status: 410,
     title: 'This province has ended its health-code service (sunset)',
@@ -206,6 +216,19 @@ export const ERRORS = {
     status: 503,
     title: 'The exchange is unreachable, retry later',
     meaning: 'A province node could not reach the exchange, or it answered 5xx.',
+    retryable: true,
+  },
+  HOLDER_CHECK_BUSY: {
+    status: 503,
+    title: 'Too many holder checks in progress, retry later',
+    meaning:
+      "The node's bounded holder checks (scrypt) are all taken and its queue is full; see `Retry-After`.",
+    retryable: true,
+  },
+  DEADLINE_EXCEEDED: {
+    status: 504,
+    title: 'The request ran out of time; retry it',
+    meaning: "The invocation's time was up before its next write; nothing further was started.",
     retryable: true,
   },
   GATEWAY_TIMEOUT: {

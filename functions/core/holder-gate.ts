@@ -30,7 +30,7 @@ export interface HolderGateOptions {
 export class HolderCheckBusy extends HcxError {
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number) {
-    super('HOLDER_CHECK_BUSY', 503, 'Too many holder checks in progress, retry later', { retryable: true });
+    super('HOLDER_CHECK_BUSY');
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -56,7 +56,7 @@ export function currentInvocation(): Invocation | undefined {
 /** `504 DEADLINE_EXCEEDED`: the invocation's time is up; nothing further was started. */
 export class DeadlineExceeded extends HcxError {
   constructor() {
-    super('DEADLINE_EXCEEDED', 504, 'The request ran out of time; retry it');
+    super('DEADLINE_EXCEEDED');
   }
 }
 

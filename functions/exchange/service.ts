@@ -330,15 +330,14 @@ export interface ResumedProvince {
 /**
  * POST /v1/provinces/{region}/resume (operator): a suspended province's signed requests are accepted
  * again (with its current enrollment key) and its codes verify once a verifier has the new list.
- * Idempotent for an active province; `409 PROVINCE_SUNSET` for one that ended its service.
+ * Idempotent for an active province; `410 PROVINCE_SUNSET` for one that ended its service.
  */
 export async function resumeProvince(ctx: ExchangeContext, region: string): Promise<ResumedProvince> {
   const entry = await appendWith(ctx, async (seq) => {
     const province = await ctx.repository.getProvince(region);
     if (!province) throw new ResourceNotFound('No such province');
     if (province.status === 'active') return undefined;
-    if (province.status === 'sunset')
-      throw new ResourceConflict('PROVINCE_SUNSET', 'The province has ended its service');
+    if (province.status === 'sunset') throw new HcxError('PROVINCE_SUNSET');
     return { seq, at: ctx.now(), type: 'province.resumed', region, data: {} };
   });
   if (entry) await ctx.afterChange?.();
