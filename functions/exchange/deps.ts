@@ -12,7 +12,7 @@ import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
 import { LocalKeySigner, type Signer } from '../core/signer';
 import type { KeyShredder } from '../core/sunset/key-shredder';
-import type { KmsKeyRef } from '../core/sunset/kms-shredder';
+import type { KmsKeyRef } from '../aws/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';

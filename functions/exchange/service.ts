@@ -19,7 +19,7 @@ import {
   ServiceUnavailable,
 } from '../core/errors';
 import { shortKid } from '../core/keys';
-import { errorLogAttributes, logger } from '../core/observability';
+import { errorLogAttributes, logger } from '../aws/observability';
 import { LIMITS } from '../core/profiles';
 import type {
   CodeRevokeRequest,

@@ -6,7 +6,7 @@
  * This module imports no AWS SDK: the S3 implementation is `s3-trust-list-sink.ts`, imported only by
  * the handlers that publish (see `ExchangeServices` in deps.ts).
  */
-import { errorLogAttributes, logger, metrics } from '../core/observability';
+import { errorLogAttributes, logger, metrics } from '../aws/observability';
 import type { ExchangeRepository } from './repository';
 import type { TrustListPublisher } from './trust-list-publisher';
 

@@ -18,7 +18,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { logger as rootLogger } from '../core/observability';
+import { logger as rootLogger } from '../aws/observability';
 import { callerRole } from './caller-role';
 import type { HttpEvent, HttpLambdaHandler, HttpResponse } from './event';
 import { problemDetails } from './problem-details';

@@ -9,7 +9,7 @@ import { verifyCode } from '../core/code/verify';
 import { HcxError, RequestInvalid, ResourceNotFound } from '../core/errors';
 import { LIMITS } from '../core/profiles';
 import { toHcxError } from '../http/problem-details';
-import { metrics } from '../core/observability';
+import { metrics } from '../aws/observability';
 import { assertValid, isIssueRequest, isValidResidentId } from '../core/schemas/validators';
 import type {
   IssueRequest,

@@ -23,7 +23,7 @@ import { activeSignerResolver, memoAsync, type IssuerKeys } from './issuer-keys'
 import { RegistryCache } from './registry-cache';
 import type { ProvinceRepository } from './repository';
 import type { FederationKeys } from './sync';
-import type { KmsKeyRef } from '../core/sunset/kms-shredder';
+import type { KmsKeyRef } from '../aws/kms-shredder';
 
 /** The dependencies of every province handler. */
 export interface ProvinceDeps {

@@ -1,6 +1,6 @@
 /** Small pieces the province handlers share: the code id path parameter and metric flushing. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { metrics } from '../core/observability';
+import { metrics } from '../aws/observability';
 import { isCodeId } from '../core/schemas/validators';
 import { pathParam } from '../http';
 

@@ -14,7 +14,7 @@
 import { toHcxError } from '../http/problem-details';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { HcxError, TrustListRejected } from '../core/errors';
-import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { TrustList } from '../core/schemas/types.gen';
 import { applyDelta, openDelta, openTrustList, type FederationKeys } from '../core/trustlist/trust-list';
 import type { ExchangeClient } from './exchange-client';

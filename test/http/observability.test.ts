@@ -7,7 +7,7 @@ import {
   logReplacer,
   metrics,
   safeLogAttributes,
-} from '../../functions/core/observability';
+} from '../../functions/aws/observability';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { AuthenticationFailed } from '../../functions/core/errors';

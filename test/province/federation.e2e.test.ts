@@ -5,12 +5,12 @@
  * (counting sync cycles), the exchange going down, key rotation, and no personal data anywhere.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { create as createIssue } from '../../functions/province-issue/handler';
-import { create as createRevoke } from '../../functions/province-revoke-code/handler';
-import { create as createSync } from '../../functions/province-sync/handler';
-import { create as createVerify } from '../../functions/province-verify/handler';
+import { create as createIssue } from '../../functions/province/handlers/issue';
+import { create as createRevoke } from '../../functions/province/handlers/revoke-code';
+import { create as createSync } from '../../functions/province/handlers/sync';
+import { create as createVerify } from '../../functions/province/handlers/verify';
 import { createExchangeDeps } from '../../functions/exchange/deps';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
 import { shortKid } from '../../functions/core/keys';

@@ -5,12 +5,12 @@
  * Zhejiang's codes, and Zhejiang can no longer revoke through the exchange.
  */
 import { createExchangeDeps } from '../../functions/exchange/deps';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
-import { create as createIssue } from '../../functions/province-issue/handler';
-import { create as createRevoke } from '../../functions/province-revoke-code/handler';
-import { create as createVerify } from '../../functions/province-verify/handler';
+import { create as createIssue } from '../../functions/province/handlers/issue';
+import { create as createRevoke } from '../../functions/province/handlers/revoke-code';
+import { create as createVerify } from '../../functions/province/handlers/verify';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { rotateKey } from '../../functions/province/rotation';
 import { syncOnce } from '../../functions/province/sync';

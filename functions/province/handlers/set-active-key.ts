@@ -1,0 +1,21 @@
+/**
+ * `POST /v1/issuer-keys/{kid}/activate` (province-internal): rotation step 3, switch issuance to
+ * another held key once the trust list carries it (`province/active-key.ts`); 200 `{ kid, activeSince }`.
+ */
+import { kmsSignerFor } from '../../aws/kms-signer';
+import { isKid } from '../../core/schemas/validators';
+import { httpHandler, json, lazyHandler, pathParam } from '../../http';
+import { switchActiveKey } from '../active-key';
+import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
+import { withMetrics } from '../http';
+
+export const create = (deps: ProvinceDeps) =>
+  httpHandler({}, async (event) =>
+    withMetrics(async () => json(200, await switchActiveKey(deps, pathParam(event, 'kid', isKid)))),
+  );
+
+/** Dependencies from the Lambda environment (no I/O), with the KMS public keys of the issuer keys. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ProvinceDeps =>
+  provinceDepsFromEnv(env, { kmsSigner: kmsSignerFor });
+
+export const handler = lazyHandler(() => create(fromEnv()));

@@ -1,0 +1,47 @@
+/**
+ * Scheduled sync (EventBridge, every minute): pull the signed trust-list delta, update the replica,
+ * record the outcome; then publish the code revocations left pending while the exchange was down.
+ * Never throws: a failed run keeps the last good replica and says why in the sync status
+ * (`GET /v1/registry`); the `ReplicaAgeSeconds` gauge drives the staleness alarm, and pending
+ * revocations stay pending for the next run.
+ */
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import { logger, metrics } from '../../aws/observability';
+import { lazyHandler } from '../../http';
+import { publishPendingRevocations, type PendingRevocationsOutcome } from '../codes';
+import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
+import { secretSignerFor } from '../../aws/enrollment-secret';
+import { syncOnce, type SyncOutcome } from '../sync';
+
+/** The gauge the province stack's staleness alarm watches (lib/constructs/env.ts REPLICA_AGE_METRIC). */
+const REPLICA_AGE_METRIC = 'ReplicaAgeSeconds';
+
+/** What a run did: the sync, and the pending revocations it published. */
+export type SyncRunOutcome = SyncOutcome & { readonly revocations: PendingRevocationsOutcome };
+
+export const create = (deps: ProvinceDeps) =>
+  middy<ScheduledEvent, SyncRunOutcome>(async () => {
+    const outcome = await syncOnce(deps);
+    const revocations = await publishPendingRevocations(deps);
+    if (revocations.published + revocations.expired > 0 || revocations.error) {
+      logger.info('pending revocations', { ...revocations });
+    }
+    const meta = await deps.repository.getReplicaMeta().catch(() => undefined);
+    if (meta) metrics.addMetric(REPLICA_AGE_METRIC, 'Seconds', Math.max(0, deps.now() - meta.issuedAt));
+    metrics.addMetric(outcome.result === 'failed' ? 'SyncFailed' : 'SyncSucceeded', 'Count', 1);
+    metrics.publishStoredMetrics();
+    // The verifier in this process (embedded runtime) checks the new replica on its next request.
+    deps.registry.invalidate();
+    return { ...outcome, revocations };
+  }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
+    event: ScheduledEvent,
+    context: Context,
+  ) => Promise<SyncRunOutcome>;
+
+/** Dependencies from the Lambda environment (no I/O), with the enrollment key that signs revocations. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ProvinceDeps =>
+  provinceDepsFromEnv(env, { secretSigner: secretSignerFor });
+
+export const handler = lazyHandler<ScheduledEvent, SyncRunOutcome>(() => create(fromEnv()));
