@@ -10,13 +10,16 @@ export type RouteAuth = 'public' | 'operator' | 'signed' | 'internal';
 /** The service a route belongs to. */
 export type Service = 'exchange' | 'province';
 
-/** One HTTP route, served by one Lambda whose code is `functions/<fn>/handler.ts`. */
+/** One HTTP route, served by one Lambda whose code is {@link handlerEntry} (`functions/<service>/handlers/<name>.ts`). */
 export interface RouteDefinition {
   readonly service: Service;
   readonly method: 'GET' | 'POST' | 'DELETE';
   /** API Gateway path template, e.g. `/v1/provinces/{region}/keys`. */
   readonly path: string;
-  /** Folder under `functions/` holding the handler. */
+  /**
+   * Function name, `<service>-<name>`: the Lambda's name and logical id, the embedded runtime's key,
+   * and (through {@link handlerEntry}) where its code is, `functions/<service>/handlers/<name>.ts`.
+   */
   readonly fn: string;
   readonly auth: RouteAuth;
   readonly summary: string;
@@ -35,6 +38,7 @@ export interface RouteDefinition {
 /** A function run on a schedule rather than by a route. */
 export interface ScheduledDefinition {
   readonly service: Service;
+  /** Function name, `<service>-<name>`, as for a route. */
   readonly fn: string;
   readonly summary: string;
   /** Minutes between runs in AWS. */
@@ -308,4 +312,26 @@ export const SCHEDULED: readonly ScheduledDefinition[] = [
 /** Routes of one service. */
 export function routesOf(service: Service): RouteDefinition[] {
   return ROUTES.filter((r) => r.service === service);
+}
+
+/** What {@link handlerEntry} needs: a route or a scheduled function. */
+export type FunctionDefinition = Pick<RouteDefinition | ScheduledDefinition, 'service' | 'fn'>;
+
+/**
+ * Where a function's code is, relative to the project root: `functions/<service>/handlers/<name>.ts`
+ * for `fn` = `<service>-<name>`. The one place that spells a handler path: the CDK Lambda entry, the
+ * embedded wiring, the soak script, the cold-start bench and the tests all ask here. The module
+ * exports `create(deps)`, `fromEnv()` and `handler`.
+ */
+export function handlerEntry(def: FunctionDefinition): string {
+  const prefix = `${def.service}-`;
+  if (!def.fn.startsWith(prefix) || def.fn.length === prefix.length) {
+    throw new Error(`function ${def.fn} must be named ${prefix}<name>`);
+  }
+  return `functions/${def.service}/handlers/${def.fn.slice(prefix.length)}.ts`;
+}
+
+/** Every function of `service`: its routes, then its scheduled functions. */
+export function functionsOf(service: Service): FunctionDefinition[] {
+  return [...routesOf(service), ...SCHEDULED.filter((s) => s.service === service)];
 }

@@ -1,15 +1,26 @@
 /**
- * Create a table from its shared definition (`tables.ts`) through the DynamoDB API: used by the
- * embedded runtime and the tests against dynalite, so their tables match the CDK stacks' exactly.
+ * The DynamoDB adapter shared by both services: the one client a Lambda process uses
+ * ({@link dynamoClient}), and table creation from the shared definitions (`core/storage/tables.ts`)
+ * for the embedded runtime and the tests against dynalite, so their tables match the CDK stacks'
+ * exactly. The repositories (`exchange/dynamo-repository.ts`, `province/dynamo-repository.ts`) take
+ * a client, so the embedded runtime passes its own (pointed at dynalite).
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DynamoDBClient,
   UpdateTimeToLiveCommand,
-  type DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { keyAttributes, type KeyAttribute, type TableDefinition } from '../core/storage/tables';
+
+let client: DynamoDBClient | undefined;
+
+/** The process's DynamoDB client (Lambda: region and credentials from the environment), made once. */
+export function dynamoClient(): DynamoDBClient {
+  client ??= new DynamoDBClient({});
+  return client;
+}
 
 function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] {
   const schema: KeySchemaElement[] = [{ AttributeName: partitionKey.name, KeyType: 'HASH' }];

@@ -1,6 +1,10 @@
 /** The trust-list sink of the AWS deployment: one object in the bucket CloudFront serves. */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { TRUST_LIST_CACHE_CONTROL, TRUST_LIST_OBJECT_KEY, type TrustListSink } from '../exchange/trust-list-sink';
+import {
+  TRUST_LIST_CACHE_CONTROL,
+  TRUST_LIST_OBJECT_KEY,
+  type TrustListSink,
+} from '../exchange/trust-list-sink';
 
 /** Puts the signed list at `v1/trust-list` (`application/jose`, short `Cache-Control`). */
 export class S3TrustListSink implements TrustListSink {

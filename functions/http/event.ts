@@ -19,7 +19,7 @@ export interface HttpResponse {
   isBase64Encoded?: boolean;
 }
 
-/** The Lambda handler type every `functions/<fn>/handler.ts` exports as `handler`. */
+/** The Lambda handler type every `functions/<service>/handlers/<name>.ts` exports as `handler`. */
 export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
 /** A JSON response (`application/json`, or the content type given in `headers`). */

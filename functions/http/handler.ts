@@ -1,6 +1,6 @@
 /**
  * `httpHandler(options, impl)`: the one place that composes the standard middleware chain of an
- * hcx HTTP route, so every `functions/<fn>/handler.ts` is a short adapter over the core:
+ * hcx HTTP route, so every `functions/<service>/handlers/<name>.ts` is a short adapter over the core:
  *
  * ```ts
  * export const create = (deps: Deps) =>

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 
-/** The KMS actions of crypto-erasure at sunset (functions/core/sunset/kms-shredder.ts). */
+/** The KMS actions of crypto-erasure at sunset (functions/aws/kms-shredder.ts). */
 export const CRYPTO_ERASURE_ACTIONS = ['kms:DisableKey', 'kms:ScheduleKeyDeletion'] as const;
 
 /**

@@ -149,7 +149,7 @@ describe('npm start on a terminal', () => {
 describe('a Lambda-like process (metrics on, not under jest)', () => {
   const script = (emit: boolean) =>
     [
-      "const { metrics } = require('./functions/core/observability');",
+      "const { metrics } = require('./functions/aws/observability');",
       emit ? "metrics.addMetric('SyncSucceeded', 'Count', 1);" : '',
       'metrics.publishStoredMetrics();',
     ].join('\n');

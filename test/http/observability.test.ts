@@ -175,7 +175,7 @@ describe('metrics', () => {
     // prepare: a fresh process, as in Lambda: no jest, no HCX_LOG_SILENT
     const root = path.join(__dirname, '..', '..');
     const script = [
-      "const { metrics } = require('./functions/core/observability');",
+      "const { metrics } = require('./functions/aws/observability');",
       "metrics.addMetric('CodesIssued', 'Count', 1);",
       'metrics.publishStoredMetrics();',
     ].join('\n');

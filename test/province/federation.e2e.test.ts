@@ -17,6 +17,7 @@ import { shortKid } from '../../functions/core/keys';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { syncOnce } from '../../functions/province/sync';
 import { rotateKey } from '../../functions/province/rotation';
+import { handlersOf } from '../../functions/embedded/wiring';
 import { routesOf } from '../../functions/routes';
 import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
 import {
@@ -53,15 +54,9 @@ let offset = 0;
 /** Real time (the exchange checks request freshness against its own clock), shiftable forward. */
 const now = () => Math.floor(Date.now() / 1000) + offset;
 
+/** The exchange's route handlers over `deps`, wired the way the embedded runtime wires them. */
 async function loadExchangeHandlers(deps: unknown): Promise<Record<string, AnyHandler>> {
-  const handlers: Record<string, AnyHandler> = {};
-  for (const route of routesOf('exchange')) {
-    const mod = (await import(`../../functions/${route.fn}/handler`)) as {
-      create: (d: unknown) => AnyHandler;
-    };
-    handlers[route.fn] = mod.create(deps);
-  }
-  return handlers;
+  return handlersOf('exchange', deps).routes as Record<string, AnyHandler>;
 }
 
 async function provinceNode(region: string): Promise<Node> {

@@ -14,6 +14,7 @@ import { create as createVerify } from '../../functions/province/handlers/verify
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { rotateKey } from '../../functions/province/rotation';
 import { syncOnce } from '../../functions/province/sync';
+import { handlersOf } from '../../functions/embedded/wiring';
 import { routesOf } from '../../functions/routes';
 import { dynaliteTables, type DynaliteTables } from '../kit';
 import {
@@ -46,15 +47,9 @@ let zj: Node;
 let gd: Node;
 const now = () => Math.floor(Date.now() / 1000);
 
+/** The exchange's route handlers over `deps`, wired the way the embedded runtime wires them. */
 async function exchangeHandlers(deps: unknown): Promise<Record<string, AnyHandler>> {
-  const handlers: Record<string, AnyHandler> = {};
-  for (const route of routesOf('exchange')) {
-    const mod = (await import(`../../functions/${route.fn}/handler`)) as {
-      create: (d: unknown) => AnyHandler;
-    };
-    handlers[route.fn] = mod.create(deps);
-  }
-  return handlers;
+  return handlersOf('exchange', deps).routes as Record<string, AnyHandler>;
 }
 
 async function node(region: string, name: string): Promise<Node> {

@@ -3,7 +3,11 @@
  * Only the operator reaches it: API Gateway IAM authorization in AWS, a bearer token in the
  * embedded runtime, so the handler does not check the caller itself.
  */
-import { isProvinceRegistration, requireValid, type ProvinceRegistration } from '../../core/schemas/validators';
+import {
+  isProvinceRegistration,
+  requireValid,
+  type ProvinceRegistration,
+} from '../../core/schemas/validators';
 import { kmsSignerFor } from '../../aws/kms-signer';
 import { s3TrustListSinkFor } from '../../aws/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
