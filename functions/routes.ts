@@ -4,11 +4,41 @@
  * and the generated OpenAPI document.
  */
 
+import { REQUEST_PROFILE } from './core/profiles';
+
 /** Who may call a route. `operator` and `internal` are IAM-authorized in AWS (bearer tokens locally). */
 export type RouteAuth = 'public' | 'operator' | 'signed' | 'internal';
 
 /** The service a route belongs to. */
 export type Service = 'exchange' | 'province';
+
+/** `$id` of the trust-list version schema (a log size): the type of `since` query parameters. */
+const TRUST_LIST_VERSION = 'https://hcx.example/schemas/trust-list.json#/$defs/version';
+
+/**
+ * A query parameter a route reads. The handler chain checks it (400 `REQUEST_INVALID` otherwise, see
+ * functions/http/event.ts `queryOf`) and the OpenAPI document describes it, both from here.
+ */
+export type QueryParameter =
+  | {
+      readonly name: string;
+      readonly description: string;
+      /** A non-negative integer of at most 12 digits, within `min`..`max` when given. */
+      readonly type: 'integer';
+      readonly min?: number;
+      readonly max?: number;
+      /** The value when the parameter is absent. */
+      readonly default?: number;
+      /** `$id` of the schema that describes it in OpenAPI (else an integer with `min`/`max`). */
+      readonly schema?: string;
+    }
+  | {
+      readonly name: string;
+      readonly description: string;
+      /** One of `values`. */
+      readonly type: 'enum';
+      readonly values: readonly string[];
+    };
 
 /** One HTTP route, served by one Lambda whose code is {@link handlerEntry} (`functions/<service>/handlers/<name>.ts`). */
 export interface RouteDefinition {
@@ -25,8 +55,16 @@ export interface RouteDefinition {
   readonly summary: string;
   /** `$id` of the request body schema, when the route takes a body. */
   readonly requestSchema?: string;
-  /** Content type of the request body. */
+  /** Content type of the request body (the only one the route takes: 415 otherwise). */
   readonly requestType?: 'application/json' | 'application/jose';
+  /** Body cap in bytes, with `requestType` (413 `REQUEST_TOO_LARGE` above it, before parsing). */
+  readonly maxBodyBytes?: number;
+  /** `cache-control` of a success answer; default `no-store` (functions/http/security-headers.ts). */
+  readonly cacheControl?: string;
+  /** Query parameters the route reads; any other is ignored. */
+  readonly query?: readonly QueryParameter[];
+  /** Answers `ETag` and, to a matching `If-None-Match`, `304`. */
+  readonly conditional?: true;
   /** `$id` of the success response schema, when it is JSON. */
   readonly responseSchema?: string;
   /** Content type of the success response. */
@@ -58,6 +96,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Federation id and the federation public keys (JWKS)',
     responseSchema: `${S}federation-info.json`,
     responseType: 'application/json',
+    cacheControl: 'public, max-age=300',
     successStatus: 200,
   },
   {
@@ -69,6 +108,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary:
       'The federation public keys as a plain JWKS, for standard JWKS clients (a convenience: pin the keys you were given)',
     responseType: 'application/jwk-set+json',
+    cacheControl: 'public, max-age=300',
     successStatus: 200,
   },
   {
@@ -82,6 +122,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/json',
     responseSchema: `${S}province.json`,
     responseType: 'application/json',
+    maxBodyBytes: 4 * 1024,
     successStatus: 201,
   },
   {
@@ -93,6 +134,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Provinces and their status',
     responseSchema: `${S}province-list.json`,
     responseType: 'application/json',
+    cacheControl: 'public, max-age=60',
     successStatus: 200,
   },
   {
@@ -116,6 +158,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseSchema: `${S}published-key.json`,
     responseType: 'application/json',
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 201,
   },
   {
@@ -128,6 +171,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseSchema: `${S}revoked-key.json`,
     responseType: 'application/json',
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 200,
   },
   {
@@ -140,6 +184,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseSchema: `${S}code-revocations-result.json`,
     responseType: 'application/json',
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 200,
   },
   {
@@ -153,6 +198,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseType: 'application/json',
     responseSchema: `${S}exchange-province-sunset.json`,
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 200,
   },
   {
@@ -175,6 +221,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'public',
     summary: "A province's current public signing keys",
     responseType: 'application/jwk-set+json',
+    cacheControl: 'public, max-age=60',
     successStatus: 200,
   },
   {
@@ -185,6 +232,17 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'public',
     summary: 'The signed trust list; `?since=` for a signed delta',
     responseType: 'application/jose',
+    cacheControl: 'public, max-age=60',
+    query: [
+      {
+        name: 'since',
+        description:
+          'Answer a signed delta (typ hcx-trust-list-delta+jws) from this version instead of the full list',
+        type: 'integer',
+        schema: TRUST_LIST_VERSION,
+      },
+    ],
+    conditional: true,
     successStatus: 200,
   },
   {
@@ -196,6 +254,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Transparency log entries, `?since=` and `?limit=`',
     responseSchema: `${S}log-page.json`,
     responseType: 'application/json',
+    query: [
+      {
+        name: 'since',
+        description: 'Entries after this log size',
+        type: 'integer',
+        schema: TRUST_LIST_VERSION,
+      },
+      { name: 'limit', description: 'Page size', type: 'integer', min: 1, max: 1000, default: 100 },
+    ],
     successStatus: 200,
   },
   // province node
@@ -210,6 +277,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/json',
     responseSchema: `${S}issue-response.json`,
     responseType: 'application/json',
+    maxBodyBytes: 8 * 1024,
     successStatus: 201,
   },
   {
@@ -223,6 +291,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/json',
     responseSchema: `${S}verification-result.json`,
     responseType: 'application/json',
+    maxBodyBytes: 4 * 1024,
     successStatus: 200,
   },
   {
@@ -277,6 +346,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Replica version, age and last sync result (and, with ?audit=true, a check of its evidence)',
     responseSchema: `${S}registry-status.json`,
     responseType: 'application/json',
+    query: [
+      {
+        name: 'audit',
+        description:
+          'true: also re-derive the replica from its signed evidence and say whether it matches (`audit`)',
+        type: 'enum',
+        values: ['true', 'false'],
+      },
+    ],
     successStatus: 200,
   },
   {
@@ -312,6 +390,20 @@ export const SCHEDULED: readonly ScheduledDefinition[] = [
 /** Routes of one service. */
 export function routesOf(service: Service): RouteDefinition[] {
   return ROUTES.filter((r) => r.service === service);
+}
+
+/** The route of function `fn` (a handler names its own route); throws when the table has none. */
+export function routeOf(fn: string): RouteDefinition {
+  const route = ROUTES.find((r) => r.fn === fn);
+  if (!route) throw new Error(`no route ${fn} in functions/routes.ts`);
+  return route;
+}
+
+/** The scheduled function `fn`; throws when the table has none. */
+export function scheduledOf(fn: string): ScheduledDefinition {
+  const def = SCHEDULED.find((s) => s.fn === fn);
+  if (!def) throw new Error(`no scheduled function ${fn} in functions/routes.ts`);
+  return def;
 }
 
 /** What {@link handlerEntry} needs: a route or a scheduled function. */

@@ -488,9 +488,6 @@ export async function federationInfo(ctx: ExchangeContext): Promise<FederationIn
   };
 }
 
-/** Default and largest page of GET /v1/log. */
-export const LOG_PAGE = { default: 100, max: 1000 } as const;
-
 /** GET /v1/log?since=&limit=: entries after `since`; `next` when more follow. */
 export async function readLogPage(ctx: ExchangeContext, since: number, limit: number): Promise<LogPage> {
   const entries = await ctx.repository.readLog(since, limit + 1);

@@ -68,8 +68,8 @@ export async function publishTrustList(ctx: PublishContext, trigger: string): Pr
     return { result: 'published', version, rounds };
   } catch (e) {
     logger.warn('trust list publication failed', { ...errorLogAttributes(e), trigger, rounds });
+    // Flushed by the chain that runs this (logMetrics in functions/http/handler.ts).
     metrics.addMetric(TRUST_LIST_PUBLISH_FAILED_METRIC, 'Count', 1);
-    metrics.publishStoredMetrics();
     return { result: 'failed', version, rounds };
   }
 }

@@ -3,11 +3,11 @@ import { kmsSignerFor } from '../../aws/kms-signer';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
 import { federationInfo } from '../service';
 import { httpHandler, json, lazyHandler } from '../../http';
+import { routeOf } from '../../routes';
+const route = routeOf('exchange-federation');
 
 export const create = (deps: ExchangeDeps) =>
-  httpHandler({}, async () =>
-    json(200, await federationInfo(deps), { 'cache-control': 'public, max-age=300' }),
-  );
+  httpHandler({ route }, async () => json(200, await federationInfo(deps)));
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer this function uses. */
 export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>

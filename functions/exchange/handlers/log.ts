@@ -1,16 +1,14 @@
 /** `GET /v1/log?since=&limit=`: a page of transparency-log entries. */
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
-import { LOG_PAGE, readLogPage } from '../service';
-import { httpHandler, json, lazyHandler, queryParam } from '../../http';
-
-const COUNT = /[0-9]{1,12}/;
+import { readLogPage } from '../service';
+import { httpHandler, json, lazyHandler, queryInteger } from '../../http';
+import { routeOf } from '../../routes';
+const route = routeOf('exchange-log');
 
 export const create = (deps: ExchangeDeps) =>
-  httpHandler({}, async (event) => {
-    const since = Number(queryParam(event, 'since', COUNT) ?? 0);
-    const limit = Number(
-      queryParam(event, 'limit', (v) => COUNT.test(v) && +v >= 1 && +v <= LOG_PAGE.max) ?? LOG_PAGE.default,
-    );
+  httpHandler({ route }, async (event) => {
+    const since = queryInteger(event, route, 'since') ?? 0;
+    const limit = queryInteger(event, route, 'limit')!; // declared with a default
     return json(200, await readLogPage(deps, since, limit));
   });
 

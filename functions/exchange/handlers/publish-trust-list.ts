@@ -5,31 +5,24 @@
  * counted (`TrustListPublishFailed`). Without a sink (the embedded runtime serves the list from its
  * route) there is nothing to do.
  */
-import type { Context, ScheduledEvent } from 'aws-lambda';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
-import { logger } from '../../aws/observability';
 import { kmsSignerFor } from '../../aws/kms-signer';
 import { s3TrustListSinkFor } from '../../aws/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
 import { publishTrustList, type PublishOutcome } from '../trust-list-sink';
-import { lazyHandler } from '../../http';
+import { lazyHandler, scheduledHandler } from '../../http';
 
 /** What a run did: a publication, or `skipped` when no sink is configured. */
 export type ScheduledPublishOutcome = PublishOutcome | { readonly result: 'skipped' };
 
 export const create = (deps: ExchangeDeps) =>
-  middy<ScheduledEvent, ScheduledPublishOutcome>(async (): Promise<ScheduledPublishOutcome> => {
+  scheduledHandler(async (): Promise<ScheduledPublishOutcome> => {
     const sink = deps.trustListSink;
     if (!sink) return { result: 'skipped' };
     return publishTrustList({ repository: deps.repository, trustLists: deps.trustLists, sink }, 'schedule');
-  }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
-    event: ScheduledEvent,
-    context: Context,
-  ) => Promise<ScheduledPublishOutcome>;
+  });
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
 export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
   exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor, s3Sink: s3TrustListSinkFor });
 
-export const handler = lazyHandler<ScheduledEvent, ScheduledPublishOutcome>(() => create(fromEnv()));
+export const handler = lazyHandler(() => create(fromEnv()));

@@ -13,11 +13,12 @@ import { s3TrustListSinkFor } from '../../aws/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
 import { registerProvince } from '../service';
 import { httpHandler, json, lazyHandler } from '../../http';
+import { routeOf } from '../../routes';
+const route = routeOf('exchange-register-province');
 
 export const create = (deps: ExchangeDeps) =>
-  httpHandler<ProvinceRegistration>(
-    { body: { types: ['application/json'], maxBytes: 4096 }, schema: requireValid(isProvinceRegistration) },
-    async (event) => json(201, await registerProvince(deps, event.parsed)),
+  httpHandler<ProvinceRegistration>({ route, schema: requireValid(isProvinceRegistration) }, async (event) =>
+    json(201, await registerProvince(deps, event.parsed)),
   );
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */

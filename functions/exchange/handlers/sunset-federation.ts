@@ -9,9 +9,11 @@ import { s3TrustListSinkFor } from '../../aws/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
 import { sunsetFederation } from '../sunset';
 import { httpHandler, json, lazyHandler } from '../../http';
+import { routeOf } from '../../routes';
+const route = routeOf('exchange-sunset-federation');
 
 export const create = (deps: ExchangeDeps) =>
-  httpHandler({}, async () => json(200, await sunsetFederation(deps)));
+  httpHandler({ route }, async () => json(200, await sunsetFederation(deps)));
 
 /** Dependencies from the Lambda environment (no I/O): KMS signer and shredder, and the S3 sink. */
 export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>

@@ -2,19 +2,18 @@
  * `POST /v1/provinces/{region}/sunset`: a province ends its service (signed request, op
  * `province.sunset`): its keys are retired and its codes verify as `ISSUER_SUNSET`.
  */
-import { REQUEST_PROFILE } from '../../core/profiles';
 import { isProvinceRegion } from '../../core/schemas/validators';
 import { kmsSignerFor } from '../../aws/kms-signer';
 import { s3TrustListSinkFor } from '../../aws/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
 import { sunsetProvince } from '../sunset';
 import { httpHandler, json, lazyHandler, pathParam } from '../../http';
+import { routeOf } from '../../routes';
+const route = routeOf('exchange-sunset-province');
 
 export const create = (deps: ExchangeDeps) =>
-  httpHandler<string>(
-    { body: { types: ['application/jose'], maxBytes: REQUEST_PROFILE.maxLength } },
-    async (event) =>
-      json(200, await sunsetProvince(deps, pathParam(event, 'region', isProvinceRegion), event.parsed)),
+  httpHandler<string>({ route }, async (event) =>
+    json(200, await sunsetProvince(deps, pathParam(event, 'region', isProvinceRegion), event.parsed)),
   );
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */

@@ -9,9 +9,11 @@ import { s3TrustListSinkFor } from '../../aws/s3-trust-list-sink';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
 import { suspendProvince } from '../service';
 import { httpHandler, json, lazyHandler, pathParam } from '../../http';
+import { routeOf } from '../../routes';
+const route = routeOf('exchange-suspend-province');
 
 export const create = (deps: ExchangeDeps) =>
-  httpHandler({}, async (event) =>
+  httpHandler({ route }, async (event) =>
     json(200, await suspendProvince(deps, pathParam(event, 'region', isProvinceRegion))),
   );
 

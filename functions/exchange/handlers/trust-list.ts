@@ -4,9 +4,11 @@
  */
 import { kmsSignerFor } from '../../aws/kms-signer';
 import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
-import { httpHandler, header, jose, lazyHandler, queryParam } from '../../http';
+import { httpHandler, header, jose, lazyHandler, queryInteger } from '../../http';
+import { routeOf } from '../../routes';
+const route = routeOf('exchange-trust-list');
 
-const CACHE = { 'cache-control': 'public, max-age=60' };
+// Cache policy (also on the 304) and the `since` parameter: functions/routes.ts.
 
 /** True when an `If-None-Match` value names `etag` (or is `*`). */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -15,11 +17,11 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 export const create = (deps: ExchangeDeps) =>
-  httpHandler({}, async (event) => {
-    const since = queryParam(event, 'since', /[0-9]{1,12}/);
-    if (since !== undefined) return jose(200, await deps.trustLists.delta(Number(since)), CACHE);
+  httpHandler({ route }, async (event) => {
+    const since = queryInteger(event, route, 'since');
+    if (since !== undefined) return jose(200, await deps.trustLists.delta(since));
     const doc = await deps.trustLists.current();
-    const headers = { ...CACHE, etag: doc.etag };
+    const headers = { etag: doc.etag };
     if (matches(header(event, 'if-none-match'), doc.etag)) return { statusCode: 304, headers };
     return jose(200, doc.jws, headers);
   });

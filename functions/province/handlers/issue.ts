@@ -1,14 +1,15 @@
 /** `POST /v1/codes` (province-internal): issue a code; 201 `{ code, codeId, expiresAt, qr }`. */
 import { httpHandler, json, lazyHandler } from '../../http';
+import { routeOf } from '../../routes';
 import { issue, validIssueRequest } from '../codes';
 import { kmsSignerFor } from '../../aws/kms-signer';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
-import { withMetrics } from '../http';
+
+const route = routeOf('province-issue');
 
 export const create = (deps: ProvinceDeps) =>
-  httpHandler(
-    { body: { types: ['application/json'], maxBytes: 8 * 1024 }, schema: validIssueRequest },
-    async (event) => withMetrics(async () => json(201, await issue(deps, event.parsed))),
+  httpHandler({ route, schema: validIssueRequest }, async (event) =>
+    json(201, await issue(deps, event.parsed)),
   );
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS signer of the issuer key. */

@@ -3,15 +3,18 @@
  * with `?audit=true`, also whether the stored replica re-derives from its signed evidence
  * (`province/replica-audit.ts`).
  */
-import { httpHandler, json, lazyHandler, queryParam } from '../../http';
+import { httpHandler, json, lazyHandler, queryEnum } from '../../http';
+import { routeOf } from '../../routes';
 import { registryStatus } from '../codes';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
 import { auditReplica } from '../replica-audit';
 
+const route = routeOf('province-registry');
+
 export const create = (deps: ProvinceDeps) =>
-  httpHandler({}, async (event) => {
+  httpHandler({ route }, async (event) => {
     const status = await registryStatus(deps);
-    if (queryParam(event, 'audit', /true|false/) !== 'true') return json(200, status);
+    if (queryEnum(event, route, 'audit') !== 'true') return json(200, status);
     const audit = await auditReplica(await deps.repository.getReplica(), deps.federationKeys);
     return json(200, { ...status, audit });
   });

@@ -5,13 +5,15 @@
 import { kmsSignerFor } from '../../aws/kms-signer';
 import { isKid } from '../../core/schemas/validators';
 import { httpHandler, json, lazyHandler, pathParam } from '../../http';
+import { routeOf } from '../../routes';
 import { switchActiveKey } from '../active-key';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
-import { withMetrics } from '../http';
+
+const route = routeOf('province-set-active-key');
 
 export const create = (deps: ProvinceDeps) =>
-  httpHandler({}, async (event) =>
-    withMetrics(async () => json(200, await switchActiveKey(deps, pathParam(event, 'kid', isKid)))),
+  httpHandler({ route }, async (event) =>
+    json(200, await switchActiveKey(deps, pathParam(event, 'kid', isKid))),
   );
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS public keys of the issuer keys. */

@@ -6,13 +6,15 @@
 import { kmsSignerFor } from '../../aws/kms-signer';
 import { kmsShredder } from '../../aws/kms-shredder';
 import { httpHandler, json, lazyHandler } from '../../http';
+import { routeOf } from '../../routes';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
 import { secretSignerFor } from '../../aws/enrollment-secret';
-import { withMetrics } from '../http';
 import { sunsetProvince } from '../sunset';
 
+const route = routeOf('province-sunset');
+
 export const create = (deps: ProvinceDeps) =>
-  httpHandler({}, async () => withMetrics(async () => json(200, await sunsetProvince(deps))));
+  httpHandler({ route }, async () => json(200, await sunsetProvince(deps)));
 
 /** Dependencies from the Lambda environment (no I/O), with the KMS and Secrets Manager services it uses. */
 export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ProvinceDeps =>

@@ -5,11 +5,8 @@
  * (`GET /v1/registry`); the `ReplicaAgeSeconds` gauge drives the staleness alarm, and pending
  * revocations stay pending for the next run.
  */
-import type { Context, ScheduledEvent } from 'aws-lambda';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
 import { logger, metrics } from '../../aws/observability';
-import { lazyHandler } from '../../http';
+import { lazyHandler, scheduledHandler } from '../../http';
 import { publishPendingRevocations, type PendingRevocationsOutcome } from '../codes';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
 import { secretSignerFor } from '../../aws/enrollment-secret';
@@ -22,7 +19,7 @@ const REPLICA_AGE_METRIC = 'ReplicaAgeSeconds';
 export type SyncRunOutcome = SyncOutcome & { readonly revocations: PendingRevocationsOutcome };
 
 export const create = (deps: ProvinceDeps) =>
-  middy<ScheduledEvent, SyncRunOutcome>(async () => {
+  scheduledHandler(async (): Promise<SyncRunOutcome> => {
     const outcome = await syncOnce(deps);
     const revocations = await publishPendingRevocations(deps);
     if (revocations.published + revocations.expired > 0 || revocations.error) {
@@ -31,17 +28,13 @@ export const create = (deps: ProvinceDeps) =>
     const meta = await deps.repository.getReplicaMeta().catch(() => undefined);
     if (meta) metrics.addMetric(REPLICA_AGE_METRIC, 'Seconds', Math.max(0, deps.now() - meta.issuedAt));
     metrics.addMetric(outcome.result === 'failed' ? 'SyncFailed' : 'SyncSucceeded', 'Count', 1);
-    metrics.publishStoredMetrics();
     // The verifier in this process (embedded runtime) checks the new replica on its next request.
     deps.registry.invalidate();
     return { ...outcome, revocations };
-  }).use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
-    event: ScheduledEvent,
-    context: Context,
-  ) => Promise<SyncRunOutcome>;
+  });
 
 /** Dependencies from the Lambda environment (no I/O), with the enrollment key that signs revocations. */
 export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ProvinceDeps =>
   provinceDepsFromEnv(env, { secretSigner: secretSignerFor });
 
-export const handler = lazyHandler<ScheduledEvent, SyncRunOutcome>(() => create(fromEnv()));
+export const handler = lazyHandler(() => create(fromEnv()));
