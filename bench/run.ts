@@ -8,6 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.HCX_LOG_SILENT ??= 'true';
 import { GOAL_BUNDLE_KB, GOAL_OVER_SDK_FLOOR_MS, runColdStartBench } from './cold-start';
 import { httpBenchLines, runHttpBench } from './http';
+import { runScaleBench, scaleBenchLines } from './scale';
 import { runSm2Bench } from './sm2';
 import { runPagesBench } from './pages';
 import { runVerifyBench } from './verify';
@@ -63,13 +64,18 @@ async function main(): Promise<void> {
   httpBenchLines(http).forEach((line) => console.log(line));
   Object.assign(out, http);
 
+  console.error('scale: 1M and 10M active revocations across 34 provinces (also `npm run bench:scale`)');
+  const scale = await runScaleBench();
+  scaleBenchLines(scale).forEach((line) => console.log(line));
+  const { at1M: _at1M, at10M: _at10M, ...scaleKeys } = scale;
+  Object.assign(out, scaleKeys);
   console.error('pages: checkpoint script size, and verification inside Chromium');
   const pages = await runPagesBench();
   console.log(
     `checkpoint page script ${pages.checkpointPageKB} KB gzipped with the QR decoder (goal <= 150 KB), wallet ${pages.walletPageKB} KB; ` +
       (pages.pageVerifyMs === null
         ? 'no Chromium: in-page verification not measured'
-        : `in the page: verifyCode ${pages.pageVerifyMs} ms median (goal <= 20 ms), first ${pages.pageFirstVerifyMs} ms, holder check (scrypt) ${pages.pageHolderCheckMs} ms`),
+        : `in the page: verifyCode ${pages.pageVerifyMs} ms median (goal <= 20 ms), first ${pages.pageFirstVerifyMs} ms, holder check (scrypt) ${pages.pageHolderCheckMs} ms; SM2 code ${pages.pageSm2VerifyMs} ms median, first ${pages.pageSm2FirstVerifyMs} ms`),
   );
   Object.assign(out, pages);
 

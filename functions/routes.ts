@@ -4,7 +4,7 @@
  * and the generated OpenAPI document.
  */
 
-import { REQUEST_PROFILE } from './core/profiles';
+import { REQUEST_PROFILE, STATUS_REQUEST_PROFILE } from './core/profiles';
 
 /** Who may call a route. `operator` and `internal` are IAM-authorized in AWS (bearer tokens locally). */
 export type RouteAuth = 'public' | 'operator' | 'signed' | 'internal';
@@ -211,6 +211,32 @@ export const ROUTES: readonly RouteDefinition[] = [
       'End the federation: final trust list with a sunset marker, operational data erased, federation key destroyed; answers the signed deletion report',
     responseType: 'application/json',
     responseSchema: `${S}federation-sunset.json`,
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/status-segments',
+    fn: 'exchange-publish-status',
+    auth: 'signed',
+    summary:
+      'Publish status segments: revoke codes by status index, up to 32 segments of 2^20 indices per request (signed request, op status.publish)',
+    requestType: 'application/jose',
+    maxBodyBytes: STATUS_REQUEST_PROFILE.maxLength,
+    responseType: 'application/json',
+    responseSchema: `${S}status-publish-result.json`,
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'GET',
+    path: '/v1/status-batches/{hash}',
+    fn: 'exchange-status-batch',
+    auth: 'public',
+    summary: 'A status batch (the signed status.publish request, verbatim) by the SHA-256 the log commits to',
+    responseType: 'application/jose',
+    // Content-addressed, so immutable.
+    cacheControl: 'public, max-age=31536000, immutable',
     successStatus: 200,
   },
   {

@@ -1,5 +1,6 @@
 /**
- * `npm run build:pages -- --federation ID --jwks federation-jwks.json --out DIR [--trust-list-url URL]`:
+ * `npm run build:pages -- --federation ID --jwks federation-jwks.json --out DIR [--trust-list-url URL]
+ * [--status-batches-url URL]`:
  * the checkpoint and traveller pages as static files for any static host (S3 + CloudFront, a
  * province's own web server), with the federation's public key pinned in them. Prints each file's
  * size and the headers to serve it with (DIR/headers.json).
@@ -21,6 +22,11 @@ async function main(): Promise<void> {
       default: '/v1/trust-list',
       describe: 'URL of the signed trust list, from the page (same origin: no CORS needed)',
     })
+    .option('status-batches-url', {
+      type: 'string',
+      default: '/v1/status-batches/',
+      describe: 'URL prefix of the status batches the list names (the batch hash is appended)',
+    })
     .strict()
     .parseAsync();
   let jwks: { keys: unknown[] };
@@ -39,6 +45,7 @@ async function main(): Promise<void> {
     federation: argv.federation,
     federationJwks: jwks,
     trustListUrl: argv['trust-list-url'],
+    statusBatchesUrl: argv['status-batches-url'],
   });
   const headers: Record<string, Readonly<Record<string, string>>> = {};
   for (const [path, file] of files) {

@@ -111,6 +111,7 @@ export async function buildPages(config: PageConfig): Promise<Map<string, PageFi
       ...browserBuildOptions({
         __HCX_SHELL__: JSON.stringify(['./', `./${page.script}`]),
         __HCX_BUILD__: JSON.stringify(buildId),
+        __HCX_BATCHES__: JSON.stringify(config.statusBatchesUrl),
       }),
       inject: [],
       entryPoints: [join(WEB, 'sw.ts')],

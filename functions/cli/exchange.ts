@@ -39,6 +39,7 @@ function explainingClient(base: string, answers: Answer[]): ExchangeClient {
   return {
     baseUrl: client.baseUrl,
     getTrustList: (since) => client.getTrustList(since),
+    getStatusBatch: (hash) => client.getStatusBatch(hash),
     async postSigned(path, jws) {
       const answer = await client.postSigned(path, jws);
       const body = jsonOf(answer.contentType, answer.body);

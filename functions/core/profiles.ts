@@ -23,10 +23,13 @@ export const CODE_PROFILE: JwsProfile = {
 export const LEGACY_CODE_PROFILE: JwsProfile = { typ: 'hcx-code+jws', maxLength: 2048, maxDepth: 3 };
 /** Length of the short kid an HCX2 code carries: 11 base64url characters of the thumbprint (66 bits). */
 export const SHORT_KID_LENGTH = 11;
-/** The full signed trust list. */
+/**
+ * The full signed trust list. The exchange's caps bound it below this (docs/scale.md: 64 provinces
+ * x 312 status segments and 1 000 revocations by code id each), so a list it signs always opens.
+ */
 export const TRUST_LIST_PROFILE: JwsProfile = {
   typ: 'hcx-trust-list+jws',
-  maxLength: 4 * 1024 * 1024,
+  maxLength: 16 * 1024 * 1024,
   maxDepth: 8,
 };
 /** A signed trust-list delta (its own type, so a delta never passes as a full list). */
@@ -37,6 +40,16 @@ export const TRUST_LIST_DELTA_PROFILE: JwsProfile = {
 };
 /** A province's signed request to the exchange. */
 export const REQUEST_PROFILE: JwsProfile = { typ: 'hcx-request+jws', maxLength: 16 * 1024, maxDepth: 4 };
+
+/**
+ * A province's signed `status.publish` (a revocation batch of up to 32 status segments): the same
+ * `typ` as every signed request, a larger cap (32 segments of at most ~128 KiB deflated each fit).
+ */
+export const STATUS_REQUEST_PROFILE: JwsProfile = {
+  typ: 'hcx-request+jws',
+  maxLength: 5 * 1024 * 1024,
+  maxDepth: 4,
+};
 
 /** Federation-wide limits (seconds). */
 export const LIMITS = {

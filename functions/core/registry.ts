@@ -7,7 +7,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm } from './algorithms';
 import { acceptPublicKey, shortKid } from './keys';
-import type { ProvinceStatus, TrustList } from './schemas/types.gen';
+import type { ProvinceStatus, TrustList, TrustListStatusSegment } from './schemas/types.gen';
+import { TrustListRejected } from './errors';
+import { StatusIndex } from './status/status-index';
+import type { SegmentSet } from './status/segment';
 
 /** A key as the verifier needs it. */
 export interface RegisteredKey {
@@ -42,6 +45,8 @@ export interface RegistrySnapshot {
   readonly shortKeys: ReadonlyMap<string, RegisteredKey>;
   /** Revoked codes, as `region:jti`. */
   readonly revokedCodes: ReadonlySet<string>;
+  /** Revoked status indices (codes carrying `si`), from the list's status segments. */
+  readonly status: StatusIndex;
   /** kids present in the list but refused at intake (never usable). */
   readonly refusedKids: readonly string[];
   /** The list this snapshot was built from. */
@@ -51,6 +56,27 @@ export interface RegistrySnapshot {
 /** Key of {@link RegistrySnapshot.revokedCodes}. */
 export function revokedCodeKey(region: string, jti: string): string {
   return `${region}:${jti}`;
+}
+
+/**
+ * The content of a listed status segment, already checked against the digest the list commits to,
+ * or undefined when the holder does not have it.
+ */
+export type SegmentSource = (segment: TrustListStatusSegment) => SegmentSet | undefined;
+
+/**
+ * Index the list's status segments. Every listed segment must be there: a verifier missing one
+ * could not tell a revoked code from a valid one, so it is refused (`SEGMENT_MISSING`) and the
+ * holder keeps the snapshot it had.
+ */
+export function buildStatusIndex(list: TrustList, segments: SegmentSource = () => undefined): StatusIndex {
+  const index = new StatusIndex();
+  for (const s of list.statusSegments ?? []) {
+    const set = segments(s);
+    if (!set) throw new TrustListRejected('SEGMENT_MISSING', 'A status segment of the list is not held');
+    index.add(s.region, s.segment, set);
+  }
+  return index;
 }
 
 /**
@@ -73,7 +99,8 @@ export function indexByShortKid(keys: Iterable<RegisteredKey>): Map<string, Regi
 }
 
 /** Index a verified trust list; keys that fail intake are left out and listed in `refusedKids`. */
-export async function buildSnapshot(list: TrustList): Promise<RegistrySnapshot> {
+export async function buildSnapshot(list: TrustList, segments?: SegmentSource): Promise<RegistrySnapshot> {
+  const status = buildStatusIndex(list, segments);
   const provinces = new Map<string, RegisteredProvince>();
   const keys = new Map<string, RegisteredKey>();
   const refusedKids: string[] = [];
@@ -114,6 +141,7 @@ export async function buildSnapshot(list: TrustList): Promise<RegistrySnapshot> 
     keys,
     shortKeys: indexByShortKid(keys.values()),
     revokedCodes,
+    status,
     refusedKids,
     list,
   };

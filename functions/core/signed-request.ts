@@ -11,7 +11,7 @@
  */
 import { algorithmByName, type KeyMaterial } from './algorithms';
 import { AuthenticationFailed, JwsRejected, KeyRejected } from './errors';
-import { parseCompactJws } from './jws/compact';
+import { parseCompactJws, type JwsProfile } from './jws/compact';
 import { signCompactJws } from './jws/sign';
 import { acceptPublicKey, type AcceptedKey } from './keys';
 import { LIMITS, REQUEST_PROFILE } from './profiles';
@@ -50,6 +50,8 @@ export interface VerifyRequestOptions {
   enrollmentKeyFor(region: string): Promise<EnrollmentKey | undefined> | EnrollmentKey | undefined;
   /** Record `jti` as used until `expiresAt`; false when it was already used (conditional write). */
   consumeNonce(jti: string, expiresAt: number): Promise<boolean>;
+  /** The JWS profile (default {@link REQUEST_PROFILE}; status batches have a larger cap). */
+  readonly profile?: JwsProfile;
 }
 
 /** An authenticated, schema-valid request whose nonce is consumed. */
@@ -91,7 +93,7 @@ export async function verifySignedRequest(
 ): Promise<VerifiedRequest> {
   let parsed;
   try {
-    parsed = parseCompactJws(jws, REQUEST_PROFILE);
+    parsed = parseCompactJws(jws, options.profile ?? REQUEST_PROFILE);
   } catch (e) {
     if (e instanceof JwsRejected) fail(`JWS_${e.reason}`, e);
     throw e;

@@ -1,7 +1,8 @@
 /**
  * The checkpoint page (/check/) and the traveller page (/wallet/) on every province node of
  * `npm start`: built once, at the first request, with this federation's pinned key (web/build.ts),
- * and the signed trust list at /check/trust-list, fetched from the exchange, so the page reads it
+ * and the signed trust list at /check/trust-list (the status batches it names at
+ * /check/status-batches?hash=), fetched from the exchange, so the page reads them
  * from its own origin (no CORS) exactly as it reads it from the pages' CloudFront distribution in AWS.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -27,6 +28,7 @@ export function pageRoutes(options: PagesOptions): Record<string, ExtraRoute> {
         federation: options.federation,
         federationJwks: options.federationJwks,
         trustListUrl: 'trust-list',
+        statusBatchesUrl: 'status-batches?hash=',
       }),
     );
     built.catch(() => (built = undefined));
@@ -66,7 +68,32 @@ export function pageRoutes(options: PagesOptions): Record<string, ExtraRoute> {
       };
     }
   };
-  const routes: Record<string, ExtraRoute> = { '/check/trust-list': trustList };
+  // The status batches the list names, by hash (immutable: cacheable for good).
+  const statusBatch: ExtraRoute = async ({ query }): Promise<APIGatewayProxyStructuredResultV2> => {
+    const hash = /^hash=([A-Za-z0-9_-]{43})$/.exec(query ?? '')?.[1];
+    if (!hash) return { statusCode: 400, headers: { 'content-type': 'text/plain' }, body: 'hash= expected' };
+    try {
+      const res = await fetch(`${options.exchangeUrl}/v1/status-batches/${hash}`);
+      return {
+        statusCode: res.status,
+        headers: {
+          'content-type': res.headers.get('content-type') ?? 'application/jose',
+          'cache-control': res.ok ? 'public, max-age=31536000, immutable' : 'no-store',
+        },
+        body: await res.text(),
+      };
+    } catch {
+      return {
+        statusCode: 502,
+        headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
+        body: '',
+      };
+    }
+  };
+  const routes: Record<string, ExtraRoute> = {
+    '/check/trust-list': trustList,
+    '/check/status-batches': statusBatch,
+  };
   for (const [name, path] of Object.entries(PAGE_PATHS)) {
     routes[`/${name}`] = redirect(path);
     for (const p of [path, `${path}${name}.js`, `${path}sw.js`]) routes[p] = serve;

@@ -18,7 +18,14 @@ import type { KeyMaterial } from '../core/algorithms';
 import { LIMITS } from '../core/profiles';
 import { shortKid } from '../core/keys';
 import type { LogEntry } from '../core/schemas/types.gen';
-import type { ErasedCount, ExchangeRepository, KeyRecord, KidOwner, ProvinceRecord } from './repository';
+import type {
+  ErasedCount,
+  ExchangeRepository,
+  KeyRecord,
+  KidOwner,
+  ProvinceRecord,
+  StatusSegmentRecord,
+} from './repository';
 
 type Item = Record<string, AttributeValue>;
 
@@ -36,9 +43,21 @@ export const ITEM_KEYS = {
   shortKid: (short: string) => ({ pk: `SKID#${short}`, sk: 'SKID' }),
   codeRevocation: (region: string, jti: string) => ({ pk: `CREV#${region}`, sk: jti }),
   nonce: (jti: string) => ({ pk: `NONCE#${jti}`, sk: 'NONCE' }),
+  batchMeta: (hash: string) => ({ pk: `SBATCH#${hash}`, sk: 'META' }),
+  batchChunk: (hash: string, i: number) => ({
+    pk: `SBATCH#${hash}`,
+    sk: `CHUNK#${String(i).padStart(4, '0')}`,
+  }),
+  statusSegment: (region: string, segment: number) => ({
+    pk: `SSEG#${region}`,
+    sk: String(segment).padStart(7, '0'),
+  }),
   finalTrustList: () => ({ pk: 'SUNSET', sk: 'FINAL_TRUST_LIST' }),
   deletionReport: () => ({ pk: 'SUNSET', sk: 'DELETION_REPORT' }),
 } as const;
+
+/** Largest chunk of a stored status batch, in bytes (an item holds 400 KB with its names). */
+export const BATCH_CHUNK_BYTES = 350 * 1024;
 
 /** The kind of an item by its partition key, as a deletion report names it. */
 function itemKind(pk: string): string {
@@ -48,6 +67,7 @@ function itemKind(pk: string): string {
   if (pk.startsWith('KID#')) return 'kid-owner';
   if (pk.startsWith('CREV#')) return 'code-revocation';
   if (pk.startsWith('NONCE#')) return 'request-nonce';
+  if (pk.startsWith('SSEG#')) return 'status-segment';
   return 'other';
 }
 
@@ -304,6 +324,25 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           },
         );
         return;
+      case 'status.published':
+        for (const ref of entry.data.segments) {
+          await this.putIf(
+            {
+              ...key(ITEM_KEYS.statusSegment(entry.region, ref.segment)),
+              seq: N(entry.seq),
+              rev: N(ref.rev),
+              exp: N(ref.exp),
+              count: N(ref.count),
+              digest: S(ref.digest),
+              batch: S(entry.data.batch),
+              // The batch itself stays (the log commits to it); the projection is only the working set.
+              ttl: N(ref.exp + LIMITS.clockSkew),
+            },
+            NEWER,
+            seq,
+          );
+        }
+        return;
       case 'code.revoked':
         await this.putIf(
           {
@@ -398,6 +437,90 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     return (await this.get(ITEM_KEYS.codeRevocation(region, jti))) !== undefined;
   }
 
+  async putBatch(hash: string, jws: string): Promise<void> {
+    const bytes = Buffer.from(jws, 'utf8');
+    const chunks = Math.max(1, Math.ceil(bytes.length / BATCH_CHUNK_BYTES));
+    for (let i = 0; i < chunks; i++) {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key(ITEM_KEYS.batchChunk(hash, i)),
+            data: { B: bytes.subarray(i * BATCH_CHUNK_BYTES, (i + 1) * BATCH_CHUNK_BYTES) },
+          },
+        }),
+      );
+    }
+    // Written last: a batch is there once its metadata is (content-addressed, so rewriting is harmless).
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { ...key(ITEM_KEYS.batchMeta(hash)), chunks: N(chunks), bytes: N(bytes.length) },
+      }),
+    );
+  }
+
+  async getBatch(hash: string): Promise<string | undefined> {
+    const meta = await this.get(ITEM_KEYS.batchMeta(hash));
+    if (!meta) return undefined;
+    const chunks = num(meta.chunks) ?? 0;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < chunks; i++) {
+      const item = await this.get(ITEM_KEYS.batchChunk(hash, i));
+      if (!item?.data?.B) return undefined;
+      parts.push(item.data.B);
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+
+  async getStatusSegment(region: string, segment: number): Promise<StatusSegmentRecord | undefined> {
+    const item = await this.get(ITEM_KEYS.statusSegment(region, segment));
+    if (!item) return undefined;
+    return {
+      region,
+      segment,
+      rev: num(item.rev) as number,
+      exp: num(item.exp) as number,
+      count: num(item.count) as number,
+      digest: str(item.digest) as string,
+      batch: str(item.batch) as string,
+    };
+  }
+
+  countLiveSegments(region: string, now: number): Promise<number> {
+    return this.countLive(ITEM_KEYS.statusSegment(region, 0).pk, now);
+  }
+
+  countLiveCodeRevocations(region: string, now: number): Promise<number> {
+    return this.countLive(ITEM_KEYS.codeRevocation(region, '').pk, now);
+  }
+
+  /** Items of partition `pk` whose `exp` is still live at `now`. */
+  private async countLive(pk: string, now: number): Promise<number> {
+    let count = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: '#exp >= :live',
+          ExpressionAttributeNames: { '#exp': 'exp' },
+          ExpressionAttributeValues: {
+            ':pk': S(pk),
+            ':live': N(now - LIMITS.clockSkew),
+          },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   consumeNonce(jti: string, expiresAt: number): Promise<boolean> {
     return this.putIf({ ...key(ITEM_KEYS.nonce(jti)), ttl: N(expiresAt) }, 'attribute_not_exists(pk)');
   }
@@ -432,7 +555,9 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       );
       for (const item of page.Items ?? []) {
         const pk = item.pk.S as string;
-        if (pk === 'LOG' || pk === 'SUNSET') continue;
+        // The log and the status batches it commits to (public, no personal data: the final list's
+        // segments are opened from them) stay, as do the final list and the report.
+        if (pk === 'LOG' || pk === 'SUNSET' || pk.startsWith('SBATCH#')) continue;
         await this.client.send(
           new DeleteItemCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }),
         );

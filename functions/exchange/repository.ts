@@ -38,6 +38,18 @@ export interface KidOwner {
   readonly use: 'signing' | 'enrollment';
 }
 
+/** The current state of one status segment, as projected from the log. */
+export interface StatusSegmentRecord {
+  readonly region: string;
+  readonly segment: number;
+  readonly rev: number;
+  readonly exp: number;
+  readonly count: number;
+  readonly digest: string;
+  /** Hash of the batch (signed request) that carries its content. */
+  readonly batch: string;
+}
+
 /** Storage of the exchange. Every read used for a security decision is strongly consistent. */
 export interface ExchangeRepository {
   /** The last log entry, or undefined when the log is empty. */
@@ -58,6 +70,16 @@ export interface ExchangeRepository {
   getKey(region: string, kid: string): Promise<KeyRecord | undefined>;
   listKeys(region: string): Promise<KeyRecord[]>;
   isCodeRevoked(region: string, jti: string): Promise<boolean>;
+  /** Store a status batch (the signed request text) under its hash; idempotent. */
+  putBatch(hash: string, jws: string): Promise<void>;
+  /** The status batch stored under `hash`, or undefined. */
+  getBatch(hash: string): Promise<string | undefined>;
+  /** The projected state of one status segment, or undefined when never published. */
+  getStatusSegment(region: string, segment: number): Promise<StatusSegmentRecord | undefined>;
+  /** How many of the region's status segments are live at `now` (not expired). */
+  countLiveSegments(region: string, now: number): Promise<number>;
+  /** How many of the region's code revocations (by jti) are live at `now`. */
+  countLiveCodeRevocations(region: string, now: number): Promise<number>;
   /** Record a signed request's nonce until `expiresAt`; false when it was already recorded. */
   consumeNonce(jti: string, expiresAt: number): Promise<boolean>;
 

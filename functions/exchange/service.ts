@@ -9,6 +9,7 @@
  * and a log that is never forked or gapped.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { JwsProfile } from '../core/jws/compact';
 import {
   AuthenticationFailed,
   HcxError,
@@ -63,6 +64,11 @@ export interface ExchangeContext {
 
 /** Most provinces a federation holds (the trust-list schema's cap). */
 export const MAX_PROVINCES = 64;
+/**
+ * Most live code revocations by jti one province may hold (codes without a status index: those
+ * issued before status indices, docs/scale.md). With the segment cap it bounds the signed list.
+ */
+export const MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE = 1000;
 /** Most signing keys one province may have published (the trust-list schema's cap). */
 export const MAX_KEYS_PER_PROVINCE = 256;
 /** Attempts at appending before answering a retryable 503 (each lost race is one attempt). */
@@ -145,9 +151,11 @@ export async function authenticate(
   jws: unknown,
   op: SignedOperation,
   pathRegion: string,
+  profile?: JwsProfile,
 ): Promise<VerifiedRequest> {
   try {
     return await verifySignedRequest(jws, {
+      ...(profile ? { profile } : {}),
       federationId: ctx.federationId,
       op,
       pathRegion,
@@ -166,7 +174,7 @@ export async function authenticate(
   }
 }
 
-async function activeProvince(ctx: ExchangeContext, region: string): Promise<ProvinceRecord> {
+export async function activeProvince(ctx: ExchangeContext, region: string): Promise<ProvinceRecord> {
   const province = await ctx.repository.getProvince(region);
   // Authentication already established the province; it may have been suspended since.
   if (!province || province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
@@ -418,6 +426,19 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
   // every trust list for longer than any code can verify.
   if (request.codes.some((c) => c.exp > now + LIMITS.maxCodeLifetime + LIMITS.clockSkew)) {
     throw new RequestInvalid('A code expiry is beyond the longest code lifetime');
+  }
+  const fresh = new Set(request.codes.filter((c) => c.exp + LIMITS.clockSkew >= now).map((c) => c.jti));
+  if (
+    fresh.size > 0 &&
+    (await ctx.repository.countLiveCodeRevocations(region, now)) + fresh.size >
+      MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE
+  ) {
+    // Checked before anything is written; codes with a status index are revoked by status.publish.
+    throw new ResourceConflict(
+      'CODE_REVOCATIONS_FULL',
+      'The province holds too many revocations by code id',
+      `at most ${MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE} live; revoke by status index`,
+    );
   }
   let revoked = 0;
   let alreadyRevoked = 0;

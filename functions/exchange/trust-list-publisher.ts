@@ -20,6 +20,8 @@ import { federationEnded, type ExchangeContext } from './service';
 export const REISSUE_SECONDS = 900;
 /** Most entries one delta carries; a client further behind catches up over several fetches. */
 export const MAX_DELTA_ENTRIES = 1000;
+/** Most bytes of entries (JSON) one delta carries, well under the delta's 4 MiB JWS cap. */
+export const MAX_DELTA_ENTRY_BYTES = 2_500_000;
 const LOG_READ_PAGE = 1000;
 const DELTA_CACHE_SIZE = 32;
 
@@ -112,18 +114,20 @@ export class TrustListPublisher {
     // No delta is signed after the sunset: clients fall back to the final full list.
     if (head?.type === 'federation.sunset') throw federationEnded();
     if (since > headSeq) throw new RequestInvalid('since is beyond the current version');
-    const version = Math.min(headSeq, since + MAX_DELTA_ENTRIES);
+    let version = Math.min(headSeq, since + MAX_DELTA_ENTRIES);
     const issuedAt = this.issuedAt(head);
     const cacheKey = `${since}:${version}:${issuedAt}`;
     const hit = this.deltas.get(cacheKey);
     if (hit) return hit;
     // Read from the entry at `since` itself (its hash is where the holder's chain ends).
     const read = await this.readRange(Math.max(since - 1, 0), version);
-    const entries = since === 0 ? read : read.slice(1);
+    const all = since === 0 ? read : read.slice(1);
     const fromHash = since === 0 ? GENESIS_HASH : read[0]?.hash;
-    if (fromHash === undefined || entries.length !== version - since) {
+    if (fromHash === undefined || all.length !== version - since) {
       throw new TrustListRejected('GAP', 'The log has a hole');
     }
+    const entries = withinBytes(all, MAX_DELTA_ENTRY_BYTES);
+    version = since + entries.length;
     const logHead = verifyChain({ seq: since, hash: fromHash }, entries).hash;
     const delta: TrustListDelta = {
       federation: this.ctx.federationId,
@@ -139,4 +143,14 @@ export class TrustListPublisher {
     this.deltas.set(cacheKey, jws);
     return jws;
   }
+}
+
+/** The longest prefix of `entries` whose JSON fits in `budget` bytes (at least one entry). */
+function withinBytes(entries: LogEntry[], budget: number): LogEntry[] {
+  let used = 0;
+  for (let i = 0; i < entries.length; i++) {
+    used += JSON.stringify(entries[i]).length;
+    if (used > budget && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }

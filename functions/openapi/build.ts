@@ -42,6 +42,10 @@ const PATH_PARAMETERS: Record<string, { schemaId: string; description: string }>
   region: { schemaId: SCHEMA_IDS.provinceRegion, description: 'Province-level GB/T 2260 region code' },
   kid: { schemaId: SCHEMA_IDS.kid, description: 'Key id: RFC 7638 thumbprint of the key' },
   codeId: { schemaId: SCHEMA_IDS.codeId, description: 'Code id (the `jti` claim of the code)' },
+  hash: {
+    schemaId: 'https://hcx.example/schemas/common.json#/$defs/sha256',
+    description: 'SHA-256 (base64url) of the status batch, as the log and the trust list commit to it',
+  },
 };
 
 /** The OpenAPI schema of a query parameter the route table declares. */

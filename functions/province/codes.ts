@@ -21,7 +21,8 @@ import type {
 } from '../core/schemas/types.gen';
 import type { ProvinceDeps } from './deps';
 import { revokeCodes } from './exchange-client';
-import type { CodeRecord, ErasedCode } from './repository';
+import type { CodeRecord, ErasedCode, PendingRevocation } from './repository';
+import { revokeByStatus } from './status';
 
 /** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
 const MAX_CODES_PER_REVOCATION = 100;
@@ -73,10 +74,11 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
   if (await deps.repository.getSunset()) throw provinceEnded();
   const validitySeconds = codeLifetime(deps, request);
   const signer = await deps.issuer.activeSigner();
+  const statusIndex = await deps.statusIndices.allocate();
   const issued = await issueCode(
     signer,
     { ...request, validitySeconds },
-    { issuer: deps.region, now: deps.now() },
+    { issuer: deps.region, now: deps.now(), statusIndex },
   );
   const { claims } = issued;
   // Loaded here, not at module scope: of the province's functions only the issuer draws QR codes.
@@ -96,6 +98,7 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
     expiresAt: claims.exp,
     kid: signer.kid,
     holder: issued.holderBinding,
+    statusIndex,
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
   };
   // Kept until the code expires, plus what the retention policy allows (0 by default).
@@ -210,18 +213,29 @@ export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
   metrics.addMetric('CodesErased', 'Count', 1);
 }
 
-/** Sign the `code.revoke` of `codes` with the enrollment key and send it to the exchange. */
-async function publishRevocations(deps: ProvinceDeps, codes: RevokedCode[]): Promise<void> {
-  await revokeCodes(
-    {
-      exchange: deps.exchange,
-      enrollmentSigner: await deps.enrollmentSigner(),
-      region: deps.region,
-      federationId: deps.federationId,
-      now: deps.now,
-    },
-    codes,
-  );
+/**
+ * Publish revocations through the exchange, signed with the enrollment key: codes with a status
+ * index by their status segments (`status.publish`), the others by id (`code.revoke`, at most 100).
+ */
+async function publishRevocations(deps: ProvinceDeps, pending: readonly PendingRevocation[]): Promise<void> {
+  const ctx = {
+    exchange: deps.exchange,
+    enrollmentSigner: await deps.enrollmentSigner(),
+    region: deps.region,
+    federationId: deps.federationId,
+    now: deps.now,
+  };
+  const byIndex = pending.filter((p) => p.statusIndex !== undefined);
+  if (byIndex.length > 0) {
+    await revokeByStatus(
+      { ...ctx, repository: deps.repository },
+      byIndex.map((p) => ({ statusIndex: p.statusIndex as number, exp: p.exp })),
+    );
+  }
+  const byId: RevokedCode[] = pending
+    .filter((p) => p.statusIndex === undefined)
+    .map((p) => ({ jti: p.codeId, exp: p.exp }));
+  if (byId.length > 0) await revokeCodes(ctx, byId);
 }
 
 /**
@@ -238,8 +252,14 @@ export async function revoke(deps: ProvinceDeps, codeId: string): Promise<CodeVi
   const revokedAt = record.revokedAt ?? now;
   // An expired code can no longer verify anywhere: there is nothing to publish.
   if (record.revocationPublishedAt !== undefined || record.expiresAt <= revokedAt) return view(record);
-  await deps.repository.putPendingRevocation({ codeId, exp: record.expiresAt, revokedAt });
-  await publishRevocations(deps, [{ jti: record.codeId, exp: record.expiresAt }]);
+  const pending: PendingRevocation = {
+    codeId,
+    exp: record.expiresAt,
+    revokedAt,
+    ...(record.statusIndex !== undefined ? { statusIndex: record.statusIndex } : {}),
+  };
+  await deps.repository.putPendingRevocation(pending);
+  await publishRevocations(deps, [pending]);
   const publishedAt = deps.now();
   await deps.repository.markRevocationPublished(codeId, publishedAt);
   await deps.repository.deletePendingRevocation(codeId);
@@ -275,10 +295,7 @@ export async function publishPendingRevocations(deps: ProvinceDeps): Promise<Pen
       expired++;
     }
     if (live.length > 0) {
-      await publishRevocations(
-        deps,
-        live.map((p) => ({ jti: p.codeId, exp: p.exp })),
-      );
+      await publishRevocations(deps, live);
       const publishedAt = deps.now();
       for (const p of live) {
         await deps.repository.markRevocationPublished(p.codeId, publishedAt);

@@ -23,6 +23,7 @@ import { createExchangeClient, type ExchangeClient, type FetchLike } from './exc
 import { activeSignerResolver, memoAsync, type IssuerKeys } from './issuer-keys';
 import { RegistryCache } from './registry-cache';
 import type { ProvinceRepository } from './repository';
+import { StatusIndexAllocator } from './status';
 import type { FederationKeys } from './sync';
 import type { KmsKeyRef } from '../aws/kms-shredder';
 
@@ -42,6 +43,8 @@ export interface ProvinceDeps {
   readonly federationKeys: FederationKeys;
   /** The verifier's in-memory registry (one per process and province). */
   readonly registry: RegistryCache;
+  /** Status indices for the codes this node issues (blocks reserved from the table's counter). */
+  readonly statusIndices: StatusIndexAllocator;
   /** NumericDate seconds. */
   readonly now: () => number;
   /** This province's retention policy (federation configuration; {@link DEFAULT_RETENTION} when none). */
@@ -130,6 +133,7 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
     exchange,
     federationKeys: configuredFederationKeys(input.federationJwks, input.federationId),
     registry: new RegistryCache(repository, { checkEveryMs: input.registryCheckMs ?? 5_000 }),
+    statusIndices: new StatusIndexAllocator(repository),
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
     retention: input.retention ?? DEFAULT_RETENTION,
     ...(input.keyShredder ? { keyShredder: input.keyShredder } : {}),

@@ -11,6 +11,9 @@
  * | `REGISTRY` | `REPLICA` | replica metadata: version, expiry, generation, digest, chunk count |
  * | `REGISTRY` | `CHUNK#<generation>#<i>` | gzip'd replica content (list + evidence), in chunks |
  * | `REGISTRY` | `SYNC` | last sync outcome |
+ * | `ISSUER` | `STATUS_COUNTER` | next free status index (atomic `ADD`, reserved in blocks) |
+ * | `OWN_SEGMENT` | `<segment>` | this province's own status segment: revision, expiry, packed bits |
+ * | `SEGMENT#<digest>` | `SEGMENT` | a listed segment's packed bits (any province), `ttl` = its expiry + grace |
  *
  * Every mutation is one conditional single-item write. The replica is written chunks first, under a
  * fresh generation id nobody reads yet, then published by one conditional put of the metadata item
@@ -33,6 +36,7 @@ import { encodeB64url } from '../core/b64';
 import { InternalError } from '../core/errors';
 import type { TrustList } from '../core/schemas/types.gen';
 import type {
+  OwnSegment,
   CodeRecord,
   ErasedCode,
   PendingRevocation,
@@ -58,6 +62,8 @@ const PENDING_REVOCATION = 'PENDING_REVOCATION';
 /** A pending revocation's item outlives its code by this much (seconds): then there is nothing to publish. */
 const PENDING_TTL_GRACE = 86_400;
 const codeKey = (codeId: string) => ({ pk: `CODE#${codeId}`, sk: 'CODE' });
+const ownSegmentKey = (segment: number) => ({ pk: 'OWN_SEGMENT', sk: String(segment).padStart(7, '0') });
+const segmentContentKey = (digest: string) => ({ pk: `SEGMENT#${digest}`, sk: 'SEGMENT' });
 const chunkKey = (generation: string, i: number) => ({ pk: REGISTRY, sk: `CHUNK#${generation}#${i}` });
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'ttl', 'kind']);
 
@@ -189,8 +195,8 @@ export class DynamoProvinceRepository implements ProvinceRepository {
       }),
     );
     return Items.map((item) => {
-      const { codeId, exp, revokedAt } = strip<PendingRevocation>(item);
-      return { codeId, exp, revokedAt };
+      const { codeId, exp, revokedAt, statusIndex } = strip<PendingRevocation>(item);
+      return { codeId, exp, revokedAt, ...(statusIndex !== undefined ? { statusIndex } : {}) };
     });
   }
 
@@ -350,6 +356,67 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     for (let i = 0; i < chunks; i++) {
       await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: chunkKey(generation, i) }));
     }
+  }
+
+  async allocateStatusIndices(count: number): Promise<number> {
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: 'ISSUER', sk: 'STATUS_COUNTER' },
+        UpdateExpression: 'ADD #next :n SET kind = :kind',
+        ExpressionAttributeNames: { '#next': 'next' },
+        ExpressionAttributeValues: { ':n': count, ':kind': 'status-counter' },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.next) - count;
+  }
+
+  async getOwnSegment(segment: number): Promise<OwnSegment | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: ownSegmentKey(segment), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { rev, exp, bits, count } = strip<OwnSegment>(Item);
+    return { segment, rev, exp, bits, count };
+  }
+
+  async putOwnSegment(next: OwnSegment): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...ownSegmentKey(next.segment),
+            kind: 'own-segment',
+            ...next,
+            ttl: next.exp + PENDING_TTL_GRACE,
+          },
+          ConditionExpression: next.rev === 1 ? 'attribute_not_exists(pk)' : 'rev = :prev',
+          ...(next.rev === 1 ? {} : { ExpressionAttributeValues: { ':prev': next.rev - 1 } }),
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  async getSegmentContent(digest: string): Promise<string | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: segmentContentKey(digest), ConsistentRead: true }),
+    );
+    return typeof Item?.bits === 'string' ? Item.bits : undefined;
+  }
+
+  async putSegmentContent(digest: string, bits: string, ttl: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...segmentContentKey(digest), kind: 'segment', bits, ttl },
+      }),
+    );
   }
 
   async getSyncStatus(): Promise<SyncStatus | undefined> {

@@ -7,7 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { encodeB64url } from '../core/b64';
 import { HcxError, TrustListRejected } from '../core/errors';
 import { TRUST_LIST_PROFILE } from '../core/profiles';
-import type { KeyRevocationReason, RevokedCode, SignedRequestPayload } from '../core/schemas/types.gen';
+import type {
+  KeyRevocationReason,
+  RevokedCode,
+  SignedRequestPayload,
+  StatusPublishRequest,
+} from '../core/schemas/types.gen';
 import { signRequest } from '../core/signed-request';
 import type { Signer } from '../core/signer';
 
@@ -28,6 +33,8 @@ export interface ExchangeClient {
   getTrustList(since?: number): Promise<ExchangeAnswer>;
   /** `POST` a signed request (`application/jose`) to `path`. */
   postSigned(path: string, jws: string): Promise<ExchangeAnswer>;
+  /** `GET /v1/status-batches/{hash}`: a status batch, verbatim (the caller checks its hash). */
+  getStatusBatch(hash: string): Promise<ExchangeAnswer>;
 }
 
 /** Options of {@link createExchangeClient}. */
@@ -118,6 +125,12 @@ export function createExchangeClient(options: ExchangeClientOptions): ExchangeCl
     postSigned(path, jws) {
       return call(path, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
     },
+    getStatusBatch(hash) {
+      return call(`/v1/status-batches/${encodeURIComponent(hash)}`, {
+        method: 'GET',
+        headers: { accept: 'application/jose' },
+      });
+    },
   };
 }
 
@@ -145,13 +158,15 @@ export interface SigningContext {
 type Operation =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
   | { op: 'key.revoke'; kid: string; reason: KeyRevocationReason; revokedAt: number }
-  | { op: 'code.revoke'; codes: RevokedCode[] };
+  | { op: 'code.revoke'; codes: RevokedCode[] }
+  | { op: 'status.publish'; segments: StatusPublishRequest['segments'] };
 
 /** Outcome of a signed request the exchange accepted (`conflict`: it was already done). */
 export type SignedOutcome = 'accepted' | 'conflict';
 
 /** 409 codes that mean the exchange already holds what this request asks for. */
-const ALREADY_DONE = new Set(['KEY_ALREADY_KNOWN', 'KEY_ALREADY_REVOKED']);
+// SEGMENT_REV_STALE: a later revision of the segment (built on this one's content) got there first.
+const ALREADY_DONE = new Set(['KEY_ALREADY_KNOWN', 'KEY_ALREADY_REVOKED', 'SEGMENT_REV_STALE']);
 
 async function send(ctx: SigningContext, path: string, operation: Operation): Promise<SignedOutcome> {
   const payload = {
@@ -228,4 +243,12 @@ export async function sunsetAtExchange(ctx: SigningContext): Promise<SunsetAnswe
 /** Revoke codes (`code.revoke`), each with its own expiry. */
 export function revokeCodes(ctx: SigningContext, codes: RevokedCode[]): Promise<SignedOutcome> {
   return send(ctx, `/v1/provinces/${ctx.region}/code-revocations`, { op: 'code.revoke', codes });
+}
+
+/** Publish status segments (`status.publish`): their full current content, each at a new revision. */
+export function publishStatusSegments(
+  ctx: SigningContext,
+  segments: StatusPublishRequest['segments'],
+): Promise<SignedOutcome> {
+  return send(ctx, `/v1/provinces/${ctx.region}/status-segments`, { op: 'status.publish', segments });
 }

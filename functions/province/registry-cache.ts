@@ -11,6 +11,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import { buildSnapshot, type RegistrySnapshot } from '../core/registry';
 import type { TrustList } from '../core/schemas/types.gen';
+import { readSegmentBits, type SegmentSet } from '../core/status/segment';
+import type { TrustListStatusSegment } from '../core/schemas/types.gen';
 import type { ProvinceRepository, ReplicaMeta } from './repository';
 
 /** Options of {@link RegistryCache}. */
@@ -41,6 +43,8 @@ export class RegistryCache {
   private readonly checkEveryMs: number;
   private readonly clock: () => number;
   private readonly log: Logger;
+  /** Decoded status segments by digest, so a reload decodes only the segments that changed. */
+  private readonly segments = new Map<string, SegmentSet>();
 
   constructor(
     private readonly repository: ProvinceRepository,
@@ -98,7 +102,8 @@ export class RegistryCache {
     try {
       const replica = await this.repository.getReplica();
       if (!replica) return (this.current ?? { snapshot: await buildSnapshot(NO_LIST) }).snapshot;
-      const snapshot = await buildSnapshot(replica.list);
+      const segments = await loadSegments(this.repository, replica.list, this.segments);
+      const snapshot = await buildSnapshot(replica.list, segments);
       this.current = { snapshot, version: replica.list.version, issuedAt: replica.list.issuedAt };
       this.log.info('registry snapshot loaded', {
         version: snapshot.version,
@@ -112,4 +117,27 @@ export class RegistryCache {
       return this.current.snapshot;
     }
   }
+}
+
+/**
+ * The sets of the segments `list` names, from a memo of those already decoded (by digest) and the
+ * repository for the rest; the memo keeps only the list's segments afterwards. A segment not held
+ * is left out: building the snapshot then refuses the list (SEGMENT_MISSING).
+ */
+export async function loadSegments(
+  repository: Pick<ProvinceRepository, 'getSegmentContent'>,
+  list: TrustList,
+  memo: Map<string, SegmentSet>,
+): Promise<(s: TrustListStatusSegment) => SegmentSet | undefined> {
+  const wanted = new Set<string>();
+  for (const s of list.statusSegments ?? []) {
+    wanted.add(s.digest);
+    if (memo.has(s.digest)) continue;
+    const bits = await repository.getSegmentContent(s.digest);
+    if (bits === undefined) continue;
+    const read = readSegmentBits(bits);
+    if (read.digest === s.digest) memo.set(s.digest, read.set);
+  }
+  for (const digest of memo.keys()) if (!wanted.has(digest)) memo.delete(digest);
+  return (s) => memo.get(s.digest);
 }

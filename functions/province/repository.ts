@@ -30,6 +30,19 @@ export interface CodeRecord {
   readonly revokedAt?: number;
   /** When the revocation reached the exchange (absent while it is pending). */
   readonly revocationPublishedAt?: number;
+  /** The code's status index (`si` claim), when it carries one: it is revoked by status segment. */
+  readonly statusIndex?: number;
+}
+
+/** One of this province's own status segments, as its node keeps it (the source of its publications). */
+export interface OwnSegment {
+  readonly segment: number;
+  /** Revision last written (each change is the next one). */
+  readonly rev: number;
+  readonly exp: number;
+  /** The packed content (`segmentContent(...).bits`). */
+  readonly bits: string;
+  readonly count: number;
 }
 
 /**
@@ -46,6 +59,8 @@ export interface ErasedCode {
   readonly erasedAt: number;
   readonly revokedAt?: number;
   readonly revocationPublishedAt?: number;
+  /** The code's status index, when it carries one (the code itself carries it; nothing personal). */
+  readonly statusIndex?: number;
 }
 
 /** Metadata of the stored replica: what the verifier polls to know whether to reload. */
@@ -110,6 +125,8 @@ export interface PendingRevocation {
   /** The code's expiry (NumericDate): after it, there is nothing left to publish. */
   readonly exp: number;
   readonly revokedAt: number;
+  /** The code's status index, when it carries one. */
+  readonly statusIndex?: number;
 }
 
 /** Storage of a province node. */
@@ -156,6 +173,17 @@ export interface ProvinceRepository {
     evidence: ReplicaEvidence,
     syncedAt: number,
   ): Promise<{ readonly written: boolean; readonly meta?: ReplicaMeta }>;
+
+  /** Reserve `count` consecutive status indices; returns the first (atomic counter, one write). */
+  allocateStatusIndices(count: number): Promise<number>;
+  /** This province's own segment, strongly consistent, or undefined. */
+  getOwnSegment(segment: number): Promise<OwnSegment | undefined>;
+  /** Write `next` only when the stored revision is `next.rev - 1` (or none for rev 1); false otherwise. */
+  putOwnSegment(next: OwnSegment): Promise<boolean>;
+  /** The packed content of a listed segment, by its digest, or undefined when not held. */
+  getSegmentContent(digest: string): Promise<string | undefined>;
+  /** Keep the packed content of a listed segment (checked against `digest` by the caller) until `ttl`. */
+  putSegmentContent(digest: string, bits: string, ttl: number): Promise<void>;
 
   getSyncStatus(): Promise<SyncStatus | undefined>;
   putSyncStatus(status: SyncStatus): Promise<void>;

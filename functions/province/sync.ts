@@ -15,10 +15,11 @@ import { toHcxError } from '../http/problem-details';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { HcxError, TrustListRejected } from '../core/errors';
 import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
-import type { TrustList } from '../core/schemas/types.gen';
+import type { TrustList, TrustListDelta } from '../core/schemas/types.gen';
 import { applyDelta, openDelta, openTrustList, type FederationKeys } from '../core/trustlist/trust-list';
 import type { ExchangeClient } from './exchange-client';
 import type { Replica, ProvinceRepository, SyncStatus } from './repository';
+import { ensureSegments } from './status';
 
 export type { FederationKeys };
 
@@ -53,6 +54,10 @@ export interface SyncOutcome {
 /** A delta the exchange will not serve (4xx on `?since=`): fall back to the full list. */
 class DeltaUnavailable extends Error {}
 
+function isResolvable(e: unknown): boolean {
+  return e instanceof DeltaUnavailable || (e instanceof TrustListRejected && RESYNC_REASONS.has(e.reason));
+}
+
 function errorCode(e: unknown): string {
   if (e instanceof TrustListRejected) return e.reason;
   // A throttled or unreachable table is SERVICE_UNAVAILABLE, like everywhere else.
@@ -65,26 +70,61 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncOutcome> {
   const now = deps.now();
   let outcome: SyncOutcome;
   let replica: Replica | undefined;
+  let heldVersion: number | undefined;
   try {
+    // Idle path: the replica's metadata (one small item) and one delta request; nothing else is
+    // read and nothing written when the exchange has nothing new.
+    const meta = await deps.repository.getReplicaMeta();
+    heldVersion = meta?.version;
+    let prefetched: Prefetched | undefined;
+    if (meta) {
+      try {
+        prefetched = await fetchDelta(deps, meta.version, now);
+      } catch (e) {
+        // A delta a full resync may resolve falls through to the full path; anything else fails now.
+        if (!isResolvable(e)) throw e;
+      }
+      if (prefetched && isUnchanged(prefetched.delta, meta)) {
+        return await finish(deps, log, now, { result: 'unchanged', mode: 'delta', version: meta.version });
+      }
+    }
     replica = await deps.repository.getReplica();
     if (!replica || replica.evidence.deltas.length >= MAX_DELTAS_PER_BASE) {
       outcome = await fullSync(deps, replica, now);
     } else {
       try {
-        outcome = await deltaSync(deps, replica, now);
+        outcome = await deltaSync(deps, replica, now, prefetched);
       } catch (e) {
-        const resolvable =
-          e instanceof DeltaUnavailable || (e instanceof TrustListRejected && RESYNC_REASONS.has(e.reason));
-        if (!resolvable) throw e;
+        if (!isResolvable(e)) throw e;
         log.warn('delta refused, full resync', { reason: errorCode(e), version: replica.list.version });
         outcome = { ...(await fullSync(deps, replica, now)), fellBack: true };
       }
     }
   } catch (e) {
-    outcome = { result: 'failed', error: errorCode(e), version: replica?.list.version };
+    outcome = { result: 'failed', error: errorCode(e), version: replica?.list.version ?? heldVersion };
     log.warn('sync failed, keeping the replica', { ...errorLogAttributes(e), syncError: outcome.error });
   }
+  return finish(deps, log, now, outcome);
+}
+
+/**
+ * While idle, the sync status is rewritten at most every this many seconds: an idle run writes
+ * nothing, and `GET /v1/registry` still shows a recent `lastSyncAt`.
+ */
+export const IDLE_STATUS_SECONDS = 300;
+
+/** Record the outcome as the sync status (skipped for an idle run shortly after the same one). */
+async function finish(deps: SyncDeps, log: Logger, now: number, outcome: SyncOutcome): Promise<SyncOutcome> {
   const previous = await deps.repository.getSyncStatus().catch(() => undefined);
+  if (
+    outcome.result === 'unchanged' &&
+    previous?.lastResult === 'unchanged' &&
+    previous.lastError === undefined &&
+    now - previous.lastSyncAt < IDLE_STATUS_SECONDS
+  ) {
+    log.debug('sync finished, idle', { version: outcome.version });
+    return outcome;
+  }
   const status: SyncStatus = {
     lastSyncAt: now,
     lastResult: outcome.result,
@@ -110,21 +150,42 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncOutcome> {
   return outcome;
 }
 
-async function deltaSync(deps: SyncDeps, replica: Replica, now: number): Promise<SyncOutcome> {
-  const answer = await deps.exchange.getTrustList(replica.list.version);
+interface Prefetched {
+  /** The version the delta was asked from. */
+  readonly since: number;
+  readonly jws: string;
+  readonly delta: TrustListDelta;
+}
+
+async function fetchDelta(deps: SyncDeps, since: number, now: number): Promise<Prefetched> {
+  const answer = await deps.exchange.getTrustList(since);
   if (answer.status !== 200) throw new DeltaUnavailable(`exchange answered ${answer.status}`);
-  const delta = await openDelta(answer.body, deps.federationKeys, { now });
-  if (
-    delta.version === replica.list.version &&
-    delta.entries.length === 0 &&
-    delta.issuedAt <= replica.list.issuedAt
-  ) {
+  return { since, jws: answer.body, delta: await openDelta(answer.body, deps.federationKeys, { now }) };
+}
+
+/** Nothing new: the same version, no entry, not issued later than what is held. */
+function isUnchanged(delta: TrustListDelta, held: { version: number; issuedAt: number }): boolean {
+  return delta.version === held.version && delta.entries.length === 0 && delta.issuedAt <= held.issuedAt;
+}
+
+async function deltaSync(
+  deps: SyncDeps,
+  replica: Replica,
+  now: number,
+  prefetched?: Prefetched,
+): Promise<SyncOutcome> {
+  const { jws, delta } =
+    prefetched && prefetched.since === replica.list.version
+      ? prefetched
+      : await fetchDelta(deps, replica.list.version, now);
+  if (isUnchanged(delta, replica.list)) {
     return { result: 'unchanged', mode: 'delta', version: replica.list.version };
   }
   const next = applyDelta(replica.list, delta, { now });
+  await ensureSegments(deps, next);
   const evidence = {
     ...replica.evidence,
-    deltas: [...replica.evidence.deltas, { jws: answer.body, acceptedAt: now }],
+    deltas: [...replica.evidence.deltas, { jws, acceptedAt: now }],
   };
   return write(deps, next, evidence, now, 'delta');
 }
@@ -149,6 +210,7 @@ async function fullSync(deps: SyncDeps, replica: Replica | undefined, now: numbe
       return { result: 'unchanged', mode: 'full', version: held.version };
     }
   }
+  await ensureSegments(deps, list);
   return write(deps, list, { base: answer.body, baseAcceptedAt: now, deltas: [] }, now, 'full');
 }
 

@@ -40,6 +40,9 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   'exchange-publish-key': MUTATION,
   'exchange-revoke-key': MUTATION,
   'exchange-revoke-codes': MUTATION,
+  'exchange-publish-status': MUTATION,
+  // Serves stored status batches by hash: reads only, signs nothing.
+  'exchange-status-batch': { table: 'read' },
   'exchange-suspend-province': MUTATION,
   'exchange-province-jwks': { table: 'read' },
   // Signs `?since=` deltas on request; full lists are read from CloudFront.

@@ -11,6 +11,7 @@ import {
   qrSegments,
   qrText,
 } from '../../functions/core/code/format';
+import { issueCode } from '../../functions/core/code/issue';
 import { isoTime, verifyCode } from '../../functions/core/code/verify';
 import { bindHolder, LEGACY_HOLDER_BINDING_ALG } from '../../functions/core/holder';
 import { parseCompactJws } from '../../functions/core/jws/compact';
@@ -31,6 +32,7 @@ import {
   forge,
   GD,
   ID_NUMBER,
+  issueRequest,
   legacyCodeHeader,
   NOW,
   province,
@@ -75,6 +77,30 @@ describe('an HCX2 code', () => {
     expect(QRCode.create(qrSegments(bigger) as QRCodeSegment[], { errorCorrectionLevel: 'M' }).version).toBe(
       13,
     );
+  });
+
+  it('with the largest status index (si, docs/scale.md) still needs QR version 13 or less and verifies', async () => {
+    const withSi = await issueCode(zj.signer, issueRequest(), {
+      issuer: zj.region,
+      now: NOW - 60,
+      statusIndex: 2 ** 40 - 1,
+    });
+    expect(Object.keys(claimsOf(withSi.code))).toEqual([
+      'iss',
+      'jti',
+      'iat',
+      'exp',
+      'st',
+      'hn',
+      'hb',
+      'idt',
+      'si',
+    ]);
+    expect(claimsOf(withSi.code).si).toBe(2 ** 40 - 1);
+    expect(
+      QRCode.create(qrSegments(withSi.code) as QRCodeSegment[], { errorCorrectionLevel: 'M' }).version,
+    ).toBeLessThanOrEqual(13);
+    expect((await verifyCode(withSi.code, registry, { now: NOW })).result).toBe('valid');
   });
 
   it('verifies in text form and in QR form, and binds the holder with scrypt-v2', async () => {

@@ -6,6 +6,7 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trustListFetch } from '../../functions/cli/commands/trust-list';
 import { verify } from '../../functions/cli/commands/verify';
 import { EXIT } from '../../functions/cli/errors';
 import type { Federation } from '../../functions/embedded/federation';
@@ -71,8 +72,10 @@ describe('an SM2 province beside an ES256 province', () => {
     expect(result.reasons.map((r) => r.code)).toEqual(['SIGNATURE_INVALID']);
   });
 
+  let revokedCode: string;
   it('the SM2 province revokes a code through a request signed with its SM2 enrollment key', async () => {
     const issued = await issue(zj);
+    revokedCode = issued.code;
     const revoke = await fetch(`${zj.url}/v1/codes/${issued.codeId}/revoke`, {
       method: 'POST',
       headers: { authorization: `Bearer ${zj.internalToken}` },
@@ -85,9 +88,14 @@ describe('an SM2 province beside an ES256 province', () => {
 
   it('the CLI verifies SM2 and ES256 codes offline against the saved trust list', async () => {
     const trustList = join(dir, 'trust-list.jws');
-    writeFileSync(trustList, await (await fetch(`${fed.state.exchangeUrl}/v1/trust-list`)).text());
     const federationJwks = join(dir, 'federation.jwks.json');
     writeFileSync(federationJwks, JSON.stringify(fed.state.federationJwks));
+    // The list carries the status segment of the code revoked above; fetch saves its batch too.
+    expect(
+      (await trustListFetch({ exchange: fed.state.exchangeUrl, federationJwks, out: trustList })).exitCode,
+    ).toBe(EXIT.OK);
+    const revoked = await verify({ code: revokedCode, offline: true, trustList, federationJwks });
+    expect(revoked.data.reasons.map((r) => r.code)).toEqual(['CODE_REVOKED']);
     for (const p of [zj, gd]) {
       const issued = await issue(p);
       const result = await verify({ code: issued.code, offline: true, trustList, federationJwks });

@@ -395,7 +395,9 @@ export function exchangeViolations(items: readonly Item[], expectProjected = tru
   const seen = { keys: new Set<string>(), kids: new Set<string>(), codes: new Set<string>() };
   for (const i of items) {
     const p = pk(i);
-    if (p === 'LOG' || p.startsWith('NONCE#')) continue;
+    // Status batches are content-addressed and stored before the entry that commits to them; their
+    // segment projections are checked by the status tests.
+    if (p === 'LOG' || p.startsWith('NONCE#') || p.startsWith('SBATCH#') || p.startsWith('SSEG#')) continue;
     if (p === 'META') {
       const through = Number(i.seq?.N ?? 0);
       if (through > log.length) problems.push('projection ahead of the log');

@@ -5,6 +5,8 @@
  * checks what the tables hold afterwards: no record of a code that was never issued, the replica
  * untouched by a failed sync, the exchange log with exactly one entry per revocation.
  */
+import { openBatch } from '../../functions/core/status/batch';
+import { locate } from '../../functions/core/status/segment';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
@@ -66,8 +68,28 @@ async function issued(): Promise<{ code: string; codeId: string }> {
   return res.json();
 }
 
-const codeRevocations = async (jti: string) =>
-  logOf(await exchangeTable()).filter((e) => e.type === 'code.revoked' && e.data.jti === jti);
+/**
+ * The log entries that revoke `jti`: by id (`code.revoked`), or by status index (a
+ * `status.published` whose batch, stored in the exchange table, sets the code's bit).
+ */
+const codeRevocations = async (jti: string) => {
+  const items = await exchangeTable();
+  const record = (await provinceTable()).find((i) => i.pk?.S === `CODE#${jti}`);
+  const si = record?.statusIndex?.N === undefined ? undefined : Number(record.statusIndex.N);
+  const batch = (hash: string) =>
+    Buffer.concat(
+      items
+        .filter((i) => i.pk?.S === `SBATCH#${hash}` && i.sk?.S?.startsWith('CHUNK#'))
+        .sort((a, b) => String(a.sk.S).localeCompare(String(b.sk.S)))
+        .map((i) => i.data.B as Uint8Array),
+    ).toString('utf8');
+  return logOf(items).filter((e) => {
+    if (e.type === 'code.revoked') return e.data.jti === jti;
+    if (e.type !== 'status.published' || si === undefined) return false;
+    const { segment, offset } = locate(si);
+    return openBatch(batch(e.data.batch), e.data.batch).segments.get(segment)?.set.has(offset) ?? false;
+  });
+};
 
 describe('DynamoDB throttled or down at issuance', () => {
   it.each(['throughput', 'throttle'] as const)(

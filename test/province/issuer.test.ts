@@ -7,7 +7,8 @@ import { create as createRevoke } from '../../functions/province/handlers/revoke
 import { create as createSync } from '../../functions/province/handlers/sync';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { codeFromQrText, qrText } from '../../functions/core/code/format';
-import { REQUEST_PROFILE } from '../../functions/core/profiles';
+import { STATUS_REQUEST_PROFILE } from '../../functions/core/profiles';
+import { readSegmentBits, locate } from '../../functions/core/status/segment';
 import { publishPendingRevocations } from '../../functions/province/codes';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
@@ -104,6 +105,7 @@ describe('POST /v1/codes', () => {
         'reason',
         'region',
         'status',
+        'statusIndex',
       ].sort(),
     );
     expect(record).toMatchObject({
@@ -174,22 +176,25 @@ describe('POST /v1/codes/{codeId}/revoke', () => {
       pathParameters: { codeId },
     });
 
-  it('marks the record revoked and publishes a signed code.revoke with the code expiry', async () => {
+  it('marks the record revoked and publishes its status segment in a signed status.publish', async () => {
     const { codeId } = (await issue({ validitySeconds: 7200 })).json();
+    const si = (await deps.repository.getCode(codeId))?.statusIndex as number;
     time.advance(60);
     const res = await revoke(codeId);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ codeId, status: 'revoked', revocation: 'published' });
     expect(exchange.posts).toHaveLength(1);
-    expect(exchange.posts[0].path).toBe(`/v1/provinces/${ZJ}/code-revocations`);
-    const signed = parseCompactJws(exchange.posts[0].body, REQUEST_PROFILE);
+    expect(exchange.posts[0].path).toBe(`/v1/provinces/${ZJ}/status-segments`);
+    const signed = parseCompactJws(exchange.posts[0].body, STATUS_REQUEST_PROFILE);
     expect(signed.kid).toBe((await deps.enrollmentSigner()).kid);
     expect(signed.payload).toMatchObject({
       aud: FEDERATION,
       region: ZJ,
-      op: 'code.revoke',
-      codes: [{ jti: codeId, exp: NOW + 7200 }],
+      op: 'status.publish',
+      segments: [{ segment: locate(si).segment, rev: 1, exp: NOW + 7200, count: 1 }],
     });
+    const bits = (signed.payload as { segments: { bits: string }[] }).segments[0].bits;
+    expect(readSegmentBits(bits).set.has(locate(si).offset)).toBe(true);
   });
 
   it('answers 503 when the exchange is unreachable, keeps the record pending, and publishes on retry', async () => {
@@ -234,14 +239,16 @@ describe('POST /v1/codes/{codeId}/revoke', () => {
     expect(run.revocations).toEqual({ published: 2, expired: 0 });
     expect(again.revocations).toEqual({ published: 0, expired: 0 });
     expect(exchange.posts).toHaveLength(1);
-    const signed = parseCompactJws(exchange.posts[0].body, REQUEST_PROFILE);
-    expect(signed.payload).toMatchObject({ op: 'code.revoke', region: ZJ });
-    expect((signed.payload as { codes: unknown[] }).codes).toEqual(
-      expect.arrayContaining([
-        { jti: first, exp: NOW + 7200 },
-        { jti: second, exp: NOW + 3600 },
-      ]),
-    );
+    const signed = parseCompactJws(exchange.posts[0].body, STATUS_REQUEST_PROFILE);
+    expect(signed.payload).toMatchObject({ op: 'status.publish', region: ZJ });
+    const [segment] = (signed.payload as { segments: { bits: string; exp: number }[] }).segments;
+    expect(segment.exp).toBeGreaterThanOrEqual(NOW + 7200); // the segment lives as long as its last code
+    const set = readSegmentBits(segment.bits).set;
+    for (const codeId of [first, second]) {
+      expect(set.has(locate((await deps.repository.getCode(codeId))?.statusIndex as number).offset)).toBe(
+        true,
+      );
+    }
     expect(await deps.repository.listPendingRevocations(100)).toEqual([]);
     for (const codeId of [first, second]) {
       expect(
@@ -274,9 +281,12 @@ describe('POST /v1/codes/{codeId}/revoke', () => {
     expect(down).toEqual({ published: 0, expired: 1, error: 'EXCHANGE_UNAVAILABLE' });
     expect(up).toEqual({ published: 1, expired: 0 });
     expect(exchange.posts).toHaveLength(1);
-    expect(parseCompactJws(exchange.posts[0].body, REQUEST_PROFILE).payload).toMatchObject({
-      codes: [{ jti: long, exp: NOW + 7200 }],
-    });
+    const payload = parseCompactJws(exchange.posts[0].body, STATUS_REQUEST_PROFILE).payload as {
+      segments: { bits: string; exp: number }[];
+    };
+    expect(payload.segments[0].exp).toBeGreaterThanOrEqual(NOW + 7200);
+    const longIndex = (await deps.repository.getCode(long))?.statusIndex as number;
+    expect(readSegmentBits(payload.segments[0].bits).set.has(locate(longIndex).offset)).toBe(true);
     expect(await deps.repository.listPendingRevocations(100)).toEqual([]);
   });
 

@@ -246,7 +246,7 @@ describe('syncOnce', () => {
     const jws = await signList(fed.signer, list({ version: 5 }));
     const { deps } = node(repository, () => ({ status: 200, body: jws }), clock(NOW), 256);
     expect(await syncOnce(deps)).toMatchObject({ result: 'failed', error: 'TOO_LARGE' });
-    expect(TRUST_LIST_PROFILE.maxLength).toBe(4 * 1024 * 1024);
+    expect(TRUST_LIST_PROFILE.maxLength).toBe(16 * 1024 * 1024);
   });
 });
 

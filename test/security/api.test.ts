@@ -62,6 +62,10 @@ const TARGETS: Record<string, Pick<BodyRoute, 'url' | 'headers'>> = {
     url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/code-revocations`,
     headers: () => ({}),
   },
+  'exchange-publish-status': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/status-segments`,
+    headers: () => ({}),
+  },
   'exchange-sunset-province': {
     url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/sunset`,
     headers: () => ({}),

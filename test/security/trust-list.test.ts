@@ -5,6 +5,7 @@
  * deltas. The crafted documents are signed with the federation's real key (an attacker who replays
  * genuine old documents, or an exchange gone wrong), or with keys the node must not trust.
  */
+import { TRUST_LIST_PROFILE } from '../../functions/core/profiles';
 import { verify as cryptoVerify, createPublicKey } from 'node:crypto';
 import { generateSigningKey, thumbprint } from '../../functions/core/keys';
 import type {
@@ -247,8 +248,8 @@ describe('a full list the node must refuse', () => {
     },
   );
 
-  it('refuses a download over the 4 MiB cap, declared or streamed, before reading it all', async () => {
-    const huge = Buffer.alloc(4 * 1024 * 1024 + 1, 0x41);
+  it('refuses a download over the size cap, declared or streamed, before reading it all', async () => {
+    const huge = Buffer.alloc(TRUST_LIST_PROFILE.maxLength + 1, 0x41);
     const n = await node();
     fake.script = () => jose(huge);
     expect(await n.sync()).toMatchObject({ result: 'failed', error: 'TOO_LARGE' });
@@ -256,7 +257,7 @@ describe('a full list the node must refuse', () => {
     const { createServer } = await import('node:http');
     const chunked = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/jose', 'transfer-encoding': 'chunked' });
-      for (let i = 0; i < 5; i++) res.write(Buffer.alloc(1024 * 1024, 0x41));
+      for (let i = 0; i < 17; i++) res.write(Buffer.alloc(1024 * 1024, 0x41));
       res.end();
     });
     const { listen, close } = await import('../../functions/embedded/adapter');

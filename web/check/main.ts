@@ -23,7 +23,7 @@ import {
   STATUS,
   type Lang,
 } from '../shared/i18n';
-import { loadHeld, refresh } from './trust';
+import { listSegments, loadHeld, refresh } from './trust';
 
 const UI: Record<string, Record<Lang, string>> = {
   title: { zh: '健康码核验', en: 'Health code check' },
@@ -266,11 +266,13 @@ function stopCamera(): void {
 
 async function loadTrust(): Promise<void> {
   const held = await loadHeld();
-  if (held) snapshot = await buildSnapshot(held.list);
+  if (held) snapshot = await buildSnapshot(held.list, await listSegments(held.list)).catch(() => undefined);
   renderTrust();
   try {
     const fresh = await refresh(held);
-    if (fresh.list !== held?.list) snapshot = await buildSnapshot(fresh.list);
+    if (fresh.list !== held?.list || !snapshot) {
+      snapshot = await buildSnapshot(fresh.list, await listSegments(fresh.list));
+    }
     offline = false;
   } catch {
     offline = true;

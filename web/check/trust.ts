@@ -7,7 +7,9 @@
  * since expired still loads: verifyCode then answers `indeterminate` with TRUST_LIST_STALE, exactly
  * as a province node does with a stale replica, instead of the page knowing nothing at all.
  */
+import type { SegmentSource } from '../../functions/core/registry';
 import type { TrustList } from '../../functions/core/schemas/types.gen';
+import { segmentsFromBatches, sha256 } from '../../functions/core/status/batch';
 import {
   applyDelta,
   federationKeys,
@@ -15,6 +17,7 @@ import {
   openDelta,
   openTrustList,
 } from '../../functions/core/trustlist/trust-list';
+import { BATCH_CACHE, cachedBatch, pruneBatches } from '../shared/batch-cache';
 import { CONFIG } from '../shared/config';
 
 const STORE_KEY = 'hcx.trustList.v1';
@@ -108,4 +111,39 @@ export async function refresh(current: { held: Held; list: TrustList } | undefin
   const held = { base: { jws, acceptedAt: at }, deltas: [] };
   writeHeld(held);
   return { held, list };
+}
+
+const batchUrl = (hash: string) => new URL(`${CONFIG.statusBatchesUrl}${hash}`, location.href).href;
+
+/** The text of batch `hash`: cached (checked by hash, a bad copy dropped) or fetched; undefined when neither. */
+async function batchText(hash: string): Promise<string | undefined> {
+  const url = batchUrl(hash);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const res = await cachedBatch(url);
+      if (!res.ok) return undefined;
+      const text = await res.text();
+      if (sha256(text) === hash) return text;
+      await (await caches.open(BATCH_CACHE)).delete(url);
+    } catch {
+      return undefined; // offline and not cached
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The status segments `list` names, from the batches that carry them (Cache Storage first, then the
+ * network, as `hcx trust-list fetch` saves them next to a list): building the snapshot refuses the
+ * list (`SEGMENT_MISSING`) when one is not held. Batches the list no longer names are dropped.
+ */
+export async function listSegments(list: TrustList): Promise<SegmentSource> {
+  const hashes = [...new Set((list.statusSegments ?? []).map((s) => s.batch))];
+  const texts = new Map<string, string>();
+  for (const hash of hashes) {
+    const text = await batchText(hash);
+    if (text !== undefined) texts.set(hash, text);
+  }
+  await pruneBatches(new Set(hashes.map(batchUrl))).catch(() => undefined);
+  return segmentsFromBatches((hash) => texts.get(hash));
 }

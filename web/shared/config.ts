@@ -8,6 +8,11 @@ export interface PageConfig {
   readonly federationJwks: { readonly keys: readonly unknown[] };
   /** URL of the signed trust list, relative to the page (`GET`, `?since=` for a delta). */
   readonly trustListUrl: string;
+  /**
+   * Where the status batches the list names are fetched from, relative to the page: this prefix and
+   * the batch's hash (`GET /v1/status-batches/{hash}` of the exchange, or a static copy).
+   */
+  readonly statusBatchesUrl: string;
 }
 
 declare const __HCX_CONFIG__: PageConfig;

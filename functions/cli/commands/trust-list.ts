@@ -8,6 +8,7 @@ import { isNewer } from '../../core/trustlist/trust-list';
 import { CliError, EXIT, InputFileError, ServiceError } from '../errors';
 import { federationJwks, readText, writeAtomically } from '../files';
 import { call } from '../http';
+import { batchesDir, saveBatches } from '../status-batches';
 import { isoTime, nowSeconds, type CommandResult } from '../result';
 import { claimedFederation, openTrustListWith } from '../trust';
 
@@ -118,12 +119,18 @@ export async function trustListFetch(
       );
     }
   }
+  // The status batches first: a saved list whose segments are not all there would not open.
+  const batches = await saveBatches(o.exchange, list, o.out);
   writeAtomically(o.out, `${text.trim()}\n`);
   const summary = summarise(list, now);
   return {
     exitCode: EXIT.OK,
     data: { ...summary, file: o.out },
-    lines: [`saved trust list version ${list.version} (verified) to ${o.out}`, ...summaryLines(summary)],
+    lines: [
+      `saved trust list version ${list.version} (verified) to ${o.out}`,
+      ...(batches > 0 ? [`saved ${batches} status batch(es) to ${batchesDir(o.out)}`] : []),
+      ...summaryLines(summary),
+    ],
   };
 }
 

@@ -10,6 +10,7 @@ import { EXIT, ServiceError, UsageError } from '../errors';
 import { federationJwks, readText } from '../files';
 import { call } from '../http';
 import { readQr } from '../qr';
+import { savedSegments } from '../status-batches';
 import { checked } from '../schema';
 import { nowSeconds, type CommandResult } from '../result';
 import { openTrustListWith } from '../trust';
@@ -70,7 +71,7 @@ async function offline(
     now,
     allowExpired: true,
   });
-  const snapshot = await buildSnapshot(list);
+  const snapshot = await buildSnapshot(list, savedSegments(o.trustList));
   return verifyCode(code, snapshot, { now, ...(holder ? { holder } : {}) });
 }
 

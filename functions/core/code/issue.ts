@@ -29,6 +29,8 @@ export interface IssueOptions {
   readonly issuer: string;
   /** Current time in NumericDate seconds (tests pin it). */
   readonly now?: number;
+  /** The code's status index (`si`), when the issuer assigns one (docs/scale.md). */
+  readonly statusIndex?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function buildClaims(
     hn: maskName(request.holder.name),
     hb: holderBindingClaim(holderBinding),
     idt: request.holder.idType,
+    ...(options.statusIndex !== undefined ? { si: options.statusIndex } : {}),
   } as CodeClaims;
   return { claims, holderBinding };
 }

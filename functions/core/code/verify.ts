@@ -180,8 +180,8 @@ export async function verifyCode(
   };
 }
 
-/** The claims every code format has, all {@link claimReasons} reads. */
-type CommonClaims = Pick<CodeClaims, 'iss' | 'jti' | 'iat' | 'exp' | 'nbf'>;
+/** The claims every code format has (`si` only in HCX2), all {@link claimReasons} reads. */
+type CommonClaims = Pick<CodeClaims, 'iss' | 'jti' | 'iat' | 'exp' | 'nbf' | 'si'>;
 
 /** The reasons an authentic code is still not acceptable, in a stable order. */
 export function claimReasons(
@@ -210,6 +210,10 @@ export function claimReasons(
   if (claims.iat > now + skew || (claims.nbf !== undefined && claims.nbf > now + skew))
     reasons.push('NOT_YET_VALID');
   if (claims.exp <= now - skew) reasons.push('EXPIRED');
-  if (registry.revokedCodes.has(revokedCodeKey(claims.iss, claims.jti))) reasons.push('CODE_REVOKED');
+  if (
+    registry.revokedCodes.has(revokedCodeKey(claims.iss, claims.jti)) ||
+    (claims.si !== undefined && registry.status.isRevoked(claims.iss, claims.si))
+  )
+    reasons.push('CODE_REVOKED');
   return reasons;
 }

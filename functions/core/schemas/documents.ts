@@ -34,6 +34,7 @@ import registryStatusSchema from '../../../schemas/registry-status.json';
 import revokedKeySchema from '../../../schemas/revoked-key.json';
 import sexSchema from '../../../schemas/sex.json';
 import signedRequestSchema from '../../../schemas/signed-request.json';
+import statusPublishResultSchema from '../../../schemas/status-publish-result.json';
 import trustListDeltaSchema from '../../../schemas/trust-list-delta.json';
 import trustListSchema from '../../../schemas/trust-list.json';
 import verificationRequestSchema from '../../../schemas/verification-request.json';
@@ -81,6 +82,7 @@ export const SCHEMA_IDS = {
   publishedKey: `${BASE}published-key.json`,
   registryStatus: `${BASE}registry-status.json`,
   revokedKey: `${BASE}revoked-key.json`,
+  statusPublishResult: `${BASE}status-publish-result.json`,
   deletionReport: `${BASE}deletion-report.json`,
   provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
   retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
@@ -123,6 +125,7 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   revokedKeySchema,
   sexSchema,
   signedRequestSchema,
+  statusPublishResultSchema,
   trustListDeltaSchema,
   trustListSchema,
   verificationRequestSchema,

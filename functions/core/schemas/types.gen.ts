@@ -103,6 +103,7 @@ export type LogEntry =
   | KeyPublishedEntry
   | KeyRevokedEntry
   | CodeRevokedEntry
+  | StatusPublishedEntry
   | ProvinceSunsetEntry
   | FederationSunsetEntry;
 /**
@@ -117,6 +118,10 @@ export type ProvinceSignedRequest = string;
  * compromised: every code the key signed is rejected; superseded/retired: codes issued after the revocation time are rejected.
  */
 export type KeyRevocationReason = 'compromised' | 'superseded' | 'retired';
+/**
+ * Segment number: status index div 2^20.
+ */
+export type StatusSegmentNumber = number;
 /**
  * The log size the list reflects (number of log entries).
  */
@@ -137,11 +142,19 @@ export type LogSeq2 = number;
  * Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).
  */
 export type SignedRequestPayload =
-  KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest | ProvinceSunsetRequest;
+  KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest | StatusPublishRequest | ProvinceSunsetRequest;
 /**
  * One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).
  */
 export type RequestNonce = string;
+/**
+ * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
+ */
+export type NumericDate1 = number;
+/**
+ * A SHA-256 digest, base64url without padding: 43 characters.
+ */
+export type Sha256Digest1 = string;
 /**
  * A province signing key; a revoked key carries revokedAt and reason.
  */
@@ -223,6 +236,10 @@ export interface CodeClaims {
   hn: MaskedName;
   hb: HolderBinding;
   idt: IdType;
+  /**
+   * Status index (optional): the code's position in its issuer's status segments (docs/scale.md). Codes without it are revoked by jti.
+   */
+  si?: number;
 }
 /**
  * Protected header of a code's JWS (HCX2). No other member: no jwk, jku, x5u, x5c, crit, b64. An HCX1 code had typ hcx-code+jws and the full thumbprint as kid.
@@ -563,6 +580,39 @@ export interface CodeRevokedData {
   revokedAt: NumericDate;
 }
 /**
+ * A province published status segments (revocations of codes that carry a status index).
+ */
+export interface StatusPublishedEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'status.published';
+  region: ProvinceRegionCode;
+  data: StatusPublishedData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * A province's status publication: batch is the SHA-256 of the signed request exactly as received (GET /v1/status-batches/{batch}); one item per segment it carries.
+ */
+export interface StatusPublishedData {
+  batch: Sha256Digest;
+  /**
+   * @minItems 1
+   * @maxItems 32
+   */
+  segments: StatusSegmentRef[];
+}
+/**
+ * A segment as committed: digest is the SHA-256 of its canonical raw form.
+ */
+export interface StatusSegmentRef {
+  segment: StatusSegmentNumber;
+  rev: number;
+  exp: NumericDate;
+  count: number;
+  digest: Sha256Digest;
+}
+/**
  * A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.
  */
 export interface ProvinceSunsetEntry {
@@ -813,6 +863,37 @@ export interface RevokedCode {
   exp: NumericDate;
 }
 /**
+ * POST /v1/provinces/{region}/status-segments: publish the full current content of up to 32 status segments (a revocation batch). Stored verbatim and committed by hash in the log.
+ */
+export interface StatusPublishRequest {
+  aud: FederationId;
+  iat: NumericDate;
+  jti: RequestNonce;
+  region: ProvinceRegionCode;
+  op: 'status.publish';
+  /**
+   * @minItems 1
+   * @maxItems 32
+   */
+  segments: StatusSegmentContent[];
+}
+/**
+ * One segment's revoked offsets: bits is the deflated (RFC 1951) canonical raw form, base64url.
+ */
+export interface StatusSegmentContent {
+  segment: StatusSegmentNumber;
+  /**
+   * Revision of this segment: each publication of a segment has a higher one.
+   */
+  rev: number;
+  exp: NumericDate1;
+  /**
+   * Number of revoked offsets.
+   */
+  count: number;
+  bits: string;
+}
+/**
  * POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.
  */
 export interface ProvinceSunsetRequest {
@@ -821,6 +902,28 @@ export interface ProvinceSunsetRequest {
   jti: RequestNonce;
   region: ProvinceRegionCode;
   op: 'province.sunset';
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/status-segments: counts and the batch hash only.
+ */
+export interface StatusPublishResult {
+  /**
+   * Segments this request moved forward.
+   */
+  segments: number;
+  /**
+   * Segments the exchange already held at this revision and content (a retried request).
+   */
+  unchanged: number;
+  /**
+   * Revoked offsets across the segments carried.
+   */
+  revoked: number;
+  batch: Sha256Digest1;
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
 }
 /**
  * Payload of a trust-list delta JWS (GET /v1/trust-list?since=): the log entries after fromVersion.
@@ -854,6 +957,12 @@ export interface TrustList {
    * @maxItems 1000000
    */
   codeRevocations: CodeRevocation[];
+  /**
+   * The live status segments, one per (region, segment), sorted by region then segment. Absent when there is none.
+   *
+   * @maxItems 20000
+   */
+  statusSegments?: TrustListStatusSegment[];
   sunset?: TrustListSunset;
 }
 export interface TrustListProvince {
@@ -904,6 +1013,18 @@ export interface CodeRevocation {
   jti: CodeId;
   revokedAt: NumericDate;
   exp: NumericDate;
+}
+/**
+ * The current content of one status segment, committed by digest; its bits are in the batch it was published in.
+ */
+export interface TrustListStatusSegment {
+  region: ProvinceRegionCode;
+  segment: StatusSegmentNumber;
+  rev: number;
+  exp: NumericDate;
+  count: number;
+  digest: Sha256Digest;
+  batch: Sha256Digest;
 }
 /**
  * Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.

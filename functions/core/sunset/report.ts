@@ -32,6 +32,7 @@ export const KEPT_AFTER_PROVINCE_SUNSET: readonly string[] = [
 ];
 export const KEPT_AFTER_FEDERATION_SUNSET: readonly string[] = [
   'the hash-chained exchange log (public: provinces, public keys, revoked code ids; no personal data)',
+  'the status batches the log commits to (public: status indices only), so the final list opens',
   'the final signed trust list (sunset marker, short expiry) and this report',
 ];
 

@@ -18,6 +18,7 @@ import type {
   TrustList,
   TrustListKey,
   TrustListProvince,
+  TrustListStatusSegment,
   TrustListSunset,
 } from '../schemas/types.gen';
 import { GENESIS_HASH } from './log';
@@ -47,11 +48,14 @@ function invalid(title: string): never {
 
 /** A mutable working copy: provinces and their key arrays copied, so the input is never changed. */
 interface Draft {
+  statusSegments: readonly TrustListStatusSegment[];
   federation: string;
   provinces: TrustListProvince[];
   codeRevocations: CodeRevocation[];
   kids: Set<string>;
   revoked: Set<string>;
+  /** Status segments by `region:segment`; undefined until a status entry is folded. */
+  segments?: Map<string, TrustListStatusSegment>;
   sunset?: TrustListSunset;
 }
 
@@ -68,8 +72,26 @@ function draftOf(list: TrustList): Draft {
     codeRevocations: [...list.codeRevocations],
     kids,
     revoked,
+    statusSegments: list.statusSegments ?? [],
     ...(list.sunset ? { sunset: list.sunset } : {}),
   };
+}
+
+function segmentMap(segments: readonly TrustListStatusSegment[]): Map<string, TrustListStatusSegment> {
+  return new Map(segments.map((s) => [`${s.region}:${s.segment}`, s]));
+}
+
+/** The list's status segments in their one order: by region, then segment number. */
+function sortedSegments(segments: Iterable<TrustListStatusSegment>): TrustListStatusSegment[] {
+  return [...segments].sort((a, b) =>
+    a.region < b.region ? -1 : a.region > b.region ? 1 : a.segment - b.segment,
+  );
+}
+
+/** `list` with `statusSegments` set, or without the member when there is none (older lists). */
+function withSegments(list: TrustList, segments: readonly TrustListStatusSegment[]): TrustList {
+  const { statusSegments: _dropped, ...rest } = list;
+  return segments.length > 0 ? { ...rest, statusSegments: [...segments] } : rest;
 }
 
 function provinceOf(draft: Draft, region: string): TrustListProvince {
@@ -180,6 +202,18 @@ function fold(draft: Draft, entry: LogEntry): void {
       province.keys[index] = retire(key, entry.data.revokedAt, entry.data.reason, entry.data.request);
       return;
     }
+    case 'status.published': {
+      provinceOf(draft, entry.region);
+      draft.segments ??= segmentMap(draft.statusSegments);
+      for (const ref of entry.data.segments) {
+        const id = `${entry.region}:${ref.segment}`;
+        const held = draft.segments.get(id);
+        // The exchange only appends a publication that moves each of its segments forward.
+        if (held && held.rev >= ref.rev) invalid('A status publication does not move a segment forward');
+        draft.segments.set(id, { region: entry.region, ...ref, batch: entry.data.batch });
+      }
+      return;
+    }
     case 'code.revoked': {
       provinceOf(draft, entry.region);
       const id = `${entry.region}:${entry.data.jti}`;
@@ -222,7 +256,7 @@ export function applyEntries(list: TrustList, entries: readonly LogEntry[]): Tru
     version = entry.seq;
     logHead = entry.hash;
   }
-  return {
+  const next = {
     ...list,
     version,
     logHead,
@@ -230,6 +264,7 @@ export function applyEntries(list: TrustList, entries: readonly LogEntry[]): Tru
     codeRevocations: draft.codeRevocations,
     ...(draft.sunset ? { sunset: draft.sunset } : {}),
   };
+  return draft.segments ? withSegments(next, sortedSegments(draft.segments.values())) : next;
 }
 
 /** Apply one entry (see {@link applyEntries}). */
@@ -238,11 +273,15 @@ export function applyEntry(list: TrustList, entry: LogEntry): TrustList {
 }
 
 /**
- * Drop the code revocations whose code has expired (`exp + clock skew < now`): such a code fails
- * verification as EXPIRED anyway, so the list stops carrying it. Returns `list` itself when nothing
- * is dropped.
+ * Drop the code revocations whose code has expired (`exp + clock skew < now`), and the status
+ * segments whose last revoked code has: such a code fails verification as EXPIRED anyway, so the
+ * list stops carrying it. Returns `list` itself when nothing is dropped.
  */
 export function pruneExpiredRevocations(list: TrustList, now: number): TrustList {
-  const kept = list.codeRevocations.filter((r) => r.exp + LIMITS.clockSkew >= now);
-  return kept.length === list.codeRevocations.length ? list : { ...list, codeRevocations: kept };
+  const live = (exp: number) => exp + LIMITS.clockSkew >= now;
+  const kept = list.codeRevocations.filter((r) => live(r.exp));
+  const segments = list.statusSegments ?? [];
+  const keptSegments = segments.filter((s) => live(s.exp));
+  if (kept.length === list.codeRevocations.length && keptSegments.length === segments.length) return list;
+  return withSegments({ ...list, codeRevocations: kept }, keptSegments);
 }

@@ -183,6 +183,16 @@ export async function openTrustList(
   ) {
     throw new TrustListRejected('INCONSISTENT', 'The trust list names a province or a key twice');
   }
+  const segments = payload.statusSegments ?? [];
+  if (
+    new Set(segments.map((s) => `${s.region}:${s.segment}`)).size !== segments.length ||
+    segments.some((s) => !regions.has(s.region))
+  ) {
+    throw new TrustListRejected(
+      'INCONSISTENT',
+      'The trust list names a status segment twice or of no province',
+    );
+  }
   for (const province of payload.provinces) {
     const expect = {
       federation: payload.federation,

@@ -1,0 +1,396 @@
+/**
+ * `npm run bench:scale`: the revocation design at national scale, in process (docs/scale.md).
+ *
+ * N active revocations (1M and 10M) are spread at random over 34 provinces, each issuing 41M codes
+ * a day (1.4 billion people, daily codes) with status indices; the bench builds the status
+ * segments, their signed-list rows and their wire form, loads them as a verifier does, looks codes
+ * up, measures an idle sync's DynamoDB units on the embedded engine (ReturnConsumedCapacity), and
+ * the exchange's cold fold at 10^3 vs 10^6 log entries. The last stdout line is one JSON object.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.HCX_LOG_SILENT ??= 'true';
+import { gzipSync } from 'node:zlib';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { generateSigningKey } from '../functions/core/keys';
+import { LocalKeySigner } from '../functions/core/signer';
+import type { LogEntry, TrustList, TrustListStatusSegment } from '../functions/core/schemas/types.gen';
+import { createTable } from '../functions/aws/dynamodb';
+import { PROVINCE_TABLE } from '../functions/core/storage/tables';
+import { StatusIndex } from '../functions/core/status/status-index';
+import {
+  SEGMENT_BITS,
+  SegmentSet,
+  encodeSegment,
+  packSegment,
+  readSegmentBits,
+  sha256,
+} from '../functions/core/status/segment';
+import { makeEntry, verifyChain } from '../functions/core/trustlist/log';
+import { applyEntries, emptyTrustList } from '../functions/core/trustlist/state';
+import { federationKeys, signDelta, signTrustList } from '../functions/core/trustlist/trust-list';
+import { DynamoProvinceRepository } from '../functions/province/dynamo-repository';
+import { syncOnce } from '../functions/province/sync';
+
+const PROVINCES = 34;
+/** Codes a province issues a day: 1.4 billion daily codes / 34. */
+const DAILY_PER_PROVINCE = 41_000_000;
+const NOW = 1_790_000_000;
+const DAY = 86_400;
+
+const mb = (bytes: number) => Math.round((bytes / 1e6) * 100) / 100;
+const say = (line: string) => console.error(line);
+
+/** Deterministic PRNG (xorshift32), so runs compare. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
+
+interface Built {
+  readonly rows: TrustListStatusSegment[];
+  readonly packed: Map<string, string>;
+  readonly rawBytes: number;
+}
+
+/** N revocations at random over every province's day of issuance, as segments and list rows. */
+function build(n: number, seed = 1): Built {
+  const random = rng(seed);
+  const rows: TrustListStatusSegment[] = [];
+  const packed = new Map<string, string>();
+  let rawBytes = 0;
+  const perProvince = Math.floor(n / PROVINCES);
+  for (let p = 0; p < PROVINCES; p++) {
+    const region = String(110000 + p * 10000);
+    const indices = new Uint32Array(perProvince);
+    for (let i = 0; i < perProvince; i++) indices[i] = Math.floor(random() * DAILY_PER_PROVINCE);
+    indices.sort();
+    let start = 0;
+    while (start < indices.length) {
+      const segment = Math.floor(indices[start] / SEGMENT_BITS);
+      let end = start;
+      const offsets: number[] = [];
+      while (end < indices.length && Math.floor(indices[end] / SEGMENT_BITS) === segment) {
+        const o = indices[end] - segment * SEGMENT_BITS;
+        if (offsets.length === 0 || offsets[offsets.length - 1] !== o) offsets.push(o);
+        end++;
+      }
+      const set = SegmentSet.fromSorted(Uint32Array.from(offsets));
+      const raw = encodeSegment(set);
+      rawBytes += raw.length;
+      const digest = sha256(raw);
+      packed.set(digest, packSegment(raw));
+      rows.push({ region, segment, rev: 1, exp: NOW + DAY, count: set.count, digest, batch: digest });
+      start = end;
+    }
+  }
+  return { rows, packed, rawBytes };
+}
+
+interface ScaleFigures {
+  readonly n: number;
+  readonly segments: number;
+  readonly listJsonBytes: number;
+  readonly listGzipBytes: number;
+  readonly segmentWireBytes: number;
+  readonly wireBytes: number;
+  readonly bytesPerEntry: number;
+  readonly loadMs: number;
+  readonly heapMB: number;
+  readonly lookupNs: number;
+  /** The old design's lookup (a Set of strings) measured in the same run, for the ratio. */
+  readonly setLookupNs: number;
+}
+
+function measure(n: number): ScaleFigures {
+  const built = build(n);
+  const listJson = JSON.stringify({ statusSegments: built.rows });
+  const listGzip = gzipSync(listJson).length;
+  let segmentWire = 0;
+  for (const p of built.packed.values()) segmentWire += p.length;
+  // What a verifier loads: every listed segment decoded from its wire form into the index.
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  const t0 = process.hrtime.bigint();
+  const index = new StatusIndex();
+  for (const row of built.rows) {
+    const read = readSegmentBits(built.packed.get(row.digest) as string);
+    if (read.digest !== row.digest) throw new Error('digest mismatch');
+    index.add(row.region, row.segment, read.set);
+  }
+  const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  globalThis.gc?.();
+  const after = process.memoryUsage();
+  const heapBytes =
+    after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers) || index.stats().bytes;
+  // Lookups: half revoked codes, half not, across provinces.
+  const probes = 1_000_000;
+  const random = rng(7);
+  const regions = [...new Set(built.rows.map((r) => r.region))];
+  const qr: string[] = new Array<string>(probes);
+  const qi = new Float64Array(probes);
+  for (let i = 0; i < probes; i++) {
+    qr[i] = regions[Math.floor(random() * regions.length)];
+    qi[i] = Math.floor(random() * DAILY_PER_PROVINCE);
+  }
+  let hits = 0;
+  const t1 = process.hrtime.bigint();
+  for (let i = 0; i < probes; i++) if (index.isRevoked(qr[i], qi[i])) hits++;
+  const lookupNs = Number(process.hrtime.bigint() - t1) / probes;
+  if (hits === 0) throw new Error('no lookup hit: the index is empty');
+  // Same-run baseline: the old design's lookup, a Set of `region:jti` strings (1M of them).
+  const old = new Set<string>();
+  for (let i = 0; i < 1_000_000; i++) old.add(`${qr[i]}:${i.toString(36).padStart(22, 'x')}`);
+  const keys = Array.from({ length: probes }, (_, i) => `${qr[i]}:${(i * 7).toString(36).padStart(22, 'x')}`);
+  let oldHits = 0;
+  const t2 = process.hrtime.bigint();
+  for (let i = 0; i < probes; i++) if (old.has(keys[i])) oldHits++;
+  const setLookupNs = Number(process.hrtime.bigint() - t2) / probes;
+  if (oldHits === 0) throw new Error('baseline found nothing');
+  const stats = index.stats();
+  if (Math.abs(stats.revoked - n) > n * 0.01) throw new Error(`index holds ${stats.revoked}, expected ~${n}`);
+  const wireBytes = listGzip + segmentWire;
+  return {
+    n,
+    segments: built.rows.length,
+    listJsonBytes: listJson.length,
+    listGzipBytes: listGzip,
+    segmentWireBytes: segmentWire,
+    wireBytes,
+    bytesPerEntry: Math.round((wireBytes / n) * 100) / 100,
+    loadMs: Math.round(loadMs),
+    heapMB: mb(Math.max(heapBytes, stats.bytes)),
+    lookupNs: Math.round(lookupNs),
+    setLookupNs: Math.round(setLookupNs),
+  };
+}
+
+/**
+ * What 1000 more revocations cost a node to fetch at 10M: the segments they touch are re-published
+ * whole (their packed size) plus the log entries. Scattered: 1000 codes at random over the
+ * federation; clustered: 1000 codes of one province in one batch (a district).
+ */
+function deltaCost(base: Built): { scatteredKB: number; clusteredKB: number } {
+  const bySegment = new Map(base.rows.map((r) => [`${r.region}:${r.segment}`, r]));
+  const random = rng(99);
+  const cost = (keys: Set<string>) => {
+    let bytes = 0;
+    for (const k of keys) {
+      const row = bySegment.get(k);
+      // A touched segment is fetched again whole; one holding no revocation yet is ~tiny.
+      bytes += row ? (base.packed.get(row.digest) as string).length : 16;
+      bytes += 260; // its row in the log entry of the batch
+    }
+    return Math.round(bytes / 1024);
+  };
+  const scattered = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const region = String(110000 + Math.floor(random() * PROVINCES) * 10000);
+    scattered.add(`${region}:${Math.floor((random() * DAILY_PER_PROVINCE) / SEGMENT_BITS)}`);
+  }
+  const clustered = new Set<string>();
+  const start = Math.floor(random() * (DAILY_PER_PROVINCE - 2_000_000));
+  for (let i = 0; i < 1000; i++) clustered.add(`110000:${Math.floor((start + i * 2000) / SEGMENT_BITS)}`);
+  return { scatteredKB: cost(scattered), clusteredKB: cost(clustered) };
+}
+
+/** An idle sync on the embedded engine, every DynamoDB call asked for its consumed capacity. */
+async function idleSyncUnits(): Promise<{ read: number; write: number }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require('dynalite') as (o: Record<string, unknown>) => Server;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      return next(args);
+    },
+    { step: 'initialize', name: 'consumedCapacity' },
+  );
+  try {
+    const tableName = 'bench-province';
+    await createTable(client, PROVINCE_TABLE, tableName);
+    const fed = await generateSigningKey('ES256');
+    const signer = await LocalKeySigner.fromPrivateJwk(fed.privateJwk);
+    const keys = federationKeys({ keys: [{ ...fed.publicJwk, kid: fed.kid, alg: fed.alg }] }, 'hcx-bench');
+    const entry = makeEntry(undefined, {
+      seq: 1,
+      at: NOW,
+      type: 'province.registered',
+      region: '330000',
+      data: { name: '浙江省', enrollmentKey: { ...fed.publicJwk } as never },
+    });
+    const list: TrustList = {
+      ...applyEntries(emptyTrustList('hcx-bench'), [entry]),
+      issuedAt: NOW,
+      expiresAt: NOW + DAY,
+    };
+    const full = await signTrustList(signer, list);
+    const idle = await signDelta(signer, {
+      federation: 'hcx-bench',
+      fromVersion: 1,
+      version: 1,
+      issuedAt: NOW,
+      expiresAt: NOW + DAY,
+      logHead: list.logHead,
+      entries: [],
+    });
+    const repository = new DynamoProvinceRepository(client, tableName);
+    const exchange = {
+      baseUrl: 'http://exchange.invalid',
+      getTrustList: async (since?: number) => ({
+        status: 200,
+        contentType: 'application/jose',
+        body: since === undefined ? full : idle,
+      }),
+      postSigned: async () => ({ status: 500, contentType: '', body: '' }),
+      getStatusBatch: async () => ({ status: 404, contentType: '', body: '' }),
+    };
+    let now = NOW + 60;
+    const deps = { repository, exchange, federationKeys: keys, now: () => now };
+    const first = await syncOnce(deps);
+    if (first.result !== 'updated') throw new Error(`first sync: ${JSON.stringify(first)}`);
+    now += 60;
+    await syncOnce(deps); // the first idle run writes the status once
+    now += 60;
+    // Count reads and writes of the next idle run, per call.
+    let read = 0;
+    let write = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        const cu =
+          (out.output as { ConsumedCapacity?: { CapacityUnits?: number } } | undefined)?.ConsumedCapacity
+            ?.CapacityUnits ?? 0;
+        if (/Get|Query|Scan/.test(context.commandName ?? '')) read += cu;
+        else write += cu;
+        return out;
+      },
+      { step: 'initialize', name: 'countUnits' },
+    );
+    const run = await syncOnce(deps);
+    if (run.result !== 'unchanged') throw new Error(`idle sync: ${JSON.stringify(run)}`);
+    return { read, write };
+  } finally {
+    client.destroy();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+/** The exchange's fold of its log from genesis (what a cold start does without a checkpoint). */
+function coldFoldMs(entries: number): number {
+  const log: LogEntry[] = [];
+  let prev: LogEntry | undefined = makeEntry(undefined, {
+    seq: 1,
+    at: NOW,
+    type: 'province.registered',
+    region: '330000',
+    data: { name: '浙江省', enrollmentKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) } as never },
+  });
+  log.push(prev);
+  for (let seq = 2; seq <= entries; seq++) {
+    prev = makeEntry(prev, {
+      seq,
+      at: NOW,
+      type: 'status.published',
+      region: '330000',
+      data: {
+        batch: 'B'.repeat(43),
+        segments: [{ segment: seq % 300, rev: seq, exp: NOW + DAY, count: 1, digest: 'D'.repeat(43) }],
+      },
+    });
+    log.push(prev);
+  }
+  const t0 = process.hrtime.bigint();
+  verifyChain(undefined, log);
+  applyEntries(emptyTrustList('hcx-bench'), log);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export interface ScaleBench {
+  readonly revocationBytesPerEntry: number;
+  readonly fullListMB: number;
+  readonly fullListGzipMB: number;
+  readonly deltaKBPer1000: number;
+  readonly deltaKBPer1000Clustered: number;
+  readonly listLoadMs: number;
+  readonly listHeapMB: number;
+  readonly revocationLookupNs: number;
+  /** revocationLookupNs over a Set<string> lookup in the same run (load-independent). */
+  readonly revocationLookupVsSetRatio: number;
+  readonly idleSyncReadUnits: number;
+  readonly idleSyncWriteUnits: number;
+  readonly exchangeColdStartMs: number;
+  readonly exchangeColdStartRatio: number;
+  readonly at1M: ScaleFigures;
+  readonly at10M: ScaleFigures;
+}
+
+export async function runScaleBench(options: { tenMillion?: boolean } = {}): Promise<ScaleBench> {
+  say('scale: 1M active revocations over 34 provinces');
+  const at1M = measure(1_000_000);
+  say(`  ${JSON.stringify(at1M)}`);
+  const big = options.tenMillion === false ? 1_000_000 : 10_000_000;
+  say(`scale: ${big / 1e6}M active revocations over 34 provinces`);
+  const at10M = measure(big);
+  say(`  ${JSON.stringify(at10M)}`);
+  const delta = deltaCost(build(big));
+  say('scale: idle sync on the embedded engine');
+  const idle = await idleSyncUnits();
+  say('scale: exchange cold fold, 10^3 vs 10^6 log entries');
+  const small = coldFoldMs(1_000);
+  const large = coldFoldMs(1_000_000);
+  return {
+    revocationBytesPerEntry: at10M.bytesPerEntry,
+    fullListMB: mb(at10M.listJsonBytes * (4 / 3) + at10M.segmentWireBytes),
+    fullListGzipMB: mb(at10M.wireBytes),
+    deltaKBPer1000: delta.scatteredKB,
+    deltaKBPer1000Clustered: delta.clusteredKB,
+    listLoadMs: at10M.loadMs,
+    listHeapMB: at10M.heapMB,
+    revocationLookupNs: at10M.lookupNs,
+    revocationLookupVsSetRatio: Math.round((at10M.lookupNs / Math.max(at10M.setLookupNs, 1)) * 100) / 100,
+    idleSyncReadUnits: idle.read,
+    idleSyncWriteUnits: idle.write,
+    exchangeColdStartMs: Math.round(large),
+    exchangeColdStartRatio: Math.round((large / Math.max(small, 0.001)) * 10) / 10,
+    at1M,
+    at10M,
+  };
+}
+
+/** The lines `npm run bench` prints for the scale figures, with their goals. */
+export function scaleBenchLines(s: ScaleBench): string[] {
+  return [
+    `10M revocations: ${s.fullListGzipMB} MB on the wire (${s.revocationBytesPerEntry} B/entry; goal <= 32 MB, moonshot 16 MB), ${s.fullListMB} MB uncompressed list + segments`,
+    `1000 more revocations: ${s.deltaKBPer1000} KB scattered over the federation, ${s.deltaKBPer1000Clustered} KB clustered in one province (whole segments re-fetched)`,
+    `verifier at 10M: load ${s.listLoadMs} ms, heap ${s.listHeapMB} MB (goal <= 128 MB), lookup ${s.revocationLookupNs} ns (goal <= 1000 ns), ${s.revocationLookupVsSetRatio}x a Set<string> lookup in the same run`,
+    `idle sync: ${s.idleSyncReadUnits} read units, ${s.idleSyncWriteUnits} write units (goal <= 3 and 0)`,
+    `exchange cold fold: ${s.exchangeColdStartMs} ms at 10^6 entries, ${s.exchangeColdStartRatio}x the 10^3 fold (goal <= 2x: NOT met, no checkpoint yet)`,
+  ];
+}
+
+if (require.main === module) {
+  runScaleBench()
+    .then((s) => {
+      scaleBenchLines(s).forEach((l) => console.log(l));
+      console.log(JSON.stringify(s));
+    })
+    .catch((e: unknown) => {
+      console.error(`bench:scale failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    });
+}

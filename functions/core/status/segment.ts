@@ -1,0 +1,312 @@
+/**
+ * Status segments: the revocation state of codes that carry a status index (`si` claim).
+ *
+ * Each province numbers the codes it issues with a status index from its own counter. The index
+ * space is cut into segments of {@link SEGMENT_BITS} consecutive indices; a segment is a set of
+ * revoked offsets (a bitstring, W3C Bitstring Status List style). Since indices grow with issuance
+ * time, a segment holds codes issued within a short window and expires whole.
+ *
+ * A segment travels as its canonical raw form (what is hashed and signed), which is the smaller of:
+ * tag 0 + the LEB128 varint gaps between sorted offsets (sparse: about one byte per revoked code),
+ * or tag 1 + the plain bitmap (dense: 1/8 byte per index, whatever the count). On the wire the raw
+ * form is deflated and base64url'd ({@link packSegment}). Every decoder here is strict: exactly one
+ * raw form per set, so a hash commits to one set.
+ *
+ * Deflate is fflate's (pure JavaScript), so the same code runs in Node and in the checkpoint page.
+ */
+import { createHash } from 'node:crypto';
+import { deflateSync, Inflate } from 'fflate';
+import { decodeB64url, encodeB64url } from '../b64';
+
+/** Indices per segment (2^20): a dense segment is 128 KiB raw, a whole day of a province ~40 of them. */
+export const SEGMENT_BITS = 1 << 20;
+/** Bytes of a segment's bitmap form. */
+export const SEGMENT_BITMAP_BYTES = SEGMENT_BITS / 8;
+/** Largest status index a code may carry (2^40 - 1: segments numbered below 2^20). */
+export const MAX_STATUS_INDEX = 2 ** 40 - 1;
+/** Largest segment number. */
+export const MAX_SEGMENT = MAX_STATUS_INDEX / SEGMENT_BITS;
+/** Largest raw form of a segment: the bitmap and its tag (varint form is chosen only when smaller). */
+export const MAX_SEGMENT_RAW_BYTES = SEGMENT_BITMAP_BYTES + 1;
+
+const TAG_GAPS = 0;
+const TAG_BITMAP = 1;
+
+/** A segment's content was refused (not canonical, out of range, too large, not decodable). */
+export class SegmentInvalid extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SegmentInvalid';
+  }
+}
+
+/** Segment number and offset of a status index. */
+export function locate(si: number): { segment: number; offset: number } {
+  return { segment: Math.floor(si / SEGMENT_BITS), offset: si % SEGMENT_BITS };
+}
+
+/**
+ * The revoked offsets of one segment, kept as whatever is smaller in memory: a sorted Uint32Array
+ * (4 bytes per revoked code) or the bitmap (128 KiB). Lookup is a binary search (at most 15 steps)
+ * or one bit test.
+ */
+export class SegmentSet {
+  private constructor(
+    private readonly sorted: Uint32Array | undefined,
+    private readonly bitmap: Uint8Array | undefined,
+    /** Number of revoked offsets. */
+    readonly count: number,
+  ) {}
+
+  /** Build from sorted, distinct offsets below {@link SEGMENT_BITS} (not re-checked). */
+  static fromSorted(offsets: Uint32Array): SegmentSet {
+    if (offsets.length * 4 < SEGMENT_BITMAP_BYTES) return new SegmentSet(offsets, undefined, offsets.length);
+    const bitmap = new Uint8Array(SEGMENT_BITMAP_BYTES);
+    for (const o of offsets) bitmap[o >>> 3] |= 1 << (o & 7);
+    return new SegmentSet(undefined, bitmap, offsets.length);
+  }
+
+  static empty(): SegmentSet {
+    return new SegmentSet(new Uint32Array(0), undefined, 0);
+  }
+
+  has(offset: number): boolean {
+    if (this.bitmap) return (this.bitmap[offset >>> 3] & (1 << (offset & 7))) !== 0;
+    const a = this.sorted as Uint32Array;
+    let lo = 0;
+    let hi = a.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = a[mid];
+      if (v === offset) return true;
+      if (v < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  /** The offsets, sorted. */
+  offsets(): Uint32Array {
+    if (this.sorted) return this.sorted;
+    const out = new Uint32Array(this.count);
+    let n = 0;
+    const bm = this.bitmap as Uint8Array;
+    for (let byte = 0; byte < bm.length; byte++) {
+      let b = bm[byte];
+      while (b !== 0) {
+        const low = b & -b;
+        out[n++] = byte * 8 + (31 - Math.clz32(low));
+        b ^= low;
+      }
+    }
+    return out;
+  }
+
+  /** Bytes this set holds in memory (for the heap figures). */
+  get bytes(): number {
+    return this.bitmap ? this.bitmap.byteLength : (this.sorted as Uint32Array).byteLength;
+  }
+
+  /** True when every offset of `other` is in this set. */
+  covers(other: SegmentSet): boolean {
+    if (other.count > this.count) return false;
+    for (const o of other.offsets()) if (!this.has(o)) return false;
+    return true;
+  }
+
+  /** This set plus `offsets` (sorted, distinct). */
+  union(offsets: Uint32Array): SegmentSet {
+    return SegmentSet.fromSorted(mergeSorted(this.offsets(), offsets));
+  }
+}
+
+/** The sorted union of two sorted, distinct arrays. */
+export function mergeSorted(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (x < y) {
+      out[n++] = x;
+      i++;
+    } else if (y < x) {
+      out[n++] = y;
+      j++;
+    } else {
+      out[n++] = x;
+      i++;
+      j++;
+    }
+  }
+  while (i < a.length) out[n++] = a[i++];
+  while (j < b.length) out[n++] = b[j++];
+  return n === out.length ? out : out.slice(0, n);
+}
+
+/** Sorted, distinct copy of `values` (status indices or offsets), as a Uint32Array when they fit. */
+export function sortedDistinct(values: Iterable<number>): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.filter((v, i) => i === 0 || v !== sorted[i - 1]);
+}
+
+function gapsForm(offsets: Uint32Array): Uint8Array {
+  const out = new Uint8Array(1 + offsets.length * 3);
+  out[0] = TAG_GAPS;
+  let n = 1;
+  let prev = -1;
+  for (const o of offsets) {
+    // The first gap is offset + 1, so every gap is >= 1 and a zero gap (a repeat) cannot be written.
+    let gap = o - prev;
+    prev = o;
+    while (gap >= 0x80) {
+      out[n++] = (gap & 0x7f) | 0x80;
+      gap >>>= 7;
+    }
+    out[n++] = gap;
+  }
+  return out.subarray(0, n);
+}
+
+/** The canonical raw form of a set: the smaller of the gap and bitmap forms (gaps on a tie). */
+export function encodeSegment(set: SegmentSet): Uint8Array {
+  const offsets = set.offsets();
+  // Each gap takes at least one byte: only when there are fewer offsets than the bitmap's bytes
+  // can the gap form win, so the bitmap is built only then.
+  if (offsets.length < SEGMENT_BITMAP_BYTES) {
+    const gaps = gapsForm(offsets);
+    if (gaps.length <= SEGMENT_BITMAP_BYTES + 1) return gaps;
+  }
+  const out = new Uint8Array(SEGMENT_BITMAP_BYTES + 1);
+  out[0] = TAG_BITMAP;
+  for (const o of offsets) out[1 + (o >>> 3)] |= 1 << (o & 7);
+  return out;
+}
+
+/** Decode a raw form; refuses anything {@link encodeSegment} would not have produced. */
+export function decodeSegment(raw: Uint8Array): SegmentSet {
+  if (raw.length === 0) throw new SegmentInvalid('empty segment');
+  if (raw[0] === TAG_BITMAP) {
+    if (raw.length !== SEGMENT_BITMAP_BYTES + 1) throw new SegmentInvalid('bitmap of the wrong size');
+    let count = 0;
+    for (let i = 1; i < raw.length; i++) count += popcount8(raw[i]);
+    const set = SegmentSet.fromSorted(bitmapOffsets(raw.subarray(1), count));
+    if (count < SEGMENT_BITMAP_BYTES && gapsForm(set.offsets()).length <= SEGMENT_BITMAP_BYTES + 1) {
+      throw new SegmentInvalid('a sparse segment in bitmap form is not canonical');
+    }
+    return set;
+  }
+  if (raw[0] !== TAG_GAPS) throw new SegmentInvalid('unknown segment form');
+  if (raw.length > SEGMENT_BITMAP_BYTES + 1) throw new SegmentInvalid('gap form larger than the bitmap');
+  const out = new Uint32Array(raw.length - 1);
+  let n = 0;
+  let prev = -1;
+  let i = 1;
+  while (i < raw.length) {
+    let gap = 0;
+    let shift = 0;
+    for (;;) {
+      if (i >= raw.length || shift > 21) throw new SegmentInvalid('truncated or oversized varint');
+      const b = raw[i++];
+      gap += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((b & 0x80) === 0) {
+        // Canonical LEB128: no trailing zero byte (except the single byte of a small gap).
+        if (b === 0 && shift > 7) throw new SegmentInvalid('non-canonical varint');
+        break;
+      }
+    }
+    if (gap === 0) throw new SegmentInvalid('repeated offset');
+    prev += gap;
+    if (prev >= SEGMENT_BITS) throw new SegmentInvalid('offset beyond the segment');
+    out[n++] = prev;
+  }
+  if (n >= SEGMENT_BITMAP_BYTES) throw new SegmentInvalid('a dense segment in gap form is not canonical');
+  return SegmentSet.fromSorted(out.slice(0, n));
+}
+
+function popcount8(b: number): number {
+  b = b - ((b >>> 1) & 0x55);
+  b = (b & 0x33) + ((b >>> 2) & 0x33);
+  return (b + (b >>> 4)) & 0x0f;
+}
+
+function bitmapOffsets(bitmap: Uint8Array, count: number): Uint32Array {
+  const out = new Uint32Array(count);
+  let n = 0;
+  for (let byte = 0; byte < bitmap.length; byte++) {
+    let b = bitmap[byte];
+    while (b !== 0) {
+      const low = b & -b;
+      out[n++] = byte * 8 + (31 - Math.clz32(low));
+      b ^= low;
+    }
+  }
+  return out;
+}
+
+/** The wire form of a raw segment: deflate (RFC 1951), then base64url. */
+export function packSegment(raw: Uint8Array): string {
+  return encodeB64url(deflateSync(raw, { level: 9 }));
+}
+
+/** Input fed to the inflater at a time: deflate expands ≤ ~1,032×, so one step yields ≤ ~1 MiB. */
+const INFLATE_STEP = 1024;
+
+/**
+ * Inflate raw deflate `bytes` into at most `max` bytes; throws past `max` (a zip bomb stops after
+ * one step, never inflating the whole input) and on a stream that is not deflate or is cut short.
+ */
+function inflateCapped(bytes: Uint8Array, max: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Inflate((chunk) => {
+    total += chunk.length;
+    if (total > max) throw new SegmentInvalid('larger than a segment can be');
+    chunks.push(chunk);
+  });
+  for (let at = 0; at < bytes.length || at === 0; at += INFLATE_STEP) {
+    const end = Math.min(at + INFLATE_STEP, bytes.length);
+    inflater.push(bytes.subarray(at, end), end === bytes.length);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) out.set(c, (at += c.length) - c.length);
+  return out;
+}
+
+/** base64url SHA-256 of a string (a batch's JWS text) or bytes (a segment's raw form). */
+export function sha256(data: string | Uint8Array): string {
+  return encodeB64url(createHash('sha256').update(data).digest());
+}
+
+/** Inflate and decode one segment's `bits`; a refused segment is `SegmentInvalid`. */
+export function readSegmentBits(bits: string): { set: SegmentSet; digest: string } {
+  const bytes = decodeB64url(bits);
+  if (!bytes) throw new SegmentInvalid('not base64url');
+  let raw: Uint8Array;
+  try {
+    raw = inflateCapped(bytes, MAX_SEGMENT_RAW_BYTES);
+  } catch {
+    throw new SegmentInvalid('not a deflated segment, or larger than a segment can be');
+  }
+  return { set: decodeSegment(raw), digest: sha256(raw) };
+}
+
+/** Group status indices by segment: segment number -> sorted distinct offsets. */
+export function groupBySegment(indices: Iterable<number>): Map<number, Uint32Array> {
+  const groups = new Map<number, number[]>();
+  for (const si of indices) {
+    const { segment, offset } = locate(si);
+    let g = groups.get(segment);
+    if (!g) groups.set(segment, (g = []));
+    g.push(offset);
+  }
+  const out = new Map<number, Uint32Array>();
+  for (const [segment, offsets] of [...groups].sort((a, b) => a[0] - b[0])) {
+    out.set(segment, Uint32Array.from(sortedDistinct(offsets)));
+  }
+  return out;
+}

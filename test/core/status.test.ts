@@ -1,0 +1,227 @@
+/** Status segments: canonical encoding, batches committed by hash, the fold, and verification by `si`. */
+import { deflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
+import { issueCode } from '../../functions/core/code/issue';
+import { verifyCode } from '../../functions/core/code/verify';
+import { TrustListRejected } from '../../functions/core/errors';
+import { buildSnapshot } from '../../functions/core/registry';
+import type { LogEntry, StatusPublishRequest, TrustList } from '../../functions/core/schemas/types.gen';
+import { signRequest } from '../../functions/core/signed-request';
+import { openBatch, readSegmentBits, segmentContent, sha256 } from '../../functions/core/status/batch';
+import {
+  SEGMENT_BITMAP_BYTES,
+  SEGMENT_BITS,
+  SegmentInvalid,
+  SegmentSet,
+  decodeSegment,
+  encodeSegment,
+  groupBySegment,
+  mergeSorted,
+} from '../../functions/core/status/segment';
+import { makeEntry } from '../../functions/core/trustlist/log';
+import { applyEntries, emptyTrustList, pruneExpiredRevocations } from '../../functions/core/trustlist/state';
+import { thrown } from '../kit';
+import { DAY, NOW, ZJ, issueRequest, province, trustList } from './fixtures';
+
+const set = (offsets: number[]) =>
+  SegmentSet.fromSorted(Uint32Array.from([...new Set(offsets)].sort((a, b) => a - b)));
+
+describe('segment encoding', () => {
+  it('round-trips any set through its one canonical raw form (sparse and dense)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: SEGMENT_BITS - 1 }), { maxLength: 400 }), (xs) => {
+        const s = set(xs);
+        const raw = encodeSegment(s);
+        const back = decodeSegment(raw);
+        expect([...back.offsets()]).toEqual([...s.offsets()]);
+        expect(Buffer.from(encodeSegment(back)).equals(Buffer.from(raw))).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+    const dense = set(Array.from({ length: 600_000 }, (_, i) => i * 1 + (i % 3)));
+    const raw = encodeSegment(dense);
+    expect(raw[0]).toBe(1); // bitmap form: 128 KiB + tag, whatever the count
+    expect(raw.length).toBe(SEGMENT_BITMAP_BYTES + 1);
+    expect(decodeSegment(raw).count).toBe(dense.count);
+  });
+
+  it('costs about a byte per revoked code when sparse, and answers lookups exactly', () => {
+    const offsets = Array.from({ length: 10_000 }, (_, i) => i * 100 + 7);
+    const s = set(offsets);
+    expect(encodeSegment(s).length).toBeLessThanOrEqual(1 + 10_000);
+    expect(s.has(107)).toBe(true);
+    expect(s.has(108)).toBe(false);
+  });
+
+  it('refuses non-canonical or out-of-range raw forms', () => {
+    const reason = (raw: number[] | Uint8Array) => thrown(() => decodeSegment(Uint8Array.from(raw)));
+    expect(reason([])).toBeInstanceOf(SegmentInvalid);
+    expect(reason([7, 1])).toBeInstanceOf(SegmentInvalid); // unknown tag
+    expect(reason([0, 0])).toBeInstanceOf(SegmentInvalid); // a zero gap repeats an offset
+    expect(reason([0, 0x81, 0x00])).toBeInstanceOf(SegmentInvalid); // over-long varint
+    expect(reason([0, 0xff, 0xff, 0x7f])).toBeInstanceOf(SegmentInvalid); // beyond the segment
+    const sparseAsBitmap = new Uint8Array(SEGMENT_BITMAP_BYTES + 1);
+    sparseAsBitmap[0] = 1;
+    sparseAsBitmap[1] = 1;
+    expect(reason(sparseAsBitmap)).toBeInstanceOf(SegmentInvalid);
+  });
+
+  it('merges and groups indices by segment', () => {
+    expect([...mergeSorted(Uint32Array.from([1, 3, 5]), Uint32Array.from([2, 3, 6]))]).toEqual([
+      1, 2, 3, 5, 6,
+    ]);
+    const g = groupBySegment([SEGMENT_BITS + 5, 3, SEGMENT_BITS + 5, 1]);
+    expect([...g.keys()]).toEqual([0, 1]);
+    expect([...(g.get(1) as Uint32Array)]).toEqual([5]);
+  });
+
+  it('never inflates a batch segment past a segment (zip bomb)', () => {
+    const bomb = deflateRawSync(Buffer.alloc(SEGMENT_BITMAP_BYTES * 4)).toString('base64url');
+    expect(thrown(() => readSegmentBits(bomb))).toBeInstanceOf(SegmentInvalid);
+  });
+});
+
+async function batchOf(segments: StatusPublishRequest['segments']) {
+  const p = await province(ZJ);
+  const jws = await signRequest(p.signer, {
+    aud: 'hcx-test',
+    iat: NOW,
+    jti: 'n'.repeat(22),
+    region: ZJ,
+    op: 'status.publish',
+    segments,
+  });
+  return { p, jws, hash: sha256(jws) };
+}
+
+describe('status batches', () => {
+  it('opens a batch only under its committed hash, and checks the province signature when asked', async () => {
+    const { p, jws, hash } = await batchOf([segmentContent(3, 1, NOW + DAY, set([1, 2, 99]))]);
+    const opened = openBatch(jws, hash, { alg: p.key.alg, jwk: p.key.publicJwk });
+    expect(opened.segments.get(3)?.set.has(99)).toBe(true);
+    expect((thrown(() => openBatch(jws, sha256('other'))) as TrustListRejected).reason).toBe(
+      'BATCH_MISMATCH',
+    );
+    const other = await province(ZJ);
+    expect(
+      (
+        thrown(() =>
+          openBatch(jws, hash, { alg: other.key.alg, jwk: other.key.publicJwk }),
+        ) as TrustListRejected
+      ).reason,
+    ).toBe('SIGNATURE_INVALID');
+  });
+
+  it('refuses a batch whose count is not its content', async () => {
+    const content = { ...segmentContent(0, 1, NOW + DAY, set([1, 2])), count: 5 };
+    const { jws, hash } = await batchOf([content]);
+    expect((thrown(() => openBatch(jws, hash)) as TrustListRejected).reason).toBe('MALFORMED');
+  });
+});
+
+function statusEntry(
+  prev: LogEntry | undefined,
+  seq: number,
+  segment: number,
+  rev: number,
+  exp: number,
+): LogEntry {
+  return makeEntry(prev, {
+    seq,
+    at: NOW,
+    type: 'status.published',
+    region: ZJ,
+    data: { batch: 'B'.repeat(43), segments: [{ segment, rev, exp, count: 1, digest: 'D'.repeat(43) }] },
+  });
+}
+
+describe('the fold of status publications', () => {
+  const registered = makeEntry(undefined, {
+    seq: 1,
+    at: NOW,
+    type: 'province.registered',
+    region: ZJ,
+    data: {
+      name: '浙江省',
+      enrollmentKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), kid: 'zj-enrollment' } as never,
+    },
+  });
+
+  it('keeps one row per segment, the latest revision, sorted, and drops it once expired', () => {
+    const e2 = statusEntry(registered, 2, 5, 1, NOW + DAY);
+    const e3 = statusEntry(e2, 3, 2, 1, NOW + 2 * DAY);
+    const e4 = statusEntry(e3, 4, 5, 2, NOW + DAY);
+    const list = applyEntries(emptyTrustList('hcx-test'), [registered, e2, e3, e4]);
+    expect(list.statusSegments?.map((s) => [s.segment, s.rev])).toEqual([
+      [2, 1],
+      [5, 2],
+    ]);
+    const later = pruneExpiredRevocations(list, NOW + DAY + 301);
+    expect(later.statusSegments?.map((s) => s.segment)).toEqual([2]);
+    expect(pruneExpiredRevocations(list, NOW + 3 * DAY).statusSegments).toBeUndefined();
+  });
+
+  it('refuses a publication that does not move a segment forward (INVALID_ENTRY)', () => {
+    const e2 = statusEntry(registered, 2, 5, 2, NOW + DAY);
+    const e3 = statusEntry(e2, 3, 5, 2, NOW + DAY);
+    const e = thrown(() => applyEntries(emptyTrustList('hcx-test'), [registered, e2, e3]));
+    expect((e as TrustListRejected).reason).toBe('INVALID_ENTRY');
+  });
+});
+
+describe('verification by status index', () => {
+  it('answers CODE_REVOKED for a revoked index and valid for its neighbour', async () => {
+    const p = await province(ZJ);
+    const si = 3 * SEGMENT_BITS + 42;
+    const revoked = await issueCode(p.signer, issueRequest(), { issuer: ZJ, now: NOW - 60, statusIndex: si });
+    const fine = await issueCode(p.signer, issueRequest(), {
+      issuer: ZJ,
+      now: NOW - 60,
+      statusIndex: si + 1,
+    });
+    const legacy = await issueCode(p.signer, issueRequest(), { issuer: ZJ, now: NOW - 60 });
+    expect(revoked.claims.si).toBe(si);
+    expect(legacy.claims.si).toBeUndefined();
+    const base = trustList([p]);
+    const list: TrustList = {
+      ...base,
+      statusSegments: [
+        {
+          region: ZJ,
+          segment: 3,
+          rev: 1,
+          exp: NOW + DAY,
+          count: 1,
+          digest: 'D'.repeat(43),
+          batch: 'B'.repeat(43),
+        },
+      ],
+    };
+    const snapshot = await buildSnapshot(list, () => set([42]));
+    expect((await verifyCode(revoked.code, snapshot, { now: NOW })).reasons.map((r) => r.code)).toEqual([
+      'CODE_REVOKED',
+    ]);
+    expect((await verifyCode(fine.code, snapshot, { now: NOW })).result).toBe('valid');
+    expect((await verifyCode(legacy.code, snapshot, { now: NOW })).result).toBe('valid');
+  });
+
+  it('refuses to build a snapshot without every listed segment (SEGMENT_MISSING)', async () => {
+    const p = await province(ZJ);
+    const list: TrustList = {
+      ...trustList([p]),
+      statusSegments: [
+        {
+          region: ZJ,
+          segment: 0,
+          rev: 1,
+          exp: NOW + DAY,
+          count: 1,
+          digest: 'D'.repeat(43),
+          batch: 'B'.repeat(43),
+        },
+      ],
+    };
+    const e = await buildSnapshot(list).catch((x: unknown) => x);
+    expect((e as TrustListRejected).reason).toBe('SEGMENT_MISSING');
+  });
+});
