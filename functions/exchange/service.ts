@@ -20,8 +20,8 @@ import {
   ServiceUnavailable,
 } from '../core/errors';
 import { shortKid } from '../core/keys';
+import { errorLogAttributes, logger } from '../aws/observability';
 import { throwIfPastDeadline } from '../core/invocation';
-import { errorLogAttributes, logger } from '../core/observability';
 import { LIMITS } from '../core/profiles';
 import type {
   CodeRevokeRequest,
@@ -575,9 +575,6 @@ export async function federationInfo(ctx: ExchangeContext): Promise<FederationIn
     maxCodeLifetimeSeconds: LIMITS.maxCodeLifetime,
   };
 }
-
-/** Default and largest page of GET /v1/log. */
-export const LOG_PAGE = { default: 100, max: 1000 } as const;
 
 /** GET /v1/log?since=&limit=: entries after `since`; `next` when more follow. */
 export async function readLogPage(ctx: ExchangeContext, since: number, limit: number): Promise<LogPage> {

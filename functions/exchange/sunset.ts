@@ -13,7 +13,7 @@
  *   on where the last run stopped and answers the same report.
  */
 import { AuthenticationFailed, ResourceNotFound } from '../core/errors';
-import { logger } from '../core/observability';
+import { logger } from '../aws/observability';
 import type {
   LogEntry,
   ProvinceRetentionRequest,

@@ -6,13 +6,22 @@ export {
   json,
   noContent,
   pathParam,
+  queryEnum,
+  queryInteger,
   queryParam,
   type HttpEvent,
   type HttpLambdaHandler,
   type HttpResponse,
   type ParamCheck,
 } from './event';
-export { httpHandler, lazyHandler, type HttpHandlerOptions, type HttpImpl } from './handler';
+export {
+  httpHandler,
+  lazyHandler,
+  scheduledHandler,
+  type HttpHandlerOptions,
+  type HttpImpl,
+  type ScheduledImpl,
+} from './handler';
 export {
   PROBLEM_TYPE_BASE,
   isRetryableDependencyError,

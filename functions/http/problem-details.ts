@@ -10,7 +10,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import { isRetryableDependencyError, toHcxError, type HcxError } from '../core/errors';
 
 export { isRetryableDependencyError, toHcxError };
-import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { HttpResponse } from './event';
 
 /** Base of every problem `type` URI: `https://hcx.example/problems/<code in lower kebab case>`. */

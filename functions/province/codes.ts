@@ -8,7 +8,7 @@ import { issueCode } from '../core/code/issue';
 import { verifyCode } from '../core/code/verify';
 import { HcxError, RequestInvalid, ResourceNotFound, toHcxError } from '../core/errors';
 import { LIMITS } from '../core/profiles';
-import { metrics } from '../core/observability';
+import { metrics } from '../aws/observability';
 import { assertValid, isIssueRequest, isValidResidentId } from '../core/schemas/validators';
 import type {
   IssueRequest,

@@ -7,7 +7,8 @@
  * ({@link ProvinceServices}).
  */
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoClient } from '../aws/dynamodb';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
@@ -25,7 +26,7 @@ import { RegistryCache } from './registry-cache';
 import type { ProvinceRepository } from './repository';
 import { StatusIndexAllocator } from './status';
 import type { FederationKeys } from './sync';
-import type { KmsKeyRef } from '../core/sunset/kms-shredder';
+import type { KmsKeyRef } from '../aws/kms-shredder';
 
 /** The dependencies of every province handler. */
 export interface ProvinceDeps {
@@ -172,21 +173,18 @@ export function readPrivateJwks(path: string): Record<string, unknown>[] {
  * imports the factories it needs, so no function loads the SDK of a service it never calls.
  */
 export interface ProvinceServices {
-  /** Signs with a KMS key (the issuer key): `kmsSignerFor` (functions/core/kms-signer.ts). */
+  /** Signs with a KMS key (the issuer key): `kmsSignerFor` (functions/aws/kms-signer.ts). */
   readonly kmsSigner?: (keyId: string) => Promise<Signer>;
   /** The enrollment signer from a Secrets Manager secret: `secretSignerFor` (./enrollment-secret.ts). */
   readonly secretSigner?: (secretId: string) => Promise<Signer>;
-  /** Destroys the issuer's KMS keys at sunset: `kmsShredder` (functions/core/sunset/kms-shredder.ts). */
+  /** Destroys the issuer's KMS keys at sunset: `kmsShredder` (functions/aws/kms-shredder.ts). */
   readonly kmsShredder?: (keys: readonly KmsKeyRef[]) => KeyShredder;
   /**
-   * Deletes the enrollment secret at sunset: `secretShredder` (functions/core/sunset/secret-shredder.ts);
+   * Deletes the enrollment secret at sunset: `secretShredder` (functions/aws/secret-shredder.ts);
    * `kid` is read by the plan only.
    */
   readonly secretShredder?: (secretId: string, kid: () => Promise<string>) => KeyShredder;
 }
-
-// One DynamoDB client per process.
-let dynamo: DynamoDBClient | undefined;
 
 /** The enrollment signer source the environment names, if any (a file or JWK wins over a secret). */
 function enrollmentFromEnv(
@@ -255,7 +253,7 @@ export function provinceDepsFromEnv(
 ): ProvinceDeps {
   const region = requiredEnv(env, 'REGION_CODE');
   const jwks = parseStrictJson(requiredEnv(env, 'FEDERATION_JWKS')) as Jwks;
-  dynamo ??= new DynamoDBClient({});
+  const dynamo = dynamoClient();
   const kmsIds = (env.ISSUER_KMS_KEY_ID ?? '').split(',').filter(Boolean);
   const keyFiles = (env.ISSUER_KEY_FILE ?? '').split(',').filter(Boolean);
   const kmsSigner = services.kmsSigner;

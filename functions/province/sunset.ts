@@ -14,7 +14,7 @@
  */
 import { PROVINCE_TABLE } from '../core/storage/tables';
 import { erasedTotals, KEPT_AFTER_PROVINCE_SUNSET, signDeletionReport } from '../core/sunset/report';
-import { logger, metrics } from '../core/observability';
+import { logger, metrics } from '../aws/observability';
 import type { ProvinceDeps } from './deps';
 import { sunsetAtExchange } from './exchange-client';
 

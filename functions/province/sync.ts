@@ -13,7 +13,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { HcxError, toHcxError, TrustListRejected } from '../core/errors';
-import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { TrustList, TrustListDelta } from '../core/schemas/types.gen';
 import { applyDelta, openDelta, openTrustList, type FederationKeys } from '../core/trustlist/trust-list';
 import type { ExchangeClient } from './exchange-client';

@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 
-/** The KMS actions of crypto-erasure at sunset (functions/core/sunset/kms-shredder.ts). */
+/** The KMS actions of crypto-erasure at sunset (functions/aws/kms-shredder.ts). */
 export const CRYPTO_ERASURE_ACTIONS = ['kms:DisableKey', 'kms:ScheduleKeyDeletion'] as const;
 
 /**

@@ -103,7 +103,7 @@ export class ProvinceStack extends Stack {
       `hcx ${province.region} code signing key`,
       province.signingKey,
       // SM2 (China regions only: validateFederationConfig refuses it elsewhere); the signer reads
-      // the algorithm from the key spec KMS reports (functions/core/kms-signer.ts).
+      // the algorithm from the key spec KMS reports (functions/aws/kms-signer.ts).
       province.algorithm === 'SM2' ? KeySpec.SM2 : KeySpec.ECC_NIST_P256,
     );
     const issuerKey = (this.issuerKey = issuerKeys.active);
@@ -189,7 +189,7 @@ export class ProvinceStack extends Stack {
         f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'publicKey');
         allowCryptoErasureOnlyTo(f.role, issuerGenerations);
       }
-      // DeleteSecret (ForceDeleteWithoutRecovery): functions/core/sunset/secret-shredder.ts.
+      // DeleteSecret (ForceDeleteWithoutRecovery): functions/aws/secret-shredder.ts.
       if (access.destroysEnrollmentSecret) allowSecretErasureTo(f.role, enrollmentSecret);
     }
     const codeSigners = Object.entries(PROVINCE_ACCESS)

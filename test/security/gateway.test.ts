@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { close, createServiceServer, listen, type LambdaHandler } from '../../functions/embedded/adapter';
 import { appendWith, type ExchangeContext } from '../../functions/exchange/service';
 import type { ExchangeRepository } from '../../functions/exchange/repository';
-import { logger } from '../../functions/core/observability';
+import { logger } from '../../functions/aws/observability';
 import { httpHandler, json } from '../../functions/http';
 import { routesOf } from '../../functions/routes';
 import { captureLogs } from '../kit';

@@ -7,12 +7,12 @@
  * - beyond the concurrency cap and the short queue a check is refused at once with
  *   `503 HOLDER_CHECK_BUSY`, `Retry-After` and an RFC 9457 body.
  */
-import { create as createIssue } from '../../functions/province-issue/handler';
-import { create as createVerify } from '../../functions/province-verify/handler';
+import { create as createIssue } from '../../functions/province/handlers/issue';
+import { create as createVerify } from '../../functions/province/handlers/verify';
 import type { HolderBinding } from '../../functions/core/holder';
 import { holderMatches } from '../../functions/core/holder';
 import { boundedHolderCheck, HolderCheckBusy } from '../../functions/core/holder-gate';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
 import type { ProvinceDeps } from '../../functions/province/deps';

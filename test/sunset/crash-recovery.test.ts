@@ -8,7 +8,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { DeletionReport } from '../../functions/core/schemas/types.gen';
 import { erasedTotals } from '../../functions/core/sunset/report';
-import { create as createIssue } from '../../functions/province-issue/handler';
+import { create as createIssue } from '../../functions/province/handlers/issue';
 import { sunsetFederation } from '../../functions/exchange/sunset';
 import { sunsetProvince } from '../../functions/province/sunset';
 import { dynaliteTables, type DynaliteTables } from '../kit';

@@ -20,8 +20,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { generateSigningKey } from '../../functions/core/keys';
-import { secretShredder } from '../../functions/core/sunset/secret-shredder';
-import { fromEnv } from '../../functions/province-sunset/handler';
+import { secretShredder } from '../../functions/aws/secret-shredder';
+import { fromEnv } from '../../functions/province/handlers/sunset';
 
 const sm = mockClient(SecretsManagerClient);
 const kms = mockClient(KMSClient);
