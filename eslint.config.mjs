@@ -16,6 +16,37 @@ export default tseslint.config(
     },
   },
   {
+    // The domain stays pure: no AWS SDK, Powertools, middy or HTTP layer in functions/core (those
+    // belong in functions/aws/ and functions/http/, which the services and handlers wire in).
+    files: ['functions/core/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              message: 'functions/core is pure: AWS SDK adapters go in functions/aws/',
+            },
+            {
+              group: ['@aws-lambda-powertools/*'],
+              message: 'functions/core is pure: logging and metrics go in functions/aws/observability.ts',
+            },
+            { group: ['@middy/*'], message: 'functions/core is pure: middleware goes in functions/http/' },
+            {
+              group: ['**/http', '**/http/*'],
+              message: 'functions/core is pure: it must not import the HTTP layer',
+            },
+            {
+              group: ['**/aws/*', '**/exchange/*', '**/province/*', '**/embedded/*', '**/cli/*'],
+              message: 'functions/core is the bottom layer: it imports nothing above it',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: {
       globals: {
@@ -27,5 +58,18 @@ export default tseslint.config(
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Services and the core never reach for the HTTP layer: errors map to HTTP through the error
+    // catalogue (functions/core/errors.ts `toHcxError`), only handlers and the adapter see HTTP.
+    // functions/province/http.ts is the province handlers' shared helper (it moves with them).
+    files: ['functions/core/**/*.ts', 'functions/province/*.ts', 'functions/exchange/*.ts'],
+    ignores: ['functions/province/http.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/http', '**/http/*'], message: 'no HTTP layer in services or core' }] },
+      ],
+    },
   },
 );

@@ -34,7 +34,7 @@ import { generateSigningKey } from '../functions/core/keys';
 import type { IssueRequest, SignedRequestPayload } from '../functions/core/schemas/types.gen';
 import { signRequest } from '../functions/core/signed-request';
 import { LocalKeySigner } from '../functions/core/signer';
-import { ROUTES, SCHEDULED } from '../functions/routes';
+import { handlerEntry, ROUTES, SCHEDULED } from '../functions/routes';
 import { type FederationConfig, loadFederationConfig } from '../lib/config/federation-config';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from '../lib/constructs/bundling';
 import { functionEnvironments } from '../lib/function-environments';
@@ -273,12 +273,17 @@ async function firstBodies(federationId: string): Promise<Map<string, FirstBody>
   ]);
 }
 
-/** Every handler folder, with the event its probe invokes it with (see the file comment). */
-async function handlerEvents(federationId: string): Promise<{ fn: string; event: unknown }[]> {
+/** Every handler (name and entry file), with the event its probe invokes it with (see the file comment). */
+async function handlerEvents(federationId: string): Promise<{ fn: string; entry: string; event: unknown }[]> {
   const bodies = await firstBodies(federationId);
-  const http = ROUTES.map((r) => ({ fn: r.fn, event: httpEvent(r.method, r.path, bodies.get(r.fn)) }));
+  const http = ROUTES.map((r) => ({
+    fn: r.fn,
+    entry: handlerEntry(r),
+    event: httpEvent(r.method, r.path, bodies.get(r.fn)),
+  }));
   const scheduled = SCHEDULED.map((s) => ({
     fn: s.fn,
+    entry: handlerEntry(s),
     event: { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
   }));
   const seen = new Set<string>();
@@ -472,11 +477,11 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
     const config = loadFederationConfig(path.join(PROJECT_ROOT, 'federation.config.json'));
     const environments = deployedEnvironments(config);
     const events = await handlerEvents(config.federationId);
-    for (const [i, { fn, event }] of events.entries()) {
+    for (const [i, { fn, entry, event }] of events.entries()) {
       if (options.print ?? true) process.stderr.write(`  ${i + 1}/${events.length} ${fn}\n`);
       const out = path.join(dir, `${fn}.js`);
       try {
-        const bundleKB = await bundle(out, { file: path.join(PROJECT_ROOT, 'functions', fn, 'handler.ts') });
+        const bundleKB = await bundle(out, { file: path.join(PROJECT_ROOT, entry) });
         const env = environments.get(fn);
         if (!env) throw new Error(`no stack deploys ${fn}`);
         const floor = await floorOf(SDK_CLIENTS.filter((c) => c.usedBy(env)));

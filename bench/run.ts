@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     `checkpoint page script ${pages.checkpointPageKB} KB gzipped with the QR decoder (goal <= 150 KB), wallet ${pages.walletPageKB} KB; ` +
       (pages.pageVerifyMs === null
         ? 'no Chromium: in-page verification not measured'
-        : `in the page: verifyCode ${pages.pageVerifyMs} ms median (goal <= 20 ms), first ${pages.pageFirstVerifyMs} ms, holder check (scrypt) ${pages.pageHolderCheckMs} ms`),
+        : `in the page: verifyCode ${pages.pageVerifyMs} ms median (goal <= 20 ms), first ${pages.pageFirstVerifyMs} ms, holder check (scrypt) ${pages.pageHolderCheckMs} ms; SM2 code ${pages.pageSm2VerifyMs} ms median, first ${pages.pageSm2FirstVerifyMs} ms`),
   );
   Object.assign(out, pages);
 

@@ -16,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { generateSigningKey } from '../functions/core/keys';
 import { LocalKeySigner } from '../functions/core/signer';
 import type { LogEntry, TrustList, TrustListStatusSegment } from '../functions/core/schemas/types.gen';
-import { createTable } from '../functions/core/storage/create-table';
+import { createTable } from '../functions/aws/dynamodb';
 import { PROVINCE_TABLE } from '../functions/core/storage/tables';
 import { StatusIndex } from '../functions/core/status/status-index';
 import {

@@ -4,26 +4,67 @@
  * and the generated OpenAPI document.
  */
 
+import { REQUEST_PROFILE, STATUS_REQUEST_PROFILE } from './core/profiles';
+
 /** Who may call a route. `operator` and `internal` are IAM-authorized in AWS (bearer tokens locally). */
 export type RouteAuth = 'public' | 'operator' | 'signed' | 'internal';
 
 /** The service a route belongs to. */
 export type Service = 'exchange' | 'province';
 
-/** One HTTP route, served by one Lambda whose code is `functions/<fn>/handler.ts`. */
+/** `$id` of the trust-list version schema (a log size): the type of `since` query parameters. */
+const TRUST_LIST_VERSION = 'https://hcx.example/schemas/trust-list.json#/$defs/version';
+
+/**
+ * A query parameter a route reads. The handler chain checks it (400 `REQUEST_INVALID` otherwise, see
+ * functions/http/event.ts `queryOf`) and the OpenAPI document describes it, both from here.
+ */
+export type QueryParameter =
+  | {
+      readonly name: string;
+      readonly description: string;
+      /** A non-negative integer of at most 12 digits, within `min`..`max` when given. */
+      readonly type: 'integer';
+      readonly min?: number;
+      readonly max?: number;
+      /** The value when the parameter is absent. */
+      readonly default?: number;
+      /** `$id` of the schema that describes it in OpenAPI (else an integer with `min`/`max`). */
+      readonly schema?: string;
+    }
+  | {
+      readonly name: string;
+      readonly description: string;
+      /** One of `values`. */
+      readonly type: 'enum';
+      readonly values: readonly string[];
+    };
+
+/** One HTTP route, served by one Lambda whose code is {@link handlerEntry} (`functions/<service>/handlers/<name>.ts`). */
 export interface RouteDefinition {
   readonly service: Service;
   readonly method: 'GET' | 'POST' | 'DELETE';
   /** API Gateway path template, e.g. `/v1/provinces/{region}/keys`. */
   readonly path: string;
-  /** Folder under `functions/` holding the handler. */
+  /**
+   * Function name, `<service>-<name>`: the Lambda's name and logical id, the embedded runtime's key,
+   * and (through {@link handlerEntry}) where its code is, `functions/<service>/handlers/<name>.ts`.
+   */
   readonly fn: string;
   readonly auth: RouteAuth;
   readonly summary: string;
   /** `$id` of the request body schema, when the route takes a body. */
   readonly requestSchema?: string;
-  /** Content type of the request body. */
+  /** Content type of the request body (the only one the route takes: 415 otherwise). */
   readonly requestType?: 'application/json' | 'application/jose';
+  /** Body cap in bytes, with `requestType` (413 `REQUEST_TOO_LARGE` above it, before parsing). */
+  readonly maxBodyBytes?: number;
+  /** `cache-control` of a success answer; default `no-store` (functions/http/security-headers.ts). */
+  readonly cacheControl?: string;
+  /** Query parameters the route reads; any other is ignored. */
+  readonly query?: readonly QueryParameter[];
+  /** Answers `ETag` and, to a matching `If-None-Match`, `304`. */
+  readonly conditional?: true;
   /** `$id` of the success response schema, when it is JSON. */
   readonly responseSchema?: string;
   /** Content type of the success response. */
@@ -35,6 +76,7 @@ export interface RouteDefinition {
 /** A function run on a schedule rather than by a route. */
 export interface ScheduledDefinition {
   readonly service: Service;
+  /** Function name, `<service>-<name>`, as for a route. */
   readonly fn: string;
   readonly summary: string;
   /** Minutes between runs in AWS. */
@@ -54,6 +96,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Federation id and the federation public keys (JWKS)',
     responseSchema: `${S}federation-info.json`,
     responseType: 'application/json',
+    cacheControl: 'public, max-age=300',
     successStatus: 200,
   },
   {
@@ -65,6 +108,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary:
       'The federation public keys as a plain JWKS, for standard JWKS clients (a convenience: pin the keys you were given)',
     responseType: 'application/jwk-set+json',
+    cacheControl: 'public, max-age=300',
     successStatus: 200,
   },
   {
@@ -78,6 +122,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/json',
     responseSchema: `${S}province.json`,
     responseType: 'application/json',
+    maxBodyBytes: 4 * 1024,
     successStatus: 201,
   },
   {
@@ -89,6 +134,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Provinces and their status',
     responseSchema: `${S}province-list.json`,
     responseType: 'application/json',
+    cacheControl: 'public, max-age=60',
     successStatus: 200,
   },
   {
@@ -105,6 +151,32 @@ export const ROUTES: readonly RouteDefinition[] = [
   {
     service: 'exchange',
     method: 'POST',
+    path: '/v1/provinces/{region}/enrollment-key',
+    fn: 'exchange-reenroll-province',
+    auth: 'operator',
+    summary:
+      'Re-enroll a suspended province under a new enrollment key (its old one leaked): the old key signs nothing from now on',
+    requestSchema: `${S}province-reenrollment.json`,
+    requestType: 'application/json',
+    maxBodyBytes: 4 * 1024,
+    responseSchema: `${S}province.json`,
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/resume',
+    fn: 'exchange-resume-province',
+    auth: 'operator',
+    summary: 'Resume a suspended province: its signed requests are accepted again, its codes verify',
+    responseSchema: `${S}province-resumption.json`,
+    responseType: 'application/json',
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
     path: '/v1/provinces/{region}/keys',
     fn: 'exchange-publish-key',
     auth: 'signed',
@@ -112,6 +184,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseSchema: `${S}published-key.json`,
     responseType: 'application/json',
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 201,
   },
   {
@@ -124,6 +197,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseSchema: `${S}revoked-key.json`,
     responseType: 'application/json',
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 200,
   },
   {
@@ -136,6 +210,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseSchema: `${S}code-revocations-result.json`,
     responseType: 'application/json',
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 200,
   },
   {
@@ -149,6 +224,21 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/jose',
     responseType: 'application/json',
     responseSchema: `${S}exchange-province-sunset.json`,
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
+    successStatus: 200,
+  },
+  {
+    service: 'exchange',
+    method: 'POST',
+    path: '/v1/provinces/{region}/retention',
+    fn: 'exchange-province-retention',
+    auth: 'signed',
+    summary:
+      'A province states its retention policy changed since its registration (signed request, op province.retention); the trust list shows it',
+    requestType: 'application/jose',
+    responseType: 'application/json',
+    responseSchema: `${S}exchange-province-retention.json`,
+    maxBodyBytes: REQUEST_PROFILE.maxLength,
     successStatus: 200,
   },
   {
@@ -172,6 +262,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary:
       'Publish status segments: revoke codes by status index, up to 32 segments of 2^20 indices per request (signed request, op status.publish)',
     requestType: 'application/jose',
+    maxBodyBytes: STATUS_REQUEST_PROFILE.maxLength,
     responseType: 'application/json',
     responseSchema: `${S}status-publish-result.json`,
     successStatus: 200,
@@ -184,6 +275,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'public',
     summary: 'A status batch (the signed status.publish request, verbatim) by the SHA-256 the log commits to',
     responseType: 'application/jose',
+    // Content-addressed, so immutable.
+    cacheControl: 'public, max-age=31536000, immutable',
     successStatus: 200,
   },
   {
@@ -194,6 +287,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'public',
     summary: "A province's current public signing keys",
     responseType: 'application/jwk-set+json',
+    cacheControl: 'public, max-age=60',
     successStatus: 200,
   },
   {
@@ -204,6 +298,17 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'public',
     summary: 'The signed trust list; `?since=` for a signed delta',
     responseType: 'application/jose',
+    cacheControl: 'public, max-age=60',
+    query: [
+      {
+        name: 'since',
+        description:
+          'Answer a signed delta (typ hcx-trust-list-delta+jws) from this version instead of the full list',
+        type: 'integer',
+        schema: TRUST_LIST_VERSION,
+      },
+    ],
+    conditional: true,
     successStatus: 200,
   },
   {
@@ -215,6 +320,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Transparency log entries, `?since=` and `?limit=`',
     responseSchema: `${S}log-page.json`,
     responseType: 'application/json',
+    query: [
+      {
+        name: 'since',
+        description: 'Entries after this log size',
+        type: 'integer',
+        schema: TRUST_LIST_VERSION,
+      },
+      { name: 'limit', description: 'Page size', type: 'integer', min: 1, max: 1000, default: 100 },
+    ],
     successStatus: 200,
   },
   // province node
@@ -229,6 +343,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/json',
     responseSchema: `${S}issue-response.json`,
     responseType: 'application/json',
+    maxBodyBytes: 8 * 1024,
     successStatus: 201,
   },
   {
@@ -242,6 +357,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     requestType: 'application/json',
     responseSchema: `${S}verification-result.json`,
     responseType: 'application/json',
+    maxBodyBytes: 4 * 1024,
     successStatus: 200,
   },
   {
@@ -296,6 +412,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Replica version, age and last sync result (and, with ?audit=true, a check of its evidence)',
     responseSchema: `${S}registry-status.json`,
     responseType: 'application/json',
+    query: [
+      {
+        name: 'audit',
+        description:
+          'true: also re-derive the replica from its signed evidence and say whether it matches (`audit`)',
+        type: 'enum',
+        values: ['true', 'false'],
+      },
+    ],
     successStatus: 200,
   },
   {
@@ -331,4 +456,40 @@ export const SCHEDULED: readonly ScheduledDefinition[] = [
 /** Routes of one service. */
 export function routesOf(service: Service): RouteDefinition[] {
   return ROUTES.filter((r) => r.service === service);
+}
+
+/** The route of function `fn` (a handler names its own route); throws when the table has none. */
+export function routeOf(fn: string): RouteDefinition {
+  const route = ROUTES.find((r) => r.fn === fn);
+  if (!route) throw new Error(`no route ${fn} in functions/routes.ts`);
+  return route;
+}
+
+/** The scheduled function `fn`; throws when the table has none. */
+export function scheduledOf(fn: string): ScheduledDefinition {
+  const def = SCHEDULED.find((s) => s.fn === fn);
+  if (!def) throw new Error(`no scheduled function ${fn} in functions/routes.ts`);
+  return def;
+}
+
+/** What {@link handlerEntry} needs: a route or a scheduled function. */
+export type FunctionDefinition = Pick<RouteDefinition | ScheduledDefinition, 'service' | 'fn'>;
+
+/**
+ * Where a function's code is, relative to the project root: `functions/<service>/handlers/<name>.ts`
+ * for `fn` = `<service>-<name>`. The one place that spells a handler path: the CDK Lambda entry, the
+ * embedded wiring, the soak script, the cold-start bench and the tests all ask here. The module
+ * exports `create(deps)`, `fromEnv()` and `handler`.
+ */
+export function handlerEntry(def: FunctionDefinition): string {
+  const prefix = `${def.service}-`;
+  if (!def.fn.startsWith(prefix) || def.fn.length === prefix.length) {
+    throw new Error(`function ${def.fn} must be named ${prefix}<name>`);
+  }
+  return `functions/${def.service}/handlers/${def.fn.slice(prefix.length)}.ts`;
+}
+
+/** Every function of `service`: its routes, then its scheduled functions. */
+export function functionsOf(service: Service): FunctionDefinition[] {
+  return [...routesOf(service), ...SCHEDULED.filter((s) => s.service === service)];
 }

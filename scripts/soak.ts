@@ -16,7 +16,7 @@
  * its next issuer key, so the rotation's switch of the active key is exercised end to end.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-// Quiet logs and no EMF metric lines: the report is the output (functions/core/observability.ts).
+// Quiet logs and no EMF metric lines: the report is the output (functions/aws/observability.ts).
 process.env.HCX_LOG_SILENT = process.env.HCX_LOG_SILENT ?? 'true';
 
 import { readFileSync } from 'node:fs';
@@ -24,12 +24,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Jwks } from '../functions/core/schemas/types.gen';
 import type { Signer } from '../functions/core/signer';
-import type { LambdaHandler } from '../functions/embedded/adapter';
-import type {
-  FederationContext,
-  ScheduledHandler,
-  ServiceHandlersMap,
-} from '../functions/embedded/federation';
+import type { FederationContext, ServiceHandlersMap } from '../functions/embedded/federation';
 import type { ProvinceDeps } from '../functions/province/deps';
 
 // The domain modules read their logging configuration when loaded: load them after the env is set.
@@ -38,7 +33,7 @@ const { generateSigningKey } = require('../functions/core/keys') as typeof impor
 const { LocalKeySigner } = require('../functions/core/signer') as typeof import('../functions/core/signer');
 const { startFederation } =
   require('../functions/embedded/federation') as typeof import('../functions/embedded/federation');
-const { buildHandlers, localFederationId, provision } =
+const { buildHandlers, handlersOf, localFederationId, provision } =
   require('../functions/embedded/wiring') as typeof import('../functions/embedded/wiring');
 const { createProvinceDeps } =
   require('../functions/province/deps') as typeof import('../functions/province/deps');
@@ -46,7 +41,6 @@ const { revokeKey } =
   require('../functions/province/exchange-client') as typeof import('../functions/province/exchange-client');
 const { rotateKey } =
   require('../functions/province/rotation') as typeof import('../functions/province/rotation');
-const { routesOf, SCHEDULED } = require('../functions/routes') as typeof import('../functions/routes');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 // ------------------------------------------------------------------------------------------------
@@ -111,15 +105,11 @@ async function soakHandlers(context: FederationContext): Promise<ServiceHandlers
       registryCheckMs: 500,
     });
     provinceDeps[p.region] = deps;
-    const routes: Record<string, LambdaHandler> = {};
-    const scheduled: Record<string, ScheduledHandler> = {};
-    const create = (fn: string) =>
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require(`../functions/${fn}/handler`) as { create: (d: ProvinceDeps) => unknown }).create(deps);
-    for (const r of routesOf('province')) routes[r.fn] = create(r.fn) as LambdaHandler;
-    for (const s of SCHEDULED.filter((j) => j.service === 'province'))
-      scheduled[s.fn] = create(s.fn) as ScheduledHandler;
-    provinces[p.region] = { routes, scheduled, extraRoutes: real.provinces[p.region]?.extraRoutes };
+    // The same wiring as the embedded runtime (route table → handler modules), over these deps.
+    provinces[p.region] = {
+      ...handlersOf('province', deps),
+      extraRoutes: real.provinces[p.region]?.extraRoutes,
+    };
   }
   return { exchange: real.exchange, provinces };
 }

@@ -4,7 +4,7 @@
  * and the node send the very same requests; this module only adds the federation id lookup and turns
  * every failure into a {@link CliError} that says what was wrong and what to do.
  */
-import { HcxError, TrustListRejected } from '../core/errors';
+import { hasCode, HcxError, TrustListRejected } from '../core/errors';
 import {
   createExchangeClient,
   type ExchangeAnswer,
@@ -97,7 +97,7 @@ export async function atExchange<T>(exchange: string, operation: () => Promise<T
   } catch (e) {
     if (e instanceof CliError || !(e instanceof HcxError)) throw e;
     const url = endpoint(exchange, '/');
-    if (e.code === 'EXCHANGE_UNAVAILABLE') {
+    if (hasCode(e, 'EXCHANGE_UNAVAILABLE')) {
       // The client's cause is either what `fetch` threw or "exchange answered <5xx>".
       const answered = /^exchange answered (\d{3})$/.exec((e.cause as Error | undefined)?.message ?? '');
       if (answered) {

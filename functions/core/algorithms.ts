@@ -8,8 +8,13 @@
  */
 import { decodeB64url } from './b64';
 import { KeyRejected } from './errors';
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { checkImports, importPublicJwk, verifySignature, type PublicKeyHandle } from './signature-primitive';
+import {
+  checkImports,
+  importPublicJwk,
+  keyHandle,
+  verifySignature,
+  type PublicKeyHandle,
+} from './signature-primitive';
 
 /** A public JWK reduced to the members that define the key. */
 export interface KeyMaterial {
@@ -152,7 +157,9 @@ interface PreparedSm2 {
   readonly key: import('./sm2').Sm2PublicKey;
   uses: number;
 }
-const preparedSm2 = new WeakMap<KeyObject, PreparedSm2>();
+// The handle SM2.importPublicKey made → its prepared key (the handle itself only names the key, so
+// the same code runs in Node and in the checkpoint page: see signature-primitive.ts `keyHandle`).
+const preparedSm2 = new WeakMap<object, PreparedSm2>();
 
 function sm2PublicKey(jwk: KeyMaterial): import('./sm2').Sm2PublicKey {
   const x = coordinate(jwk.x, 'x');
@@ -165,14 +172,9 @@ function sm2PublicKey(jwk: KeyMaterial): import('./sm2').Sm2PublicKey {
   }
 }
 
-function preparedFor(key: KeyObject): PreparedSm2 {
-  let prepared = preparedSm2.get(key);
-  if (!prepared) {
-    const jwk = sm2JwkFromSpki(key.export({ format: 'der', type: 'spki' }));
-    if (!jwk) throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'the key is not an SM2 key');
-    prepared = { key: sm2PublicKey(jwk), uses: 0 };
-    preparedSm2.set(key, prepared);
-  }
+function preparedFor(key: PublicKeyHandle): PreparedSm2 {
+  const prepared = preparedSm2.get(key);
+  if (!prepared) throw new KeyRejected('UNSUPPORTED_KEY_TYPE', 'the key was not imported as an SM2 key');
   return prepared;
 }
 
@@ -192,11 +194,10 @@ const SM2: SignatureAlgorithm = {
   },
   importPublicKey(jwk) {
     const prepared: PreparedSm2 = { key: sm2PublicKey(jwk), uses: 0 };
-    const key = createPublicKey({
-      key: Buffer.concat([SM2_SPKI_PREFIX, coordinate(jwk.x, 'x'), coordinate(jwk.y, 'y')]),
-      format: 'der',
-      type: 'spki',
-    });
+    const key = keyHandle(
+      jwk,
+      Buffer.concat([SM2_SPKI_PREFIX, coordinate(jwk.x, 'x'), coordinate(jwk.y, 'y')]),
+    );
     preparedSm2.set(key, prepared);
     return key;
   },

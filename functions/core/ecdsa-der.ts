@@ -12,9 +12,7 @@ const SEQUENCE = 0x30;
 const INTEGER = 0x02;
 
 function refuse(detail: string): never {
-  throw new HcxError('SIGNATURE_ENCODING_INVALID', 500, 'The signature is not a strict DER ECDSA signature', {
-    detail,
-  });
+  throw new HcxError('SIGNATURE_ENCODING_INVALID', { detail });
 }
 
 /** Read one minimal non-negative DER INTEGER at `at`; returns its magnitude and the next offset. */

@@ -1,65 +1,73 @@
 /**
  * Every error hcx raises on purpose, in one module.
  *
- * An error has a stable `code` (callers and tests switch on it, never on the message), an HTTP
- * `status`, a public `title` that is safe to show to any caller, and an optional private `cause`
- * that only ever reaches the logs. The problem-details middleware is the one place that turns
+ * An error has a stable `code` (callers and tests switch on it, never on the message) of the closed
+ * catalogue in ./error-catalogue.ts, which gives its HTTP `status` and a public `title` that is safe
+ * to show to any caller; an optional public `detail`, and an optional private `cause` that only ever
+ * reaches the logs. Reason-carrying errors (`TrustListRejected`, `KeyRejected`,
+ * `AuthenticationFailed`, `JwsRejected`) take a reason of the catalogue's reason lists. The problem-details middleware is the one place that turns
  * these into RFC 9457 responses; anything that is not an `HcxError` becomes a generic 500.
  */
 
-/** Reason codes of a verification result (CONTRACT.md), stable and tested by code. */
-export const REASON_CODES = [
-  'MALFORMED',
-  'UNSUPPORTED_ALG',
-  'FORBIDDEN_HEADER',
-  'UNKNOWN_KEY',
-  'KEY_NOT_FOR_ISSUER',
-  'KEY_REVOKED',
-  'KEY_NOT_VALID_AT_ISSUANCE',
-  'SIGNATURE_INVALID',
-  'CLAIMS_INVALID',
-  'NOT_YET_VALID',
-  'EXPIRED',
-  'CODE_REVOKED',
-  'HOLDER_MISMATCH',
-  'ISSUER_SUSPENDED',
-  'TRUST_LIST_STALE',
-  'ISSUER_SUNSET',
-  'FEDERATION_SUNSET',
-] as const;
-export type ReasonCode = (typeof REASON_CODES)[number];
+import {
+  ERRORS,
+  VERIFICATION_REASONS,
+  type AuthenticationReason,
+  type ErrorCode,
+  type ErrorCodeWithStatus,
+  type JwsReason,
+  type KeyReason,
+  type TrustListReason,
+  type VerificationReason,
+} from './error-catalogue';
 
-/** Base class: a stable code, an HTTP status, a public title, a private cause. */
+export * from './error-catalogue';
+
+/** Reason codes of a verification result (CONTRACT.md), stable and tested by code. */
+export const REASON_CODES = Object.keys(VERIFICATION_REASONS) as VerificationReason[];
+export type ReasonCode = VerificationReason;
+
+/** What every hcx error takes besides its code. */
+export interface HcxErrorOptions {
+  /** Public, caller-safe detail (shown for a 4xx only). */
+  readonly detail?: string;
+  /** Private cause, for the logs only. */
+  readonly cause?: unknown;
+  /** Overrides the catalogue's retryability. */
+  readonly retryable?: boolean;
+}
+
+/** Base class: a catalogue code, and the status and public title the catalogue gives it. */
 export class HcxError extends Error {
-  /** Stable machine-readable code, e.g. `REQUEST_INVALID`. */
-  readonly code: string;
-  /** HTTP status the problem-details middleware answers with. */
+  /** Stable machine-readable code, e.g. `REQUEST_INVALID` (error-catalogue.ts). */
+  readonly code: ErrorCode;
+  /** HTTP status the problem-details middleware answers with (from the catalogue). */
   readonly status: number;
+  /** Public title (from the catalogue); `message` may say more, for logs and the CLI. */
+  readonly title: string;
   /** Public, caller-safe detail (never echoes input, never internal names). */
   readonly detail?: string;
   /** Whether a client may retry the same request later. */
   readonly retryable: boolean;
 
-  constructor(
-    code: string,
-    status: number,
-    title: string,
-    options: { detail?: string; cause?: unknown; retryable?: boolean } = {},
-  ) {
-    super(title, options.cause === undefined ? undefined : { cause: options.cause });
+  /** `message` defaults to the public title; a subclass may keep a more precise one. */
+  constructor(code: ErrorCode, options: HcxErrorOptions = {}, message?: string) {
+    const spec: { status: number; title: string; retryable?: boolean } = ERRORS[code];
+    super(message ?? spec.title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.status = status;
+    this.status = spec.status;
+    this.title = spec.title;
     this.detail = options.detail;
-    this.retryable = options.retryable ?? false;
+    this.retryable = options.retryable ?? spec.retryable ?? false;
   }
 }
 
 /** A JWS (code, trust list, signed request) failed a check; `reason` is the verification reason code. */
 export class JwsRejected extends HcxError {
-  readonly reason: ReasonCode;
-  constructor(reason: ReasonCode, title: string, cause?: unknown) {
-    super(reason, 400, title, { cause });
+  readonly reason: JwsReason;
+  constructor(reason: JwsReason, message: string, cause?: unknown) {
+    super(reason, { cause }, message);
     this.reason = reason;
   }
 }
@@ -67,30 +75,30 @@ export class JwsRejected extends HcxError {
 /** A request body or parameter does not match its schema or limits. */
 export class RequestInvalid extends HcxError {
   constructor(detail?: string, cause?: unknown) {
-    super('REQUEST_INVALID', 400, 'The request is not valid', { detail, cause });
+    super('REQUEST_INVALID', { detail, cause });
   }
 }
 
 /** A request body is larger than the route allows. */
 export class RequestTooLarge extends HcxError {
   constructor() {
-    super('REQUEST_TOO_LARGE', 413, 'The request body is too large');
+    super('REQUEST_TOO_LARGE');
   }
 }
 
 /** A request body has a content type the route does not take. */
 export class MediaTypeUnsupported extends HcxError {
   constructor(detail?: string) {
-    super('UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported content type', { detail });
+    super('UNSUPPORTED_MEDIA_TYPE', { detail });
   }
 }
 
 /** Every authentication failure looks the same to the caller; the reason is only logged. */
 export class AuthenticationFailed extends HcxError {
   /** Precise reason, for the log only. */
-  readonly reason: string;
-  constructor(reason: string, cause?: unknown) {
-    super('UNAUTHORIZED', 401, 'Authentication failed', { cause });
+  readonly reason: AuthenticationReason;
+  constructor(reason: AuthenticationReason, cause?: unknown) {
+    super('UNAUTHORIZED', { cause });
     this.reason = reason;
   }
 }
@@ -98,47 +106,47 @@ export class AuthenticationFailed extends HcxError {
 /** The caller is authenticated but not allowed to do this. */
 export class AccessDenied extends HcxError {
   constructor(detail?: string) {
-    super('FORBIDDEN', 403, 'Not allowed', { detail });
+    super('FORBIDDEN', { detail });
   }
 }
 
 /** The named resource does not exist (or is not visible to the caller). */
 export class ResourceNotFound extends HcxError {
   constructor(detail?: string) {
-    super('NOT_FOUND', 404, 'Not found', { detail });
+    super('NOT_FOUND', { detail });
   }
 }
 
 /** A key offered for publication is refused at intake (shape, curve, lifetime, private member…). */
 export class KeyRejected extends HcxError {
   /** Precise intake reason, e.g. `PRIVATE_MEMBER`, `NOT_ON_CURVE`, `SMALL_ORDER`. */
-  readonly reason: string;
-  constructor(reason: string, detail: string, cause?: unknown) {
-    super('KEY_REJECTED', 400, 'The key is not acceptable', { detail, cause });
+  readonly reason: KeyReason;
+  constructor(reason: KeyReason, detail: string, cause?: unknown) {
+    super('KEY_REJECTED', { detail, cause });
     this.reason = reason;
   }
 }
 
-/** The resource already exists (a key published twice, a province registered twice). */
+/** The resource already exists or the state forbids the change (a key published twice…): a 409 code. */
 export class ResourceConflict extends HcxError {
-  constructor(code: string, title: string, detail?: string) {
-    super(code, 409, title, { detail });
+  constructor(code: ErrorCodeWithStatus<409>, detail?: string) {
+    super(code, { detail });
   }
 }
 
 /** A dependency (DynamoDB, KMS, the exchange) is throttled or down: try again later. */
 export class ServiceUnavailable extends HcxError {
   constructor(cause?: unknown) {
-    super('SERVICE_UNAVAILABLE', 503, 'Temporarily unavailable, retry later', { cause, retryable: true });
+    super('SERVICE_UNAVAILABLE', { cause });
   }
 }
 
 /** A trust list or delta was refused (bad signature, rollback, fork, gap, too large, expired). */
 export class TrustListRejected extends HcxError {
   /** Precise reason, e.g. `ROLLBACK`, `FORK`, `GAP`, `SIGNATURE_INVALID`, `TOO_LARGE`, `EXPIRED`. */
-  readonly reason: string;
-  constructor(reason: string, title: string, cause?: unknown) {
-    super('TRUST_LIST_REJECTED', 502, title, { cause });
+  readonly reason: TrustListReason;
+  constructor(reason: TrustListReason, message: string, cause?: unknown) {
+    super('TRUST_LIST_REJECTED', { cause }, message);
     this.reason = reason;
   }
 }
@@ -146,7 +154,7 @@ export class TrustListRejected extends HcxError {
 /** A bug or misconfiguration on our side; never shows its message to the caller. */
 export class InternalError extends HcxError {
   constructor(cause?: unknown) {
-    super('INTERNAL', 500, 'Internal error', { cause });
+    super('INTERNAL', { cause });
   }
 }
 
@@ -182,7 +190,18 @@ export function isRetryableDependencyError(e: unknown): boolean {
   return false;
 }
 
+/**
+ * The `HcxError` an arbitrary thrown value stands for: itself when it is one, the retryable
+ * `SERVICE_UNAVAILABLE` for an AWS SDK throttling, outage or network failure, `INTERNAL` otherwise.
+ * The one mapping used by the problem-details middleware, the KMS signer and the services.
+ */
+export function toHcxError(e: unknown): HcxError {
+  if (e instanceof HcxError) return e;
+  if (isRetryableDependencyError(e)) return new ServiceUnavailable(e);
+  return new InternalError(e);
+}
+
 /** True when `e` is an HcxError carrying `code`. */
-export function hasCode(e: unknown, code: string): boolean {
+export function hasCode(e: unknown, code: ErrorCode): boolean {
   return e instanceof HcxError && e.code === code;
 }

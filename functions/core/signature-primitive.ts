@@ -16,6 +16,15 @@ export function importPublicJwk(jwk: KeyMaterial): PublicKeyHandle {
   return createPublicKey({ key: { ...jwk }, format: 'jwk' });
 }
 
+/**
+ * A handle on a key that the registry verifies itself, above this primitive (SM2, in JavaScript:
+ * algorithms.ts): it only names the key. Here a `KeyObject` of its SubjectPublicKeyInfo `spki`
+ * (OpenSSL parses the point once more); the page's primitive keeps just the JWK.
+ */
+export function keyHandle(_jwk: KeyMaterial, spki: Uint8Array): PublicKeyHandle {
+  return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+}
+
 /** Resolve when `jwk` imports, reject when it does not (the page can only tell asynchronously). */
 export async function checkImports(jwk: KeyMaterial): Promise<void> {
   importPublicJwk(jwk);

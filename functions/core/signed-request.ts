@@ -10,7 +10,7 @@
  * write, so neither a forged nor a malformed request burns a nonce a genuine one may still use.
  */
 import { algorithmByName, type KeyMaterial } from './algorithms';
-import { AuthenticationFailed, JwsRejected, KeyRejected } from './errors';
+import { AuthenticationFailed, JwsRejected, KeyRejected, type AuthenticationReason } from './errors';
 import { parseCompactJws, type JwsProfile } from './jws/compact';
 import { signCompactJws } from './jws/sign';
 import { acceptPublicKey, type AcceptedKey } from './keys';
@@ -76,7 +76,7 @@ export async function intake(jwk: unknown, alg?: string): Promise<AcceptedKey> {
   }
 }
 
-function fail(reason: string, cause?: unknown): never {
+function fail(reason: AuthenticationReason, cause?: unknown): never {
   throw new AuthenticationFailed(reason, cause);
 }
 

@@ -17,6 +17,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
+import type { KeyReason } from './error-catalogue';
 
 /** The distinguishing identifier every hcx signer uses: the default of GM/T 0009-2012 §10 (and of AWS KMS). */
 export const DEFAULT_ID = '1234567812345678';
@@ -62,7 +63,7 @@ export interface Sm2PublicKey {
 /** Why a public key was refused: `BAD_COORDINATE` (not 32 bytes) or `NOT_ON_CURVE` (a coordinate not below p, off the curve, the identity). */
 export class Sm2KeyError extends Error {
   constructor(
-    readonly reason: 'BAD_COORDINATE' | 'NOT_ON_CURVE',
+    readonly reason: Extract<KeyReason, 'BAD_COORDINATE' | 'NOT_ON_CURVE'>,
     message: string,
   ) {
     super(message);

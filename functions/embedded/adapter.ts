@@ -27,6 +27,7 @@ import {
   ResourceNotFound,
 } from '../core/errors';
 import { problemResponse } from '../http/problem-details';
+import { withSecurityHeaders } from '../http/security-headers';
 import type { RouteAuth, RouteDefinition } from '../routes';
 
 /** A Lambda handler behind an HTTP API route (what `create(deps)` returns). */
@@ -299,10 +300,11 @@ function problem(
   extraHeaders: Record<string, string> = {},
 ): APIGatewayProxyStructuredResultV2 {
   const response = problemResponse(error);
-  return { ...response, headers: { ...response.headers, ...extraHeaders } };
+  // The same nosniff and no-store as every handler's answer (one definition: security-headers.ts).
+  return { ...response, headers: withSecurityHeaders({ ...response.headers, ...extraHeaders }) };
 }
 
-const methodNotAllowed = () => new HcxError('METHOD_NOT_ALLOWED', 405, 'Method not allowed');
+const methodNotAllowed = () => new HcxError('METHOD_NOT_ALLOWED');
 
 /** Create (not yet listening) the HTTP server of one service instance. */
 export function createServiceServer(options: ServiceServerOptions): Server {
@@ -356,7 +358,7 @@ export function createServiceServer(options: ServiceServerOptions): Server {
       if (!principal || !bearerMatches(req.headers.authorization, principal.token)) {
         drain(req);
         log('authentication failed', { api: apiId, requestId, routeKey: `${route.method} ${route.path}` });
-        return problem(new AuthenticationFailed('bearer token missing or wrong'), {
+        return problem(new AuthenticationFailed('BEARER_TOKEN_INVALID'), {
           'www-authenticate': 'Bearer',
         });
       }
@@ -368,7 +370,7 @@ export function createServiceServer(options: ServiceServerOptions): Server {
     }
 
     const handler = options.handlers[route.fn];
-    if (!handler) return problem(new HcxError('NOT_IMPLEMENTED', 501, 'Not implemented in this runtime'));
+    if (!handler) return problem(new HcxError('NOT_IMPLEMENTED'));
 
     let event: APIGatewayProxyEventV2;
     try {
@@ -406,7 +408,7 @@ export function createServiceServer(options: ServiceServerOptions): Server {
       const result = await Promise.race([handler(event, context), timeout]);
       if (result === TIMED_OUT) {
         log('handler timed out', { api: apiId, requestId: context.awsRequestId, fn: context.functionName });
-        return problem(new HcxError('GATEWAY_TIMEOUT', 504, 'The service did not answer in time'));
+        return problem(new HcxError('GATEWAY_TIMEOUT'));
       }
       return normalize(result);
     } catch (e) {

@@ -32,7 +32,7 @@ import {
   ScanCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { createTable } from '../core/storage/create-table';
+import { createTable } from '../aws/dynamodb';
 import type { TableDefinition } from '../core/storage/tables';
 
 /** How to start the engine. */

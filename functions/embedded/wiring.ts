@@ -17,7 +17,7 @@ import { createExchangeDeps } from '../exchange/deps';
 import { openApiResponse } from '../openapi/build';
 import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
 import { rotateKey } from '../province/rotation';
-import { routesOf, SCHEDULED, type Service } from '../routes';
+import { handlerEntry, routesOf, SCHEDULED, type FunctionDefinition, type Service } from '../routes';
 import type { LambdaHandler } from './adapter';
 import {
   FederationConfigInvalid,
@@ -84,32 +84,31 @@ async function loadKeys(context: FederationContext): Promise<LocalKeys> {
   return { federation: await keyFile(federationFile), federationFile, enrollment, issuer, issuerFiles };
 }
 
-type Factory = (deps: unknown) => unknown;
-
-/** The `create` of every handler of `service`, by function folder, loaded through the route table. */
-function factories(service: Service): Record<string, Factory> {
-  const out: Record<string, Factory> = {};
-  const fns = [
-    ...routesOf(service).map((r) => r.fn),
-    ...SCHEDULED.filter((s) => s.service === service).map((s) => s.fn),
-  ];
-  for (const fn of fns) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    out[fn] = (require(`../${fn}/handler`) as { create: Factory }).create;
-  }
-  return out;
+/** What every handler module exports (functions/routes.ts `handlerEntry`). */
+export interface HandlerModule {
+  readonly create: (deps: never) => unknown;
+  readonly fromEnv: (env?: NodeJS.ProcessEnv) => unknown;
+  readonly handler: unknown;
 }
 
-function handlersOf(service: Service, deps: unknown): ServiceHandlers {
-  const made = factories(service);
-  const scheduled = new Set(SCHEDULED.filter((s) => s.service === service).map((s) => s.fn));
+/** Load the handler module of a route or scheduled function, from where the route table says it is. */
+export function handlerModule(def: FunctionDefinition): HandlerModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(join(__dirname, '..', '..', handlerEntry(def))) as HandlerModule;
+}
+
+/**
+ * The handlers of `service` over `deps`, exactly the ones Lambda runs: `create(deps)` of every route
+ * and scheduled function of the route table, by function name.
+ */
+export function handlersOf<TDeps>(service: Service, deps: TDeps): ServiceHandlers {
   const routes: Record<string, LambdaHandler> = {};
-  const jobs: Record<string, ScheduledHandler> = {};
-  for (const [fn, create] of Object.entries(made)) {
-    if (scheduled.has(fn)) jobs[fn] = create(deps) as ScheduledHandler;
-    else routes[fn] = create(deps) as LambdaHandler;
-  }
-  return { routes, scheduled: jobs, extraRoutes: { '/openapi.json': () => openApiResponse() } };
+  const scheduled: Record<string, ScheduledHandler> = {};
+  const create = (def: FunctionDefinition) => (handlerModule(def).create as (d: TDeps) => unknown)(deps);
+  for (const r of routesOf(service)) routes[r.fn] = create(r) as LambdaHandler;
+  for (const s of SCHEDULED.filter((j) => j.service === service))
+    scheduled[s.fn] = create(s) as ScheduledHandler;
+  return { routes, scheduled, extraRoutes: { '/openapi.json': () => openApiResponse() } };
 }
 
 function federationJwks(keys: LocalKeys): { keys: object[] } {

@@ -6,13 +6,14 @@
  * and S3 come from the handlers that use them ({@link ExchangeServices}).
  */
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoClient } from '../aws/dynamodb';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
 import { LocalKeySigner, type Signer } from '../core/signer';
 import type { KeyShredder } from '../core/sunset/key-shredder';
-import type { KmsKeyRef } from '../core/sunset/kms-shredder';
+import type { KmsKeyRef } from '../aws/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
@@ -104,19 +105,16 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
  * imports the factories it needs, so no function loads the SDK of a service it never calls.
  */
 export interface ExchangeServices {
-  /** Signs with a KMS key: `kmsSignerFor` (functions/core/kms-signer.ts). */
+  /** Signs with a KMS key: `kmsSignerFor` (functions/aws/kms-signer.ts). */
   readonly kmsSigner?: (keyId: string) => Promise<Signer>;
   /** Publishes the signed list to an S3 bucket: `s3TrustListSinkFor` (./s3-trust-list-sink.ts). */
   readonly s3Sink?: (bucket: string) => TrustListSink;
-  /** Destroys KMS keys at sunset: `kmsShredder` (functions/core/sunset/kms-shredder.ts). */
+  /** Destroys KMS keys at sunset: `kmsShredder` (functions/aws/kms-shredder.ts). */
   readonly kmsShredder?: (keys: readonly KmsKeyRef[]) => KeyShredder;
 }
 
 const resolveSigner = (source: SignerSource): Promise<Signer> =>
   typeof source === 'function' ? source() : Promise.resolve(source);
-
-// One DynamoDB client per process.
-let dynamo: DynamoDBClient | undefined;
 
 function federationSigner(env: NodeJS.ProcessEnv, services: ExchangeServices): SignerSource {
   const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
@@ -150,7 +148,7 @@ export function exchangeDepsFromEnv(
   const signer = federationSigner(env, services);
   const bucket = env.TRUST_LIST_BUCKET;
   if (bucket && !services.s3Sink) throw notBuiltFor('TRUST_LIST_BUCKET');
-  dynamo ??= new DynamoDBClient({});
+  const dynamo = dynamoClient();
   const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
   const make = services.kmsShredder;
   // Only the sunset function is built with a shredder; the key's kid comes from its signer.

@@ -17,6 +17,7 @@ import {
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KeyMaterial } from '../core/algorithms';
+import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
 import { shortKid } from '../core/keys';
 import type { LogEntry } from '../core/schemas/types.gen';
@@ -65,6 +66,7 @@ export const ITEM_KEYS = {
   }),
   finalTrustList: () => ({ pk: 'SUNSET', sk: 'FINAL_TRUST_LIST' }),
   deletionReport: () => ({ pk: 'SUNSET', sk: 'DELETION_REPORT' }),
+  erasureTally: () => ({ pk: 'SUNSET', sk: 'ERASURE_TALLY' }),
 } as const;
 
 /** Largest chunk of a stored status batch, in bytes (an item holds 400 KB with its names). */
@@ -228,6 +230,31 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     }
   }
 
+  /** The kid index and the short-kid index of a key `entry` brought in (both written once, by seq). */
+  private async indexKid(
+    entry: LogEntry & { region: string },
+    kid: string,
+    use: 'signing' | 'enrollment',
+  ): Promise<void> {
+    const seq = { ':seq': N(entry.seq) };
+    await this.putIf(
+      { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S(use) },
+      NEWER,
+      seq,
+    );
+    await this.putIf(
+      {
+        ...key(ITEM_KEYS.shortKid(shortKid(kid))),
+        seq: N(entry.seq),
+        kid: S(kid),
+        region: S(entry.region),
+        use: S(use),
+      },
+      NEWER,
+      seq,
+    );
+  }
+
   private async projectOne(entry: LogEntry): Promise<void> {
     const seq = { ':seq': N(entry.seq) };
     switch (entry.type) {
@@ -248,22 +275,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           NEWER,
           seq,
         );
-        await this.putIf(
-          { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('enrollment') },
-          NEWER,
-          seq,
-        );
-        await this.putIf(
-          {
-            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
-            seq: N(entry.seq),
-            kid: S(kid),
-            region: S(entry.region),
-            use: S('enrollment'),
-          },
-          NEWER,
-          seq,
-        );
+        await this.indexKid(entry, kid, 'enrollment');
         return;
       }
       case 'province.sunset':
@@ -288,14 +300,33 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         // Nothing to project: the sunset erases the projections themselves.
         return;
       case 'province.suspended':
+      case 'province.resumed':
         await this.updateIf(
           ITEM_KEYS.province(entry.region),
           'SET #status = :status, seq = :seq',
           'attribute_exists(pk) AND seq < :seq',
           { '#status': 'status' },
-          { ...seq, ':status': S('suspended') },
+          { ...seq, ':status': S(entry.type === 'province.suspended' ? 'suspended' : 'active') },
         );
         return;
+      case 'province.reenrolled': {
+        // The new enrollment key replaces the old one for signed requests; the old kid stays in the
+        // kid index, so it can never be registered or published again.
+        const { kid, alg, ...jwk } = entry.data.enrollmentKey as typeof entry.data.enrollmentKey & {
+          kid: string;
+          alg: string;
+        };
+        await this.updateIf(
+          ITEM_KEYS.province(entry.region),
+          'SET enrollmentKid = :kid, enrollmentAlg = :alg, enrollmentJwk = :jwk, ' +
+            'enrollments = if_not_exists(enrollments, :one) + :one, seq = :seq',
+          'attribute_exists(pk) AND seq < :seq',
+          undefined,
+          { ...seq, ':kid': S(kid), ':alg': S(alg), ':jwk': S(JSON.stringify(jwk)), ':one': N(1) },
+        );
+        await this.indexKid(entry, kid, 'enrollment');
+        return;
+      }
       case 'key.published': {
         const { kid, alg, jwk, notBefore, notAfter } = entry.data;
         await this.putIf(
@@ -311,22 +342,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           NEWER,
           seq,
         );
-        await this.putIf(
-          { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S('signing') },
-          NEWER,
-          seq,
-        );
-        await this.putIf(
-          {
-            ...key(ITEM_KEYS.shortKid(shortKid(kid))),
-            seq: N(entry.seq),
-            kid: S(kid),
-            region: S(entry.region),
-            use: S('signing'),
-          },
-          NEWER,
-          seq,
-        );
+        await this.indexKid(entry, kid, 'signing');
         return;
       }
       case 'key.revoked':
@@ -388,6 +404,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       enrollmentAlg: str(item.enrollmentAlg) as string,
       enrollmentJwk: JSON.parse(str(item.enrollmentJwk) as string) as KeyMaterial,
       registeredAt: num(item.registeredAt) as number,
+      enrollments: num(item.enrollments) ?? 1,
     };
   }
 
@@ -662,7 +679,31 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     await this.putIf({ ...key(ITEM_KEYS.deletionReport()), doc: S(jws) }, 'attribute_not_exists(pk)');
   }
 
-  async eraseOperationalData(): Promise<ErasedCount[]> {
+  async countOperationalData(): Promise<ErasedCount[]> {
+    return this.visitOperationalData(async () => undefined);
+  }
+
+  async keepErasureTally(count: () => Promise<ErasedCount[]>): Promise<ErasedCount[]> {
+    const kept = async () => str((await this.get(ITEM_KEYS.erasureTally()))?.doc);
+    let doc = await kept();
+    if (doc === undefined) {
+      await this.putIf(
+        { ...key(ITEM_KEYS.erasureTally()), doc: S(JSON.stringify(await count())) },
+        'attribute_not_exists(pk)',
+      );
+      doc = (await kept()) as string;
+    }
+    return parseStrictJson(doc) as ErasedCount[];
+  }
+
+  eraseOperationalData(): Promise<ErasedCount[]> {
+    return this.visitOperationalData(async (k) => {
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: k }));
+    });
+  }
+
+  /** Scan every operational item (all but LOG and SUNSET), `visit` each, count them per kind. */
+  private async visitOperationalData(visit: (k: Item) => Promise<void>): Promise<ErasedCount[]> {
     const counts = new Map<string, number>();
     let start: Item | undefined;
     do {
@@ -677,11 +718,9 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       for (const item of page.Items ?? []) {
         const pk = item.pk.S as string;
         // The log and the status batches it commits to (public, no personal data: the final list's
-        // segments are opened from them) stay, as do the final list and the report.
+        // segments are opened from them) stay, as do the final list, the erasure tally and the report.
         if (pk === 'LOG' || pk === 'SUNSET' || pk.startsWith('SBATCH#')) continue;
-        await this.client.send(
-          new DeleteItemCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }),
-        );
+        await visit({ pk: item.pk, sk: item.sk });
         const kind = itemKind(pk);
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
       }

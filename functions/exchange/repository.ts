@@ -16,6 +16,8 @@ export interface ProvinceRecord {
   readonly enrollmentJwk: KeyMaterial;
   /** NumericDate of the `province.registered` entry. */
   readonly registeredAt: number;
+  /** How many enrollment keys the province has had (1 + its re-enrollments). */
+  readonly enrollments: number;
 }
 
 /** A province signing key as the exchange stores it. */
@@ -127,9 +129,16 @@ export interface ExchangeRepository {
   /** The federation's signed deletion report, once there is one. */
   getDeletionReport(): Promise<string | undefined>;
   putDeletionReport(jws: string): Promise<void>;
+  /** How many items {@link eraseOperationalData} would delete now, per kind (nothing is deleted). */
+  countOperationalData(): Promise<ErasedCount[]>;
   /**
-   * Delete every item but the log, the final trust list and the deletion report (projections,
-   * nonces, the projection cursor); returns how many items of each kind were deleted.
+   * The sunset's erasure tally: the one kept, or else `count()`'s, kept now (the first kept wins).
+   * Kept before the erasure, so a retry after a crash still reports what the first run erased.
+   */
+  keepErasureTally(count: () => Promise<ErasedCount[]>): Promise<ErasedCount[]>;
+  /**
+   * Delete every item but the log, the final trust list, the erasure tally and the deletion report
+   * (projections, nonces, the projection cursor); returns how many items of each kind were deleted.
    */
   eraseOperationalData(): Promise<ErasedCount[]>;
 }

@@ -20,7 +20,8 @@ import {
   ServiceUnavailable,
 } from '../core/errors';
 import { shortKid } from '../core/keys';
-import { errorLogAttributes, logger } from '../core/observability';
+import { errorLogAttributes, logger } from '../aws/observability';
+import { throwIfPastDeadline } from '../core/invocation';
 import { LIMITS } from '../core/profiles';
 import type {
   CodeRevokeRequest,
@@ -115,11 +116,14 @@ async function appendInTurn(
   decide: (seq: number) => Promise<LogEntryInput | undefined>,
 ): Promise<LogEntry | undefined> {
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    // Past the request's deadline the caller has been answered 504: start nothing new.
+    throwIfPastDeadline();
     const head = await catchUp(ctx.repository);
     if (head?.type === 'federation.sunset') throw federationEnded();
     const input = await decide((head?.seq ?? 0) + 1);
     if (!input) return undefined;
     const entry = makeEntry(head, input);
+    throwIfPastDeadline();
     if (await ctx.repository.appendEntry(entry)) {
       try {
         await ctx.repository.project([entry]);
@@ -142,7 +146,7 @@ async function appendInTurn(
 
 /** What every change answers once the federation has ended (410 FEDERATION_SUNSET). */
 export function federationEnded(): HcxError {
-  return new HcxError('FEDERATION_SUNSET', 410, 'The federation has ended (sunset)');
+  return new HcxError('FEDERATION_SUNSET');
 }
 
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
@@ -202,14 +206,11 @@ function toProvince(p: ProvinceRecord): Province {
 async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
   const federationKid = (await ctx.signer()).kid;
   if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
-    throw new ResourceConflict('KEY_ALREADY_KNOWN', 'The key is already known to the federation');
+    throw new ResourceConflict('KEY_ALREADY_KNOWN');
   }
   const owner = await ctx.repository.shortKidOwner(shortKid(kid));
   if (owner && owner.kid !== kid) {
-    throw new ResourceConflict(
-      'SHORT_KID_TAKEN',
-      'Another key of the federation has the same short kid (the first 11 characters of its thumbprint): generate a new key',
-    );
+    throw new ResourceConflict('SHORT_KID_TAKEN');
   }
 }
 
@@ -221,11 +222,11 @@ export async function registerProvince(
   const key = await intake(registration.enrollmentKey);
   const entry = await appendWith(ctx, async (seq) => {
     if (await ctx.repository.getProvince(registration.region)) {
-      throw new ResourceConflict('PROVINCE_EXISTS', 'The province is already registered');
+      throw new ResourceConflict('PROVINCE_EXISTS');
     }
     await refuseKnownKid(ctx, key.kid);
     if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
-      throw new ResourceConflict('FEDERATION_FULL', 'The federation has no room for another province');
+      throw new ResourceConflict('FEDERATION_FULL');
     }
     return {
       seq,
@@ -249,6 +250,7 @@ export async function registerProvince(
     enrollmentAlg: key.alg,
     enrollmentJwk: key.jwk,
     registeredAt: at,
+    enrollments: 1,
   });
 }
 
@@ -274,6 +276,73 @@ export async function suspendProvince(ctx: ExchangeContext, region: string): Pro
   if (entry) await ctx.afterChange?.();
   const version = entry?.seq ?? (await ctx.repository.lastEntry())?.seq ?? 0;
   return { region, status: 'suspended', version };
+}
+
+/** Most enrollment keys a province may have had (the trust-list schema's cap): 15 re-enrollments. */
+export const MAX_ENROLLMENT_KEYS = 16;
+
+/**
+ * POST /v1/provinces/{region}/enrollment-key (operator): a suspended province whose enrollment key
+ * leaked gets a new one. From this entry on the old key signs nothing: the exchange checks requests
+ * against the new key only (`KID_MISMATCH` for the old one), and every verifier of the list checks
+ * a province request against the enrollment key whose validity covers its `iat` (the old key's ends
+ * at this entry). The province stays suspended until {@link resumeProvince}.
+ */
+export async function reenrollProvince(
+  ctx: ExchangeContext,
+  region: string,
+  enrollmentKey: PublicJwk,
+): Promise<Province> {
+  const key = await intake(enrollmentKey);
+  await appendWith(ctx, async (seq) => {
+    const province = await ctx.repository.getProvince(region);
+    if (!province) throw new ResourceNotFound('No such province');
+    if (province.status !== 'suspended') {
+      throw new ResourceConflict(
+        'PROVINCE_NOT_SUSPENDED',
+        'Only a suspended province can be re-enrolled: suspend it first',
+      );
+    }
+    await refuseKnownKid(ctx, key.kid);
+    if (province.enrollments >= MAX_ENROLLMENT_KEYS) {
+      throw new ResourceConflict('TOO_MANY_ENROLLMENT_KEYS', 'The province has had too many enrollment keys');
+    }
+    return {
+      seq,
+      at: ctx.now(),
+      type: 'province.reenrolled',
+      region,
+      data: { enrollmentKey: { ...key.jwk, kid: key.kid, alg: key.alg } as PublicJwk },
+    };
+  });
+  await ctx.afterChange?.();
+  return toProvince((await ctx.repository.getProvince(region)) as ProvinceRecord);
+}
+
+/** What a resumption answers. */
+export interface ResumedProvince {
+  readonly region: string;
+  readonly status: 'active';
+  /** Log size after the request (resuming an active province changes nothing). */
+  readonly version: number;
+}
+
+/**
+ * POST /v1/provinces/{region}/resume (operator): a suspended province's signed requests are accepted
+ * again (with its current enrollment key) and its codes verify once a verifier has the new list.
+ * Idempotent for an active province; `410 PROVINCE_SUNSET` for one that ended its service.
+ */
+export async function resumeProvince(ctx: ExchangeContext, region: string): Promise<ResumedProvince> {
+  const entry = await appendWith(ctx, async (seq) => {
+    const province = await ctx.repository.getProvince(region);
+    if (!province) throw new ResourceNotFound('No such province');
+    if (province.status === 'active') return undefined;
+    if (province.status === 'sunset') throw new HcxError('PROVINCE_SUNSET');
+    return { seq, at: ctx.now(), type: 'province.resumed', region, data: {} };
+  });
+  if (entry) await ctx.afterChange?.();
+  const version = entry?.seq ?? (await ctx.repository.lastEntry())?.seq ?? 0;
+  return { region, status: 'active', version };
 }
 
 /** The validity window rules of a published key (pure). */
@@ -317,7 +386,7 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
       await activeProvince(ctx, region);
       await refuseKnownKid(ctx, key.kid);
       if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
-        throw new ResourceConflict('TOO_MANY_KEYS', 'The province has published too many keys');
+        throw new ResourceConflict('TOO_MANY_KEYS');
       }
       return {
         seq,
@@ -382,8 +451,7 @@ export async function revokeKey(
       // was stolen later); never the other way, and never twice.
       const escalation =
         key.status === 'revoked' && key.reason !== 'compromised' && request.reason === 'compromised';
-      if (key.status !== 'active' && !escalation)
-        throw new ResourceConflict('KEY_ALREADY_REVOKED', 'The key is already revoked');
+      if (key.status !== 'active' && !escalation) throw new ResourceConflict('KEY_ALREADY_REVOKED');
       return {
         seq,
         at: ctx.now(),
@@ -436,7 +504,6 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
     // Checked before anything is written; codes with a status index are revoked by status.publish.
     throw new ResourceConflict(
       'CODE_REVOCATIONS_FULL',
-      'The province holds too many revocations by code id',
       `at most ${MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE} live; revoke by status index`,
     );
   }
@@ -508,9 +575,6 @@ export async function federationInfo(ctx: ExchangeContext): Promise<FederationIn
     maxCodeLifetimeSeconds: LIMITS.maxCodeLifetime,
   };
 }
-
-/** Default and largest page of GET /v1/log. */
-export const LOG_PAGE = { default: 100, max: 1000 } as const;
 
 /** GET /v1/log?since=&limit=: entries after `since`; `next` when more follow. */
 export async function readLogPage(ctx: ExchangeContext, since: number, limit: number): Promise<LogPage> {

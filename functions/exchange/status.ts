@@ -63,11 +63,7 @@ export async function publishStatus(
           unchanged++;
           continue;
         }
-        throw new ResourceConflict(
-          'SEGMENT_REV_STALE',
-          'A newer revision of the segment is already published',
-          `segment ${s.segment}: held revision ${held.rev}`,
-        );
+        throw new ResourceConflict('SEGMENT_REV_STALE', `segment ${s.segment}: held revision ${held.rev}`);
       }
       if (held && held.exp + LIMITS.clockSkew >= now) await checkCovers(ctx, held, s);
       else added++;
@@ -78,11 +74,7 @@ export async function publishStatus(
       added > 0 &&
       (await ctx.repository.countLiveSegments(region, now)) + added > MAX_LIVE_SEGMENTS_PER_PROVINCE
     ) {
-      throw new ResourceConflict(
-        'STATUS_SEGMENTS_FULL',
-        'The province has too many live status segments',
-        `at most ${MAX_LIVE_SEGMENTS_PER_PROVINCE}`,
-      );
+      throw new ResourceConflict('STATUS_SEGMENTS_FULL', `at most ${MAX_LIVE_SEGMENTS_PER_PROVINCE}`);
     }
     // The batch is stored before the entry that commits to it: a committed batch is always there.
     await ctx.repository.putBatch(hash, text);
@@ -114,11 +106,7 @@ async function checkCovers(
     stored === undefined ? undefined : openBatch(stored, held.batch).segments.get(held.segment);
   if (!previous) throw new Error(`status batch ${held.batch} is missing`);
   if (next.exp < held.exp || !next.set.covers(previous.set)) {
-    throw new ResourceConflict(
-      'SEGMENT_SHRINKS',
-      'A status publication may not undo a revocation',
-      `segment ${next.segment}`,
-    );
+    throw new ResourceConflict('SEGMENT_SHRINKS', `segment ${next.segment}`);
   }
 }
 

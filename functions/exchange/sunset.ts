@@ -13,11 +13,16 @@
  *   on where the last run stopped and answers the same report.
  */
 import { AuthenticationFailed, ResourceNotFound } from '../core/errors';
-import { logger } from '../core/observability';
-import type { LogEntry, ProvinceSunsetEntry } from '../core/schemas/types.gen';
+import { logger } from '../aws/observability';
+import type {
+  LogEntry,
+  ProvinceRetentionRequest,
+  ProvinceSunsetEntry,
+  RetentionPolicy,
+} from '../core/schemas/types.gen';
 import { EXCHANGE_TABLE } from '../core/storage/tables';
 import type { KeyShredder } from '../core/sunset/key-shredder';
-import { KEPT_AFTER_FEDERATION_SUNSET, signDeletionReport } from '../core/sunset/report';
+import { erasedTotals, KEPT_AFTER_FEDERATION_SUNSET, signDeletionReport } from '../core/sunset/report';
 import { appendWith, authenticate, catchUp, suspendProvince, type ExchangeContext } from './service';
 import type { TrustListPublisher } from './trust-list-publisher';
 
@@ -128,7 +133,10 @@ export async function sunsetFederation(ctx: FederationSunsetContext): Promise<Fe
   const finalList = (await ctx.trustLists.current()).jws;
   await ctx.repository.putFinalTrustList(finalList);
   await ctx.afterChange?.();
-  const erased = await ctx.repository.eraseOperationalData();
+  // Counted and kept before the erasure: a retry after a crash between the erasure and the report
+  // reports what was erased, not 0.
+  const tally = await ctx.repository.keepErasureTally(() => ctx.repository.countOperationalData());
+  const erased = erasedTotals(tally, await ctx.repository.eraseOperationalData());
   const signer = await ctx.signer();
   const issuedAt = ctx.now();
   const report = await signDeletionReport(signer, {
@@ -145,4 +153,42 @@ export async function sunsetFederation(ctx: FederationSunsetContext): Promise<Fe
   await ctx.federationKeyShredder?.destroy();
   logger.info('federation sunset', { seq: sunsetEntry.seq, erased: erased.reduce((n, e) => n + e.count, 0) });
   return { status: 'sunset', report, trustList: finalList };
+}
+
+/** What a retention change answers. */
+export interface ProvinceRetentionAnswer {
+  readonly region: string;
+  readonly retention: RetentionPolicy;
+  /** seq of the `province.retention` entry. */
+  readonly seq: number;
+}
+
+/**
+ * POST /v1/provinces/{region}/retention: a signed `province.retention` (enrollment key) appends the
+ * entry `province.retention` carrying the request verbatim; the trust list shows the new policy.
+ */
+export async function setProvinceRetention(
+  ctx: ExchangeContext,
+  region: string,
+  jws: unknown,
+): Promise<ProvinceRetentionAnswer> {
+  const { payload } = await authenticate(ctx, jws, 'province.retention', region);
+  const { retention } = payload as ProvinceRetentionRequest;
+  const entry = (await appendWith(
+    ctx,
+    async (seq) => {
+      const province = await ctx.repository.getProvince(region);
+      if (!province || province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
+      return {
+        seq,
+        at: ctx.now(),
+        type: 'province.retention',
+        region,
+        data: { retention, request: jws as string },
+      };
+    },
+    region,
+  )) as LogEntry;
+  await ctx.afterChange?.();
+  return { region, retention, seq: entry.seq };
 }

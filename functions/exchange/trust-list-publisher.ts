@@ -15,7 +15,7 @@
  * expires, and a list is never dated before the entries (and keys) it carries.
  */
 import { HcxError, RequestInvalid, TrustListRejected } from '../core/errors';
-import { errorLogAttributes, logger, metrics } from '../core/observability';
+import { errorLogAttributes, logger, metrics } from '../aws/observability';
 import { LIMITS } from '../core/profiles';
 import type { LogEntry, TrustList, TrustListDelta } from '../core/schemas/types.gen';
 import { GENESIS_HASH, verifyChain } from '../core/trustlist/log';
@@ -46,7 +46,7 @@ export const DELTA_PUBLISH_FAILED_METRIC = 'DeltaPublishFailed';
 
 /** The answer to a `?since=` with no stored delta: the caller fetches the full list. */
 export function deltaUnavailable(detail: string): HcxError {
-  return new HcxError('DELTA_UNAVAILABLE', 404, 'No delta is published from this version', { detail });
+  return new HcxError('DELTA_UNAVAILABLE', { detail });
 }
 
 /** A signed document ready to serve. */

@@ -6,7 +6,7 @@
  * This module imports no AWS SDK: the S3 implementation is `s3-trust-list-sink.ts`, imported only by
  * the handlers that publish (see `ExchangeServices` in deps.ts).
  */
-import { errorLogAttributes, logger, metrics } from '../core/observability';
+import { errorLogAttributes, logger, metrics } from '../aws/observability';
 import type { ExchangeRepository } from './repository';
 import type { TrustListPublisher } from './trust-list-publisher';
 
@@ -68,8 +68,8 @@ export async function publishTrustList(ctx: PublishContext, trigger: string): Pr
     return { result: 'published', version, rounds };
   } catch (e) {
     logger.warn('trust list publication failed', { ...errorLogAttributes(e), trigger, rounds });
+    // Flushed by the chain that runs this (logMetrics in functions/http/handler.ts).
     metrics.addMetric(TRUST_LIST_PUBLISH_FAILED_METRIC, 'Count', 1);
-    metrics.publishStoredMetrics();
     return { result: 'failed', version, rounds };
   }
 }

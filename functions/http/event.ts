@@ -4,6 +4,7 @@
  */
 import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { RequestInvalid } from '../core/errors';
+import type { QueryParameter, RouteDefinition } from '../routes';
 
 /** A payload 2.0 event after `readBody`: `parsed` is the decoded (and, with `validate`, validated) body. */
 export interface HttpEvent<TBody = unknown> extends APIGatewayProxyEventV2 {
@@ -19,7 +20,7 @@ export interface HttpResponse {
   isBase64Encoded?: boolean;
 }
 
-/** The Lambda handler type every `functions/<fn>/handler.ts` exports as `handler`. */
+/** The Lambda handler type every `functions/<service>/handlers/<name>.ts` exports as `handler`. */
 export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
 /** A JSON response (`application/json`, or the content type given in `headers`). */
@@ -92,4 +93,45 @@ export function callerIdentity(event: APIGatewayProxyEventV2): string | null {
   };
   const iam = ctx?.authorizer?.iam;
   return iam?.userArn || iam?.accountId || null;
+}
+
+/** The declaration of query parameter `name` in the route table; a route that reads one must declare it. */
+function declared(route: RouteDefinition, name: string, type: QueryParameter['type']): QueryParameter {
+  const param = route.query?.find((q) => q.name === name);
+  if (!param || param.type !== type) {
+    throw new TypeError(
+      `route ${route.fn} declares no ${type} query parameter '${name}' (functions/routes.ts)`,
+    );
+  }
+  return param;
+}
+
+const COUNT = /^[0-9]{1,12}$/;
+
+/**
+ * Integer query parameter `name` as the route table declares it: its `default` (or `undefined`) when
+ * absent; `RequestInvalid` (400) when not a count of at most 12 digits within `min`..`max`.
+ */
+export function queryInteger(
+  event: APIGatewayProxyEventV2,
+  route: RouteDefinition,
+  name: string,
+): number | undefined {
+  const param = declared(route, name, 'integer') as Extract<QueryParameter, { type: 'integer' }>;
+  const value = queryParam(
+    event,
+    name,
+    (v) => COUNT.test(v) && +v >= (param.min ?? 0) && +v <= (param.max ?? Number.MAX_SAFE_INTEGER),
+  );
+  return value === undefined ? param.default : Number(value);
+}
+
+/** Enum query parameter `name` as the route table declares it: `undefined` when absent; 400 when not one of its values. */
+export function queryEnum(
+  event: APIGatewayProxyEventV2,
+  route: RouteDefinition,
+  name: string,
+): string | undefined {
+  const param = declared(route, name, 'enum') as Extract<QueryParameter, { type: 'enum' }>;
+  return queryParam(event, name, (v) => param.values.includes(v));
 }

@@ -6,13 +6,22 @@ export {
   json,
   noContent,
   pathParam,
+  queryEnum,
+  queryInteger,
   queryParam,
   type HttpEvent,
   type HttpLambdaHandler,
   type HttpResponse,
   type ParamCheck,
 } from './event';
-export { httpHandler, lazyHandler, type HttpHandlerOptions, type HttpImpl } from './handler';
+export {
+  httpHandler,
+  lazyHandler,
+  scheduledHandler,
+  type HttpHandlerOptions,
+  type HttpImpl,
+  type ScheduledImpl,
+} from './handler';
 export {
   PROBLEM_TYPE_BASE,
   isRetryableDependencyError,
@@ -29,5 +38,5 @@ export {
   type BodyType,
   type ReadBodyOptions,
 } from './read-body';
-export { securityHeaders, type SecurityHeadersOptions } from './security-headers';
+export { securityHeaders, withSecurityHeaders, type SecurityHeadersOptions } from './security-headers';
 export { bodyValidator, validateBody, type BodySchema, type BodyValidator } from './validate-body';

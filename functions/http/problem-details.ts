@@ -1,15 +1,16 @@
 /**
  * `problemDetails()`: the one place an error becomes an HTTP response (RFC 9457,
- * `application/problem+json`). An `HcxError` answers with its status, stable code and public title;
+ * `application/problem+json`). An `HcxError` answers with its status, stable code and public title
+ * (all three from the error catalogue, functions/core/error-catalogue.ts);
  * an AWS SDK throttling or timeout error becomes the retryable `503 SERVICE_UNAVAILABLE`; anything
  * else becomes a generic `500 INTERNAL`. Never a stack trace, an internal message or echoed input.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { HcxError, InternalError, isRetryableDependencyError, ServiceUnavailable } from '../core/errors';
+import { isRetryableDependencyError, toHcxError, type HcxError } from '../core/errors';
 
-export { isRetryableDependencyError };
-import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+export { isRetryableDependencyError, toHcxError };
+import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { HttpResponse } from './event';
 
 /** Base of every problem `type` URI: `https://hcx.example/problems/<code in lower kebab case>`. */
@@ -25,13 +26,6 @@ export interface ProblemDetailsOptions {
 
 const defaults: Required<ProblemDetailsOptions> = { logger: rootLogger, retryAfterSeconds: 1 };
 
-/** The `HcxError` an arbitrary thrown value stands for (SDK throttling -> 503, the rest -> 500). */
-export function toHcxError(e: unknown): HcxError {
-  if (e instanceof HcxError) return e;
-  if (isRetryableDependencyError(e)) return new ServiceUnavailable(e);
-  return new InternalError(e);
-}
-
 /** `REQUEST_INVALID` -> `https://hcx.example/problems/request-invalid`. */
 export function problemType(code: string): string {
   return PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-');
@@ -43,10 +37,14 @@ export function problemResponse(
   retryAfterSeconds = defaults.retryAfterSeconds,
 ): HttpResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (error.retryable && error.status === 503) headers['retry-after'] = String(retryAfterSeconds);
+  // A 503 or 429 the client may retry says when; an error may name its own delay.
+  if (error.retryable && (error.status === 503 || error.status === 429)) {
+    const own = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    headers['retry-after'] = String(typeof own === 'number' ? own : retryAfterSeconds);
+  }
   const body: Record<string, unknown> = {
     type: problemType(error.code),
-    title: error.message,
+    title: error.title,
     status: error.status,
     code: error.code,
   };

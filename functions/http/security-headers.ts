@@ -16,6 +16,21 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((k) => k.toLowerCase() === name);
 }
 
+/**
+ * `headers` with `cache-control` (unless set) and `x-content-type-options: nosniff`: the one
+ * definition of these headers, used by the middleware and by the embedded gateway's own answers
+ * (its 401, 404, 405, 413, 504).
+ */
+export function withSecurityHeaders(
+  headers: Readonly<Record<string, string>> = {},
+  cacheControl = 'no-store',
+): Record<string, string> {
+  const out = { ...headers };
+  if (!hasHeader(out, 'cache-control')) out['cache-control'] = cacheControl;
+  out['x-content-type-options'] = 'nosniff';
+  return out;
+}
+
 /** Middleware: add `cache-control` (unless set) and `x-content-type-options` to every response. */
 export function securityHeaders(opts: SecurityHeadersOptions = {}): MiddlewareObj<unknown, HttpResponse> {
   const options = { cacheControl: 'no-store', ...opts };
@@ -26,10 +41,7 @@ export function securityHeaders(opts: SecurityHeadersOptions = {}): MiddlewareOb
   const addHeaders = (request: Request<unknown, HttpResponse>): void => {
     const response = request.response;
     if (response === null || typeof response !== 'object') return;
-    const headers = { ...(response.headers ?? {}) };
-    if (!hasHeader(headers, 'cache-control')) headers['cache-control'] = options.cacheControl;
-    headers['x-content-type-options'] = 'nosniff';
-    response.headers = headers;
+    response.headers = withSecurityHeaders(response.headers ?? {}, options.cacheControl);
   };
   const securityHeadersMiddlewareAfter = addHeaders;
   const securityHeadersMiddlewareOnError = addHeaders;

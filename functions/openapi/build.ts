@@ -1,15 +1,16 @@
 /**
  * The OpenAPI 3.1 document of the exchange and the province node, generated from the two sources of
  * truth: the JSON Schemas (schemas/, via SCHEMA_DOCUMENTS) and the route table (functions/routes.ts).
- * Nothing here describes a body by hand; what the route table does not say yet (query parameters,
- * conditional requests) is the short {@link ROUTE_EXTRAS} table below.
+ * Nothing here describes a route by hand: bodies, query parameters and conditional requests all come
+ * from the route table.
  *
  * `scripts/gen-openapi.ts` writes it to docs/openapi.json; the runtime serves it at `GET /openapi.json`.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ERROR_CODES, ERRORS as CATALOGUE } from '../core/error-catalogue';
 import { REQUEST_PROFILE, TRUST_LIST_PROFILE } from '../core/profiles';
 import { SCHEMA_DOCUMENTS, SCHEMA_IDS } from '../core/schemas/validators';
-import { ROUTES, type RouteDefinition, type Service } from '../routes';
+import { ROUTES, type QueryParameter, type RouteDefinition, type Service } from '../routes';
 import { COMPONENT_REF, schemaComponents } from './components';
 
 type JsonObject = Record<string, unknown>;
@@ -48,45 +49,12 @@ const PATH_PARAMETERS: Record<string, { schemaId: string; description: string }>
   },
 };
 
-const TRUST_LIST_VERSION = 'https://hcx.example/schemas/trust-list.json#/$defs/version';
-
-/** What a route needs beyond the route table: query parameters and conditional GETs. */
-const ROUTE_EXTRAS: Record<
-  string,
-  { query?: { name: string; description: string; schema: JsonObject }[]; conditional?: boolean }
-> = {
-  'exchange-trust-list': {
-    query: [
-      {
-        name: 'since',
-        description:
-          'Answer a signed delta (typ hcx-trust-list-delta+jws) from this version instead of the full list',
-        schema: { $ref: TRUST_LIST_VERSION },
-      },
-    ],
-    conditional: true,
-  },
-  'province-registry': {
-    query: [
-      {
-        name: 'audit',
-        description:
-          'true: also re-derive the replica from its signed evidence and say whether it matches (`audit`)',
-        schema: { type: 'string', enum: ['true', 'false'] },
-      },
-    ],
-  },
-  'exchange-log': {
-    query: [
-      { name: 'since', description: 'Entries after this log size', schema: { $ref: TRUST_LIST_VERSION } },
-      {
-        name: 'limit',
-        description: 'Page size',
-        schema: { type: 'integer', minimum: 1, maximum: 1000 },
-      },
-    ],
-  },
-};
+/** The OpenAPI schema of a query parameter the route table declares. */
+function querySchema(q: QueryParameter): JsonObject {
+  if (q.type === 'enum') return { type: 'string', enum: [...q.values] };
+  if (q.schema !== undefined) return { $ref: q.schema };
+  return { type: 'integer', minimum: q.min ?? 0, ...(q.max !== undefined ? { maximum: q.max } : {}) };
+}
 
 /** Error responses, all RFC 9457 problem details. */
 const ERRORS = {
@@ -107,7 +75,7 @@ function refTo(names: ReadonlyMap<string, string>, id: string): { $ref: string }
   return { $ref: `${COMPONENT_REF}${name}` };
 }
 
-/** Resolve `$ref`s written with schema ids (in ROUTE_EXTRAS) to component references. */
+/** Resolve `$ref`s written with schema ids (query parameters) to component references. */
 function withComponentRefs(schema: JsonObject, names: ReadonlyMap<string, string>): JsonObject {
   return typeof schema.$ref === 'string' ? refTo(names, schema.$ref) : schema;
 }
@@ -176,22 +144,21 @@ function successContent(route: RouteDefinition, names: ReadonlyMap<string, strin
 }
 
 function operation(route: RouteDefinition, names: ReadonlyMap<string, string>): JsonObject {
-  const extras = ROUTE_EXTRAS[route.fn] ?? {};
   const parameters: JsonObject[] = pathParameterNames(route.path).map((name) => {
     const p = PATH_PARAMETERS[name];
     if (!p) throw new Error(`OpenAPI: path parameter {${name}} of ${route.path} has no schema`);
     return { name, in: 'path', required: true, description: p.description, schema: refTo(names, p.schemaId) };
   });
-  for (const q of extras.query ?? []) {
+  for (const q of route.query ?? []) {
     parameters.push({
       name: q.name,
       in: 'query',
       required: false,
       description: q.description,
-      schema: withComponentRefs(q.schema, names),
+      schema: withComponentRefs(querySchema(q), names),
     });
   }
-  if (extras.conditional) {
+  if (route.conditional) {
     parameters.push({
       name: 'If-None-Match',
       in: 'header',
@@ -222,9 +189,9 @@ function operation(route: RouteDefinition, names: ReadonlyMap<string, string>): 
   const success: JsonObject = { description: route.summary };
   const content = successContent(route, names);
   if (content) success.content = content;
-  if (extras.conditional) success.headers = { ETag: { schema: { type: 'string' } } };
+  if (route.conditional) success.headers = { ETag: { schema: { type: 'string' } } };
   responses[String(route.successStatus)] = success;
-  if (extras.conditional) responses['304'] = { description: 'The list named by If-None-Match is current' };
+  if (route.conditional) responses['304'] = { description: 'The list named by If-None-Match is current' };
   for (const status of errorStatuses(route))
     responses[status] = { $ref: `#/components/responses/${ERRORS[status][0]}` };
   responses.default = { $ref: '#/components/responses/OtherProblem' };
@@ -288,9 +255,23 @@ export function buildOpenApi(): JsonObject {
   };
 
   const responses: Record<string, JsonObject> = {};
-  const problem = { 'application/problem+json': { schema: refTo(names, SCHEMA_IDS.problemDetails) } };
-  for (const [, [name, description]] of Object.entries(ERRORS)) {
-    responses[name] = { description, content: problem };
+  // Problem details whose `code` is one of the catalogue's (docs/contract.md, Errors).
+  const problem = {
+    'application/problem+json': {
+      schema: {
+        allOf: [
+          refTo(names, SCHEMA_IDS.problemDetails),
+          { properties: { code: { $ref: `${COMPONENT_REF}ProblemCode` } } },
+        ],
+      },
+    },
+  };
+  for (const [status, [name, description]] of Object.entries(ERRORS)) {
+    const codes = ERROR_CODES.filter((code) => String(CATALOGUE[code].status) === status);
+    responses[name] = {
+      description: `${description}. Codes with this status: ${codes.join(', ')}`,
+      content: problem,
+    };
   }
   // What any path may answer besides its operations' own responses (the gateway's answers).
   responses.MethodNotAllowed = {
@@ -323,7 +304,18 @@ export function buildOpenApi(): JsonObject {
     tags: Object.values(SERVICES).map((s) => ({ name: s.tag, description: s.description })),
     paths,
     components: {
-      schemas: { ...schemas, ...joseComponents(names) },
+      schemas: {
+        ...schemas,
+        ...joseComponents(names),
+        ProblemCode: {
+          title: 'ProblemCode',
+          description:
+            'Every problem `code` hcx answers with (functions/core/error-catalogue.ts); the status, title and ' +
+            'meaning of each are in docs/contract.md, Errors.',
+          type: 'string',
+          enum: ERROR_CODES,
+        },
+      },
       responses,
       securitySchemes: {
         awsSigV4: {

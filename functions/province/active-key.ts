@@ -18,17 +18,12 @@ export interface ActiveKeySwitch {
 export async function switchActiveKey(deps: ProvinceDeps, kid: string): Promise<ActiveKeySwitch> {
   const held = (await deps.issuer.heldKids?.()) ?? [];
   if (!held.includes(kid)) {
-    throw new HcxError('ISSUER_KEY_NOT_HELD', 409, 'This node holds no issuer key with that kid');
+    throw new HcxError('ISSUER_KEY_NOT_HELD');
   }
   const replica = await deps.repository.getReplica();
   const key = replica?.list.provinces.find((p) => p.region === deps.region)?.keys.find((k) => k.kid === kid);
   if (key?.status !== 'active') {
-    throw new HcxError(
-      'KEY_NOT_VISIBLE',
-      409,
-      "The key is not an active key of this province in the node's trust list: publish it and wait for a sync",
-      { retryable: true },
-    );
+    throw new HcxError('KEY_NOT_VISIBLE');
   }
   const activeSince = deps.now();
   await deps.repository.setActiveKid(kid, activeSince);

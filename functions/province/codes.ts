@@ -6,10 +6,9 @@ import type { QRCodeSegment } from 'qrcode';
 import { qrSegments } from '../core/code/format';
 import { issueCode } from '../core/code/issue';
 import { verifyCode } from '../core/code/verify';
-import { HcxError, RequestInvalid, ResourceNotFound } from '../core/errors';
+import { HcxError, RequestInvalid, ResourceNotFound, toHcxError } from '../core/errors';
 import { LIMITS } from '../core/profiles';
-import { toHcxError } from '../http/problem-details';
-import { metrics } from '../core/observability';
+import { metrics } from '../aws/observability';
 import { assertValid, isIssueRequest, isValidResidentId } from '../core/schemas/validators';
 import type {
   IssueRequest,
@@ -36,7 +35,7 @@ export function codeLifetime(deps: Pick<ProvinceDeps, 'retention'>, request: Iss
   const max = deps.retention.maxCodeLifetimeSeconds;
   if (request.validitySeconds === undefined) return Math.min(LIMITS.defaultCodeLifetime, max);
   if (request.validitySeconds > max) {
-    throw new HcxError('RETENTION_EXCEEDED', 400, "The code would outlive the province's retention policy", {
+    throw new HcxError('RETENTION_EXCEEDED', {
       detail: `validitySeconds is at most ${max} at this province`,
     });
   }
@@ -45,7 +44,7 @@ export function codeLifetime(deps: Pick<ProvinceDeps, 'retention'>, request: Iss
 
 /** Issuance after the province's sunset: 410. */
 export function provinceEnded(): HcxError {
-  return new HcxError('PROVINCE_SUNSET', 410, 'This province has ended its health-code service (sunset)');
+  return new HcxError('PROVINCE_SUNSET');
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
@@ -113,6 +112,7 @@ export async function verify(deps: ProvinceDeps, request: VerificationRequest): 
   const result = await verifyCode(request.code, snapshot, {
     now: deps.now(),
     ...(request.holder ? { holder: request.holder } : {}),
+    holderCheck: deps.holderCheck,
   });
   // Aggregate counters only: the result and its reason codes, never the code or the holder.
   metrics.addMetric(`Verify_${result.result}`, 'Count', 1);
@@ -204,7 +204,7 @@ export async function describe(deps: ProvinceDeps, codeId: string): Promise<Code
  */
 export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
   if (!deps.retention.holderErasure) {
-    throw new HcxError('ERASURE_NOT_ALLOWED', 403, "The province's retention policy does not allow erasure", {
+    throw new HcxError('ERASURE_NOT_ALLOWED', {
       detail: 'the record is erased when the code expires',
     });
   }

@@ -7,14 +7,16 @@
  * ({@link ProvinceServices}).
  */
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoClient } from '../aws/dynamodb';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { parseStrictJson } from '../core/json';
+import { boundedHolderCheck, type HolderCheck, type HolderGateOptions } from '../core/holder-gate';
 import { LIMITS } from '../core/profiles';
 import type { Jwks, RetentionPolicy } from '../core/schemas/types.gen';
 import { assertValid, isRetentionPolicy } from '../core/schemas/validators';
-import type { KeyShredder } from '../core/sunset/key-shredder';
+import { combinedShredder, type KeyShredder } from '../core/sunset/key-shredder';
 import { LocalKeySigner, type Signer } from '../core/signer';
 import { federationKeys as toFederationKeys } from '../core/trustlist/trust-list';
 import { DynamoProvinceRepository } from './dynamo-repository';
@@ -24,7 +26,7 @@ import { RegistryCache } from './registry-cache';
 import type { ProvinceRepository } from './repository';
 import { StatusIndexAllocator } from './status';
 import type { FederationKeys } from './sync';
-import type { KmsKeyRef } from '../core/sunset/kms-shredder';
+import type { KmsKeyRef } from '../aws/kms-shredder';
 
 /** The dependencies of every province handler. */
 export interface ProvinceDeps {
@@ -50,6 +52,8 @@ export interface ProvinceDeps {
   readonly retention: RetentionPolicy;
   /** Destroys the node's private keys at its sunset (none: the sunset destroys no key, and says so). */
   readonly keyShredder?: KeyShredder;
+  /** The holder check of `POST /v1/codes/verify`, bounded per process (holder-gate.ts). */
+  readonly holderCheck: HolderCheck;
 }
 
 /**
@@ -90,6 +94,8 @@ export interface ProvinceDepsInput {
   readonly activeKeyCacheMs?: number;
   readonly retention?: RetentionPolicy;
   readonly keyShredder?: KeyShredder;
+  /** The holder-check bound (default: 2 at once, 8 waiting; env HOLDER_CHECK_CONCURRENCY / _QUEUE). */
+  readonly holderChecks?: HolderGateOptions;
 }
 
 const resolve = (source: SignerSource): Promise<Signer> =>
@@ -136,6 +142,7 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
     retention: input.retention ?? DEFAULT_RETENTION,
     ...(input.keyShredder ? { keyShredder: input.keyShredder } : {}),
+    holderCheck: boundedHolderCheck(input.holderChecks),
   };
 }
 
@@ -166,16 +173,18 @@ export function readPrivateJwks(path: string): Record<string, unknown>[] {
  * imports the factories it needs, so no function loads the SDK of a service it never calls.
  */
 export interface ProvinceServices {
-  /** Signs with a KMS key (the issuer key): `kmsSignerFor` (functions/core/kms-signer.ts). */
+  /** Signs with a KMS key (the issuer key): `kmsSignerFor` (functions/aws/kms-signer.ts). */
   readonly kmsSigner?: (keyId: string) => Promise<Signer>;
   /** The enrollment signer from a Secrets Manager secret: `secretSignerFor` (./enrollment-secret.ts). */
   readonly secretSigner?: (secretId: string) => Promise<Signer>;
-  /** Destroys the issuer's KMS keys at sunset: `kmsShredder` (functions/core/sunset/kms-shredder.ts). */
+  /** Destroys the issuer's KMS keys at sunset: `kmsShredder` (functions/aws/kms-shredder.ts). */
   readonly kmsShredder?: (keys: readonly KmsKeyRef[]) => KeyShredder;
+  /**
+   * Deletes the enrollment secret at sunset: `secretShredder` (functions/aws/secret-shredder.ts);
+   * `kid` is read by the plan only.
+   */
+  readonly secretShredder?: (secretId: string, kid: () => Promise<string>) => KeyShredder;
 }
-
-// One DynamoDB client per process.
-let dynamo: DynamoDBClient | undefined;
 
 /** The enrollment signer source the environment names, if any (a file or JWK wins over a secret). */
 function enrollmentFromEnv(
@@ -198,12 +207,33 @@ function enrollmentFromEnv(
   return { enrollmentSigner: () => secretSigner(secretArn) };
 }
 
-function shredderOf(
-  make: (keys: readonly KmsKeyRef[]) => KeyShredder,
-  signers: readonly Signer[],
-  keyIds: readonly string[],
-): KeyShredder {
-  return make(keyIds.map((keyId, i) => ({ keyId, kid: signers[i].kid, use: 'issuer' as const })));
+/**
+ * The sunset's shredder from the environment: the issuer's KMS keys (their kids, for the plan, from
+ * `kmsSigners`; destroying needs no kid, so a retry in a new process does not read a disabled key)
+ * and the enrollment secret. Undefined for every function but the sunset, which alone is built with
+ * the shredder factories.
+ */
+function sunsetShredder(
+  services: ProvinceServices,
+  kmsIds: readonly string[],
+  kmsSigners: () => Promise<Signer[]>,
+  secretArn: string | undefined,
+  enrollment: (() => Promise<Signer>) | undefined,
+): KeyShredder | undefined {
+  const shredders: KeyShredder[] = [];
+  const makeKms = services.kmsShredder;
+  if (makeKms) {
+    const refs = (kids: readonly string[]) =>
+      kmsIds.map((keyId, i) => ({ keyId, kid: kids[i] ?? '', use: 'issuer' as const }));
+    shredders.push({
+      plan: async (now) => makeKms(refs((await kmsSigners()).map((s) => s.kid))).plan(now),
+      destroy: () => makeKms(refs([])).destroy(),
+    });
+  }
+  if (services.secretShredder && secretArn && enrollment) {
+    shredders.push(services.secretShredder(secretArn, async () => (await enrollment()).kid));
+  }
+  return shredders.length > 0 ? combinedShredder(shredders) : undefined;
 }
 
 /**
@@ -223,7 +253,7 @@ export function provinceDepsFromEnv(
 ): ProvinceDeps {
   const region = requiredEnv(env, 'REGION_CODE');
   const jwks = parseStrictJson(requiredEnv(env, 'FEDERATION_JWKS')) as Jwks;
-  dynamo ??= new DynamoDBClient({});
+  const dynamo = dynamoClient();
   const kmsIds = (env.ISSUER_KMS_KEY_ID ?? '').split(',').filter(Boolean);
   const keyFiles = (env.ISSUER_KEY_FILE ?? '').split(',').filter(Boolean);
   const kmsSigner = services.kmsSigner;
@@ -245,14 +275,13 @@ export function provinceDepsFromEnv(
   const retention = env.RETENTION_POLICY
     ? assertValid(isRetentionPolicy, parseStrictJson(env.RETENTION_POLICY), 'RETENTION_POLICY')
     : undefined;
-  // Only the sunset function is built with a KMS shredder (and only it may disable the keys).
-  const kmsShredder = services.kmsShredder;
-  const keyShredder: KeyShredder | undefined = kmsShredder
-    ? {
-        plan: async (now) => (await shredderOf(kmsShredder, await kmsSigners(), kmsIds)).plan(now),
-        destroy: async () => (await shredderOf(kmsShredder, await kmsSigners(), kmsIds)).destroy(),
-      }
-    : undefined;
+  const { enrollmentSigner } = enrollmentFromEnv(env, services);
+  const enrollment = enrollmentSigner ? memoAsync(() => resolve(enrollmentSigner)) : undefined;
+  // Only the sunset function is built with the shredders (and only it may disable or delete the keys).
+  // The secret is destroyed only when it is the enrollment key's source (a file or JWK wins over it).
+  const secretArn =
+    env.ENROLLMENT_KEY_FILE || env.ENROLLMENT_KEY_JWK ? undefined : env.ENROLLMENT_KEY_SECRET_ARN;
+  const keyShredder = sunsetShredder(services, kmsIds, kmsSigners, secretArn, enrollment);
   return createProvinceDeps({
     region,
     federationId: requiredEnv(env, 'FEDERATION_ID'),
@@ -260,9 +289,23 @@ export function provinceDepsFromEnv(
     issuer,
     ...(retention ? { retention } : {}),
     ...(keyShredder ? { keyShredder } : {}),
-    ...enrollmentFromEnv(env, services),
+    ...(enrollment ? { enrollmentSigner: enrollment } : {}),
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
     exchangeUrl: env.EXCHANGE_URL ?? '',
     federationJwks: jwks,
+    holderChecks: holderChecksFromEnv(env),
   });
+}
+
+/** `HOLDER_CHECK_CONCURRENCY` / `HOLDER_CHECK_QUEUE` (non-negative integers), when set. */
+function holderChecksFromEnv(env: NodeJS.ProcessEnv): HolderGateOptions {
+  const int = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^[0-9]{1,4}$/.test(v)) throw new InternalError(new Error(`${name} must be a small integer`));
+    return Number(v);
+  };
+  const concurrency = int('HOLDER_CHECK_CONCURRENCY');
+  const queue = int('HOLDER_CHECK_QUEUE');
+  return { ...(concurrency !== undefined ? { concurrency } : {}), ...(queue !== undefined ? { queue } : {}) };
 }

@@ -500,7 +500,38 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     );
   }
 
-  async eraseHolderData(): Promise<{ kind: string; count: number }[]> {
+  eraseHolderData(): Promise<{ kind: string; count: number }[]> {
+    return this.visitHolderData(async (k) => {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: k }));
+    });
+  }
+
+  countHolderData(): Promise<{ kind: string; count: number }[]> {
+    return this.visitHolderData(async () => undefined);
+  }
+
+  async keepErasureTally(
+    count: () => Promise<{ kind: string; count: number }[]>,
+  ): Promise<{ kind: string; count: number }[]> {
+    const kept = (await this.getSunset())?.tally;
+    if (kept) return kept;
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: SUNSET_KEY,
+        UpdateExpression: 'SET tally = if_not_exists(tally, :t)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':t': await count() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return (Attributes as { tally: { kind: string; count: number }[] }).tally;
+  }
+
+  /** Scan every holder item (issued codes, pending revocations), `visit` each, count them per kind. */
+  private async visitHolderData(
+    visit: (k: Record<string, unknown>) => Promise<void>,
+  ): Promise<{ kind: string; count: number }[]> {
     const counts = new Map<string, number>(HOLDER_KINDS.map((k) => [k, 0]));
     let start: Record<string, unknown> | undefined;
     do {
@@ -516,9 +547,7 @@ export class DynamoProvinceRepository implements ProvinceRepository {
         }),
       );
       for (const item of page.Items ?? []) {
-        await this.doc.send(
-          new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }),
-        );
+        await visit({ pk: item.pk, sk: item.sk });
         const kind = String(item.kind);
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
       }

@@ -9,6 +9,7 @@ import { HcxError, TrustListRejected } from '../core/errors';
 import { TRUST_LIST_PROFILE } from '../core/profiles';
 import type {
   KeyRevocationReason,
+  RetentionPolicy,
   RevokedCode,
   SignedRequestPayload,
   StatusPublishRequest,
@@ -50,15 +51,12 @@ export interface ExchangeClientOptions {
 
 /** The exchange could not be reached or answered 5xx: retry later (the replica stays as it is). */
 export function exchangeUnavailable(cause?: unknown): HcxError {
-  return new HcxError('EXCHANGE_UNAVAILABLE', 503, 'The exchange is unreachable, retry later', {
-    cause,
-    retryable: true,
-  });
+  return new HcxError('EXCHANGE_UNAVAILABLE', { cause });
 }
 
 /** The exchange refused a signed request (4xx other than a conflict). */
 export function exchangeRefused(status: number, problemCode: string | undefined): HcxError {
-  return new HcxError('EXCHANGE_REFUSED', 502, 'The exchange refused the request', {
+  return new HcxError('EXCHANGE_REFUSED', {
     detail: `exchange answered ${status}${problemCode ? ` ${problemCode}` : ''}`,
   });
 }
@@ -159,7 +157,8 @@ type Operation =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
   | { op: 'key.revoke'; kid: string; reason: KeyRevocationReason; revokedAt: number }
   | { op: 'code.revoke'; codes: RevokedCode[] }
-  | { op: 'status.publish'; segments: StatusPublishRequest['segments'] };
+  | { op: 'status.publish'; segments: StatusPublishRequest['segments'] }
+  | { op: 'province.retention'; retention: RetentionPolicy };
 
 /** Outcome of a signed request the exchange accepted (`conflict`: it was already done). */
 export type SignedOutcome = 'accepted' | 'conflict';
@@ -238,6 +237,11 @@ export async function sunsetAtExchange(ctx: SigningContext): Promise<SunsetAnswe
   const answer = await ctx.exchange.postSigned(`/v1/provinces/${ctx.region}/sunset`, jws);
   if (answer.status !== 200) throw exchangeRefused(answer.status, problemCode(answer));
   return JSON.parse(answer.body) as SunsetAnswer;
+}
+
+/** State the province's retention policy (`province.retention`), logged and shown in the trust list. */
+export function publishRetention(ctx: SigningContext, retention: RetentionPolicy): Promise<SignedOutcome> {
+  return send(ctx, `/v1/provinces/${ctx.region}/retention`, { op: 'province.retention', retention });
 }
 
 /** Revoke codes (`code.revoke`), each with its own expiry. */

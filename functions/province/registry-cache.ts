@@ -8,7 +8,7 @@
  * verification turns `indeterminate` (`TRUST_LIST_STALE`) when it is too old, never silently valid.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import { buildSnapshot, type RegistrySnapshot } from '../core/registry';
 import type { TrustList } from '../core/schemas/types.gen';
 import { readSegmentBits, type SegmentSet } from '../core/status/segment';

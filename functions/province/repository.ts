@@ -218,6 +218,16 @@ export interface ProvinceRepository {
    * returns how many of each kind were deleted.
    */
   eraseHolderData(): Promise<{ readonly kind: string; readonly count: number }[]>;
+  /** How many items {@link eraseHolderData} would delete now, per kind (nothing is deleted). */
+  countHolderData(): Promise<{ readonly kind: string; readonly count: number }[]>;
+  /**
+   * The sunset's erasure tally: the one kept with the sunset record, or else `count()`'s, kept now
+   * (the first kept wins). Kept before the erasure, so a retry after a crash still reports what the
+   * first run erased.
+   */
+  keepErasureTally(
+    count: () => Promise<{ readonly kind: string; readonly count: number }[]>,
+  ): Promise<{ readonly kind: string; readonly count: number }[]>;
 }
 
 /** A province node's sunset. */
@@ -226,4 +236,6 @@ export interface SunsetRecord {
   readonly at: number;
   /** The signed deletion report, once made. */
   readonly report?: string;
+  /** What the erasure found to erase, counted before it ran (per kind). */
+  readonly tally?: { readonly kind: string; readonly count: number }[];
 }

@@ -87,8 +87,8 @@ export async function rotateKey(options: RotateKeyOptions): Promise<RotationResu
     visibleInVersion = await visibleVersion(options, newKid, now());
     if (visibleInVersion !== undefined) break;
     if (Date.now() >= deadline) {
-      throw new HcxError('KEY_NOT_VISIBLE', 504, 'The new key did not appear in the trust list in time', {
-        retryable: true,
+      throw new HcxError('KEY_NOT_VISIBLE', {
+        detail: 'The new key did not appear in the trust list in time',
       });
     }
     await sleep(interval);

@@ -13,8 +13,8 @@
  * the same report.
  */
 import { PROVINCE_TABLE } from '../core/storage/tables';
-import { KEPT_AFTER_PROVINCE_SUNSET, signDeletionReport } from '../core/sunset/report';
-import { logger, metrics } from '../core/observability';
+import { erasedTotals, KEPT_AFTER_PROVINCE_SUNSET, signDeletionReport } from '../core/sunset/report';
+import { logger, metrics } from '../aws/observability';
 import type { ProvinceDeps } from './deps';
 import { sunsetAtExchange } from './exchange-client';
 
@@ -42,7 +42,10 @@ export async function sunsetProvince(deps: ProvinceDeps): Promise<ProvinceSunset
     federationId: deps.federationId,
     now: deps.now,
   });
-  const erased = await deps.repository.eraseHolderData();
+  // Counted and kept before the erasure: a retry after a crash between the erasure and the report
+  // reports what was erased, not 0.
+  const tally = await deps.repository.keepErasureTally(() => deps.repository.countHolderData());
+  const erased = erasedTotals(tally, await deps.repository.eraseHolderData());
   const issuedAt = deps.now();
   const report = await signDeletionReport(enrollmentSigner, {
     federation: deps.federationId,

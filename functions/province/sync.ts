@@ -11,10 +11,9 @@
  * 4. Write the replica with the repository's conditional commit (an older concurrent sync never
  *    overwrites a newer replica) and the sync status. Any failure leaves the replica untouched.
  */
-import { toHcxError } from '../http/problem-details';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { HcxError, TrustListRejected } from '../core/errors';
-import { errorLogAttributes, logger as rootLogger } from '../core/observability';
+import { HcxError, toHcxError, TrustListRejected } from '../core/errors';
+import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { TrustList, TrustListDelta } from '../core/schemas/types.gen';
 import { applyDelta, openDelta, openTrustList, type FederationKeys } from '../core/trustlist/trust-list';
 import type { ExchangeClient } from './exchange-client';
@@ -220,7 +219,7 @@ function isReissue(replica: Replica, next: TrustList, delta: TrustListDelta): bo
 async function fullSync(deps: SyncDeps, replica: Replica | undefined, now: number): Promise<SyncOutcome> {
   const answer = await deps.exchange.getTrustList();
   if (answer.status !== 200) {
-    throw new HcxError('EXCHANGE_REFUSED', 502, 'The exchange did not serve the trust list', {
+    throw new HcxError('EXCHANGE_REFUSED', {
       detail: `exchange answered ${answer.status}`,
     });
   }

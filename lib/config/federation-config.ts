@@ -84,6 +84,13 @@ export interface FederationSettings {
   readonly signedRateLimit: number;
   readonly signedBurstLimit: number;
   readonly signedConcurrency: number;
+  /**
+   * Steady rate and burst of `POST /v1/codes/verify` on each province API (its own bucket): the route
+   * that may run one scrypt derivation per request (a holder check). Route-wide: HTTP APIs have no
+   * per-caller (usage plan / API key) throttling.
+   */
+  readonly verifyRateLimit: number;
+  readonly verifyBurstLimit: number;
 }
 
 export interface FederationConfig {
@@ -104,6 +111,8 @@ export const DEFAULT_SETTINGS: FederationSettings = {
   signedRateLimit: 20,
   signedBurstLimit: 40,
   signedConcurrency: 10,
+  verifyRateLimit: 50,
+  verifyBurstLimit: 100,
 };
 
 /** AWS China regions (partition `aws-cn`): the mainland. */

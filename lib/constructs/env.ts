@@ -32,7 +32,7 @@ export const ENV = {
 /** One of the names above. */
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
-/** CloudWatch namespace of the custom metrics (`functions/core/observability.ts` emits into it). */
+/** CloudWatch namespace of the custom metrics (`functions/aws/observability.ts` emits into it). */
 export const METRIC_NAMESPACE = 'hcx';
 
 /** The sync handler's gauge: seconds since the replica's trust list was issued. */

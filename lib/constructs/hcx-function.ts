@@ -9,6 +9,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { handlerEntry, type Service } from '../../functions/routes';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from './bundling';
 import { ENV, type EnvName } from './env';
 
@@ -16,7 +17,9 @@ import { ENV, type EnvName } from './env';
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
 export interface HcxFunctionProps {
-  /** Folder under `functions/` whose `handler.ts` exports `handler`. */
+  /** The service the function belongs to. */
+  readonly service: Service;
+  /** Function name from the route table; its code is `handlerEntry({ service, fn })`, which exports `handler`. */
   readonly fn: string;
   readonly logRetention: RetentionDays;
   /** Environment shared by every function of the stack (service name, log level, ids). */
@@ -66,7 +69,7 @@ export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
 };
 
 /**
- * A handler `functions/<fn>/handler.ts` as a Lambda function with the hcx defaults built in:
+ * A handler (`handlerEntry` in functions/routes.ts: `functions/<service>/handlers/<name>.ts`) as a Lambda function with the hcx defaults built in:
  * Node.js 24 on arm64, esbuild-bundled (minified, source maps), its own log group with retention,
  * its own role that may write its logs and nothing else until a `use…` call grants more. Each `use…`
  * call grants the least privilege for one resource and sets the environment variable naming it,
@@ -92,7 +95,7 @@ export class HcxFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, 'functions', props.fn, 'handler.ts'),
+      entry: path.join(PROJECT_ROOT, handlerEntry(props)),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
@@ -176,7 +179,7 @@ export class HcxFunction extends Construct {
     for (const key of keys) {
       key.grant(this.function, 'kms:GetPublicKey');
       if (access === 'sign') {
-        // Only the one signature the signer makes (functions/core/kms-signer.ts): a stolen role
+        // Only the one signature the signer makes (functions/aws/kms-signer.ts): a stolen role
         // session cannot sign raw messages or with another algorithm.
         this.role.addToPrincipalPolicy(
           new iam.PolicyStatement({

@@ -32,6 +32,8 @@ export interface HcxHttpApiProps {
   readonly routeLimits?: Partial<
     Record<RouteAuth, { readonly rateLimit: number; readonly burstLimit: number }>
   >;
+  /** Single routes with their own steady rate and burst, by `METHOD path` (over `routeLimits`). */
+  readonly pathLimits?: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>;
   readonly logRetention: RetentionDays;
 }
 
@@ -133,7 +135,7 @@ export class HcxHttpApi extends Construct {
       });
       const reason = OPEN_ROUTE_REASON[route.auth];
       if (reason) Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-      const limits = props.routeLimits?.[route.auth];
+      const limits = props.pathLimits?.[`${route.method} ${route.path}`] ?? props.routeLimits?.[route.auth];
       if (limits) {
         routeSettings[`${route.method} ${route.path}`] = {
           ThrottlingRateLimit: limits.rateLimit,

@@ -3,8 +3,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Service } from '../../functions/routes';
-import { ROUTES, SCHEDULED } from '../../functions/routes';
+import { functionsOf, SCHEDULED, type Service } from '../../functions/routes';
 import { HcxFunction } from './hcx-function';
 import type { Monitoring } from './monitoring';
 
@@ -40,15 +39,13 @@ export class ServiceFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceFunctionsProps) {
     super(scope, id);
-    const names = [
-      ...ROUTES.filter((r) => r.service === props.service).map((r) => r.fn),
-      ...SCHEDULED.filter((s) => s.service === props.service).map((s) => s.fn),
-    ];
+    const names = functionsOf(props.service).map((f) => f.fn);
     for (const fn of new Set(names)) {
       const shape = props.shapes[fn];
       if (!shape)
         throw new Error(`${props.service} function ${fn} has no entry in the stack's function table`);
       const f = new HcxFunction(this, pascal(fn), {
+        service: props.service,
         fn,
         logRetention: props.logRetention,
         environment: props.environment,

@@ -1,7 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 
-/** The KMS actions of crypto-erasure at sunset (functions/core/sunset/kms-shredder.ts). */
+/** The KMS actions of crypto-erasure at sunset (functions/aws/kms-shredder.ts). */
 export const CRYPTO_ERASURE_ACTIONS = ['kms:DisableKey', 'kms:ScheduleKeyDeletion'] as const;
 
 /**
@@ -23,4 +24,19 @@ export function allowCryptoErasureOnlyTo(role: iam.IRole, keys: readonly IKey[])
       }),
     );
   }
+}
+
+/** The Secrets Manager action that deletes the enrollment secret at sunset (secret-shredder.ts). */
+export const SECRET_ERASURE_ACTION = 'secretsmanager:DeleteSecret';
+
+/**
+ * Lets `role` (the province sunset function) delete `secret`: an IAM grant on that one secret. No
+ * other function of the stack is granted it.
+ */
+export function allowSecretErasureTo(role: iam.IRole, secret: ISecret): void {
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: [SECRET_ERASURE_ACTION],
+    resourceArns: [secret.secretArn],
+  });
 }

@@ -44,6 +44,8 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   // Serves stored status batches by hash: reads only, signs nothing.
   'exchange-status-batch': { table: 'read' },
   'exchange-suspend-province': MUTATION,
+  'exchange-reenroll-province': MUTATION,
+  'exchange-resume-province': MUTATION,
   'exchange-province-jwks': { table: 'read' },
   // `?since=` serves stored deltas (never signs); a full list from the API is signed at most once per
   // version and 15-minute window per instance (nodes and pages read it from CloudFront).
@@ -51,6 +53,8 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   'exchange-log': { table: 'read' },
   // Sunset (docs/sunset.md): a province's signed sunset is one more log append.
   'exchange-sunset-province': MUTATION,
+  // A province's signed retention change (province.retention) is one more log append.
+  'exchange-province-retention': MUTATION,
   // The federation's end: erases the table but the log, then destroys the federation key.
   'exchange-sunset-federation': {
     ...MUTATION,
@@ -91,7 +95,7 @@ export class ExchangeStack extends Stack {
   readonly table: TableV2;
   readonly trustList: TrustListSite;
   readonly api: HcxHttpApi;
-  /** The only role allowed on the operator routes (register, suspend). */
+  /** The only role allowed on the operator routes (register, suspend, re-enroll, resume). */
   readonly operatorRole: Role;
 
   constructor(scope: Construct, id: string, props: ExchangeStackProps) {
@@ -194,7 +198,7 @@ export class ExchangeStack extends Stack {
       'OperatorRole',
       'operator',
       config.exchange.operatorPrincipals ?? [this.account],
-      `hcx exchange operator of ${config.federationId}: register and suspend provinces`,
+      `hcx exchange operator of ${config.federationId}: register, suspend, re-enroll and resume provinces`,
     );
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'exchange.url for the federation config' });

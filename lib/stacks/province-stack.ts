@@ -27,7 +27,7 @@ import { HcxTable } from '../constructs/hcx-table';
 import { DataKey, type SigningKey, signingKeyGenerations } from '../constructs/keys';
 import { Monitoring, watchSigningKeys } from '../constructs/monitoring';
 import { type FunctionShape, scheduleFunctions, ServiceFunctions } from '../constructs/service-functions';
-import { allowCryptoErasureOnlyTo } from '../constructs/sunset-access';
+import { allowCryptoErasureOnlyTo, allowSecretErasureTo } from '../constructs/sunset-access';
 
 /** What each province function may touch. Anything not listed is denied. */
 interface ProvinceAccess {
@@ -40,6 +40,8 @@ interface ProvinceAccess {
   readonly enrollmentKey?: boolean;
   /** Disables the issuer keys and schedules their deletion at the province's sunset (the only one). */
   readonly destroysIssuerKeys?: boolean;
+  /** Deletes the enrollment secret at the province's sunset (the only one). */
+  readonly destroysEnrollmentSecret?: boolean;
   readonly shape?: FunctionShape;
 }
 
@@ -58,6 +60,7 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
     table: 'readWriteDelete',
     enrollmentKey: true,
     destroysIssuerKeys: true,
+    destroysEnrollmentSecret: true,
     shape: { timeout: Duration.seconds(300) },
   },
   // Rotation step 3: reads the kids of the held issuer keys (GetPublicKey, no Sign) and stores the active one.
@@ -100,7 +103,7 @@ export class ProvinceStack extends Stack {
       `hcx ${province.region} code signing key`,
       province.signingKey,
       // SM2 (China regions only: validateFederationConfig refuses it elsewhere); the signer reads
-      // the algorithm from the key spec KMS reports (functions/core/kms-signer.ts).
+      // the algorithm from the key spec KMS reports (functions/aws/kms-signer.ts).
       province.algorithm === 'SM2' ? KeySpec.SM2 : KeySpec.ECC_NIST_P256,
     );
     const issuerKey = (this.issuerKey = issuerKeys.active);
@@ -186,6 +189,8 @@ export class ProvinceStack extends Stack {
         f.useSigningKeys(issuerGenerations, ENV.ISSUER_KMS_KEY_ID, 'publicKey');
         allowCryptoErasureOnlyTo(f.role, issuerGenerations);
       }
+      // DeleteSecret (ForceDeleteWithoutRecovery): functions/aws/secret-shredder.ts.
+      if (access.destroysEnrollmentSecret) allowSecretErasureTo(f.role, enrollmentSecret);
     }
     const codeSigners = Object.entries(PROVINCE_ACCESS)
       .filter(([, a]) => a.signsCodes)
@@ -210,6 +215,14 @@ export class ProvinceStack extends Stack {
       allowedOrigins: province.allowedOrigins,
       rateLimit: settings.publicRateLimit,
       burstLimit: settings.publicBurstLimit,
+      // The holder check's scrypt: a lower, separate bucket for the verify route (route-wide; HTTP
+      // APIs have no per-caller usage plans).
+      pathLimits: {
+        'POST /v1/codes/verify': {
+          rateLimit: settings.verifyRateLimit,
+          burstLimit: settings.verifyBurstLimit,
+        },
+      },
       logRetention: settings.logRetentionDays as RetentionDays,
     }));
     this.healthSystemRole = api.callerRole(

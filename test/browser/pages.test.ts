@@ -16,7 +16,7 @@ import { CODE_PREFIX } from '../../functions/core/profiles';
 import { SEGMENT_BITS } from '../../functions/core/status/segment';
 import { codeFromQrText, qrText } from '../../functions/core/code/format';
 import type { Federation } from '../../functions/embedded/federation';
-import { startTestFederation, type ProvinceState } from '../e2e/harness';
+import { startTestFederation, verifyAt, type ProvinceState } from '../e2e/harness';
 import { describeWithChromium, launchChromium } from './chromium';
 import { writeQrVideo } from './y4m';
 
@@ -70,14 +70,15 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
   let context: BrowserContext;
   let zj: ProvinceState; // issuer
   let gd: ProvinceState; // checkpoint
+  let fj: ProvinceState; // issuer on SM2 (SM3 digests), beside Zhejiang's ES256
   let dir: string;
   const codes: Record<'valid' | 'revoked' | 'yellow', string> = { valid: '', revoked: '', yellow: '' };
   let qrPng: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hcx-pages-'));
-    fed = await startTestFederation();
-    [zj, gd] = fed.state.provinces;
+    fed = await startTestFederation(['330000', '440000', '350000:SM2']);
+    [zj, gd, fj] = fed.state.provinces;
     const token = zj.internalToken;
     qrPng = join(dir, 'valid.png');
     const valid = await issue({ node: zj.url, token, ...HOLDER, status: 'green', validity: WEEK, qr: qrPng });
@@ -164,6 +165,54 @@ describeWithChromium('checkpoint and traveller pages in Chromium', () => {
     expect(await page.textContent('#reasons')).toContain('The signature does not verify');
     await page.click('#lang');
     await page.close();
+  });
+
+  it('verifies an SM2 code beside ES256 ones, and refuses a tampered one with the reason Node gives', async () => {
+    const jwks = (await (
+      await fetch(`${fed.state.exchangeUrl}/v1/provinces/${fj.region}/jwks.json`)
+    ).json()) as { keys: object[] };
+    expect(jwks.keys).toContainEqual(expect.objectContaining({ kty: 'EC', crv: 'SM2', alg: 'SM2' }));
+    const sm2 = (
+      await issue({ node: fj.url, token: fj.internalToken, ...HOLDER, status: 'green', validity: WEEK })
+    ).data.code;
+    const [h, p, s] = sm2.slice(CODE_PREFIX.length).split('.');
+    expect(JSON.parse(Buffer.from(h, 'base64url').toString('utf8'))).toMatchObject({ alg: 'SM2' });
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    const yellow = Buffer.from(JSON.stringify({ ...claims, st: 'yellow' })).toString('base64url');
+    const tampered = `${CODE_PREFIX}${h}.${yellow}.${s}`;
+    // s replaced by SM2's group order n: out of [1, n-1], refused before any curve arithmetic
+    const sIsN = `${CODE_PREFIX}${h}.${p}.${Buffer.concat([
+      Buffer.from(s, 'base64url').subarray(0, 32),
+      Buffer.from('fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123', 'hex'),
+    ]).toString('base64url')}`;
+
+    const page = await openCheck(context, gd); // Guangdong's page: ES256 province, SM2 code
+    const valid = await verifyInPage(page, sm2);
+    expect(valid).toMatchObject({ result: 'valid', reasons: '', colour: 'green', icon: '✔' });
+    expect(valid.details).toContain('福建省');
+    expect(await verifyInPage(page, qrText(sm2))).toMatchObject({ result: 'valid', colour: 'green' });
+    // side by side in the same page: an ES256 code from Zhejiang still verifies
+    expect(await verifyInPage(page, codes.valid)).toMatchObject({ result: 'valid', colour: 'green' });
+
+    const bad = [tampered, qrText(tampered), sIsN];
+    for (const form of bad) {
+      const inNode = await verifyAt(gd, form);
+      expect(inNode.reasons.map((r) => r.code)).toEqual(['SIGNATURE_INVALID']);
+      const inPage = await verifyInPage(page, form);
+      expect(inPage).toMatchObject({
+        result: inNode.result,
+        reasons: 'SIGNATURE_INVALID',
+        colour: 'invalid',
+      });
+      expect(inPage.details).toBe('');
+    }
+    await page.close();
+
+    // and Fujian's own page (an SM2 province) verifies Zhejiang's ES256 code
+    const own = await openCheck(context, fj);
+    expect(await verifyInPage(own, codes.valid)).toMatchObject({ result: 'valid', colour: 'green' });
+    expect(await verifyInPage(own, sm2)).toMatchObject({ result: 'valid', colour: 'green' });
+    await own.close();
   });
 
   it('checks the holder binding in the page with scrypt', async () => {

@@ -2,8 +2,9 @@
  * The conformance vectors and JWS attacks the core passes in Node (test/core/vectors.test.ts,
  * jws-attacks.test.ts) pass in Chromium too, through the same core bundled as the checkpoint page
  * bundles it (signatures on WebCrypto): every Wycheproof ECDSA P-256 and Ed25519 vector gives its
- * expected answer, and every attack code gets the same verification result, field for field, as in
- * Node.
+ * expected answer, the GM/T 0003.5 SM2 example signature (SM3 and the curve in JavaScript: WebCrypto
+ * has neither) verifies and its altered forms do not, as in Node, and every attack code, ES256,
+ * EdDSA and SM2, gets the same verification result, field for field, as in Node.
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,10 +13,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
+import { algorithmByName } from '../../functions/core/algorithms';
 import { qrText } from '../../functions/core/code/format';
 import { verifyCode } from '../../functions/core/code/verify';
 import { bindHolder, LEGACY_HOLDER_BINDING_ALG } from '../../functions/core/holder';
+import { acceptPublicKey } from '../../functions/core/keys';
 import { buildSnapshot } from '../../functions/core/registry';
+import { sm2 } from '../../functions/core/sm2';
 import type { VerificationResult } from '../../functions/core/schemas/types.gen';
 import { browserBuildOptions } from '../../web/build';
 import {
@@ -34,6 +38,7 @@ import {
 } from '../core/fixtures';
 import { describeWithChromium, launchChromium } from './chromium';
 
+const FJ = '350000'; // an SM2 province beside Zhejiang (ES256) and Guangdong (EdDSA)
 const vectors = (file: string) => JSON.parse(readFileSync(join(__dirname, '..', 'vectors', file), 'utf8'));
 const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64url');
 
@@ -129,8 +134,61 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
     expect(got.filter(Boolean).length).toBeGreaterThan(0);
   });
 
+  it('verifies the GM/T 0003.5 SM2 example signature and refuses its altered forms, as Node does', async () => {
+    // GM/T 0003.5-2012 Annex A = GB/T 32918.5 (as in test/core/sm2.test.ts): default ID, message
+    // "message digest"; the key from its d, (r, s) as published
+    const { x, y } = sm2.publicPointOf(
+      Buffer.from('3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8', 'hex'),
+    );
+    const jwk = { kty: 'EC', crv: 'SM2', x: x.toString('base64url'), y: y.toString('base64url') };
+    const r = 'F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3';
+    const sv = 'B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA';
+    const n = 'FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123';
+    const msg = Buffer.from('message digest').toString('hex');
+    const cases: [string, object, string, string, boolean][] = [
+      ['published signature', jwk, msg, r + sv, true],
+      ['message changed', jwk, `${msg}21`, r + sv, false],
+      ['s changed', jwk, msg, r + sv.replace(/A$/, 'B'), false],
+      ['s = n', jwk, msg, r + n, false],
+      ['r = 0', jwk, msg, '0'.repeat(64) + sv, false],
+      ['short', jwk, msg, r + sv.slice(2), false],
+      ['point off the curve', { ...jwk, y: Buffer.alloc(32, 1).toString('base64url') }, msg, r + sv, false],
+    ];
+    const inNode: boolean[] = [];
+    for (const [, key, m, sig] of cases) {
+      try {
+        const accepted = await acceptPublicKey(key, 'SM2');
+        const alg = algorithmByName('SM2')!;
+        const bytes = Buffer.from(sig, 'hex');
+        inNode.push(
+          bytes.length === alg.signatureLength &&
+            (await alg.verify(alg.importPublicKey(accepted.jwk), Buffer.from(m, 'hex'), bytes)),
+        );
+      } catch {
+        inNode.push(false);
+      }
+    }
+    const inPage = await page.evaluate(
+      async ({ cases }) => {
+        const core = (window as never as { hcxCore: { verifyWith: (...a: unknown[]) => Promise<boolean> } })
+          .hcxCore;
+        const out: boolean[] = [];
+        for (const [, key, m, sig] of cases) out.push(await core.verifyWith('SM2', key, m, sig));
+        return out;
+      },
+      { cases },
+    );
+    const want = Object.fromEntries(cases.map(([name, , , , ok]) => [name, ok]));
+    expect(Object.fromEntries(cases.map(([name], i) => [name, inNode[i]]))).toEqual(want);
+    expect(Object.fromEntries(cases.map(([name], i) => [name, inPage[i]]))).toEqual(want);
+  });
+
   it('answers every attack code exactly as the core does in Node, with the expected reason', async () => {
-    const [zj, gd] = await Promise.all([province(ZJ), province(GD, 'EdDSA')]);
+    const [zj, gd, fj] = await Promise.all([province(ZJ), province(GD, 'EdDSA'), province(FJ, 'SM2')]);
+    const sm2Code = (await code(fj)).code;
+    const [sh, sp, ss] = sm2Code.slice(5).split('.');
+    const sm2Sig = Buffer.from(ss, 'base64url');
+    const sm2N = Buffer.from('fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123', 'hex');
     const valid = (await code(zj)).code;
     const revoked = await code(zj);
     const claims = claimsOf(valid);
@@ -142,7 +200,7 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
     )
       .toString(16)
       .padStart(64, '0');
-    const list = trustList([zj, gd], {
+    const list = trustList([zj, gd, fj], {
       revoked: [{ region: ZJ, jti: claimsOf(revoked.code).jti as string, exp: NOW + DAY }],
     });
     const legacy = await forge(
@@ -154,6 +212,34 @@ describeWithChromium('the shared core in Chromium (WebCrypto)', () => {
     const attacks: [string, string, string[]][] = [
       ['valid', valid, []],
       ['EdDSA code', (await code(gd)).code, []],
+      ['SM2 code', sm2Code, []],
+      ['SM2 code, QR form', qrText(sm2Code), []],
+      [
+        'SM2 code, payload changed',
+        `HCX2:${sh}.${b64(JSON.stringify({ ...claimsOf(sm2Code), st: 'red' }))}.${ss}`,
+        ['SIGNATURE_INVALID'],
+      ],
+      [
+        'SM2 code, s = n',
+        `HCX2:${sh}.${sp}.${b64(Buffer.concat([sm2Sig.subarray(0, 32), sm2N]))}`,
+        ['SIGNATURE_INVALID'],
+      ],
+      [
+        'SM2 code, r = 0',
+        `HCX2:${sh}.${sp}.${b64(Buffer.concat([Buffer.alloc(32), sm2Sig.subarray(32)]))}`,
+        ['SIGNATURE_INVALID'],
+      ],
+      ['SM2 code, zero signature', `HCX2:${sh}.${sp}.${b64(Buffer.alloc(64))}`, ['SIGNATURE_INVALID']],
+      [
+        'SM2 header on an ES256 key',
+        await forge(zj, { ...codeHeader(zj), alg: 'SM2' }, claims),
+        ['UNSUPPORTED_ALG'],
+      ],
+      [
+        'ES256 header on an SM2 key',
+        await forge(fj, { ...codeHeader(fj), alg: 'ES256' }, claimsOf(sm2Code)),
+        ['UNSUPPORTED_ALG'],
+      ],
       ['revoked', revoked.code, ['CODE_REVOKED']],
       ['alg none', `HCX2:${b64(JSON.stringify({ ...codeHeader(zj), alg: 'none' }))}.${p}.`, ['MALFORMED']],
       [

@@ -89,6 +89,8 @@ describe('OpenAPI response schemas', () => {
       method: 'POST',
       headers: asInternal(zj),
     });
+    // The holder export of a revoked code (its revocation members) against schemas/code-record.json.
+    const exported = await fetch(`${zj.url}/v1/codes/${issued.codeId}`, { headers: asInternal(zj) });
     const registry = await fetch(`${gd.url}/v1/registry`, { headers: asInternal(gd) });
     const audited = await fetch(`${gd.url}/v1/registry?audit=true`, { headers: asInternal(gd) });
 
@@ -97,6 +99,13 @@ describe('OpenAPI response schemas', () => {
       200,
       [],
     ]);
+    const record = (await exported.json()) as Record<string, unknown>;
+    expect([exported.status, record.status, conformance('province-get-code', 200, record)]).toEqual([
+      200,
+      'revoked',
+      [],
+    ]);
+    expect(Object.keys(record)).toEqual(expect.arrayContaining(['revokedAt', 'revocation']));
     expect([registry.status, conformance('province-registry', 200, await registry.json())]).toEqual([
       200,
       [],

@@ -147,11 +147,22 @@ describe('npm start on a terminal', () => {
 });
 
 describe('a Lambda-like process (metrics on, not under jest)', () => {
+  // Both chains (functions/http/handler.ts) flush metrics with Powertools' logMetrics middleware.
   const script = (emit: boolean) =>
     [
-      "const { metrics } = require('./functions/core/observability');",
-      emit ? "metrics.addMetric('SyncSucceeded', 'Count', 1);" : '',
-      'metrics.publishStoredMetrics();',
+      "const { metrics } = require('./functions/aws/observability');",
+      "const { httpHandler, scheduledHandler } = require('./functions/http');",
+      `const emit = ${emit};`,
+      "const ctx = { functionName: 'hcx-test', awsRequestId: 'r1', getRemainingTimeInMillis: () => 1000 };",
+      'const http = httpHandler({}, async () => {',
+      "  if (emit) metrics.addMetric('CodesVerified', 'Count', 1);",
+      '  return { statusCode: 204, headers: {} };',
+      '});',
+      'const job = scheduledHandler(async () => {',
+      "  if (emit) metrics.addMetric('SyncSucceeded', 'Count', 1);",
+      '  return {};',
+      '});',
+      '(async () => { await http({ headers: {}, requestContext: {} }, ctx); await job({}, ctx); })();',
     ].join('\n');
 
   it('prints nothing when a function emits no metric (no "No application metrics to publish")', () => {
@@ -160,8 +171,14 @@ describe('a Lambda-like process (metrics on, not under jest)', () => {
     const loud = spawnSync(tsx, ['-e', script(true)], { cwd: root, env, encoding: 'utf8' });
 
     expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
-    // the check is not vacuous: a stored metric is still published as one EMF line
-    expect(loud.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(loud.stdout)).toHaveProperty('_aws.CloudWatchMetrics');
+    // the check is not vacuous: each chain publishes its stored metric as one EMF line
+    const lines = loud.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ CodesVerified: 1 });
+    expect(lines[1]).toMatchObject({ SyncSucceeded: 1 });
+    for (const line of lines) expect(line).toHaveProperty('_aws.CloudWatchMetrics');
   }, 30_000);
 });

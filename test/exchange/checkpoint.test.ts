@@ -4,7 +4,7 @@
  * the entries after it; expired revocations leave the checkpointed working set (the log keeps them).
  */
 import type { LogEntry, TrustList } from '../../functions/core/schemas/types.gen';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import type { ExchangeRepository } from '../../functions/exchange/repository';
 import { TrustListPublisher } from '../../functions/exchange/trust-list-publisher';

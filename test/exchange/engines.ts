@@ -6,7 +6,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import { dynaliteTables, localDynamoClient, type DynaliteTables } from '../kit';
 

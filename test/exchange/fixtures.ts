@@ -8,16 +8,18 @@ import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createExchangeDeps, type ExchangeDeps } from '../../functions/exchange/deps';
 import type { TrustListSink } from '../../functions/exchange/trust-list-sink';
-import { create as federation } from '../../functions/exchange-federation/handler';
-import { create as listProvinces } from '../../functions/exchange-list-provinces/handler';
-import { create as log } from '../../functions/exchange-log/handler';
-import { create as jwks } from '../../functions/exchange-province-jwks/handler';
-import { create as publishKey } from '../../functions/exchange-publish-key/handler';
-import { create as registerProvince } from '../../functions/exchange-register-province/handler';
-import { create as revokeCodes } from '../../functions/exchange-revoke-codes/handler';
-import { create as revokeKey } from '../../functions/exchange-revoke-key/handler';
-import { create as suspendProvince } from '../../functions/exchange-suspend-province/handler';
-import { create as trustList } from '../../functions/exchange-trust-list/handler';
+import { create as federation } from '../../functions/exchange/handlers/federation';
+import { create as listProvinces } from '../../functions/exchange/handlers/list-provinces';
+import { create as log } from '../../functions/exchange/handlers/log';
+import { create as jwks } from '../../functions/exchange/handlers/province-jwks';
+import { create as publishKey } from '../../functions/exchange/handlers/publish-key';
+import { create as registerProvince } from '../../functions/exchange/handlers/register-province';
+import { create as revokeCodes } from '../../functions/exchange/handlers/revoke-codes';
+import { create as revokeKey } from '../../functions/exchange/handlers/revoke-key';
+import { create as suspendProvince } from '../../functions/exchange/handlers/suspend-province';
+import { create as reenrollProvince } from '../../functions/exchange/handlers/reenroll-province';
+import { create as resumeProvince } from '../../functions/exchange/handlers/resume-province';
+import { create as trustList } from '../../functions/exchange/handlers/trust-list';
 import type { HttpLambdaHandler, HttpResponse } from '../../functions/http';
 import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
 
@@ -45,7 +47,11 @@ type Op =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }
   | { op: 'key.revoke'; kid: string; reason: string; revokedAt: number }
   | { op: 'code.revoke'; codes: { jti: string; exp: number }[] }
-  | { op: 'province.sunset' };
+  | { op: 'province.sunset' }
+  | {
+      op: 'province.retention';
+      retention: { maxCodeLifetimeSeconds: number; keepAfterExpirySeconds: number; holderErasure: boolean };
+    };
 
 /** Sign a request for `region` with `signer`; `over` replaces any envelope member. */
 export function signed(
@@ -121,6 +127,16 @@ export async function sunsetInput(enroll: TestKey, retired: string[], { region =
   return { at, type: 'province.sunset' as const, region, data: { retired, request } };
 }
 
+/** A self-authenticating `province.retention` entry input stating `retention`, signed by `enroll`. */
+export async function retentionInput(
+  enroll: TestKey,
+  retention: { maxCodeLifetimeSeconds: number; keepAfterExpirySeconds: number; holderErasure: boolean },
+  { region = ZJ, at = NOW } = {},
+) {
+  const request = await signed(enroll.signer, region, { op: 'province.retention', retention });
+  return { at, type: 'province.retention' as const, region, data: { retention, request } };
+}
+
 /** A response with its JSON body decoded. */
 export interface Answer extends HttpResponse {
   json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -141,6 +157,8 @@ export function exchangeRoutes(deps: ExchangeDeps) {
     revokeKey: revokeKey(deps),
     revokeCodes: revokeCodes(deps),
     suspend: suspendProvince(deps),
+    reenroll: reenrollProvince(deps),
+    resume: resumeProvince(deps),
     jwks: jwks(deps),
     trustList: trustList(deps),
     log: log(deps),
@@ -180,6 +198,21 @@ export function exchangeRoutes(deps: ExchangeDeps) {
       call(h.suspend, {
         method: 'POST',
         path: '/v1/provinces/{region}/suspend',
+        pathParameters: { region },
+        iamUserArn: 'arn:aws:iam::123456789012:user/operator',
+      }),
+    reenroll: (region: string, enrollmentKey: object) =>
+      call(h.reenroll, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/enrollment-key',
+        pathParameters: { region },
+        body: { enrollmentKey },
+        iamUserArn: 'arn:aws:iam::123456789012:user/operator',
+      }),
+    resume: (region: string) =>
+      call(h.resume, {
+        method: 'POST',
+        path: '/v1/provinces/{region}/resume',
         pathParameters: { region },
         iamUserArn: 'arn:aws:iam::123456789012:user/operator',
       }),

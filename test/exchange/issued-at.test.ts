@@ -4,7 +4,7 @@
  * list 10-14 minutes old, older than its own keys).
  */
 import { openDelta, openTrustList, federationKeys } from '../../functions/core/trustlist/trust-list';
-import { create as createPublisher } from '../../functions/exchange-publish-trust-list/handler';
+import { create as createPublisher } from '../../functions/exchange/handlers/publish-trust-list';
 import { REISSUE_SECONDS } from '../../functions/exchange/trust-list-publisher';
 import { dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
 import { DAY, FEDERATION, NOW, publishOp, signed, testExchange, testKey, ZJ } from './fixtures';

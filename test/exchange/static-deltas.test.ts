@@ -9,9 +9,9 @@ import {
   openDelta,
   openTrustList,
 } from '../../functions/core/trustlist/trust-list';
-import { create as createPublisher } from '../../functions/exchange-publish-trust-list/handler';
+import { create as createPublisher } from '../../functions/exchange/handlers/publish-trust-list';
 import { DELTA_FROM_VERSIONS } from '../../functions/exchange/trust-list-publisher';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import { dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
 import { DAY, FEDERATION, publishOp, signed, testExchange, testKey, ZJ } from './fixtures';

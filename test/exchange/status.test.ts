@@ -9,8 +9,8 @@ import { SEGMENT_BITS, SegmentSet, groupBySegment } from '../../functions/core/s
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
 import { MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE } from '../../functions/exchange/service';
 import { MAX_LIVE_SEGMENTS_PER_PROVINCE } from '../../functions/exchange/status';
-import { create as publishStatusHandler } from '../../functions/exchange-publish-status/handler';
-import { create as statusBatchHandler } from '../../functions/exchange-status-batch/handler';
+import { create as publishStatusHandler } from '../../functions/exchange/handlers/publish-status';
+import { create as statusBatchHandler } from '../../functions/exchange/handlers/status-batch';
 import { dynaliteTables, type DynaliteTables } from '../kit';
 import {
   DAY,

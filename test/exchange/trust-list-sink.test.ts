@@ -8,20 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { metrics } from '../../functions/core/observability';
+import { metrics } from '../../functions/aws/observability';
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
 import { exchangeDepsFromEnv } from '../../functions/exchange/deps';
-import { fromEnv as publisherFromEnv } from '../../functions/exchange-publish-trust-list/handler';
+import { fromEnv as publisherFromEnv } from '../../functions/exchange/handlers/publish-trust-list';
 import { InternalError } from '../../functions/core/errors';
-import { S3TrustListSink } from '../../functions/exchange/s3-trust-list-sink';
+import { S3TrustListSink } from '../../functions/aws/s3-trust-list-sink';
 import { appendWith } from '../../functions/exchange/service';
 import {
   publishTrustList,
   TRUST_LIST_PUBLISH_FAILED_METRIC,
   type TrustListSink,
 } from '../../functions/exchange/trust-list-sink';
-import { create as createPublisher } from '../../functions/exchange-publish-trust-list/handler';
-import { createTable } from '../../functions/core/storage/create-table';
+import { create as createPublisher } from '../../functions/exchange/handlers/publish-trust-list';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables, thrown } from '../kit';
 import {

@@ -23,6 +23,7 @@ import {
   NOW,
   publishedInput,
   registeredInput,
+  retentionInput,
   sunsetInput,
   testKey,
   type TestKey,
@@ -147,6 +148,45 @@ describe('opening a signed trust list', () => {
     expect(await reasonOf(openTrustList(await signTrustList(fed.signer, tampered), keys, { now: NOW }))).toBe(
       'PROVINCE_SIGNATURE_INVALID',
     );
+  });
+
+  it('opens a changed retention policy only with the province’s own signed province.retention', async () => {
+    const enroll = await testKey();
+    const policy = { maxCodeLifetimeSeconds: 3_600, keepAfterExpirySeconds: 600, holderErasure: false };
+    const chain: LogEntry[] = [];
+    for (const input of [
+      registeredInput(enroll),
+      await retentionInput(enroll, policy, { at: NOW + 1 }),
+    ] as Omit<LogEntryInput, 'seq'>[]) {
+      chain.push(makeEntry(chain.at(-1), { ...input, seq: chain.length + 1 } as LogEntryInput));
+    }
+    const list: TrustList = {
+      ...applyEntries(emptyTrustList(FEDERATION), chain),
+      issuedAt: NOW,
+      expiresAt: NOW + DAY,
+    };
+    const keys = federationKeys(jwks(), FEDERATION);
+    const opened = await openTrustList(await signTrustList(fed.signer, list), keys, { now: NOW });
+    expect(opened.provinces[0].retention).toEqual(policy);
+    // The operator loosens the policy under the province's signed request, or signs one of its own.
+    const loosened: TrustList = {
+      ...list,
+      provinces: [{ ...list.provinces[0], retention: { ...policy, holderErasure: true } }],
+    };
+    const forged: TrustList = {
+      ...list,
+      provinces: [
+        {
+          ...list.provinces[0],
+          retentionRequest: (await retentionInput(await testKey(), policy)).data.request,
+        },
+      ],
+    };
+    for (const tampered of [loosened, forged]) {
+      expect(
+        await reasonOf(openTrustList(await signTrustList(fed.signer, tampered), keys, { now: NOW })),
+      ).toBe('PROVINCE_SIGNATURE_INVALID');
+    }
   });
 
   it('refuses a federation JWKS carrying a refused key as a whole', async () => {

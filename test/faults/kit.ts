@@ -18,7 +18,7 @@ import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/clien
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Jwks, LogEntry } from '../../functions/core/schemas/types.gen';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { verifyChain } from '../../functions/core/trustlist/log';
 import type { Federation } from '../../functions/embedded/federation';
@@ -26,11 +26,11 @@ import { provinceTableName } from '../../functions/embedded/federation';
 import { createExchangeDeps } from '../../functions/exchange/deps';
 import { createProvinceDeps, type ProvinceDeps } from '../../functions/province/deps';
 import { createExchangeClient, type ExchangeClient } from '../../functions/province/exchange-client';
-import { create as issueHandler } from '../../functions/province-issue/handler';
-import { create as registryHandler } from '../../functions/province-registry/handler';
-import { create as revokeCodeHandler } from '../../functions/province-revoke-code/handler';
-import { create as syncHandler } from '../../functions/province-sync/handler';
-import { create as verifyHandler } from '../../functions/province-verify/handler';
+import { create as issueHandler } from '../../functions/province/handlers/issue';
+import { create as registryHandler } from '../../functions/province/handlers/registry';
+import { create as revokeCodeHandler } from '../../functions/province/handlers/revoke-code';
+import { create as syncHandler } from '../../functions/province/handlers/sync';
+import { create as verifyHandler } from '../../functions/province/handlers/verify';
 import { call, exchangeRoutes, type Answer } from '../exchange/fixtures';
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decodeB64url } from '../../functions/core/b64';
 import { generateSigningKey } from '../../functions/core/keys';
-import { KmsSigner } from '../../functions/core/kms-signer';
+import { KmsSigner } from '../../functions/aws/kms-signer';
 import type { Federation } from '../../functions/embedded/federation';
 import { createExchangeClient } from '../../functions/province/exchange-client';
 import type { Answer } from '../exchange/fixtures';

@@ -1,6 +1,6 @@
 import { RequestInvalid, ResourceNotFound } from '../../functions/core/errors';
 import { isKid, isProvinceRegion } from '../../functions/core/schemas/validators';
-import { logger } from '../../functions/core/observability';
+import { logger } from '../../functions/aws/observability';
 import {
   callerIdentity,
   httpHandler,

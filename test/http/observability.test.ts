@@ -7,7 +7,7 @@ import {
   logReplacer,
   metrics,
   safeLogAttributes,
-} from '../../functions/core/observability';
+} from '../../functions/aws/observability';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { AuthenticationFailed } from '../../functions/core/errors';
@@ -126,11 +126,11 @@ describe('logger', () => {
 
 describe('errorLogAttributes', () => {
   it('describes an hcx error by its code, status and private reason', () => {
-    expect(errorLogAttributes(new AuthenticationFailed('STALE_IAT'))).toEqual({
+    expect(errorLogAttributes(new AuthenticationFailed('STALE'))).toEqual({
       errorName: 'AuthenticationFailed',
       errorCode: 'UNAUTHORIZED',
       status: 401,
-      reason: 'STALE_IAT',
+      reason: 'STALE',
     });
   });
 
@@ -175,7 +175,7 @@ describe('metrics', () => {
     // prepare: a fresh process, as in Lambda: no jest, no HCX_LOG_SILENT
     const root = path.join(__dirname, '..', '..');
     const script = [
-      "const { metrics } = require('./functions/core/observability');",
+      "const { metrics } = require('./functions/aws/observability');",
       "metrics.addMetric('CodesIssued', 'Count', 1);",
       'metrics.publishStoredMetrics();',
     ].join('\n');

@@ -59,11 +59,11 @@ describe('problemDetails', () => {
   });
 
   it('answers every authentication failure with the same generic 401', async () => {
-    const a = await throwing(new AuthenticationFailed('NONCE_REUSED'))(event(), lambdaContext());
+    const a = await throwing(new AuthenticationFailed('REPLAY'))(event(), lambdaContext());
     const b = await throwing(new AuthenticationFailed('SIGNATURE_INVALID'))(event(), lambdaContext());
     expect(a.statusCode).toBe(401);
     expect(a.body).toBe(b.body);
-    expect(a.body).not.toContain('NONCE_REUSED');
+    expect(a.body).not.toContain('REPLAY');
   });
 
   it('turns a plain Error into a 500 INTERNAL without leaking its message or stack', async () => {
@@ -88,7 +88,7 @@ describe('problemDetails', () => {
   });
 
   it('never shows the detail of a 5xx HcxError', async () => {
-    const error = new HcxError('INTERNAL', 500, 'Internal error', { detail: 'arn:aws:dynamodb:…' });
+    const error = new HcxError('INTERNAL', { detail: 'arn:aws:dynamodb:…' });
     const response = await throwing(error)(event(), lambdaContext());
     expect(problem(response)).not.toHaveProperty('detail');
   });
@@ -130,14 +130,14 @@ describe('problemDetails', () => {
 
   it('logs the code, the status and the private reason of an authentication failure', async () => {
     const logs = captureLogs();
-    await throwing(new AuthenticationFailed('NONCE_REUSED'))(event(), lambdaContext());
+    await throwing(new AuthenticationFailed('REPLAY'))(event(), lambdaContext());
     logs.stop();
     expect(logs.records()).toEqual([
       expect.objectContaining({
         level: 'WARN',
         errorCode: 'UNAUTHORIZED',
         status: 401,
-        reason: 'NONCE_REUSED',
+        reason: 'REPLAY',
       }),
     ]);
   });

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE, PROVINCE_TABLE, type TableDefinition } from '../../functions/core/storage/tables';
 
 // dynalite ships no types: it is a factory returning a node http.Server.

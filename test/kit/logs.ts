@@ -1,5 +1,5 @@
 /** Read what the hcx loggers printed during a test (for "no personal data in logs" assertions). */
-import { captureLogLines } from '../../functions/core/observability';
+import { captureLogLines } from '../../functions/aws/observability';
 
 /** Lines captured while a test ran. */
 export interface CapturedLogs {

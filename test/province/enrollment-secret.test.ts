@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { InternalError } from '../../functions/core/errors';
 import { generateSigningKey } from '../../functions/core/keys';
 import { provinceDepsFromEnv } from '../../functions/province/deps';
-import { fromEnv } from '../../functions/province-revoke-code/handler';
+import { fromEnv } from '../../functions/province/handlers/revoke-code';
 import { captureLogs, thrown } from '../kit';
 import { FEDERATION, ZJ } from './fixtures';
 

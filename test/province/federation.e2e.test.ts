@@ -5,18 +5,19 @@
  * (counting sync cycles), the exchange going down, key rotation, and no personal data anywhere.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { create as createIssue } from '../../functions/province-issue/handler';
-import { create as createRevoke } from '../../functions/province-revoke-code/handler';
-import { create as createSync } from '../../functions/province-sync/handler';
-import { create as createVerify } from '../../functions/province-verify/handler';
+import { create as createIssue } from '../../functions/province/handlers/issue';
+import { create as createRevoke } from '../../functions/province/handlers/revoke-code';
+import { create as createSync } from '../../functions/province/handlers/sync';
+import { create as createVerify } from '../../functions/province/handlers/verify';
 import { createExchangeDeps } from '../../functions/exchange/deps';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
 import { shortKid } from '../../functions/core/keys';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { syncOnce } from '../../functions/province/sync';
 import { rotateKey } from '../../functions/province/rotation';
+import { handlersOf } from '../../functions/embedded/wiring';
 import { routesOf } from '../../functions/routes';
 import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
 import {
@@ -53,15 +54,9 @@ let offset = 0;
 /** Real time (the exchange checks request freshness against its own clock), shiftable forward. */
 const now = () => Math.floor(Date.now() / 1000) + offset;
 
+/** The exchange's route handlers over `deps`, wired the way the embedded runtime wires them. */
 async function loadExchangeHandlers(deps: unknown): Promise<Record<string, AnyHandler>> {
-  const handlers: Record<string, AnyHandler> = {};
-  for (const route of routesOf('exchange')) {
-    const mod = (await import(`../../functions/${route.fn}/handler`)) as {
-      create: (d: unknown) => AnyHandler;
-    };
-    handlers[route.fn] = mod.create(deps);
-  }
-  return handlers;
+  return handlersOf('exchange', deps).routes as Record<string, AnyHandler>;
 }
 
 async function provinceNode(region: string): Promise<Node> {

@@ -1,10 +1,10 @@
 /** The issuer routes over dynalite: issue, describe, erase, revoke, and what is (not) stored. */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { create as createErase } from '../../functions/province-erase-code/handler';
-import { create as createGet } from '../../functions/province-get-code/handler';
-import { create as createIssue } from '../../functions/province-issue/handler';
-import { create as createRevoke } from '../../functions/province-revoke-code/handler';
-import { create as createSync } from '../../functions/province-sync/handler';
+import { create as createErase } from '../../functions/province/handlers/erase-code';
+import { create as createGet } from '../../functions/province/handlers/get-code';
+import { create as createIssue } from '../../functions/province/handlers/issue';
+import { create as createRevoke } from '../../functions/province/handlers/revoke-code';
+import { create as createSync } from '../../functions/province/handlers/sync';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { codeFromQrText, qrText } from '../../functions/core/code/format';
 import { STATUS_REQUEST_PROFILE } from '../../functions/core/profiles';

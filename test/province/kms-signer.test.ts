@@ -18,7 +18,7 @@ import { HcxError } from '../../functions/core/errors';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { signCompactJws } from '../../functions/core/jws/sign';
 import { generateSigningKey, shortKid } from '../../functions/core/keys';
-import { KmsSigner } from '../../functions/core/kms-signer';
+import { KmsSigner } from '../../functions/aws/kms-signer';
 import { CODE_PROFILE } from '../../functions/core/profiles';
 
 const KEY_ARN = 'arn:aws:kms:cn-north-1:123456789012:key/11111111-2222-3333-4444-555555555555';

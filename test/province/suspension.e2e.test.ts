@@ -5,15 +5,16 @@
  * Zhejiang's codes, and Zhejiang can no longer revoke through the exchange.
  */
 import { createExchangeDeps } from '../../functions/exchange/deps';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
-import { create as createIssue } from '../../functions/province-issue/handler';
-import { create as createRevoke } from '../../functions/province-revoke-code/handler';
-import { create as createVerify } from '../../functions/province-verify/handler';
+import { create as createIssue } from '../../functions/province/handlers/issue';
+import { create as createRevoke } from '../../functions/province/handlers/revoke-code';
+import { create as createVerify } from '../../functions/province/handlers/verify';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { rotateKey } from '../../functions/province/rotation';
 import { syncOnce } from '../../functions/province/sync';
+import { handlersOf } from '../../functions/embedded/wiring';
 import { routesOf } from '../../functions/routes';
 import { dynaliteTables, type DynaliteTables } from '../kit';
 import {
@@ -46,15 +47,9 @@ let zj: Node;
 let gd: Node;
 const now = () => Math.floor(Date.now() / 1000);
 
+/** The exchange's route handlers over `deps`, wired the way the embedded runtime wires them. */
 async function exchangeHandlers(deps: unknown): Promise<Record<string, AnyHandler>> {
-  const handlers: Record<string, AnyHandler> = {};
-  for (const route of routesOf('exchange')) {
-    const mod = (await import(`../../functions/${route.fn}/handler`)) as {
-      create: (d: unknown) => AnyHandler;
-    };
-    handlers[route.fn] = mod.create(deps);
-  }
-  return handlers;
+  return handlersOf('exchange', deps).routes as Record<string, AnyHandler>;
 }
 
 async function node(region: string, name: string): Promise<Node> {

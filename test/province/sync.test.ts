@@ -45,7 +45,7 @@ afterAll(() => db.close());
 
 /** A fresh table per test, so replicas do not leak between tests. */
 async function freshRepository(): Promise<DynamoProvinceRepository> {
-  const { createTable } = await import('../../functions/core/storage/create-table');
+  const { createTable } = await import('../../functions/aws/dynamodb');
   const name = `sync-${process.pid}-${++tableCounter}`;
   await createTable(db.client, PROVINCE_TABLE, name);
   return new DynamoProvinceRepository(db.client, name);

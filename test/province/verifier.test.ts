@@ -4,10 +4,10 @@
  * requests, and no holder data in its logs or its table.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { create as createIssue } from '../../functions/province-issue/handler';
-import { create as createRegistry } from '../../functions/province-registry/handler';
-import { create as createVerify } from '../../functions/province-verify/handler';
-import { createTable } from '../../functions/core/storage/create-table';
+import { create as createIssue } from '../../functions/province/handlers/issue';
+import { create as createRegistry } from '../../functions/province/handlers/registry';
+import { create as createVerify } from '../../functions/province/handlers/verify';
+import { createTable } from '../../functions/aws/dynamodb';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
 import { DEFAULT_RETENTION, type ProvinceDeps } from '../../functions/province/deps';

@@ -5,6 +5,7 @@
  * details with a stable code, without stack traces, internal names or echoed input.
  */
 import { generateSigningKey } from '../../functions/core/keys';
+import { ROUTES } from '../../functions/routes';
 import {
   expectProblem,
   HOLDER,
@@ -33,63 +34,63 @@ interface BodyRoute {
   readonly url: () => string;
   readonly type: string;
   readonly headers: () => Record<string, string>;
-  /** Body cap of the route, in bytes. */
+  /** Body cap of the route, in bytes (from the route table). */
   readonly cap: number;
 }
 
-const jsonRoutes: BodyRoute[] = [
-  {
-    name: 'POST /v1/codes/verify',
-    url: () => `${s.gd.url}/v1/codes/verify`,
-    type: 'application/json',
-    headers: () => ({}),
-    cap: 4096,
-  },
-  {
-    name: 'POST /v1/codes',
+const exchangeUrl = () => s.fed.state.exchangeUrl;
+/** Where to send each route that takes a body, and as whom; type and cap come from the route table. */
+const TARGETS: Record<string, Pick<BodyRoute, 'url' | 'headers'>> = {
+  'province-verify': { url: () => `${s.gd.url}/v1/codes/verify`, headers: () => ({}) },
+  'province-issue': {
     url: () => `${s.zj.url}/v1/codes`,
-    type: 'application/json',
     headers: () => ({ authorization: `Bearer ${s.zj.internalToken}` }),
-    cap: 8192,
   },
-  {
-    name: 'POST /v1/provinces',
-    url: () => `${s.fed.state.exchangeUrl}/v1/provinces`,
-    type: 'application/json',
+  'exchange-register-province': {
+    url: () => `${exchangeUrl()}/v1/provinces`,
     headers: () => ({ authorization: `Bearer ${s.fed.state.operatorToken}` }),
-    cap: 4096,
   },
-];
-const joseRoutes: BodyRoute[] = [
-  {
-    name: 'POST /v1/provinces/{region}/keys',
-    url: () => `${s.fed.state.exchangeUrl}/v1/provinces/${s.zj.region}/keys`,
-    type: 'application/jose',
+  'exchange-publish-key': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/keys`,
     headers: () => ({}),
-    cap: 16 * 1024,
   },
-  {
-    name: 'POST /v1/provinces/{region}/keys/{kid}/revoke',
-    url: () =>
-      `${s.fed.state.exchangeUrl}/v1/provinces/${s.zj.region}/keys/${s.issuer[s.zj.region].kid}/revoke`,
-    type: 'application/jose',
+  'exchange-revoke-key': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/keys/${s.issuer[s.zj.region].kid}/revoke`,
     headers: () => ({}),
-    cap: 16 * 1024,
   },
-  {
-    name: 'POST /v1/provinces/{region}/code-revocations',
-    url: () => `${s.fed.state.exchangeUrl}/v1/provinces/${s.zj.region}/code-revocations`,
-    type: 'application/jose',
+  'exchange-revoke-codes': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/code-revocations`,
     headers: () => ({}),
-    cap: 16 * 1024,
   },
-];
-const allRoutes = [...jsonRoutes, ...joseRoutes];
+  'exchange-publish-status': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/status-segments`,
+    headers: () => ({}),
+  },
+  'exchange-sunset-province': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/sunset`,
+    headers: () => ({}),
+  },
+};
+const bodyRoutes = ROUTES.filter((r) => r.requestType !== undefined);
+const allRoutes: BodyRoute[] = bodyRoutes
+  .filter((r) => TARGETS[r.fn] !== undefined)
+  .map((r) => ({
+    name: `${r.method} ${r.path}`,
+    type: r.requestType!,
+    cap: r.maxBodyBytes!,
+    ...TARGETS[r.fn],
+  }));
+const jsonRoutes = allRoutes.filter((r) => r.type === 'application/json');
 const send = (r: BodyRoute, body: string | Uint8Array, type = r.type): Promise<Answer> =>
   post(r.url(), body, type, r.headers());
 const byName = (routes: BodyRoute[]) => routes.map((r) => [r.name, r] as const);
 
 describe('request bodies', () => {
+  it('covers every route of the route table that takes a body, each with a cap', () => {
+    expect(Object.keys(TARGETS).sort()).toEqual(bodyRoutes.map((r) => r.fn).sort());
+    for (const r of allRoutes) expect(r.cap).toBeGreaterThan(0);
+  });
+
   it.each(byName(allRoutes))(
     '%s refuses a body one byte over its cap with 413 before parsing it',
     async (_n, r) => {

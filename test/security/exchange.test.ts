@@ -8,6 +8,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createExchangeDeps } from '../../functions/exchange/deps';
 import { suspendProvince } from '../../functions/exchange/service';
 import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
+import { LocalKeySigner } from '../../functions/core/signer';
+import { captureLogs } from '../kit';
 import { LIMITS } from '../../functions/core/profiles';
 import type { Signer } from '../../functions/core/signer';
 import {
@@ -394,5 +396,62 @@ describe('signed requests to the exchange', () => {
     );
     await s.fed.runScheduled();
     expect(await reasonsAt(s.gd.url, issued.code)).toEqual(['ISSUER_SUSPENDED']);
+  });
+
+  // After the suspension above: the operator recovers FJ from a leaked enrollment key.
+  it('re-enrolls a suspended province under a new key and resumes it: the old key signs nothing (KID_MISMATCH)', async () => {
+    const FJ = s.fj.region;
+    const issued = await issue(s.fj);
+    const operator = (path: string, body?: object) =>
+      request(`${exchange}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.fed.state.operatorToken}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const fresh = await generateSigningKey();
+    const freshSigner = await LocalKeySigner.fromPrivateJwk(fresh.privateJwk);
+    /** Refusal of a request signed by `signer`, with the reason the exchange logged. */
+    const refusal = async (signer: Signer) => {
+      const logs = captureLogs();
+      const res = await postSigned(exchange, codesPath(FJ), await signAs(FJ, codeOp(), signer)).finally(() =>
+        logs.stop(),
+      );
+      return [
+        res.status,
+        res.json?.code,
+        logs.records().find((r) => r.message === 'signed request refused')?.reason,
+      ];
+    };
+
+    // Re-enrollment: the federation's own key or another province's is refused, a fresh one accepted.
+    expectProblem(
+      await operator(`/v1/provinces/${FJ}/enrollment-key`, { enrollmentKey: s.enrollment[ZJ].publicJwk }),
+      409,
+      'KEY_ALREADY_KNOWN',
+    );
+    const reenrolled = await operator(`/v1/provinces/${FJ}/enrollment-key`, {
+      enrollmentKey: fresh.publicJwk,
+    });
+    expect([reenrolled.status, reenrolled.json.status, reenrolled.json.enrollmentKid]).toEqual([
+      200,
+      'suspended',
+      fresh.kid,
+    ]);
+    expect(await refusal(s.enrollment[FJ])).toEqual([401, 'UNAUTHORIZED', 'KID_MISMATCH']);
+
+    // Resumption: the new key works, the old one stays refused, the province's codes verify again.
+    const resumed = await operator(`/v1/provinces/${FJ}/resume`);
+    expect([resumed.status, resumed.json.status]).toEqual([200, 'active']);
+    expect((await postSigned(exchange, codesPath(FJ), await signAs(FJ, codeOp(), freshSigner))).status).toBe(
+      200,
+    );
+    expect(await refusal(s.enrollment[FJ])).toEqual([401, 'UNAUTHORIZED', 'KID_MISMATCH']);
+    const key = await generateSigningKey();
+    expect(
+      (await postSigned(exchange, keysPath(FJ), await signAs(FJ, publishOp(key.publicJwk), freshSigner)))
+        .status,
+    ).toBe(201);
+    await s.fed.runScheduled();
+    expect(await reasonsAt(s.gd.url, issued.code)).toEqual([]);
   });
 });

@@ -13,14 +13,14 @@ import { parseStrictJson } from '../../functions/core/json';
 import { shortKid } from '../../functions/core/keys';
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
-import { createTable } from '../../functions/core/storage/create-table';
+import { createTable } from '../../functions/aws/dynamodb';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { close, createServiceServer, listen } from '../../functions/embedded/adapter';
 import type { Federation } from '../../functions/embedded/federation';
 import { createProvinceDeps, type ProvinceDeps } from '../../functions/province/deps';
 import { syncOnce, type SyncOutcome } from '../../functions/province/sync';
-import { create as createVerify } from '../../functions/province-verify/handler';
-import { create as createRegistry } from '../../functions/province-registry/handler';
+import { create as createVerify } from '../../functions/province/handlers/verify';
+import { create as createRegistry } from '../../functions/province/handlers/registry';
 import { routesOf } from '../../functions/routes';
 import { HOLDER, now, startTestFederation, type ProvinceState } from '../e2e/harness';
 

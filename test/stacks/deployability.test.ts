@@ -190,6 +190,14 @@ describe('operations', () => {
     chinaExchange.hasResourceProperties('AWS::ApiGatewayV2::Stage', { RouteSettings: settings });
   });
 
+  it('gives POST /v1/codes/verify (the holder check: one scrypt each) its own, lower throttle', () => {
+    // Route-wide: HTTP APIs have no per-caller usage plans or API-key throttling.
+    chinaProvince.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      RouteSettings: { 'POST /v1/codes/verify': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } },
+    });
+  });
+
   it('reserves concurrency for a flood of junk on the signed routes', () => {
     const signed = ROUTES.filter((r) => r.service === 'exchange' && r.auth === 'signed');
     for (const r of signed) {

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/constructs/bundling';
 import { functionEnvironments } from '../../lib/function-environments';
-import { ROUTES, SCHEDULED } from '../../functions/routes';
+import { handlerEntry, ROUTES, SCHEDULED } from '../../functions/routes';
 import { defaultConfig } from './fixture';
 
 interface HandlerModule {
@@ -30,8 +30,9 @@ describe('the environment of every deployed function', () => {
 
   it.each(functions.map((f) => [f.fn, f.stack, f] as const))('builds %s (%s)', (_fn, _stack, { fn, env }) => {
     // prepare
+    const def = [...ROUTES, ...SCHEDULED].find((r) => r.fn === fn)!;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join(PROJECT_ROOT, 'functions', fn, 'handler.ts')) as HandlerModule;
+    const mod = require(path.join(PROJECT_ROOT, handlerEntry(def))) as HandlerModule;
 
     // act
     const built = mod.create(mod.fromEnv({ ...env, AWS_REGION: 'ap-east-1' }));

@@ -65,3 +65,21 @@ it('gives the province sunset no kms:Sign (it destroys keys, it never signs code
     'kms:Sign',
   );
 });
+
+describe('secretsmanager:DeleteSecret', () => {
+  it('is granted in a province to the province sunset function only, on the enrollment secret', () => {
+    const sunset = province.functions.get('province-sunset');
+    const secrets = Object.keys(provinceTemplate.findResources('AWS::SecretsManager::Secret'));
+
+    expect(rolesAllowed(provinceTemplate, 'secretsmanager:DeleteSecret')).toEqual([logicalId(sunset.role)]);
+    const granted = statementsOf(provinceTemplate, sunset.role).filter((s) =>
+      toArray(s.Action).includes('secretsmanager:DeleteSecret'),
+    );
+    expect(granted.flatMap((s) => toArray(s.Resource)).map(refOf)).toEqual(secrets);
+    expect(secrets).toHaveLength(1);
+  });
+
+  it('is granted to no function of the exchange', () => {
+    expect(rolesAllowed(exchangeTemplate, 'secretsmanager:DeleteSecret')).toEqual([]);
+  });
+});

@@ -12,7 +12,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { kmsShredder } from '../../functions/core/sunset/kms-shredder';
+import { kmsShredder } from '../../functions/aws/kms-shredder';
 import { KEY_DELETION_WINDOW_DAYS } from '../../functions/core/sunset/report';
 
 const kms = mockClient(KMSClient);

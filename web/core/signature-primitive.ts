@@ -30,6 +30,11 @@ export function importPublicJwk(jwk: KeyMaterial): PublicKeyHandle {
   return { jwk };
 }
 
+/** A handle on a key the registry verifies itself (SM2, in JavaScript): the JWK, never imported into WebCrypto. */
+export function keyHandle(jwk: KeyMaterial): PublicKeyHandle {
+  return { jwk };
+}
+
 /** Resolve when `jwk` imports; WebCrypto refuses a point off the curve (DataError). */
 export async function checkImports(jwk: KeyMaterial): Promise<void> {
   await cryptoKey(importPublicJwk(jwk));

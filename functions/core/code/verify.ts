@@ -23,6 +23,11 @@ export interface VerifyOptions {
   readonly clockSkew?: number;
   /** The ID document presented at the checkpoint, to check the holder binding. */
   readonly holder?: { readonly idType: string; readonly idNumber: string };
+  /**
+   * How the binding is checked (default {@link holderMatches}, one scrypt derivation); a node passes
+   * a bounded one (holder-gate.ts). Called only for a code that is otherwise valid.
+   */
+  readonly holderCheck?: (binding: HolderBinding, idType: string, idNumber: string) => Promise<boolean>;
 }
 
 type Reason = VerificationResult['reasons'][number];
@@ -155,13 +160,18 @@ export async function verifyCode(
   const claims = payload as unknown as CodeClaims | LegacyCodeClaims;
   const reasons = claimReasons(claims, key, registry, now, skew);
   let bound: boolean | null = null;
-  if (options.holder) {
+  // The holder check (scrypt) runs only for a code that is otherwise valid (signature, key, time,
+  // revocation, issuer state): an invalid code gets no answer about its holder (`bound: null`), so
+  // the route is no oracle for revoked or expired codes and no free CPU sink. A stale list alone
+  // does not stop it (the result is then `indeterminate`, and the checkpoint still learns whether
+  // the document matches).
+  if (options.holder && reasons.length === 0) {
     const binding: HolderBinding | undefined =
       typeof claims.hb === 'string' ? holderBindingFromClaim(claims.hb) : claims.hb;
     bound =
       binding !== undefined &&
       options.holder.idType === claims.idt &&
-      (await holderMatches(binding, options.holder.idType, options.holder.idNumber));
+      (await (options.holderCheck ?? holderMatches)(binding, options.holder.idType, options.holder.idNumber));
     if (!bound) reasons.push('HOLDER_MISMATCH');
   }
   if (stale) reasons.push('TRUST_LIST_STALE');

@@ -9,7 +9,7 @@
  */
 import { algorithmByName, type SignatureAlgorithm } from '../algorithms';
 import { decodeB64url } from '../b64';
-import { JwsRejected, type ReasonCode } from '../errors';
+import { JwsRejected, type JwsReason } from '../errors';
 import { parseStrictJson } from '../json';
 
 /** What an artefact's JWS must look like. */
@@ -52,7 +52,7 @@ const ALLOWED_HEADERS = new Set(['alg', 'kid', 'typ']);
 const KID = /^[A-Za-z0-9_-]{43}$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function reject(reason: ReasonCode, title: string): never {
+function reject(reason: JwsReason, title: string): never {
   throw new JwsRejected(reason, title);
 }
 

@@ -11,6 +11,7 @@ import codeRecordSchema from '../../../schemas/code-record.json';
 import codeRevocationsResultSchema from '../../../schemas/code-revocations-result.json';
 import commonSchema from '../../../schemas/common.json';
 import deletionReportSchema from '../../../schemas/deletion-report.json';
+import exchangeProvinceRetentionSchema from '../../../schemas/exchange-province-retention.json';
 import exchangeProvinceSunsetSchema from '../../../schemas/exchange-province-sunset.json';
 import federationInfoSchema from '../../../schemas/federation-info.json';
 import federationSunsetSchema from '../../../schemas/federation-sunset.json';
@@ -23,7 +24,9 @@ import logPageSchema from '../../../schemas/log-page.json';
 import nationalitySchema from '../../../schemas/nationality.json';
 import problemDetailsSchema from '../../../schemas/problem-details.json';
 import provinceListSchema from '../../../schemas/province-list.json';
+import provinceReenrollmentSchema from '../../../schemas/province-reenrollment.json';
 import provinceRegistrationSchema from '../../../schemas/province-registration.json';
+import provinceResumptionSchema from '../../../schemas/province-resumption.json';
 import provinceSuspensionSchema from '../../../schemas/province-suspension.json';
 import provinceSunsetSchema from '../../../schemas/province-sunset.json';
 import provinceSchema from '../../../schemas/province.json';
@@ -86,10 +89,14 @@ export const SCHEMA_IDS = {
   deletionReport: `${BASE}deletion-report.json`,
   provinceSunsetRequest: `${BASE}signed-request.json#/$defs/provinceSunset`,
   retentionPolicy: `${BASE}common.json#/$defs/retentionPolicy`,
+  exchangeProvinceRetention: `${BASE}exchange-province-retention.json`,
   exchangeProvinceSunset: `${BASE}exchange-province-sunset.json`,
+  provinceRetentionRequest: `${BASE}signed-request.json#/$defs/provinceRetention`,
   federationSunset: `${BASE}federation-sunset.json`,
   provinceSunset: `${BASE}province-sunset.json`,
   activeKey: `${BASE}active-key.json`,
+  provinceReenrollment: `${BASE}province-reenrollment.json`,
+  provinceResumption: `${BASE}province-resumption.json`,
 } as const;
 
 /** Every schema document, in file-name order (for the OpenAPI builder and the tests). */
@@ -102,6 +109,7 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   codeRevocationsResultSchema,
   commonSchema,
   deletionReportSchema,
+  exchangeProvinceRetentionSchema,
   exchangeProvinceSunsetSchema,
   federationInfoSchema,
   federationSunsetSchema,
@@ -114,7 +122,9 @@ export const SCHEMA_DOCUMENTS: readonly Readonly<Record<string, unknown>>[] = [
   nationalitySchema,
   problemDetailsSchema,
   provinceListSchema,
+  provinceReenrollmentSchema,
   provinceRegistrationSchema,
+  provinceResumptionSchema,
   provinceSunsetSchema,
   provinceSuspensionSchema,
   provinceSchema,

@@ -61,6 +61,10 @@ export type ProvinceRegionCode1 = string;
  */
 export type Sha256Digest = string;
 /**
+ * Position in the log, from 1; equals the log size once appended.
+ */
+export type LogSeq = number;
+/**
  * A public signing key: EC P-256 (ES256), EC SM2 (SM2 with SM3) or OKP Ed25519 (EdDSA). No private member (d) and no other member. Key intake pairs crv and alg: P-256 with ES256, SM2 with SM2.
  */
 export type PublicJwk = EcPublicJwk | OkpPublicJwk;
@@ -100,16 +104,15 @@ export type RegionCode = string;
 export type LogEntry =
   | ProvinceRegisteredEntry
   | ProvinceSuspendedEntry
+  | ProvinceReenrolledEntry
+  | ProvinceResumedEntry
   | KeyPublishedEntry
   | KeyRevokedEntry
   | CodeRevokedEntry
   | StatusPublishedEntry
   | ProvinceSunsetEntry
-  | FederationSunsetEntry;
-/**
- * Position in the log, from 1; equals the log size once appended.
- */
-export type LogSeq = number;
+  | FederationSunsetEntry
+  | ProvinceRetentionEntry;
 /**
  * The province's own signed request (compact JWS, typ hcx-request+jws, signed with its enrollment key) that a log entry records, kept verbatim so every holder of the log or the trust list can check that the province asked for the change (docs/contract.md, "Self-authenticating entries").
  */
@@ -142,7 +145,12 @@ export type LogSeq2 = number;
  * Payload of a signed request from a province to the exchange (JWS typ hcx-request+jws, signed with the enrollment key).
  */
 export type SignedRequestPayload =
-  KeyPublishRequest | KeyRevokeRequest | CodeRevokeRequest | StatusPublishRequest | ProvinceSunsetRequest;
+  | KeyPublishRequest
+  | KeyRevokeRequest
+  | CodeRevokeRequest
+  | StatusPublishRequest
+  | ProvinceSunsetRequest
+  | ProvinceRetentionRequest;
 /**
  * One-time nonce (jti) of a signed request: at least 128 bits in the base64url alphabet (a UUID fits).
  */
@@ -159,6 +167,10 @@ export type Sha256Digest1 = string;
  * A province signing key; a revoked key carries revokedAt and reason.
  */
 export type TrustListKey = ActiveTrustListKey | RevokedTrustListKey;
+/**
+ * The province's own signed request (compact JWS, typ hcx-request+jws, signed with its enrollment key) that a log entry records, kept verbatim so every holder of the log or the trust list can check that the province asked for the change (docs/contract.md, "Self-authenticating entries").
+ */
+export type ProvinceSignedRequest1 = string;
 /**
  * Stable reason codes (REASON_CODES in functions/core/errors.ts).
  */
@@ -347,7 +359,7 @@ export interface DestroyedKey {
   kid: Kid;
   use: 'federation' | 'issuer' | 'enrollment';
   /**
-   * kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime.
+   * kms: an AWS KMS key; local-file: a private JWK file of the embedded runtime; secret: an AWS Secrets Manager secret (the enrollment key, deleted without recovery).
    */
   store: 'kms' | 'local-file' | 'secret';
   /**
@@ -355,6 +367,22 @@ export interface DestroyedKey {
    */
   action: 'destroyed' | 'scheduled-deletion';
   deletionDate?: NumericDate;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/retention: the policy logged as province.retention, and the entry's seq.
+ */
+export interface ExchangeProvinceRetention {
+  region: ProvinceRegionCode;
+  retention: RetentionPolicy;
+  seq: LogSeq;
+}
+/**
+ * A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.
+ */
+export interface RetentionPolicy {
+  maxCodeLifetimeSeconds: number;
+  keepAfterExpirySeconds: number;
+  holderErasure: boolean;
 }
 /**
  * 200 answer to POST /v1/provinces/{region}/sunset (idempotent: a repeated sunset answers the same entry).
@@ -501,14 +529,6 @@ export interface ProvinceRegisteredData {
   retention?: RetentionPolicy;
 }
 /**
- * A province's retention policy (federation configuration): the longest code it may issue, how long an issued-code record is kept after the code expires, and whether a holder may have a record erased.
- */
-export interface RetentionPolicy {
-  maxCodeLifetimeSeconds: number;
-  keepAfterExpirySeconds: number;
-  holderErasure: boolean;
-}
-/**
  * A province was suspended: its codes verify as ISSUER_SUSPENDED.
  */
 export interface ProvinceSuspendedEntry {
@@ -524,6 +544,40 @@ export interface ProvinceSuspendedEntry {
  * No data: the entry's region says who.
  */
 export interface ProvinceSuspendedData {}
+/**
+ * The operator gave a suspended province a new enrollment key (its old one leaked); the province stays suspended until resumed.
+ */
+export interface ProvinceReenrolledEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'province.reenrolled';
+  region: ProvinceRegionCode;
+  data: ProvinceReenrolledData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * The province's new enrollment key (the JWK carries its kid and alg). The previous enrollment key is valid until this entry's at.
+ */
+export interface ProvinceReenrolledData {
+  enrollmentKey: PublicJwk;
+}
+/**
+ * The operator resumed a suspended province: its signed requests are accepted again and its codes verify.
+ */
+export interface ProvinceResumedEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'province.resumed';
+  region: ProvinceRegionCode;
+  data: ProvinceResumedData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * No data: the entry's region says who.
+ */
+export interface ProvinceResumedData {}
 /**
  * A province published a signing key.
  */
@@ -652,6 +706,25 @@ export interface FederationSunsetData {
   finalListExpiresAt: NumericDate;
 }
 /**
+ * A province changed its retention policy (signed by its enrollment key): the trust list shows the new one.
+ */
+export interface ProvinceRetentionEntry {
+  seq: LogSeq;
+  at: NumericDate;
+  type: 'province.retention';
+  region: ProvinceRegionCode;
+  data: ProvinceRetentionData;
+  prev: Sha256Digest;
+  hash: Sha256Digest;
+}
+/**
+ * The province's retention policy from now on, and its own signed province.retention request stating it (self-authenticating, like key entries).
+ */
+export interface ProvinceRetentionData {
+  retention: RetentionPolicy;
+  request: ProvinceSignedRequest;
+}
+/**
  * GET /v1/log: a page of log entries; next is the since value of the following page, absent on the last page.
  */
 export interface LogPage {
@@ -715,6 +788,12 @@ export interface Province {
   registeredAt: Rfc3339Time;
 }
 /**
+ * POST /v1/provinces/{region}/enrollment-key (operator): a new enrollment public key for a suspended province (its old one leaked). The old key signs nothing from the re-enrollment on.
+ */
+export interface ProvinceReenrollment {
+  enrollmentKey: PublicJwk;
+}
+/**
  * POST /v1/provinces (operator): register a province with its enrollment public key.
  */
 export interface ProvinceRegistration {
@@ -722,6 +801,17 @@ export interface ProvinceRegistration {
   name: DisplayName;
   enrollmentKey: PublicJwk;
   retention?: RetentionPolicy;
+}
+/**
+ * 200 answer to POST /v1/provinces/{region}/resume (idempotent: resuming an active province changes nothing).
+ */
+export interface ProvinceResumption {
+  region: ProvinceRegionCode;
+  status: 'active';
+  /**
+   * Log size after the request (the trust-list version that carries the change).
+   */
+  version: number;
 }
 /**
  * 200 answer to POST /v1/sunset at a province node: the signed deletion report (docs/sunset.md).
@@ -904,6 +994,17 @@ export interface ProvinceSunsetRequest {
   op: 'province.sunset';
 }
 /**
+ * POST /v1/provinces/{region}/retention: the province states its retention policy (changed since its registration). Logged as province.retention; the trust list shows it.
+ */
+export interface ProvinceRetentionRequest {
+  aud: FederationId;
+  iat: NumericDate;
+  jti: RequestNonce;
+  region: ProvinceRegionCode;
+  op: 'province.retention';
+  retention: RetentionPolicy;
+}
+/**
  * 200 answer to POST /v1/provinces/{region}/status-segments: counts and the batch hash only.
  */
 export interface StatusPublishResult {
@@ -981,6 +1082,7 @@ export interface TrustListProvince {
    */
   keys: TrustListKey[];
   retention?: RetentionPolicy;
+  retentionRequest?: ProvinceSignedRequest1;
 }
 export interface TrustListEnrollmentKey {
   key: PublicJwk;

@@ -17,6 +17,7 @@ import type {
   IssueRequest,
   LegacyCodeClaims,
   LogEntry,
+  ProvinceReenrollment,
   ProvinceRegistration,
   PublicJwk,
   RetentionPolicy,
@@ -87,6 +88,9 @@ export const isIssueRequest = generated.issueRequest as unknown as Validator<Iss
 /** Shape of a province registration body. */
 export const isProvinceRegistration =
   generated.provinceRegistration as unknown as Validator<ProvinceRegistration>;
+/** Shape of a province re-enrollment body (a new enrollment key). */
+export const isProvinceReenrollment =
+  generated.provinceReenrollment as unknown as Validator<ProvinceReenrollment>;
 /** A province-level GB/T 2260 region code (path parameter `region`). */
 export const isProvinceRegion = generated.provinceRegion as unknown as Validator<string>;
 /** A key id: RFC 7638 thumbprint (path parameter `kid`). */

@@ -7,7 +7,7 @@
  * log's `province.registered` entry) can check that signature too ({@link openBatch}).
  */
 import { algorithmByName, type KeyMaterial } from '../algorithms';
-import { JwsRejected, TrustListRejected } from '../errors';
+import { JwsRejected, TrustListRejected, type TrustListReason } from '../errors';
 import { parseCompactJws } from '../jws/compact';
 import { STATUS_REQUEST_PROFILE } from '../profiles';
 import type { SegmentSource } from '../registry';
@@ -34,7 +34,7 @@ export interface OpenedBatch {
   readonly segments: ReadonlyMap<number, BatchSegment>;
 }
 
-function refuse(reason: string, title: string, cause?: unknown): never {
+function refuse(reason: TrustListReason, title: string, cause?: unknown): never {
   throw new TrustListRejected(reason, title, cause);
 }
 

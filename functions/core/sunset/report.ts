@@ -6,7 +6,7 @@
  * stock JOSE library verifies it with the public key (`hcx sunset verify` does the same and checks
  * the schema).
  */
-import { JwsRejected } from '../errors';
+import { JwsRejected, type DeletionReportReason } from '../errors';
 import { acceptPublicKey } from '../keys';
 import { parseCompactJws, type JwsProfile } from '../jws/compact';
 import { signCompactJws } from '../jws/sign';
@@ -27,14 +27,31 @@ export const KEY_DELETION_WINDOW_DAYS = 7;
 /** What is kept after a sunset, as the reports say it (never personal data). */
 export const KEPT_AFTER_PROVINCE_SUNSET: readonly string[] = [
   'the exchange log entry province.sunset (public, no personal data)',
-  'the province table item SUNSET (the time of the sunset, so the node refuses to issue)',
+  'the province table item SUNSET (the time of the sunset, so the node refuses to issue, and the erasure tally)',
   "the node's trust-list replica (public keys and revoked code ids only)",
 ];
 export const KEPT_AFTER_FEDERATION_SUNSET: readonly string[] = [
   'the hash-chained exchange log (public: provinces, public keys, revoked code ids; no personal data)',
   'the status batches the log commits to (public: status indices only), so the final list opens',
-  'the final signed trust list (sunset marker, short expiry) and this report',
+  'the final signed trust list (sunset marker, short expiry), the erasure tally (counts) and this report',
 ];
+
+/** Items erased per kind. */
+export interface KindCount {
+  readonly kind: string;
+  readonly count: number;
+}
+
+/**
+ * What a sunset erased, per kind: the tally counted (and kept) before the erasure, or what this run
+ * erased when that is more (an item written after the count, e.g. a late request's nonce). A retry
+ * after a crash erases nothing or the rest, so it reports the first run's tally, never 0.
+ */
+export function erasedTotals(tally: readonly KindCount[], erasedNow: readonly KindCount[]): KindCount[] {
+  const totals = new Map(tally.map((t) => [t.kind, t.count]));
+  for (const e of erasedNow) totals.set(e.kind, Math.max(totals.get(e.kind) ?? 0, e.count));
+  return [...totals].map(([kind, count]) => ({ kind, count })).sort((a, b) => a.kind.localeCompare(b.kind));
+}
 
 /** Sign `report` (checked against its schema first) with the key about to be destroyed. */
 export async function signDeletionReport(signer: Signer, report: DeletionReport): Promise<string> {
@@ -44,7 +61,7 @@ export async function signDeletionReport(signer: Signer, report: DeletionReport)
 /** Why a report was refused (stable codes, the CLI's `REPORT_*`). */
 export class DeletionReportRejected extends Error {
   constructor(
-    readonly reason: 'MALFORMED' | 'UNKNOWN_KEY' | 'SIGNATURE_INVALID' | 'SCHEMA_INVALID',
+    readonly reason: DeletionReportReason,
     message: string,
   ) {
     super(message);

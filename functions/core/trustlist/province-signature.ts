@@ -10,21 +10,23 @@
  * province signs (a revocation batch, a sunset) calls {@link verifyProvinceRequest} the same way.
  */
 import { algorithmByName, type KeyMaterial } from '../algorithms';
-import { JwsRejected, TrustListRejected } from '../errors';
+import { JwsRejected, TrustListRejected, type TrustListReason } from '../errors';
 import { parseCompactJws } from '../jws/compact';
 import { thumbprintOf } from '../keys';
 import { LIMITS, REQUEST_PROFILE } from '../profiles';
 import type {
   KeyPublishRequest,
   KeyRevokeRequest,
+  ProvinceRetentionRequest,
   PublicJwk,
+  RetentionPolicy,
   SignedRequestPayload,
   TrustListEnrollmentKey,
 } from '../schemas/types.gen';
 import { isSignedRequestPayload } from '../schemas/validators';
 
 /** The reason every holder gives for an entry the province did not sign. */
-export const PROVINCE_SIGNATURE_INVALID = 'PROVINCE_SIGNATURE_INVALID';
+export const PROVINCE_SIGNATURE_INVALID = 'PROVINCE_SIGNATURE_INVALID' satisfies TrustListReason;
 
 function refuse(title: string, cause?: unknown): never {
   throw new TrustListRejected(PROVINCE_SIGNATURE_INVALID, title, cause);
@@ -192,4 +194,30 @@ export function isSunsetRequest(request: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** Two retention policies are the same (every member). */
+export function sameRetention(a: RetentionPolicy | undefined, b: RetentionPolicy | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.maxCodeLifetimeSeconds === b.maxCodeLifetimeSeconds &&
+    a.keepAfterExpirySeconds === b.keepAfterExpirySeconds &&
+    a.holderErasure === b.holderErasure
+  );
+}
+
+/**
+ * Check that `request` is the province's signed `province.retention` stating exactly `retention`
+ * (a `province.retention` entry, or a trust-list province's `retentionRequest`).
+ */
+export function checkRetentionStatement(
+  request: unknown,
+  expect: Omit<ProvinceRequestExpectation, 'op'>,
+  retention: RetentionPolicy | undefined,
+): void | Promise<void> {
+  return andThen(verifyProvinceRequest(request, { ...expect, op: 'province.retention' }), (payload) => {
+    if (!sameRetention((payload as ProvinceRetentionRequest).retention, retention)) {
+      refuse('A retention policy differs from the one its province signed');
+    }
+  });
 }

@@ -25,6 +25,7 @@ import { GENESIS_HASH } from './log';
 import {
   checkKeyPublication,
   checkKeyRevocation,
+  checkRetentionStatement,
   settled,
   verifyProvinceRequest,
 } from './province-signature';
@@ -169,6 +170,20 @@ function fold(draft: Draft, entry: LogEntry): void {
       draft.provinces[draft.provinces.indexOf(province)] = { ...province, status: 'sunset' };
       return;
     }
+    case 'province.retention': {
+      // The province's new policy, self-authenticating: its own signed request states it.
+      const province = provinceOf(draft, entry.region);
+      if (province.status !== 'active') invalid('A retention change for a province that is not active');
+      settled(
+        checkRetentionStatement(entry.data.request, expectationOf(draft, province), entry.data.retention),
+      );
+      draft.provinces[draft.provinces.indexOf(province)] = {
+        ...province,
+        retention: entry.data.retention,
+        retentionRequest: entry.data.request,
+      };
+      return;
+    }
     case 'federation.sunset': {
       if (draft.sunset) invalid('The federation ends twice');
       draft.sunset = { at: entry.at, finalListExpiresAt: entry.data.finalListExpiresAt };
@@ -178,6 +193,29 @@ function fold(draft: Draft, entry: LogEntry): void {
       const province = provinceOf(draft, entry.region);
       const index = draft.provinces.indexOf(province);
       draft.provinces[index] = { ...province, status: 'suspended' };
+      return;
+    }
+    case 'province.reenrolled': {
+      // A suspended province's new enrollment key: the current one's validity ends here, so a
+      // request it signs later no longer verifies anywhere (province-signature.ts checks `iat`).
+      const province = provinceOf(draft, entry.region);
+      if (province.status !== 'suspended') invalid('A province is re-enrolled without being suspended');
+      const kid = entry.data.enrollmentKey.kid;
+      if (typeof kid !== 'string' || draft.kids.has(kid)) {
+        invalid('A province is re-enrolled with a key already in use');
+      }
+      draft.kids.add(kid);
+      const enrollmentKeys = province.enrollmentKeys.map((e) =>
+        e.until === undefined ? { ...e, until: entry.at } : e,
+      );
+      enrollmentKeys.push({ key: entry.data.enrollmentKey, from: entry.at });
+      draft.provinces[draft.provinces.indexOf(province)] = { ...province, enrollmentKeys };
+      return;
+    }
+    case 'province.resumed': {
+      const province = provinceOf(draft, entry.region);
+      if (province.status !== 'suspended') invalid('A province is resumed without being suspended');
+      draft.provinces[draft.provinces.indexOf(province)] = { ...province, status: 'active' };
       return;
     }
     case 'key.published': {

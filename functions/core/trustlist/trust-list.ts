@@ -21,6 +21,7 @@ import { verifyChain } from './log';
 import {
   checkKeyPublication,
   checkKeyRevocation,
+  checkRetentionStatement,
   isSunsetRequest,
   verifyProvinceRequest,
 } from './province-signature';
@@ -199,6 +200,10 @@ export async function openTrustList(
       region: province.region,
       enrollmentKeys: province.enrollmentKeys,
     };
+    // A policy changed after registration carries the province's signed request stating it.
+    if (province.retentionRequest !== undefined) {
+      await checkRetentionStatement(province.retentionRequest, expect, province.retention);
+    }
     for (const key of province.keys) {
       await checkKeyPublication(key.request, expect, key);
       if (key.status !== 'revoked') continue;

@@ -1,0 +1,25 @@
+/**
+ * `POST /v1/provinces/{region}/resume` (operator): resume a suspended province. Its signed requests
+ * (with its current enrollment key) are accepted again and its codes verify; resuming an active
+ * province changes nothing. Only the operator reaches it (IAM in AWS, a bearer token locally).
+ */
+import { isProvinceRegion } from '../../core/schemas/validators';
+import { kmsSignerFor } from '../../aws/kms-signer';
+import { s3TrustListSinkFor } from '../../aws/s3-trust-list-sink';
+import { exchangeDepsFromEnv, type ExchangeDeps } from '../deps';
+import { resumeProvince } from '../service';
+import { httpHandler, json, lazyHandler, pathParam } from '../../http';
+import { routeOf } from '../../routes';
+
+const route = routeOf('exchange-resume-province');
+
+export const create = (deps: ExchangeDeps) =>
+  httpHandler({ route }, async (event) =>
+    json(200, await resumeProvince(deps, pathParam(event, 'region', isProvinceRegion))),
+  );
+
+/** Dependencies from the Lambda environment (no I/O), with the KMS signer and the S3 sink this function uses. */
+export const fromEnv = (env: NodeJS.ProcessEnv = process.env): ExchangeDeps =>
+  exchangeDepsFromEnv(env, { kmsSigner: kmsSignerFor, s3Sink: s3TrustListSinkFor });
+
+export const handler = lazyHandler(() => create(fromEnv()));
