@@ -513,4 +513,10 @@ describe('GET /v1/log', () => {
     expect((await ex.log({ limit: '0' })).statusCode).toBe(400);
     expect((await ex.log({ limit: '1001' })).statusCode).toBe(400);
   });
+
+  it('answers a page of the largest size (limit=1000) with 200', async () => {
+    const page = await ex.log({ since: '0', limit: '1000' });
+    expect(page.statusCode).toBe(200);
+    expect(page.json().entries.length).toBeGreaterThan(5);
+  });
 });
