@@ -22,7 +22,7 @@ import { syncOnce, type SyncOutcome } from '../../functions/province/sync';
 import { create as createVerify } from '../../functions/province/handlers/verify';
 import { create as createRegistry } from '../../functions/province/handlers/registry';
 import { routesOf } from '../../functions/routes';
-import { HOLDER, now, startTestFederation, type ProvinceState } from '../e2e/harness';
+import { HOLDER, now, startTestFederation, type ProvinceState } from '../kit/federation';
 
 export { HOLDER, now, type ProvinceState };
 
