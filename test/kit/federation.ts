@@ -6,6 +6,9 @@ import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner } from '../../functions/core/signer';
 import { encodeB64url } from '../../functions/core/b64';
 import { randomBytes } from 'node:crypto';
+import { HOLDER } from './domain';
+
+export { HOLDER };
 
 /** Start a throwaway federation; the schedule is slow so tests drive sync with `runScheduled()`. */
 export function startTestFederation(provinces?: readonly string[]): Promise<Federation> {
@@ -63,5 +66,3 @@ export async function signedAs(
     ...payload,
   } as never);
 }
-
-export const HOLDER = { name: '张三', idType: '10', idNumber: '11010519491231002X' };
