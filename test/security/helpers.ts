@@ -24,9 +24,7 @@ import { HOLDER, now, startTestFederation, type ProvinceState } from '../kit/fed
 
 export { HOLDER, now, type ProvinceState };
 export { b64, claimsOf, codeHeader, forge, nonce, segments } from '../kit/domain';
-/** P-256 group order. */
-export const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-export const int32 = (n: bigint): Buffer => Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
+export { int32, P256_N } from '../kit/attacks';
 
 /** The federation and the private keys its key folder holds (what an insider of each party has). */
 export interface SecurityFederation {
