@@ -16,7 +16,7 @@ import { CODE_PREFIX } from '../../functions/core/profiles';
 import { SEGMENT_BITS } from '../../functions/core/status/segment';
 import { codeFromQrText, qrText } from '../../functions/core/code/format';
 import type { Federation } from '../../functions/embedded/federation';
-import { startTestFederation, verifyAt, type ProvinceState } from '../e2e/harness';
+import { startTestFederation, verifyAt, type ProvinceState } from '../kit/federation';
 import { describeWithChromium, launchChromium } from './chromium';
 import { writeQrVideo } from './y4m';
 

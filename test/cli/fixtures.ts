@@ -13,7 +13,7 @@ import { LocalKeySigner } from '../../functions/core/signer';
 import { GD, issueRequest, province, trustList, ZJ, type TestProvince } from '../core/fixtures';
 
 export { GD, ZJ };
-export const ID_NUMBER = '11010519491231002X';
+export { ID_NUMBER } from '../kit/domain';
 
 /** A temporary folder, removed by `cleanup()`. */
 export function tempDir(): { dir: string; file: (name: string) => string; cleanup: () => void } {

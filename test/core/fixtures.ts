@@ -1,21 +1,26 @@
 /** Shared fixtures for core tests: provinces with local keys, a trust list, a snapshot, a code. */
 import { issueCode } from '../../functions/core/code/issue';
-import { generateSigningKey, shortKid, type GeneratedKey } from '../../functions/core/keys';
+import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
 import { buildSnapshot, type RegistrySnapshot } from '../../functions/core/registry';
 import type { IssueRequest, TrustList } from '../../functions/core/schemas/types.gen';
 import { LocalKeySigner } from '../../functions/core/signer';
+import {
+  codeHeader as headerOf,
+  DAY,
+  forge as forgeWith,
+  GD,
+  HOLDER_NAME,
+  ID_NUMBER,
+  NOW,
+  ZJ,
+} from '../kit/domain';
 import { selfAuthenticated } from '../kit/province-proof';
 
-export const ZJ = '330000';
-export const GD = '440000';
-export const NOW = 1_790_000_000;
-export const DAY = 86_400;
-
-/** A valid resident ID number (GB 11643 check character X). */
-export const ID_NUMBER = '11010519491231002X';
+export { claimsOf } from '../kit/domain';
+export { DAY, GD, ID_NUMBER, NOW, ZJ };
 
 export const issueRequest = (over: Partial<IssueRequest> = {}): IssueRequest => ({
-  holder: { name: '张三丰', idType: '10', idNumber: ID_NUMBER },
+  holder: { name: HOLDER_NAME, idType: '10', idNumber: ID_NUMBER },
   status: 'green',
   ...over,
 });
@@ -80,31 +85,16 @@ export async function code(p: TestProvince, over: Partial<IssueRequest> = {}, ag
   return issueCode(p.signer, issueRequest(over), { issuer: p.region, now: NOW - ago });
 }
 
-const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64url');
-
-/**
- * Sign arbitrary header/payload JSON text (not necessarily valid) with `p`'s key, as a code string
- * (HCX2, the format issued; `prefix` `HCX1:` for the legacy format).
- */
-export async function forge(
+/** test/kit's `forge` with `p`'s key (HCX2, or `prefix` `HCX1:` for the legacy format). */
+export const forge = (
   p: TestProvince,
   header: object | string,
   payload: object | string | Buffer,
-  prefix = 'HCX2:',
-): Promise<string> {
-  const h = b64(typeof header === 'string' ? header : JSON.stringify(header));
-  const c = b64(typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload));
-  const sig = await p.signer.sign(Buffer.from(`${h}.${c}`, 'ascii'));
-  return `${prefix}${h}.${c}.${b64(sig)}`;
-}
-
-/** The decoded claims of a code string. */
-export function claimsOf(codeString: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(codeString.slice(5).split('.')[1], 'base64url').toString('utf8'));
-}
+  prefix?: string,
+): Promise<string> => forgeWith(p.signer, header, payload, prefix);
 
 /** The header of an HCX2 code signed by `p`. */
-export const codeHeader = (p: TestProvince) => ({ alg: p.key.alg, kid: shortKid(p.key.kid), typ: 'hcx2' });
+export const codeHeader = (p: TestProvince) => headerOf(p.signer);
 /** The header of an HCX1 (legacy) code signed by `p`. */
 export const legacyCodeHeader = (p: TestProvince) => ({
   alg: p.key.alg,

@@ -1,7 +1,5 @@
 /** Shared fixtures of the exchange tests: keys, signed requests, an exchange over a table. */
-import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { encodeB64url } from '../../functions/core/b64';
 import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
 import type { PublicJwk, SignedRequestPayload } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
@@ -22,13 +20,9 @@ import { create as resumeProvince } from '../../functions/exchange/handlers/resu
 import { create as trustList } from '../../functions/exchange/handlers/trust-list';
 import type { HttpLambdaHandler, HttpResponse } from '../../functions/http';
 import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
+import { DAY, FEDERATION, nonce, NOW, ZJ } from '../kit/domain';
 
-export const FEDERATION = 'hcx-test';
-export const ZJ = '330000';
-export const GD = '440000';
-export const FJ = '350000';
-export const NOW = 1_790_000_000;
-export const DAY = 86_400;
+export { DAY, FEDERATION, FJ, GD, nonce, NOW, ZJ } from '../kit/domain';
 
 /** A local key with its signer. */
 export interface TestKey extends GeneratedKey {
@@ -39,9 +33,6 @@ export async function testKey(alg = 'ES256'): Promise<TestKey> {
   const key = await generateSigningKey(alg);
   return { ...key, signer: await LocalKeySigner.fromPrivateJwk(key.privateJwk) };
 }
-
-/** A fresh one-time nonce. */
-export const nonce = (): string => encodeB64url(randomBytes(16));
 
 type Op =
   | { op: 'key.publish'; key: Record<string, unknown>; alg: string; notBefore: number; notAfter: number }

@@ -7,7 +7,7 @@
 import { generateSigningKey, type GeneratedKey } from '../../functions/core/keys';
 import type { Federation } from '../../functions/embedded/federation';
 import type { Answer } from '../exchange/fixtures';
-import { now, signedAs, startTestFederation, type ProvinceState } from '../e2e/harness';
+import { now, signedAs, startTestFederation, type ProvinceState } from '../kit/federation';
 import {
   downDynamo,
   exchangeInstance,

@@ -1,5 +1,5 @@
 /**
- * The fault rig: a running federation (test/e2e/harness.ts) with extra "Lambda instances" of the
+ * The fault rig: a running federation (test/kit/federation.ts) with extra "Lambda instances" of the
  * exchange and of a province node built beside it on the same tables, whose DynamoDB traffic goes
  * through {@link faultyDynamo}, an HTTP proxy in front of the federation's dynalite that answers
  * chosen calls the way DynamoDB does when it throttles, or drops the connection. The SDK parses

@@ -18,7 +18,7 @@ import { KmsSigner } from '../../functions/aws/kms-signer';
 import type { Federation } from '../../functions/embedded/federation';
 import { createExchangeClient } from '../../functions/province/exchange-client';
 import type { Answer } from '../exchange/fixtures';
-import { HOLDER, now, signedAs, startTestFederation, type ProvinceState } from '../e2e/harness';
+import { HOLDER, now, signedAs, startTestFederation, type ProvinceState } from '../kit/federation';
 import {
   codeIdsOf,
   downDynamo,

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Federation } from '../../functions/embedded/federation';
 import { createExchangeClient } from '../../functions/province/exchange-client';
-import { HOLDER, issueAt, startTestFederation, type ProvinceState } from '../e2e/harness';
+import { HOLDER, issueAt, startTestFederation, type ProvinceState } from '../kit/federation';
 import { faultReport, freshProvinceTable, provinceInstance, replicaViolations, scanAll } from './kit';
 
 type Mode = 'pass' | 'reset-mid-body' | '500' | 'hang' | 'truncated';

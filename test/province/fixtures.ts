@@ -10,14 +10,10 @@ import { createProvinceDeps, type ProvinceDeps, type ProvinceDepsInput } from '.
 import type { FetchLike } from '../../functions/province/exchange-client';
 import type { RouteDefinition } from '../../functions/routes';
 import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
+import { FEDERATION, HOLDER_NAME, ID_NUMBER } from '../kit/domain';
 import { selfAuthenticated } from '../kit/province-proof';
 
-export const ZJ = '330000';
-export const GD = '440000';
-export const FEDERATION = 'hcx-test';
-/** A valid resident ID number (GB 11643, check character X) and a name: must never be stored or logged. */
-export const ID_NUMBER = '11010519491231002X';
-export const HOLDER_NAME = '张三丰';
+export { FEDERATION, GD, HOLDER_NAME, ID_NUMBER, ZJ } from '../kit/domain';
 
 export const issueBody = (over: Record<string, unknown> = {}) => ({
   holder: { name: HOLDER_NAME, idType: '10', idNumber: ID_NUMBER },

@@ -12,7 +12,7 @@ import { readSegmentBits, locate } from '../../functions/core/status/segment';
 import { publishPendingRevocations } from '../../functions/province/codes';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
-import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
+import { captureLogs, dynaliteTables, NOW, type DynaliteTables } from '../kit';
 import { decodeQrSvg } from '../kit/qr';
 import {
   call,
@@ -28,7 +28,6 @@ import {
   ZJ,
 } from './fixtures';
 
-const NOW = 1_790_000_000;
 let db: DynaliteTables;
 let deps: ProvinceDeps;
 let exchange: ReturnType<typeof fakeExchange>;

@@ -14,8 +14,7 @@ import {
   signList,
   ZJ,
 } from './fixtures';
-
-const NOW = 1_790_000_000;
+import { NOW } from '../kit';
 
 describe('rotateKey', () => {
   it('publishes, waits until the key is in the trust list, switches, then revokes the old key as superseded', async () => {

@@ -13,7 +13,7 @@ import { DynamoProvinceRepository } from '../../functions/province/dynamo-reposi
 import { createExchangeClient } from '../../functions/province/exchange-client';
 import { auditReplica } from '../../functions/province/replica-audit';
 import { syncOnce, type SyncDeps } from '../../functions/province/sync';
-import { dynaliteTables, type DynaliteTables } from '../kit';
+import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
 import {
   clock,
   fakeExchange,
@@ -27,7 +27,6 @@ import {
   ZJ,
 } from './fixtures';
 
-const NOW = 1_790_000_000;
 let db: DynaliteTables;
 let fed: Awaited<ReturnType<typeof federationKey>>;
 let provinces: { region: string; signer: Signer }[];

@@ -13,7 +13,7 @@ import type { Signer } from '../../functions/core/signer';
 import { DEFAULT_RETENTION, type ProvinceDeps } from '../../functions/province/deps';
 import { DynamoProvinceRepository } from '../../functions/province/dynamo-repository';
 import type { ProvinceRepository } from '../../functions/province/repository';
-import { captureLogs, dynaliteTables, type DynaliteTables } from '../kit';
+import { captureLogs, dynaliteTables, NOW, type DynaliteTables } from '../kit';
 import {
   call,
   clock,
@@ -29,7 +29,6 @@ import {
   ZJ,
 } from './fixtures';
 
-const NOW = 1_790_000_000;
 let db: DynaliteTables;
 let fed: Awaited<ReturnType<typeof federationKey>>;
 let zjSigner: Signer;

@@ -9,7 +9,7 @@ import { issue } from '../../functions/cli/commands/issue';
 import { segmentContent } from '../../functions/core/status/batch';
 import { SEGMENT_BITS, SegmentSet } from '../../functions/core/status/segment';
 import type { Federation } from '../../functions/embedded/federation';
-import { HOLDER, now, signedAs, startTestFederation, verifyAt, type ProvinceState } from '../e2e/harness';
+import { HOLDER, now, signedAs, startTestFederation, verifyAt, type ProvinceState } from '../kit/federation';
 
 jest.setTimeout(600_000);
 

@@ -4,13 +4,10 @@
  * own table, clock and exchange URL) served over real HTTP, and the problem-details checks every
  * refusal must pass.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { encodeB64url } from '../../functions/core/b64';
 import { parseStrictJson } from '../../functions/core/json';
-import { shortKid } from '../../functions/core/keys';
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createTable } from '../../functions/aws/dynamodb';
@@ -22,15 +19,12 @@ import { syncOnce, type SyncOutcome } from '../../functions/province/sync';
 import { create as createVerify } from '../../functions/province/handlers/verify';
 import { create as createRegistry } from '../../functions/province/handlers/registry';
 import { routesOf } from '../../functions/routes';
-import { HOLDER, now, startTestFederation, type ProvinceState } from '../e2e/harness';
+import { nonce } from '../kit/domain';
+import { HOLDER, now, startTestFederation, type ProvinceState } from '../kit/federation';
 
 export { HOLDER, now, type ProvinceState };
-
-export const b64 = (s: string | Uint8Array): string => Buffer.from(s).toString('base64url');
-export const nonce = (): string => encodeB64url(randomBytes(16));
-/** P-256 group order. */
-export const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-export const int32 = (n: bigint): Buffer => Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
+export { b64, claimsOf, codeHeader, forge, nonce, segments } from '../kit/domain';
+export { int32, P256_N } from '../kit/attacks';
 
 /** The federation and the private keys its key folder holds (what an insider of each party has). */
 export interface SecurityFederation {
@@ -148,35 +142,6 @@ export async function issue(p: ProvinceState, over: Record<string, unknown> = {}
   );
   expect(res.status).toBe(201);
   return res.json as unknown as Issued;
-}
-
-/** The three segments of a code string (without `HCX2:`). */
-export function segments(code: string): [string, string, string] {
-  return code.slice(5).split('.') as [string, string, string];
-}
-
-/** The decoded claims of a code string. */
-export function claimsOf(code: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(segments(code)[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-/** The header hcx puts on a code (HCX2) signed by `signer`. */
-export const codeHeader = (signer: Signer): Record<string, unknown> => ({
-  alg: signer.alg,
-  kid: shortKid(signer.kid),
-  typ: 'hcx2',
-});
-
-/** Sign any header and payload (objects, or raw JSON text / bytes, valid or not) as an HCX2 code string. */
-export async function forge(
-  signer: Signer,
-  header: object | string,
-  payload: object | string | Buffer,
-): Promise<string> {
-  const h = b64(typeof header === 'string' ? header : JSON.stringify(header));
-  const p = b64(typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload));
-  const sig = await signer.sign(Buffer.from(`${h}.${p}`, 'ascii'));
-  return `HCX2:${h}.${p}.${b64(sig)}`;
 }
 
 /** A signed request as province `region` would send it, with any member overridden. */

@@ -16,7 +16,7 @@ import { createTable } from '../../functions/aws/dynamodb';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
 import type { ProvinceDeps } from '../../functions/province/deps';
-import { dynaliteTables, type DynaliteTables } from '../kit';
+import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
 import {
   call,
   clock,
@@ -30,7 +30,6 @@ import {
   ZJ,
 } from '../province/fixtures';
 
-const NOW = 1_790_000_000;
 const HOLDER = { idType: '10', idNumber: ID_NUMBER };
 /** Another valid resident ID number (GB 11643 check character right). */
 const OTHER_ID = '110105194912310038';

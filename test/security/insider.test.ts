@@ -332,7 +332,6 @@ describe('an insider appends a key.published entry straight into the exchange ta
     // Straight into the table: prev and hash are easy to compute. The request is the best an
     // insider can do without 440000's enrollment key: one it signed itself, naming 440000.
     const repo = new DynamoExchangeRepository(s.fed.context.client, s.fed.context.exchange.tableName);
-    const head = await repo.lastEntry();
     const t = now();
     const window = { notBefore: t - 60, notAfter: t + 30 * 86_400 };
     const selfSigned = await signedRequest(attackerSigner, fedId, GD(), {
@@ -341,20 +340,29 @@ describe('an insider appends a key.published entry straight into the exchange ta
       alg: 'ES256',
       ...window,
     });
-    planted = makeEntry(head, {
-      seq: (head?.seq ?? 0) + 1,
-      at: t,
-      type: 'key.published',
-      region: GD(),
-      data: {
-        kid: attacker.kid,
-        alg: 'ES256',
-        jwk: attacker.publicJwk as never,
-        ...window,
-        request: selfSigned,
-      },
-    });
-    expect(await repo.appendEntry(planted)).toBe(true);
+    // The flood above may still be appending (a batch that answered 504 carries on): an append
+    // that lost the race to the head returns false, and the insider simply reads the new head and
+    // tries again, as the exchange's own writers do.
+    let appended = false;
+    for (let attempt = 0; attempt < 20 && !appended; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 250));
+      const head = await repo.lastEntry();
+      planted = makeEntry(head, {
+        seq: (head?.seq ?? 0) + 1,
+        at: Math.max(t, now()),
+        type: 'key.published',
+        region: GD(),
+        data: {
+          kid: attacker.kid,
+          alg: 'ES256',
+          jwk: attacker.publicJwk as never,
+          ...window,
+          request: selfSigned,
+        },
+      });
+      appended = await repo.appendEntry(planted);
+    }
+    expect(appended).toBe(true);
     await repo.project([planted]);
   }, 60_000);
 

@@ -11,7 +11,7 @@ import { erasedTotals } from '../../functions/core/sunset/report';
 import { create as createIssue } from '../../functions/province/handlers/issue';
 import { sunsetFederation } from '../../functions/exchange/sunset';
 import { sunsetProvince } from '../../functions/province/sunset';
-import { dynaliteTables, type DynaliteTables } from '../kit';
+import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
 import { publishOp, signed, testExchange, testKey, GD, ZJ } from '../exchange/fixtures';
 import {
   call,
@@ -107,7 +107,7 @@ describe('province sunset', () => {
       enrollmentSigner: await localSigner(),
       federationJwks: (await federationKey()).jwks,
       fetch: exchange.fetch,
-      now: clock(1_790_000_000).now,
+      now: clock(NOW).now,
     });
     for (const colour of ['green', 'yellow']) {
       const res = await call(createIssue(deps), {
@@ -120,7 +120,7 @@ describe('province sunset', () => {
     await deps.repository.putPendingRevocation({
       codeId: 'c'.repeat(22),
       exp: 1_790_086_400,
-      revokedAt: 1_790_000_000,
+      revokedAt: NOW,
     });
     const before = await deps.repository.countHolderData();
     expect(before).toEqual([

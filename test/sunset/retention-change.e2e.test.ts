@@ -12,8 +12,8 @@ import { decodeJwt } from 'jose';
 import { TrustListRejected } from '../../functions/core/errors';
 import type { LogEntry, RetentionPolicy, TrustList } from '../../functions/core/schemas/types.gen';
 import { applyEntries, emptyTrustList } from '../../functions/core/trustlist/state';
-import { startFederation, type Federation } from '../../functions/embedded/federation';
-import { buildHandlers, provision } from '../../functions/embedded/wiring';
+import type { Federation } from '../../functions/embedded/federation';
+import { startTestFederation } from '../kit/federation';
 
 const ZJ = '330000';
 const AT_REGISTRATION: RetentionPolicy = {
@@ -30,17 +30,7 @@ const CHANGED: RetentionPolicy = {
 let dir: string;
 let fed: Federation | undefined;
 
-const start = (retention: RetentionPolicy) =>
-  startFederation({
-    dataDir: dir,
-    port: 0,
-    provinces: [ZJ],
-    retention,
-    syncIntervalSeconds: 3600,
-    sweepIntervalSeconds: 3600,
-    buildHandlers,
-    provision,
-  });
+const start = (retention: RetentionPolicy) => startTestFederation([ZJ], { dataDir: dir, retention });
 
 async function logOf(f: Federation): Promise<LogEntry[]> {
   const page = (await (await fetch(`${f.state.exchangeUrl}/v1/log?limit=1000`)).json()) as {

@@ -15,8 +15,8 @@ import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { decodeB64url } from '../../functions/core/b64';
 import { holderBindingFromClaim } from '../../functions/core/holder';
 import { CODE_PREFIX } from '../../functions/core/profiles';
-import { startFederation, type Federation } from '../../functions/embedded/federation';
-import { buildHandlers, provision } from '../../functions/embedded/wiring';
+import type { Federation } from '../../functions/embedded/federation';
+import { startTestFederation } from '../kit/federation';
 import { hcxAsync } from '../cli/fixtures';
 
 const ZJ = '330000';
@@ -71,13 +71,10 @@ function grepDataFolder(root: string, needles: readonly string[]): string[] {
 
 it('sunsets a province, then the federation: reports verify, codes refuse, nothing personal is left', async () => {
   const dataDir = join(dir, 'data');
-  federation = await startFederation({
+  federation = await startTestFederation([ZJ, GD], {
     dataDir,
-    provinces: [ZJ, GD],
-    syncIntervalSeconds: 3600,
     retention: RETENTION,
-    buildHandlers,
-    provision,
+    sweepIntervalSeconds: 30, // the runner's default: the TTL sweeper runs as in `npm start`
   });
   const { state, stateFile } = federation;
   const zj = state.provinces.find((p) => p.region === ZJ)!;

@@ -7,7 +7,7 @@ import { parseCompactJws } from '../../functions/core/jws/compact';
 import { CODE_PREFIX, CODE_PROFILE } from '../../functions/core/profiles';
 import type { Federation } from '../../functions/embedded/federation';
 import { create } from '../../functions/province/handlers/set-active-key';
-import { HOLDER, issueAt, startTestFederation, type ProvinceState } from '../e2e/harness';
+import { HOLDER, issueAt, startTestFederation, type ProvinceState } from '../kit/federation';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { dynaliteTables, type DynaliteTables } from '../kit';
 import { call, federationKey, localSigner, provinceDeps, ZJ } from './fixtures';

@@ -10,7 +10,7 @@ import { trustListFetch } from '../../functions/cli/commands/trust-list';
 import { verify } from '../../functions/cli/commands/verify';
 import { EXIT } from '../../functions/cli/errors';
 import type { Federation } from '../../functions/embedded/federation';
-import { HOLDER, issueAt, startTestFederation, verifyAt, type ProvinceState } from './harness';
+import { HOLDER, issueAt, startTestFederation, verifyAt, type ProvinceState } from '../kit/federation';
 
 describe('an SM2 province beside an ES256 province', () => {
   let fed: Federation;

@@ -13,7 +13,7 @@ import { isValidResidentId } from '../../functions/core/schemas/validators';
 import type { Federation } from '../../functions/embedded/federation';
 import { buildOpenApi } from '../../functions/openapi/build';
 import { ROUTES } from '../../functions/routes';
-import { HOLDER, issueAt, now, signedAs, startTestFederation, type ProvinceState } from './harness';
+import { HOLDER, issueAt, now, signedAs, startTestFederation, type ProvinceState } from '../kit/federation';
 
 type Operation = { operationId: string; responses: Record<string, { content?: Record<string, unknown> }> };
 const doc = buildOpenApi() as { paths: Record<string, Record<string, Operation>> };

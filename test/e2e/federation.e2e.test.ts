@@ -1,7 +1,15 @@
 /** The federation end to end over real HTTP: embedded engine, the very same handlers, three provinces. */
 import { codeFromQrText } from '../../functions/core/code/format';
 import { decodeQrSvg } from '../kit/qr';
-import { HOLDER, issueAt, now, signedAs, startTestFederation, verifyAt, type ProvinceState } from './harness';
+import {
+  HOLDER,
+  issueAt,
+  now,
+  signedAs,
+  startTestFederation,
+  verifyAt,
+  type ProvinceState,
+} from '../kit/federation';
 import type { Federation } from '../../functions/embedded/federation';
 
 describe('the federation over HTTP', () => {

@@ -6,7 +6,7 @@ import { trustListFetch, trustListShow } from '../../functions/cli/commands/trus
 import { verify } from '../../functions/cli/commands/verify';
 import { EXIT, type CliError } from '../../functions/cli/errors';
 import type { Federation } from '../../functions/embedded/federation';
-import { HOLDER, startTestFederation, type ProvinceState } from '../e2e/harness';
+import { HOLDER, startTestFederation, type ProvinceState } from '../kit/federation';
 import { hcxAsync, tempDir } from './fixtures';
 
 const tmp = tempDir();

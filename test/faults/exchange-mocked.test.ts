@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { verifyChain } from '../../functions/core/trustlist/log';
 import { DynamoExchangeRepository } from '../../functions/exchange/dynamo-repository';
 import { dynaliteTables, localDynamoClient, type DynaliteTables } from '../kit';
-import { publishOp, signed, testExchange, testKey, ZJ, type TestKey } from './fixtures';
+import { publishOp, signed, testExchange, testKey, ZJ, type TestKey } from '../exchange/fixtures';
 
 let db: DynaliteTables;
 let real: DynamoDBClient;

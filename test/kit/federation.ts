@@ -1,20 +1,42 @@
-/** Starts the whole federation in this process (embedded engine, real handlers, real HTTP) for e2e tests. */
+/**
+ * The one way tests start an in-process federation: the embedded runner (dynalite, the real
+ * handlers, real HTTP on free ports), in memory unless a `dataDir` is given. Suites that need a
+ * special shape wrap it (test/security/helpers.ts `startSecurityFederation`, the extra Lambda
+ * instances of test/faults/kit.ts).
+ */
 import { readFileSync } from 'node:fs';
-import { startFederation, type Federation } from '../../functions/embedded/federation';
+import {
+  startFederation,
+  type Federation,
+  type FederationOptions,
+} from '../../functions/embedded/federation';
 import { buildHandlers, provision } from '../../functions/embedded/wiring';
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner } from '../../functions/core/signer';
 import { encodeB64url } from '../../functions/core/b64';
 import { randomBytes } from 'node:crypto';
+import { HOLDER } from './domain';
 
-/** Start a throwaway federation; the schedule is slow so tests drive sync with `runScheduled()`. */
-export function startTestFederation(provinces?: readonly string[]): Promise<Federation> {
+export { HOLDER };
+
+/** What a test may set; everything else is the real wiring. */
+export type TestFederationOptions = Omit<FederationOptions, 'buildHandlers' | 'provision' | 'provinces'>;
+
+/**
+ * Start a throwaway federation; the schedule is slow so tests drive sync with `runScheduled()`.
+ * In memory by default; with `dataDir` on disk (a restart keeps the state).
+ */
+export function startTestFederation(
+  provinces?: readonly string[],
+  options: TestFederationOptions = {},
+): Promise<Federation> {
   return startFederation({
-    memory: true,
+    memory: options.dataDir === undefined,
     port: 0,
     ...(provinces ? { provinces } : {}),
     syncIntervalSeconds: 3600,
     sweepIntervalSeconds: 3600,
+    ...options,
     buildHandlers,
     provision,
   });
@@ -63,5 +85,3 @@ export async function signedAs(
     ...payload,
   } as never);
 }
-
-export const HOLDER = { name: '张三', idType: '10', idNumber: '11010519491231002X' };
