@@ -2,7 +2,8 @@
  * Checks on the folders and files `npm start` is asked to use, made before anything is written:
  * - a data folder (or a state file's folder) must be an ordinary writable folder on a disk:
  *   `--data /proc/x` would otherwise make Node's recursive mkdir spin forever;
- * - a state file that belongs to another running federation is never overwritten nor removed.
+ * - a state file that belongs to another running federation is never overwritten nor removed;
+ * and the one way the embedded runtime writes its files (`writeAtomically`).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -11,12 +12,21 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   statfsSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+
+/** A configuration mistake the CLI reports as it is. */
+export class FederationConfigInvalid extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FederationConfigInvalid';
+  }
+}
 
 /** A folder or file that cannot be used, with a one-line reason. */
 export class LocalPathRefused extends Error {
@@ -120,5 +130,18 @@ export function refuseStateFileInUse(file: string): void {
       `the state file ${file} belongs to a federation that is running (process ${pid}); ` +
         'stop it first, or give this one another --state-file',
     );
+  }
+}
+
+/** Write `text` to a temporary file beside `file` (0600) and rename it over `file`. */
+export function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, text, { mode: 0o600 });
+    renameSync(temp, file);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
   }
 }

@@ -18,7 +18,7 @@ import { openApiResponse } from '../openapi/build';
 import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
 import { rotateKey } from '../province/rotation';
 import { handlerEntry, routesOf, SCHEDULED, type FunctionDefinition, type Service } from '../routes';
-import type { LambdaHandler } from './adapter';
+import type { LambdaHandler } from './server';
 import {
   FederationConfigInvalid,
   type FederationContext,
