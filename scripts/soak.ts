@@ -26,6 +26,7 @@ import type { Jwks } from '../functions/core/schemas/types.gen';
 import type { Signer } from '../functions/core/signer';
 import type { FederationContext, ServiceHandlersMap } from '../functions/embedded/federation';
 import type { ProvinceDeps } from '../functions/province/deps';
+import { percentile } from '../bench/stats';
 
 // The domain modules read their logging configuration when loaded: load them after the env is set.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -137,12 +138,6 @@ function record(kind: Kind, ms: number, ok: boolean, detail: string): void {
     s.errors++;
     if (errorSamples.length < 20) errorSamples.push(`${kind}: ${detail}`);
   }
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 interface Issued {

@@ -14,6 +14,8 @@ export interface LocalPrincipal {
   readonly token: string;
   /** IAM-style user name, e.g. `local-operator`, `local-province-330000`. */
   readonly name: string;
+  /** The caller's ARN (default `arn:aws:iam::000000000000:user/<name>`), e.g. a role session's. */
+  readonly arn?: string;
 }
 
 /** Content types API Gateway hands to Lambda as text; every other body arrives base64-encoded. */
@@ -150,14 +152,56 @@ function iamAuthorizer(principal: LocalPrincipal): APIGatewayEventRequestContext
   return {
     iam: {
       accessKey: `ASIA${id}`.slice(0, 20),
-      accountId: LOCAL_ACCOUNT_ID,
+      accountId: principal.arn?.split(':')[4] || LOCAL_ACCOUNT_ID,
       callerId: `AIDA${id}`,
       cognitoIdentity: null,
       principalOrgId: '',
-      userArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:user/${principal.name}`,
+      userArn: principal.arn ?? `arn:aws:iam::${LOCAL_ACCOUNT_ID}:user/${principal.name}`,
       userId: `AIDA${id}`,
     },
   };
+}
+
+/** A request given by its route and values rather than as bytes off a socket (benches, tests). */
+export interface RouteRequest {
+  /** Decoded path parameters, percent-encoded into the path as a client would. */
+  readonly pathParameters?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+  /** The IAM caller, as API Gateway's IAM authorizer fills it. */
+  readonly authorizer?: LocalPrincipal;
+  readonly sourceIp?: string;
+  readonly requestId?: string;
+  readonly now?: Date;
+}
+
+/** The payload 2.0 event API Gateway sends for `request` on `route` ({@link toEvent} over its bytes). */
+export function routeEvent(route: RouteDefinition, request: RouteRequest = {}): APIGatewayProxyEventV2 {
+  const rawParams: Record<string, string> = {};
+  const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    rawParams[name] = encodeURIComponent(request.pathParameters?.[name] ?? name);
+    return rawParams[name];
+  });
+  const query = new URLSearchParams(request.query).toString();
+  return toEvent(
+    {
+      method: route.method,
+      url: query ? `${path}?${query}` : path,
+      rawHeaders: Object.entries(request.headers ?? {}).flat(),
+      body: typeof request.body === 'string' ? Buffer.from(request.body) : (request.body ?? Buffer.alloc(0)),
+      sourceIp: request.sourceIp ?? '127.0.0.1',
+      localPort: 443,
+    },
+    route,
+    rawParams,
+    {
+      apiId: 'local',
+      requestId: request.requestId ?? 'local-request',
+      now: request.now ?? new Date(),
+      authorizer: request.authorizer,
+    },
+  );
 }
 
 /** A path parameter that is not valid percent-encoding. */
