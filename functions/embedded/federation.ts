@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RetentionPolicy } from '../core/schemas/types.gen';
+import { writeAtomically } from '../core/files';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../core/storage/tables';
 import { routesOf } from '../routes';
 import { startEngine, type EngineTable } from './engine';
@@ -22,7 +23,6 @@ import {
   FederationConfigInvalid,
   refuseStateFileInUse,
   stateFilePid,
-  writeAtomically,
 } from './local-files';
 import { DEFAULT_PROVINCES, provinceName } from './provinces';
 import { Scheduler, scheduledJobs, type ScheduledHandler, type ScheduledJob } from './scheduler';

@@ -2,8 +2,7 @@
  * Checks on the folders and files `npm start` is asked to use, made before anything is written:
  * - a data folder (or a state file's folder) must be an ordinary writable folder on a disk:
  *   `--data /proc/x` would otherwise make Node's recursive mkdir spin forever;
- * - a state file that belongs to another running federation is never overwritten nor removed;
- * and the one way the embedded runtime writes its files (`writeAtomically`).
+ * - a state file that belongs to another running federation is never overwritten nor removed.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -12,7 +11,6 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
   statfsSync,
@@ -130,18 +128,5 @@ export function refuseStateFileInUse(file: string): void {
       `the state file ${file} belongs to a federation that is running (process ${pid}); ` +
         'stop it first, or give this one another --state-file',
     );
-  }
-}
-
-/** Write `text` to a temporary file beside `file` (0600) and rename it over `file`. */
-export function writeAtomically(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, text, { mode: 0o600 });
-    renameSync(temp, file);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
   }
 }

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { FederationConfigInvalid, writeAtomically } from './local-files';
+import { writeAtomically } from '../core/files';
+import { FederationConfigInvalid } from './local-files';
 
 export interface Tokens {
   operatorToken: string;

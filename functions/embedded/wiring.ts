@@ -8,10 +8,11 @@
  * registered and their keys published, and changes nothing.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from '../core/keys';
-import { LocalKeySigner, type Signer } from '../core/signer';
+import { signerFromKeyFile } from '../core/files';
+import type { Signer } from '../core/signer';
 import { localFileShredder } from '../core/sunset/key-shredder';
 import { createExchangeDeps } from '../exchange/deps';
 import { openApiResponse } from '../openapi/build';
@@ -61,7 +62,7 @@ async function keyFile(file: string, alg = 'ES256'): Promise<Signer> {
     writeFileSync(file, JSON.stringify(key.privateJwk, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  const signer = await LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')));
+  const signer = await signerFromKeyFile(file);
   if (signer.alg !== alg) {
     throw new FederationConfigInvalid(
       `${file} holds an ${signer.alg} key, not ${alg}: start with another data folder (or --memory) to change a province's algorithm`,
