@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { SCHEDULED, type Service } from '../routes';
+import { scheduledFunctionsOf, type Service } from '../routes';
 import type { ServiceHandlers } from './federation';
 import { lambdaContext, LOCAL_ACCOUNT_ID } from './lambda-context';
 import type { AdapterLog } from './server';
@@ -19,11 +19,13 @@ export interface ScheduledJob {
 }
 
 export function scheduledJobs(service: Service, instance: string, handlers: ServiceHandlers): ScheduledJob[] {
-  return SCHEDULED.filter((s) => s.service === service && handlers.scheduled?.[s.fn]).map((s) => ({
-    name: `hcx-${instance}-${s.fn}`,
-    fn: s.fn,
-    handler: handlers.scheduled?.[s.fn] as ScheduledHandler,
-  }));
+  return scheduledFunctionsOf(service)
+    .filter((s) => handlers.scheduled?.[s.fn])
+    .map((s) => ({
+      name: `hcx-${instance}-${s.fn}`,
+      fn: s.fn,
+      handler: handlers.scheduled?.[s.fn] as ScheduledHandler,
+    }));
 }
 
 /** The EventBridge stand-in: every job on one interval, never two runs of a job at once. */

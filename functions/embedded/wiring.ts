@@ -18,7 +18,13 @@ import { createExchangeDeps } from '../exchange/deps';
 import { openApiResponse } from '../openapi/build';
 import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
 import { rotateKey } from '../province/rotation';
-import { handlerEntry, routesOf, SCHEDULED, type FunctionDefinition, type Service } from '../routes';
+import {
+  handlerEntry,
+  routesOf,
+  scheduledFunctionsOf,
+  type FunctionDefinition,
+  type Service,
+} from '../routes';
 import type { LambdaHandler } from './server';
 import {
   FederationConfigInvalid,
@@ -107,8 +113,7 @@ export function handlersOf<TDeps>(service: Service, deps: TDeps): ServiceHandler
   const scheduled: Record<string, ScheduledHandler> = {};
   const create = (def: FunctionDefinition) => (handlerModule(def).create as (d: TDeps) => unknown)(deps);
   for (const r of routesOf(service)) routes[r.fn] = create(r) as LambdaHandler;
-  for (const s of SCHEDULED.filter((j) => j.service === service))
-    scheduled[s.fn] = create(s) as ScheduledHandler;
+  for (const s of scheduledFunctionsOf(service)) scheduled[s.fn] = create(s) as ScheduledHandler;
   return { routes, scheduled, extraRoutes: { '/openapi.json': () => openApiResponse() } };
 }
 
