@@ -5,8 +5,6 @@
  *   npm start -- --memory --port 0 --state-file F    throwaway run on free ports; F written when ready
  */
 import './terminal-env';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { EngineStartFailed } from '../functions/embedded/engine';
 import { FederationConfigInvalid, startFederation, type Federation } from '../functions/embedded/federation';
 import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
@@ -64,6 +62,9 @@ export function summary(
 }
 
 async function main(): Promise<void> {
+  // loaded here, not at the top: the banner's test imports this module, and yargs is ESM-only
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm start --')
     .usage(
