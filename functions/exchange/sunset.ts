@@ -118,7 +118,8 @@ export async function sunsetFederation(ctx: FederationSunsetContext): Promise<Fe
   let head = await catchUp(ctx.repository);
   if (head?.type !== 'federation.sunset') {
     for (const p of await ctx.repository.listProvinces()) {
-      if (p.status === 'active') await suspendProvince(ctx, p.region);
+      // Published once, after the sunset entry (below): no deltas or lists for the steps on the way.
+      if (p.status === 'active') await suspendProvince({ ...ctx, afterChange: undefined }, p.region);
     }
     const at = ctx.now();
     head = await appendWith(ctx, async (seq) => ({
