@@ -34,10 +34,12 @@ import { generateSigningKey } from '../functions/core/keys';
 import type { IssueRequest, SignedRequestPayload } from '../functions/core/schemas/types.gen';
 import { signRequest } from '../functions/core/signed-request';
 import { LocalKeySigner } from '../functions/core/signer';
-import { handlerEntry, ROUTES, SCHEDULED } from '../functions/routes';
+import { routeEvent } from '../functions/embedded/event';
+import { handlerEntry, ROUTES, SCHEDULED, type RouteDefinition } from '../functions/routes';
 import { type FederationConfig, loadFederationConfig } from '../lib/config/federation-config';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from '../lib/constructs/bundling';
 import { functionEnvironments } from '../lib/function-environments';
+import { median } from './stats';
 
 /** One measured bundle. */
 export interface ColdStartRow {
@@ -279,7 +281,7 @@ async function handlerEvents(federationId: string): Promise<{ fn: string; entry:
   const http = ROUTES.map((r) => ({
     fn: r.fn,
     entry: handlerEntry(r),
-    event: httpEvent(r.method, r.path, bodies.get(r.fn)),
+    event: httpEvent(r, bodies.get(r.fn)),
   }));
   const scheduled = SCHEDULED.map((s) => ({
     fn: s.fn,
@@ -297,47 +299,27 @@ const PATH_PARAMS: Record<string, string> = {
   codeId: 'AAECAwQFBgcICQoLDA0ODw',
 };
 
-/** An API Gateway HTTP API (payload 2.0) request with no credentials and, for POST, `first` (or `{}`) as body. */
-function httpEvent(method: string, template: string, first?: FirstBody): unknown {
-  const pathParameters: Record<string, string> = {};
-  const rawPath = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
-    pathParameters[name] = PATH_PARAMS[name] ?? 'x';
-    return pathParameters[name];
-  });
-  const body = method === 'POST' ? (first ?? { body: '{}', contentType: 'application/json' }) : undefined;
-  return {
-    version: '2.0',
-    routeKey: `${method} ${template}`,
-    rawPath,
-    rawQueryString: '',
+/**
+ * An API Gateway HTTP API (payload 2.0) request with no credentials and, for POST, `first` (or `{}`)
+ * as body, built by the embedded stand-in's event builder. IAM routes answer only a session of their
+ * caller role (the placeholder the environment names).
+ */
+function httpEvent(route: RouteDefinition, first?: FirstBody): unknown {
+  const body =
+    route.method === 'POST' ? (first ?? { body: '{}', contentType: 'application/json' }) : undefined;
+  return routeEvent(route, {
+    pathParameters: PATH_PARAMS,
     headers: { host: 'bench.invalid', ...(body ? { 'content-type': body.contentType } : {}) },
-    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
-    requestContext: {
-      accountId: '111111111111',
-      apiId: 'bench',
-      domainName: 'bench.invalid',
-      domainPrefix: 'bench',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' },
-      requestId: 'bench-request',
-      routeKey: `${method} ${template}`,
-      stage: '$default',
-      time: '01/Jan/2026:00:00:00 +0000',
-      timeEpoch: 1767225600000,
-      // IAM routes answer only a session of their caller role (the placeholder the environment names).
-      authorizer: {
-        iam: {
-          accountId: '111111111111',
-          userArn: 'arn:aws:sts::111111111111:assumed-role/placeholder-caller/bench',
-        },
-      },
+    body: body?.body,
+    sourceIp: '192.0.2.1',
+    requestId: 'bench-request',
+    now: new Date(1767225600000),
+    authorizer: {
+      token: '',
+      name: 'bench',
+      arn: 'arn:aws:sts::111111111111:assumed-role/placeholder-caller/bench',
     },
-    ...(body ? { body: body.body, isBase64Encoded: false } : { isBase64Encoded: false }),
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  });
 }
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -452,7 +434,9 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
     const baselineKB = await bundle(baselineFile, { source: EMPTY_MIDDY });
     const base: Baseline = {
       file: baselineFile,
-      event: httpEvent('GET', '/v1/federation'),
+      event: httpEvent(
+        ROUTES.find((r) => r.method === 'GET' && r.path === '/v1/federation') as RouteDefinition,
+      ),
       samples: [],
       noMaps: [],
     };

@@ -5,6 +5,7 @@
  * whole milliseconds, too coarse for a server answering in about one.
  */
 import autocannon from 'autocannon';
+import { percentile } from './stats';
 
 /** A load run the parent asks for. */
 export interface LoadJob {
@@ -33,12 +34,6 @@ export interface LoadResult {
 type Message = { kind: 'run'; job: LoadJob } | { kind: 'exit' };
 
 const VALID = /"result"\s*:\s*"valid"/;
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 async function run(job: LoadJob): Promise<LoadResult> {
   const statuses: Record<string, number> = {};

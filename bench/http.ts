@@ -36,6 +36,7 @@ import { join } from 'node:path';
 import type { FederationOptions, FederationState } from '../functions/embedded/federation';
 import { rawVerify, startBareServer } from './bare-server';
 import type { LoadJob, LoadResult } from './http-load';
+import { median } from './stats';
 
 /** Options of {@link runHttpBench}. */
 export interface HttpBenchOptions {
@@ -71,11 +72,6 @@ export const HTTP_VERIFY_RATIO_GOAL = 0.5;
 const HOLDER = { name: '张三', idType: '10', idNumber: '11010519491231002X' };
 const WARM_UP_SECONDS = 2;
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 /** Measure verification over HTTP against the embedded runtime and the bare server, in one run. */

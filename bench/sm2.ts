@@ -11,6 +11,7 @@ import { algorithmByName } from '../functions/core/algorithms';
 import { verifyCode } from '../functions/core/code/verify';
 import { generateSigningKey } from '../functions/core/keys';
 import { verifyFixture } from './verify-fixture';
+import { median } from './stats';
 
 export interface Sm2BenchResult {
   /** Full verifyCode of an SM2 code, single-threaded. */
@@ -25,8 +26,6 @@ export interface Sm2BenchResult {
   smCryptoPrimitivePerSecond: number;
   es256PrimitivePerSecond: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Calls per second of `f` over about `ms` milliseconds. */
 async function rate(f: () => unknown, ms: number): Promise<number> {

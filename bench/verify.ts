@@ -14,6 +14,7 @@ import { qrSegments, qrText } from '../functions/core/code/format';
 import { verifyCode } from '../functions/core/code/verify';
 import { bindHolder } from '../functions/core/holder';
 import { verifyFixture } from './verify-fixture';
+import { median } from './stats';
 
 export interface VerifyBenchResult {
   verifyPerSecondSingle: number;
@@ -42,7 +43,6 @@ export interface VerifyBenchResult {
 
 // Workers load TypeScript through tsx's CommonJS hook.
 const WORKER = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'verify-worker.ts'))});`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function parallel(
   mode: 'raw' | 'full',

@@ -5,15 +5,8 @@
  *   npm start -- --memory --port 0 --state-file F    throwaway run on free ports; F written when ready
  */
 import './terminal-env';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { EngineStartFailed } from '../functions/embedded/engine';
-import {
-  summary,
-  FederationConfigInvalid,
-  startFederation,
-  type Federation,
-} from '../functions/embedded/federation';
+import { FederationConfigInvalid, startFederation, type Federation } from '../functions/embedded/federation';
 import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
 import { LocalPathRefused } from '../functions/embedded/local-files';
 import type { RetentionPolicy } from '../functions/core/schemas/types.gen';
@@ -35,7 +28,43 @@ function retentionOption(policy: RetentionPolicy): RetentionPolicy {
   return policy;
 }
 
+/** The lines `npm start` prints: what runs where, and a next step that works when pasted. */
+export function summary(
+  federation: Pick<Federation, 'state' | 'stateFile'>,
+  options: { memory: boolean; dataDir?: string },
+): string[] {
+  const { state, stateFile } = federation;
+  const [a, b] = state.provinces;
+  const lines = [
+    `hcx federation ${state.federationId} is running (${options.memory ? 'in memory' : `data in ${options.dataDir}`})`,
+    `  exchange            ${state.exchangeUrl}`,
+    ...state.provinces.map((p) => `  ${`${p.name} ${p.region}`.padEnd(20)}${p.url}`),
+    ...state.provinces.map(
+      (p) => `  ${`pages ${p.region}`.padEnd(20)}${p.url}/check/  ${p.url}/wallet/  (checkpoint, traveller)`,
+    ),
+    `  state file          ${stateFile}  (tokens for the operator and internal routes)`,
+    '',
+  ];
+  if (a && b) {
+    const q = JSON.stringify(stateFile);
+    lines.push(
+      `Try it: issue a code at ${a.name} and verify it at ${b.name} (sample identity from GB 11643):`,
+      `  TOKEN=$(node -p 'require(${q}).provinces[0].internalToken')`,
+      `  CODE=$(curl -s ${a.url}/v1/codes -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `    -d '{"holder":{"name":"张三","idType":"10","idNumber":"11010519491231002X"},"status":"green"}' \\`,
+      `    | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).code')`,
+      `  curl -s ${b.url}/v1/codes/verify -H 'content-type: application/json' -d "{\\"code\\":\\"$CODE\\"}"`,
+      '',
+    );
+  }
+  lines.push('Press Ctrl-C to stop.');
+  return lines;
+}
+
 async function main(): Promise<void> {
+  // loaded here, not at the top: the banner's test imports this module, and yargs is ESM-only
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm start --')
     .usage(
@@ -147,9 +176,12 @@ function usageError(message: string): never {
   process.exit(EXIT_USAGE);
 }
 
-main().catch((e: unknown) => {
-  // start-up handles no personal data, so the message is safe to show; the stack is not useful to users
-  const err = e as Error | undefined;
-  process.stderr.write(`hcx start: failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}\n`);
-  process.exit(EXIT_FAILED);
-});
+// run as `npm start`; imported (by the banner's test), it only defines `summary`
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    // start-up handles no personal data, so the message is safe to show; the stack is not useful to users
+    const err = e as Error | undefined;
+    process.stderr.write(`hcx start: failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}\n`);
+    process.exit(EXIT_FAILED);
+  });
+}

@@ -458,6 +458,11 @@ export function routesOf(service: Service): RouteDefinition[] {
   return ROUTES.filter((r) => r.service === service);
 }
 
+/** Scheduled functions of one service. */
+export function scheduledFunctionsOf(service: Service): ScheduledDefinition[] {
+  return SCHEDULED.filter((s) => s.service === service);
+}
+
 /** The route of function `fn` (a handler names its own route); throws when the table has none. */
 export function routeOf(fn: string): RouteDefinition {
   const route = ROUTES.find((r) => r.fn === fn);
@@ -491,5 +496,5 @@ export function handlerEntry(def: FunctionDefinition): string {
 
 /** Every function of `service`: its routes, then its scheduled functions. */
 export function functionsOf(service: Service): FunctionDefinition[] {
-  return [...routesOf(service), ...SCHEDULED.filter((s) => s.service === service)];
+  return [...routesOf(service), ...scheduledFunctionsOf(service)];
 }

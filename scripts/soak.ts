@@ -19,18 +19,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Quiet logs and no EMF metric lines: the report is the output (functions/aws/observability.ts).
 process.env.HCX_LOG_SILENT = process.env.HCX_LOG_SILENT ?? 'true';
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Jwks } from '../functions/core/schemas/types.gen';
 import type { Signer } from '../functions/core/signer';
 import type { FederationContext, ServiceHandlersMap } from '../functions/embedded/federation';
 import type { ProvinceDeps } from '../functions/province/deps';
+import { percentile } from '../bench/stats';
 
 // The domain modules read their logging configuration when loaded: load them after the env is set.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { generateSigningKey } = require('../functions/core/keys') as typeof import('../functions/core/keys');
 const { LocalKeySigner } = require('../functions/core/signer') as typeof import('../functions/core/signer');
+const { signerFromKeyFile } = require('../functions/core/files') as typeof import('../functions/core/files');
 const { startFederation } =
   require('../functions/embedded/federation') as typeof import('../functions/embedded/federation');
 const { buildHandlers, handlersOf, localFederationId, provision } =
@@ -72,17 +73,13 @@ const HOLDERS = [
 const nextKeys: Record<string, Signer> = {};
 const provinceDeps: Record<string, ProvinceDeps> = {};
 
-function signerFile(file: string): Promise<Signer> {
-  return LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
-}
-
 /** The federation id of the run (set once the federation key is loaded). */
 let federationId = '';
 
 /** The real handlers for the exchange; the province handlers over deps that know the next key. */
 async function soakHandlers(context: FederationContext): Promise<ServiceHandlersMap> {
   const real = await buildHandlers(context); // also prepares `provision`
-  const federation = await signerFile(join(context.keysDir, 'federation.jwk.json'));
+  const federation = await signerFromKeyFile(join(context.keysDir, 'federation.jwk.json'));
   federationId = localFederationId(federation.kid);
   const jwks = { keys: [{ ...federation.publicJwk, kid: federation.kid, alg: federation.alg, use: 'sig' }] };
   const provinces: Record<string, ServiceHandlersMap['provinces'][string]> = {};
@@ -95,10 +92,10 @@ async function soakHandlers(context: FederationContext): Promise<ServiceHandlers
       client: context.client,
       tableName: p.tableName,
       issuerSigners: [
-        await signerFile(join(context.keysDir, `${p.region}-issuer.jwk.json`)),
+        await signerFromKeyFile(join(context.keysDir, `${p.region}-issuer.jwk.json`)),
         nextKeys[p.region],
       ],
-      enrollmentSigner: await signerFile(join(context.keysDir, `${p.region}-enrollment.jwk.json`)),
+      enrollmentSigner: await signerFromKeyFile(join(context.keysDir, `${p.region}-enrollment.jwk.json`)),
       exchangeUrl: context.exchange.url,
       federationJwks: jwks as Jwks,
       activeKeyCacheMs: 1_000,
@@ -137,12 +134,6 @@ function record(kind: Kind, ms: number, ok: boolean, detail: string): void {
     s.errors++;
     if (errorSamples.length < 20) errorSamples.push(`${kind}: ${detail}`);
   }
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 interface Issued {

@@ -23,6 +23,7 @@ import type {
 } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { currentInvocation } from '../core/invocation';
+import { METRIC_NAMESPACE } from './names';
 
 /** The value that replaces a masked attribute or a masked part of a string. */
 export const REDACTED = '[REDACTED]';
@@ -230,7 +231,7 @@ class HcxMetrics extends Metrics {
 
 /** The metrics emitter (namespace `hcx`, Embedded Metric Format); its own warnings go through `logger`. */
 export const metrics: Metrics = new HcxMetrics({
-  namespace: 'hcx',
+  namespace: METRIC_NAMESPACE,
   serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'hcx',
   logger,
 });

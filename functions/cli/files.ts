@@ -1,8 +1,9 @@
 /** Reading and writing the files the CLI works with, each failure an {@link InputFileError} that says what to do. */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HcxError } from '../core/errors';
+import { writeAtomically as writeFileAtomically } from '../core/files';
 import { parseStrictJson } from '../core/json';
 import { LocalKeySigner } from '../core/signer';
 import { InputFileError } from './errors';
@@ -50,12 +51,9 @@ export function readJson(path: string, what: string): unknown {
  * reader never sees half a file; `mode` applies from creation (0600 for private keys).
  */
 export function writeAtomically(path: string, data: string | Uint8Array, mode = 0o644): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeFileSync(tmp, data, { mode, flag: 'wx' });
-    renameSync(tmp, path);
+    writeFileAtomically(path, data, mode);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new InputFileError(`cannot write ${path}: ${reason(e)}`);
   }
 }

@@ -14,5 +14,5 @@ export interface CommandResult<T = unknown> {
 /** Seconds since the epoch. */
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-/** A NumericDate as an RFC 3339 string. */
-export const isoTime = (seconds: number): string => new Date(seconds * 1000).toISOString();
+/** A NumericDate as an RFC 3339 string (the one formatter, functions/core/time.ts). */
+export { isoTime } from '../core/time';

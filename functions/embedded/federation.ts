@@ -8,32 +8,36 @@
  * - `provision(context)` creates or loads the federation key, onboards the provinces and publishes
  *   their first keys, and returns what the state file reports about them.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { RetentionPolicy } from '../core/schemas/types.gen';
+import { writeAtomically } from '../core/files';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../core/storage/tables';
-import { routesOf, SCHEDULED, type Service } from '../routes';
+import { routesOf } from '../routes';
+import { startEngine, type EngineTable } from './engine';
+import {
+  ensureWritableFolder,
+  FederationConfigInvalid,
+  refuseStateFileInUse,
+  stateFilePid,
+} from './local-files';
+import { DEFAULT_PROVINCES, provinceName } from './provinces';
+import { Scheduler, scheduledJobs, type ScheduledHandler, type ScheduledJob } from './scheduler';
 import {
   close as closeServer,
   createServiceServer,
   listen,
-  lambdaContext,
-  LOCAL_ACCOUNT_ID,
   type AdapterLog,
   type ExtraRoute,
   type LambdaHandler,
-} from './adapter';
-import { startEngine, type EngineTable } from './engine';
-import { ensureWritableFolder, refuseStateFileInUse, stateFilePid } from './local-files';
-import { DEFAULT_PROVINCES, provinceName } from './provinces';
+} from './server';
+import { loadTokens } from './tokens';
 
-/** A scheduled function (EventBridge target in AWS). */
-export type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unknown>;
+export { FederationConfigInvalid } from './local-files';
+export type { ScheduledHandler } from './scheduler';
 
 /** The handlers of one service instance, by function folder name (`route.fn`, `scheduled.fn`). */
 export interface ServiceHandlers {
@@ -138,14 +142,6 @@ export interface Federation {
   stopExchange(): Promise<void>;
   /** Stop the schedule, the servers and the engine; remove the state file and temporary files. */
   close(): Promise<void>;
-}
-
-/** A configuration mistake the CLI reports as it is. */
-export class FederationConfigInvalid extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FederationConfigInvalid';
-  }
 }
 
 /** The table name of the exchange, and of a province node. */
@@ -358,91 +354,6 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   }
 }
 
-/** The lines `npm start` prints: what runs where, and a next step that works when pasted. */
-export function summary(
-  federation: Pick<Federation, 'state' | 'stateFile'>,
-  options: { memory: boolean; dataDir?: string },
-): string[] {
-  const { state, stateFile } = federation;
-  const [a, b] = state.provinces;
-  const lines = [
-    `hcx federation ${state.federationId} is running (${options.memory ? 'in memory' : `data in ${options.dataDir}`})`,
-    `  exchange            ${state.exchangeUrl}`,
-    ...state.provinces.map((p) => `  ${`${p.name} ${p.region}`.padEnd(20)}${p.url}`),
-    ...state.provinces.map(
-      (p) => `  ${`pages ${p.region}`.padEnd(20)}${p.url}/check/  ${p.url}/wallet/  (checkpoint, traveller)`,
-    ),
-    `  state file          ${stateFile}  (tokens for the operator and internal routes)`,
-    '',
-  ];
-  if (a && b) {
-    const q = JSON.stringify(stateFile);
-    lines.push(
-      `Try it: issue a code at ${a.name} and verify it at ${b.name} (sample identity from GB 11643):`,
-      `  TOKEN=$(node -p 'require(${q}).provinces[0].internalToken')`,
-      `  CODE=$(curl -s ${a.url}/v1/codes -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
-      `    -d '{"holder":{"name":"张三","idType":"10","idNumber":"11010519491231002X"},"status":"green"}' \\`,
-      `    | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).code')`,
-      `  curl -s ${b.url}/v1/codes/verify -H 'content-type: application/json' -d "{\\"code\\":\\"$CODE\\"}"`,
-      '',
-    );
-  }
-  lines.push('Press Ctrl-C to stop.');
-  return lines;
-}
-
-interface Tokens {
-  operatorToken: string;
-  internalTokens: Record<string, string>;
-}
-
-/** Tokens from `<data>/local-tokens.json` (0600), adding any that are missing; fresh ones with `memory`. */
-function loadTokens(dataDir: string | undefined, regions: readonly string[]): Tokens {
-  const file = dataDir && join(dataDir, 'local-tokens.json');
-  let tokens: Tokens = { operatorToken: newToken(), internalTokens: {} };
-  if (file && existsSync(file)) {
-    try {
-      const read = JSON.parse(readFileSync(file, 'utf8')) as Partial<Tokens>;
-      if (
-        typeof read.operatorToken !== 'string' ||
-        typeof read.internalTokens !== 'object' ||
-        !read.internalTokens
-      ) {
-        throw new Error('unexpected shape');
-      }
-      tokens = { operatorToken: read.operatorToken, internalTokens: { ...read.internalTokens } };
-    } catch {
-      throw new FederationConfigInvalid(`${file} is damaged; delete it and start again to make new tokens`);
-    }
-  }
-  let changed = !file || !existsSync(file);
-  for (const r of regions) {
-    if (!tokens.internalTokens[r]) {
-      tokens.internalTokens[r] = newToken();
-      changed = true;
-    }
-  }
-  if (file && changed) writeAtomically(file, JSON.stringify(tokens, null, 2) + '\n');
-  return tokens;
-}
-
-function newToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** Write `text` to a temporary file beside `file` (0600) and rename it over `file`. */
-export function writeAtomically(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, text, { mode: 0o600 });
-    renameSync(temp, file);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
-}
-
 async function startServer(
   server: Server,
   port: number,
@@ -459,76 +370,4 @@ async function startServer(
   });
   cleanups.push(() => closeServer(server));
   return url;
-}
-
-interface ScheduledJob {
-  readonly name: string;
-  readonly fn: string;
-  readonly handler: ScheduledHandler;
-}
-
-function scheduledJobs(service: Service, instance: string, handlers: ServiceHandlers): ScheduledJob[] {
-  return SCHEDULED.filter((s) => s.service === service && handlers.scheduled?.[s.fn]).map((s) => ({
-    name: `hcx-${instance}-${s.fn}`,
-    fn: s.fn,
-    handler: handlers.scheduled?.[s.fn] as ScheduledHandler,
-  }));
-}
-
-/** The EventBridge stand-in: every job on one interval, never two runs of a job at once. */
-class Scheduler {
-  private timer?: NodeJS.Timeout;
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly failing = new Set<string>();
-  private stopped = false;
-
-  constructor(
-    private readonly jobs: readonly ScheduledJob[],
-    private readonly log: AdapterLog,
-  ) {}
-
-  start(everySeconds: number): void {
-    this.timer = setInterval(() => void this.runAll(), everySeconds * 1000);
-  }
-
-  async runAll(): Promise<void> {
-    await Promise.all(this.jobs.map((j) => this.run(j)));
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await Promise.all(this.running.values());
-  }
-
-  private run(job: ScheduledJob): Promise<void> {
-    const busy = this.running.get(job.name);
-    if (busy || this.stopped) return busy ?? Promise.resolve();
-    const requestId = randomUUID();
-    const event: ScheduledEvent = {
-      version: '0',
-      id: requestId,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: LOCAL_ACCOUNT_ID,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: 'local',
-      resources: [`arn:aws:events:local:${LOCAL_ACCOUNT_ID}:rule/${job.name}`],
-      detail: {},
-    };
-    const run = job
-      .handler(event, lambdaContext(job.name, requestId, 60_000))
-      .then(() => {
-        if (this.failing.delete(job.name)) this.log('scheduled run recovered', { fn: job.name });
-      })
-      .catch((e: unknown) => {
-        // once per failure streak, not every interval; the error's class only (messages may carry input)
-        if (!this.failing.has(job.name))
-          this.log('scheduled run failed', { fn: job.name, error: (e as Error)?.name });
-        this.failing.add(job.name);
-      })
-      .finally(() => this.running.delete(job.name));
-    this.running.set(job.name, run);
-    return run;
-  }
 }

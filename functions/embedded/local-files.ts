@@ -18,6 +18,14 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
+/** A configuration mistake the CLI reports as it is. */
+export class FederationConfigInvalid extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FederationConfigInvalid';
+  }
+}
+
 /** A folder or file that cannot be used, with a one-line reason. */
 export class LocalPathRefused extends Error {
   constructor(message: string) {

@@ -6,7 +6,7 @@
  * from its own origin (no CORS) exactly as it reads it from the pages' CloudFront distribution in AWS.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ExtraRoute } from './adapter';
+import type { ExtraRoute } from './server';
 
 /** What the pages are built with. */
 export interface PagesOptions {

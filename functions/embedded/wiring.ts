@@ -8,17 +8,24 @@
  * registered and their keys published, and changes nothing.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from '../core/keys';
-import { LocalKeySigner, type Signer } from '../core/signer';
+import { signerFromKeyFile } from '../core/files';
+import type { Signer } from '../core/signer';
 import { localFileShredder } from '../core/sunset/key-shredder';
 import { createExchangeDeps } from '../exchange/deps';
 import { openApiResponse } from '../openapi/build';
 import { createProvinceDeps, type ProvinceDeps } from '../province/deps';
 import { rotateKey } from '../province/rotation';
-import { handlerEntry, routesOf, SCHEDULED, type FunctionDefinition, type Service } from '../routes';
-import type { LambdaHandler } from './adapter';
+import {
+  handlerEntry,
+  routesOf,
+  scheduledFunctionsOf,
+  type FunctionDefinition,
+  type Service,
+} from '../routes';
+import type { LambdaHandler } from './server';
 import {
   FederationConfigInvalid,
   type FederationContext,
@@ -61,7 +68,7 @@ async function keyFile(file: string, alg = 'ES256'): Promise<Signer> {
     writeFileSync(file, JSON.stringify(key.privateJwk, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  const signer = await LocalKeySigner.fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')));
+  const signer = await signerFromKeyFile(file);
   if (signer.alg !== alg) {
     throw new FederationConfigInvalid(
       `${file} holds an ${signer.alg} key, not ${alg}: start with another data folder (or --memory) to change a province's algorithm`,
@@ -106,8 +113,7 @@ export function handlersOf<TDeps>(service: Service, deps: TDeps): ServiceHandler
   const scheduled: Record<string, ScheduledHandler> = {};
   const create = (def: FunctionDefinition) => (handlerModule(def).create as (d: TDeps) => unknown)(deps);
   for (const r of routesOf(service)) routes[r.fn] = create(r) as LambdaHandler;
-  for (const s of SCHEDULED.filter((j) => j.service === service))
-    scheduled[s.fn] = create(s) as ScheduledHandler;
+  for (const s of scheduledFunctionsOf(service)) scheduled[s.fn] = create(s) as ScheduledHandler;
   return { routes, scheduled, extraRoutes: { '/openapi.json': () => openApiResponse() } };
 }
 

@@ -5,13 +5,12 @@
  * use (a KMS `GetPublicKey`, or a key file read). This module loads no AWS SDK but DynamoDB's: KMS
  * and S3 come from the handlers that use them ({@link ExchangeServices}).
  */
-import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../aws/dynamodb';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
-import { parseStrictJson } from '../core/json';
-import { LocalKeySigner, type Signer } from '../core/signer';
+import { signerFromKeyFile } from '../core/files';
+import type { Signer } from '../core/signer';
 import type { KeyShredder } from '../core/sunset/key-shredder';
 import type { KmsKeyRef } from '../aws/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
@@ -125,10 +124,7 @@ function federationSigner(env: NodeJS.ProcessEnv, services: ExchangeServices): S
     return () => kmsSigner(kmsKeyId);
   }
   if (keyFile) {
-    return async () =>
-      LocalKeySigner.fromPrivateJwk(
-        parseStrictJson(readFileSync(keyFile, 'utf8')) as Record<string, unknown>,
-      );
+    return () => signerFromKeyFile(keyFile);
   }
   // Functions that neither sign nor serve the federation key (the stack grants them no key).
   return () => Promise.reject(new InternalError(new Error('this function holds no federation key')));

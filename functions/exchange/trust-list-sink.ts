@@ -6,6 +6,7 @@
  * This module imports no AWS SDK: the S3 implementation is `s3-trust-list-sink.ts`, imported only by
  * the handlers that publish (see `ExchangeServices` in deps.ts).
  */
+import { TRUST_LIST_OBJECT_KEY, TRUST_LIST_PUBLISH_FAILED_METRIC } from '../aws/names';
 import { errorLogAttributes, logger, metrics } from '../aws/observability';
 import type { ExchangeRepository } from './repository';
 import type { TrustListPublisher } from './trust-list-publisher';
@@ -16,14 +17,12 @@ export interface TrustListSink {
   put(jws: string, etag: string): Promise<void>;
 }
 
-/** The object key of the list in the bucket; CloudFront serves it at the same path. */
-export const TRUST_LIST_OBJECT_KEY = 'v1/trust-list';
-
 /** Short: a client sees a change within a minute; the list re-signs every 15 minutes anyway. */
 export const TRUST_LIST_CACHE_CONTROL = 'public, max-age=60';
 
-/** The metric counting publications that failed (the next change or scheduled run repairs them). */
-export const TRUST_LIST_PUBLISH_FAILED_METRIC = 'TrustListPublishFailed';
+// The list's S3 key and the metric counting publications that failed (the next change or
+// scheduled run repairs them), shared with the stacks.
+export { TRUST_LIST_OBJECT_KEY, TRUST_LIST_PUBLISH_FAILED_METRIC };
 
 /**
  * Rounds of publication one call makes at most. A round ends by re-reading the log head: when it

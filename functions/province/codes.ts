@@ -22,6 +22,7 @@ import type { ProvinceDeps } from './deps';
 import { revokeCodes } from './exchange-client';
 import type { CodeRecord, ErasedCode, PendingRevocation } from './repository';
 import { revokeByStatus } from './status';
+import { isoTime } from '../core/time';
 
 /** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
 const MAX_CODES_PER_REVOCATION = 100;
@@ -46,8 +47,6 @@ export function codeLifetime(deps: Pick<ProvinceDeps, 'retention'>, request: Iss
 export function provinceEnded(): HcxError {
   return new HcxError('PROVINCE_SUNSET');
 }
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /**
  * Validate an issue request: a resident ID number (type 10) with a wrong GB 11643 check character
@@ -103,7 +102,7 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
   // Kept until the code expires, plus what the retention policy allows (0 by default).
   await deps.repository.putCode(record, claims.exp + deps.retention.keepAfterExpirySeconds);
   metrics.addMetric('CodesIssued', 'Count', 1);
-  return { code: issued.code, codeId: issued.codeId, expiresAt: iso(claims.exp), qr };
+  return { code: issued.code, codeId: issued.codeId, expiresAt: isoTime(claims.exp), qr };
 }
 
 /** Verify any province's code against the cached registry; counts results, stores nothing. */
@@ -154,7 +153,7 @@ function view(record: CodeRecord | ErasedCode): CodeView | ErasedCodeView {
       codeId: record.codeId,
       region: record.region,
       status: record.status,
-      expiresAt: iso(record.expiresAt),
+      expiresAt: isoTime(record.expiresAt),
       erased: true,
       ...revocationState(record),
     };
@@ -165,7 +164,7 @@ function view(record: CodeRecord | ErasedCode): CodeView | ErasedCodeView {
 function revocationState(record: CodeRecord | ErasedCode): Pick<CodeView, 'revokedAt' | 'revocation'> {
   if (record.revokedAt === undefined) return {};
   return {
-    revokedAt: iso(record.revokedAt),
+    revokedAt: isoTime(record.revokedAt),
     revocation:
       record.revocationPublishedAt !== undefined
         ? 'published'
@@ -181,8 +180,8 @@ function fullView(record: CodeRecord): CodeView {
     region: record.region,
     healthStatus: record.healthStatus,
     status: record.status,
-    issuedAt: iso(record.issuedAt),
-    expiresAt: iso(record.expiresAt),
+    issuedAt: isoTime(record.issuedAt),
+    expiresAt: isoTime(record.expiresAt),
     kid: record.kid,
     holderBinding: { alg: record.holder.alg, salt: record.holder.salt, tag: record.holder.tag },
     ...(record.reason !== undefined ? { reason: record.reason } : {}),
@@ -328,15 +327,15 @@ export async function registryStatus(deps: ProvinceDeps): Promise<{
   return {
     version: meta ? meta.version : null,
     ageSeconds: meta ? Math.max(0, now - meta.issuedAt) : null,
-    expiresAt: meta ? iso(meta.expiresAt) : null,
+    expiresAt: meta ? isoTime(meta.expiresAt) : null,
     lastSync: sync
       ? {
-          at: iso(sync.lastSyncAt),
+          at: isoTime(sync.lastSyncAt),
           result: sync.lastResult,
           ...(sync.lastError !== undefined ? { error: sync.lastError } : {}),
         }
       : null,
     retention: deps.retention,
-    ...(sunset ? { sunsetAt: iso(sunset.at) } : {}),
+    ...(sunset ? { sunsetAt: isoTime(sunset.at) } : {}),
   };
 }

@@ -6,11 +6,11 @@
  * loads no AWS SDK but DynamoDB's: KMS and Secrets Manager come from the handlers that use them
  * ({@link ProvinceServices}).
  */
-import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../aws/dynamodb';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
+import { readPrivateJwks, signerFromKeyFile } from '../core/files';
 import { parseStrictJson } from '../core/json';
 import { boundedHolderCheck, type HolderCheck, type HolderGateOptions } from '../core/holder-gate';
 import { LIMITS } from '../core/profiles';
@@ -158,15 +158,6 @@ function configuredFederationKeys(jwks: Jwks, federation: string): FederationKey
   }
 }
 
-/** Private JWKs in a key file: one JWK, or `{ "keys": [ ... ] }`. */
-export function readPrivateJwks(path: string): Record<string, unknown>[] {
-  const value = parseStrictJson(readFileSync(path, 'utf8'));
-  if (typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys)) {
-    return (value as { keys: Record<string, unknown>[] }).keys;
-  }
-  return [value as Record<string, unknown>];
-}
-
 /**
  * The AWS services beyond DynamoDB that a handler uses, passed by the handlers that use them (the
  * stack grants the same per function: `PROVINCE_ACCESS` in lib/stacks/province-stack.ts). A handler
@@ -194,7 +185,7 @@ function enrollmentFromEnv(
   const file = env.ENROLLMENT_KEY_FILE;
   const jwk = env.ENROLLMENT_KEY_JWK;
   const secretArn = env.ENROLLMENT_KEY_SECRET_ARN;
-  if (file) return { enrollmentSigner: () => LocalKeySigner.fromPrivateJwk(readPrivateJwks(file)[0]) };
+  if (file) return { enrollmentSigner: () => signerFromKeyFile(file) };
   if (jwk) {
     return {
       enrollmentSigner: () => LocalKeySigner.fromPrivateJwk(parseStrictJson(jwk) as Record<string, unknown>),

@@ -32,14 +32,10 @@ export const ENV = {
 /** One of the names above. */
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
-/** CloudWatch namespace of the custom metrics (`functions/aws/observability.ts` emits into it). */
-export const METRIC_NAMESPACE = 'hcx';
-
-/** The sync handler's gauge: seconds since the replica's trust list was issued. */
-export const REPLICA_AGE_METRIC = 'ReplicaAgeSeconds';
-
-/** The exchange's counter of failed trust-list publications to S3 (`functions/exchange/trust-list-sink.ts`). */
-export const TRUST_LIST_PUBLISH_FAILED_METRIC = 'TrustListPublishFailed';
-
-/** S3 object keys the exchange writes on every change; CloudFront serves them at the same paths. */
-export const TRUST_LIST_OBJECT_KEY = 'v1/trust-list';
+/** Metric names and the trust list's S3 key, defined once beside the functions that use them. */
+export {
+  METRIC_NAMESPACE,
+  REPLICA_AGE_METRIC,
+  TRUST_LIST_OBJECT_KEY,
+  TRUST_LIST_PUBLISH_FAILED_METRIC,
+} from '../../functions/aws/names';

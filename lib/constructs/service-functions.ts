@@ -3,7 +3,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { functionsOf, SCHEDULED, type Service } from '../../functions/routes';
+import { functionsOf, scheduledFunctionsOf, type Service } from '../../functions/routes';
 import { HcxFunction } from './hcx-function';
 import type { Monitoring } from './monitoring';
 
@@ -72,7 +72,7 @@ export class ServiceFunctions extends Construct {
  * is dropped.
  */
 export function scheduleFunctions(scope: Construct, service: Service, functions: ServiceFunctions): Rule[] {
-  return SCHEDULED.filter((s) => s.service === service).map((s) => {
+  return scheduledFunctionsOf(service).map((s) => {
     const fn = functions.get(s.fn).function;
     fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(Math.max(1, s.everyMinutes)) });
     return new Rule(scope, `${pascal(s.fn)}Schedule`, {

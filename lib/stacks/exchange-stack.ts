@@ -5,7 +5,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
-import { ROUTES, routesOf } from '../../functions/routes';
+import { routesOf } from '../../functions/routes';
 import type { FederationConfig } from '../config/federation-config';
 import { ENV, TRUST_LIST_OBJECT_KEY } from '../constructs/env';
 import { HcxHttpApi } from '../constructs/hcx-http-api';
@@ -82,7 +82,9 @@ export interface ExchangeStackProps extends StackProps {
 
 /** Functions behind the signed province routes (publish key, revoke key, revoke codes). */
 const SIGNED_ROUTE_FUNCTIONS = new Set(
-  ROUTES.filter((r) => r.service === 'exchange' && r.auth === 'signed').map((r) => r.fn),
+  routesOf('exchange')
+    .filter((r) => r.auth === 'signed')
+    .map((r) => r.fn),
 );
 
 /**

@@ -8,8 +8,8 @@ import type { ScheduledEvent } from 'aws-lambda';
 import type { LambdaHandler } from '../../functions/embedded/adapter';
 import { generateSigningKey } from '../../functions/core/keys';
 import { buildHandlers } from '../../functions/embedded/wiring';
+import { summary } from '../../bin/start';
 import {
-  summary,
   startFederation,
   type Federation,
   type FederationContext,

@@ -14,6 +14,7 @@ import { buildSnapshot, type RegistrySnapshot } from '../../functions/core/regis
 import type { VerificationResult } from '../../functions/core/schemas/types.gen';
 import { CONFIG } from '../shared/config';
 import {
+  CODE_LABELS,
   dateTime,
   duration,
   initialLang,
@@ -49,9 +50,7 @@ const UI: Record<string, Record<Lang, string>> = {
     zh: '本页离线核验，不发送任何持码人信息，不保留核验记录。',
     en: 'Verified offline in this page: nothing about the holder is sent anywhere and no history is kept.',
   },
-  province: { zh: '签发省份', en: 'Issued by' },
-  name: { zh: '姓名', en: 'Name' },
-  validity: { zh: '有效期至', en: 'Valid until' },
+  ...CODE_LABELS,
   holder: { zh: '证件核对', en: 'ID document' },
   holderOk: { zh: '相符', en: 'Matches' },
   holderTime: { zh: '用时', en: 'took' },

@@ -54,6 +54,13 @@ export const STATUS: Readonly<Record<'green' | 'yellow' | 'red', Text>> = {
   red: { zh: '红码', en: 'Red' },
 };
 
+/** The labels of a code's card, the same on both pages. */
+export const CODE_LABELS: Readonly<Record<'province' | 'name' | 'validity', Text>> = {
+  province: { zh: '签发省份', en: 'Issued by' },
+  name: { zh: '姓名', en: 'Name' },
+  validity: { zh: '有效期至', en: 'Valid until' },
+};
+
 /** Province names by the two leading digits of the GB/T 2260 code. */
 export { provinceName } from '../../functions/embedded/provinces';
 

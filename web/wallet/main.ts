@@ -20,7 +20,16 @@ import {
 } from '../../functions/core/profiles';
 import type { CodeClaims, LegacyCodeClaims } from '../../functions/core/schemas/types.gen';
 import { isCodeClaims, isLegacyCodeClaims } from '../../functions/core/schemas/validators';
-import { dateTime, duration, initialLang, provinceName, saveLang, STATUS, type Lang } from '../shared/i18n';
+import {
+  CODE_LABELS,
+  dateTime,
+  duration,
+  initialLang,
+  provinceName,
+  saveLang,
+  STATUS,
+  type Lang,
+} from '../shared/i18n';
 
 const STORE_KEY = 'hcx.wallet.code';
 /** Warn this long before the code expires. */
@@ -28,9 +37,7 @@ const WARN_SECONDS = 6 * 3600;
 
 const UI: Record<string, Record<Lang, string>> = {
   title: { zh: '我的健康码', en: 'My health code' },
-  province: { zh: '签发省份', en: 'Issued by' },
-  name: { zh: '姓名', en: 'Name' },
-  validity: { zh: '有效期至', en: 'Valid until' },
+  ...CODE_LABELS,
   expiresSoon: {
     zh: '健康码将在 {left}后过期，请及时重新申领。',
     en: 'This code expires in {left}: get a new one from your province in time.',

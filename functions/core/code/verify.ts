@@ -14,6 +14,10 @@ import { revokedCodeKey, type RegisteredKey, type RegistrySnapshot } from '../re
 import { isCodeClaims, isLegacyCodeClaims } from '../schemas/validators';
 import type { CodeClaims, LegacyCodeClaims, VerificationResult } from '../schemas/types.gen';
 import { jwsFromDigits } from './format';
+import { isoTime } from '../time';
+
+/** Re-exported for callers that format a verification result's times the same way. */
+export { isoTime };
 
 /** Options for {@link verifyCode}. */
 export interface VerifyOptions {
@@ -55,33 +59,6 @@ const MESSAGES: Record<ReasonCode, string> = {
 
 function reason(code: ReasonCode): Reason {
   return { code, message: MESSAGES[code] };
-}
-
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
-
-/**
- * RFC 3339 UTC time of NumericDate `seconds`, exactly as `Date.prototype.toISOString` writes it, by
- * integer arithmetic (days to civil date, H. Hinnant's algorithm): two of these run on every
- * verification and `toISOString` costs more than the rest of the result. Valid claims are integers
- * in [0, 4102444800] (schema), so the year always has four digits.
- */
-export function isoTime(seconds: number): string {
-  const days = Math.floor(seconds / 86_400);
-  const rest = seconds - days * 86_400;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const h = Math.floor(rest / 3600);
-  const m = Math.floor((rest - h * 3600) / 60);
-  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(m)}:${pad2(rest - h * 3600 - m * 60)}.000Z`;
 }
 
 type TrustListInfo = VerificationResult['trustList'];

@@ -6,6 +6,7 @@
  * (`GET /v1/registry`); the `ReplicaAgeSeconds` gauge drives the staleness alarm, and pending
  * revocations stay pending for the next run.
  */
+import { REPLICA_AGE_METRIC } from '../../aws/names';
 import { errorLogAttributes, logger, metrics } from '../../aws/observability';
 import { lazyHandler, scheduledHandler } from '../../http';
 import { publishPendingRevocations, type PendingRevocationsOutcome } from '../codes';
@@ -13,9 +14,6 @@ import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
 import { secretSignerFor } from '../../aws/enrollment-secret';
 import { publishRetentionIfChanged, type RetentionOutcome } from '../retention';
 import { syncOnce, type SyncOutcome } from '../sync';
-
-/** The gauge the province stack's staleness alarm watches (lib/constructs/env.ts REPLICA_AGE_METRIC). */
-const REPLICA_AGE_METRIC = 'ReplicaAgeSeconds';
 
 /** What a run did: the sync, the pending revocations it published, and the retention policy. */
 export type SyncRunOutcome = SyncOutcome & {
