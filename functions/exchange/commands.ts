@@ -2,8 +2,19 @@
  * The exchange's commands: every change a province or the operator may ask for, each one appended
  * through {@link appendWith} after its acceptance rules held against the state at the head.
  */
-import { HcxError, RequestInvalid, ResourceConflict, ResourceNotFound } from '../core/errors';
+import { RequestInvalid, ResourceConflict } from '../core/errors';
 import { LIMITS } from '../core/profiles';
+import {
+  codeRevocationsRefusal,
+  decideCodeRevocation,
+  decideKeyPublication,
+  decideKeyRevocation,
+  decideReenrollment,
+  decideRegistration,
+  decideResumption,
+  decideSuspension,
+  revocationLive,
+} from '../core/rules';
 import type {
   CodeRevokeRequest,
   KeyPublishRequest,
@@ -19,14 +30,12 @@ import { appendWith, type ExchangeContext } from './append';
 import type { ProvinceRecord } from './repository';
 import { toProvince } from './queries';
 import {
-  activeProvince,
   authenticate,
   checkKeyWindow,
-  MAX_ENROLLMENT_KEYS,
-  MAX_KEYS_PER_PROVINCE,
+  enforce,
+  kidHolders,
   MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE,
-  MAX_PROVINCES,
-  refuseKnownKid,
+  provinceState,
 } from './rules';
 
 /** POST /v1/provinces (operator): register a province with its enrollment key. */
@@ -36,13 +45,13 @@ export async function registerProvince(
 ): Promise<Province> {
   const key = await intake(registration.enrollmentKey);
   const entry = await appendWith(ctx, async (seq) => {
-    if (await ctx.repository.getProvince(registration.region)) {
-      throw new ResourceConflict('PROVINCE_EXISTS');
-    }
-    await refuseKnownKid(ctx, key.kid);
-    if ((await ctx.repository.listProvinces()).length >= MAX_PROVINCES) {
-      throw new ResourceConflict('FEDERATION_FULL');
-    }
+    const decision = decideRegistration({
+      province: provinceState(await ctx.repository.getProvince(registration.region)),
+      kid: key.kid,
+      holders: await kidHolders(ctx, key.kid),
+      provinces: (await ctx.repository.listProvinces()).length,
+    });
+    enforce(decision);
     return {
       seq,
       at: ctx.now(),
@@ -84,8 +93,7 @@ export interface SuspendedProvince {
 export async function suspendProvince(ctx: ExchangeContext, region: string): Promise<SuspendedProvince> {
   const entry = await appendWith(ctx, async (seq) => {
     const province = await ctx.repository.getProvince(region);
-    if (!province) throw new ResourceNotFound('No such province');
-    if (province.status === 'suspended') return undefined;
+    if (!enforce(decideSuspension(provinceState(province)))) return undefined;
     return { seq, at: ctx.now(), type: 'province.suspended', region, data: {} };
   });
   if (entry) await ctx.afterChange?.();
@@ -107,18 +115,12 @@ export async function reenrollProvince(
 ): Promise<Province> {
   const key = await intake(enrollmentKey);
   await appendWith(ctx, async (seq) => {
-    const province = await ctx.repository.getProvince(region);
-    if (!province) throw new ResourceNotFound('No such province');
-    if (province.status !== 'suspended') {
-      throw new ResourceConflict(
-        'PROVINCE_NOT_SUSPENDED',
-        'Only a suspended province can be re-enrolled: suspend it first',
-      );
-    }
-    await refuseKnownKid(ctx, key.kid);
-    if (province.enrollments >= MAX_ENROLLMENT_KEYS) {
-      throw new ResourceConflict('TOO_MANY_ENROLLMENT_KEYS', 'The province has had too many enrollment keys');
-    }
+    const province = provinceState(await ctx.repository.getProvince(region));
+    const holders = await kidHolders(ctx, key.kid);
+    enforce(decideReenrollment({ province, kid: key.kid, holders }), {
+      PROVINCE_NOT_SUSPENDED: 'Only a suspended province can be re-enrolled: suspend it first',
+      TOO_MANY_ENROLLMENT_KEYS: 'The province has had too many enrollment keys',
+    });
     return {
       seq,
       at: ctx.now(),
@@ -147,9 +149,7 @@ export interface ResumedProvince {
 export async function resumeProvince(ctx: ExchangeContext, region: string): Promise<ResumedProvince> {
   const entry = await appendWith(ctx, async (seq) => {
     const province = await ctx.repository.getProvince(region);
-    if (!province) throw new ResourceNotFound('No such province');
-    if (province.status === 'active') return undefined;
-    if (province.status === 'sunset') throw new HcxError('PROVINCE_SUNSET');
+    if (!enforce(decideResumption(provinceState(province)))) return undefined;
     return { seq, at: ctx.now(), type: 'province.resumed', region, data: {} };
   });
   if (entry) await ctx.afterChange?.();
@@ -178,11 +178,13 @@ export async function publishKey(ctx: ExchangeContext, region: string, jws: unkn
   const entry = (await appendWith(
     ctx,
     async (seq) => {
-      await activeProvince(ctx, region);
-      await refuseKnownKid(ctx, key.kid);
-      if ((await ctx.repository.listKeys(region)).length >= MAX_KEYS_PER_PROVINCE) {
-        throw new ResourceConflict('TOO_MANY_KEYS');
-      }
+      const decision = decideKeyPublication({
+        province: provinceState(await ctx.repository.getProvince(region)),
+        kid: key.kid,
+        holders: await kidHolders(ctx, key.kid),
+        keys: (await ctx.repository.listKeys(region)).length,
+      });
+      enforce(decision);
       return {
         seq,
         at: ctx.now(),
@@ -238,15 +240,13 @@ export async function revokeKey(
   const entry = (await appendWith(
     ctx,
     async (seq) => {
-      await activeProvince(ctx, region);
       // Only the region's own keys are found: another province's key is "not found" here.
-      const key = await ctx.repository.getKey(region, kid);
-      if (!key) throw new ResourceNotFound('The province has no such key');
-      // A revoked key changes once more only to become compromised (a superseded or retired key that
-      // was stolen later); never the other way, and never twice.
-      const escalation =
-        key.status === 'revoked' && key.reason !== 'compromised' && request.reason === 'compromised';
-      if (key.status !== 'active' && !escalation) throw new ResourceConflict('KEY_ALREADY_REVOKED');
+      const decision = decideKeyRevocation({
+        province: provinceState(await ctx.repository.getProvince(region)),
+        key: await ctx.repository.getKey(region, kid),
+        reason: request.reason,
+      });
+      enforce(decision, { NOT_FOUND: 'The province has no such key' });
       return {
         seq,
         at: ctx.now(),
@@ -285,20 +285,20 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
   const { payload } = await authenticate(ctx, jws, 'code.revoke', region);
   const request = payload as CodeRevokeRequest;
   const now = ctx.now();
-  // A code cannot outlive the federation's maximum: a revocation claiming so would pin an entry in
-  // every trust list for longer than any code can verify.
-  if (request.codes.some((c) => c.exp > now + LIMITS.maxCodeLifetime + LIMITS.clockSkew)) {
+  const fresh = new Set(request.codes.filter((c) => revocationLive(c.exp, now)).map((c) => c.jti));
+  // Checked before anything is written; codes with a status index are revoked by status.publish.
+  const refusal = codeRevocationsRefusal(
+    request.codes,
+    fresh.size,
+    fresh.size > 0 ? await ctx.repository.countLiveCodeRevocations(region, now) : 0,
+    now,
+  );
+  if (refusal === 'REQUEST_INVALID') {
     throw new RequestInvalid('A code expiry is beyond the longest code lifetime');
   }
-  const fresh = new Set(request.codes.filter((c) => c.exp + LIMITS.clockSkew >= now).map((c) => c.jti));
-  if (
-    fresh.size > 0 &&
-    (await ctx.repository.countLiveCodeRevocations(region, now)) + fresh.size >
-      MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE
-  ) {
-    // Checked before anything is written; codes with a status index are revoked by status.publish.
+  if (refusal) {
     throw new ResourceConflict(
-      'CODE_REVOCATIONS_FULL',
+      refusal,
       `at most ${MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE} live; revoke by status index`,
     );
   }
@@ -310,15 +310,21 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
   for (const code of request.codes) {
     if (seen.has(code.jti)) continue;
     seen.add(code.jti);
-    if (code.exp + LIMITS.clockSkew < now) {
+    if (!revocationLive(code.exp, now)) {
       expired++;
       continue;
     }
     const entry = await appendWith(
       ctx,
       async (seq) => {
-        await activeProvince(ctx, region);
-        if (await ctx.repository.isCodeRevoked(region, code.jti)) return undefined;
+        const decision = decideCodeRevocation({
+          province: provinceState(await ctx.repository.getProvince(region)),
+          exp: code.exp,
+          revoked: await ctx.repository.isCodeRevoked(region, code.jti),
+          now,
+        });
+        // EXPIRED cannot come back here: the code was live at `now` above.
+        if (decision === 'EXPIRED' || !enforce(decision)) return undefined;
         return {
           seq,
           at: ctx.now(),

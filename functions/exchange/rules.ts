@@ -1,28 +1,30 @@
 /**
- * The exchange's acceptance rules that read state: who is authenticated, which province is active,
- * which kid is free, and the caps every command checks.
+ * The exchange's acceptance rules, the part that reads state: who is authenticated, which province
+ * is active, who holds a kid; and {@link enforce}, which turns a pure decision of
+ * functions/core/rules/exchange.ts into the command's error.
  */
 import type { JwsProfile } from '../core/jws/compact';
-import { AuthenticationFailed, KeyRejected, ResourceConflict } from '../core/errors';
+import type { ErrorCodeWithStatus } from '../core/error-catalogue';
+import {
+  AuthenticationFailed,
+  HcxError,
+  KeyRejected,
+  ResourceConflict,
+  ResourceNotFound,
+} from '../core/errors';
 import { shortKid } from '../core/keys';
 import { logger } from '../aws/observability';
-import { LIMITS } from '../core/profiles';
+import { keyWindowRefusal, type Decision, type KidHolders, type ProvinceState } from '../core/rules';
 import { verifySignedRequest, type SignedOperation, type VerifiedRequest } from '../core/signed-request';
 import { catchUp, type ExchangeContext } from './append';
 import type { ProvinceRecord } from './repository';
 
-/** Most provinces a federation holds (the trust-list schema's cap). */
-export const MAX_PROVINCES = 64;
-/**
- * Most live code revocations by jti one province may hold (codes without a status index: those
- * issued before status indices, docs/scale.md). With the segment cap it bounds the signed list.
- */
-export const MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE = 1000;
-/** Most signing keys one province may have published (the trust-list schema's cap). */
-export const MAX_KEYS_PER_PROVINCE = 256;
-
-/** Most enrollment keys a province may have had (the trust-list schema's cap): 15 re-enrollments. */
-export const MAX_ENROLLMENT_KEYS = 16;
+export {
+  MAX_ENROLLMENT_KEYS,
+  MAX_KEYS_PER_PROVINCE,
+  MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE,
+  MAX_PROVINCES,
+} from '../core/rules';
 
 /** Verify a signed request against the registry (see verifySignedRequest), logging why it failed. */
 export async function authenticate(
@@ -61,37 +63,64 @@ export async function activeProvince(ctx: ExchangeContext, region: string): Prom
 }
 
 /**
- * Refuse a key the federation already knows (`KEY_ALREADY_KNOWN`): any province's enrollment or
- * signing key (the kid index) or a key of the federation itself, for any role (kids are RFC 7638
- * thumbprints, so the same key material always has the same kid); or one whose short kid (the
- * first 11 characters of its thumbprint, what an HCX2 code names) another key already has
- * (`SHORT_KID_TAKEN`): every short kid in the trust list then names exactly one key and province.
- * Enrollment keys count too, so one check covers both kinds.
+ * What the federation holds under `kid` and under its short kid (the first 11 characters of its
+ * thumbprint, what an HCX2 code names), read for the issuer-binding rule `kidRefusal`: any
+ * province's enrollment or signing key (the kid index) and the federation's own key, for any role.
  */
-export async function refuseKnownKid(ctx: ExchangeContext, kid: string): Promise<void> {
-  const federationKid = (await ctx.signer()).kid;
-  if (kid === federationKid || (await ctx.repository.kidOwner(kid))) {
-    throw new ResourceConflict('KEY_ALREADY_KNOWN');
-  }
-  const owner = await ctx.repository.shortKidOwner(shortKid(kid));
-  if (owner && owner.kid !== kid) {
-    throw new ResourceConflict('SHORT_KID_TAKEN');
+export async function kidHolders(ctx: ExchangeContext, kid: string): Promise<KidHolders> {
+  const [signer, owner, shortKidOwner] = await Promise.all([
+    ctx.signer(),
+    ctx.repository.kidOwner(kid),
+    ctx.repository.shortKidOwner(shortKid(kid)),
+  ]);
+  return { federationKids: [signer.kid], owner, shortKidOwner };
+}
+
+/** The province as the acceptance decisions read it (undefined: no such province). */
+export function provinceState(p: ProvinceRecord | undefined): ProvinceState | undefined {
+  return p && { status: p.status, enrollments: p.enrollments };
+}
+
+/**
+ * Throw the error of a refused decision (functions/core/rules/exchange.ts), with the problem detail
+ * `details` gives for its code. Returns whether to append (false: nothing to do).
+ */
+export function enforce(
+  decision: Decision<RefusalCode>,
+  details: Partial<Record<RefusalCode, string>> = {},
+): boolean {
+  switch (decision) {
+    case 'APPEND':
+      return true;
+    case 'UNCHANGED':
+      return false;
+    case 'NOT_FOUND':
+      throw new ResourceNotFound(details.NOT_FOUND ?? 'No such province');
+    case 'PROVINCE_NOT_ACTIVE':
+      throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
+    case 'PROVINCE_SUNSET':
+      throw new HcxError('PROVINCE_SUNSET');
+    default:
+      throw new ResourceConflict(decision, details[decision]);
   }
 }
 
-/** The validity window rules of a published key (pure). */
+/** Refusal codes of the acceptance decisions (a 409 unless {@link enforce} says otherwise). */
+export type RefusalCode =
+  | 'NOT_FOUND'
+  | 'PROVINCE_NOT_ACTIVE'
+  | 'PROVINCE_SUNSET'
+  | Exclude<ErrorCodeWithStatus<409>, 'PROVINCE_SUNSET'>;
+
+/** The validity window of a published key (`keyWindowRefusal`), as a {@link KeyRejected}. */
 export function checkKeyWindow(notBefore: number, notAfter: number, now: number): void {
-  if (notAfter <= notBefore)
-    throw new KeyRejected('BAD_VALIDITY', 'BAD_VALIDITY: notAfter must be after notBefore');
-  if (notAfter - notBefore > LIMITS.maxKeyLifetime) {
-    throw new KeyRejected(
-      'LIFETIME_TOO_LONG',
-      'LIFETIME_TOO_LONG: the key lifetime is longer than the federation allows',
-    );
-  }
-  if (notBefore < now - LIMITS.clockSkew)
-    throw new KeyRejected('NOT_BEFORE_IN_PAST', 'NOT_BEFORE_IN_PAST: notBefore is in the past');
-  if (notBefore > now + LIMITS.maxKeyLifetime) {
-    throw new KeyRejected('NOT_BEFORE_TOO_FAR', 'NOT_BEFORE_TOO_FAR: notBefore is too far in the future');
-  }
+  const reason = keyWindowRefusal(notBefore, notAfter, now);
+  if (reason) throw new KeyRejected(reason, `${reason}: ${KEY_WINDOW_WHY[reason]}`);
 }
+
+const KEY_WINDOW_WHY = {
+  BAD_VALIDITY: 'notAfter must be after notBefore',
+  LIFETIME_TOO_LONG: 'the key lifetime is longer than the federation allows',
+  NOT_BEFORE_IN_PAST: 'notBefore is in the past',
+  NOT_BEFORE_TOO_FAR: 'notBefore is too far in the future',
+} as const;
