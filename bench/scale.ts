@@ -5,7 +5,7 @@
  * a day (1.4 billion people, daily codes) with status indices; the bench builds the status
  * segments, their signed-list rows and their wire form, loads them as a verifier does, looks codes
  * up, measures an idle sync's DynamoDB units on the embedded engine (ReturnConsumedCapacity), and
- * the exchange's cold fold at 10^3 vs 10^6 log entries. The last stdout line is one JSON object.
+ * an exchange instance's cold start (checkpoint + fold + sign) at 10^3 vs 10^6 log entries. The last stdout line is one JSON object.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.HCX_LOG_SILENT ??= 'true';
@@ -27,9 +27,11 @@ import {
   readSegmentBits,
   sha256,
 } from '../functions/core/status/segment';
-import { makeEntry, verifyChain } from '../functions/core/trustlist/log';
-import { applyEntries, emptyTrustList } from '../functions/core/trustlist/state';
+import { makeEntry } from '../functions/core/trustlist/log';
+import { emptyTrustList } from '../functions/core/trustlist/state';
 import { federationKeys, signDelta, signTrustList } from '../functions/core/trustlist/trust-list';
+import type { Checkpoint, ExchangeRepository } from '../functions/exchange/repository';
+import { CHECKPOINT_EVERY, TrustListPublisher } from '../functions/exchange/trust-list-publisher';
 import { DynamoProvinceRepository } from '../functions/province/dynamo-repository';
 import { syncOnce } from '../functions/province/sync';
 
@@ -203,7 +205,12 @@ function deltaCost(base: Built): { scatteredKB: number; clusteredKB: number } {
 }
 
 /** An idle sync on the embedded engine, every DynamoDB call asked for its consumed capacity. */
-async function idleSyncUnits(): Promise<{ read: number; write: number }> {
+export async function idleSyncUnits(): Promise<{
+  read: number;
+  write: number;
+  reissueRead: number;
+  reissueWrite: number;
+}> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (o: Record<string, unknown>) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -226,28 +233,20 @@ async function idleSyncUnits(): Promise<{ read: number; write: number }> {
     const fed = await generateSigningKey('ES256');
     const signer = await LocalKeySigner.fromPrivateJwk(fed.privateJwk);
     const keys = federationKeys({ keys: [{ ...fed.publicJwk, kid: fed.kid, alg: fed.alg }] }, 'hcx-bench');
-    const entry = makeEntry(undefined, {
-      seq: 1,
-      at: NOW,
-      type: 'province.registered',
-      region: '330000',
-      data: { name: '浙江省', enrollmentKey: { ...fed.publicJwk } as never },
-    });
-    const list: TrustList = {
-      ...applyEntries(emptyTrustList('hcx-bench'), [entry]),
-      issuedAt: NOW,
-      expiresAt: NOW + DAY,
-    };
+    // The units do not depend on the list's content (the idle run reads only the replica metadata).
+    const list: TrustList = { ...emptyTrustList('hcx-bench'), issuedAt: NOW, expiresAt: NOW + DAY };
     const full = await signTrustList(signer, list);
-    const idle = await signDelta(signer, {
-      federation: 'hcx-bench',
-      fromVersion: 1,
-      version: 1,
-      issuedAt: NOW,
-      expiresAt: NOW + DAY,
-      logHead: list.logHead,
-      entries: [],
-    });
+    const emptyDelta = (issuedAt: number) =>
+      signDelta(signer, {
+        federation: 'hcx-bench',
+        fromVersion: list.version,
+        version: list.version,
+        issuedAt,
+        expiresAt: issuedAt + DAY,
+        logHead: list.logHead,
+        entries: [],
+      });
+    let idle = await emptyDelta(NOW);
     const repository = new DynamoProvinceRepository(client, tableName);
     const exchange = {
       baseUrl: 'http://exchange.invalid',
@@ -283,22 +282,38 @@ async function idleSyncUnits(): Promise<{ read: number; write: number }> {
     );
     const run = await syncOnce(deps);
     if (run.result !== 'unchanged') throw new Error(`idle sync: ${JSON.stringify(run)}`);
-    return { read, write };
+    const idleUnits = { read, write };
+    // A re-issue with no change (the exchange's empty delta of a new 15-minute window).
+    now += 900;
+    idle = await emptyDelta(now - 30);
+    read = 0;
+    write = 0;
+    const reissue = await syncOnce(deps);
+    if (reissue.result !== 'updated') throw new Error(`re-issue sync: ${JSON.stringify(reissue)}`);
+    return { ...idleUnits, reissueRead: read, reissueWrite: write };
   } finally {
     client.destroy();
     await new Promise((r) => server.close(r));
   }
 }
 
-/** The exchange's fold of its log from genesis (what a cold start does without a checkpoint). */
-function coldFoldMs(entries: number): number {
+/**
+ * A cold exchange instance's work before it can sign a list, at a log of `entries` entries: the
+ * publisher (functions/exchange/trust-list-publisher.ts) over an in-memory log, with the latest
+ * checkpoint as the scheduled publication leaves it (every CHECKPOINT_EVERY entries), at worst
+ * CHECKPOINT_EVERY - 1 entries behind the head. Building the log and the checkpoint is not timed.
+ */
+export async function coldStartMs(entries: number, signer: LocalKeySigner): Promise<number> {
   const log: LogEntry[] = [];
-  let prev: LogEntry | undefined = makeEntry(undefined, {
+  let prev: LogEntry = makeEntry(undefined, {
     seq: 1,
     at: NOW,
     type: 'province.registered',
     region: '330000',
-    data: { name: '浙江省', enrollmentKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) } as never },
+    data: {
+      name: '浙江省',
+      enrollmentKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), kid: 'zj-enrollment' } as never,
+    },
   });
   log.push(prev);
   for (let seq = 2; seq <= entries; seq++) {
@@ -314,9 +329,27 @@ function coldFoldMs(entries: number): number {
     });
     log.push(prev);
   }
+  let checkpoint: Checkpoint | undefined;
+  let head = entries;
+  const repository = {
+    lastEntry: async () => log[head - 1],
+    readLog: async (after: number, limit: number) => log.slice(after, Math.min(after + limit, head)),
+    checkpointVersion: async () => checkpoint?.version,
+    getCheckpoint: async () => checkpoint,
+    putCheckpoint: async (c: Checkpoint) => {
+      checkpoint = c;
+    },
+  } as unknown as ExchangeRepository;
+  const ctx = { repository, signer: async () => signer, federationId: 'hcx-bench', now: () => NOW + 60 };
+  // The checkpoint the schedule left: at the last multiple of CHECKPOINT_EVERY at or below head - 1.
+  const at = Math.floor((entries - 1) / CHECKPOINT_EVERY) * CHECKPOINT_EVERY;
+  if (at > 0) {
+    head = at;
+    await new TrustListPublisher(ctx).checkpointIfDue();
+    head = entries;
+  }
   const t0 = process.hrtime.bigint();
-  verifyChain(undefined, log);
-  applyEntries(emptyTrustList('hcx-bench'), log);
+  await new TrustListPublisher(ctx).current();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
@@ -333,6 +366,9 @@ export interface ScaleBench {
   readonly revocationLookupVsSetRatio: number;
   readonly idleSyncReadUnits: number;
   readonly idleSyncWriteUnits: number;
+  /** DynamoDB units of a sync that takes a re-issue with no change (metadata only; not the list chunks). */
+  readonly reissueSyncReadUnits: number;
+  readonly reissueSyncWriteUnits: number;
   readonly exchangeColdStartMs: number;
   readonly exchangeColdStartRatio: number;
   readonly at1M: ScaleFigures;
@@ -350,9 +386,12 @@ export async function runScaleBench(options: { tenMillion?: boolean } = {}): Pro
   const delta = deltaCost(build(big));
   say('scale: idle sync on the embedded engine');
   const idle = await idleSyncUnits();
-  say('scale: exchange cold fold, 10^3 vs 10^6 log entries');
-  const small = coldFoldMs(1_000);
-  const large = coldFoldMs(1_000_000);
+  say('scale: exchange cold start, 10^3 vs 10^6 log entries (from the latest checkpoint)');
+  const fed = await generateSigningKey('ES256');
+  const signer = await LocalKeySigner.fromPrivateJwk(fed.privateJwk);
+  await coldStartMs(1_000, signer); // warm the code paths once
+  const small = await coldStartMs(1_000, signer);
+  const large = await coldStartMs(1_000_000, signer);
   return {
     revocationBytesPerEntry: at10M.bytesPerEntry,
     fullListMB: mb(at10M.listJsonBytes * (4 / 3) + at10M.segmentWireBytes),
@@ -365,6 +404,8 @@ export async function runScaleBench(options: { tenMillion?: boolean } = {}): Pro
     revocationLookupVsSetRatio: Math.round((at10M.lookupNs / Math.max(at10M.setLookupNs, 1)) * 100) / 100,
     idleSyncReadUnits: idle.read,
     idleSyncWriteUnits: idle.write,
+    reissueSyncReadUnits: idle.reissueRead,
+    reissueSyncWriteUnits: idle.reissueWrite,
     exchangeColdStartMs: Math.round(large),
     exchangeColdStartRatio: Math.round((large / Math.max(small, 0.001)) * 10) / 10,
     at1M,
@@ -378,8 +419,8 @@ export function scaleBenchLines(s: ScaleBench): string[] {
     `10M revocations: ${s.fullListGzipMB} MB on the wire (${s.revocationBytesPerEntry} B/entry; goal <= 32 MB, moonshot 16 MB), ${s.fullListMB} MB uncompressed list + segments`,
     `1000 more revocations: ${s.deltaKBPer1000} KB scattered over the federation, ${s.deltaKBPer1000Clustered} KB clustered in one province (whole segments re-fetched)`,
     `verifier at 10M: load ${s.listLoadMs} ms, heap ${s.listHeapMB} MB (goal <= 128 MB), lookup ${s.revocationLookupNs} ns (goal <= 1000 ns), ${s.revocationLookupVsSetRatio}x a Set<string> lookup in the same run`,
-    `idle sync: ${s.idleSyncReadUnits} read units, ${s.idleSyncWriteUnits} write units (goal <= 3 and 0)`,
-    `exchange cold fold: ${s.exchangeColdStartMs} ms at 10^6 entries, ${s.exchangeColdStartRatio}x the 10^3 fold (goal <= 2x: NOT met, no checkpoint yet)`,
+    `idle sync: ${s.idleSyncReadUnits} read units, ${s.idleSyncWriteUnits} write units (goal <= 3 and 0); a no-change re-issue: ${s.reissueSyncReadUnits} read, ${s.reissueSyncWriteUnits} write units (metadata and status only)`,
+    `exchange cold start: ${s.exchangeColdStartMs} ms at 10^6 log entries, ${s.exchangeColdStartRatio}x the one at 10^3 (goal <= 2x; from the latest checkpoint, at worst ${CHECKPOINT_EVERY - 1} entries behind)`,
   ];
 }
 

@@ -81,6 +81,12 @@ export const ERRORS = {
     title: 'Not found',
     meaning: 'No route has this path, or the named resource does not exist.',
   },
+  DELTA_UNAVAILABLE: {
+    status: 404,
+    title: 'No delta is published from this version',
+    meaning:
+      '`GET /v1/trust-list?since=` names a version no stored delta starts from (never published, or expired): fetch the full list.',
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     title: 'Method not allowed',

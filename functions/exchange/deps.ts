@@ -17,7 +17,7 @@ import type { KmsKeyRef } from '../aws/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
-import { TrustListPublisher } from './trust-list-publisher';
+import { publishDeltaArtefacts, TrustListPublisher } from './trust-list-publisher';
 import { publishTrustList, type TrustListSink } from './trust-list-sink';
 
 /** The dependencies of every exchange handler. */
@@ -30,7 +30,10 @@ export interface ExchangeDeps extends ExchangeContext {
   readonly now: () => number;
   /** The signed trust list and deltas, cached per log head (one per process). */
   readonly trustLists: TrustListPublisher;
-  /** Where the full list is published after each change (S3 in AWS); none in the embedded runtime. */
+  /**
+   * Where the full list is published after each change (S3 in AWS); none in the embedded runtime.
+   * The deltas are published after each change in either case (`afterChange`).
+   */
   readonly trustListSink?: TrustListSink;
   /** Destroys the federation key at the federation's sunset (only the sunset function has one). */
   readonly federationKeyShredder?: KeyShredder;
@@ -83,14 +86,15 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
   };
   const trustLists = new TrustListPublisher(base);
   const shredder = input.federationKeyShredder ? { federationKeyShredder: input.federationKeyShredder } : {};
-  if (!sink) return { ...base, ...shredder, trustLists };
+  // After every change: the deltas to the new head (what nodes sync from), then the full list.
   return {
     ...base,
     ...shredder,
     trustLists,
-    trustListSink: sink,
+    ...(sink ? { trustListSink: sink } : {}),
     afterChange: async () => {
-      await publishTrustList({ repository, trustLists, sink }, 'change');
+      await publishDeltaArtefacts(trustLists);
+      if (sink) await publishTrustList({ repository, trustLists, sink }, 'change');
     },
   };
 }

@@ -14,6 +14,8 @@ import {
   type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KeyMaterial } from '../core/algorithms';
 import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
@@ -26,6 +28,8 @@ import type {
   KidOwner,
   ProvinceRecord,
   StatusSegmentRecord,
+  StoredDelta,
+  Checkpoint,
 } from './repository';
 
 type Item = Record<string, AttributeValue>;
@@ -53,6 +57,13 @@ export const ITEM_KEYS = {
     pk: `SSEG#${region}`,
     sk: String(segment).padStart(7, '0'),
   }),
+  delta: (from: number) => ({ pk: `DELTA#${from}`, sk: 'DELTA' }),
+  publishedVersions: () => ({ pk: 'PUBLISHED', sk: 'VERSIONS' }),
+  checkpoint: () => ({ pk: 'CHECKPOINT', sk: 'HEAD' }),
+  checkpointChunk: (version: number, i: number) => ({
+    pk: `CHECKPOINT#${version}`,
+    sk: `CHUNK#${String(i).padStart(4, '0')}`,
+  }),
   finalTrustList: () => ({ pk: 'SUNSET', sk: 'FINAL_TRUST_LIST' }),
   deletionReport: () => ({ pk: 'SUNSET', sk: 'DELETION_REPORT' }),
   erasureTally: () => ({ pk: 'SUNSET', sk: 'ERASURE_TALLY' }),
@@ -70,6 +81,8 @@ function itemKind(pk: string): string {
   if (pk.startsWith('CREV#')) return 'code-revocation';
   if (pk.startsWith('NONCE#')) return 'request-nonce';
   if (pk.startsWith('SSEG#')) return 'status-segment';
+  if (pk.startsWith('DELTA#') || pk === 'PUBLISHED') return 'trust-list-delta';
+  if (pk.startsWith('CHECKPOINT')) return 'checkpoint';
   return 'other';
 }
 
@@ -122,7 +135,12 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   /** A put that only decides when `condition` holds; false on ConditionalCheckFailed. */
-  private async putIf(item: Item, condition: string, values?: Item): Promise<boolean> {
+  private async putIf(
+    item: Item,
+    condition: string,
+    values?: Item,
+    names?: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new PutItemCommand({
@@ -130,6 +148,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           Item: item,
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
+          ExpressionAttributeNames: names,
         }),
       );
       return true;
@@ -540,6 +559,108 @@ export class DynamoExchangeRepository implements ExchangeRepository {
 
   consumeNonce(jti: string, expiresAt: number): Promise<boolean> {
     return this.putIf({ ...key(ITEM_KEYS.nonce(jti)), ttl: N(expiresAt) }, 'attribute_not_exists(pk)');
+  }
+
+  async getDelta(from: number): Promise<StoredDelta | undefined> {
+    const item = await this.get(ITEM_KEYS.delta(from));
+    if (!item) return undefined;
+    return {
+      from,
+      to: num(item.to) as number,
+      issuedAt: num(item.issuedAt) as number,
+      expiresAt: num(item.expiresAt) as number,
+      jws: str(item.doc) as string,
+    };
+  }
+
+  async putDelta(delta: StoredDelta): Promise<void> {
+    await this.putIf(
+      {
+        ...key(ITEM_KEYS.delta(delta.from)),
+        to: N(delta.to),
+        issuedAt: N(delta.issuedAt),
+        expiresAt: N(delta.expiresAt),
+        // Gone with the delta (DynamoDB TTL in AWS; the route also refuses an expired one).
+        ttl: N(delta.expiresAt),
+        doc: S(delta.jws),
+      },
+      'attribute_not_exists(pk) OR #to < :to OR (#to = :to AND issuedAt < :iat)',
+      { ':to': N(delta.to), ':iat': N(delta.issuedAt) },
+      { '#to': 'to' },
+    );
+  }
+
+  async getPublishedVersions(): Promise<number[]> {
+    const item = await this.get(ITEM_KEYS.publishedVersions());
+    return (item?.versions?.L ?? []).map((v) => Number(v.N));
+  }
+
+  async putPublishedVersions(versions: readonly number[]): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { ...key(ITEM_KEYS.publishedVersions()), versions: { L: versions.map(N) } },
+      }),
+    );
+  }
+
+  async checkpointVersion(): Promise<number | undefined> {
+    return num((await this.get(ITEM_KEYS.checkpoint()))?.version);
+  }
+
+  async getCheckpoint(): Promise<Checkpoint | undefined> {
+    const head = await this.get(ITEM_KEYS.checkpoint());
+    if (!head) return undefined;
+    const version = num(head.version) as number;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < (num(head.chunks) ?? 0); i++) {
+      const item = await this.get(ITEM_KEYS.checkpointChunk(version, i));
+      if (!item?.data?.B) return undefined;
+      parts.push(item.data.B);
+    }
+    const packed = Buffer.concat(parts);
+    if (createHash('sha256').update(packed).digest('base64url') !== str(head.digest)) return undefined;
+    return { version, logHead: str(head.logHead) as string, list: gunzipSync(packed).toString('utf8') };
+  }
+
+  async putCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    const packed = gzipSync(Buffer.from(checkpoint.list, 'utf8'));
+    const chunks = Math.max(1, Math.ceil(packed.length / BATCH_CHUNK_BYTES));
+    for (let i = 0; i < chunks; i++) {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key(ITEM_KEYS.checkpointChunk(checkpoint.version, i)),
+            data: { B: packed.subarray(i * BATCH_CHUNK_BYTES, (i + 1) * BATCH_CHUNK_BYTES) },
+          },
+        }),
+      );
+    }
+    const previous = await this.get(ITEM_KEYS.checkpoint());
+    // The commit: the pointer moves forward only; the content it names is already written.
+    const moved = await this.putIf(
+      {
+        ...key(ITEM_KEYS.checkpoint()),
+        version: N(checkpoint.version),
+        logHead: S(checkpoint.logHead),
+        chunks: N(chunks),
+        digest: S(createHash('sha256').update(packed).digest('base64url')),
+      },
+      'attribute_not_exists(pk) OR version < :v',
+      { ':v': N(checkpoint.version) },
+    );
+    const stale = moved ? previous : { version: N(checkpoint.version), chunks: N(chunks) };
+    const staleVersion = num(stale?.version);
+    if (staleVersion === undefined || (moved && staleVersion === checkpoint.version)) return;
+    for (let i = 0; i < (num(stale?.chunks) ?? 0); i++) {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: key(ITEM_KEYS.checkpointChunk(staleVersion, i)),
+        }),
+      );
+    }
   }
 
   async getFinalTrustList(): Promise<string | undefined> {

@@ -53,6 +53,25 @@ export interface StatusSegmentRecord {
 }
 
 /** Storage of the exchange. Every read used for a security decision is strongly consistent. */
+/** A signed delta stored when the list was published: served for `GET /v1/trust-list?since=<from>`. */
+export interface StoredDelta {
+  readonly from: number;
+  readonly to: number;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  /** The compact JWS, as signed. */
+  readonly jws: string;
+}
+
+/** The exchange's folded state at `version` (its working set), committed to the log by `logHead`. */
+export interface Checkpoint {
+  readonly version: number;
+  /** The hash of the log entry at `version`: a checkpoint is used only when the log agrees. */
+  readonly logHead: string;
+  /** The fold of the log through `version`, expired revocations pruned (JSON of a TrustList). */
+  readonly list: string;
+}
+
 export interface ExchangeRepository {
   /** The last log entry, or undefined when the log is empty. */
   lastEntry(): Promise<LogEntry | undefined>;
@@ -84,6 +103,23 @@ export interface ExchangeRepository {
   countLiveCodeRevocations(region: string, now: number): Promise<number>;
   /** Record a signed request's nonce until `expiresAt`; false when it was already recorded. */
   consumeNonce(jti: string, expiresAt: number): Promise<boolean>;
+
+  // Static deltas (functions/exchange/trust-list-publisher.ts)
+  /** The stored delta from version `from`, or undefined. */
+  getDelta(from: number): Promise<StoredDelta | undefined>;
+  /** Store `delta` unless the one held from the same version goes further or is as new (no-op then). */
+  putDelta(delta: StoredDelta): Promise<void>;
+  /** The versions the last publications were made at, ascending (where stored deltas start). */
+  getPublishedVersions(): Promise<number[]>;
+  putPublishedVersions(versions: readonly number[]): Promise<void>;
+
+  // Checkpoints of the folded state (functions/exchange/trust-list-publisher.ts)
+  /** The version of the latest checkpoint (one small read), or undefined. */
+  checkpointVersion(): Promise<number | undefined>;
+  /** The latest checkpoint, or undefined (none, or its content does not match its digest). */
+  getCheckpoint(): Promise<Checkpoint | undefined>;
+  /** Store `checkpoint` as the latest unless a later one is held; the previous one's content goes. */
+  putCheckpoint(checkpoint: Checkpoint): Promise<void>;
 
   // Federation sunset (functions/exchange/sunset.ts)
   /** The last trust list the federation signed (kept after its key is destroyed), if any. */

@@ -3,12 +3,19 @@
  * kept in memory and advanced by the entries appended since, so a request when nothing changed
  * costs one consistent read of the log head and no signature.
  *
+ * Deltas are static artefacts: each publication (after every change, and on the re-issue schedule)
+ * signs the deltas from the versions of the last {@link DELTA_FROM_VERSIONS} publications to the new
+ * head, and `GET /v1/trust-list?since=` only reads a stored one ({@link TrustListPublisher.delta}):
+ * no query parameter makes the exchange sign anything. A version with no stored delta (too far
+ * behind, or not a published version) is answered `404 DELTA_UNAVAILABLE`: fetch the full list.
+ *
  * `issuedAt` is the time of the last change (the head entry's `at`), or the start of the current
  * {@link REISSUE_SECONDS} window when that is later: every Lambda instance signs the same payload
  * for a given version in a given window, a client's copy is refreshed (new ETag) well before it
  * expires, and a list is never dated before the entries (and keys) it carries.
  */
-import { RequestInvalid, TrustListRejected } from '../core/errors';
+import { HcxError, RequestInvalid, TrustListRejected } from '../core/errors';
+import { errorLogAttributes, logger, metrics } from '../aws/observability';
 import { LIMITS } from '../core/profiles';
 import type { LogEntry, TrustList, TrustListDelta } from '../core/schemas/types.gen';
 import { GENESIS_HASH, verifyChain } from '../core/trustlist/log';
@@ -20,10 +27,27 @@ import { federationEnded, type ExchangeContext } from './service';
 export const REISSUE_SECONDS = 900;
 /** Most entries one delta carries; a client further behind catches up over several fetches. */
 export const MAX_DELTA_ENTRIES = 1000;
-/** Most bytes of entries (JSON) one delta carries, well under the delta's 4 MiB JWS cap. */
-export const MAX_DELTA_ENTRY_BYTES = 2_500_000;
 const LOG_READ_PAGE = 1000;
-const DELTA_CACHE_SIZE = 32;
+/**
+ * How many past publications a stored delta starts from: a node that synced within the last
+ * publications gets one delta to the head; one further behind gets 404 and fetches the full list.
+ */
+export const DELTA_FROM_VERSIONS = 8;
+/** Largest stored delta (one DynamoDB item of 400 KB); a longer one is not stored (404 -> full list). */
+export const MAX_STORED_DELTA_BYTES = 350 * 1024;
+/**
+ * Log entries between two checkpoints of the folded state: a cold instance folds at most about this
+ * many entries after loading the latest checkpoint, whatever the log's age.
+ */
+export const CHECKPOINT_EVERY = 1000;
+
+/** The metric counting delta publications that failed (the next change or scheduled run repairs them). */
+export const DELTA_PUBLISH_FAILED_METRIC = 'DeltaPublishFailed';
+
+/** The answer to a `?since=` with no stored delta: the caller fetches the full list. */
+export function deltaUnavailable(detail: string): HcxError {
+  return new HcxError('DELTA_UNAVAILABLE', { detail });
+}
 
 /** A signed document ready to serve. */
 export interface SignedDocument {
@@ -45,9 +69,11 @@ export class TrustListPublisher {
   /** The fold of the log through `folded.version` (pruned: revocations only ever expire). */
   private folded: TrustList | undefined;
   private signed: SignedDocument | undefined;
-  private readonly deltas = new Map<string, string>();
 
-  constructor(private readonly ctx: ExchangeContext) {}
+  constructor(
+    private readonly ctx: ExchangeContext,
+    private readonly checkpointEvery = CHECKPOINT_EVERY,
+  ) {}
 
   private issuedAt(head: LogEntry | undefined): number {
     const now = this.ctx.now();
@@ -65,11 +91,28 @@ export class TrustListPublisher {
     return out;
   }
 
-  /** The fold of the log through `head` (from the cached fold when it is behind or equal). */
+  /**
+   * Where a cold fold starts: the latest checkpoint when the log agrees with it (the entry at its
+   * version has its `logHead`), else genesis. A checkpoint the log disagrees with is not used.
+   */
+  private async coldBase(seq: number): Promise<TrustList> {
+    const genesis = emptyTrustList(this.ctx.federationId);
+    const checkpoint = await this.ctx.repository.getCheckpoint();
+    if (!checkpoint || checkpoint.version > seq || checkpoint.version === 0) return genesis;
+    const [entry] = await this.ctx.repository.readLog(checkpoint.version - 1, 1);
+    if (entry?.seq !== checkpoint.version || entry.hash !== checkpoint.logHead) {
+      logger.warn('checkpoint not on the log, folding from genesis', { version: checkpoint.version });
+      return genesis;
+    }
+    const list = JSON.parse(checkpoint.list) as TrustList;
+    if (list.version !== checkpoint.version || list.logHead !== checkpoint.logHead) return genesis;
+    return list;
+  }
+
+  /** The fold of the log through `head` (from the cached fold, or the checkpoint, when behind or equal). */
   private async foldThrough(head: LogEntry | undefined): Promise<TrustList> {
     const seq = head?.seq ?? 0;
-    const base =
-      this.folded && this.folded.version <= seq ? this.folded : emptyTrustList(this.ctx.federationId);
+    const base = this.folded && this.folded.version <= seq ? this.folded : await this.coldBase(seq);
     if (base.version === seq) return base;
     const entries = await this.readRange(base.version, seq);
     // The exchange checks its own ledger too: a table edited behind its back must not be signed.
@@ -107,50 +150,112 @@ export class TrustListPublisher {
     return doc;
   }
 
-  /** The signed delta from `since` (at most {@link MAX_DELTA_ENTRIES} entries). */
+  /**
+   * The stored delta from `since`, as signed at a publication (never signs: KMS is not called). 404
+   * `DELTA_UNAVAILABLE` when none is stored from that version or it has expired.
+   */
   async delta(since: number): Promise<string> {
     const head = await this.ctx.repository.lastEntry();
-    const headSeq = head?.seq ?? 0;
-    // No delta is signed after the sunset: clients fall back to the final full list.
+    // No delta is served after the sunset: clients fall back to the final full list.
     if (head?.type === 'federation.sunset') throw federationEnded();
-    if (since > headSeq) throw new RequestInvalid('since is beyond the current version');
-    let version = Math.min(headSeq, since + MAX_DELTA_ENTRIES);
+    if (since > (head?.seq ?? 0)) throw new RequestInvalid('since is beyond the current version');
+    const stored = await this.ctx.repository.getDelta(since);
+    if (!stored) throw deltaUnavailable('no delta is published from this version: fetch the full list');
+    if (stored.expiresAt <= this.ctx.now())
+      throw deltaUnavailable('the delta has expired: fetch the full list');
+    return stored.jws;
+  }
+
+  /**
+   * Write a checkpoint of the folded state at the head when the latest one is
+   * {@link CHECKPOINT_EVERY} entries behind (or there is none yet): the fold with expired revocations
+   * pruned (they leave the working set; the log keeps their hashes). Returns the version
+   * checkpointed, or undefined when none was due.
+   */
+  async checkpointIfDue(): Promise<number | undefined> {
+    const head = await this.ctx.repository.lastEntry();
+    if (!head || head.type === 'federation.sunset') return undefined;
+    const held = (await this.ctx.repository.checkpointVersion()) ?? 0;
+    if (head.seq - held < this.checkpointEvery) return undefined;
+    const list = pruneExpiredRevocations(await this.foldThrough(head), this.ctx.now());
+    await this.ctx.repository.putCheckpoint({
+      version: list.version,
+      logHead: list.logHead,
+      list: JSON.stringify(list),
+    });
+    return list.version;
+  }
+
+  /**
+   * Sign and store the deltas of a publication at the current head: from each of the last
+   * {@link DELTA_FROM_VERSIONS} published versions to the head (only when the head moved), and the
+   * empty delta from the head itself re-issued for the current window (only when it is not stored
+   * yet). Returns how many deltas were signed (0 when nothing was due).
+   */
+  async publishDeltas(): Promise<number> {
+    const head = await this.ctx.repository.lastEntry();
+    if (!head || head.type === 'federation.sunset') return 0;
+    const to = head.seq;
     const issuedAt = this.issuedAt(head);
-    const cacheKey = `${since}:${version}:${issuedAt}`;
-    const hit = this.deltas.get(cacheKey);
-    if (hit) return hit;
-    // Read from the entry at `since` itself (its hash is where the holder's chain ends).
-    const read = await this.readRange(Math.max(since - 1, 0), version);
-    const all = since === 0 ? read : read.slice(1);
-    const fromHash = since === 0 ? GENESIS_HASH : read[0]?.hash;
-    if (fromHash === undefined || all.length !== version - since) {
+    const published = await this.ctx.repository.getPublishedVersions();
+    const froms = published.includes(to)
+      ? []
+      : published.filter((f) => f < to && to - f <= MAX_DELTA_ENTRIES);
+    const own = await this.ctx.repository.getDelta(to);
+    if (!own || own.to !== to || own.issuedAt < issuedAt) froms.push(to);
+    if (froms.length === 0) return 0;
+    const lowest = Math.min(...froms);
+    // Read from the entry at the lowest `from` itself (its hash is where that holder's chain ends).
+    const read = await this.readRange(Math.max(lowest - 1, 0), to);
+    if (read.length !== to - Math.max(lowest - 1, 0))
       throw new TrustListRejected('GAP', 'The log has a hole');
+    const signer = await this.ctx.signer();
+    const expiresAt = issuedAt + LIMITS.trustListLifetime;
+    let signed = 0;
+    await Promise.all(
+      froms.map(async (from) => {
+        const at = from - Math.max(lowest - 1, 0);
+        const fromHash = from === 0 ? GENESIS_HASH : read[at - 1].hash;
+        const entries = read.slice(at);
+        if (entries.reduce((n, e) => n + JSON.stringify(e).length, 0) > MAX_STORED_DELTA_BYTES) return;
+        const delta: TrustListDelta = {
+          federation: this.ctx.federationId,
+          fromVersion: from,
+          version: to,
+          issuedAt,
+          expiresAt,
+          logHead: verifyChain({ seq: from, hash: fromHash }, entries).hash,
+          entries,
+        };
+        const jws = await signDelta(signer, delta);
+        signed++;
+        if (jws.length > MAX_STORED_DELTA_BYTES) return;
+        await this.ctx.repository.putDelta({ from, to, issuedAt, expiresAt, jws });
+      }),
+    );
+    if (!published.includes(to)) {
+      await this.ctx.repository.putPublishedVersions([...published, to].slice(-DELTA_FROM_VERSIONS));
     }
-    const entries = withinBytes(all, MAX_DELTA_ENTRY_BYTES);
-    version = since + entries.length;
-    const logHead = verifyChain({ seq: since, hash: fromHash }, entries).hash;
-    const delta: TrustListDelta = {
-      federation: this.ctx.federationId,
-      fromVersion: since,
-      version,
-      issuedAt,
-      expiresAt: issuedAt + LIMITS.trustListLifetime,
-      logHead,
-      entries,
-    };
-    const jws = await signDelta(await this.ctx.signer(), delta);
-    if (this.deltas.size >= DELTA_CACHE_SIZE) this.deltas.delete(this.deltas.keys().next().value as string);
-    this.deltas.set(cacheKey, jws);
-    return jws;
+    return signed;
   }
 }
 
-/** The longest prefix of `entries` whose JSON fits in `budget` bytes (at least one entry). */
-function withinBytes(entries: LogEntry[], budget: number): LogEntry[] {
-  let used = 0;
-  for (let i = 0; i < entries.length; i++) {
-    used += JSON.stringify(entries[i]).length;
-    if (used > budget && i > 0) return entries.slice(0, i);
+/**
+ * Publish the deltas of the current head ({@link TrustListPublisher.publishDeltas}), then a checkpoint
+ * when due ({@link TrustListPublisher.checkpointIfDue}). Never throws: a
+ * failure is logged (no list content) and counted as {@link DELTA_PUBLISH_FAILED_METRIC}; nodes then
+ * get 404 and fetch the full list until the next change or scheduled run publishes again.
+ */
+export async function publishDeltaArtefacts(
+  trustLists: Pick<TrustListPublisher, 'publishDeltas' | 'checkpointIfDue'>,
+): Promise<number> {
+  try {
+    const signed = await trustLists.publishDeltas();
+    await trustLists.checkpointIfDue();
+    return signed;
+  } catch (e) {
+    logger.error('delta publication failed', errorLogAttributes(e));
+    metrics.addMetric(DELTA_PUBLISH_FAILED_METRIC, 'Count', 1);
+    return 0;
   }
-  return entries;
 }

@@ -251,7 +251,14 @@ export class DynamoProvinceRepository implements ProvinceRepository {
       const meta = await this.getReplicaMeta();
       if (!meta) return undefined;
       const content = await this.readChunks(meta);
-      if (content) return { meta, list: content.list, evidence: content.evidence };
+      if (!content) continue;
+      // A re-issue dated the list anew in the metadata only (reissueReplica): the chunks keep the rest.
+      if (!meta.reissue) return { meta, list: content.list, evidence: content.evidence };
+      return {
+        meta,
+        list: { ...content.list, issuedAt: meta.issuedAt, expiresAt: meta.expiresAt },
+        evidence: { ...content.evidence, deltas: [...content.evidence.deltas, meta.reissue] },
+      };
     }
     throw new InternalError(new Error('replica chunks kept disappearing'));
   }
@@ -311,6 +318,7 @@ export class DynamoProvinceRepository implements ProvinceRepository {
       chunks,
       digest: encodeB64url(createHash('sha256').update(packed).digest()),
       syncedAt,
+      chunksExpireAt: ttl,
     };
     let old: Record<string, unknown> | undefined;
     try {
@@ -359,6 +367,38 @@ export class DynamoProvinceRepository implements ProvinceRepository {
       }
     }
     return { written: true, meta };
+  }
+
+  async reissueReplica(
+    generation: string,
+    list: TrustList,
+    reissue: { readonly jws: string; readonly acceptedAt: number },
+    syncedAt: number,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: REGISTRY, sk: 'REPLICA' },
+          UpdateExpression: 'SET #i = :i, expiresAt = :e, reissue = :r, syncedAt = :s',
+          ConditionExpression: '#gen = :g AND #v = :v AND logHead = :h AND #i < :i',
+          ExpressionAttributeNames: { '#gen': 'generation', '#v': 'version', '#i': 'issuedAt' },
+          ExpressionAttributeValues: {
+            ':g': generation,
+            ':v': list.version,
+            ':h': list.logHead,
+            ':i': list.issuedAt,
+            ':e': list.expiresAt,
+            ':r': reissue,
+            ':s': syncedAt,
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
   }
 
   private async deleteGeneration(generation: string, chunks: number): Promise<void> {

@@ -81,6 +81,13 @@ export interface ReplicaMeta {
   /** Generation this one replaced (its chunks are kept one more cycle for in-flight readers). */
   readonly previousGeneration?: string;
   readonly previousChunks?: number;
+  /** When the content chunks' TTL deletes them (a re-issue may not carry the list past it). */
+  readonly chunksExpireAt?: number;
+  /**
+   * The last re-issue applied without rewriting the chunks: the signed delta (no entries) that
+   * dated the list `issuedAt`/`expiresAt`, the last item of the replica's evidence.
+   */
+  readonly reissue?: { readonly jws: string; readonly acceptedAt: number };
 }
 
 /**
@@ -173,6 +180,17 @@ export interface ProvinceRepository {
     evidence: ReplicaEvidence,
     syncedAt: number,
   ): Promise<{ readonly written: boolean; readonly meta?: ReplicaMeta }>;
+  /**
+   * A re-issue of the held list (same version and content, later `issuedAt`): update the metadata
+   * only (one small write; the content chunks stay), with `reissue` as the evidence of the new
+   * dates. False (nothing changed) when the stored replica is not the `generation` read, or not older.
+   */
+  reissueReplica(
+    generation: string,
+    list: TrustList,
+    reissue: { readonly jws: string; readonly acceptedAt: number },
+    syncedAt: number,
+  ): Promise<boolean>;
 
   /** Reserve `count` consecutive status indices; returns the first (atomic counter, one write). */
   allocateStatusIndices(count: number): Promise<number>;

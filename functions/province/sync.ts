@@ -189,12 +189,39 @@ async function deltaSync(
     return { result: 'unchanged', mode: 'delta', version: replica.list.version };
   }
   const next = applyDelta(replica.list, delta, { now });
+  if (isReissue(replica, next, delta)) {
+    // The same list dated anew: the metadata only, the content chunks stay (nothing large written).
+    const written = await deps.repository.reissueReplica(
+      replica.meta.generation,
+      next,
+      { jws, acceptedAt: now },
+      now,
+    );
+    return { result: written ? 'updated' : 'unchanged', mode: 'delta', version: next.version };
+  }
   await ensureSegments(deps, next);
   const evidence = {
     ...replica.evidence,
     deltas: [...replica.evidence.deltas, { jws, acceptedAt: now }],
   };
   return write(deps, next, evidence, now, 'delta');
+}
+
+/** Margin kept between a re-issued list's expiry and its chunks' TTL. */
+const REISSUE_TTL_MARGIN = 86_400;
+
+/**
+ * A delta with no entries that leaves the list's content as held (nothing pruned), only dated anew,
+ * while the content chunks outlive the new expiry: it is stored as a re-issue (metadata only).
+ */
+function isReissue(replica: Replica, next: TrustList, delta: TrustListDelta): boolean {
+  const undated = (l: TrustList) => JSON.stringify({ ...l, issuedAt: 0, expiresAt: 0 });
+  return (
+    delta.entries.length === 0 &&
+    replica.meta.chunksExpireAt !== undefined &&
+    next.expiresAt + REISSUE_TTL_MARGIN <= replica.meta.chunksExpireAt &&
+    undated(next) === undated(replica.list)
+  );
 }
 
 async function fullSync(deps: SyncDeps, replica: Replica | undefined, now: number): Promise<SyncOutcome> {

@@ -47,7 +47,8 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   'exchange-reenroll-province': MUTATION,
   'exchange-resume-province': MUTATION,
   'exchange-province-jwks': { table: 'read' },
-  // Signs `?since=` deltas on request; full lists are read from CloudFront.
+  // `?since=` serves stored deltas (never signs); a full list from the API is signed at most once per
+  // version and 15-minute window per instance (nodes and pages read it from CloudFront).
   'exchange-trust-list': { table: 'read', federationKey: 'sign' },
   'exchange-log': { table: 'read' },
   // Sunset (docs/sunset.md): a province's signed sunset is one more log append.
@@ -61,10 +62,10 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
     destroysFederationKey: true,
     shape: { timeout: Duration.seconds(300) },
   },
-  // Scheduled: re-signs the full list and puts it, so the S3 copy never outlives its expiry.
-  // A cold instance folds the whole log before signing: give it time.
+  // Scheduled: re-issues the head's stored delta for the new window (a table write) and re-signs the
+  // full list and puts it, so neither outlives its expiry. A cold instance folds the log: give it time.
   'exchange-publish-trust-list': {
-    table: 'read',
+    table: 'readWrite',
     federationKey: 'sign',
     publishesTrustList: true,
     shape: { timeout: Duration.seconds(60) },

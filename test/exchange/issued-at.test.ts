@@ -4,8 +4,9 @@
  * list 10-14 minutes old, older than its own keys).
  */
 import { openDelta, openTrustList, federationKeys } from '../../functions/core/trustlist/trust-list';
+import { create as createPublisher } from '../../functions/exchange/handlers/publish-trust-list';
 import { REISSUE_SECONDS } from '../../functions/exchange/trust-list-publisher';
-import { dynaliteTables, type DynaliteTables } from '../kit';
+import { dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
 import { DAY, FEDERATION, NOW, publishOp, signed, testExchange, testKey, ZJ } from './fixtures';
 
 let db: DynaliteTables;
@@ -32,7 +33,12 @@ it('dates the list at its last change, keeps it for the window, and re-issues it
   const unchanged = await ex.trustList();
   ex.time.set(windowStart + REISSUE_SECONDS + 7);
   const reissued = await openTrustList((await ex.trustList()).body, keys(), { now: ex.time.now() });
-  const delta = await openDelta((await ex.trustList({ since: '1' })).body, keys(), { now: ex.time.now() });
+  const before = await openDelta((await ex.trustList({ since: '2' })).body, keys(), { now: ex.time.now() });
+  // the scheduled publication re-issues the head's delta for the new window
+  await createPublisher(ex.deps)({} as never, lambdaContext());
+  const delta = await openDelta((await ex.trustList({ since: '2' })).body, keys(), { now: ex.time.now() });
+  // a delta from an older version stays as it was signed at the change (valid until it expires)
+  const older = await openDelta((await ex.trustList({ since: '1' })).body, keys(), { now: ex.time.now() });
 
   expect(fresh.issuedAt).toBe(NOW + 5);
   expect(fresh.issuedAt).toBeGreaterThanOrEqual(notBefore);
@@ -41,5 +47,8 @@ it('dates the list at its last change, keeps it for the window, and re-issues it
     NOW + 5,
   );
   expect(reissued.issuedAt).toBe(windowStart + REISSUE_SECONDS);
+  expect(before.issuedAt).toBe(NOW + 5);
   expect(delta.issuedAt).toBe(windowStart + REISSUE_SECONDS);
+  expect([delta.fromVersion, delta.version, delta.entries.length]).toEqual([2, 2, 0]);
+  expect([older.fromVersion, older.version, older.issuedAt]).toEqual([1, 2, NOW + 5]);
 });

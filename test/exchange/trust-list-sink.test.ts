@@ -112,7 +112,8 @@ describe('S3TrustListSink', () => {
 
     // assert
     expect(without.trustListSink).toBeUndefined();
-    expect(without.afterChange).toBeUndefined();
+    // deltas are published after every change either way; the full list only with a bucket
+    expect(without.afterChange).toBeDefined();
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({ Bucket: 'the-bucket', Key: 'v1/trust-list', Body: 'a.b.c' }),
     ]);
@@ -263,7 +264,8 @@ describe('the scheduled publisher', () => {
     const outcome = await createPublisher(ex.deps)({} as never, lambdaContext());
 
     // assert
-    expect(outcome).toEqual({ result: 'published', version: 1, rounds: 1 });
+    // the head's own (empty) delta re-issued for the new window: one signature
+    expect(outcome).toEqual({ result: 'published', version: 1, rounds: 1, deltas: 1 });
     const [first, second] = await Promise.all(
       puts.map((p) => openTrustList(p.jws, keys, { now: time.now() })),
     );
@@ -272,14 +274,20 @@ describe('the scheduled publisher', () => {
     expect(second.expiresAt).toBeGreaterThanOrEqual(time.now() + DAY - 900);
   });
 
-  it('does nothing without a sink (the embedded runtime serves the list from its route)', async () => {
+  it('publishes only the deltas without a sink (the embedded runtime serves the full list from its route)', async () => {
     // prepare
-    const ex = await testExchange(db.client, await freshTable());
+    const time = clock();
+    const ex = await testExchange(db.client, await freshTable(), time);
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
 
-    // act
-    const outcome = await createPublisher(ex.deps)({} as never, lambdaContext());
+    // act: in the same window the registration's publication already holds; in the next one, re-issue
+    const same = await createPublisher(ex.deps)({} as never, lambdaContext());
+    time.advance(3600);
+    const next = await createPublisher(ex.deps)({} as never, lambdaContext());
 
     // assert
-    expect(outcome).toEqual({ result: 'skipped' });
+    expect(same).toEqual({ result: 'skipped', deltas: 0 });
+    expect(next).toEqual({ result: 'skipped', deltas: 1 });
   });
 });

@@ -418,6 +418,17 @@ export function exchangeViolations(items: readonly Item[], expectProjected = tru
       const kid = i.kid?.S ?? '';
       if (!kid.startsWith(p.slice(5)) || (!published.has(kid) && !enrollment.has(kid)))
         problems.push('orphan short kid item');
+    } else if (p.startsWith('DELTA#')) {
+      // A stored delta (signed at a publication) never goes past the log, nor starts after its end.
+      const to = Number(i.to?.N);
+      if (!(to <= log.length && Number(p.slice(6)) <= to)) problems.push('stored delta ahead of the log');
+    } else if (p === 'CHECKPOINT' || p.startsWith('CHECKPOINT#')) {
+      // The folded state at a version of the log (content chunks under CHECKPOINT#<version>).
+      const version = Number(i.version?.N ?? p.slice(11));
+      if (!(version <= log.length)) problems.push('checkpoint ahead of the log');
+    } else if (p === 'PUBLISHED') {
+      if ((i.versions?.L ?? []).some((v) => Number(v.N) > log.length))
+        problems.push('published version ahead of the log');
     } else if (p.startsWith('CREV#')) {
       const id = `${p.slice(5)}/${sk(i)}`;
       seen.codes.add(id);

@@ -274,6 +274,60 @@ describe('the replica write', () => {
     expect(replica?.meta.version).toBe(15);
   });
 
+  it('stores a re-issue (no entry, same content, later issuedAt) in the metadata only: the chunks stay', async () => {
+    const repository = await freshRepository();
+    const base = list({ version: 5 });
+    const full = await signList(fed.signer, base);
+    const reissues = await Promise.all(
+      [60, 960].map((at) =>
+        signDeltaJws(
+          fed.signer,
+          delta({
+            version: 5,
+            fromVersion: 5,
+            logHead: base.logHead,
+            issuedAt: NOW + at,
+            expiresAt: NOW + at + 86_400,
+          }),
+        ),
+      ),
+    );
+    let served = 0;
+    const time = clock(NOW);
+    const { deps: syncDeps } = node(
+      repository,
+      (since) =>
+        since === undefined ? { status: 200, body: full } : { status: 200, body: reissues[served] },
+      time,
+    );
+    await syncOnce(syncDeps);
+    const written = (await repository.getReplicaMeta())!;
+
+    for (served = 0; served < 2; served++) {
+      time.set(NOW + [60, 960][served] + 1);
+      expect(await syncOnce(syncDeps)).toMatchObject({ result: 'updated', mode: 'delta', version: 5 });
+      const meta = (await repository.getReplicaMeta())!;
+      // the same content chunks, the metadata dated anew
+      expect([meta.generation, meta.chunks, meta.digest]).toEqual([
+        written.generation,
+        written.chunks,
+        written.digest,
+      ]);
+      expect(meta.issuedAt).toBe(NOW + [60, 960][served]);
+      const replica = (await repository.getReplica())!;
+      expect([replica.list.issuedAt, replica.list.expiresAt]).toEqual([
+        NOW + [60, 960][served],
+        NOW + [60, 960][served] + 86_400,
+      ]);
+      // the evidence ends with the latest re-issue only
+      expect(replica.evidence.deltas.map((d) => d.jws)).toEqual([reissues[served]]);
+      expect(await auditReplica(replica, federationKeys(fed.jwks))).toMatchObject({
+        result: 'consistent',
+        version: 5,
+      });
+    }
+  });
+
   it('stores a list larger than one item in chunks and reads it back intact', async () => {
     const repository = await freshRepository();
     const revocations = Array.from({ length: 30_000 }, () => ({

@@ -70,6 +70,14 @@ const TARGETS: Record<string, Pick<BodyRoute, 'url' | 'headers'>> = {
     url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/sunset`,
     headers: () => ({}),
   },
+  'exchange-province-retention': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/retention`,
+    headers: () => ({}),
+  },
+  'exchange-reenroll-province': {
+    url: () => `${exchangeUrl()}/v1/provinces/${s.zj.region}/enrollment-key`,
+    headers: () => ({ authorization: `Bearer ${s.fed.state.operatorToken}` }),
+  },
 };
 const bodyRoutes = ROUTES.filter((r) => r.requestType !== undefined);
 const allRoutes: BodyRoute[] = bodyRoutes
