@@ -381,6 +381,8 @@ export class DynamoProvinceRepository implements ProvinceRepository {
           TableName: this.tableName,
           Key: { pk: REGISTRY, sk: 'REPLICA' },
           UpdateExpression: 'SET #i = :i, expiresAt = :e, reissue = :r, syncedAt = :s',
+          // The same generation, and compareTrustLists(stored, list) is NEWER for the same log (version
+          // and head) issued later: REPLICA_NEWER_CONDITION's third arm.
           ConditionExpression: '#gen = :g AND #v = :v AND logHead = :h AND #i < :i',
           ExpressionAttributeNames: { '#gen': 'generation', '#v': 'version', '#i': 'issuedAt' },
           ExpressionAttributeValues: {
