@@ -52,19 +52,6 @@ export function keysOf(jwks: { keys: unknown[] }): FederationKeys {
 }
 
 /**
- * `issuedAt` of a list whose signature is not checked yet, read only to pick the clock for a second,
- * complete check: a forged `issuedAt` cannot pass that check, since it is under the signature.
- */
-function claimedIssuedAt(token: string): number | undefined {
-  try {
-    const issuedAt = parseCompactJws(token, TRUST_LIST_PROFILE).payload.issuedAt;
-    return typeof issuedAt === 'number' ? issuedAt : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * The `federation` a trust list JWS claims, unverified (undefined when it is not a trust list JWS):
  * only to say whose list a file holds that the federation key given does not open.
  */
@@ -90,18 +77,10 @@ export async function openTrustListWith(
   const keys = keysOf(jwks);
   const jws = token.trim();
   try {
-    try {
-      return await openTrustList(jws, keys, { now: options.now });
-    } catch (e) {
-      if (!(options.allowExpired && e instanceof TrustListRejected && e.reason === 'EXPIRED')) throw e;
-      // openTrustList refuses an expired list outright, which is right for a node's replica. An
-      // offline verifier must still answer (verifyCode, given the real clock, then says
-      // `indeterminate` with TRUST_LIST_STALE), so the list is checked again, completely, at its own
-      // issue time: signature, schema, federation and consistency all still hold or it is refused.
-      const issuedAt = claimedIssuedAt(jws);
-      if (issuedAt === undefined) throw e;
-      return await openTrustList(jws, keys, { now: issuedAt });
-    }
+    // openTrustList refuses a stale list outright, which is right for a node's replica. An offline
+    // verifier must still answer (verifyCode, given the real clock, then says `indeterminate` with
+    // TRUST_LIST_STALE): with allowExpired every other check still runs on the verified payload.
+    return await openTrustList(jws, keys, { now: options.now, allowExpired: options.allowExpired });
   } catch (e) {
     if (!(e instanceof TrustListRejected)) throw e;
     if (e.reason === 'FEDERATION_KEYS_INVALID') {

@@ -6,7 +6,8 @@
  * written, and refused with a 4xx.
  */
 import { RequestInvalid, ResourceConflict, TrustListRejected } from '../core/errors';
-import { LIMITS, STATUS_REQUEST_PROFILE } from '../core/profiles';
+import { STATUS_REQUEST_PROFILE } from '../core/profiles';
+import { beyondCodeLifetime, revocationLive } from '../core/rules';
 import type {
   LogEntry,
   StatusPublishRequest,
@@ -24,7 +25,7 @@ export type PublishedStatus = StatusPublishResult;
 
 function checkSegment(s: BatchSegment, now: number): void {
   // A code cannot outlive the federation's maximum: a segment claiming so would stay in every list.
-  if (s.exp > now + LIMITS.maxCodeLifetime + LIMITS.clockSkew) {
+  if (beyondCodeLifetime(s.exp, now)) {
     throw new RequestInvalid(`segment ${s.segment}: exp is beyond the longest code lifetime`);
   }
 }
@@ -65,7 +66,7 @@ export async function publishStatus(
         }
         throw new ResourceConflict('SEGMENT_REV_STALE', `segment ${s.segment}: held revision ${held.rev}`);
       }
-      if (held && held.exp + LIMITS.clockSkew >= now) await checkCovers(ctx, held, s);
+      if (held && revocationLive(held.exp, now)) await checkCovers(ctx, held, s);
       else added++;
       refs.push({ segment: s.segment, rev: s.rev, exp: s.exp, count: s.count, digest: s.digest });
     }

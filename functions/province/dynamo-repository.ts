@@ -86,6 +86,14 @@ interface StoredContent {
 }
 
 /** {@link ProvinceRepository} over DynamoDB (or dynalite: same wire protocol). */
+/**
+ * The replica commit's condition: `compareTrustLists(stored, candidate) === 'NEWER'`
+ * (functions/core/rules/lists.ts) as DynamoDB evaluates it, so a concurrent sync never replaces a
+ * newer replica. test/core/rules-replica-condition.test.ts checks it against the pure function.
+ */
+export const REPLICA_NEWER_CONDITION =
+  'attribute_not_exists(pk) OR #v < :v OR (#v = :v AND logHead = :h AND #i < :i)';
+
 export class DynamoProvinceRepository implements ProvinceRepository {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -318,10 +326,11 @@ export class DynamoProvinceRepository implements ProvinceRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: REGISTRY, sk: 'REPLICA', kind: 'replica', ...meta },
-          // The commit: only over nothing, an older version, or the same version issued earlier.
-          ConditionExpression: 'attribute_not_exists(pk) OR #v < :v OR (#v = :v AND #i < :i)',
+          // The commit, only when compareTrustLists(stored, list) is NEWER (functions/core/rules):
+          // over nothing, an older version, or the same log (version and head) issued earlier.
+          ConditionExpression: REPLICA_NEWER_CONDITION,
           ExpressionAttributeNames: { '#v': 'version', '#i': 'issuedAt' },
-          ExpressionAttributeValues: { ':v': list.version, ':i': list.issuedAt },
+          ExpressionAttributeValues: { ':v': list.version, ':h': list.logHead, ':i': list.issuedAt },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -372,6 +381,8 @@ export class DynamoProvinceRepository implements ProvinceRepository {
           TableName: this.tableName,
           Key: { pk: REGISTRY, sk: 'REPLICA' },
           UpdateExpression: 'SET #i = :i, expiresAt = :e, reissue = :r, syncedAt = :s',
+          // The same generation, and compareTrustLists(stored, list) is NEWER for the same log (version
+          // and head) issued later: REPLICA_NEWER_CONDITION's third arm.
           ConditionExpression: '#gen = :g AND #v = :v AND logHead = :h AND #i < :i',
           ExpressionAttributeNames: { '#gen': 'generation', '#v': 'version', '#i': 'issuedAt' },
           ExpressionAttributeValues: {

@@ -15,6 +15,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { HcxError, toHcxError, TrustListRejected } from '../core/errors';
 import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { TrustList, TrustListDelta } from '../core/schemas/types.gen';
+import { compareTrustLists } from '../core/rules';
 import { applyDelta, openDelta, openTrustList, type FederationKeys } from '../core/trustlist/trust-list';
 import type { ExchangeClient } from './exchange-client';
 import type { Replica, ProvinceRepository, SyncStatus } from './repository';
@@ -162,9 +163,16 @@ async function fetchDelta(deps: SyncDeps, since: number, now: number): Promise<P
   return { since, jws: answer.body, delta: await openDelta(answer.body, deps.federationKeys, { now }) };
 }
 
-/** Nothing new: the same version, no entry, not issued later than what is held. */
-function isUnchanged(delta: TrustListDelta, held: { version: number; issuedAt: number }): boolean {
-  return delta.version === held.version && delta.entries.length === 0 && delta.issuedAt <= held.issuedAt;
+/**
+ * Nothing new (compareTrustLists): the same log issued at the same time or earlier; the held one is
+ * kept. A delta at the held version with another head is a FORK, left to applyDelta to refuse.
+ */
+function isUnchanged(
+  delta: TrustListDelta,
+  held: { version: number; logHead: string; issuedAt: number },
+): boolean {
+  const order = compareTrustLists(held, delta);
+  return order === 'SAME' || order === 'REISSUED_EARLIER';
 }
 
 async function deltaSync(
@@ -226,15 +234,13 @@ async function fullSync(deps: SyncDeps, replica: Replica | undefined, now: numbe
   const list = await openTrustList(answer.body, deps.federationKeys, { now });
   if (replica) {
     const held = replica.list;
-    if (list.version < held.version) {
+    const order = compareTrustLists(held, list);
+    if (order === 'ROLLBACK')
       throw new TrustListRejected('ROLLBACK', 'The trust list is older than the replica');
-    }
-    if (list.version === held.version && list.logHead !== held.logHead) {
+    if (order === 'FORK') {
       throw new TrustListRejected('FORK', 'The trust list disagrees with the replica at the same version');
     }
-    if (list.version === held.version && list.issuedAt <= held.issuedAt) {
-      return { result: 'unchanged', mode: 'full', version: held.version };
-    }
+    if (order !== 'NEWER') return { result: 'unchanged', mode: 'full', version: held.version };
   }
   await ensureSegments(deps, list);
   return write(deps, list, { base: answer.body, baseAcceptedAt: now, deltas: [] }, now, 'full');

@@ -67,7 +67,8 @@ export class Monitoring extends Construct {
   /**
    * Alarms when the replica is older than `staleAfter` seconds, or when the sync function stops
    * reporting its age (missing data is breaching): either way verification will soon answer
-   * `TRUST_LIST_STALE`.
+   * `TRUST_LIST_STALE`. The comparison is the rule `replicaAgeAlarms` (functions/core/rules/lists.ts:
+   * strictly above the threshold), on the gauge the sync handler computes with `trustListAge`.
    */
   watchReplicaAge(serviceName: string, staleAfterSeconds: number): void {
     const age = new Metric({

@@ -63,10 +63,11 @@ const SPELLINGS = {
     /new ResourceConflict/,
     /hasCode\(\w+,/,
     /super/, // the classes of functions/core/errors.ts
+    /\brefused/, // the federation rules' refusals (functions/core/rules/codes.ts)
   ],
   jws: [/\breject/], // functions/core/jws/compact.ts
   trustList: [/new TrustListRejected/],
-  key: [/new KeyRejected/, /new Sm2KeyError/],
+  key: [/new KeyRejected/, /new Sm2KeyError/, /\bkeyRefused/],
   authentication: [/new AuthenticationFailed/, /\bfail/], // fail(): functions/core/signed-request.ts
   deletionReport: [/new DeletionReportRejected/],
   verification: [/\bfailed/], // functions/core/code/verify.ts

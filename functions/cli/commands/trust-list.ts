@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { TrustList } from '../../core/schemas/types.gen';
-import { isNewer } from '../../core/trustlist/trust-list';
+import { compareTrustLists, isTrustListStale, trustListAge } from '../../core/rules';
 import { CliError, EXIT, InputFileError, ServiceError } from '../errors';
 import { federationJwks, readText, writeAtomically } from '../files';
 import { call } from '../http';
@@ -36,8 +36,8 @@ export function summarise(list: TrustList, now: number): TrustListSummary {
     version: list.version,
     issuedAt: isoTime(list.issuedAt),
     expiresAt: isoTime(list.expiresAt),
-    ageSeconds: Math.max(0, now - list.issuedAt),
-    expired: now > list.expiresAt,
+    ageSeconds: trustListAge(list, now),
+    expired: isTrustListStale(list, now),
     provinces: list.provinces.map((p) => ({
       region: p.region,
       name: p.name,
@@ -108,15 +108,28 @@ export async function trustListFetch(
         `${o.out} holds a trust list of ${whose}, not signed by the federation key given: kept it (give another --out, or delete it first)`,
       );
     }
-    if (held && isNewer(held, list)) {
+    const order = held && compareTrustLists(held, list);
+    if (order === 'ROLLBACK') {
       throw new ServiceError(
-        `the exchange served version ${list.version}, older than the saved version ${held.version}: kept ${o.out} (possible rollback)`,
+        `the exchange served version ${list.version}, older than the saved version ${held?.version}: kept ${o.out} (possible rollback)`,
       );
     }
-    if (held && held.version === list.version && held.logHead !== list.logHead) {
+    if (order === 'FORK') {
       throw new ServiceError(
         `the exchange served a version ${list.version} that differs from the saved one: kept ${o.out} (the log forked: tell the operator)`,
       );
+    }
+    if (held && order === 'REISSUED_EARLIER') {
+      // The same log, and the saved copy was issued later: it is kept (not an error, not a rollback).
+      const summary = summarise(held, now);
+      return {
+        exitCode: EXIT.OK,
+        data: { ...summary, file: o.out },
+        lines: [
+          `kept ${o.out}: it holds the same version ${held.version}, issued later`,
+          ...summaryLines(summary),
+        ],
+      };
     }
   }
   // The status batches first: a saved list whose segments are not all there would not open.

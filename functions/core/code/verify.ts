@@ -14,6 +14,9 @@ import { revokedCodeKey, type RegisteredKey, type RegistrySnapshot } from '../re
 import { isCodeClaims, isLegacyCodeClaims } from '../schemas/validators';
 import type { CodeClaims, LegacyCodeClaims, VerificationResult } from '../schemas/types.gen';
 import { jwsFromDigits } from './format';
+import { keyBelongsToIssuer } from '../rules/issuer';
+import { isTrustListStale, trustListAge } from '../rules/lists';
+import { revocationCovers } from '../rules/revocation';
 import { isoTime } from '../time';
 
 /** Re-exported for callers that format a verification result's times the same way. */
@@ -101,8 +104,8 @@ export async function verifyCode(
 ): Promise<VerificationResult> {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const skew = options.clockSkew ?? LIMITS.clockSkew;
-  const trustList = { version: registry.version, ageSeconds: Math.max(0, now - registry.issuedAt) };
-  const stale = now > registry.expiresAt;
+  const trustList = { version: registry.version, ageSeconds: trustListAge(registry, now) };
+  const stale = isTrustListStale(registry, now);
 
   // After the federation's sunset no code is valid, whatever it is: say so before anything else.
   if (registry.list.sunset) return { ...failed('FEDERATION_SUNSET', stale, trustList), result: 'invalid' };
@@ -179,7 +182,7 @@ export function claimReasons(
   skew: number,
 ): ReasonCode[] {
   // Keys are looked up by kid but belong to exactly one province: (issuer, kid) must match.
-  if (key.region !== claims.iss) return ['KEY_NOT_FOR_ISSUER'];
+  if (!keyBelongsToIssuer(key, claims.iss)) return ['KEY_NOT_FOR_ISSUER'];
   const reasons: ReasonCode[] = [];
   if (claims.exp <= claims.iat || claims.exp - claims.iat > LIMITS.maxCodeLifetime)
     reasons.push('CLAIMS_INVALID');
@@ -187,13 +190,9 @@ export function claimReasons(
   if (issuerStatus === 'sunset') reasons.push('ISSUER_SUNSET');
   else if (issuerStatus !== 'active') reasons.push('ISSUER_SUSPENDED');
   if (claims.iat < key.notBefore || claims.iat > key.notAfter) reasons.push('KEY_NOT_VALID_AT_ISSUANCE');
-  if (key.status === 'revoked') {
-    // A compromised key taints everything it ever signed; a superseded or retired one only what
-    // it signed from its revocation on.
-    const revokedAt = key.revokedAt ?? 0;
-    if (key.reason === 'compromised' || key.reason === undefined || claims.iat >= revokedAt)
-      reasons.push('KEY_REVOKED');
-  }
+  // A compromised key taints everything it ever signed; a superseded or retired one only what it
+  // signed from its revocation on.
+  if (revocationCovers(key, claims.iat)) reasons.push('KEY_REVOKED');
   if (claims.iat > now + skew || (claims.nbf !== undefined && claims.nbf > now + skew))
     reasons.push('NOT_YET_VALID');
   if (claims.exp <= now - skew) reasons.push('EXPIRED');

@@ -10,7 +10,7 @@
  * meeting one means the log was tampered with.
  */
 import { TrustListRejected } from '../errors';
-import { LIMITS } from '../profiles';
+import { revocationLive } from '../rules/revocation';
 import type {
   CodeRevocation,
   KeyRevocationReason,
@@ -316,7 +316,7 @@ export function applyEntry(list: TrustList, entry: LogEntry): TrustList {
  * list stops carrying it. Returns `list` itself when nothing is dropped.
  */
 export function pruneExpiredRevocations(list: TrustList, now: number): TrustList {
-  const live = (exp: number) => exp + LIMITS.clockSkew >= now;
+  const live = (exp: number) => revocationLive(exp, now);
   const kept = list.codeRevocations.filter((r) => live(r.exp));
   const segments = list.statusSegments ?? [];
   const keptSegments = segments.filter((s) => live(s.exp));

@@ -17,6 +17,8 @@ import { LIMITS, TRUST_LIST_DELTA_PROFILE, TRUST_LIST_PROFILE } from '../profile
 import type { TrustList, TrustListDelta } from '../schemas/types.gen';
 import { isTrustList, isTrustListDelta } from '../schemas/validators';
 import type { Signer } from '../signer';
+import { kidsBelongToOneHolder } from '../rules/issuer';
+import { compareTrustLists, isTrustListStale } from '../rules/lists';
 import { verifyChain } from './log';
 import {
   checkKeyPublication,
@@ -102,6 +104,12 @@ export interface OpenOptions {
   readonly maxEntries?: number;
   /** Expected federation id (default: the one the keys were configured with, if any). */
   readonly federation?: string;
+  /**
+   * Accept a stale list or delta (past its `expiresAt`, `isTrustListStale`); every other check still
+   * applies. For offline verifiers (`hcx verify --offline`, `hcx trust-list show`): verification
+   * against it then answers `indeterminate` with `TRUST_LIST_STALE`. Nodes never set it.
+   */
+  readonly allowExpired?: boolean;
 }
 
 const DEFAULT_MAX_ENTRIES = 100_000;
@@ -148,7 +156,9 @@ function checkFreshness(
   if (doc.issuedAt > options.now + LIMITS.clockSkew || doc.expiresAt < doc.issuedAt) {
     throw new TrustListRejected('NOT_YET_VALID', 'The trust list is not valid yet');
   }
-  if (doc.expiresAt < options.now) throw new TrustListRejected('EXPIRED', 'The trust list has expired');
+  if (!options.allowExpired && isTrustListStale(doc, options.now)) {
+    throw new TrustListRejected('EXPIRED', 'The trust list has expired');
+  }
 }
 
 /**
@@ -178,10 +188,7 @@ export async function openTrustList(
     ...p.keys.map((k) => k.kid),
     ...p.enrollmentKeys.map((e) => e.key.kid ?? ''),
   ]);
-  if (
-    regions.size !== payload.provinces.length ||
-    new Set([...kids, ...federationKids]).size !== kids.length + federationKids.length
-  ) {
+  if (regions.size !== payload.provinces.length || !kidsBelongToOneHolder(kids, federationKids)) {
     throw new TrustListRejected('INCONSISTENT', 'The trust list names a province or a key twice');
   }
   const segments = payload.statusSegments ?? [];
@@ -248,9 +255,11 @@ export function applyDelta(current: TrustList, delta: TrustListDelta, options: {
   if (delta.federation !== current.federation) {
     throw new TrustListRejected('FEDERATION_MISMATCH', 'The delta belongs to another federation');
   }
-  if (delta.version < current.version)
-    throw new TrustListRejected('ROLLBACK', 'The delta is older than the list');
-  if (delta.version === current.version && delta.issuedAt < current.issuedAt) {
+  // compareTrustLists: never return a list older than the one held. A delta at the held version
+  // with another head (FORK) is refused below by the chain check, as GAP or FORK.
+  const order = compareTrustLists(current, delta);
+  if (order === 'ROLLBACK') throw new TrustListRejected('ROLLBACK', 'The delta is older than the list');
+  if (order === 'REISSUED_EARLIER') {
     throw new TrustListRejected('ROLLBACK', 'The delta was issued before the list');
   }
   if (delta.fromVersion !== current.version || delta.version !== delta.fromVersion + delta.entries.length) {
@@ -268,12 +277,5 @@ export function applyDelta(current: TrustList, delta: TrustListDelta, options: {
   );
 }
 
-/**
- * True when `a` should replace `b`: a higher version, or the same log (version and head) issued
- * later. A list of the same version with another head is never "newer": that is a fork.
- */
-export function isNewer(a: TrustList, b: TrustList | undefined): boolean {
-  if (!b) return true;
-  if (a.version !== b.version) return a.version > b.version;
-  return a.logHead === b.logHead && a.issuedAt > b.issuedAt;
-}
+/** "Newer than" is one rule of functions/core/rules (compareTrustLists); re-exported for the page. */
+export { isNewer } from '../rules/lists';

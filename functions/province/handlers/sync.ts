@@ -8,6 +8,7 @@
  */
 import { REPLICA_AGE_METRIC } from '../../aws/names';
 import { errorLogAttributes, logger, metrics } from '../../aws/observability';
+import { trustListAge } from '../../core/rules';
 import { lazyHandler, scheduledHandler } from '../../http';
 import { publishPendingRevocations, type PendingRevocationsOutcome } from '../codes';
 import { provinceDepsFromEnv, type ProvinceDeps } from '../deps';
@@ -36,7 +37,7 @@ export const create = (deps: ProvinceDeps) =>
     });
     if (retention === 'published') logger.info('retention policy published', { region: deps.region });
     const meta = await deps.repository.getReplicaMeta().catch(() => undefined);
-    if (meta) metrics.addMetric(REPLICA_AGE_METRIC, 'Seconds', Math.max(0, deps.now() - meta.issuedAt));
+    if (meta) metrics.addMetric(REPLICA_AGE_METRIC, 'Seconds', trustListAge(meta, deps.now()));
     metrics.addMetric(outcome.result === 'failed' ? 'SyncFailed' : 'SyncSucceeded', 'Count', 1);
     // The verifier in this process (embedded runtime) checks the new replica on its next request.
     deps.registry.invalidate();
