@@ -56,12 +56,26 @@ export async function federationInfo(ctx: ExchangeContext): Promise<FederationIn
 }
 
 /** GET /v1/log?since=&limit=: entries after `since`; `next` when more follow. */
+/**
+ * The bytes of entries one log page holds at most: a Lambda answer is capped at 6 MB, and one entry
+ * can be tens of kilobytes (a code revocation carries its signed request), so `limit` alone could
+ * build a page no gateway delivers. A page always holds at least one entry.
+ */
+export const LOG_PAGE_MAX_BYTES = 4 * 1024 * 1024;
+
 export async function readLogPage(ctx: ExchangeContext, since: number, limit: number): Promise<LogPage> {
   const entries = await ctx.repository.readLog(since, limit + 1);
   if (entries.length === 0 && since > 0 && since > ((await ctx.repository.lastEntry())?.seq ?? 0)) {
     throw new RequestInvalid('since is beyond the end of the log');
   }
-  if (entries.length <= limit) return { entries };
-  const page = entries.slice(0, limit);
+  let count = 0;
+  let bytes = 0;
+  while (count < Math.min(limit, entries.length)) {
+    bytes += Buffer.byteLength(JSON.stringify(entries[count]));
+    if (count > 0 && bytes > LOG_PAGE_MAX_BYTES) break;
+    count++;
+  }
+  if (count === entries.length) return { entries };
+  const page = entries.slice(0, count);
   return { entries: page, next: page[page.length - 1].seq };
 }

@@ -343,3 +343,52 @@ describe('the trust list as a fold over the log', () => {
     ]);
   });
 });
+
+describe('log pages (readLogPage)', () => {
+  // An in-memory log of entries of ~1 MB each: what a page may hold is bounded by bytes too.
+  const big = (seq: number) =>
+    ({ seq, type: 'code.revoked', data: { pad: 'x'.repeat(1024 * 1024) } }) as never;
+  const log = Array.from({ length: 10 }, (_, i) => big(i + 1)) as LogEntry[];
+  const ctx = {
+    repository: {
+      readLog: async (after: number, limit: number) => log.filter((e) => e.seq > after).slice(0, limit),
+      lastEntry: async () => log[log.length - 1],
+    },
+  } as never;
+
+  it('stops a page before LOG_PAGE_MAX_BYTES even under the limit, and the next page follows on', async () => {
+    const { LOG_PAGE_MAX_BYTES, readLogPage } = await import('../../functions/exchange/queries');
+    const first = await readLogPage(ctx, 0, 1000);
+    const size = Buffer.byteLength(JSON.stringify(first.entries));
+    expect(first.entries.length).toBeGreaterThan(0);
+    expect(first.entries.length).toBeLessThan(10);
+    expect(size).toBeLessThanOrEqual(LOG_PAGE_MAX_BYTES + 1024);
+    expect(first.next).toBe(first.entries[first.entries.length - 1].seq);
+    const all = [...first.entries];
+    let next = first.next;
+    while (next !== undefined) {
+      const page = await readLogPage(ctx, next, 1000);
+      all.push(...page.entries);
+      next = page.next;
+    }
+    expect(all.map((e) => e.seq)).toEqual(log.map((e) => e.seq));
+  });
+
+  it('keeps the limit as the page size when entries are small, and holds one entry however large', async () => {
+    const { readLogPage } = await import('../../functions/exchange/queries');
+    const small = Array.from({ length: 5 }, (_, i) => ({ seq: i + 1 })) as LogEntry[];
+    const smallCtx = {
+      repository: {
+        readLog: async (after: number, limit: number) => small.filter((e) => e.seq > after).slice(0, limit),
+        lastEntry: async () => small[4],
+      },
+    } as never;
+    expect(await readLogPage(smallCtx, 0, 3)).toEqual({ entries: small.slice(0, 3), next: 3 });
+    expect(await readLogPage(smallCtx, 0, 5)).toEqual({ entries: small });
+    const huge = [{ seq: 1, pad: 'y'.repeat(5 * 1024 * 1024) }, { seq: 2 }] as unknown as LogEntry[];
+    const hugeCtx = {
+      repository: { readLog: async () => huge, lastEntry: async () => huge[1] },
+    } as never;
+    expect(await readLogPage(hugeCtx, 0, 1000)).toEqual({ entries: [huge[0]], next: 1 });
+  });
+});
