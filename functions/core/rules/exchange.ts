@@ -10,6 +10,8 @@ import { keyRefused, refused } from './codes';
 import { kidRefusal, type KidHolders } from './issuer';
 import { beyondCodeLifetime, keyRevocationChanges, revocationLive } from './revocation';
 
+// The caps below are also the schemas' maxItems: test/core/caps-schema.test.ts checks they agree.
+
 /** Most provinces a federation holds (the trust-list schema's cap). */
 export const MAX_PROVINCES = 64;
 /**
