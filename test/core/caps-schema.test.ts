@@ -28,7 +28,8 @@ function schemaValue(ref: string): unknown {
   return node;
 }
 
-const logLimit = routeOf('exchange-log').query?.find((q) => q.name === 'limit')?.max;
+const limit = routeOf('exchange-log').query?.find((q) => q.name === 'limit');
+const logLimit = limit?.type === 'integer' ? limit.max : undefined;
 
 /** [constant, its value, schema keyword it equals]. */
 const EQUAL: readonly (readonly [string, number | undefined, string])[] = [
