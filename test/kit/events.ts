@@ -51,11 +51,13 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEventV2 {
         : {}),
     },
   );
-  if (body === undefined) return event;
-  if (input.isBase64Encoded) return { ...event, body, isBase64Encoded: true };
+  // The path parameters are the ones given, even when `path` is already a concrete path.
+  const withParams = input.pathParameters ? { ...event, pathParameters: { ...input.pathParameters } } : event;
+  if (body === undefined) return withParams;
+  if (input.isBase64Encoded) return { ...withParams, body, isBase64Encoded: true };
   // A text body reaches the handler as the very string given, even one no wire could carry (a
   // lone surrogate, which UTF-8 encoding would have replaced): the strict-body tests need it.
-  return event.isBase64Encoded ? event : { ...event, body };
+  return withParams.isBase64Encoded ? withParams : { ...withParams, body };
 }
 
 /** The runtime's Lambda context (30 s to run), with any field a test overrides. */
