@@ -17,6 +17,8 @@ export interface ApiEventInput {
   readonly isBase64Encoded?: boolean;
   /** IAM caller, as API Gateway fills it on IAM-authorized routes. */
   readonly iamUserArn?: string;
+  /** The caller's address (`requestContext.http.sourceIp`; default 192.0.2.10). */
+  readonly sourceIp?: string;
 }
 
 /** A complete APIGatewayProxyEventV2 (payload 2.0) event. */
@@ -46,7 +48,7 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEventV2 {
       method: input.method.toUpperCase(),
       path: rawPath,
       protocol: 'HTTP/1.1',
-      sourceIp: '192.0.2.10',
+      sourceIp: input.sourceIp ?? '192.0.2.10',
       userAgent: headers['user-agent'] ?? 'hcx-test',
     },
     requestId: `req-${Math.random().toString(36).slice(2, 10)}`,
