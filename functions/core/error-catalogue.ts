@@ -235,7 +235,7 @@ export const ERRORS = {
     status: 503,
     title: "Too many of this caller's changes are in flight, retry later",
     meaning:
-      "The province (or operator) already has the most appends in flight at the exchange, across all its instances; see `Retry-After`. Only the sender of the many requests waits.",
+      'The province (or operator) already has the most appends in flight at the exchange, across all its instances; see `Retry-After`. Only the sender of the many requests waits.',
     retryable: true,
   },
   HOLDER_CHECKS_PER_CALLER: {
