@@ -119,9 +119,11 @@ describe('one province flooding from many instances does not starve another (iss
     const { quiet, during, flood } = await floodRun(serve, 16);
 
     expect(during.map((d) => d.code)).toEqual(Array(during.length).fill('CREATED'));
-    // The flooder's own batches: appended, or refused with the stable, retryable code (never a 500).
+    // The flooder's own batches: appended, or refused with the stable, retryable code (never a 500);
+    // on a loaded machine a batch of 8 appends that waited for its lane's slots each time may also
+    // run out of its 30 s (504 DEADLINE_EXCEEDED: what it appended stays appended).
     for (const a of flood) {
-      expect(['OK', 'APPEND_LANE_BUSY']).toContain(a.code);
+      expect(['OK', 'APPEND_LANE_BUSY', 'DEADLINE_EXCEEDED']).toContain(a.code);
       if (a.code === 'APPEND_LANE_BUSY') expect([a.status, a.retryAfter]).toEqual([503, '1']);
     }
     const report = {
