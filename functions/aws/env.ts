@@ -25,6 +25,10 @@ export const ENV = {
   FEDERATION_JWKS: 'FEDERATION_JWKS',
   /** Province: ARN of the Secrets Manager secret holding the enrollment private JWK. */
   ENROLLMENT_KEY_SECRET_ARN: 'ENROLLMENT_KEY_SECRET_ARN',
+  /** Province: ARN of the secret keying the per-caller holder-check counters (verify only). */
+  CALLER_KEY_SECRET_ARN: 'CALLER_KEY_SECRET_ARN',
+  /** Province: holder checks per caller per 60 s window (verify only). */
+  HOLDER_CHECKS_PER_CALLER: 'HOLDER_CHECKS_PER_CALLER',
   /** Province: its retention policy (JSON, docs/sunset.md); absent: the default. */
   RETENTION_POLICY: 'RETENTION_POLICY',
   /** IAM routes: the one role whose sessions the function answers (functions/http/caller-role.ts). */

@@ -15,6 +15,7 @@ import type { Signer } from '../core/signer';
 import type { KeyShredder } from '../core/sunset/key-shredder';
 import type { KmsKeyRef } from '../aws/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
+import { LaneLeases, type LaneLeaseOptions } from './lane-leases';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
 import { publishDeltaArtefacts, TrustListPublisher } from './trust-list-publisher';
@@ -53,6 +54,8 @@ export interface ExchangeDepsInput {
   /** Publish the full list here after every change (see publishTrustList). */
   readonly trustListSink?: TrustListSink;
   readonly federationKeyShredder?: KeyShredder;
+  /** Per-lane append leases (with `client` and `tableName`; lane-leases.ts); defaults otherwise. */
+  readonly laneLeases?: LaneLeaseOptions;
 }
 
 /** Memoize an async factory; a failure is not kept (the next call tries again). */
@@ -83,6 +86,10 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
     signer,
     federationId: input.federationId,
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
+    // The leases live in the same table as the log (a repository given alone: tests of one process).
+    ...(input.client && input.tableName
+      ? { lanes: new LaneLeases(input.client, input.tableName, input.laneLeases) }
+      : {}),
   };
   const trustLists = new TrustListPublisher(base);
   const shredder = input.federationKeyShredder ? { federationKeyShredder: input.federationKeyShredder } : {};

@@ -85,7 +85,7 @@ export async function publishStatus(
     await ctx.repository.putBatch(hash, text);
     return { seq, at: now, type: 'status.published' as const, region, data: { batch: hash, segments: refs } };
   };
-  const entry = (await appendWith(ctx, decide)) as LogEntry | undefined;
+  const entry = (await appendWith(ctx, decide, region)) as LogEntry | undefined;
   if (entry) await ctx.afterChange?.();
   const revoked = payload.segments.reduce((n, s) => n + s.count, 0);
   return {

@@ -26,6 +26,8 @@ export interface ApiEventInput {
   readonly isBase64Encoded?: boolean;
   /** IAM caller, as API Gateway fills it on IAM-authorized routes. */
   readonly iamUserArn?: string;
+  /** The caller's address (`requestContext.http.sourceIp`; default the runtime's 127.0.0.1). */
+  readonly sourceIp?: string;
 }
 
 /** A complete APIGatewayProxyEventV2 (payload 2.0) event, built by the runtime's `routeEvent`. */
@@ -46,6 +48,7 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEventV2 {
       headers,
       body,
       requestId: `req-${randomUUID().slice(0, 8)}`,
+      ...(input.sourceIp !== undefined ? { sourceIp: input.sourceIp } : {}),
       ...(input.iamUserArn !== undefined
         ? { authorizer: { name: 'test-caller', token: '', arn: input.iamUserArn } }
         : {}),
