@@ -22,6 +22,7 @@ import { GENESIS_HASH, verifyChain } from '../core/trustlist/log';
 import { applyEntries, emptyTrustList, pruneExpiredRevocations } from '../core/trustlist/state';
 import { signDelta, signTrustList } from '../core/trustlist/trust-list';
 import { federationEnded, type ExchangeContext } from './service';
+import { deltaObject, statusBatchObject, type StaticSink } from './static-artefacts';
 
 /** How often a list of an unchanged version is re-signed (its issuedAt moves on). */
 export const REISSUE_SECONDS = 900;
@@ -73,6 +74,8 @@ export class TrustListPublisher {
   constructor(
     private readonly ctx: ExchangeContext,
     private readonly checkpointEvery = CHECKPOINT_EVERY,
+    /** Where each publication's deltas and new status batches are also written (static artefacts). */
+    private readonly sink?: StaticSink,
   ) {}
 
   private issuedAt(head: LogEntry | undefined): number {
@@ -231,8 +234,23 @@ export class TrustListPublisher {
         signed++;
         if (jws.length > MAX_STORED_DELTA_BYTES) return;
         await this.ctx.repository.putDelta({ from, to, issuedAt, expiresAt, jws });
+        await this.sink?.put(deltaObject(from, jws));
       }),
     );
+    // The status batches committed since the last publication, before the publication is recorded:
+    // a failed put leaves `to` unrecorded, so the next change or scheduled run puts them again.
+    // At most MAX_DELTA_ENTRIES back (a node missing an older one asks the API route for it).
+    if (this.sink && !published.includes(to)) {
+      const since = Math.max(0, ...published, to - MAX_DELTA_ENTRIES);
+      const start = Math.max(lowest - 1, 0);
+      const entries = since >= start ? read.slice(since - start) : await this.readRange(since, to);
+      for (const e of entries) {
+        if (e.type !== 'status.published') continue;
+        const batch = await this.ctx.repository.getBatch(e.data.batch);
+        if (batch === undefined) throw new Error(`status batch of entry ${e.seq} is missing`);
+        await this.sink.put(statusBatchObject(e.data.batch, batch));
+      }
+    }
     if (!published.includes(to)) {
       await this.ctx.repository.putPublishedVersions([...published, to].slice(-DELTA_FROM_VERSIONS));
     }

@@ -13,7 +13,9 @@ import { federationKeys, openTrustList } from '../../functions/core/trustlist/tr
 import { exchangeDepsFromEnv } from '../../functions/exchange/deps';
 import { fromEnv as publisherFromEnv } from '../../functions/exchange/handlers/publish-trust-list';
 import { InternalError } from '../../functions/core/errors';
+import { gunzipSync } from 'node:zlib';
 import { S3TrustListSink } from '../../functions/aws/s3-trust-list-sink';
+import { type StaticObject, trustListObject } from '../../functions/exchange/static-artefacts';
 import { appendWith } from '../../functions/exchange/service';
 import {
   publishTrustList,
@@ -55,15 +57,21 @@ async function freshTable(): Promise<string> {
 /** A sink that keeps what it was given, or fails when told to. */
 function recordingSink() {
   const puts: { jws: string; etag: string }[] = [];
+  const objects: StaticObject[] = [];
   let failWith: Error | undefined;
   const sink: TrustListSink = {
-    async put(jws, etag) {
+    async put(object) {
       if (failWith) throw failWith;
-      puts.push({ jws, etag });
+      objects.push(object);
+      if (object.key !== 'v1/trust-list') return;
+      puts.push({ jws: unzipped(object), etag: object.metadata?.['hcx-etag'] as string });
     },
   };
-  return { sink, puts, fail: (e?: Error) => (failWith = e) };
+  return { sink, puts, objects, fail: (e?: Error) => (failWith = e) };
 }
+
+/** The text of a stored (gzip'd) artefact. */
+const unzipped = (object: StaticObject) => gunzipSync(object.body).toString('utf8');
 
 /** The payload of a compact JWS, unverified (to read its version before opening it). */
 const payloadOf = (jws: string) =>
@@ -74,25 +82,28 @@ describe('S3TrustListSink', () => {
   afterEach(() => s3.reset());
   afterAll(() => s3.restore());
 
-  it('puts the list at v1/trust-list as application/jose with a short Cache-Control', async () => {
+  it('puts the list at v1/trust-list gzip-compressed as application/jose with a short Cache-Control', async () => {
     // prepare
     s3.on(PutObjectCommand).resolves({});
     const sink = new S3TrustListSink(new S3Client({ region: 'ap-east-1' }), 'hcx-trust-list-bucket');
 
     // act
-    await sink.put('eyJh.eyJi.c2ln', '"v3-abc-1790000000"');
+    await sink.put(trustListObject('eyJh.eyJi.c2ln', '"v3-abc-1790000000"'));
 
     // assert
-    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+    const inputs = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([
       {
         Bucket: 'hcx-trust-list-bucket',
         Key: 'v1/trust-list',
-        Body: 'eyJh.eyJi.c2ln',
+        Body: expect.any(Buffer),
         ContentType: 'application/jose',
+        ContentEncoding: 'gzip',
         CacheControl: 'public, max-age=60',
         Metadata: { 'hcx-etag': '"v3-abc-1790000000"' },
       },
     ]);
+    expect(gunzipSync(inputs[0].Body as Buffer).toString('utf8')).toBe('eyJh.eyJi.c2ln');
   });
 
   it('is what a publishing function sends to when TRUST_LIST_BUCKET is set, and only then', async () => {
@@ -108,14 +119,14 @@ describe('S3TrustListSink', () => {
     // act
     const without = publisherFromEnv(env);
     const withBucket = publisherFromEnv({ ...env, TRUST_LIST_BUCKET: 'the-bucket' });
-    await withBucket.trustListSink?.put('a.b.c', '"v1"');
+    await withBucket.trustListSink?.put(trustListObject('a.b.c', '"v1"'));
 
     // assert
     expect(without.trustListSink).toBeUndefined();
     // deltas are published after every change either way; the full list only with a bucket
     expect(without.afterChange).toBeDefined();
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
-      expect.objectContaining({ Bucket: 'the-bucket', Key: 'v1/trust-list', Body: 'a.b.c' }),
+      expect.objectContaining({ Bucket: 'the-bucket', Key: 'v1/trust-list', ContentEncoding: 'gzip' }),
     ]);
   });
 
@@ -225,8 +236,9 @@ describe('publishing after a change', () => {
     const versions: number[] = [];
     let raced = false;
     const sink: TrustListSink = {
-      async put(jws) {
-        versions.push(payloadOf(jws).version);
+      async put(object) {
+        if (object.key !== 'v1/trust-list') return;
+        versions.push(payloadOf(unzipped(object)).version);
         if (raced) return;
         raced = true;
         await appendWith(ex.deps, async (seq) => ({
