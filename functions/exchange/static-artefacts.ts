@@ -23,8 +23,6 @@ export const ARTEFACT_CONTENT_TYPE = 'application/jose';
 
 /** Short: a client sees a change within a minute; the list re-signs every 15 minutes anyway. */
 export const TRUST_LIST_CACHE_CONTROL = 'public, max-age=60';
-/** A delta from a version is replaced as the head moves on: as short as the list's. */
-export const DELTA_CACHE_CONTROL = TRUST_LIST_CACHE_CONTROL;
 /** A status batch is content-addressed: cached for good. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
@@ -57,29 +55,39 @@ export interface StaticObject {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-function artefact(key: string, jws: string, cacheControl: string, metadata?: Record<string, string>) {
-  const object: StaticObject = {
+/** A static artefact's key: the list, a delta from a version, or a batch by its SHA-256. */
+const ARTEFACT_KEY = new RegExp(
+  `^(?:${TRUST_LIST_OBJECT_KEY}|${DELTA_KEY_PREFIX}[0-9]{1,15}|${STATUS_BATCH_KEY_PREFIX}[A-Za-z0-9_-]{43})$`,
+);
+
+/** Whether `key` names a static artefact (anything else is never stored nor served). */
+export const isArtefactKey = (key: string): boolean => ARTEFACT_KEY.test(key);
+
+/** The `Cache-Control` of the artefact at `key`: immutable for a batch, short otherwise. */
+export const cacheControlOf = (key: string): string =>
+  key.startsWith(STATUS_BATCH_KEY_PREFIX) ? IMMUTABLE_CACHE_CONTROL : TRUST_LIST_CACHE_CONTROL;
+
+function artefact(key: string, jws: string, metadata?: Record<string, string>): StaticObject {
+  return {
     key,
     body: gzipSync(Buffer.from(jws, 'utf8'), { level: 9 }),
     contentType: ARTEFACT_CONTENT_TYPE,
     contentEncoding: 'gzip',
-    cacheControl,
+    cacheControl: cacheControlOf(key),
     ...(metadata ? { metadata } : {}),
   };
-  return object;
 }
 
 /** The full list (ours, version-naming, ETag kept as metadata: S3 answers its own content ETag). */
 export const trustListObject = (jws: string, etag: string): StaticObject =>
-  artefact(TRUST_LIST_OBJECT_KEY, jws, TRUST_LIST_CACHE_CONTROL, { 'hcx-etag': etag });
+  artefact(TRUST_LIST_OBJECT_KEY, jws, { 'hcx-etag': etag });
 
 /** The delta from `from`, as stored at a publication. */
-export const deltaObject = (from: number, jws: string): StaticObject =>
-  artefact(deltaKey(from), jws, DELTA_CACHE_CONTROL);
+export const deltaObject = (from: number, jws: string): StaticObject => artefact(deltaKey(from), jws);
 
 /** A status batch, verbatim, under its hash. */
 export const statusBatchObject = (hash: string, jws: string): StaticObject =>
-  artefact(statusBatchKey(hash), jws, IMMUTABLE_CACHE_CONTROL);
+  artefact(statusBatchKey(hash), jws);
 
 /** Where the static artefacts are written (S3 in AWS, a folder or memory in the embedded runtime). */
 export interface StaticSink {
