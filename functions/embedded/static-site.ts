@@ -56,7 +56,11 @@ export class LocalStaticSite implements StaticSink {
     const key = path.slice(STATIC_PATH.length);
     const body = this.get(key);
     if (!body) {
-      return { statusCode: 404, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' }, body: '' };
+      return {
+        statusCode: 404,
+        headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
+        body: '',
+      };
     }
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     const common = { 'cache-control': cacheControlOf(key), etag, vary: 'accept-encoding' };

@@ -173,7 +173,10 @@ export async function buildHandlers(context: FederationContext): Promise<Service
   });
   const exchange = handlersOf('exchange', exchangeDeps);
   return {
-    exchange: { ...exchange, extraRoutes: { ...exchange.extraRoutes, [`${STATIC_PATH}*`]: staticSite.route } },
+    exchange: {
+      ...exchange,
+      extraRoutes: { ...exchange.extraRoutes, [`${STATIC_PATH}*`]: staticSite.route },
+    },
     provinces: Object.fromEntries(
       Object.entries(provinces).map(([r, deps]) => {
         const h = handlersOf('province', deps);

@@ -16,7 +16,12 @@
  * batch is named by the SHA-256 the log and the list commit to, so it never changes (immutable).
  */
 import { gzipSync } from 'node:zlib';
-import { TRUST_LIST_OBJECT_KEY } from '../aws/names';
+import {
+  DELTA_KEY_PREFIX,
+  STATIC_OBJECT_KEYS,
+  STATUS_BATCH_KEY_PREFIX,
+  TRUST_LIST_OBJECT_KEY,
+} from '../aws/names';
 
 /** The media type of every artefact (compact JWS). */
 export const ARTEFACT_CONTENT_TYPE = 'application/jose';
@@ -26,16 +31,8 @@ export const TRUST_LIST_CACHE_CONTROL = 'public, max-age=60';
 /** A status batch is content-addressed: cached for good. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-/** The prefix of the delta objects (`<prefix><from>`). */
-export const DELTA_KEY_PREFIX = `${TRUST_LIST_OBJECT_KEY}/deltas/`;
-/** The prefix of the status batch objects (`<prefix><sha256>`), the path of the API route too. */
-export const STATUS_BATCH_KEY_PREFIX = 'v1/status-batches/';
-/** The key patterns the publishing functions may write (the stack grants `s3:PutObject` on these). */
-export const STATIC_OBJECT_KEYS: readonly string[] = [
-  TRUST_LIST_OBJECT_KEY,
-  `${DELTA_KEY_PREFIX}*`,
-  `${STATUS_BATCH_KEY_PREFIX}*`,
-];
+// The keys, shared with the stacks (functions/aws/names.ts: pure data).
+export { DELTA_KEY_PREFIX, STATIC_OBJECT_KEYS, STATUS_BATCH_KEY_PREFIX };
 
 /** The key of the delta from version `from`. */
 export const deltaKey = (from: number): string => `${DELTA_KEY_PREFIX}${from}`;

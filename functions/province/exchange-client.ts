@@ -133,14 +133,16 @@ export function createExchangeClient(options: ExchangeClientOptions): ExchangeCl
 
   const get = { method: 'GET', headers: { accept: 'application/jose' } };
   const fromStatic = (key: string) => {
-    if (!staticBaseUrl) throw exchangeUnavailable(new Error('no static site is configured (EXCHANGE_STATIC_URL)'));
+    if (!staticBaseUrl)
+      throw exchangeUnavailable(new Error('no static site is configured (EXCHANGE_STATIC_URL)'));
     return call(`/${key}`, get, staticBaseUrl);
   };
   return {
     baseUrl,
     ...(staticBaseUrl ? { staticBaseUrl } : {}),
     getTrustList(since, source = 'api') {
-      if (source === 'static') return fromStatic(since === undefined ? TRUST_LIST_OBJECT_KEY : deltaKey(since));
+      if (source === 'static')
+        return fromStatic(since === undefined ? TRUST_LIST_OBJECT_KEY : deltaKey(since));
       const query = since === undefined ? '' : `?since=${encodeURIComponent(String(since))}`;
       return call(`/v1/trust-list${query}`, get);
     },

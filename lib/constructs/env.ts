@@ -17,6 +17,8 @@ export const ENV = {
   REGION_CODE: 'REGION_CODE',
   /** Province: base URL of the exchange API. */
   EXCHANGE_URL: 'EXCHANGE_URL',
+  /** Province: base URL of the exchange's static site (trust-list CloudFront), asked first for artefacts. */
+  EXCHANGE_STATIC_URL: 'EXCHANGE_STATIC_URL',
   /** Province: the federation public JWKS (JSON), given out of band. */
   FEDERATION_JWKS: 'FEDERATION_JWKS',
   /** Province: ARN of the Secrets Manager secret holding the enrollment private JWK. */
@@ -34,6 +36,9 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Metric names and the trust list's S3 key, defined once beside the functions that use them. */
 export {
+  DELTA_KEY_PREFIX,
+  STATIC_OBJECT_KEYS,
+  STATUS_BATCH_KEY_PREFIX,
   METRIC_NAMESPACE,
   REPLICA_AGE_METRIC,
   TRUST_LIST_OBJECT_KEY,

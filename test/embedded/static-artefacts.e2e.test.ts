@@ -6,12 +6,22 @@
  * that is corrupt or missing is refused with its reason code and fetched from the exchange API
  * instead, and the next publication brings the nodes back to the static site.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { issue } from '../../functions/cli/commands/issue';
+import { trustListFetch } from '../../functions/cli/commands/trust-list';
+import { verify } from '../../functions/cli/commands/verify';
 import { startFederation, type Federation } from '../../functions/embedded/federation';
 import type { LambdaHandler } from '../../functions/embedded/server';
 import { buildHandlers, provision } from '../../functions/embedded/wiring';
@@ -64,13 +74,21 @@ const staticFile = (key: string) => join(staticDir(), encodeURIComponent(key));
 const batchFiles = () => new Set(readdirSync(staticDir()).filter((f) => f.startsWith('v1%2Fstatus-batches')));
 
 async function registry(p: ProvinceState) {
-  const res = await fetch(`${p.url}/v1/registry`, { headers: { authorization: `Bearer ${p.internalToken}` } });
+  const res = await fetch(`${p.url}/v1/registry`, {
+    headers: { authorization: `Bearer ${p.internalToken}` },
+  });
   return (await res.json()) as { version: number; lastSync: { result: string; error?: string } };
 }
 
 /** Issue a code at zj and revoke it through zj's own route (one status publication at the exchange). */
 async function revokedCode(): Promise<string> {
-  const issued = await issue({ node: zj.url, token: zj.internalToken, ...HOLDER, status: 'green', validity: 3600 });
+  const issued = await issue({
+    node: zj.url,
+    token: zj.internalToken,
+    ...HOLDER,
+    status: 'green',
+    validity: 3600,
+  });
   const res = await fetch(`${zj.url}/v1/codes/${issued.data.codeId}/revoke`, {
     method: 'POST',
     headers: { authorization: `Bearer ${zj.internalToken}` },
@@ -124,7 +142,10 @@ it('lets the nodes sync deltas and status batches with no exchange function runn
   expect([answer.result, answer.reasons.map((r) => r.code)]).toEqual(['invalid', ['CODE_REVOKED']]);
   for (const fn of ARTEFACT_FUNCTIONS) expect([fn, invoked(fn)]).toEqual([fn, 0]);
   const head = JSON.parse(
-    Buffer.from((await (await fetch(`${fed.state.exchangeUrl}/v1/trust-list`)).text()).split('.')[1], 'base64url').toString(),
+    Buffer.from(
+      (await (await fetch(`${fed.state.exchangeUrl}/v1/trust-list`)).text()).split('.')[1],
+      'base64url',
+    ).toString(),
   ) as { version: number };
   for (const p of [zj, gd]) {
     const r = await registry(p);
@@ -175,4 +196,45 @@ it('refuses a corrupt delta and a missing batch on the static site, recovers thr
   await fed.runScheduled();
   expect((await verifyAt(gd, next)).reasons.map((x) => x.code)).toEqual(['CODE_REVOKED']);
   for (const fn of ARTEFACT_FUNCTIONS) expect([fn, invoked(fn)]).toEqual([fn, 0]);
+});
+
+it('hcx trust-list fetch --static-url saves the list and its batches from the static site, the exchange only for a refused copy', async () => {
+  // prepare
+  const code = await revokedCode();
+  const out = join(dataDir, 'cli', 'trust-list.jws');
+  mkdirSync(join(dataDir, 'cli'));
+  const staticUrl = `${fed.state.exchangeUrl}/static`;
+  const options = { exchange: fed.state.exchangeUrl, federationJwks: fed.state.federationJwks, staticUrl };
+  invocations.clear();
+
+  // act: a fresh fetch, all from the static site
+  const first = await trustListFetch({ ...options, out });
+  const offline = await verify({
+    code,
+    offline: true,
+    trustList: out,
+    federationJwks: fed.state.federationJwks,
+  });
+
+  // assert
+  expect(first.lines.filter((l) => l.includes('not used'))).toEqual([]);
+  expect(first.lines[0]).toContain(`from ${staticUrl}`);
+  for (const fn of [...ARTEFACT_FUNCTIONS]) expect([fn, invoked(fn)]).toEqual([fn, 0]);
+  expect([offline.data.result, offline.data.reasons.map((r) => r.code)]).toEqual([
+    'invalid',
+    ['CODE_REVOKED'],
+  ]);
+
+  // act: a batch missing from the static site is fetched from the exchange (and said so)
+  const named = JSON.parse(Buffer.from(readFileSync(out, 'utf8').split('.')[1], 'base64url').toString()) as {
+    statusSegments: { batch: string }[];
+  };
+  rmSync(staticFile(`v1/status-batches/${named.statusSegments[0].batch}`));
+  const other = join(dataDir, 'cli', 'again.jws');
+  const second = await trustListFetch({ ...options, out: other });
+
+  // assert
+  expect(second.lines.filter((l) => l.includes('not used from the static site'))).toHaveLength(1);
+  expect(invoked('exchange-status-batch')).toBe(1);
+  expect(invoked('exchange-trust-list')).toBe(0);
 });
