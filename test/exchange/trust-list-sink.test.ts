@@ -23,10 +23,16 @@ import {
   type TrustListSink,
 } from '../../functions/exchange/trust-list-sink';
 import { create as createPublisher } from '../../functions/exchange/handlers/publish-trust-list';
+import { create as publishStatusHandler } from '../../functions/exchange/handlers/publish-status';
+import { segmentContent, sha256 } from '../../functions/core/status/batch';
+import { SegmentSet } from '../../functions/core/status/segment';
+import { signRequest } from '../../functions/core/signed-request';
+import type { SignedRequestPayload } from '../../functions/core/schemas/types.gen';
 import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables, thrown } from '../kit';
 import {
+  call,
   clock,
   DAY,
   FEDERATION,
@@ -286,7 +292,7 @@ describe('the scheduled publisher', () => {
     expect(second.expiresAt).toBeGreaterThanOrEqual(time.now() + DAY - 900);
   });
 
-  it('publishes only the deltas without a sink (the embedded runtime serves the full list from its route)', async () => {
+  it('publishes only the deltas without a sink (a function without TRUST_LIST_BUCKET)', async () => {
     // prepare
     const time = clock();
     const ex = await testExchange(db.client, await freshTable(), time);
@@ -301,5 +307,87 @@ describe('the scheduled publisher', () => {
     // assert
     expect(same).toEqual({ result: 'skipped', deltas: 0 });
     expect(next).toEqual({ result: 'skipped', deltas: 1 });
+  });
+});
+
+describe('the static artefacts of a publication', () => {
+  it('hands the sink the deltas and the new status batch, each gzip-compressed under its key with its cache policy', async () => {
+    // prepare
+    const { sink, objects } = recordingSink();
+    const ex = await testExchange(db.client, await freshTable(), clock(), { trustListSink: sink });
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
+    const before = (await ex.deps.repository.lastEntry())!.seq;
+    objects.length = 0;
+    const batch = await signRequest(zj.signer, {
+      aud: FEDERATION,
+      iat: NOW,
+      jti: nonce(),
+      region: ZJ,
+      op: 'status.publish',
+      segments: [segmentContent(7, 1, NOW + DAY, SegmentSet.fromSorted(Uint32Array.from([3, 9])))],
+    } as SignedRequestPayload);
+
+    // act
+    const answer = await call(publishStatusHandler(ex.deps), {
+      method: 'POST',
+      path: '/v1/provinces/{region}/status-segments',
+      pathParameters: { region: ZJ },
+      headers: { 'content-type': 'application/jose' },
+      body: batch,
+    });
+
+    // assert: the batch (immutable), the deltas from the published versions and the head (short), the list
+    expect(answer.statusCode).toBe(200);
+    const byKey = new Map(objects.map((o) => [o.key, o]));
+    const hash = sha256(batch);
+    expect(unzipped(byKey.get(`v1/status-batches/${hash}`)!)).toBe(batch);
+    expect(byKey.get(`v1/status-batches/${hash}`)?.cacheControl).toBe('public, max-age=31536000, immutable');
+    for (const from of [before, before + 1]) {
+      const delta = byKey.get(`v1/trust-list/deltas/${from}`);
+      expect([from, delta?.cacheControl, delta?.contentEncoding]).toEqual([
+        from,
+        'public, max-age=60',
+        'gzip',
+      ]);
+      expect(unzipped(delta!)).toBe(await ex.deps.trustLists.delta(from));
+    }
+    expect(byKey.get('v1/trust-list')?.contentType).toBe('application/jose');
+    expect(objects.every((o) => o.contentType === 'application/jose' && o.contentEncoding === 'gzip')).toBe(
+      true,
+    );
+  });
+
+  it('puts the batch again at the next run when a put failed, so a failure is repaired', async () => {
+    // prepare: the sink fails during the publication that follows the status request
+    const { sink, objects, fail } = recordingSink();
+    const ex = await testExchange(db.client, await freshTable(), clock(), { trustListSink: sink });
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
+    const batch = await signRequest(zj.signer, {
+      aud: FEDERATION,
+      iat: NOW,
+      jti: nonce(),
+      region: ZJ,
+      op: 'status.publish',
+      segments: [segmentContent(8, 1, NOW + DAY, SegmentSet.fromSorted(Uint32Array.from([1])))],
+    } as SignedRequestPayload);
+    fail(new Error('s3 down'));
+    const answer = await call(publishStatusHandler(ex.deps), {
+      method: 'POST',
+      path: '/v1/provinces/{region}/status-segments',
+      pathParameters: { region: ZJ },
+      headers: { 'content-type': 'application/jose' },
+      body: batch,
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(objects.some((o) => o.key.startsWith('v1/status-batches/'))).toBe(false);
+    fail(undefined);
+
+    // act
+    await createPublisher(ex.deps)({} as never, lambdaContext());
+
+    // assert
+    expect(objects.map((o) => o.key)).toContain(`v1/status-batches/${sha256(batch)}`);
   });
 });
