@@ -1,5 +1,5 @@
 /** The static-artefact sink of the AWS deployment: objects in the bucket CloudFront serves. */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StaticObject } from '../exchange/static-artefacts';
 import type { TrustListSink } from '../exchange/trust-list-sink';
 
@@ -26,6 +26,10 @@ export class S3TrustListSink implements TrustListSink {
         ...(object.metadata ? { Metadata: { ...object.metadata } } : {}),
       }),
     );
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 }
 

@@ -7,7 +7,7 @@
  * object, written atomically), or in memory with `--memory`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeAtomically } from '../core/files';
@@ -41,6 +41,12 @@ export class LocalStaticSite implements StaticSink {
     if (!isArtefactKey(object.key)) throw new Error(`not a static artefact key: ${object.key}`);
     if (this.dir) writeAtomically(this.file(object.key), object.body, 0o644);
     else this.memory.set(object.key, object.body);
+  }
+
+  async remove(key: string): Promise<void> {
+    if (!isArtefactKey(key)) return;
+    if (this.dir) rmSync(this.file(key), { force: true });
+    else this.memory.delete(key);
   }
 
   /** The stored (gzip'd) body at `key`, or undefined. */

@@ -89,4 +89,6 @@ export const statusBatchObject = (hash: string, jws: string): StaticObject =>
 /** Where the static artefacts are written (S3 in AWS, a folder or memory in the embedded runtime). */
 export interface StaticSink {
   put(object: StaticObject): Promise<void>;
+  /** Remove the object at `key` (the deltas at the federation's sunset); no error when absent. */
+  remove(key: string): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import { routesOf } from '../../functions/routes';
 import type { FederationConfig } from '../config/federation-config';
-import { ENV, STATIC_OBJECT_KEYS, TRUST_LIST_OBJECT_KEY } from '../constructs/env';
+import { DELTA_KEY_PREFIX, ENV, STATIC_OBJECT_KEYS, TRUST_LIST_OBJECT_KEY } from '../constructs/env';
 import { HcxHttpApi } from '../constructs/hcx-http-api';
 import type { TableAccess } from '../constructs/hcx-function';
 import { HcxTable } from '../constructs/hcx-table';
@@ -167,7 +167,8 @@ export class ExchangeStack extends Stack {
         f.useSigningKey(federationKey.key, ENV.FEDERATION_KMS_KEY_ID, access.federationKey);
       if (access.federationKey === 'sign') signers.push(f.role);
       if (access.publishesTrustList)
-        f.useObjects(trustList.bucket, STATIC_OBJECT_KEYS, ENV.TRUST_LIST_BUCKET);
+        // The deltas may also be removed: at the federation's sunset none may stay servable.
+        f.useObjects(trustList.bucket, STATIC_OBJECT_KEYS, ENV.TRUST_LIST_BUCKET, [`${DELTA_KEY_PREFIX}*`]);
     }
     federationKey.restrictSigningTo(...signers);
     // Crypto-erasure: only the federation sunset may disable the key and schedule its deletion.

@@ -10,7 +10,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { metrics } from '../../functions/aws/observability';
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
-import { exchangeDepsFromEnv } from '../../functions/exchange/deps';
+import { createExchangeDeps, exchangeDepsFromEnv } from '../../functions/exchange/deps';
 import { fromEnv as publisherFromEnv } from '../../functions/exchange/handlers/publish-trust-list';
 import { InternalError } from '../../functions/core/errors';
 import { gunzipSync } from 'node:zlib';
@@ -34,6 +34,7 @@ import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables, thrown
 import {
   call,
   clock,
+  exchangeRoutes,
   DAY,
   FEDERATION,
   GD,
@@ -64,6 +65,7 @@ async function freshTable(): Promise<string> {
 function recordingSink() {
   const puts: { jws: string; etag: string }[] = [];
   const objects: StaticObject[] = [];
+  const removed: string[] = [];
   let failWith: Error | undefined;
   const sink: TrustListSink = {
     async put(object) {
@@ -72,8 +74,11 @@ function recordingSink() {
       if (object.key !== 'v1/trust-list') return;
       puts.push({ jws: unzipped(object), etag: object.metadata?.['hcx-etag'] as string });
     },
+    async remove(key) {
+      removed.push(key);
+    },
   };
-  return { sink, puts, objects, fail: (e?: Error) => (failWith = e) };
+  return { sink, puts, objects, removed, fail: (e?: Error) => (failWith = e) };
 }
 
 /** The text of a stored (gzip'd) artefact. */
@@ -255,6 +260,7 @@ describe('publishing after a change', () => {
           data: {},
         }));
       },
+      remove: () => Promise.resolve(),
     };
     const head = (await ex.deps.repository.lastEntry())!.seq;
 
@@ -389,5 +395,38 @@ describe('the static artefacts of a publication', () => {
 
     // assert
     expect(objects.map((o) => o.key)).toContain(`v1/status-batches/${sha256(batch)}`);
+  });
+});
+
+describe('mirroring the stored deltas', () => {
+  it('puts again, on the schedule, the stored deltas a publication without the static site missed', async () => {
+    // prepare: a change published by an instance with no sink (its deltas are only in the table)
+    const { sink, objects } = recordingSink();
+    const time = clock();
+    const table = await freshTable();
+    const ex = await testExchange(db.client, table, time, { trustListSink: sink });
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
+    const from = (await ex.deps.repository.lastEntry())!.seq;
+    const bare = createExchangeDeps({
+      client: db.client,
+      tableName: table,
+      signer: ex.fed.signer,
+      federationId: FEDERATION,
+      now: time.now,
+    });
+    expect((await exchangeRoutes(bare).suspend(ZJ)).statusCode).toBe(200);
+    const stored = await ex.deps.trustLists.delta(from);
+    expect(objects.filter((o) => o.key === `v1/trust-list/deltas/${from}`).map(unzipped)).not.toContain(
+      stored,
+    );
+
+    // act: the scheduled run, in the same window (nothing to sign)
+    const outcome = await createPublisher(ex.deps)({} as never, lambdaContext());
+
+    // assert: the static copy of the delta from the old head is now the stored one (to the suspension)
+    expect(outcome.deltas).toBe(0);
+    const mirrored = objects.filter((o) => o.key === `v1/trust-list/deltas/${from}`).map(unzipped);
+    expect(mirrored.at(-1)).toBe(stored);
   });
 });

@@ -82,12 +82,12 @@ describe('ExchangeStack', () => {
       const puts = statementsOf(template, stack.functions.get(fn).role).filter((st) =>
         toArray(st.Action).some((a) => a.startsWith('s3:')),
       );
-      expect(puts.flatMap((st) => toArray(st.Action))).toEqual(['s3:PutObject']);
-      expect(puts.flatMap((st) => toArray(st.Resource))).toEqual(
-        STATIC_OBJECT_KEYS.map((key) => ({
-          'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${key}`]],
-        })),
-      );
+      const arn = (key: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${key}`]] });
+      expect(puts.map((st) => [toArray(st.Action), toArray(st.Resource)])).toEqual([
+        [['s3:PutObject'], STATIC_OBJECT_KEYS.map(arn)],
+        // the deltas only may be removed (at the federation's sunset)
+        [['s3:DeleteObject'], [arn('v1/trust-list/deltas/*')]],
+      ]);
     }
   });
 
