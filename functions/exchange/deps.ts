@@ -7,6 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../aws/dynamodb';
+import { ENV, LOCAL_ENV } from '../aws/env';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { signerFromKeyFile } from '../core/files';
@@ -117,11 +118,11 @@ const resolveSigner = (source: SignerSource): Promise<Signer> =>
   typeof source === 'function' ? source() : Promise.resolve(source);
 
 function federationSigner(env: NodeJS.ProcessEnv, services: ExchangeServices): SignerSource {
-  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
-  const keyFile = env.FEDERATION_KEY_FILE;
+  const kmsKeyId = env[ENV.FEDERATION_KMS_KEY_ID];
+  const keyFile = env[LOCAL_ENV.FEDERATION_KEY_FILE];
   if (kmsKeyId) {
     const kmsSigner = services.kmsSigner;
-    if (!kmsSigner) throw notBuiltFor('FEDERATION_KMS_KEY_ID');
+    if (!kmsSigner) throw notBuiltFor(ENV.FEDERATION_KMS_KEY_ID);
     return () => kmsSigner(kmsKeyId);
   }
   if (keyFile) {
@@ -143,10 +144,10 @@ export function exchangeDepsFromEnv(
   services: ExchangeServices = {},
 ): ExchangeDeps {
   const signer = federationSigner(env, services);
-  const bucket = env.TRUST_LIST_BUCKET;
-  if (bucket && !services.s3Sink) throw notBuiltFor('TRUST_LIST_BUCKET');
+  const bucket = env[ENV.TRUST_LIST_BUCKET];
+  if (bucket && !services.s3Sink) throw notBuiltFor(ENV.TRUST_LIST_BUCKET);
   const dynamo = dynamoClient();
-  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
+  const kmsKeyId = env[ENV.FEDERATION_KMS_KEY_ID];
   const make = services.kmsShredder;
   // Only the sunset function is built with a shredder; the key's kid comes from its signer.
   const federationKeyShredder: KeyShredder | undefined =
@@ -161,8 +162,8 @@ export function exchangeDepsFromEnv(
   return createExchangeDeps({
     ...(federationKeyShredder ? { federationKeyShredder } : {}),
     client: dynamo,
-    tableName: requiredEnv(env, 'TABLE_NAME'),
-    federationId: requiredEnv(env, 'FEDERATION_ID'),
+    tableName: requiredEnv(env, ENV.TABLE_NAME),
+    federationId: requiredEnv(env, ENV.FEDERATION_ID),
     signer,
     ...(bucket && services.s3Sink ? { trustListSink: services.s3Sink(bucket) } : {}),
   });

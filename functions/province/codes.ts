@@ -25,7 +25,7 @@ import { revokeByStatus } from './status';
 import { isoTime } from '../core/time';
 
 /** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
-const MAX_CODES_PER_REVOCATION = 100;
+export const MAX_CODES_PER_REVOCATION = 100;
 
 /**
  * The lifetime of a requested code under the province's retention policy: a code longer than the

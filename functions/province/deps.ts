@@ -8,6 +8,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../aws/dynamodb';
+import { ENV, LOCAL_ENV, type LocalEnvName } from '../aws/env';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { readPrivateJwks, signerFromKeyFile } from '../core/files';
@@ -188,9 +189,9 @@ function enrollmentFromEnv(
   env: NodeJS.ProcessEnv,
   services: ProvinceServices,
 ): { enrollmentSigner?: SignerSource } {
-  const file = env.ENROLLMENT_KEY_FILE;
-  const jwk = env.ENROLLMENT_KEY_JWK;
-  const secretArn = env.ENROLLMENT_KEY_SECRET_ARN;
+  const file = env[LOCAL_ENV.ENROLLMENT_KEY_FILE];
+  const jwk = env[LOCAL_ENV.ENROLLMENT_KEY_JWK];
+  const secretArn = env[ENV.ENROLLMENT_KEY_SECRET_ARN];
   if (file) return { enrollmentSigner: () => signerFromKeyFile(file) };
   if (jwk) {
     return {
@@ -199,7 +200,7 @@ function enrollmentFromEnv(
   }
   if (!secretArn) return {};
   const secretSigner = services.secretSigner;
-  if (!secretSigner) throw notBuiltFor('ENROLLMENT_KEY_SECRET_ARN');
+  if (!secretSigner) throw notBuiltFor(ENV.ENROLLMENT_KEY_SECRET_ARN);
   // createProvinceDeps memoizes the signer: the secret is read once per process (again after a failure).
   return { enrollmentSigner: () => secretSigner(secretArn) };
 }
@@ -249,15 +250,15 @@ export function provinceDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   services: ProvinceServices = {},
 ): ProvinceDeps {
-  const region = requiredEnv(env, 'REGION_CODE');
-  const jwks = parseStrictJson(requiredEnv(env, 'FEDERATION_JWKS')) as Jwks;
+  const region = requiredEnv(env, ENV.REGION_CODE);
+  const jwks = parseStrictJson(requiredEnv(env, ENV.FEDERATION_JWKS)) as Jwks;
   const dynamo = dynamoClient();
-  const kmsIds = (env.ISSUER_KMS_KEY_ID ?? '').split(',').filter(Boolean);
-  const keyFiles = (env.ISSUER_KEY_FILE ?? '').split(',').filter(Boolean);
+  const kmsIds = (env[ENV.ISSUER_KMS_KEY_ID] ?? '').split(',').filter(Boolean);
+  const keyFiles = (env[LOCAL_ENV.ISSUER_KEY_FILE] ?? '').split(',').filter(Boolean);
   const kmsSigner = services.kmsSigner;
-  if (kmsIds.length > 0 && !kmsSigner) throw notBuiltFor('ISSUER_KMS_KEY_ID');
+  if (kmsIds.length > 0 && !kmsSigner) throw notBuiltFor(ENV.ISSUER_KMS_KEY_ID);
   const issuerSigners: SignerSource[] = kmsSigner ? kmsIds.map((keyId) => () => kmsSigner(keyId)) : [];
-  const repository = new DynamoProvinceRepository(dynamo, requiredEnv(env, 'TABLE_NAME'));
+  const repository = new DynamoProvinceRepository(dynamo, requiredEnv(env, ENV.TABLE_NAME));
   // Key files are read again when the active kid is not among them (a rotation added a key).
   let fileSigners: Promise<Signer[]> | undefined;
   const loadFiles = () =>
@@ -270,28 +271,31 @@ export function provinceDepsFromEnv(
       return [...(await kmsSigners()), ...(await fileSigners)];
     },
   });
-  const retention = env.RETENTION_POLICY
-    ? assertValid(isRetentionPolicy, parseStrictJson(env.RETENTION_POLICY), 'RETENTION_POLICY')
+  const retentionJson = env[ENV.RETENTION_POLICY];
+  const retention = retentionJson
+    ? assertValid(isRetentionPolicy, parseStrictJson(retentionJson), ENV.RETENTION_POLICY)
     : undefined;
   const { enrollmentSigner } = enrollmentFromEnv(env, services);
   const enrollment = enrollmentSigner ? memoAsync(() => resolve(enrollmentSigner)) : undefined;
   // Only the sunset function is built with the shredders (and only it may disable or delete the keys).
   // The secret is destroyed only when it is the enrollment key's source (a file or JWK wins over it).
   const secretArn =
-    env.ENROLLMENT_KEY_FILE || env.ENROLLMENT_KEY_JWK ? undefined : env.ENROLLMENT_KEY_SECRET_ARN;
+    env[LOCAL_ENV.ENROLLMENT_KEY_FILE] || env[LOCAL_ENV.ENROLLMENT_KEY_JWK]
+      ? undefined
+      : env[ENV.ENROLLMENT_KEY_SECRET_ARN];
   const keyShredder = sunsetShredder(services, kmsIds, kmsSigners, secretArn, enrollment);
   return createProvinceDeps({
     region,
-    federationId: requiredEnv(env, 'FEDERATION_ID'),
+    federationId: requiredEnv(env, ENV.FEDERATION_ID),
     repository,
     issuer,
     ...(retention ? { retention } : {}),
     ...(keyShredder ? { keyShredder } : {}),
     ...(enrollment ? { enrollmentSigner: enrollment } : {}),
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
-    exchangeUrl: env.EXCHANGE_URL ?? '',
+    exchangeUrl: env[ENV.EXCHANGE_URL] ?? '',
     // Optional: the trust-list site (S3 + CloudFront); nodes fetch the list, deltas and batches there.
-    ...(env.EXCHANGE_STATIC_URL ? { exchangeStaticUrl: env.EXCHANGE_STATIC_URL } : {}),
+    ...(env[ENV.EXCHANGE_STATIC_URL] ? { exchangeStaticUrl: env[ENV.EXCHANGE_STATIC_URL] } : {}),
     federationJwks: jwks,
     holderChecks: holderChecksFromEnv(env),
   });
@@ -299,13 +303,13 @@ export function provinceDepsFromEnv(
 
 /** `HOLDER_CHECK_CONCURRENCY` / `HOLDER_CHECK_QUEUE` (non-negative integers), when set. */
 function holderChecksFromEnv(env: NodeJS.ProcessEnv): HolderGateOptions {
-  const int = (name: string): number | undefined => {
+  const int = (name: LocalEnvName): number | undefined => {
     const v = env[name];
     if (v === undefined || v === '') return undefined;
     if (!/^[0-9]{1,4}$/.test(v)) throw new InternalError(new Error(`${name} must be a small integer`));
     return Number(v);
   };
-  const concurrency = int('HOLDER_CHECK_CONCURRENCY');
-  const queue = int('HOLDER_CHECK_QUEUE');
+  const concurrency = int(LOCAL_ENV.HOLDER_CHECK_CONCURRENCY);
+  const queue = int(LOCAL_ENV.HOLDER_CHECK_QUEUE);
   return { ...(concurrency !== undefined ? { concurrency } : {}), ...(queue !== undefined ? { queue } : {}) };
 }
