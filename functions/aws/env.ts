@@ -21,6 +21,8 @@ export const ENV = {
   REGION_CODE: 'REGION_CODE',
   /** Province: base URL of the exchange API. */
   EXCHANGE_URL: 'EXCHANGE_URL',
+  /** Province: base URL of the exchange's static site (trust-list CloudFront), asked first for artefacts. */
+  EXCHANGE_STATIC_URL: 'EXCHANGE_STATIC_URL',
   /** Province: the federation public JWKS (JSON), given out of band. */
   FEDERATION_JWKS: 'FEDERATION_JWKS',
   /** Province: ARN of the Secrets Manager secret holding the enrollment private JWK. */

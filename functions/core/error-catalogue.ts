@@ -310,6 +310,8 @@ export const TRUST_LIST_REASONS = {
   PROVINCE_SIGNATURE_INVALID: 'A log entry does not carry a valid request signed by its province.',
   SEGMENT_MISSING: 'A status segment the list names is not held.',
   BATCH_MISMATCH: 'A status batch does not hold, or does not match, the segment the list names.',
+  NOT_PUBLISHED:
+    'A static artefact (list, delta or status batch) is not on the static site, or the site did not answer: asked from the exchange API instead.',
 } as const satisfies Record<string, string>;
 
 /** Why a key was refused at intake (`KeyRejected.reason`; the public `detail` starts with it). */

@@ -18,7 +18,7 @@ import { DynamoExchangeRepository } from './dynamo-repository';
 import { LaneLeases, type LaneLeaseOptions } from './lane-leases';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
-import { publishDeltaArtefacts, TrustListPublisher } from './trust-list-publisher';
+import { CHECKPOINT_EVERY, publishDeltaArtefacts, TrustListPublisher } from './trust-list-publisher';
 import { publishTrustList, type TrustListSink } from './trust-list-sink';
 
 /** The dependencies of every exchange handler. */
@@ -32,8 +32,9 @@ export interface ExchangeDeps extends ExchangeContext {
   /** The signed trust list and deltas, cached per log head (one per process). */
   readonly trustLists: TrustListPublisher;
   /**
-   * Where the full list is published after each change (S3 in AWS); none in the embedded runtime.
-   * The deltas are published after each change in either case (`afterChange`).
+   * Where the static artefacts (full list, deltas, status batches) are published after each change:
+   * S3 in AWS, the runtime's `/static/` files in the embedded runtime. The deltas are stored in the
+   * table after each change in either case (`afterChange`).
    */
   readonly trustListSink?: TrustListSink;
   /** Destroys the federation key at the federation's sunset (only the sunset function has one). */
@@ -91,7 +92,7 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
       ? { lanes: new LaneLeases(input.client, input.tableName, input.laneLeases) }
       : {}),
   };
-  const trustLists = new TrustListPublisher(base);
+  const trustLists = new TrustListPublisher(base, CHECKPOINT_EVERY, sink);
   const shredder = input.federationKeyShredder ? { federationKeyShredder: input.federationKeyShredder } : {};
   // After every change: the deltas to the new head (what nodes sync from), then the full list.
   return {

@@ -91,6 +91,8 @@ export interface ProvinceDepsInput {
   /** The exchange: a client, or its base URL (and optionally the `fetch` to use). */
   readonly exchange?: ExchangeClient;
   readonly exchangeUrl?: string;
+  /** The exchange's static site (signed list, deltas, batches), asked before the API when given. */
+  readonly exchangeStaticUrl?: string;
   readonly fetch?: FetchLike;
   /** The federation public keys (JWKS), given out of band. */
   readonly federationJwks: Jwks;
@@ -126,7 +128,11 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
   const exchange =
     input.exchange ??
     (input.exchangeUrl !== undefined
-      ? createExchangeClient({ baseUrl: input.exchangeUrl, ...(input.fetch ? { fetch: input.fetch } : {}) })
+      ? createExchangeClient({
+          baseUrl: input.exchangeUrl,
+          ...(input.exchangeStaticUrl ? { staticBaseUrl: input.exchangeStaticUrl } : {}),
+          ...(input.fetch ? { fetch: input.fetch } : {}),
+        })
       : undefined);
   if (!exchange) throw new TypeError('createProvinceDeps: exchange or exchangeUrl required');
   const sources = input.issuerSigners ?? [];
@@ -256,7 +262,8 @@ function sunsetShredder(
 /**
  * Build a node's dependencies from the Lambda environment: `TABLE_NAME`, `REGION_CODE`,
  * `FEDERATION_ID`, `EXCHANGE_URL` (may be empty: the node then answers from its replica and
- * every exchange call fails as `EXCHANGE_UNAVAILABLE`), `FEDERATION_JWKS` (JSON), the issuer key as
+ * every exchange call fails as `EXCHANGE_UNAVAILABLE`), `EXCHANGE_STATIC_URL` (optional: the
+ * exchange's static site, asked first for the list, deltas and status batches), `FEDERATION_JWKS` (JSON), the issuer key as
  * `ISSUER_KMS_KEY_ID` (comma-separated for several generations) or `ISSUER_KEY_FILE`
  * (comma-separated files), and the enrollment key as `ENROLLMENT_KEY_FILE`, `ENROLLMENT_KEY_JWK` or
  * `ENROLLMENT_KEY_SECRET_ARN` (AWS: read from Secrets Manager on first use, then kept for the
@@ -316,6 +323,8 @@ export function provinceDepsFromEnv(
     ...(enrollment ? { enrollmentSigner: enrollment } : {}),
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
     exchangeUrl: env[ENV.EXCHANGE_URL] ?? '',
+    // Optional: the trust-list site (S3 + CloudFront); nodes fetch the list, deltas and batches there.
+    ...(env[ENV.EXCHANGE_STATIC_URL] ? { exchangeStaticUrl: env[ENV.EXCHANGE_STATIC_URL] } : {}),
     federationJwks: jwks,
     holderChecks: holderChecksFromEnv(env),
   });

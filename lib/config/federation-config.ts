@@ -45,6 +45,8 @@ export interface ExchangeConfig {
   readonly aws: AwsEnvironment;
   readonly signingKey?: SigningKeyGenerations;
   readonly url?: string;
+  /** The static site's base URL (stack output `StaticUrl`): nodes fetch the artefacts there first. */
+  readonly staticUrl?: string;
   readonly allowedOrigins?: readonly string[];
   /** Custom domain of the trust-list distribution; required in AWS China. */
   readonly trustListDomain?: CloudFrontDomain;

@@ -6,6 +6,9 @@ export { ENV, type EnvName } from '../../functions/aws/env';
 
 /** Metric names and the trust list's S3 key, defined once beside the functions that use them. */
 export {
+  DELTA_KEY_PREFIX,
+  STATIC_OBJECT_KEYS,
+  STATUS_BATCH_KEY_PREFIX,
   METRIC_NAMESPACE,
   REPLICA_AGE_METRIC,
   TRUST_LIST_OBJECT_KEY,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -215,14 +215,38 @@ export class HcxFunction extends Construct {
     return this.setting(envName, keys.map((k) => k.keyArn).join(','));
   }
 
-  /** Grants `s3:PutObject` on exactly the given object keys and sets `envName` to the bucket name. */
-  useObjects(bucket: IBucket, objectKeys: readonly string[], envName: EnvName): this {
+  /**
+   * Grants `s3:PutObject` on exactly the given object keys (and `s3:DeleteObject` on `removableKeys`)
+   * and sets `envName` to the bucket name.
+   */
+  useObjects(
+    bucket: IBucket,
+    objectKeys: readonly string[],
+    envName: EnvName,
+    removableKeys: readonly string[] = [],
+  ): this {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
         resources: objectKeys.map((k) => bucket.arnForObjects(k)),
       }),
     );
+    if (removableKeys.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:DeleteObject'],
+          resources: removableKeys.map((k) => bucket.arnForObjects(k)),
+        }),
+      );
+    }
+    // cdk-nag names each wildcard resource: a key prefix of the bucket (`v1/status-batches/*`).
+    const bucketId = Stack.of(this).resolve((bucket.node.defaultChild as CfnElement).logicalId) as string;
+    for (const key of objectKeys.filter((k) => k.endsWith('*'))) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${key}]`,
+        reason: `PutObject under the one key prefix ${key.slice(0, -1)} of this bucket: its objects are named by a version or a SHA-256 only known at publication.`,
+      });
+    }
     return this.setting(envName, bucket.bucketName);
   }
 

@@ -185,6 +185,7 @@ export class ProvinceStack extends Stack {
         [ENV.FEDERATION_ID]: config.federationId,
         [ENV.REGION_CODE]: province.region,
         [ENV.EXCHANGE_URL]: config.exchange.url ?? '',
+        ...(config.exchange.staticUrl ? { [ENV.EXCHANGE_STATIC_URL]: config.exchange.staticUrl } : {}),
         [ENV.FEDERATION_JWKS]: JSON.stringify(config.federationJwks ?? { keys: [] }),
         ...(province.retention ? { [ENV.RETENTION_POLICY]: JSON.stringify(province.retention) } : {}),
       },

@@ -252,4 +252,27 @@ describe('ProvinceStack', () => {
     // and none by default
     expect(template.findResources('AWS::Lambda::Alias')).toEqual({});
   });
+  it("tells every function the exchange's static site when the configuration names one, and only then", () => {
+    // prepare
+    const config = defaultConfig();
+    const staticUrl = 'https://trust.hcx.example';
+    const node = buildApp({
+      province: '330000',
+      config: { ...config, exchange: { ...config.exchange, staticUrl } },
+    }).stacks.provinces[0];
+
+    // act
+    const envOf = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).map(
+        (f) => (f.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
+      );
+    const withStatic = envOf(Template.fromStack(node));
+
+    // assert
+    expect(withStatic.length).toBeGreaterThan(0);
+    expect(withStatic.filter((v) => 'REGION_CODE' in v).map((v) => v.EXCHANGE_STATIC_URL)).toEqual(
+      withStatic.filter((v) => 'REGION_CODE' in v).map(() => staticUrl),
+    );
+    expect(envOf(template).some((v) => 'EXCHANGE_STATIC_URL' in v)).toBe(false);
+  });
 });
