@@ -7,6 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../aws/dynamodb';
+import { ENV, LOCAL_ENV } from '../aws/env';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { signerFromKeyFile } from '../core/files';
@@ -14,6 +15,7 @@ import type { Signer } from '../core/signer';
 import type { KeyShredder } from '../core/sunset/key-shredder';
 import type { KmsKeyRef } from '../aws/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
+import { LaneLeases, type LaneLeaseOptions } from './lane-leases';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
 import { publishDeltaArtefacts, TrustListPublisher } from './trust-list-publisher';
@@ -52,6 +54,8 @@ export interface ExchangeDepsInput {
   /** Publish the full list here after every change (see publishTrustList). */
   readonly trustListSink?: TrustListSink;
   readonly federationKeyShredder?: KeyShredder;
+  /** Per-lane append leases (with `client` and `tableName`; lane-leases.ts); defaults otherwise. */
+  readonly laneLeases?: LaneLeaseOptions;
 }
 
 /** Memoize an async factory; a failure is not kept (the next call tries again). */
@@ -82,6 +86,10 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
     signer,
     federationId: input.federationId,
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
+    // The leases live in the same table as the log (a repository given alone: tests of one process).
+    ...(input.client && input.tableName
+      ? { lanes: new LaneLeases(input.client, input.tableName, input.laneLeases) }
+      : {}),
   };
   const trustLists = new TrustListPublisher(base);
   const shredder = input.federationKeyShredder ? { federationKeyShredder: input.federationKeyShredder } : {};
@@ -116,11 +124,11 @@ const resolveSigner = (source: SignerSource): Promise<Signer> =>
   typeof source === 'function' ? source() : Promise.resolve(source);
 
 function federationSigner(env: NodeJS.ProcessEnv, services: ExchangeServices): SignerSource {
-  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
-  const keyFile = env.FEDERATION_KEY_FILE;
+  const kmsKeyId = env[ENV.FEDERATION_KMS_KEY_ID];
+  const keyFile = env[LOCAL_ENV.FEDERATION_KEY_FILE];
   if (kmsKeyId) {
     const kmsSigner = services.kmsSigner;
-    if (!kmsSigner) throw notBuiltFor('FEDERATION_KMS_KEY_ID');
+    if (!kmsSigner) throw notBuiltFor(ENV.FEDERATION_KMS_KEY_ID);
     return () => kmsSigner(kmsKeyId);
   }
   if (keyFile) {
@@ -142,10 +150,10 @@ export function exchangeDepsFromEnv(
   services: ExchangeServices = {},
 ): ExchangeDeps {
   const signer = federationSigner(env, services);
-  const bucket = env.TRUST_LIST_BUCKET;
-  if (bucket && !services.s3Sink) throw notBuiltFor('TRUST_LIST_BUCKET');
+  const bucket = env[ENV.TRUST_LIST_BUCKET];
+  if (bucket && !services.s3Sink) throw notBuiltFor(ENV.TRUST_LIST_BUCKET);
   const dynamo = dynamoClient();
-  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
+  const kmsKeyId = env[ENV.FEDERATION_KMS_KEY_ID];
   const make = services.kmsShredder;
   // Only the sunset function is built with a shredder; the key's kid comes from its signer.
   const federationKeyShredder: KeyShredder | undefined =
@@ -160,8 +168,8 @@ export function exchangeDepsFromEnv(
   return createExchangeDeps({
     ...(federationKeyShredder ? { federationKeyShredder } : {}),
     client: dynamo,
-    tableName: requiredEnv(env, 'TABLE_NAME'),
-    federationId: requiredEnv(env, 'FEDERATION_ID'),
+    tableName: requiredEnv(env, ENV.TABLE_NAME),
+    federationId: requiredEnv(env, ENV.FEDERATION_ID),
     signer,
     ...(bucket && services.s3Sink ? { trustListSink: services.s3Sink(bucket) } : {}),
   });

@@ -91,6 +91,11 @@ export interface FederationSettings {
    */
   readonly verifyRateLimit: number;
   readonly verifyBurstLimit: number;
+  /**
+   * Holder checks one caller (IAM principal, else source address: IPv4, or IPv6 /64) may run per
+   * 60 s window on a province node, across all its instances (functions/province/caller-limit.ts).
+   */
+  readonly holderChecksPerCaller: number;
 }
 
 export interface FederationConfig {
@@ -113,6 +118,7 @@ export const DEFAULT_SETTINGS: FederationSettings = {
   signedConcurrency: 10,
   verifyRateLimit: 50,
   verifyBurstLimit: 100,
+  holderChecksPerCaller: 30,
 };
 
 /** AWS China regions (partition `aws-cn`): the mainland. */

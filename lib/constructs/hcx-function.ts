@@ -135,27 +135,49 @@ export class HcxFunction extends Construct {
    */
   useTable(table: ITableV2, access: TableAccess): this {
     table.grant(this.function, ...TABLE_ACTIONS[access]);
-    const key = table.encryptionKey;
     if (access === 'read') {
-      key?.grant(this.function, 'kms:Decrypt', 'kms:DescribeKey');
+      table.encryptionKey?.grant(this.function, 'kms:Decrypt', 'kms:DescribeKey');
     } else {
-      key?.grant(
-        this.function,
-        'kms:Decrypt',
-        'kms:DescribeKey',
-        'kms:Encrypt',
-        'kms:ReEncrypt*',
-        'kms:GenerateDataKey*',
-      );
-      for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
-        Validations.of(this).acknowledge({
-          id: `AwsSolutions-IAM5[Action::${action}]`,
-          reason:
-            "Granted by DynamoDB's write grant on the table's own customer-managed key only (the resource is that one key ARN): DynamoDB needs the key to encrypt new items.",
-        });
-      }
+      this.useTableKeyForWrites(table);
     }
     return this.setting(ENV.TABLE_NAME, table.tableName);
+  }
+
+  /**
+   * Grants `actions` on the items of `table` whose partition key starts with `prefix` only (IAM
+   * condition `dynamodb:LeadingKeys`), and the table key's write grants; e.g. the verify function
+   * counting callers in `CALLER#…` items of a table it otherwise only reads.
+   */
+  useTableItems(table: ITableV2, prefix: string, actions: readonly string[]): this {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...actions],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
+      }),
+    );
+    this.useTableKeyForWrites(table);
+    return this;
+  }
+
+  /** What DynamoDB's write grant gives on the table's own customer-managed key. */
+  private useTableKeyForWrites(table: ITableV2): void {
+    const key = table.encryptionKey;
+    key?.grant(
+      this.function,
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:ReEncrypt*',
+      'kms:GenerateDataKey*',
+    );
+    for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason:
+          "Granted by DynamoDB's write grant on the table's own customer-managed key only (the resource is that one key ARN): DynamoDB needs the key to encrypt new items.",
+      });
+    }
   }
 
   /**
