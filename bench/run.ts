@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   console.error('scale: 1M and 10M active revocations across 34 provinces (also `npm run bench:scale`)');
   const scale = await runScaleBench();
   scaleBenchLines(scale).forEach((line) => console.log(line));
-  const { at1M: _at1M, at10M: _at10M, ...scaleKeys } = scale;
+  const { at1M: _at1M, at10M: _at10M, exchangeColdStart: _coldStart, ...scaleKeys } = scale;
   Object.assign(out, scaleKeys);
   console.error('pages: checkpoint script size, and verification inside Chromium');
   const pages = await runPagesBench();

@@ -8,7 +8,9 @@ import { buildSnapshot } from '../../functions/core/registry';
 import type { LogEntry, StatusPublishRequest, TrustList } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
 import { openBatch, readSegmentBits, segmentContent, sha256 } from '../../functions/core/status/batch';
+import { StatusIndex } from '../../functions/core/status/status-index';
 import {
+  MAX_STATUS_INDEX,
   SEGMENT_BITMAP_BYTES,
   SEGMENT_BITS,
   SegmentInvalid,
@@ -78,6 +80,61 @@ describe('segment encoding', () => {
   it('never inflates a batch segment past a segment (zip bomb)', () => {
     const bomb = deflateRawSync(Buffer.alloc(SEGMENT_BITMAP_BYTES * 4)).toString('base64url');
     expect(thrown(() => readSegmentBits(bomb))).toBeInstanceOf(SegmentInvalid);
+  });
+});
+
+describe('lookups', () => {
+  /** Every offset of `offsets` is found, and none of the probes that are not in it. */
+  function expectExact(offsets: number[], probes: number[]) {
+    const s = set(offsets);
+    const truth = new Set(offsets);
+    expect(s.count).toBe(truth.size);
+    for (const o of offsets) expect(s.has(o)).toBe(true);
+    for (const o of probes) expect(s.has(o)).toBe(truth.has(o));
+    expect([...s.offsets()]).toEqual([...truth].sort((a, b) => a - b));
+  }
+  const edges = [0, 1, 255, 256, 511, 512, 65535, 65536, SEGMENT_BITS - 2, SEGMENT_BITS - 1];
+
+  it('answers exactly for sets of every size, bucketed and bitmap (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: SEGMENT_BITS - 1 }), { maxLength: 3000 }),
+        fc.array(fc.integer({ min: 0, max: SEGMENT_BITS - 1 }), { maxLength: 300 }),
+        (xs, probes) => expectExact(xs, [...probes, ...xs.map((x) => x ^ 1), ...edges]),
+      ),
+      { numRuns: 60 },
+    );
+    // The largest bucketed set, the smallest bitmap one, and the two ends of the segment.
+    for (const n of [0xffff, 0x10000]) {
+      const offsets = Array.from({ length: n }, (_, i) => i * 16 + (i % 5));
+      expectExact(offsets, [...edges, 17, 18, 33, 34, SEGMENT_BITS - 16]);
+    }
+    expectExact([0, SEGMENT_BITS - 1], edges);
+  });
+
+  it('answers exactly when every revoked offset falls into one bucket (a district)', () => {
+    const clustered = Array.from({ length: 5000 }, (_, i) => 300_000 + i * 2);
+    expectExact(clustered, [...edges, 299_999, 300_001, 309_998, 310_000, 309_999]);
+  });
+
+  it('finds a status index in its region and segment only, with segments near or far apart', () => {
+    const index = new StatusIndex();
+    index.add(ZJ, 3, set([5]));
+    index.add(ZJ, 4, set([6]));
+    expect(index.isRevoked(ZJ, 3 * SEGMENT_BITS + 5)).toBe(true);
+    expect(index.isRevoked(ZJ, 4 * SEGMENT_BITS + 6)).toBe(true);
+    expect(index.isRevoked(ZJ, 4 * SEGMENT_BITS + 5)).toBe(false);
+    expect(index.isRevoked(ZJ, 5)).toBe(false); // segment 0: below the table
+    expect(index.isRevoked(ZJ, 9 * SEGMENT_BITS + 5)).toBe(false); // beyond it
+    expect(index.isRevoked('110000', 3 * SEGMENT_BITS + 5)).toBe(false); // another region
+    // A segment added after lookups is found; one far away (no table) too, at the largest index.
+    const last = Math.floor(MAX_STATUS_INDEX / SEGMENT_BITS);
+    index.add(ZJ, last, set([SEGMENT_BITS - 1]));
+    expect(index.isRevoked(ZJ, MAX_STATUS_INDEX)).toBe(true);
+    expect(index.isRevoked(ZJ, MAX_STATUS_INDEX - 1)).toBe(false);
+    expect(index.isRevoked(ZJ, 3 * SEGMENT_BITS + 5)).toBe(true);
+    expect(index.isRevoked(ZJ, 1000 * SEGMENT_BITS + 5)).toBe(false);
+    expect(index.stats()).toMatchObject({ revoked: 3, segments: 3 });
   });
 });
 
