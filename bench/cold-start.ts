@@ -16,8 +16,17 @@
  * signed requests from an unknown key…), and every AWS or exchange endpoint points at a closed
  * local port, so it runs the real code path up to its first I/O, which fails at once, offline (the
  * `status` column says how: 5xx when the dependency call failed, 4xx when refused before any I/O).
- * Median of `runs` processes, with `NODE_OPTIONS` as deployed; "no maps" is the same init without
- * `--enable-source-maps`.
+ * Median of `runs` processes, with `NODE_OPTIONS` as deployed.
+ *
+ * The goal figure (`+ own ms`, `maxOverSdkFloorMs`) is CPU time, not wall time: each probe reports
+ * the CPU its process used until its handler was built (`process.cpuUsage()`, every thread), and
+ * a row's figure is the median of the per-round differences with its SDK floor probed in the same
+ * round. On the shared 2-core development machine a process waits for a core for as long as it
+ * computes, so wall-clock differences grow with the load average (at a load of 5, 2–3× the CPU
+ * difference, and up to hundreds of ms either way at 10); the CPU a process spends loading and
+ * building its handler does not depend on who else runs. On an idle core (a Lambda instance during
+ * init) the two agree: init does no I/O but reading files from the page cache. The wall-clock
+ * figures stay in the table (`init ms`, `× empty`) and in `overSdkFloorWallMs`.
  *
  *   npx tsx bench/cold-start.ts        # table, then one JSON line
  *
@@ -25,7 +34,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { randomBytes } from 'node:crypto';
@@ -53,8 +62,8 @@ export interface ColdStartRow {
   readonly firstMs: number;
   /** Median ms from process start to the end of the first invocation. */
   readonly initFirstMs: number;
-  /** Median init without `--enable-source-maps`. */
-  readonly initNoMapsMs: number;
+  /** Median CPU ms (every thread of the process) from process start to a loaded and built handler. */
+  readonly initCpuMs: number;
   /** What the first invocation answered: an HTTP status, `ok` (scheduled) or `threw <name>`. */
   readonly status: string;
   /** Whether the handler could be built (`create` and `fromEnv` exported). */
@@ -66,10 +75,12 @@ export interface ColdStartRow {
   /** The AWS SDK clients the function creates (read off its deployed environment), e.g. `DynamoDB+KMS`. */
   readonly sdk: string;
   /**
-   * `initMs` minus the init of the empty handler creating the same SDK clients, probed in the same
-   * rounds (median of the per-round differences): this code's own cost.
+   * `initCpuMs` minus the init CPU of the empty handler creating the same SDK clients, probed in
+   * the same rounds (median of the per-round differences): this code's own cost.
    */
   readonly overSdkFloorMs: number;
+  /** The same difference in wall-clock time (grows with the machine's load; see the file comment). */
+  readonly overSdkFloorWallMs: number;
   /** Why the bundle or its initialisation failed, if it did. */
   readonly error?: string;
 }
@@ -83,7 +94,7 @@ export interface ColdStartResult {
     readonly bundleKB: number;
     readonly initMs: number;
     readonly initFirstMs: number;
-    readonly initNoMapsMs: number;
+    readonly initCpuMs: number;
   };
   /**
    * The empty handler plus the SDK clients of a function (one entry per distinct set): what no
@@ -93,10 +104,13 @@ export interface ColdStartResult {
     readonly sdk: string;
     readonly bundleKB: number;
     readonly initMs: number;
+    readonly initCpuMs: number;
     readonly ratio: number;
   }[];
-  /** The largest {@link ColdStartRow.overSdkFloorMs}. */
+  /** The largest {@link ColdStartRow.overSdkFloorMs} (CPU ms): the goal figure. */
   readonly maxOverSdkFloorMs: number;
+  /** The largest {@link ColdStartRow.overSdkFloorWallMs}. */
+  readonly maxOverSdkFloorWallMs: number;
   readonly rows: readonly ColdStartRow[];
 }
 
@@ -144,6 +158,7 @@ const PROBE = `
   const canBuild = typeof mod.create === 'function' && typeof mod.fromEnv === 'function';
   const fn = canBuild ? mod.create(mod.fromEnv()) : mod.handler;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const context = {
     functionName: 'bench', functionVersion: '$LATEST', memoryLimitInMB: '1024',
     invokedFunctionArn: 'arn:aws:lambda:ap-east-1:111111111111:function:bench',
@@ -158,7 +173,9 @@ const PROBE = `
     status = 'threw ' + (e && e.name);
   }
   const t2 = performance.now();
-  process.stdout.write('\\n' + JSON.stringify({ initMs: t1, loadMs: t1 - t0, initFirstMs: t2, status, constructed: canBuild }));
+  const c2 = process.cpuUsage();
+  const cpuMs = (c) => (c.user + c.system) / 1000;
+  process.stdout.write('\\n' + JSON.stringify({ initMs: t1, loadMs: t1 - t0, initFirstMs: t2, initCpuMs: cpuMs(c1), initFirstCpuMs: cpuMs(c2), status, constructed: canBuild }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -351,6 +368,8 @@ interface Sample {
   readonly initMs: number;
   readonly loadMs: number;
   readonly initFirstMs: number;
+  readonly initCpuMs: number;
+  readonly initFirstCpuMs: number;
   readonly status: string;
   readonly constructed: boolean;
 }
@@ -378,13 +397,12 @@ interface Baseline {
   readonly event: unknown;
   /** Every baseline sample taken in the run (for the baseline row). */
   readonly samples: Sample[];
-  readonly noMaps: Sample[];
 }
 
 /**
- * `runs` rounds of: the empty handler, the bundle as deployed, the bundle without source maps, each
- * in a fresh process. Ratios are medians of the per-round ratios, so that a moment of load on the
- * shared machine weighs on both sides of the ratio instead of on one row.
+ * `runs` rounds of: the empty handler, the bundle as deployed and, when given, the SDK floor, each
+ * in a fresh process. Ratios and differences are medians of the per-round ones, so that a moment of
+ * load on the shared machine weighs on both sides instead of on one row.
  */
 function measure(
   bundleFile: string,
@@ -394,21 +412,22 @@ function measure(
   base: Baseline,
   floorFile?: string,
 ) {
-  const overFloor: number[] = [];
+  const overFloorCpu: number[] = [];
+  const overFloorWall: number[] = [];
   const deployed: Sample[] = [];
-  const noMaps: Sample[] = [];
   const ratios: number[] = [];
   const firstRatios: number[] = [];
-  const withoutMaps = NODE_OPTIONS.replace('--enable-source-maps', '').trim();
   for (let i = 0; i < runs; i++) {
     const b = probe(base.file, base.event, NODE_OPTIONS, {});
     base.samples.push(b);
-    base.noMaps.push(probe(base.file, base.event, withoutMaps, {}));
     const d = probe(bundleFile, event, NODE_OPTIONS, env);
     deployed.push(d);
-    noMaps.push(probe(bundleFile, event, withoutMaps, env));
     ratios.push(d.initMs / b.initMs);
-    if (floorFile) overFloor.push(d.initMs - probe(floorFile, base.event, NODE_OPTIONS, {}).initMs);
+    if (floorFile) {
+      const f = probe(floorFile, base.event, NODE_OPTIONS, {});
+      overFloorCpu.push(d.initCpuMs - f.initCpuMs);
+      overFloorWall.push(d.initMs - f.initMs);
+    }
     firstRatios.push(d.initFirstMs / b.initFirstMs);
   }
   return {
@@ -416,12 +435,13 @@ function measure(
     loadMs: median(deployed.map((s) => s.loadMs)),
     initFirstMs: median(deployed.map((s) => s.initFirstMs)),
     firstMs: median(deployed.map((s) => s.initFirstMs - s.initMs)),
-    initNoMapsMs: median(noMaps.map((s) => s.initMs)),
+    initCpuMs: median(deployed.map((s) => s.initCpuMs)),
     status: deployed[0].status,
     constructed: deployed[0].constructed,
     ratio: round(median(ratios), 2),
     firstRatio: round(median(firstRatios), 2),
-    overFloorMs: overFloor.length ? round(median(overFloor)) : NaN,
+    overFloorMs: overFloorCpu.length ? round(median(overFloorCpu)) : NaN,
+    overFloorWallMs: overFloorWall.length ? round(median(overFloorWall)) : NaN,
   };
 }
 
@@ -438,11 +458,10 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         ROUTES.find((r) => r.method === 'GET' && r.path === '/v1/federation') as RouteDefinition,
       ),
       samples: [],
-      noMaps: [],
     };
     const floors = new Map<
       string,
-      { sdk: string; file: string; bundleKB: number; initMs: number; ratio: number }
+      { sdk: string; file: string; bundleKB: number; initMs: number; initCpuMs: number; ratio: number }
     >();
     /** The floor of `clients`, measured the first time a function needs it. */
     const floorOf = async (clients: readonly SdkClient[]) => {
@@ -452,7 +471,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         const file = path.join(dir, `floor-${sdk}.js`);
         const bundleKB = round(await bundle(file, { source: sdkFloorSource(clients) }));
         const m = measure(file, base.event, runs, {}, base);
-        floor = { sdk, file, bundleKB, initMs: round(m.initMs), ratio: m.ratio };
+        floor = { sdk, file, bundleKB, initMs: round(m.initMs), initCpuMs: round(m.initCpuMs), ratio: m.ratio };
         floors.set(sdk, floor);
       }
       return floor;
@@ -469,8 +488,15 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         const env = environments.get(fn);
         if (!env) throw new Error(`no stack deploys ${fn}`);
         const floor = await floorOf(SDK_CLIENTS.filter((c) => c.usedBy(env)));
-        const { overFloorMs, ...m } = measure(out, event, runs, env, base, floor.file);
-        rows.push({ fn, bundleKB: round(bundleKB), ...m, sdk: floor.sdk, overSdkFloorMs: overFloorMs });
+        const { overFloorMs, overFloorWallMs, ...m } = measure(out, event, runs, env, base, floor.file);
+        rows.push({
+          fn,
+          bundleKB: round(bundleKB),
+          ...m,
+          sdk: floor.sdk,
+          overSdkFloorMs: overFloorMs,
+          overSdkFloorWallMs: overFloorWallMs,
+        });
       } catch (error) {
         const message = (error as Error).message.split('\n')[0].slice(0, 200);
         rows.push({
@@ -480,13 +506,14 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
           loadMs: NaN,
           firstMs: NaN,
           initFirstMs: NaN,
-          initNoMapsMs: NaN,
+          initCpuMs: NaN,
           status: 'failed',
           constructed: false,
           ratio: NaN,
           firstRatio: NaN,
           sdk: '',
           overSdkFloorMs: NaN,
+          overSdkFloorWallMs: NaN,
           error: message,
         });
       }
@@ -495,7 +522,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       bundleKB: round(baselineKB),
       initMs: round(median(base.samples.map((s) => s.initMs))),
       initFirstMs: round(median(base.samples.map((s) => s.initFirstMs))),
-      initNoMapsMs: round(median(base.noMaps.map((s) => s.initMs))),
+      initCpuMs: round(median(base.samples.map((s) => s.initCpuMs))),
     };
     const ok = rows.filter((r) => r.error === undefined);
     const result: ColdStartResult = {
@@ -505,6 +532,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       baseline,
       sdkFloors: [...floors.values()].map(({ file: _file, ...f }) => f),
       maxOverSdkFloorMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorMs))),
+      maxOverSdkFloorWallMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorWallMs))),
       rows,
     };
     if (options.print ?? true) printTable(result, runs);
@@ -516,7 +544,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
 
 function printTable(result: ColdStartResult, runs: number): void {
   const line = (cols: (string | number)[]): string =>
-    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 9 ? 30 : 9))).join(' ');
+    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 9 ? 20 : 9))).join(' ');
   const b = result.baseline;
   console.log(
     `cold start (median of ${runs} rounds, each a fresh process of the empty handler then of the bundle; Node ${process.versions.node}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)})`,
@@ -527,13 +555,14 @@ function printTable(result: ColdStartResult, runs: number): void {
       'KB',
       'init ms',
       '× empty',
-      'no maps',
+      'init CPU',
       '1st call',
       'init+1st',
       '× empty',
       'status',
       'SDK clients',
-      '+ own ms',
+      '+ own CPU',
+      '+ own wall',
     ]),
   );
   console.log(
@@ -542,17 +571,20 @@ function printTable(result: ColdStartResult, runs: number): void {
       b.bundleKB,
       b.initMs,
       1,
-      b.initNoMapsMs,
+      b.initCpuMs,
       round(b.initFirstMs - b.initMs),
       b.initFirstMs,
       1,
       '200',
       'none',
       '',
+      '',
     ]),
   );
   for (const f of result.sdkFloors) {
-    console.log(line([`(empty + ${f.sdk})`, f.bundleKB, f.initMs, f.ratio, '', '', '', '', '', f.sdk, '']));
+    console.log(
+      line([`(empty + ${f.sdk})`, f.bundleKB, f.initMs, f.ratio, f.initCpuMs, '', '', '', '', f.sdk, '', '']),
+    );
   }
   for (const r of result.rows) {
     if (r.error) console.log(line([r.fn, 'FAILED', r.error]));
@@ -563,23 +595,27 @@ function printTable(result: ColdStartResult, runs: number): void {
           r.bundleKB,
           round(r.initMs),
           r.ratio,
-          round(r.initNoMapsMs),
+          round(r.initCpuMs),
           round(r.firstMs),
           round(r.initFirstMs),
           r.firstRatio,
           r.constructed ? r.status : `${r.status} (not built)`,
           r.sdk,
           r.overSdkFloorMs,
+          r.overSdkFloorWallMs,
         ]),
       );
   }
   console.log(
     `max bundle ${result.maxBundleKB} KB (goal < ${GOAL_BUNDLE_KB}), max init ratio ${result.maxColdInitRatio}, ` +
       `max init + first invocation ratio ${result.maxColdFirstRatio}, ` +
-      `at most ${result.maxOverSdkFloorMs} ms over the empty handler creating the same SDK clients ` +
-      `(goal <= ${GOAL_OVER_SDK_FLOOR_MS})`,
+      `at most ${result.maxOverSdkFloorMs} CPU ms over the empty handler creating the same SDK clients ` +
+      `(goal <= ${GOAL_OVER_SDK_FLOOR_MS}; wall clock at load ${loadAverage()}: ${result.maxOverSdkFloorWallMs} ms)`,
   );
 }
+
+/** The 1-minute load average, rounded: how far wall-clock figures can be trusted. */
+const loadAverage = (): number => round(loadavg()[0], 2);
 
 /**
  * The cold-start goal (issue 13, item 14): hcx's own code adds at most this many ms over the empty
@@ -599,6 +635,8 @@ if (require.main === module) {
           maxColdInitRatio: r.maxColdInitRatio,
           maxColdFirstRatio: r.maxColdFirstRatio,
           maxOverSdkFloorMs: r.maxOverSdkFloorMs,
+          maxOverSdkFloorWallMs: r.maxOverSdkFloorWallMs,
+          loadAverage: loadAverage(),
           goalOverSdkFloorMs: GOAL_OVER_SDK_FLOOR_MS,
           goalBundleKB: GOAL_BUNDLE_KB,
           meetsGoal: r.maxOverSdkFloorMs <= GOAL_OVER_SDK_FLOOR_MS && r.maxBundleKB < GOAL_BUNDLE_KB,
