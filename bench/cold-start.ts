@@ -18,15 +18,17 @@
  * `status` column says how: 5xx when the dependency call failed, 4xx when refused before any I/O).
  * Median of `runs` processes, with `NODE_OPTIONS` as deployed.
  *
- * The goal figure (`+ own ms`, `maxOverSdkFloorMs`) is CPU time, not wall time: each probe reports
- * the CPU its process used until its handler was built (`process.cpuUsage()`, every thread), and
- * a row's figure is the median of the per-round differences with its SDK floor probed in the same
- * round. On the shared 2-core development machine a process waits for a core for as long as it
- * computes, so wall-clock differences grow with the load average (at a load of 5, 2–3× the CPU
- * difference, and up to hundreds of ms either way at 10); the CPU a process spends loading and
- * building its handler does not depend on who else runs. On an idle core (a Lambda instance during
- * init) the two agree: init does no I/O but reading files from the page cache. The wall-clock
- * figures stay in the table (`init ms`, `× empty`) and in `overSdkFloorWallMs`.
+ * The goal figure (`+ own CPU`, `maxOverSdkFloorMs`) is CPU time, not wall time, and only of what
+ * differs. A function's probe and its SDK floor's probe both first load the SDK packages of the
+ * floor (the same modules, in the same order), then measure the CPU (`process.cpuUsage()`, every
+ * thread) from there until the handler is built; the row's figure is the median of the per-round
+ * differences. Loading the SDK (100–200 ms of CPU, the same on both sides) is left out of the
+ * window: on the shared 2-core machine any CPU figure varies by ±10% with the load, and ±10% of
+ * 20 ms is less noise than ±10% of 200 ms. Wall-clock differences are worse: a process waits for a
+ * core for as long as it computes, so they grow with the load average (2–3× at a load of 5, and
+ * hundreds of ms either way at 10). On an idle core (a Lambda instance during init) CPU and wall
+ * time agree: init does no I/O but reading files from the page cache. The whole-process figures
+ * stay in the table (`init ms`, `init CPU`, `× empty`) and in `overSdkFloorWallMs`.
  *
  *   npx tsx bench/cold-start.ts        # table, then one JSON line
  *
@@ -75,8 +77,9 @@ export interface ColdStartRow {
   /** The AWS SDK clients the function creates (read off its deployed environment), e.g. `DynamoDB+KMS`. */
   readonly sdk: string;
   /**
-   * `initCpuMs` minus the init CPU of the empty handler creating the same SDK clients, probed in
-   * the same rounds (median of the per-round differences): this code's own cost.
+   * The CPU from loaded SDK packages to the built handler, minus the same for the empty handler
+   * creating the same SDK clients, probed in the same rounds (median of the per-round
+   * differences): this code's own cost (see the file comment).
    */
   readonly overSdkFloorMs: number;
   /** The same difference in wall-clock time (grows with the machine's load; see the file comment). */
@@ -152,6 +155,8 @@ function deployedEnvironments(config: FederationConfig): Map<string, Record<stri
 // `performance.now()` counts from process start.
 const PROBE = `
 (async () => {
+  for (const m of JSON.parse(process.argv[3] || '[]')) require(m);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const mod = require(process.argv[1]);
   if (typeof mod.handler !== 'function') throw new Error('no handler export');
@@ -175,7 +180,7 @@ const PROBE = `
   const t2 = performance.now();
   const c2 = process.cpuUsage();
   const cpuMs = (c) => (c.user + c.system) / 1000;
-  process.stdout.write('\\n' + JSON.stringify({ initMs: t1, loadMs: t1 - t0, initFirstMs: t2, initCpuMs: cpuMs(c1), initFirstCpuMs: cpuMs(c2), status, constructed: canBuild }));
+  process.stdout.write('\\n' + JSON.stringify({ initMs: t1, loadMs: t1 - t0, initFirstMs: t2, initCpuMs: cpuMs(c1), initFirstCpuMs: cpuMs(c2), ownCpuMs: cpuMs(c1) - cpuMs(c0), status, constructed: canBuild }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -189,6 +194,8 @@ interface SdkClient {
   readonly usedBy: (env: Record<string, string>) => boolean;
   readonly imports: string;
   readonly create: string;
+  /** The packages `imports` loads. */
+  readonly packages: readonly string[];
 }
 
 const SDK_CLIENTS: readonly SdkClient[] = [
@@ -198,24 +205,28 @@ const SDK_CLIENTS: readonly SdkClient[] = [
     imports:
       "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
     create: 'DynamoDBDocumentClient.from(new DynamoDBClient({}))',
+    packages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
   },
   {
     name: 'KMS',
     usedBy: (env) => Object.keys(env).some((k) => k.endsWith('_KMS_KEY_ID')),
     imports: "import { KMSClient } from '@aws-sdk/client-kms';",
     create: 'new KMSClient({})',
+    packages: ['@aws-sdk/client-kms'],
   },
   {
     name: 'S3',
     usedBy: (env) => 'TRUST_LIST_BUCKET' in env,
     imports: "import { S3Client } from '@aws-sdk/client-s3';",
     create: 'new S3Client({})',
+    packages: ['@aws-sdk/client-s3'],
   },
   {
     name: 'SecretsManager',
     usedBy: (env) => 'ENROLLMENT_KEY_SECRET_ARN' in env,
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
     create: 'new SecretsManagerClient({})',
+    packages: ['@aws-sdk/client-secrets-manager'],
   },
 ];
 
@@ -370,23 +381,35 @@ interface Sample {
   readonly initFirstMs: number;
   readonly initCpuMs: number;
   readonly initFirstCpuMs: number;
+  /** CPU ms from after the SDK packages were loaded (`preload`) to the built handler. */
+  readonly ownCpuMs: number;
   readonly status: string;
   readonly constructed: boolean;
 }
 
 /** One fresh process: load, build, first invocation of `event`. */
-function probe(bundleFile: string, event: unknown, nodeOptions: string, env: Record<string, string>): Sample {
-  const child = spawnSync(process.execPath, ['-e', PROBE, bundleFile, JSON.stringify(event)], {
-    env: {
-      ...env,
-      ...PROBE_ENV,
-      NODE_OPTIONS: nodeOptions,
-      PATH: process.env.PATH ?? '',
-      NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'),
+function probe(
+  bundleFile: string,
+  event: unknown,
+  nodeOptions: string,
+  env: Record<string, string>,
+  preload: readonly string[] = [],
+): Sample {
+  const child = spawnSync(
+    process.execPath,
+    ['-e', PROBE, bundleFile, JSON.stringify(event), JSON.stringify(preload)],
+    {
+      env: {
+        ...env,
+        ...PROBE_ENV,
+        NODE_OPTIONS: nodeOptions,
+        PATH: process.env.PATH ?? '',
+        NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
     },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  );
   if (child.status !== 0) throw new Error((child.stderr || 'init failed').trim().split('\n').slice(-1)[0]);
   return JSON.parse(child.stdout.trim().split('\n').slice(-1)[0]) as Sample;
 }
@@ -410,7 +433,7 @@ function measure(
   runs: number,
   env: Record<string, string>,
   base: Baseline,
-  floorFile?: string,
+  floor?: { readonly file: string; readonly preload: readonly string[] },
 ) {
   const overFloorCpu: number[] = [];
   const overFloorWall: number[] = [];
@@ -420,12 +443,12 @@ function measure(
   for (let i = 0; i < runs; i++) {
     const b = probe(base.file, base.event, NODE_OPTIONS, {});
     base.samples.push(b);
-    const d = probe(bundleFile, event, NODE_OPTIONS, env);
+    const d = probe(bundleFile, event, NODE_OPTIONS, env, floor?.preload);
     deployed.push(d);
     ratios.push(d.initMs / b.initMs);
-    if (floorFile) {
-      const f = probe(floorFile, base.event, NODE_OPTIONS, {});
-      overFloorCpu.push(d.initCpuMs - f.initCpuMs);
+    if (floor) {
+      const f = probe(floor.file, base.event, NODE_OPTIONS, {}, floor.preload);
+      overFloorCpu.push(d.ownCpuMs - f.ownCpuMs);
       overFloorWall.push(d.initMs - f.initMs);
     }
     firstRatios.push(d.initFirstMs / b.initFirstMs);
@@ -461,7 +484,15 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
     };
     const floors = new Map<
       string,
-      { sdk: string; file: string; bundleKB: number; initMs: number; initCpuMs: number; ratio: number }
+      {
+        sdk: string;
+        file: string;
+        preload: readonly string[];
+        bundleKB: number;
+        initMs: number;
+        initCpuMs: number;
+        ratio: number;
+      }
     >();
     /** The floor of `clients`, measured the first time a function needs it. */
     const floorOf = async (clients: readonly SdkClient[]) => {
@@ -471,7 +502,15 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         const file = path.join(dir, `floor-${sdk}.js`);
         const bundleKB = round(await bundle(file, { source: sdkFloorSource(clients) }));
         const m = measure(file, base.event, runs, {}, base);
-        floor = { sdk, file, bundleKB, initMs: round(m.initMs), initCpuMs: round(m.initCpuMs), ratio: m.ratio };
+        floor = {
+          sdk,
+          file,
+          preload: clients.flatMap((c) => c.packages),
+          bundleKB,
+          initMs: round(m.initMs),
+          initCpuMs: round(m.initCpuMs),
+          ratio: m.ratio,
+        };
         floors.set(sdk, floor);
       }
       return floor;
@@ -488,7 +527,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         const env = environments.get(fn);
         if (!env) throw new Error(`no stack deploys ${fn}`);
         const floor = await floorOf(SDK_CLIENTS.filter((c) => c.usedBy(env)));
-        const { overFloorMs, overFloorWallMs, ...m } = measure(out, event, runs, env, base, floor.file);
+        const { overFloorMs, overFloorWallMs, ...m } = measure(out, event, runs, env, base, floor);
         rows.push({
           fn,
           bundleKB: round(bundleKB),
@@ -530,7 +569,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       maxColdInitRatio: round(Math.max(0, ...ok.map((r) => r.ratio)), 2),
       maxColdFirstRatio: round(Math.max(0, ...ok.map((r) => r.firstRatio)), 2),
       baseline,
-      sdkFloors: [...floors.values()].map(({ file: _file, ...f }) => f),
+      sdkFloors: [...floors.values()].map(({ file: _file, preload: _preload, ...f }) => f),
       maxOverSdkFloorMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorMs))),
       maxOverSdkFloorWallMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorWallMs))),
       rows,

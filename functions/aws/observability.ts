@@ -173,18 +173,25 @@ function projectPath(source: string): string {
  * the TypeScript (or package) source, line and column it was built from
  * (`at fn (functions/exchange/append.ts:42:11)`); any other frame unchanged.
  */
-export function mapStackFrame(frame: string, bundleFile: string = __filename, map = sourceMapOfBundle()): string {
+export function mapStackFrame(
+  frame: string,
+  bundleFile: string = __filename,
+  map = sourceMapOfBundle(),
+): string {
   if (!map) return frame;
-  return frame.replace(/([^\s(]+):(\d+):(\d+)(?=\)?$)/, (whole, file: string, line: string, column: string) => {
-    if (file !== bundleFile) return whole;
-    const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
-      originalSource?: string;
-      originalLine?: number;
-      originalColumn?: number;
-    };
-    if (entry.originalSource === undefined || entry.originalLine === undefined) return whole;
-    return `${projectPath(entry.originalSource)}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
-  });
+  return frame.replace(
+    /([^\s(]+):(\d+):(\d+)(?=\)?$)/,
+    (whole, file: string, line: string, column: string) => {
+      if (file !== bundleFile) return whole;
+      const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
+        originalSource?: string;
+        originalLine?: number;
+        originalColumn?: number;
+      };
+      if (entry.originalSource === undefined || entry.originalLine === undefined) return whole;
+      return `${projectPath(entry.originalSource)}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
+    },
+  );
 }
 
 // Every logger this module created (root and children), so a level change or a capture reaches all.

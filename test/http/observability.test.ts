@@ -195,7 +195,7 @@ describe('errorLogAttributes', () => {
       return (JSON.parse(child.stdout) as { stack: string[] }).stack[0];
     };
 
-    it('point at the TypeScript source, read from the bundle\'s source map when logged', () => {
+    it("point at the TypeScript source, read from the bundle's source map when logged", () => {
       expect(NODE_OPTIONS).not.toContain('--enable-source-maps');
       expect(firstFrame()).toMatch(/^at \S+ \(functions\/probe\.ts:3:\d+\)$/);
     });
