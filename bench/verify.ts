@@ -44,21 +44,21 @@ export interface VerifyBenchResult {
 // Workers load TypeScript through tsx's CommonJS hook.
 const WORKER = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'verify-worker.ts'))});`;
 
-async function parallel(
-  mode: 'raw' | 'full',
-  privateJwk: Record<string, string>,
-  workers: number,
-  ms: number,
-): Promise<number> {
+/** A pool of `workers` verification workers, warmed up and ready for timed rounds. */
+async function workerPool(privateJwk: Record<string, string>, workers: number): Promise<Worker[]> {
   const pool = Array.from(
     { length: workers },
-    () => new Worker(WORKER, { eval: true, workerData: { mode, ms, privateJwk } }),
+    () => new Worker(WORKER, { eval: true, workerData: { privateJwk } }),
   );
   await Promise.all(pool.map((w) => new Promise((r) => w.once('message', r))));
+  return pool;
+}
+
+/** One timed round on every worker of `pool` at once: verifications per second, all workers together. */
+async function parallel(pool: Worker[], mode: 'raw' | 'full', ms: number): Promise<number> {
   const done = pool.map((w) => new Promise<{ n: number; ms: number }>((r) => w.once('message', r)));
-  pool.forEach((w) => w.postMessage('go'));
+  pool.forEach((w) => w.postMessage({ mode, ms }));
   const results = await Promise.all(done);
-  await Promise.all(pool.map((w) => w.terminate()));
   return results.reduce((sum, r) => sum + (r.n / r.ms) * 1000, 0);
 }
 
@@ -168,16 +168,21 @@ export async function runVerifyBench(
   const fullPar: number[] = [];
   const parRatios: number[] = [];
   // Interleaved rounds, median of the per-round ratios: a burst of load from elsewhere hits one pair.
-  for (let round = 0; round < 5; round++) {
-    if (round % 2 === 0) {
-      rawPar.push(await parallel('raw', f.privateJwk, cores, 1500));
-      fullPar.push(await parallel('full', f.privateJwk, cores, 1500));
-    } else {
-      fullPar.push(await parallel('full', f.privateJwk, cores, 1500));
-      rawPar.push(await parallel('raw', f.privateJwk, cores, 1500));
+  const pool = await workerPool(f.privateJwk, cores);
+  try {
+    for (let round = 0; round < 5; round++) {
+      if (round % 2 === 0) {
+        rawPar.push(await parallel(pool, 'raw', 1500));
+        fullPar.push(await parallel(pool, 'full', 1500));
+      } else {
+        fullPar.push(await parallel(pool, 'full', 1500));
+        rawPar.push(await parallel(pool, 'raw', 1500));
+      }
+      parRatios.push(fullPar[round] / rawPar[round]);
+      log(`  parallel round ${round + 1}/5: ratio ${parRatios[round].toFixed(3)}`);
     }
-    parRatios.push(fullPar[round] / rawPar[round]);
-    log(`  parallel round ${round + 1}/5: ratio ${parRatios[round].toFixed(3)}`);
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
   }
   const t0 = performance.now();
   await bindHolder('10', '11010519491231002X');

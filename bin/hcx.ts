@@ -225,14 +225,21 @@ function trustListCommands(y: Argv): Argv {
         c
           .option('exchange', { type: 'string', describe: 'exchange URL (from --state-file)' })
           .option('federation-jwks', { type: 'string', describe: 'federation JWKS file (from --state-file)' })
-          .option('out', { type: 'string', demandOption: true, describe: 'file to save the signed list in' }),
+          .option('out', { type: 'string', demandOption: true, describe: 'file to save the signed list in' })
+          .option('static-url', {
+            type: 'string',
+            describe:
+              "the exchange's static site (stack output StaticUrl; <exchange>/static with npm start): the list and its batches are fetched there first",
+          }),
       (a) =>
         run(a, () => {
           const f = fill(a);
+          const staticUrl = str(a, 'static-url');
           return trustListFetch({
             exchange: need(f.exchange, '--exchange URL'),
             federationJwks: need(f.federationJwks, '--federation-jwks FILE'),
             out: str(a, 'out') as string,
+            ...(staticUrl ? { staticUrl } : {}),
           });
         }),
     )

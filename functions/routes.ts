@@ -327,6 +327,7 @@ export const ROUTES: readonly RouteDefinition[] = [
         type: 'integer',
         schema: TRUST_LIST_VERSION,
       },
+      // max: schemas/log-page.json's maxItems (test/core/caps-schema.test.ts checks they agree)
       { name: 'limit', description: 'Page size', type: 'integer', min: 1, max: 1000, default: 100 },
     ],
     successStatus: 200,

@@ -22,10 +22,10 @@ import type { PageConfig } from './shared/config';
 const WEB = __dirname;
 const CORE = resolve(WEB, '..', 'functions', 'core');
 
-/** The pages and their files, by URL path. */
+/** The pages: title, script and entry; each page's own markup is web/<page>/body.html. */
 export const PAGES = {
-  check: { script: 'check.js', entry: join(WEB, 'check', 'main.ts') },
-  wallet: { script: 'wallet.js', entry: join(WEB, 'wallet', 'main.ts') },
+  check: { title: '健康码核验 · hcx', script: 'check.js', entry: join(WEB, 'check', 'main.ts') },
+  wallet: { title: '我的健康码 · hcx', script: 'wallet.js', entry: join(WEB, 'wallet', 'main.ts') },
 } as const;
 export type PageName = keyof typeof PAGES;
 
@@ -90,6 +90,23 @@ function csp(styleHash: string): string {
   ].join('; ');
 }
 
+/**
+ * A page's HTML: the one shell (web/page.html: head, header, script tag) around the page's own
+ * body (web/<page>/body.html), with the style sheet inlined (the CSP allows it by its hash).
+ */
+export function pageHtml(name: PageName, css: string): string {
+  const page = PAGES[name];
+  const body = readFileSync(join(WEB, name, 'body.html'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line, i) => (i === 0 || line === '' ? line : `    ${line}`))
+    .join('\n');
+  const values: Record<string, string> = { title: page.title, script: page.script, body };
+  return readFileSync(join(WEB, 'page.html'), 'utf8')
+    .replace('<link rel="stylesheet" href="pages.css" />', () => `<style>${css}</style>`)
+    .replace(/\{\{(title|script|body)\}\}/g, (_m, key: string) => values[key]);
+}
+
 /** Build both pages for `config`: files by URL path (`/check/`, `/check/check.js`, …). */
 export async function buildPages(config: PageConfig): Promise<Map<string, PageFile>> {
   const files = new Map<string, PageFile>();
@@ -102,10 +119,7 @@ export async function buildPages(config: PageConfig): Promise<Map<string, PageFi
       outfile: page.script,
     });
     const js = Buffer.from(out.outputFiles![0].contents);
-    const html = readFileSync(join(WEB, name, 'index.html'), 'utf8').replace(
-      '<link rel="stylesheet" href="../pages.css" />',
-      `<style>${css}</style>`,
-    );
+    const html = pageHtml(name, css);
     const buildId = createHash('sha256').update(js).update(html).digest('hex').slice(0, 16);
     const sw = await build({
       ...browserBuildOptions({

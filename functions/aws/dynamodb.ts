@@ -1,6 +1,7 @@
 /**
  * The DynamoDB adapter shared by both services: the one client a Lambda process uses
- * ({@link dynamoClient}), and table creation from the shared definitions (`core/storage/tables.ts`)
+ * ({@link dynamoClient}), the one document client over a client ({@link documentClient}: every
+ * repository reads and writes plain objects through it), and table creation from the shared definitions (`core/storage/tables.ts`)
  * for the embedded runtime and the tests against dynalite, so their tables match the CDK stacks'
  * exactly. The repositories (`exchange/dynamo-repository.ts`, `province/dynamo-repository.ts`) take
  * a client, so the embedded runtime passes its own (pointed at dynalite).
@@ -12,6 +13,7 @@ import {
   UpdateTimeToLiveCommand,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keyAttributes, type KeyAttribute, type TableDefinition } from '../core/storage/tables';
 
 let client: DynamoDBClient | undefined;
@@ -20,6 +22,28 @@ let client: DynamoDBClient | undefined;
 export function dynamoClient(): DynamoDBClient {
   client ??= new DynamoDBClient({});
   return client;
+}
+
+const documentClients = new WeakMap<DynamoDBClient, DynamoDBDocumentClient>();
+
+/**
+ * The document client over `client` (lib-dynamodb: plain JavaScript values in and out), one per
+ * client. One because lib-dynamodb keeps its translation options in the client's shared config, so
+ * two document clients over one client with different options would overwrite each other's; and
+ * the fault tests reach the very instance a repository uses by calling this with the same client.
+ *
+ * Options: attributes left `undefined` are not written. No digit is ever lost: writing a number
+ * beyond 2^53 throws (lib-dynamodb's default), and reading one gives a `bigint` (every number
+ * stored today is a count, a sequence number or NumericDate seconds, far below). `Uint8Array`s
+ * are binary (`B`) attributes and come back as `Uint8Array`s.
+ */
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  let doc = documentClients.get(client);
+  if (!doc) {
+    doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    documentClients.set(client, doc);
+  }
+  return doc;
 }
 
 function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] {

@@ -43,3 +43,16 @@ export function secretSignerFor(secretId: string): Promise<Signer> {
   sharedClient ??= new SecretsManagerClient({});
   return enrollmentSignerFromSecret(sharedClient, secretId);
 }
+
+/**
+ * The string value of secret `secretId` (the per-caller limit's node secret), on the same client.
+ * Never logged; an empty or missing value is refused with a fixed message.
+ */
+export async function secretStringFor(secretId: string): Promise<string> {
+  sharedClient ??= new SecretsManagerClient({});
+  const { SecretString } = await sharedClient.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (!SecretString || SecretString.length < 32) {
+    throw new InternalError(new Error('the caller key secret holds no usable value'));
+  }
+  return SecretString;
+}

@@ -25,6 +25,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { currentInvocation } from '../core/invocation';
+import { ENV, LOCAL_ENV } from './env';
 import { METRIC_NAMESPACE } from './names';
 
 /** The value that replaces a masked attribute or a masked part of a string. */
@@ -242,18 +243,18 @@ class HcxLogger extends Logger {
 }
 
 function quietByDefault(): boolean {
-  return process.env.JEST_WORKER_ID !== undefined || process.env.HCX_LOG_SILENT === 'true';
+  return process.env.JEST_WORKER_ID !== undefined || process.env[LOCAL_ENV.HCX_LOG_SILENT] === 'true';
 }
 
 function initialLevel(): LogLevel {
-  const fromEnv = process.env.POWERTOOLS_LOG_LEVEL || process.env.LOG_LEVEL;
+  const fromEnv = process.env[ENV.POWERTOOLS_LOG_LEVEL] || process.env.LOG_LEVEL;
   if (fromEnv) return fromEnv.toUpperCase() as LogLevel;
   return quietByDefault() ? 'SILENT' : 'INFO';
 }
 
 /** The root logger (service from `POWERTOOLS_SERVICE_NAME`, default `hcx`; JSON lines). */
 export const logger: Logger = new HcxLogger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'hcx',
+  serviceName: process.env[ENV.POWERTOOLS_SERVICE_NAME] || 'hcx',
   logLevel: initialLevel(),
 });
 
@@ -288,7 +289,7 @@ class HcxMetrics extends Metrics {
 /** The metrics emitter (namespace `hcx`, Embedded Metric Format); its own warnings go through `logger`. */
 export const metrics: Metrics = new HcxMetrics({
   namespace: METRIC_NAMESPACE,
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'hcx',
+  serviceName: process.env[ENV.POWERTOOLS_SERVICE_NAME] || 'hcx',
   logger,
 });
 

@@ -1,31 +1,35 @@
-/** The trust-list sink of the AWS deployment: one object in the bucket CloudFront serves. */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  TRUST_LIST_CACHE_CONTROL,
-  TRUST_LIST_OBJECT_KEY,
-  type TrustListSink,
-} from '../exchange/trust-list-sink';
+/** The static-artefact sink of the AWS deployment: objects in the bucket CloudFront serves. */
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { StaticObject } from '../exchange/static-artefacts';
+import type { TrustListSink } from '../exchange/trust-list-sink';
 
-/** Puts the signed list at `v1/trust-list` (`application/jose`, short `Cache-Control`). */
+/**
+ * Puts each artefact at its key (`v1/trust-list`, `v1/trust-list/deltas/<from>`,
+ * `v1/status-batches/<hash>`) gzip-compressed, `application/jose`, with its `Cache-Control`.
+ */
 export class S3TrustListSink implements TrustListSink {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-    private readonly key: string = TRUST_LIST_OBJECT_KEY,
   ) {}
 
-  async put(jws: string, etag: string): Promise<void> {
+  async put(object: StaticObject): Promise<void> {
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
-        Key: this.key,
-        Body: jws,
-        ContentType: 'application/jose',
-        CacheControl: TRUST_LIST_CACHE_CONTROL,
-        // S3 answers its own (content hash) ETag; ours names the version, kept for operators.
-        Metadata: { 'hcx-etag': etag },
+        Key: object.key,
+        Body: object.body,
+        ContentType: object.contentType,
+        ContentEncoding: object.contentEncoding,
+        CacheControl: object.cacheControl,
+        // S3 answers its own (content hash) ETag; the list's own one (naming its version) is kept here.
+        ...(object.metadata ? { Metadata: { ...object.metadata } } : {}),
       }),
     );
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 }
 

@@ -11,6 +11,8 @@ import type { SegmentSource } from '../core/registry';
 import type { TrustList } from '../core/schemas/types.gen';
 import { openBatch, segmentsFromBatches } from '../core/status/batch';
 import { readText, writeAtomically } from './files';
+import { TrustListRejected } from '../core/errors';
+import { CliError } from './errors';
 import { call } from './http';
 
 /** The folder the batches of the list saved as `listFile` are kept in. */
@@ -20,14 +22,41 @@ export function batchesDir(listFile: string): string {
 
 const batchFile = (listFile: string, hash: string) => join(batchesDir(listFile), `${hash}.jws`);
 
-/** Download (checked by hash first) every batch `list` names that is not saved yet; returns how many. */
-export async function saveBatches(exchange: string, list: TrustList, listFile: string): Promise<number> {
+/** The batch `hash` from `base`, checked against its hash (throws when missing or refused). */
+async function fetchBatch(base: string, hash: string): Promise<string> {
+  const { text } = await call(base, `/v1/status-batches/${hash}`, { accept: 'application/jose' });
+  openBatch(text, hash);
+  return text;
+}
+
+/**
+ * Download (checked by hash first) every batch `list` names that is not saved yet; returns how many.
+ * With `staticUrl`, each is asked from the exchange's static site first; a copy missing there or
+ * refused is noted in `notes` and asked from the exchange.
+ */
+export async function saveBatches(
+  exchange: string,
+  list: TrustList,
+  listFile: string,
+  fromStatic: { readonly staticUrl?: string; readonly notes?: string[] } = {},
+): Promise<number> {
   const hashes = new Set((list.statusSegments ?? []).map((s) => s.batch));
   let saved = 0;
   for (const hash of hashes) {
     if (existsSync(batchFile(listFile, hash))) continue;
-    const { text } = await call(exchange, `/v1/status-batches/${hash}`, { accept: 'application/jose' });
-    openBatch(text, hash);
+    let text: string | undefined;
+    if (fromStatic.staticUrl) {
+      try {
+        text = await fetchBatch(fromStatic.staticUrl, hash);
+      } catch (e) {
+        const why = e instanceof TrustListRejected ? e.reason : e instanceof CliError ? e.message : undefined;
+        if (why === undefined) throw e;
+        fromStatic.notes?.push(
+          `status batch ${hash} not used from the static site (${why}): fetched from ${exchange}`,
+        );
+      }
+    }
+    text ??= await fetchBatch(exchange, hash);
     mkdirSync(batchesDir(listFile), { recursive: true });
     writeAtomically(batchFile(listFile, hash), text);
     saved++;

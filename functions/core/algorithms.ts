@@ -55,10 +55,20 @@ export interface SignatureAlgorithm {
 const P256_N = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
 // P-256 field prime p: a coordinate must be a canonical field element (below p).
 const P256_P = Buffer.from('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff', 'hex');
-const ZERO32 = Buffer.alloc(32);
 
-function scalarInRange(s: Buffer): boolean {
-  return s.compare(ZERO32) !== 0 && s.compare(P256_N) < 0;
+/**
+ * True when the 32 big-endian bytes of `sig` from `at` are a scalar in [1, n-1]. Read in place (no
+ * view, no native call: this runs on every verification); almost always decided by the first byte.
+ */
+function scalarInRange(sig: Uint8Array, at: number): boolean {
+  let nonZero = 0;
+  for (let i = 0; i < 32; i++) nonZero |= sig[at + i];
+  if (nonZero === 0) return false;
+  for (let i = 0; i < 32; i++) {
+    const b = sig[at + i];
+    if (b !== P256_N[i]) return b < P256_N[i];
+  }
+  return false; // equal to n
 }
 
 function coordinate(value: string | undefined, name: string): Uint8Array {
@@ -93,9 +103,8 @@ const ES256: SignatureAlgorithm = {
     return importPublicJwk({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y });
   },
   verify(key, data, signature) {
-    const sig = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
-    if (!scalarInRange(sig.subarray(0, 32)) || !scalarInRange(sig.subarray(32, 64))) return false;
-    return verifySignature('sha256', key, data, sig);
+    if (!scalarInRange(signature, 0) || !scalarInRange(signature, 32)) return false;
+    return verifySignature('sha256', key, data, signature);
   },
   nodeSign: { digest: 'sha256', dsaEncoding: 'ieee-p1363' },
 };

@@ -231,6 +231,20 @@ export const ERRORS = {
       "The node's bounded holder checks (scrypt) are all taken and its queue is full; see `Retry-After`.",
     retryable: true,
   },
+  APPEND_LANE_BUSY: {
+    status: 503,
+    title: "Too many of this caller's changes are in flight, retry later",
+    meaning:
+      'The province (or operator) already has the most appends in flight at the exchange, across all its instances; see `Retry-After`. Only the sender of the many requests waits.',
+    retryable: true,
+  },
+  HOLDER_CHECKS_PER_CALLER: {
+    status: 429,
+    title: 'Too many holder checks from this caller, retry later',
+    meaning:
+      'This caller (a keyed hash of its address or IAM principal) ran the most holder checks a window allows; see `Retry-After`.',
+    retryable: true,
+  },
   DEADLINE_EXCEEDED: {
     status: 504,
     title: 'The request ran out of time; retry it',
@@ -296,6 +310,8 @@ export const TRUST_LIST_REASONS = {
   PROVINCE_SIGNATURE_INVALID: 'A log entry does not carry a valid request signed by its province.',
   SEGMENT_MISSING: 'A status segment the list names is not held.',
   BATCH_MISMATCH: 'A status batch does not hold, or does not match, the segment the list names.',
+  NOT_PUBLISHED:
+    'A static artefact (list, delta or status batch) is not on the static site, or the site did not answer: asked from the exchange API instead.',
 } as const satisfies Record<string, string>;
 
 /** Why a key was refused at intake (`KeyRejected.reason`; the public `detail` starts with it). */

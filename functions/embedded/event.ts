@@ -5,8 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayEventRequestContextIAMAuthorizer, APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { RouteDefinition } from '../routes';
 import { LOCAL_ACCOUNT_ID } from './lambda-context';
+
+/** What an event needs of a route (a `RouteDefinition` or any method and path template): its `routeKey`. */
+export interface RouteKey {
+  readonly method: string;
+  readonly path: string;
+}
 
 /** The local identity a bearer token stands for (an IAM user or role in AWS). */
 export interface LocalPrincipal {
@@ -50,7 +55,7 @@ export interface RawRequest {
  */
 export function toEvent(
   request: RawRequest,
-  route: RouteDefinition,
+  route: RouteKey,
   rawParams: Record<string, string>,
   options: { apiId: string; requestId: string; now: Date; authorizer?: LocalPrincipal },
 ): APIGatewayProxyEventV2 {
@@ -177,7 +182,7 @@ export interface RouteRequest {
 }
 
 /** The payload 2.0 event API Gateway sends for `request` on `route` ({@link toEvent} over its bytes). */
-export function routeEvent(route: RouteDefinition, request: RouteRequest = {}): APIGatewayProxyEventV2 {
+export function routeEvent(route: RouteKey, request: RouteRequest = {}): APIGatewayProxyEventV2 {
   const rawParams: Record<string, string> = {};
   const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
     rawParams[name] = encodeURIComponent(request.pathParameters?.[name] ?? name);

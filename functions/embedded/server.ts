@@ -35,7 +35,10 @@ export type LambdaHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2 | string | object | undefined | void>;
 
-/** An extra GET route outside the route table, e.g. `/openapi.json`. */
+/**
+ * An extra GET route outside the route table, e.g. `/openapi.json`, by exact path; a key ending in
+ * `*` (`/static/*`) serves every path under its prefix.
+ */
 export type ExtraRoute = (request: {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -79,6 +82,14 @@ function problem(
 
 const methodNotAllowed = () => new HcxError('METHOD_NOT_ALLOWED');
 
+/** The extra route registered as `<prefix>*` whose prefix `path` starts with. */
+function prefixRoute(routes: ServiceServerOptions['extraRoutes'], path: string): ExtraRoute | undefined {
+  for (const [key, route] of Object.entries(routes ?? {})) {
+    if (key.endsWith('*') && path.startsWith(key.slice(0, -1))) return route;
+  }
+  return undefined;
+}
+
 /** Create (not yet listening) the HTTP server of one service instance. */
 export function createServiceServer(options: ServiceServerOptions): Server {
   const match = compileRoutes(options.routes);
@@ -106,7 +117,7 @@ export function createServiceServer(options: ServiceServerOptions): Server {
     const method = req.method ?? 'GET';
     const path = url.split('?')[0];
 
-    const extra = options.extraRoutes?.[path];
+    const extra = options.extraRoutes?.[path] ?? prefixRoute(options.extraRoutes, path);
     if (extra) {
       if (method !== 'GET') {
         drain(req);

@@ -35,6 +35,7 @@ import {
   type ServiceHandlersMap,
 } from './federation';
 import { pageRoutes } from './pages';
+import { LocalStaticSite, STATIC_PATH } from './static-site';
 
 /**
  * The federation id of an embedded federation: `hcx-local-` and 8 hex digits of its federation key's
@@ -126,7 +127,11 @@ function federationJwks(keys: LocalKeys): { keys: object[] } {
 export async function buildHandlers(context: FederationContext): Promise<ServiceHandlersMap> {
   const keys = await loadKeys(context);
   const federationId = localFederationId(keys.federation.kid);
+  // The static site S3 + CloudFront serve in AWS: the same objects at <exchange>/static/
+  const staticSite = new LocalStaticSite(context.dataDir && join(context.dataDir, 'static'));
+  const staticUrl = `${context.exchange.url}${STATIC_PATH.replace(/\/$/, '')}`;
   const exchangeDeps = createExchangeDeps({
+    trustListSink: staticSite,
     client: context.client,
     tableName: context.exchange.tableName,
     signer: keys.federation,
@@ -146,6 +151,7 @@ export async function buildHandlers(context: FederationContext): Promise<Service
       issuerSigners: [keys.issuer[p.region]],
       enrollmentSigner: keys.enrollment[p.region].signer,
       exchangeUrl: context.exchange.url,
+      exchangeStaticUrl: staticUrl,
       federationJwks: federationJwks(keys) as never,
       ...(context.retention ? { retention: context.retention } : {}),
       keyShredder: localFileShredder([
@@ -165,8 +171,12 @@ export async function buildHandlers(context: FederationContext): Promise<Service
     federationJwks: federationJwks(keys),
     exchangeUrl: context.exchange.url,
   });
+  const exchange = handlersOf('exchange', exchangeDeps);
   return {
-    exchange: handlersOf('exchange', exchangeDeps),
+    exchange: {
+      ...exchange,
+      extraRoutes: { ...exchange.extraRoutes, [`${STATIC_PATH}*`]: staticSite.route },
+    },
     provinces: Object.fromEntries(
       Object.entries(provinces).map(([r, deps]) => {
         const h = handlersOf('province', deps);

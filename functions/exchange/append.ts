@@ -13,6 +13,7 @@ import type { LogEntry } from '../core/schemas/types.gen';
 import type { Signer } from '../core/signer';
 import { makeEntry, type LogEntryInput } from '../core/trustlist/log';
 import { turnsFor } from './fair-turns';
+import type { LaneLeases } from './lane-leases';
 import type { ExchangeRepository } from './repository';
 
 /** What the domain functions need (a subset of ExchangeDeps). */
@@ -28,6 +29,11 @@ export interface ExchangeContext {
    * in AWS). Must not throw: the change is committed whatever happens to its publication.
    */
   readonly afterChange?: () => Promise<void>;
+  /**
+   * Per-lane leases in the table: at most a few appends of one province in flight across every
+   * instance (lane-leases.ts). Built by `createExchangeDeps` whenever it has the table.
+   */
+  readonly lanes?: LaneLeases;
 }
 
 /** Attempts at appending before answering a retryable 503 (each lost race is one attempt). */
@@ -58,12 +64,20 @@ export async function appendWith(
   decide: (seq: number) => Promise<LogEntryInput | undefined>,
   lane = 'operator',
 ): Promise<LogEntry | undefined> {
-  // One turn at the tail at a time in this process, round robin by province (fair-turns.ts).
-  const endTurn = await turnsFor(ctx.repository).acquire(lane);
+  // First a lease of the lane, federation-wide (lane-leases.ts): a province waits for its own slots
+  // only, so it never holds this process's turn while it waits.
+  const endLease = ctx.lanes ? await ctx.lanes.acquire(lane) : undefined;
   try {
-    return await appendInTurn(ctx, decide);
+    // Then one turn at the tail at a time in this process, round robin by province (fair-turns.ts).
+    const endTurn = await turnsFor(ctx.repository).acquire(lane);
+    try {
+      return await appendInTurn(ctx, decide);
+    } finally {
+      endTurn();
+    }
   } finally {
-    endTurn();
+    // A lease not given back runs out at the invocation's deadline: never fail the request for it.
+    await endLease?.().catch((e: unknown) => logger.warn('lane lease not released', errorLogAttributes(e)));
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../aws/dynamodb';
+import { ENV, LOCAL_ENV } from '../aws/env';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { signerFromKeyFile } from '../core/files';
@@ -14,9 +15,10 @@ import type { Signer } from '../core/signer';
 import type { KeyShredder } from '../core/sunset/key-shredder';
 import type { KmsKeyRef } from '../aws/kms-shredder';
 import { DynamoExchangeRepository } from './dynamo-repository';
+import { LaneLeases, type LaneLeaseOptions } from './lane-leases';
 import type { ExchangeRepository } from './repository';
 import type { ExchangeContext } from './service';
-import { publishDeltaArtefacts, TrustListPublisher } from './trust-list-publisher';
+import { CHECKPOINT_EVERY, publishDeltaArtefacts, TrustListPublisher } from './trust-list-publisher';
 import { publishTrustList, type TrustListSink } from './trust-list-sink';
 
 /** The dependencies of every exchange handler. */
@@ -30,8 +32,9 @@ export interface ExchangeDeps extends ExchangeContext {
   /** The signed trust list and deltas, cached per log head (one per process). */
   readonly trustLists: TrustListPublisher;
   /**
-   * Where the full list is published after each change (S3 in AWS); none in the embedded runtime.
-   * The deltas are published after each change in either case (`afterChange`).
+   * Where the static artefacts (full list, deltas, status batches) are published after each change:
+   * S3 in AWS, the runtime's `/static/` files in the embedded runtime. The deltas are stored in the
+   * table after each change in either case (`afterChange`).
    */
   readonly trustListSink?: TrustListSink;
   /** Destroys the federation key at the federation's sunset (only the sunset function has one). */
@@ -52,6 +55,8 @@ export interface ExchangeDepsInput {
   /** Publish the full list here after every change (see publishTrustList). */
   readonly trustListSink?: TrustListSink;
   readonly federationKeyShredder?: KeyShredder;
+  /** Per-lane append leases (with `client` and `tableName`; lane-leases.ts); defaults otherwise. */
+  readonly laneLeases?: LaneLeaseOptions;
 }
 
 /** Memoize an async factory; a failure is not kept (the next call tries again). */
@@ -82,8 +87,12 @@ export function createExchangeDeps(input: ExchangeDepsInput): ExchangeDeps {
     signer,
     federationId: input.federationId,
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
+    // The leases live in the same table as the log (a repository given alone: tests of one process).
+    ...(input.client && input.tableName
+      ? { lanes: new LaneLeases(input.client, input.tableName, input.laneLeases) }
+      : {}),
   };
-  const trustLists = new TrustListPublisher(base);
+  const trustLists = new TrustListPublisher(base, CHECKPOINT_EVERY, sink);
   const shredder = input.federationKeyShredder ? { federationKeyShredder: input.federationKeyShredder } : {};
   // After every change: the deltas to the new head (what nodes sync from), then the full list.
   return {
@@ -116,11 +125,11 @@ const resolveSigner = (source: SignerSource): Promise<Signer> =>
   typeof source === 'function' ? source() : Promise.resolve(source);
 
 function federationSigner(env: NodeJS.ProcessEnv, services: ExchangeServices): SignerSource {
-  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
-  const keyFile = env.FEDERATION_KEY_FILE;
+  const kmsKeyId = env[ENV.FEDERATION_KMS_KEY_ID];
+  const keyFile = env[LOCAL_ENV.FEDERATION_KEY_FILE];
   if (kmsKeyId) {
     const kmsSigner = services.kmsSigner;
-    if (!kmsSigner) throw notBuiltFor('FEDERATION_KMS_KEY_ID');
+    if (!kmsSigner) throw notBuiltFor(ENV.FEDERATION_KMS_KEY_ID);
     return () => kmsSigner(kmsKeyId);
   }
   if (keyFile) {
@@ -142,10 +151,10 @@ export function exchangeDepsFromEnv(
   services: ExchangeServices = {},
 ): ExchangeDeps {
   const signer = federationSigner(env, services);
-  const bucket = env.TRUST_LIST_BUCKET;
-  if (bucket && !services.s3Sink) throw notBuiltFor('TRUST_LIST_BUCKET');
+  const bucket = env[ENV.TRUST_LIST_BUCKET];
+  if (bucket && !services.s3Sink) throw notBuiltFor(ENV.TRUST_LIST_BUCKET);
   const dynamo = dynamoClient();
-  const kmsKeyId = env.FEDERATION_KMS_KEY_ID;
+  const kmsKeyId = env[ENV.FEDERATION_KMS_KEY_ID];
   const make = services.kmsShredder;
   // Only the sunset function is built with a shredder; the key's kid comes from its signer.
   const federationKeyShredder: KeyShredder | undefined =
@@ -160,8 +169,8 @@ export function exchangeDepsFromEnv(
   return createExchangeDeps({
     ...(federationKeyShredder ? { federationKeyShredder } : {}),
     client: dynamo,
-    tableName: requiredEnv(env, 'TABLE_NAME'),
-    federationId: requiredEnv(env, 'FEDERATION_ID'),
+    tableName: requiredEnv(env, ENV.TABLE_NAME),
+    federationId: requiredEnv(env, ENV.FEDERATION_ID),
     signer,
     ...(bucket && services.s3Sink ? { trustListSink: services.s3Sink(bucket) } : {}),
   });

@@ -3,19 +3,21 @@
  * Only single-item writes, each conditional where it decides something: the embedded engine has no
  * transactions. Item layout and the reasons for it: docs/exchange.md.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
   QueryCommand,
   ScanCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type NativeAttributeValue,
   type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
+} from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { documentClient } from '../aws/dynamodb';
 import type { KeyMaterial } from '../core/algorithms';
 import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
@@ -32,10 +34,8 @@ import type {
   Checkpoint,
 } from './repository';
 
-type Item = Record<string, AttributeValue>;
-
-const S = (s: string): AttributeValue => ({ S: s });
-const N = (n: number): AttributeValue => ({ N: String(n) });
+/** An item as the document client reads and writes it (plain values; binary as `Uint8Array`). */
+type Item = Record<string, NativeAttributeValue>;
 
 /** Partition and sort keys of every item kind. */
 export const ITEM_KEYS = {
@@ -86,17 +86,13 @@ function itemKind(pk: string): string {
   return 'other';
 }
 
-function key(k: { pk: string; sk: string }): Item {
-  return { pk: S(k.pk), sk: S(k.sk) };
-}
-
 function isConditionFailure(e: unknown): boolean {
   return (e as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 }
 
-const num = (v: AttributeValue | undefined): number | undefined =>
-  v?.N === undefined ? undefined : Number(v.N);
-const str = (v: AttributeValue | undefined): string | undefined => v?.S;
+const num = (v: NativeAttributeValue): number | undefined => (typeof v === 'number' ? v : undefined);
+const str = (v: NativeAttributeValue): string | undefined => (typeof v === 'string' ? v : undefined);
+const binary = (v: NativeAttributeValue): Uint8Array | undefined => (v instanceof Uint8Array ? v : undefined);
 
 // A projected item is only ever replaced by the projection of a later log entry, so a slow writer
 // re-projecting an old entry can never undo a newer change (a revoked key turning active again).
@@ -104,16 +100,20 @@ const NEWER = 'attribute_not_exists(pk) OR seq < :seq';
 
 /** {@link ExchangeRepository} over a DynamoDB table. */
 export class DynamoExchangeRepository implements ExchangeRepository {
+  private readonly doc: DynamoDBDocumentClient;
+
   constructor(
-    private readonly client: DynamoDBClient,
+    client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.doc = documentClient(client);
+  }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, max = Infinity): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
-      const out = await this.client.send(
+      const out = await this.doc.send(
         new QueryCommand({
           ...input,
           TableName: this.tableName,
@@ -128,8 +128,8 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   private async get(k: { pk: string; sk: string }): Promise<Item | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: key(k), ConsistentRead: true }),
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: k, ConsistentRead: true }),
     );
     return out.Item;
   }
@@ -142,8 +142,8 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     names?: Record<string, string>,
   ): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutItemCommand({
+      await this.doc.send(
+        new PutCommand({
           TableName: this.tableName,
           Item: item,
           ConditionExpression: condition,
@@ -166,10 +166,10 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     values: Item,
   ): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateItemCommand({
+      await this.doc.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          Key: key(k),
+          Key: k,
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
@@ -184,36 +184,36 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   async lastEntry(): Promise<LogEntry | undefined> {
-    const out = await this.client.send(
+    const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': S('LOG') },
+        ExpressionAttributeValues: { ':pk': 'LOG' },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
       }),
     );
     const item = out.Items?.[0];
-    return item ? (JSON.parse(item.doc.S as string) as LogEntry) : undefined;
+    return item ? (JSON.parse(item.doc as string) as LogEntry) : undefined;
   }
 
   async readLog(afterSeq: number, limit: number): Promise<LogEntry[]> {
     const items = await this.queryAll(
       {
         KeyConditionExpression: 'pk = :pk AND sk > :after',
-        ExpressionAttributeValues: { ':pk': S('LOG'), ':after': S(ITEM_KEYS.log(afterSeq).sk) },
+        ExpressionAttributeValues: { ':pk': 'LOG', ':after': ITEM_KEYS.log(afterSeq).sk },
         Limit: Math.min(limit, 1000),
       },
       limit,
     );
-    return items.map((i) => JSON.parse(i.doc.S as string) as LogEntry);
+    return items.map((i) => JSON.parse(i.doc as string) as LogEntry);
   }
 
   appendEntry(entry: LogEntry): Promise<boolean> {
     // The entry is stored as its JSON text: what is hashed is exactly what is read back.
     return this.putIf(
-      { ...key(ITEM_KEYS.log(entry.seq)), seq: N(entry.seq), doc: S(JSON.stringify(entry)) },
+      { ...ITEM_KEYS.log(entry.seq), seq: entry.seq, doc: JSON.stringify(entry) },
       'attribute_not_exists(pk)',
     );
   }
@@ -226,7 +226,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     for (const entry of entries) await this.projectOne(entry);
     const last = entries.at(-1);
     if (last) {
-      await this.putIf({ ...key(ITEM_KEYS.projection()), seq: N(last.seq) }, NEWER, { ':seq': N(last.seq) });
+      await this.putIf({ ...ITEM_KEYS.projection(), seq: last.seq }, NEWER, { ':seq': last.seq });
     }
   }
 
@@ -236,19 +236,15 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     kid: string,
     use: 'signing' | 'enrollment',
   ): Promise<void> {
-    const seq = { ':seq': N(entry.seq) };
-    await this.putIf(
-      { ...key(ITEM_KEYS.kid(kid)), seq: N(entry.seq), region: S(entry.region), use: S(use) },
-      NEWER,
-      seq,
-    );
+    const seq = { ':seq': entry.seq };
+    await this.putIf({ ...ITEM_KEYS.kid(kid), seq: entry.seq, region: entry.region, use }, NEWER, seq);
     await this.putIf(
       {
-        ...key(ITEM_KEYS.shortKid(shortKid(kid))),
-        seq: N(entry.seq),
-        kid: S(kid),
-        region: S(entry.region),
-        use: S(use),
+        ...ITEM_KEYS.shortKid(shortKid(kid)),
+        seq: entry.seq,
+        kid,
+        region: entry.region,
+        use,
       },
       NEWER,
       seq,
@@ -256,21 +252,21 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   private async projectOne(entry: LogEntry): Promise<void> {
-    const seq = { ':seq': N(entry.seq) };
+    const seq = { ':seq': entry.seq };
     switch (entry.type) {
       case 'province.registered': {
         const { name, enrollmentKey } = entry.data;
         const { kid, alg, ...jwk } = enrollmentKey as typeof enrollmentKey & { kid: string; alg: string };
         await this.putIf(
           {
-            ...key(ITEM_KEYS.province(entry.region)),
-            seq: N(entry.seq),
-            name: S(name),
-            status: S('active'),
-            enrollmentKid: S(kid),
-            enrollmentAlg: S(alg),
-            enrollmentJwk: S(JSON.stringify(jwk)),
-            registeredAt: N(entry.at),
+            ...ITEM_KEYS.province(entry.region),
+            seq: entry.seq,
+            name,
+            status: 'active',
+            enrollmentKid: kid,
+            enrollmentAlg: alg,
+            enrollmentJwk: JSON.stringify(jwk),
+            registeredAt: entry.at,
           },
           NEWER,
           seq,
@@ -284,7 +280,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           'SET #status = :status, seq = :seq',
           'attribute_exists(pk) AND seq < :seq',
           { '#status': 'status' },
-          { ...seq, ':status': S('sunset') },
+          { ...seq, ':status': 'sunset' },
         );
         for (const kid of entry.data.retired) {
           await this.updateIf(
@@ -292,7 +288,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
             'SET #status = :status, revokedAt = :at, reason = :reason, seq = :seq',
             'attribute_exists(pk) AND seq < :seq',
             { '#status': 'status' },
-            { ...seq, ':status': S('revoked'), ':at': N(entry.at), ':reason': S('retired') },
+            { ...seq, ':status': 'revoked', ':at': entry.at, ':reason': 'retired' },
           );
         }
         return;
@@ -306,7 +302,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           'SET #status = :status, seq = :seq',
           'attribute_exists(pk) AND seq < :seq',
           { '#status': 'status' },
-          { ...seq, ':status': S(entry.type === 'province.suspended' ? 'suspended' : 'active') },
+          { ...seq, ':status': entry.type === 'province.suspended' ? 'suspended' : 'active' },
         );
         return;
       case 'province.reenrolled': {
@@ -322,7 +318,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
             'enrollments = if_not_exists(enrollments, :one) + :one, seq = :seq',
           'attribute_exists(pk) AND seq < :seq',
           undefined,
-          { ...seq, ':kid': S(kid), ':alg': S(alg), ':jwk': S(JSON.stringify(jwk)), ':one': N(1) },
+          { ...seq, ':kid': kid, ':alg': alg, ':jwk': JSON.stringify(jwk), ':one': 1 },
         );
         await this.indexKid(entry, kid, 'enrollment');
         return;
@@ -331,13 +327,13 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         const { kid, alg, jwk, notBefore, notAfter } = entry.data;
         await this.putIf(
           {
-            ...key(ITEM_KEYS.key(entry.region, kid)),
-            seq: N(entry.seq),
-            alg: S(alg),
-            jwk: S(JSON.stringify(jwk)),
-            notBefore: N(notBefore),
-            notAfter: N(notAfter),
-            status: S('active'),
+            ...ITEM_KEYS.key(entry.region, kid),
+            seq: entry.seq,
+            alg,
+            jwk: JSON.stringify(jwk),
+            notBefore,
+            notAfter,
+            status: 'active',
           },
           NEWER,
           seq,
@@ -353,9 +349,9 @@ export class DynamoExchangeRepository implements ExchangeRepository {
           { '#status': 'status' },
           {
             ...seq,
-            ':status': S('revoked'),
-            ':at': N(entry.data.revokedAt),
-            ':reason': S(entry.data.reason),
+            ':status': 'revoked',
+            ':at': entry.data.revokedAt,
+            ':reason': entry.data.reason,
           },
         );
         return;
@@ -363,15 +359,15 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         for (const ref of entry.data.segments) {
           await this.putIf(
             {
-              ...key(ITEM_KEYS.statusSegment(entry.region, ref.segment)),
-              seq: N(entry.seq),
-              rev: N(ref.rev),
-              exp: N(ref.exp),
-              count: N(ref.count),
-              digest: S(ref.digest),
-              batch: S(entry.data.batch),
+              ...ITEM_KEYS.statusSegment(entry.region, ref.segment),
+              seq: entry.seq,
+              rev: ref.rev,
+              exp: ref.exp,
+              count: ref.count,
+              digest: ref.digest,
+              batch: entry.data.batch,
               // The batch itself stays (the log commits to it); the projection is only the working set.
-              ttl: N(ref.exp + LIMITS.clockSkew),
+              ttl: ref.exp + LIMITS.clockSkew,
             },
             NEWER,
             seq,
@@ -381,12 +377,12 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       case 'code.revoked':
         await this.putIf(
           {
-            ...key(ITEM_KEYS.codeRevocation(entry.region, entry.data.jti)),
-            seq: N(entry.seq),
-            exp: N(entry.data.exp),
-            revokedAt: N(entry.data.revokedAt),
+            ...ITEM_KEYS.codeRevocation(entry.region, entry.data.jti),
+            seq: entry.seq,
+            exp: entry.data.exp,
+            revokedAt: entry.data.revokedAt,
             // Kept as long as the code could verify; after that a revocation means nothing.
-            ttl: N(entry.data.exp + LIMITS.clockSkew),
+            ttl: entry.data.exp + LIMITS.clockSkew,
           },
           NEWER,
           seq,
@@ -397,7 +393,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
 
   private static province(item: Item): ProvinceRecord {
     return {
-      region: item.sk.S as string,
+      region: item.sk as string,
       name: str(item.name) as string,
       status: (['suspended', 'sunset'] as const).find((s) => s === str(item.status)) ?? 'active',
       enrollmentKid: str(item.enrollmentKid) as string,
@@ -412,7 +408,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     const revoked = str(item.status) === 'revoked';
     return {
       region,
-      kid: item.sk.S as string,
+      kid: item.sk as string,
       alg: str(item.alg) as string,
       jwk: JSON.parse(str(item.jwk) as string) as KeyMaterial,
       notBefore: num(item.notBefore) as number,
@@ -430,7 +426,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   async listProvinces(): Promise<ProvinceRecord[]> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': S('PROVINCE') },
+      ExpressionAttributeValues: { ':pk': 'PROVINCE' },
     });
     return items.map((i) => DynamoExchangeRepository.province(i));
   }
@@ -464,7 +460,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     const pk = ITEM_KEYS.key(region, '').pk;
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': S(pk) },
+      ExpressionAttributeValues: { ':pk': pk },
     });
     return items.map((i) => DynamoExchangeRepository.key(region, i));
   }
@@ -477,21 +473,21 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     const bytes = Buffer.from(jws, 'utf8');
     const chunks = Math.max(1, Math.ceil(bytes.length / BATCH_CHUNK_BYTES));
     for (let i = 0; i < chunks; i++) {
-      await this.client.send(
-        new PutItemCommand({
+      await this.doc.send(
+        new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key(ITEM_KEYS.batchChunk(hash, i)),
-            data: { B: bytes.subarray(i * BATCH_CHUNK_BYTES, (i + 1) * BATCH_CHUNK_BYTES) },
+            ...ITEM_KEYS.batchChunk(hash, i),
+            data: bytes.subarray(i * BATCH_CHUNK_BYTES, (i + 1) * BATCH_CHUNK_BYTES),
           },
         }),
       );
     }
     // Written last: a batch is there once its metadata is (content-addressed, so rewriting is harmless).
-    await this.client.send(
-      new PutItemCommand({
+    await this.doc.send(
+      new PutCommand({
         TableName: this.tableName,
-        Item: { ...key(ITEM_KEYS.batchMeta(hash)), chunks: N(chunks), bytes: N(bytes.length) },
+        Item: { ...ITEM_KEYS.batchMeta(hash), chunks, bytes: bytes.length },
       }),
     );
   }
@@ -503,8 +499,9 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     const parts: Uint8Array[] = [];
     for (let i = 0; i < chunks; i++) {
       const item = await this.get(ITEM_KEYS.batchChunk(hash, i));
-      if (!item?.data?.B) return undefined;
-      parts.push(item.data.B);
+      const data = binary(item?.data);
+      if (!data) return undefined;
+      parts.push(data);
     }
     return Buffer.concat(parts).toString('utf8');
   }
@@ -536,15 +533,15 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     let count = 0;
     let start: Item | undefined;
     do {
-      const out = await this.client.send(
+      const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           FilterExpression: '#exp >= :live',
           ExpressionAttributeNames: { '#exp': 'exp' },
           ExpressionAttributeValues: {
-            ':pk': S(pk),
-            ':live': N(now - LIMITS.clockSkew),
+            ':pk': pk,
+            ':live': now - LIMITS.clockSkew,
           },
           Select: 'COUNT',
           ConsistentRead: true,
@@ -558,7 +555,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   consumeNonce(jti: string, expiresAt: number): Promise<boolean> {
-    return this.putIf({ ...key(ITEM_KEYS.nonce(jti)), ttl: N(expiresAt) }, 'attribute_not_exists(pk)');
+    return this.putIf({ ...ITEM_KEYS.nonce(jti), ttl: expiresAt }, 'attribute_not_exists(pk)');
   }
 
   async getDelta(from: number): Promise<StoredDelta | undefined> {
@@ -576,30 +573,30 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   async putDelta(delta: StoredDelta): Promise<void> {
     await this.putIf(
       {
-        ...key(ITEM_KEYS.delta(delta.from)),
-        to: N(delta.to),
-        issuedAt: N(delta.issuedAt),
-        expiresAt: N(delta.expiresAt),
+        ...ITEM_KEYS.delta(delta.from),
+        to: delta.to,
+        issuedAt: delta.issuedAt,
+        expiresAt: delta.expiresAt,
         // Gone with the delta (DynamoDB TTL in AWS; the route also refuses an expired one).
-        ttl: N(delta.expiresAt),
-        doc: S(delta.jws),
+        ttl: delta.expiresAt,
+        doc: delta.jws,
       },
       'attribute_not_exists(pk) OR #to < :to OR (#to = :to AND issuedAt < :iat)',
-      { ':to': N(delta.to), ':iat': N(delta.issuedAt) },
+      { ':to': delta.to, ':iat': delta.issuedAt },
       { '#to': 'to' },
     );
   }
 
   async getPublishedVersions(): Promise<number[]> {
     const item = await this.get(ITEM_KEYS.publishedVersions());
-    return (item?.versions?.L ?? []).map((v) => Number(v.N));
+    return (item?.versions as number[] | undefined) ?? [];
   }
 
   async putPublishedVersions(versions: readonly number[]): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
+    await this.doc.send(
+      new PutCommand({
         TableName: this.tableName,
-        Item: { ...key(ITEM_KEYS.publishedVersions()), versions: { L: versions.map(N) } },
+        Item: { ...ITEM_KEYS.publishedVersions(), versions: [...versions] },
       }),
     );
   }
@@ -615,8 +612,9 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     const parts: Uint8Array[] = [];
     for (let i = 0; i < (num(head.chunks) ?? 0); i++) {
       const item = await this.get(ITEM_KEYS.checkpointChunk(version, i));
-      if (!item?.data?.B) return undefined;
-      parts.push(item.data.B);
+      const data = binary(item?.data);
+      if (!data) return undefined;
+      parts.push(data);
     }
     const packed = Buffer.concat(parts);
     if (createHash('sha256').update(packed).digest('base64url') !== str(head.digest)) return undefined;
@@ -627,12 +625,12 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     const packed = gzipSync(Buffer.from(checkpoint.list, 'utf8'));
     const chunks = Math.max(1, Math.ceil(packed.length / BATCH_CHUNK_BYTES));
     for (let i = 0; i < chunks; i++) {
-      await this.client.send(
-        new PutItemCommand({
+      await this.doc.send(
+        new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key(ITEM_KEYS.checkpointChunk(checkpoint.version, i)),
-            data: { B: packed.subarray(i * BATCH_CHUNK_BYTES, (i + 1) * BATCH_CHUNK_BYTES) },
+            ...ITEM_KEYS.checkpointChunk(checkpoint.version, i),
+            data: packed.subarray(i * BATCH_CHUNK_BYTES, (i + 1) * BATCH_CHUNK_BYTES),
           },
         }),
       );
@@ -641,23 +639,23 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     // The commit: the pointer moves forward only; the content it names is already written.
     const moved = await this.putIf(
       {
-        ...key(ITEM_KEYS.checkpoint()),
-        version: N(checkpoint.version),
-        logHead: S(checkpoint.logHead),
-        chunks: N(chunks),
-        digest: S(createHash('sha256').update(packed).digest('base64url')),
+        ...ITEM_KEYS.checkpoint(),
+        version: checkpoint.version,
+        logHead: checkpoint.logHead,
+        chunks,
+        digest: createHash('sha256').update(packed).digest('base64url'),
       },
       'attribute_not_exists(pk) OR version < :v',
-      { ':v': N(checkpoint.version) },
+      { ':v': checkpoint.version },
     );
-    const stale = moved ? previous : { version: N(checkpoint.version), chunks: N(chunks) };
+    const stale = moved ? previous : { version: checkpoint.version, chunks };
     const staleVersion = num(stale?.version);
     if (staleVersion === undefined || (moved && staleVersion === checkpoint.version)) return;
     for (let i = 0; i < (num(stale?.chunks) ?? 0); i++) {
-      await this.client.send(
-        new DeleteItemCommand({
+      await this.doc.send(
+        new DeleteCommand({
           TableName: this.tableName,
-          Key: key(ITEM_KEYS.checkpointChunk(staleVersion, i)),
+          Key: ITEM_KEYS.checkpointChunk(staleVersion, i),
         }),
       );
     }
@@ -668,7 +666,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   async putFinalTrustList(jws: string): Promise<void> {
-    await this.putIf({ ...key(ITEM_KEYS.finalTrustList()), doc: S(jws) }, 'attribute_not_exists(pk)');
+    await this.putIf({ ...ITEM_KEYS.finalTrustList(), doc: jws }, 'attribute_not_exists(pk)');
   }
 
   async getDeletionReport(): Promise<string | undefined> {
@@ -676,7 +674,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
   }
 
   async putDeletionReport(jws: string): Promise<void> {
-    await this.putIf({ ...key(ITEM_KEYS.deletionReport()), doc: S(jws) }, 'attribute_not_exists(pk)');
+    await this.putIf({ ...ITEM_KEYS.deletionReport(), doc: jws }, 'attribute_not_exists(pk)');
   }
 
   async countOperationalData(): Promise<ErasedCount[]> {
@@ -688,7 +686,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     let doc = await kept();
     if (doc === undefined) {
       await this.putIf(
-        { ...key(ITEM_KEYS.erasureTally()), doc: S(JSON.stringify(await count())) },
+        { ...ITEM_KEYS.erasureTally(), doc: JSON.stringify(await count()) },
         'attribute_not_exists(pk)',
       );
       doc = (await kept()) as string;
@@ -698,7 +696,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
 
   eraseOperationalData(): Promise<ErasedCount[]> {
     return this.visitOperationalData(async (k) => {
-      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: k }));
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: k }));
     });
   }
 
@@ -707,7 +705,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     const counts = new Map<string, number>();
     let start: Item | undefined;
     do {
-      const page = await this.client.send(
+      const page = await this.doc.send(
         new ScanCommand({
           TableName: this.tableName,
           ProjectionExpression: 'pk, sk',
@@ -716,7 +714,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
         }),
       );
       for (const item of page.Items ?? []) {
-        const pk = item.pk.S as string;
+        const pk = item.pk as string;
         // The log and the status batches it commits to (public, no personal data: the final list's
         // segments are opened from them) stay, as do the final list, the erasure tally and the report.
         if (pk === 'LOG' || pk === 'SUNSET' || pk.startsWith('SBATCH#')) continue;

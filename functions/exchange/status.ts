@@ -5,9 +5,15 @@
  * revocations are one request, or a few). Every cap is one constant, checked before anything is
  * written, and refused with a 4xx.
  */
-import { RequestInvalid, ResourceConflict, TrustListRejected } from '../core/errors';
+import { RequestInvalid, TrustListRejected } from '../core/errors';
 import { STATUS_REQUEST_PROFILE } from '../core/profiles';
-import { beyondCodeLifetime, revocationLive } from '../core/rules';
+import {
+  beyondCodeLifetime,
+  decideSegment,
+  liveSegmentsRefusal,
+  MAX_LIVE_SEGMENTS_PER_PROVINCE,
+  segmentShrinks,
+} from '../core/rules';
 import type {
   LogEntry,
   StatusPublishRequest,
@@ -15,10 +21,10 @@ import type {
   StatusSegmentRef,
 } from '../core/schemas/types.gen';
 import { openBatch, sha256, type BatchSegment } from '../core/status/batch';
+import { enforce } from './rules';
 import { activeProvince, appendWith, authenticate, type ExchangeContext } from './service';
 
-/** Most live (unexpired) status segments one province may have: 312 x 2^20 indices, ~7 days of national issuance. */
-export const MAX_LIVE_SEGMENTS_PER_PROVINCE = 312;
+export { MAX_LIVE_SEGMENTS_PER_PROVINCE };
 
 /** What a status publication answers (counts only): schemas/status-publish-result.json. */
 export type PublishedStatus = StatusPublishResult;
@@ -59,29 +65,27 @@ export async function publishStatus(
     let added = 0;
     for (const s of opened.segments.values()) {
       const held = await ctx.repository.getStatusSegment(region, s.segment);
-      if (held && held.rev >= s.rev) {
-        if (held.rev === s.rev && held.digest === s.digest) {
-          unchanged++;
-          continue;
-        }
-        throw new ResourceConflict('SEGMENT_REV_STALE', `segment ${s.segment}: held revision ${held.rev}`);
+      const { decision, supersedesLive } = decideSegment(held, s, now);
+      const detail = `segment ${s.segment}: held revision ${held?.rev}`;
+      if (!enforce(decision, { SEGMENT_REV_STALE: detail })) {
+        unchanged++;
+        continue;
       }
-      if (held && revocationLive(held.exp, now)) await checkCovers(ctx, held, s);
+      if (held && supersedesLive) await checkCovers(ctx, held, s);
       else added++;
       refs.push({ segment: s.segment, rev: s.rev, exp: s.exp, count: s.count, digest: s.digest });
     }
     if (refs.length === 0) return undefined;
-    if (
-      added > 0 &&
-      (await ctx.repository.countLiveSegments(region, now)) + added > MAX_LIVE_SEGMENTS_PER_PROVINCE
-    ) {
-      throw new ResourceConflict('STATUS_SEGMENTS_FULL', `at most ${MAX_LIVE_SEGMENTS_PER_PROVINCE}`);
+    // The count is read only when the publication adds live segments.
+    if (added > 0) {
+      const full = liveSegmentsRefusal(await ctx.repository.countLiveSegments(region, now), added);
+      enforce(full ?? 'APPEND', { STATUS_SEGMENTS_FULL: `at most ${MAX_LIVE_SEGMENTS_PER_PROVINCE}` });
     }
     // The batch is stored before the entry that commits to it: a committed batch is always there.
     await ctx.repository.putBatch(hash, text);
     return { seq, at: now, type: 'status.published' as const, region, data: { batch: hash, segments: refs } };
   };
-  const entry = (await appendWith(ctx, decide)) as LogEntry | undefined;
+  const entry = (await appendWith(ctx, decide, region)) as LogEntry | undefined;
   if (entry) await ctx.afterChange?.();
   const revoked = payload.segments.reduce((n, s) => n + s.count, 0);
   return {
@@ -93,10 +97,7 @@ export async function publishStatus(
   };
 }
 
-/**
- * A revocation is never undone: the new content must hold every revoked offset of the live one,
- * and expire no earlier (`SEGMENT_SHRINKS`).
- */
+/** The live content `held` replaces, read back from its batch, must be covered by `next` ({@link segmentShrinks}). */
 async function checkCovers(
   ctx: ExchangeContext,
   held: { batch: string; segment: number; exp: number },
@@ -106,9 +107,9 @@ async function checkCovers(
   const previous =
     stored === undefined ? undefined : openBatch(stored, held.batch).segments.get(held.segment);
   if (!previous) throw new Error(`status batch ${held.batch} is missing`);
-  if (next.exp < held.exp || !next.set.covers(previous.set)) {
-    throw new ResourceConflict('SEGMENT_SHRINKS', `segment ${next.segment}`);
-  }
+  enforce(segmentShrinks({ exp: held.exp, set: previous.set }, next) ?? 'APPEND', {
+    SEGMENT_SHRINKS: `segment ${next.segment}`,
+  });
 }
 
 /** GET /v1/status-batches/{hash}: the stored batch, verbatim (content-addressed: cache forever). */

@@ -12,7 +12,7 @@
  *   personal-data-free log, the final list and the report remain. Safe to run again: a retry carries
  *   on where the last run stopped and answers the same report.
  */
-import { AuthenticationFailed, ResourceNotFound } from '../core/errors';
+import { decideProvinceSunset, decideRetentionChange } from '../core/rules';
 import { logger } from '../aws/observability';
 import type {
   LogEntry,
@@ -23,6 +23,7 @@ import type {
 import { EXCHANGE_TABLE } from '../core/storage/tables';
 import type { KeyShredder } from '../core/sunset/key-shredder';
 import { erasedTotals, KEPT_AFTER_FEDERATION_SUNSET, signDeletionReport } from '../core/sunset/report';
+import { enforce, provinceState } from './rules';
 import { appendWith, authenticate, catchUp, suspendProvince, type ExchangeContext } from './service';
 import type { TrustListPublisher } from './trust-list-publisher';
 
@@ -58,10 +59,9 @@ export async function sunsetProvince(
   let entry = await appendWith(
     ctx,
     async (seq) => {
-      const province = await ctx.repository.getProvince(region);
-      if (!province) throw new ResourceNotFound('No such province');
-      if (province.status === 'sunset') return undefined;
-      if (province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
+      if (!enforce(decideProvinceSunset(provinceState(await ctx.repository.getProvince(region))))) {
+        return undefined;
+      }
       const retired = (await ctx.repository.listKeys(region))
         .filter((k) => k.status === 'active')
         .map((k) => k.kid);
@@ -178,8 +178,7 @@ export async function setProvinceRetention(
   const entry = (await appendWith(
     ctx,
     async (seq) => {
-      const province = await ctx.repository.getProvince(region);
-      if (!province || province.status !== 'active') throw new AuthenticationFailed('PROVINCE_NOT_ACTIVE');
+      enforce(decideRetentionChange(provinceState(await ctx.repository.getProvince(region))));
       return {
         seq,
         at: ctx.now(),

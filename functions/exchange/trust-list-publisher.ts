@@ -22,6 +22,7 @@ import { GENESIS_HASH, verifyChain } from '../core/trustlist/log';
 import { applyEntries, emptyTrustList, pruneExpiredRevocations } from '../core/trustlist/state';
 import { signDelta, signTrustList } from '../core/trustlist/trust-list';
 import { federationEnded, type ExchangeContext } from './service';
+import { deltaKey, deltaObject, statusBatchObject, type StaticSink } from './static-artefacts';
 
 /** How often a list of an unchanged version is re-signed (its issuedAt moves on). */
 export const REISSUE_SECONDS = 900;
@@ -73,6 +74,8 @@ export class TrustListPublisher {
   constructor(
     private readonly ctx: ExchangeContext,
     private readonly checkpointEvery = CHECKPOINT_EVERY,
+    /** Where each publication's deltas and new status batches are also written (static artefacts). */
+    private readonly sink?: StaticSink,
   ) {}
 
   private issuedAt(head: LogEntry | undefined): number {
@@ -187,6 +190,43 @@ export class TrustListPublisher {
   }
 
   /**
+   * At the federation's sunset no delta is served (the API answers the sunset; clients fetch the
+   * final full list): the static copies from the published versions are removed, so a node cannot
+   * keep taking a pre-sunset delta as "nothing new". Done once (the published versions are cleared).
+   */
+  private async retractDeltas(): Promise<void> {
+    const sink = this.sink;
+    if (!sink) return;
+    const published = await this.ctx.repository.getPublishedVersions();
+    if (published.length === 0) return;
+    for (const from of published) await sink.remove(deltaKey(from));
+    await this.ctx.repository.putPublishedVersions([]);
+  }
+
+  /**
+   * Put the stored deltas from the published versions and from the head to the static site again
+   * (signs nothing). Run on the schedule, it makes the site converge on the table whatever a failed
+   * put or two concurrent publications (S3 has no newer-wins condition) left there: a node never
+   * stays on a static delta older than the stored one for more than one period. Returns how many
+   * were put (0 without a sink).
+   */
+  async mirrorDeltas(): Promise<number> {
+    const sink = this.sink;
+    if (!sink) return 0;
+    const head = await this.ctx.repository.lastEntry();
+    if (!head || head.type === 'federation.sunset') return 0;
+    const froms = new Set([...(await this.ctx.repository.getPublishedVersions()), head.seq]);
+    let put = 0;
+    for (const from of froms) {
+      const stored = await this.ctx.repository.getDelta(from);
+      if (!stored || stored.expiresAt <= this.ctx.now()) continue;
+      await sink.put(deltaObject(from, stored.jws));
+      put++;
+    }
+    return put;
+  }
+
+  /**
    * Sign and store the deltas of a publication at the current head: from each of the last
    * {@link DELTA_FROM_VERSIONS} published versions to the head (only when the head moved), and the
    * empty delta from the head itself re-issued for the current window (only when it is not stored
@@ -194,7 +234,11 @@ export class TrustListPublisher {
    */
   async publishDeltas(): Promise<number> {
     const head = await this.ctx.repository.lastEntry();
-    if (!head || head.type === 'federation.sunset') return 0;
+    if (head?.type === 'federation.sunset') {
+      await this.retractDeltas();
+      return 0;
+    }
+    if (!head) return 0;
     const to = head.seq;
     const issuedAt = this.issuedAt(head);
     const published = await this.ctx.repository.getPublishedVersions();
@@ -231,8 +275,23 @@ export class TrustListPublisher {
         signed++;
         if (jws.length > MAX_STORED_DELTA_BYTES) return;
         await this.ctx.repository.putDelta({ from, to, issuedAt, expiresAt, jws });
+        await this.sink?.put(deltaObject(from, jws));
       }),
     );
+    // The status batches committed since the last publication, before the publication is recorded:
+    // a failed put leaves `to` unrecorded, so the next change or scheduled run puts them again.
+    // At most MAX_DELTA_ENTRIES back (a node missing an older one asks the API route for it).
+    if (this.sink && !published.includes(to)) {
+      const since = Math.max(0, ...published, to - MAX_DELTA_ENTRIES);
+      const start = Math.max(lowest - 1, 0);
+      const entries = since >= start ? read.slice(since - start) : await this.readRange(since, to);
+      for (const e of entries) {
+        if (e.type !== 'status.published') continue;
+        const batch = await this.ctx.repository.getBatch(e.data.batch);
+        if (batch === undefined) throw new Error(`status batch of entry ${e.seq} is missing`);
+        await this.sink.put(statusBatchObject(e.data.batch, batch));
+      }
+    }
     if (!published.includes(to)) {
       await this.ctx.repository.putPublishedVersions([...published, to].slice(-DELTA_FROM_VERSIONS));
     }
@@ -242,16 +301,19 @@ export class TrustListPublisher {
 
 /**
  * Publish the deltas of the current head ({@link TrustListPublisher.publishDeltas}), then a checkpoint
- * when due ({@link TrustListPublisher.checkpointIfDue}). Never throws: a
+ * when due ({@link TrustListPublisher.checkpointIfDue}); with `mirror` (the scheduled run), put the
+ * stored deltas to the static site again ({@link TrustListPublisher.mirrorDeltas}). Never throws: a
  * failure is logged (no list content) and counted as {@link DELTA_PUBLISH_FAILED_METRIC}; nodes then
  * get 404 and fetch the full list until the next change or scheduled run publishes again.
  */
 export async function publishDeltaArtefacts(
-  trustLists: Pick<TrustListPublisher, 'publishDeltas' | 'checkpointIfDue'>,
+  trustLists: Pick<TrustListPublisher, 'publishDeltas' | 'checkpointIfDue' | 'mirrorDeltas'>,
+  mirror = false,
 ): Promise<number> {
   try {
     const signed = await trustLists.publishDeltas();
     await trustLists.checkpointIfDue();
+    if (mirror) await trustLists.mirrorDeltas();
     return signed;
   } catch (e) {
     logger.error('delta publication failed', errorLogAttributes(e));

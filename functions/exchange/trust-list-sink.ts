@@ -9,16 +9,16 @@
 import { TRUST_LIST_OBJECT_KEY, TRUST_LIST_PUBLISH_FAILED_METRIC } from '../aws/names';
 import { errorLogAttributes, logger, metrics } from '../aws/observability';
 import type { ExchangeRepository } from './repository';
+import { trustListObject, type StaticSink, TRUST_LIST_CACHE_CONTROL } from './static-artefacts';
 import type { TrustListPublisher } from './trust-list-publisher';
 
-/** Where the signed full trust list is published. */
-export interface TrustListSink {
-  /** Store `jws` (the compact JWS of the full list) as the current list; `etag` is its ETag. */
-  put(jws: string, etag: string): Promise<void>;
-}
+/**
+ * Where the signed full trust list is published: the sink of every static artefact (the list, the
+ * deltas, the status batches: ./static-artefacts.ts).
+ */
+export type TrustListSink = StaticSink;
 
-/** Short: a client sees a change within a minute; the list re-signs every 15 minutes anyway. */
-export const TRUST_LIST_CACHE_CONTROL = 'public, max-age=60';
+export { TRUST_LIST_CACHE_CONTROL };
 
 // The list's S3 key and the metric counting publications that failed (the next change or
 // scheduled run repairs them), shared with the stacks.
@@ -57,7 +57,7 @@ export async function publishTrustList(ctx: PublishContext, trigger: string): Pr
   try {
     while (rounds < MAX_ROUNDS) {
       const doc = await ctx.trustLists.current();
-      await ctx.sink.put(doc.jws, doc.etag);
+      await ctx.sink.put(trustListObject(doc.jws, doc.etag));
       rounds++;
       version = doc.version;
       const head = await ctx.repository.lastEntry();

@@ -20,6 +20,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda';
+import { ENV } from '../aws/env';
 import { logger as rootLogger, metrics } from '../aws/observability';
 import { asInvocation } from '../core/invocation';
 import type { RouteDefinition } from '../routes';
@@ -105,7 +106,7 @@ export function httpHandler<TBody = undefined>(
     .use(problemDetails({ logger: log }));
   if (route) chain.use(routeAnswer(route));
   // AWS only: the stack names the one role allowed on this IAM route (functions/http/caller-role.ts).
-  const allowedRole = process.env.CALLER_ROLE_ARN;
+  const allowedRole = process.env[ENV.CALLER_ROLE_ARN];
   if (allowedRole) chain.use(callerRole<TBody>(allowedRole));
   if (body !== undefined) chain.use(readBody(body));
   if (options.schema !== undefined) chain.use(validateBody(options.schema));

@@ -25,7 +25,7 @@ import { revokeByStatus } from './status';
 import { isoTime } from '../core/time';
 
 /** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
-const MAX_CODES_PER_REVOCATION = 100;
+export const MAX_CODES_PER_REVOCATION = 100;
 
 /**
  * The lifetime of a requested code under the province's retention policy: a code longer than the
@@ -105,13 +105,27 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
   return { code: issued.code, codeId: issued.codeId, expiresAt: isoTime(claims.exp), qr };
 }
 
-/** Verify any province's code against the cached registry; counts results, stores nothing. */
-export async function verify(deps: ProvinceDeps, request: VerificationRequest): Promise<VerificationResult> {
+/**
+ * Verify any province's code against the cached registry; counts results, stores nothing. A holder
+ * check (run only for an otherwise valid code) is first counted against `caller`'s limit
+ * (caller-limit.ts: 429 HOLDER_CHECKS_PER_CALLER), then bounded per process (holder-gate.ts).
+ */
+export async function verify(
+  deps: ProvinceDeps,
+  request: VerificationRequest,
+  caller = 'unknown',
+): Promise<VerificationResult> {
   const snapshot = await deps.registry.snapshot();
+  const limit = deps.callerLimit;
   const result = await verifyCode(request.code, snapshot, {
     now: deps.now(),
     ...(request.holder ? { holder: request.holder } : {}),
-    holderCheck: deps.holderCheck,
+    holderCheck: limit
+      ? async (binding, idType, idNumber) => {
+          await limit.take(caller);
+          return deps.holderCheck(binding, idType, idNumber);
+        }
+      : deps.holderCheck,
   });
   // Aggregate counters only: the result and its reason codes, never the code or the holder.
   metrics.addMetric(`Verify_${result.result}`, 'Count', 1);

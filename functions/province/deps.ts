@@ -8,11 +8,13 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../aws/dynamodb';
+import { ENV, LOCAL_ENV } from '../aws/env';
 import { notBuiltFor, requiredEnv } from '../core/config-env';
 import { InternalError } from '../core/errors';
 import { readPrivateJwks, signerFromKeyFile } from '../core/files';
 import { parseStrictJson } from '../core/json';
 import { boundedHolderCheck, type HolderCheck, type HolderGateOptions } from '../core/holder-gate';
+import { CallerLimit, type CallerLimitOptions, type CallerSecret, processCallerSecret } from './caller-limit';
 import { LIMITS } from '../core/profiles';
 import type { Jwks, RetentionPolicy } from '../core/schemas/types.gen';
 import { assertValid, isRetentionPolicy } from '../core/schemas/validators';
@@ -54,6 +56,11 @@ export interface ProvinceDeps {
   readonly keyShredder?: KeyShredder;
   /** The holder check of `POST /v1/codes/verify`, bounded per process (holder-gate.ts). */
   readonly holderCheck: HolderCheck;
+  /**
+   * The per-caller holder-check limit, shared by every instance of the node (caller-limit.ts);
+   * built whenever the deps have the table (absent only when a test passes a repository alone).
+   */
+  readonly callerLimit?: CallerLimit;
 }
 
 /**
@@ -84,6 +91,8 @@ export interface ProvinceDepsInput {
   /** The exchange: a client, or its base URL (and optionally the `fetch` to use). */
   readonly exchange?: ExchangeClient;
   readonly exchangeUrl?: string;
+  /** The exchange's static site (signed list, deltas, batches), asked before the API when given. */
+  readonly exchangeStaticUrl?: string;
   readonly fetch?: FetchLike;
   /** The federation public keys (JWKS), given out of band. */
   readonly federationJwks: Jwks;
@@ -96,6 +105,13 @@ export interface ProvinceDepsInput {
   readonly keyShredder?: KeyShredder;
   /** The holder-check bound (default: 2 at once, 8 waiting; env HOLDER_CHECK_CONCURRENCY / _QUEUE). */
   readonly holderChecks?: HolderGateOptions;
+  /**
+   * The node secret of the per-caller limit's keyed hash (default: a random one held by this
+   * process only, right for the embedded runtime; AWS: the stack's secret, `CALLER_KEY_SECRET_ARN`).
+   */
+  readonly callerSecret?: CallerSecret;
+  /** The per-caller limit (default 30 holder checks per caller per 60 s). */
+  readonly callerLimits?: CallerLimitOptions;
 }
 
 const resolve = (source: SignerSource): Promise<Signer> =>
@@ -112,7 +128,11 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
   const exchange =
     input.exchange ??
     (input.exchangeUrl !== undefined
-      ? createExchangeClient({ baseUrl: input.exchangeUrl, ...(input.fetch ? { fetch: input.fetch } : {}) })
+      ? createExchangeClient({
+          baseUrl: input.exchangeUrl,
+          ...(input.exchangeStaticUrl ? { staticBaseUrl: input.exchangeStaticUrl } : {}),
+          ...(input.fetch ? { fetch: input.fetch } : {}),
+        })
       : undefined);
   if (!exchange) throw new TypeError('createProvinceDeps: exchange or exchangeUrl required');
   const sources = input.issuerSigners ?? [];
@@ -143,6 +163,16 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
     retention: input.retention ?? DEFAULT_RETENTION,
     ...(input.keyShredder ? { keyShredder: input.keyShredder } : {}),
     holderCheck: boundedHolderCheck(input.holderChecks),
+    ...(input.client && input.tableName
+      ? {
+          callerLimit: new CallerLimit(
+            input.client,
+            input.tableName,
+            input.callerSecret ?? processCallerSecret(),
+            { ...(input.now ? { now: input.now } : {}), ...input.callerLimits },
+          ),
+        }
+      : {}),
   };
 }
 
@@ -175,6 +205,8 @@ export interface ProvinceServices {
    * `kid` is read by the plan only.
    */
   readonly secretShredder?: (secretId: string, kid: () => Promise<string>) => KeyShredder;
+  /** A secret's string value (the per-caller limit's node secret): `secretStringFor` (functions/aws/enrollment-secret.ts). */
+  readonly secretString?: (secretId: string) => Promise<string>;
 }
 
 /** The enrollment signer source the environment names, if any (a file or JWK wins over a secret). */
@@ -182,9 +214,9 @@ function enrollmentFromEnv(
   env: NodeJS.ProcessEnv,
   services: ProvinceServices,
 ): { enrollmentSigner?: SignerSource } {
-  const file = env.ENROLLMENT_KEY_FILE;
-  const jwk = env.ENROLLMENT_KEY_JWK;
-  const secretArn = env.ENROLLMENT_KEY_SECRET_ARN;
+  const file = env[LOCAL_ENV.ENROLLMENT_KEY_FILE];
+  const jwk = env[LOCAL_ENV.ENROLLMENT_KEY_JWK];
+  const secretArn = env[ENV.ENROLLMENT_KEY_SECRET_ARN];
   if (file) return { enrollmentSigner: () => signerFromKeyFile(file) };
   if (jwk) {
     return {
@@ -193,7 +225,7 @@ function enrollmentFromEnv(
   }
   if (!secretArn) return {};
   const secretSigner = services.secretSigner;
-  if (!secretSigner) throw notBuiltFor('ENROLLMENT_KEY_SECRET_ARN');
+  if (!secretSigner) throw notBuiltFor(ENV.ENROLLMENT_KEY_SECRET_ARN);
   // createProvinceDeps memoizes the signer: the secret is read once per process (again after a failure).
   return { enrollmentSigner: () => secretSigner(secretArn) };
 }
@@ -230,7 +262,8 @@ function sunsetShredder(
 /**
  * Build a node's dependencies from the Lambda environment: `TABLE_NAME`, `REGION_CODE`,
  * `FEDERATION_ID`, `EXCHANGE_URL` (may be empty: the node then answers from its replica and
- * every exchange call fails as `EXCHANGE_UNAVAILABLE`), `FEDERATION_JWKS` (JSON), the issuer key as
+ * every exchange call fails as `EXCHANGE_UNAVAILABLE`), `EXCHANGE_STATIC_URL` (optional: the
+ * exchange's static site, asked first for the list, deltas and status batches), `FEDERATION_JWKS` (JSON), the issuer key as
  * `ISSUER_KMS_KEY_ID` (comma-separated for several generations) or `ISSUER_KEY_FILE`
  * (comma-separated files), and the enrollment key as `ENROLLMENT_KEY_FILE`, `ENROLLMENT_KEY_JWK` or
  * `ENROLLMENT_KEY_SECRET_ARN` (AWS: read from Secrets Manager on first use, then kept for the
@@ -242,15 +275,16 @@ export function provinceDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   services: ProvinceServices = {},
 ): ProvinceDeps {
-  const region = requiredEnv(env, 'REGION_CODE');
-  const jwks = parseStrictJson(requiredEnv(env, 'FEDERATION_JWKS')) as Jwks;
+  const region = requiredEnv(env, ENV.REGION_CODE);
+  const jwks = parseStrictJson(requiredEnv(env, ENV.FEDERATION_JWKS)) as Jwks;
   const dynamo = dynamoClient();
-  const kmsIds = (env.ISSUER_KMS_KEY_ID ?? '').split(',').filter(Boolean);
-  const keyFiles = (env.ISSUER_KEY_FILE ?? '').split(',').filter(Boolean);
+  const kmsIds = (env[ENV.ISSUER_KMS_KEY_ID] ?? '').split(',').filter(Boolean);
+  const keyFiles = (env[LOCAL_ENV.ISSUER_KEY_FILE] ?? '').split(',').filter(Boolean);
   const kmsSigner = services.kmsSigner;
-  if (kmsIds.length > 0 && !kmsSigner) throw notBuiltFor('ISSUER_KMS_KEY_ID');
+  if (kmsIds.length > 0 && !kmsSigner) throw notBuiltFor(ENV.ISSUER_KMS_KEY_ID);
   const issuerSigners: SignerSource[] = kmsSigner ? kmsIds.map((keyId) => () => kmsSigner(keyId)) : [];
-  const repository = new DynamoProvinceRepository(dynamo, requiredEnv(env, 'TABLE_NAME'));
+  const tableName = requiredEnv(env, ENV.TABLE_NAME);
+  const repository = new DynamoProvinceRepository(dynamo, tableName);
   // Key files are read again when the active kid is not among them (a rotation added a key).
   let fileSigners: Promise<Signer[]> | undefined;
   const loadFiles = () =>
@@ -263,40 +297,68 @@ export function provinceDepsFromEnv(
       return [...(await kmsSigners()), ...(await fileSigners)];
     },
   });
-  const retention = env.RETENTION_POLICY
-    ? assertValid(isRetentionPolicy, parseStrictJson(env.RETENTION_POLICY), 'RETENTION_POLICY')
+  const retentionJson = env[ENV.RETENTION_POLICY];
+  const retention = retentionJson
+    ? assertValid(isRetentionPolicy, parseStrictJson(retentionJson), ENV.RETENTION_POLICY)
     : undefined;
   const { enrollmentSigner } = enrollmentFromEnv(env, services);
   const enrollment = enrollmentSigner ? memoAsync(() => resolve(enrollmentSigner)) : undefined;
   // Only the sunset function is built with the shredders (and only it may disable or delete the keys).
   // The secret is destroyed only when it is the enrollment key's source (a file or JWK wins over it).
   const secretArn =
-    env.ENROLLMENT_KEY_FILE || env.ENROLLMENT_KEY_JWK ? undefined : env.ENROLLMENT_KEY_SECRET_ARN;
+    env[LOCAL_ENV.ENROLLMENT_KEY_FILE] || env[LOCAL_ENV.ENROLLMENT_KEY_JWK]
+      ? undefined
+      : env[ENV.ENROLLMENT_KEY_SECRET_ARN];
   const keyShredder = sunsetShredder(services, kmsIds, kmsSigners, secretArn, enrollment);
   return createProvinceDeps({
     region,
-    federationId: requiredEnv(env, 'FEDERATION_ID'),
+    federationId: requiredEnv(env, ENV.FEDERATION_ID),
     repository,
+    client: dynamo,
+    tableName,
+    ...callerLimitFromEnv(env, services),
     issuer,
     ...(retention ? { retention } : {}),
     ...(keyShredder ? { keyShredder } : {}),
     ...(enrollment ? { enrollmentSigner: enrollment } : {}),
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.
-    exchangeUrl: env.EXCHANGE_URL ?? '',
+    exchangeUrl: env[ENV.EXCHANGE_URL] ?? '',
+    // Optional: the trust-list site (S3 + CloudFront); nodes fetch the list, deltas and batches there.
+    ...(env[ENV.EXCHANGE_STATIC_URL] ? { exchangeStaticUrl: env[ENV.EXCHANGE_STATIC_URL] } : {}),
     federationJwks: jwks,
     holderChecks: holderChecksFromEnv(env),
   });
 }
 
+/** Environment variable `name` as a small non-negative integer, when set. */
+function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (!/^[0-9]{1,4}$/.test(v)) throw new InternalError(new Error(`${name} must be a small integer`));
+  return Number(v);
+}
+
+/**
+ * The per-caller limit's secret and size: `CALLER_KEY_SECRET_ARN` (AWS: read on the first holder
+ * check, needs `services.secretString`; without it, a secret of this process only) and
+ * `HOLDER_CHECKS_PER_CALLER` (per 60 s window).
+ */
+function callerLimitFromEnv(
+  env: NodeJS.ProcessEnv,
+  services: ProvinceServices,
+): Pick<ProvinceDepsInput, 'callerSecret' | 'callerLimits'> {
+  const arn = env[ENV.CALLER_KEY_SECRET_ARN];
+  const perWindow = envInteger(env, ENV.HOLDER_CHECKS_PER_CALLER);
+  const limits = perWindow !== undefined ? { callerLimits: { perWindow } } : {};
+  if (!arn) return limits;
+  const secretString = services.secretString;
+  if (!secretString) throw notBuiltFor(ENV.CALLER_KEY_SECRET_ARN);
+  return { ...limits, callerSecret: async () => Buffer.from(await secretString(arn), 'utf8') };
+}
+
 /** `HOLDER_CHECK_CONCURRENCY` / `HOLDER_CHECK_QUEUE` (non-negative integers), when set. */
 function holderChecksFromEnv(env: NodeJS.ProcessEnv): HolderGateOptions {
-  const int = (name: string): number | undefined => {
-    const v = env[name];
-    if (v === undefined || v === '') return undefined;
-    if (!/^[0-9]{1,4}$/.test(v)) throw new InternalError(new Error(`${name} must be a small integer`));
-    return Number(v);
-  };
-  const concurrency = int('HOLDER_CHECK_CONCURRENCY');
-  const queue = int('HOLDER_CHECK_QUEUE');
+  const concurrency = envInteger(env, LOCAL_ENV.HOLDER_CHECK_CONCURRENCY);
+  const queue = envInteger(env, LOCAL_ENV.HOLDER_CHECK_QUEUE);
   return { ...(concurrency !== undefined ? { concurrency } : {}), ...(queue !== undefined ? { queue } : {}) };
 }

@@ -25,13 +25,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
+  type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../aws/dynamodb';
 import { encodeB64url } from '../core/b64';
 import { InternalError } from '../core/errors';
 import type { TrustList } from '../core/schemas/types.gen';
@@ -101,7 +102,7 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(client);
   }
 
   async putCode(record: CodeRecord, ttl: number): Promise<void> {

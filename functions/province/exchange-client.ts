@@ -16,6 +16,8 @@ import type {
 } from '../core/schemas/types.gen';
 import { signRequest } from '../core/signed-request';
 import type { Signer } from '../core/signer';
+import { TRUST_LIST_OBJECT_KEY } from '../aws/names';
+import { deltaKey, statusBatchKey } from '../exchange/static-artefacts';
 
 /** The `fetch` the client calls (the global one by default). */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -27,21 +29,35 @@ export interface ExchangeAnswer {
   readonly body: string;
 }
 
+/**
+ * Where a signed artefact is asked for: the exchange's static site (`staticBaseUrl`: S3 + CloudFront
+ * in AWS, `<exchange>/static` locally; no function runs) or the exchange's API route.
+ */
+export type ArtefactSource = 'static' | 'api';
+
 /** Talks to one exchange. */
 export interface ExchangeClient {
   readonly baseUrl: string;
-  /** `GET /v1/trust-list` (`?since=` for a delta); never more than the cap is read. */
-  getTrustList(since?: number): Promise<ExchangeAnswer>;
+  /** The base URL of the exchange's static site, when configured (the nodes ask it first). */
+  readonly staticBaseUrl?: string;
+  /**
+   * The full list, or with `since` the delta from that version: `GET /v1/trust-list[?since=]` from
+   * the API, or `v1/trust-list` / `v1/trust-list/deltas/<since>` from the static site. Never more
+   * than the cap is read.
+   */
+  getTrustList(since?: number, source?: ArtefactSource): Promise<ExchangeAnswer>;
   /** `POST` a signed request (`application/jose`) to `path`. */
   postSigned(path: string, jws: string): Promise<ExchangeAnswer>;
-  /** `GET /v1/status-batches/{hash}`: a status batch, verbatim (the caller checks its hash). */
-  getStatusBatch(hash: string): Promise<ExchangeAnswer>;
+  /** `v1/status-batches/<hash>`: a status batch, verbatim (the caller checks its hash). */
+  getStatusBatch(hash: string, source?: ArtefactSource): Promise<ExchangeAnswer>;
 }
 
 /** Options of {@link createExchangeClient}. */
 export interface ExchangeClientOptions {
   /** e.g. `https://exchange.example` (no trailing slash needed); empty: every call fails as unavailable. */
   readonly baseUrl: string;
+  /** The exchange's static site (`EXCHANGE_STATIC_URL`); none: every artefact from the API. */
+  readonly staticBaseUrl?: string;
   readonly fetch?: FetchLike;
   /** Per-request timeout (default 10 s). */
   readonly timeoutMs?: number;
@@ -87,16 +103,17 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
 /** An {@link ExchangeClient} over `fetch`. */
 export function createExchangeClient(options: ExchangeClientOptions): ExchangeClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const staticBaseUrl = options.staticBaseUrl?.replace(/\/+$/, '') || undefined;
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBytes = options.maxBytes ?? TRUST_LIST_PROFILE.maxLength;
 
-  const call = async (path: string, init: RequestInit): Promise<ExchangeAnswer> => {
+  const call = async (path: string, init: RequestInit, base = baseUrl): Promise<ExchangeAnswer> => {
     // A node deployed before the federation operator handed out the exchange URL (docs/deploy.md).
-    if (!baseUrl) throw exchangeUnavailable(new Error('no exchange URL is configured (EXCHANGE_URL)'));
+    if (!base) throw exchangeUnavailable(new Error('no exchange URL is configured (EXCHANGE_URL)'));
     let response: Response;
     try {
-      response = await doFetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      response = await doFetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
       throw exchangeUnavailable(e);
     }
@@ -114,20 +131,27 @@ export function createExchangeClient(options: ExchangeClientOptions): ExchangeCl
     return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
   };
 
+  const get = { method: 'GET', headers: { accept: 'application/jose' } };
+  const fromStatic = (key: string) => {
+    if (!staticBaseUrl)
+      throw exchangeUnavailable(new Error('no static site is configured (EXCHANGE_STATIC_URL)'));
+    return call(`/${key}`, get, staticBaseUrl);
+  };
   return {
     baseUrl,
-    getTrustList(since) {
+    ...(staticBaseUrl ? { staticBaseUrl } : {}),
+    getTrustList(since, source = 'api') {
+      if (source === 'static')
+        return fromStatic(since === undefined ? TRUST_LIST_OBJECT_KEY : deltaKey(since));
       const query = since === undefined ? '' : `?since=${encodeURIComponent(String(since))}`;
-      return call(`/v1/trust-list${query}`, { method: 'GET', headers: { accept: 'application/jose' } });
+      return call(`/v1/trust-list${query}`, get);
     },
     postSigned(path, jws) {
       return call(path, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws });
     },
-    getStatusBatch(hash) {
-      return call(`/v1/status-batches/${encodeURIComponent(hash)}`, {
-        method: 'GET',
-        headers: { accept: 'application/jose' },
-      });
+    getStatusBatch(hash, source = 'api') {
+      if (source === 'static') return fromStatic(statusBatchKey(encodeURIComponent(hash)));
+      return call(`/v1/status-batches/${encodeURIComponent(hash)}`, get);
     },
   };
 }

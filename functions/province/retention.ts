@@ -5,7 +5,7 @@
  * it, and every trust list from then on shows the new policy with the province's signed request.
  * Run by every sync (so at start, and after a configuration change, within one sync interval).
  */
-import { sameRetention } from '../core/trustlist/province-signature';
+import { decideRetentionPublication } from '../core/rules';
 import { DEFAULT_RETENTION, type ProvinceDeps } from './deps';
 import { publishRetention } from './exchange-client';
 
@@ -18,10 +18,8 @@ export type RetentionOutcome = 'published' | 'unchanged' | 'skipped';
 /** Publish the node's retention policy when the replica's trust list shows another one. */
 export async function publishRetentionIfChanged(deps: ProvinceDeps): Promise<RetentionOutcome> {
   const replica = await deps.repository.getReplica();
-  const listed = replica?.list.provinces.find((p) => p.region === deps.region);
-  if (!listed || listed.status !== 'active' || replica?.list.sunset) return 'skipped';
-  // A province registered without a policy has the node default.
-  if (sameRetention(listed.retention ?? DEFAULT_RETENTION, deps.retention)) return 'unchanged';
+  const decision = decideRetentionPublication(replica?.list, deps.region, deps.retention, DEFAULT_RETENTION);
+  if (decision !== 'PUBLISH') return decision === 'UNCHANGED' ? 'unchanged' : 'skipped';
   await publishRetention(
     {
       exchange: deps.exchange,

@@ -3,6 +3,7 @@
  * issues, revoking codes by publishing their segments, and keeping the content of every segment the
  * trust list names (fetched by batch hash, checked against the list's digest) for the verifier.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { TrustListRejected } from '../core/errors';
 import { LIMITS } from '../core/profiles';
 import type { StatusPublishRequest, TrustList, TrustListStatusSegment } from '../core/schemas/types.gen';
@@ -15,6 +16,7 @@ import {
   type SigningContext,
 } from './exchange-client';
 import type { ProvinceRepository } from './repository';
+import { fetchArtefact, type RefusalSink } from './artefacts';
 
 /** Indices reserved per counter write (a process wastes at most this many when it stops). */
 export const STATUS_INDEX_BLOCK = 64;
@@ -118,7 +120,12 @@ async function updateOwnSegment(
  * digest). Throws `TrustListRejected` when a batch does not match what the signed list commits to.
  */
 export async function ensureSegments(
-  deps: { readonly repository: ProvinceRepository; readonly exchange: ExchangeClient },
+  deps: {
+    readonly repository: ProvinceRepository;
+    readonly exchange: ExchangeClient;
+    readonly refused?: RefusalSink;
+    readonly logger?: Logger;
+  },
   list: TrustList,
 ): Promise<{ fetched: number }> {
   const missing: TrustListStatusSegment[] = [];
@@ -128,14 +135,25 @@ export async function ensureSegments(
   const byBatch = new Map<string, TrustListStatusSegment[]>();
   for (const s of missing) byBatch.set(s.batch, [...(byBatch.get(s.batch) ?? []), s]);
   for (const [batch, segments] of byBatch) {
-    const answer = await deps.exchange.getStatusBatch(batch);
-    if (answer.status !== 200) throw exchangeRefused(answer.status, undefined);
-    const opened = openBatch(answer.body, batch);
+    // From the static site first; a copy that is missing or fails the checks is asked from the API.
+    const opened = await fetchArtefact(
+      deps.exchange,
+      'batch',
+      (source) => deps.exchange.getStatusBatch(batch, source),
+      async (answer) => {
+        if (answer.status !== 200) throw exchangeRefused(answer.status, undefined);
+        const held = openBatch(answer.body, batch);
+        for (const s of segments) {
+          const found = held.segments.get(s.segment);
+          if (!found || found.digest !== s.digest) {
+            throw new TrustListRejected('BATCH_MISMATCH', 'A status batch does not hold the listed segment');
+          }
+        }
+        return held;
+      },
+      { ...(deps.refused ? { refused: deps.refused } : {}), ...(deps.logger ? { logger: deps.logger } : {}) },
+    );
     for (const s of segments) {
-      const found = opened.segments.get(s.segment);
-      if (!found || found.digest !== s.digest) {
-        throw new TrustListRejected('BATCH_MISMATCH', 'A status batch does not hold the listed segment');
-      }
       const bits = opened.payload.segments.find((c) => c.segment === s.segment)?.bits as string;
       await deps.repository.putSegmentContent(s.digest, bits, s.exp + LIMITS.clockSkew + 86_400);
     }

@@ -2,7 +2,8 @@
  * Sync: bring the node's registry replica up to date with the exchange, or keep the last good one.
  *
  * 1. Read the replica. None yet, or too many deltas on top of its last full list: full resync.
- * 2. Otherwise `GET /v1/trust-list?since=<version>`, check the delta's federation signature with the
+ * 2. Otherwise the delta from `<version>` (`v1/trust-list/deltas/<version>` from the exchange's static
+ *    site when configured, else, or when that copy is missing or refused, `GET /v1/trust-list?since=`), check the delta's federation signature with the
  *    configured federation keys (never keys from the list), apply it with the core's `applyDelta`
  *    (hash chain from our own head: rollback, fork and gap are refused).
  * 3. A refused delta (ROLLBACK, FORK, GAP) or a delta the exchange cannot serve: full resync with
@@ -17,6 +18,7 @@ import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { TrustList, TrustListDelta } from '../core/schemas/types.gen';
 import { compareTrustLists } from '../core/rules';
 import { applyDelta, openDelta, openTrustList, type FederationKeys } from '../core/trustlist/trust-list';
+import { fetchArtefact, type RefusalSink, type StaticRefusal } from './artefacts';
 import type { ExchangeClient } from './exchange-client';
 import type { Replica, ProvinceRepository, SyncStatus } from './repository';
 import { ensureSegments } from './status';
@@ -37,6 +39,8 @@ export interface SyncDeps {
   /** NumericDate seconds. */
   readonly now: () => number;
   readonly logger?: Logger;
+  /** Told of each static artefact refused (then asked from the API); syncOnce collects them. */
+  readonly refused?: RefusalSink;
 }
 
 /** The outcome of one sync run (also stored as the sync status). */
@@ -49,6 +53,8 @@ export interface SyncOutcome {
   readonly error?: string;
   /** Whether a refused delta made this run fall back to a full resync. */
   readonly fellBack?: boolean;
+  /** Static artefacts refused in this run (each then asked from the exchange API), with their reason. */
+  readonly staticRefused?: readonly StaticRefusal[];
 }
 
 /** A delta the exchange will not serve (4xx on `?since=`): fall back to the full list. */
@@ -65,9 +71,19 @@ function errorCode(e: unknown): string {
 }
 
 /** Run one sync; never throws (the outcome says what happened, and is stored as the sync status). */
-export async function syncOnce(deps: SyncDeps): Promise<SyncOutcome> {
-  const log = deps.logger ?? rootLogger;
-  const now = deps.now();
+export async function syncOnce(syncDeps: SyncDeps): Promise<SyncOutcome> {
+  const log = syncDeps.logger ?? rootLogger;
+  const now = syncDeps.now();
+  const refusals: StaticRefusal[] = [];
+  const deps: SyncDeps = {
+    ...syncDeps,
+    refused: (r) => {
+      refusals.push(r);
+      syncDeps.refused?.(r);
+    },
+  };
+  const done = (outcome: SyncOutcome) =>
+    finish(deps, log, now, refusals.length > 0 ? { ...outcome, staticRefused: refusals } : outcome);
   let outcome: SyncOutcome;
   let replica: Replica | undefined;
   let heldVersion: number | undefined;
@@ -85,7 +101,7 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncOutcome> {
         if (!isResolvable(e)) throw e;
       }
       if (prefetched && isUnchanged(prefetched.delta, meta)) {
-        return await finish(deps, log, now, { result: 'unchanged', mode: 'delta', version: meta.version });
+        return await done({ result: 'unchanged', mode: 'delta', version: meta.version });
       }
     }
     replica = await deps.repository.getReplica();
@@ -104,7 +120,7 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncOutcome> {
     outcome = { result: 'failed', error: errorCode(e), version: replica?.list.version ?? heldVersion };
     log.warn('sync failed, keeping the replica', { ...errorLogAttributes(e), syncError: outcome.error });
   }
-  return finish(deps, log, now, outcome);
+  return done(outcome);
 }
 
 /**
@@ -157,10 +173,23 @@ interface Prefetched {
   readonly delta: TrustListDelta;
 }
 
+/** How a static copy is fetched and refused: the run's refusal sink and logger. */
+const artefactOptions = (deps: SyncDeps) => ({
+  ...(deps.refused ? { refused: deps.refused } : {}),
+  ...(deps.logger ? { logger: deps.logger } : {}),
+});
+
 async function fetchDelta(deps: SyncDeps, since: number, now: number): Promise<Prefetched> {
-  const answer = await deps.exchange.getTrustList(since);
-  if (answer.status !== 200) throw new DeltaUnavailable(`exchange answered ${answer.status}`);
-  return { since, jws: answer.body, delta: await openDelta(answer.body, deps.federationKeys, { now }) };
+  return fetchArtefact(
+    deps.exchange,
+    'delta',
+    (source) => deps.exchange.getTrustList(since, source),
+    async (answer) => {
+      if (answer.status !== 200) throw new DeltaUnavailable(`exchange answered ${answer.status}`);
+      return { since, jws: answer.body, delta: await openDelta(answer.body, deps.federationKeys, { now }) };
+    },
+    artefactOptions(deps),
+  );
 }
 
 /**
@@ -225,25 +254,31 @@ function isReissue(replica: Replica, next: TrustList, delta: TrustListDelta): bo
 }
 
 async function fullSync(deps: SyncDeps, replica: Replica | undefined, now: number): Promise<SyncOutcome> {
-  const answer = await deps.exchange.getTrustList();
-  if (answer.status !== 200) {
-    throw new HcxError('EXCHANGE_REFUSED', {
-      detail: `exchange answered ${answer.status}`,
-    });
-  }
-  const list = await openTrustList(answer.body, deps.federationKeys, { now });
-  if (replica) {
-    const held = replica.list;
-    const order = compareTrustLists(held, list);
-    if (order === 'ROLLBACK')
-      throw new TrustListRejected('ROLLBACK', 'The trust list is older than the replica');
-    if (order === 'FORK') {
-      throw new TrustListRejected('FORK', 'The trust list disagrees with the replica at the same version');
-    }
-    if (order !== 'NEWER') return { result: 'unchanged', mode: 'full', version: held.version };
+  // A static copy older than the replica (a cache a minute behind) is refused and the API asked.
+  const { list, jws } = await fetchArtefact(
+    deps.exchange,
+    'list',
+    (source) => deps.exchange.getTrustList(undefined, source),
+    async (answer) => {
+      if (answer.status !== 200) {
+        throw new HcxError('EXCHANGE_REFUSED', { detail: `exchange answered ${answer.status}` });
+      }
+      const opened = await openTrustList(answer.body, deps.federationKeys, { now });
+      const order = replica && compareTrustLists(replica.list, opened);
+      if (order === 'ROLLBACK')
+        throw new TrustListRejected('ROLLBACK', 'The trust list is older than the replica');
+      if (order === 'FORK') {
+        throw new TrustListRejected('FORK', 'The trust list disagrees with the replica at the same version');
+      }
+      return { list: opened, jws: answer.body };
+    },
+    artefactOptions(deps),
+  );
+  if (replica && compareTrustLists(replica.list, list) !== 'NEWER') {
+    return { result: 'unchanged', mode: 'full', version: replica.list.version };
   }
   await ensureSegments(deps, list);
-  return write(deps, list, { base: answer.body, baseAcceptedAt: now, deltas: [] }, now, 'full');
+  return write(deps, list, { base: jws, baseAcceptedAt: now, deltas: [] }, now, 'full');
 }
 
 async function write(

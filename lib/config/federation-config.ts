@@ -45,6 +45,8 @@ export interface ExchangeConfig {
   readonly aws: AwsEnvironment;
   readonly signingKey?: SigningKeyGenerations;
   readonly url?: string;
+  /** The static site's base URL (stack output `StaticUrl`): nodes fetch the artefacts there first. */
+  readonly staticUrl?: string;
   readonly allowedOrigins?: readonly string[];
   /** Custom domain of the trust-list distribution; required in AWS China. */
   readonly trustListDomain?: CloudFrontDomain;
@@ -91,6 +93,11 @@ export interface FederationSettings {
    */
   readonly verifyRateLimit: number;
   readonly verifyBurstLimit: number;
+  /**
+   * Holder checks one caller (IAM principal, else source address: IPv4, or IPv6 /64) may run per
+   * 60 s window on a province node, across all its instances (functions/province/caller-limit.ts).
+   */
+  readonly holderChecksPerCaller: number;
 }
 
 export interface FederationConfig {
@@ -113,6 +120,7 @@ export const DEFAULT_SETTINGS: FederationSettings = {
   signedConcurrency: 10,
   verifyRateLimit: 50,
   verifyBurstLimit: 100,
+  holderChecksPerCaller: 30,
 };
 
 /** AWS China regions (partition `aws-cn`): the mainland. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -135,27 +135,49 @@ export class HcxFunction extends Construct {
    */
   useTable(table: ITableV2, access: TableAccess): this {
     table.grant(this.function, ...TABLE_ACTIONS[access]);
-    const key = table.encryptionKey;
     if (access === 'read') {
-      key?.grant(this.function, 'kms:Decrypt', 'kms:DescribeKey');
+      table.encryptionKey?.grant(this.function, 'kms:Decrypt', 'kms:DescribeKey');
     } else {
-      key?.grant(
-        this.function,
-        'kms:Decrypt',
-        'kms:DescribeKey',
-        'kms:Encrypt',
-        'kms:ReEncrypt*',
-        'kms:GenerateDataKey*',
-      );
-      for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
-        Validations.of(this).acknowledge({
-          id: `AwsSolutions-IAM5[Action::${action}]`,
-          reason:
-            "Granted by DynamoDB's write grant on the table's own customer-managed key only (the resource is that one key ARN): DynamoDB needs the key to encrypt new items.",
-        });
-      }
+      this.useTableKeyForWrites(table);
     }
     return this.setting(ENV.TABLE_NAME, table.tableName);
+  }
+
+  /**
+   * Grants `actions` on the items of `table` whose partition key starts with `prefix` only (IAM
+   * condition `dynamodb:LeadingKeys`), and the table key's write grants; e.g. the verify function
+   * counting callers in `CALLER#…` items of a table it otherwise only reads.
+   */
+  useTableItems(table: ITableV2, prefix: string, actions: readonly string[]): this {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...actions],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
+      }),
+    );
+    this.useTableKeyForWrites(table);
+    return this;
+  }
+
+  /** What DynamoDB's write grant gives on the table's own customer-managed key. */
+  private useTableKeyForWrites(table: ITableV2): void {
+    const key = table.encryptionKey;
+    key?.grant(
+      this.function,
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:ReEncrypt*',
+      'kms:GenerateDataKey*',
+    );
+    for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason:
+          "Granted by DynamoDB's write grant on the table's own customer-managed key only (the resource is that one key ARN): DynamoDB needs the key to encrypt new items.",
+      });
+    }
   }
 
   /**
@@ -193,14 +215,38 @@ export class HcxFunction extends Construct {
     return this.setting(envName, keys.map((k) => k.keyArn).join(','));
   }
 
-  /** Grants `s3:PutObject` on exactly the given object keys and sets `envName` to the bucket name. */
-  useObjects(bucket: IBucket, objectKeys: readonly string[], envName: EnvName): this {
+  /**
+   * Grants `s3:PutObject` on exactly the given object keys (and `s3:DeleteObject` on `removableKeys`)
+   * and sets `envName` to the bucket name.
+   */
+  useObjects(
+    bucket: IBucket,
+    objectKeys: readonly string[],
+    envName: EnvName,
+    removableKeys: readonly string[] = [],
+  ): this {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
         resources: objectKeys.map((k) => bucket.arnForObjects(k)),
       }),
     );
+    if (removableKeys.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:DeleteObject'],
+          resources: removableKeys.map((k) => bucket.arnForObjects(k)),
+        }),
+      );
+    }
+    // cdk-nag names each wildcard resource: a key prefix of the bucket (`v1/status-batches/*`).
+    const bucketId = Stack.of(this).resolve((bucket.node.defaultChild as CfnElement).logicalId) as string;
+    for (const key of objectKeys.filter((k) => k.endsWith('*'))) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${key}]`,
+        reason: `PutObject under the one key prefix ${key.slice(0, -1)} of this bucket: its objects are named by a version or a SHA-256 only known at publication.`,
+      });
+    }
     return this.setting(envName, bucket.bucketName);
   }
 

@@ -21,6 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { STATUS_BATCH_KEY_PREFIX } from './env';
 
 export interface PagesSiteProps {
   /** The output of `npm run build:pages` (with `headers.json`), built with the federation's key. */
@@ -106,6 +107,14 @@ export class PagesSite extends Construct {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
+    // Status batches are content-addressed (never change): cached for good, as their Cache-Control says.
+    const batchCache = new CachePolicy(this, 'StatusBatchCache', {
+      comment: 'hcx status batches: content-addressed, immutable',
+      minTtl: Duration.days(1),
+      defaultTtl: Duration.days(365),
+      maxTtl: Duration.days(365),
+    });
+    const trustListOrigin = S3BucketOrigin.withOriginAccessControl(props.trustListBucket);
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'hcx checkpoint and traveller pages',
       defaultRootObject: 'check/index.html',
@@ -118,10 +127,18 @@ export class PagesSite extends Construct {
       },
       additionalBehaviors: {
         [`/${props.trustListKey}`]: {
-          origin: S3BucketOrigin.withOriginAccessControl(props.trustListBucket),
+          origin: trustListOrigin,
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
           allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
           cachePolicy: trustListCache,
+          responseHeadersPolicy: trustListCors,
+        },
+        // The status batches the list names, which the checkpoint page fetches (--status-batches-url).
+        [`/${STATUS_BATCH_KEY_PREFIX}*`]: {
+          origin: trustListOrigin,
+          viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+          cachePolicy: batchCache,
           responseHeadersPolicy: trustListCors,
         },
       },

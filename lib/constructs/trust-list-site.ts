@@ -21,6 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type CloudFrontDomain, isChinaRegion } from '../config/federation-config';
+import { DELTA_KEY_PREFIX, STATUS_BATCH_KEY_PREFIX } from './env';
 
 /**
  * A private bucket that receives access logs: S3 server access logs, or CloudFront standard logs
@@ -56,7 +57,8 @@ export interface TrustListSiteProps {
 }
 
 /**
- * Where the signed trust list is read from: a private S3 bucket behind CloudFront (origin access
+ * Where the signed trust list, its deltas and the status batches are read from (the exchange's
+ * static site: functions/exchange/static-artefacts.ts): a private S3 bucket behind CloudFront (origin access
  * control; an origin access identity in AWS China, which has no OAC). The exchange writes the list
  * on every change, so reads never touch Lambda and a verifier fleet refreshing every minute costs
  * the exchange nothing. The list is signed, so a cache can serve it stale but never forge it;
@@ -77,7 +79,12 @@ export class TrustListSite extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       versioned: true,
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { noncurrentVersionExpiration: Duration.days(30) },
+        // A delta lives 24 hours (and the current ones are re-put at every publication): an old one
+        // would only be refused as EXPIRED by a node, which then asks the API.
+        { prefix: DELTA_KEY_PREFIX, expiration: Duration.days(2) },
+      ],
       serverAccessLogsBucket: logs,
       serverAccessLogsPrefix: 's3/',
       removalPolicy: RemovalPolicy.RETAIN,
@@ -89,6 +96,13 @@ export class TrustListSite extends Construct {
       maxTtl: Duration.minutes(5),
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
+    });
+    // Status batches are content-addressed (their Cache-Control says immutable): cached for good.
+    const batchCachePolicy = new CachePolicy(this, 'StatusBatchCachePolicy', {
+      comment: 'hcx status batches: content-addressed, immutable',
+      minTtl: Duration.days(1),
+      defaultTtl: Duration.days(365),
+      maxTtl: Duration.days(365),
     });
     const origins = props.allowedOrigins ?? [];
     // A checkpoint page on a configured origin fetches the list (and revalidates it by ETag).
@@ -124,6 +138,16 @@ export class TrustListSite extends Construct {
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy,
         responseHeadersPolicy: this.responseHeadersPolicy,
+      },
+      // The list and the deltas (`v1/trust-list/deltas/<from>`) take the default behaviour (short).
+      additionalBehaviors: {
+        [`/${STATUS_BATCH_KEY_PREFIX}*`]: {
+          origin,
+          viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: batchCachePolicy,
+          responseHeadersPolicy: this.responseHeadersPolicy,
+        },
       },
       // CloudFront in China is operated apart from the global network: HTTP/2, no HTTP/3.
       httpVersion: china ? HttpVersion.HTTP2 : HttpVersion.HTTP2_AND_3,

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import { routesOf } from '../../functions/routes';
 import type { FederationConfig } from '../config/federation-config';
-import { ENV, TRUST_LIST_OBJECT_KEY } from '../constructs/env';
+import { DELTA_KEY_PREFIX, ENV, STATIC_OBJECT_KEYS, TRUST_LIST_OBJECT_KEY } from '../constructs/env';
 import { HcxHttpApi } from '../constructs/hcx-http-api';
 import type { TableAccess } from '../constructs/hcx-function';
 import { HcxTable } from '../constructs/hcx-table';
@@ -167,7 +167,8 @@ export class ExchangeStack extends Stack {
         f.useSigningKey(federationKey.key, ENV.FEDERATION_KMS_KEY_ID, access.federationKey);
       if (access.federationKey === 'sign') signers.push(f.role);
       if (access.publishesTrustList)
-        f.useObjects(trustList.bucket, [TRUST_LIST_OBJECT_KEY], ENV.TRUST_LIST_BUCKET);
+        // The deltas may also be removed: at the federation's sunset none may stay servable.
+        f.useObjects(trustList.bucket, STATIC_OBJECT_KEYS, ENV.TRUST_LIST_BUCKET, [`${DELTA_KEY_PREFIX}*`]);
     }
     federationKey.restrictSigningTo(...signers);
     // Crypto-erasure: only the federation sunset may disable the key and schedule its deletion.
@@ -205,6 +206,10 @@ export class ExchangeStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'exchange.url for the federation config' });
     new CfnOutput(this, 'TrustListUrl', { value: `${trustList.url}/${TRUST_LIST_OBJECT_KEY}` });
+    new CfnOutput(this, 'StaticUrl', {
+      value: trustList.url,
+      description: 'exchange.staticUrl for the federation config (the list, deltas and status batches)',
+    });
     new CfnOutput(this, 'FederationKeyArn', { value: federationKey.key.keyArn });
     if (federationKeys.next)
       new CfnOutput(this, 'NextFederationKeyArn', { value: federationKeys.next.key.keyArn });

@@ -13,6 +13,7 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { CALLER_PK_PREFIX } from '../../functions/core/caller-tag';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { routesOf } from '../../functions/routes';
 import {
@@ -42,6 +43,11 @@ interface ProvinceAccess {
   readonly destroysIssuerKeys?: boolean;
   /** Deletes the enrollment secret at the province's sunset (the only one). */
   readonly destroysEnrollmentSecret?: boolean;
+  /**
+   * Counts holder checks per caller: updates `CALLER#…` items only, reads the caller key secret
+   * (functions/province/caller-limit.ts).
+   */
+  readonly countsCallers?: boolean;
   readonly shape?: FunctionShape;
 }
 
@@ -49,7 +55,8 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   // One scrypt holder binding per code (N = 2^15, r = 8: 32 MiB, ~540 ms of one core measured on the
   // development machine): 1769 MB is one full vCPU, where 512 MB would be about 0.3 of one (~1.8 s).
   'province-issue': { table: 'readWrite', signsCodes: true, shape: { memorySize: 1769 } },
-  'province-verify': { table: 'read' },
+  // Reads the table; writes only the per-caller holder-check counters (`CALLER#…` items).
+  'province-verify': { table: 'read', countsCallers: true },
   // Revoking deletes the pending revocation once the exchange has it.
   'province-revoke-code': { table: 'readWriteDelete', enrollmentKey: true },
   'province-get-code': { table: 'read' },
@@ -88,6 +95,8 @@ export class ProvinceStack extends Stack {
   readonly issuerKey: SigningKey;
   readonly table: TableV2;
   readonly api: HcxHttpApi;
+  /** The node secret keying the per-caller holder-check counters (read by verify only). */
+  readonly callerKey: Secret;
   /** The only role allowed on the internal routes: the province's health system. */
   readonly healthSystemRole: Role;
 
@@ -122,6 +131,20 @@ export class ProvinceStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'The enrollment key is registered with the exchange: rotating it is an operator procedure (register the new public key at the exchange, then replace the secret value), which a Secrets Manager rotation Lambda cannot perform.',
+    });
+
+    // The node secret keying the per-caller counters (HMAC of the caller's address: never stored in
+    // clear). Random, made by the stack; replacing it only restarts the current window's counts.
+    const callerKey = (this.callerKey = new Secret(this, 'CallerKey', {
+      description: `hcx ${province.region} key of the per-caller holder-check counters`,
+      encryptionKey: dataKey.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    }));
+    Validations.of(callerKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The key only names counters that expire a minute after their window: a new value (redeploy after deleting the secret, or put-secret-value) merely restarts the counts, so no rotation Lambda is needed.',
     });
 
     if (!config.federationJwks) {
@@ -162,6 +185,7 @@ export class ProvinceStack extends Stack {
         [ENV.FEDERATION_ID]: config.federationId,
         [ENV.REGION_CODE]: province.region,
         [ENV.EXCHANGE_URL]: config.exchange.url ?? '',
+        ...(config.exchange.staticUrl ? { [ENV.EXCHANGE_STATIC_URL]: config.exchange.staticUrl } : {}),
         [ENV.FEDERATION_JWKS]: JSON.stringify(config.federationJwks ?? { keys: [] }),
         ...(province.retention ? { [ENV.RETENTION_POLICY]: JSON.stringify(province.retention) } : {}),
       },
@@ -191,6 +215,11 @@ export class ProvinceStack extends Stack {
       }
       // DeleteSecret (ForceDeleteWithoutRecovery): functions/aws/secret-shredder.ts.
       if (access.destroysEnrollmentSecret) allowSecretErasureTo(f.role, enrollmentSecret);
+      if (access.countsCallers) {
+        f.useSecret(callerKey, ENV.CALLER_KEY_SECRET_ARN)
+          .useTableItems(table, CALLER_PK_PREFIX, ['dynamodb:UpdateItem'])
+          .setting(ENV.HOLDER_CHECKS_PER_CALLER, String(settings.holderChecksPerCaller));
+      }
     }
     const codeSigners = Object.entries(PROVINCE_ACCESS)
       .filter(([, a]) => a.signsCodes)

@@ -223,6 +223,40 @@ describe('an HCX2 code', () => {
     expect(qrText('HCX1:abc')).toBe('HCX1:abc');
     expect(qrSegments('HCX1:abc')).toEqual([{ data: 'HCX1:abc', mode: 'byte' }]);
   });
+
+  it('digit pairs decode only when every pair is 00-77 (the table decoder agrees with the definition)', async () => {
+    // The definition: two ASCII digits a pair, 00-77, each the character 45 above it.
+    const definition = (digits: string): string | undefined => {
+      if (digits.length === 0 || digits.length % 2 !== 0 || !/^[0-9]*$/.test(digits)) return undefined;
+      let out = '';
+      for (let i = 0; i < digits.length; i += 2) {
+        const v = Number(digits.slice(i, i + 2));
+        if (v > 77) return undefined;
+        out += String.fromCharCode(v + 45);
+      }
+      return out;
+    };
+    for (let v = 0; v <= 99; v++) {
+      const pair = v < 10 ? `0${v}` : `${v}`;
+      expect(jwsFromDigits(`HCX2:${pair}`, 5)).toBe(v <= 77 ? String.fromCharCode(v + 45) : undefined);
+    }
+    // Characters that are not ASCII digits, including ones whose low byte is a digit ('İ' is U+0130).
+    for (const intruder of ['\u0130', '\u0131', '\u3130', '\u0000', ':', '/', 'a', ' ', '\u00b0'])
+      for (const at of [0, 1, 6, 7]) {
+        const digits = `${'01'.repeat(4).slice(0, at)}${intruder}${'01'.repeat(4).slice(at + 1)}`;
+        expect(jwsFromDigits(`HCX2:${digits}`, 5)).toBeUndefined();
+        expect(await reasons(`HCX2:${digits}`)).toEqual(['MALFORMED']);
+      }
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 40 }), (digits) => {
+        expect(jwsFromDigits(`HCX2:${digits}`, 5)).toBe(definition(digits));
+      }),
+      { numRuns: 2000 },
+    );
+    // Longer than any code (a buffer of its own): the same answer.
+    expect(jwsFromDigits(`HCX2:${'12'.repeat(6000)}`, 5)).toBe('9'.repeat(6000));
+    expect(jwsFromDigits(`HCX2:${'12'.repeat(6000)}78`, 5)).toBeUndefined();
+  });
 });
 
 describe('short kids in a trust list', () => {

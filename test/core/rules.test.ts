@@ -12,7 +12,14 @@ import {
   decideReenrollment,
   decideRegistration,
   decideResumption,
+  decideProvinceSunset,
+  decideRetentionChange,
+  decideRetentionPublication,
+  decideSegment,
   decideSuspension,
+  liveSegmentsRefusal,
+  MAX_LIVE_SEGMENTS_PER_PROVINCE,
+  segmentShrinks,
   isNewer,
   isTrustListStale,
   keyBelongsToIssuer,
@@ -31,6 +38,9 @@ import {
   type ListOrder,
   type ListPosition,
 } from '../../functions/core/rules';
+import { SegmentSet } from '../../functions/core/status/segment';
+
+const ZJ_REGION = '330000';
 import { LIMITS } from '../../functions/core/profiles';
 
 const T = 1_790_000_000;
@@ -250,5 +260,90 @@ describe("the exchange's acceptance, per command", () => {
     [suspended, T + 60, false, 'PROVINCE_NOT_ACTIVE'],
   ] as const)('one code revocation by %j, exp %d, revoked %s: %s', (province, exp, revoked, decision) => {
     expect(decideCodeRevocation({ province, exp, revoked, now: T })).toBe(decision);
+  });
+});
+
+describe("the exchange's acceptance of sunsets and retention changes", () => {
+  const active = { status: 'active' as const, enrollments: 1 };
+  const suspended = { status: 'suspended' as const, enrollments: 1 };
+  const sunset = { status: 'sunset' as const, enrollments: 1 };
+
+  it.each([
+    [undefined, 'NOT_FOUND'],
+    [active, 'APPEND'],
+    [suspended, 'PROVINCE_NOT_ACTIVE'],
+    [sunset, 'UNCHANGED'],
+  ] as const)('province sunset of %j: %s', (province, decision) => {
+    expect(decideProvinceSunset(province)).toBe(decision);
+  });
+
+  it.each([
+    [undefined, 'PROVINCE_NOT_ACTIVE'],
+    [active, 'APPEND'],
+    [suspended, 'PROVINCE_NOT_ACTIVE'],
+    [sunset, 'PROVINCE_NOT_ACTIVE'],
+  ] as const)('retention change of %j: %s', (province, decision) => {
+    expect(decideRetentionChange(province)).toBe(decision);
+  });
+});
+
+describe("a node's retention policy to publish", () => {
+  const policy = { maxCodeLifetimeSeconds: 86_400, keepAfterExpirySeconds: 0, holderErasure: true };
+  const other = { maxCodeLifetimeSeconds: 3_600, keepAfterExpirySeconds: 0, holderErasure: true };
+  const listing = (over: Record<string, unknown> = {}) => ({
+    provinces: [{ region: ZJ_REGION, status: 'active', retention: policy, ...over }],
+  });
+
+  it.each([
+    ['no list yet', undefined, policy, 'SKIP'],
+    ['its province not in the list', { provinces: [] }, policy, 'SKIP'],
+    ['its province suspended', listing({ status: 'suspended' }), policy, 'SKIP'],
+    ['the federation sunset', { ...listing(), sunset: { at: 1 } }, policy, 'SKIP'],
+    ['the list shows its policy', listing(), policy, 'UNCHANGED'],
+    ['the list shows another policy', listing(), other, 'PUBLISH'],
+    ['no policy listed, the node has the default', listing({ retention: undefined }), policy, 'UNCHANGED'],
+    ['no policy listed, the node has another', listing({ retention: undefined }), other, 'PUBLISH'],
+  ] as const)('%s: %s', (_case, list, configured, decision) => {
+    expect(decideRetentionPublication(list as never, ZJ_REGION, configured, policy)).toBe(decision);
+  });
+});
+
+describe('status publications, per segment and per province', () => {
+  const T = 1_790_000_000;
+  const held = { rev: 3, digest: 'D3', exp: T + 3_600 };
+
+  it.each([
+    ['a new segment', undefined, { rev: 1, digest: 'D1', exp: T }, 'APPEND', false],
+    ['the same revision and content (a retry)', held, { ...held }, 'UNCHANGED', false],
+    ['the same revision, other content', held, { ...held, digest: 'X' }, 'SEGMENT_REV_STALE', false],
+    ['an older revision', held, { rev: 2, digest: 'D2', exp: T }, 'SEGMENT_REV_STALE', false],
+    ['a newer revision over live content', held, { rev: 4, digest: 'D4', exp: T + 7_200 }, 'APPEND', true],
+    [
+      'a newer revision over expired content',
+      { ...held, exp: T - 86_400 },
+      { rev: 4, digest: 'D4', exp: T + 7_200 },
+      'APPEND',
+      false,
+    ],
+  ] as const)('%s: %s (supersedes live: %s)', (_case, before, next, decision, supersedesLive) => {
+    expect(decideSegment(before, next, T)).toEqual({ decision, supersedesLive });
+  });
+
+  it.each([
+    ['covers and expires no earlier', [1, 2], [1, 2, 3], T + 10, undefined],
+    ['misses a revoked offset', [1, 2], [1, 3], T + 10, 'SEGMENT_SHRINKS'],
+    ['expires earlier', [1, 2], [1, 2, 3], T - 10, 'SEGMENT_SHRINKS'],
+  ] as const)('new content that %s: %s', (_case, before, after, exp, refusal) => {
+    const set = (offsets: readonly number[]) => SegmentSet.fromSorted(Uint32Array.from(offsets));
+    expect(segmentShrinks({ exp: T, set: set(before) }, { exp, set: set(after) })).toBe(refusal);
+  });
+
+  it.each([
+    [MAX_LIVE_SEGMENTS_PER_PROVINCE - 1, 1, undefined],
+    [MAX_LIVE_SEGMENTS_PER_PROVINCE, 1, 'STATUS_SEGMENTS_FULL'],
+    [MAX_LIVE_SEGMENTS_PER_PROVINCE, 0, undefined],
+    [0, MAX_LIVE_SEGMENTS_PER_PROVINCE + 1, 'STATUS_SEGMENTS_FULL'],
+  ] as const)('%d live and %d added: %s', (live, added, refusal) => {
+    expect(liveSegmentsRefusal(live, added)).toBe(refusal);
   });
 });

@@ -53,3 +53,43 @@ describe('parseStrictJson', () => {
       expect(problem(bad)).toBe('SYNTAX');
   });
 });
+
+describe('parseStrictJson numbers', () => {
+  it('reads every number exactly as JSON.parse does (integers are read as they are scanned)', () => {
+    const texts = [
+      '0',
+      '-0',
+      '7',
+      '-7',
+      '1796013196',
+      '-1796013196',
+      '99999999999999', // 14 digits
+      '999999999999999', // 15 digits: the longest read as scanned
+      '-99999999999999',
+      '-999999999999999',
+      '9999999999999999', // 16 digits: read by Number
+      '9007199254740993',
+      '12345678901234567890',
+      '1.5',
+      '-0.0',
+      '1e3',
+      '1E+3',
+      '10e-2',
+    ];
+    for (const text of texts) {
+      expect(Object.is(parseStrictJson(text), JSON.parse(text))).toBe(true);
+      expect(parseStrictJson(`{"n":${text}}`)).toEqual({ n: JSON.parse(text) });
+      expect(Object.is((parseStrictJson(`[${text}]`) as number[])[0], JSON.parse(text))).toBe(true);
+    }
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.floor(Math.random() * 10 ** Math.floor(Math.random() * 16)) * (i % 2 ? -1 : 1);
+      expect(parseStrictJson(String(n))).toBe(JSON.parse(String(n)));
+    }
+  });
+
+  it('refuses malformed numbers around the integer path', () => {
+    for (const bad of ['-', '--1', '00', '-01', '1.', '1e', '+1', '1-', '0x10', '1_000'])
+      expect(problem(bad)).toBe('SYNTAX');
+    expect(problem(`{"a":1${'0'.repeat(40)}}`)).toBe('SYNTAX');
+  });
+});

@@ -5,6 +5,7 @@ import type { PublicJwk, SignedRequestPayload } from '../../functions/core/schem
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createExchangeDeps, type ExchangeDeps } from '../../functions/exchange/deps';
+import type { LaneLeaseOptions } from '../../functions/exchange/lane-leases';
 import type { TrustListSink } from '../../functions/exchange/trust-list-sink';
 import { create as federation } from '../../functions/exchange/handlers/federation';
 import { create as listProvinces } from '../../functions/exchange/handlers/list-provinces';
@@ -232,7 +233,7 @@ export async function testExchange(
   client: DynamoDBClient,
   tableName: string,
   time = clock(),
-  options: { trustListSink?: TrustListSink } = {},
+  options: { trustListSink?: TrustListSink; laneLeases?: LaneLeaseOptions } = {},
 ) {
   const fed = await testKey();
   const deps = createExchangeDeps({

@@ -100,7 +100,9 @@ describe.each(ENGINES)('50 concurrent publications of one key on %s', (_engine, 
   afterAll(() => db?.close());
 
   it('end with exactly one 201, 409 KEY_ALREADY_KNOWN for the rest, and an unforked, gapless log', async () => {
-    const ex = await testExchange(db.client, db.tableName);
+    // The race itself: every writer at the head at once, so the province's lane is opened wide (by
+    // default a province has 2 appends in flight and the rest wait: test/exchange/lane-leases.test.ts).
+    const ex = await testExchange(db.client, db.tableName, undefined, { laneLeases: { perLane: 50 } });
     const enroll = await testKey();
     expect((await ex.register(ZJ, '浙江省', enroll.publicJwk)).statusCode).toBe(201);
     const key = await testKey();

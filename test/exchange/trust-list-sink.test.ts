@@ -10,10 +10,12 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { metrics } from '../../functions/aws/observability';
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
-import { exchangeDepsFromEnv } from '../../functions/exchange/deps';
+import { createExchangeDeps, exchangeDepsFromEnv } from '../../functions/exchange/deps';
 import { fromEnv as publisherFromEnv } from '../../functions/exchange/handlers/publish-trust-list';
 import { InternalError } from '../../functions/core/errors';
+import { gunzipSync } from 'node:zlib';
 import { S3TrustListSink } from '../../functions/aws/s3-trust-list-sink';
+import { type StaticObject, trustListObject } from '../../functions/exchange/static-artefacts';
 import { appendWith } from '../../functions/exchange/service';
 import {
   publishTrustList,
@@ -21,11 +23,18 @@ import {
   type TrustListSink,
 } from '../../functions/exchange/trust-list-sink';
 import { create as createPublisher } from '../../functions/exchange/handlers/publish-trust-list';
+import { create as publishStatusHandler } from '../../functions/exchange/handlers/publish-status';
+import { segmentContent, sha256 } from '../../functions/core/status/batch';
+import { SegmentSet } from '../../functions/core/status/segment';
+import { signRequest } from '../../functions/core/signed-request';
+import type { SignedRequestPayload } from '../../functions/core/schemas/types.gen';
 import { createTable } from '../../functions/aws/dynamodb';
 import { EXCHANGE_TABLE } from '../../functions/core/storage/tables';
 import { captureLogs, dynaliteTables, lambdaContext, type DynaliteTables, thrown } from '../kit';
 import {
+  call,
   clock,
+  exchangeRoutes,
   DAY,
   FEDERATION,
   GD,
@@ -55,15 +64,25 @@ async function freshTable(): Promise<string> {
 /** A sink that keeps what it was given, or fails when told to. */
 function recordingSink() {
   const puts: { jws: string; etag: string }[] = [];
+  const objects: StaticObject[] = [];
+  const removed: string[] = [];
   let failWith: Error | undefined;
   const sink: TrustListSink = {
-    async put(jws, etag) {
+    async put(object) {
       if (failWith) throw failWith;
-      puts.push({ jws, etag });
+      objects.push(object);
+      if (object.key !== 'v1/trust-list') return;
+      puts.push({ jws: unzipped(object), etag: object.metadata?.['hcx-etag'] as string });
+    },
+    async remove(key) {
+      removed.push(key);
     },
   };
-  return { sink, puts, fail: (e?: Error) => (failWith = e) };
+  return { sink, puts, objects, removed, fail: (e?: Error) => (failWith = e) };
 }
+
+/** The text of a stored (gzip'd) artefact. */
+const unzipped = (object: StaticObject) => gunzipSync(object.body).toString('utf8');
 
 /** The payload of a compact JWS, unverified (to read its version before opening it). */
 const payloadOf = (jws: string) =>
@@ -74,25 +93,28 @@ describe('S3TrustListSink', () => {
   afterEach(() => s3.reset());
   afterAll(() => s3.restore());
 
-  it('puts the list at v1/trust-list as application/jose with a short Cache-Control', async () => {
+  it('puts the list at v1/trust-list gzip-compressed as application/jose with a short Cache-Control', async () => {
     // prepare
     s3.on(PutObjectCommand).resolves({});
     const sink = new S3TrustListSink(new S3Client({ region: 'ap-east-1' }), 'hcx-trust-list-bucket');
 
     // act
-    await sink.put('eyJh.eyJi.c2ln', '"v3-abc-1790000000"');
+    await sink.put(trustListObject('eyJh.eyJi.c2ln', '"v3-abc-1790000000"'));
 
     // assert
-    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+    const inputs = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([
       {
         Bucket: 'hcx-trust-list-bucket',
         Key: 'v1/trust-list',
-        Body: 'eyJh.eyJi.c2ln',
+        Body: expect.any(Buffer),
         ContentType: 'application/jose',
+        ContentEncoding: 'gzip',
         CacheControl: 'public, max-age=60',
         Metadata: { 'hcx-etag': '"v3-abc-1790000000"' },
       },
     ]);
+    expect(gunzipSync(inputs[0].Body as Buffer).toString('utf8')).toBe('eyJh.eyJi.c2ln');
   });
 
   it('is what a publishing function sends to when TRUST_LIST_BUCKET is set, and only then', async () => {
@@ -108,14 +130,14 @@ describe('S3TrustListSink', () => {
     // act
     const without = publisherFromEnv(env);
     const withBucket = publisherFromEnv({ ...env, TRUST_LIST_BUCKET: 'the-bucket' });
-    await withBucket.trustListSink?.put('a.b.c', '"v1"');
+    await withBucket.trustListSink?.put(trustListObject('a.b.c', '"v1"'));
 
     // assert
     expect(without.trustListSink).toBeUndefined();
     // deltas are published after every change either way; the full list only with a bucket
     expect(without.afterChange).toBeDefined();
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
-      expect.objectContaining({ Bucket: 'the-bucket', Key: 'v1/trust-list', Body: 'a.b.c' }),
+      expect.objectContaining({ Bucket: 'the-bucket', Key: 'v1/trust-list', ContentEncoding: 'gzip' }),
     ]);
   });
 
@@ -225,8 +247,9 @@ describe('publishing after a change', () => {
     const versions: number[] = [];
     let raced = false;
     const sink: TrustListSink = {
-      async put(jws) {
-        versions.push(payloadOf(jws).version);
+      async put(object) {
+        if (object.key !== 'v1/trust-list') return;
+        versions.push(payloadOf(unzipped(object)).version);
         if (raced) return;
         raced = true;
         await appendWith(ex.deps, async (seq) => ({
@@ -237,6 +260,7 @@ describe('publishing after a change', () => {
           data: {},
         }));
       },
+      remove: () => Promise.resolve(),
     };
     const head = (await ex.deps.repository.lastEntry())!.seq;
 
@@ -274,7 +298,7 @@ describe('the scheduled publisher', () => {
     expect(second.expiresAt).toBeGreaterThanOrEqual(time.now() + DAY - 900);
   });
 
-  it('publishes only the deltas without a sink (the embedded runtime serves the full list from its route)', async () => {
+  it('publishes only the deltas without a sink (a function without TRUST_LIST_BUCKET)', async () => {
     // prepare
     const time = clock();
     const ex = await testExchange(db.client, await freshTable(), time);
@@ -289,5 +313,120 @@ describe('the scheduled publisher', () => {
     // assert
     expect(same).toEqual({ result: 'skipped', deltas: 0 });
     expect(next).toEqual({ result: 'skipped', deltas: 1 });
+  });
+});
+
+describe('the static artefacts of a publication', () => {
+  it('hands the sink the deltas and the new status batch, each gzip-compressed under its key with its cache policy', async () => {
+    // prepare
+    const { sink, objects } = recordingSink();
+    const ex = await testExchange(db.client, await freshTable(), clock(), { trustListSink: sink });
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
+    const before = (await ex.deps.repository.lastEntry())!.seq;
+    objects.length = 0;
+    const batch = await signRequest(zj.signer, {
+      aud: FEDERATION,
+      iat: NOW,
+      jti: nonce(),
+      region: ZJ,
+      op: 'status.publish',
+      segments: [segmentContent(7, 1, NOW + DAY, SegmentSet.fromSorted(Uint32Array.from([3, 9])))],
+    } as SignedRequestPayload);
+
+    // act
+    const answer = await call(publishStatusHandler(ex.deps), {
+      method: 'POST',
+      path: '/v1/provinces/{region}/status-segments',
+      pathParameters: { region: ZJ },
+      headers: { 'content-type': 'application/jose' },
+      body: batch,
+    });
+
+    // assert: the batch (immutable), the deltas from the published versions and the head (short), the list
+    expect(answer.statusCode).toBe(200);
+    const byKey = new Map(objects.map((o) => [o.key, o]));
+    const hash = sha256(batch);
+    expect(unzipped(byKey.get(`v1/status-batches/${hash}`)!)).toBe(batch);
+    expect(byKey.get(`v1/status-batches/${hash}`)?.cacheControl).toBe('public, max-age=31536000, immutable');
+    for (const from of [before, before + 1]) {
+      const delta = byKey.get(`v1/trust-list/deltas/${from}`);
+      expect([from, delta?.cacheControl, delta?.contentEncoding]).toEqual([
+        from,
+        'public, max-age=60',
+        'gzip',
+      ]);
+      expect(unzipped(delta!)).toBe(await ex.deps.trustLists.delta(from));
+    }
+    expect(byKey.get('v1/trust-list')?.contentType).toBe('application/jose');
+    expect(objects.every((o) => o.contentType === 'application/jose' && o.contentEncoding === 'gzip')).toBe(
+      true,
+    );
+  });
+
+  it('puts the batch again at the next run when a put failed, so a failure is repaired', async () => {
+    // prepare: the sink fails during the publication that follows the status request
+    const { sink, objects, fail } = recordingSink();
+    const ex = await testExchange(db.client, await freshTable(), clock(), { trustListSink: sink });
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
+    const batch = await signRequest(zj.signer, {
+      aud: FEDERATION,
+      iat: NOW,
+      jti: nonce(),
+      region: ZJ,
+      op: 'status.publish',
+      segments: [segmentContent(8, 1, NOW + DAY, SegmentSet.fromSorted(Uint32Array.from([1])))],
+    } as SignedRequestPayload);
+    fail(new Error('s3 down'));
+    const answer = await call(publishStatusHandler(ex.deps), {
+      method: 'POST',
+      path: '/v1/provinces/{region}/status-segments',
+      pathParameters: { region: ZJ },
+      headers: { 'content-type': 'application/jose' },
+      body: batch,
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(objects.some((o) => o.key.startsWith('v1/status-batches/'))).toBe(false);
+    fail(undefined);
+
+    // act
+    await createPublisher(ex.deps)({} as never, lambdaContext());
+
+    // assert
+    expect(objects.map((o) => o.key)).toContain(`v1/status-batches/${sha256(batch)}`);
+  });
+});
+
+describe('mirroring the stored deltas', () => {
+  it('puts again, on the schedule, the stored deltas a publication without the static site missed', async () => {
+    // prepare: a change published by an instance with no sink (its deltas are only in the table)
+    const { sink, objects } = recordingSink();
+    const time = clock();
+    const table = await freshTable();
+    const ex = await testExchange(db.client, table, time, { trustListSink: sink });
+    const zj = await testKey();
+    expect((await ex.register(ZJ, '浙江省', zj.publicJwk)).statusCode).toBe(201);
+    const from = (await ex.deps.repository.lastEntry())!.seq;
+    const bare = createExchangeDeps({
+      client: db.client,
+      tableName: table,
+      signer: ex.fed.signer,
+      federationId: FEDERATION,
+      now: time.now,
+    });
+    expect((await exchangeRoutes(bare).suspend(ZJ)).statusCode).toBe(200);
+    const stored = await ex.deps.trustLists.delta(from);
+    expect(objects.filter((o) => o.key === `v1/trust-list/deltas/${from}`).map(unzipped)).not.toContain(
+      stored,
+    );
+
+    // act: the scheduled run, in the same window (nothing to sign)
+    const outcome = await createPublisher(ex.deps)({} as never, lambdaContext());
+
+    // assert: the static copy of the delta from the old head is now the stored one (to the suspension)
+    expect(outcome.deltas).toBe(0);
+    const mirrored = objects.filter((o) => o.key === `v1/trust-list/deltas/${from}`).map(unzipped);
+    expect(mirrored.at(-1)).toBe(stored);
   });
 });

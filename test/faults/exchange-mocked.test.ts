@@ -1,17 +1,20 @@
 /**
- * Faults dynalite cannot produce, injected with aws-sdk-client-mock on a client whose other calls
- * go through to dynalite: throttling answers a retryable 503 with nothing half-written, and a
- * failure between the log append and the projection is repaired by the next request.
+ * Faults dynalite cannot produce, injected with aws-sdk-client-mock on the document client the
+ * exchange's repository uses (`documentClient(faulty)`, one per client), whose other calls go
+ * through to dynalite: throttling answers a retryable 503 with nothing half-written, and a failure
+ * between the log append and the projection is repaired by the next request.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
+  GetCommand,
+  PutCommand,
   QueryCommand,
-  UpdateItemCommand,
-  type PutItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type PutCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { documentClient } from '../../functions/aws/dynamodb';
 import { verifyChain } from '../../functions/core/trustlist/log';
 import { DynamoExchangeRepository } from '../../functions/exchange/dynamo-repository';
 import { dynaliteTables, localDynamoClient, type DynaliteTables } from '../kit';
@@ -20,28 +23,30 @@ import { publishOp, signed, testExchange, testKey, ZJ, type TestKey } from '../e
 let db: DynaliteTables;
 let real: DynamoDBClient;
 let faulty: DynamoDBClient;
+let realDoc: DynamoDBDocumentClient;
 let mock: ReturnType<typeof mockClient>;
 let ex: Awaited<ReturnType<typeof testExchange>>;
 let zj: TestKey;
 
 const throttling = () =>
   Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} });
-const isLogPut = (input: PutItemCommandInput) => input.Item?.pk?.S === 'LOG';
-const isKeyPut = (input: PutItemCommandInput) => input.Item?.pk?.S?.startsWith('KEY#') === true;
+const isLogPut = (input: PutCommandInput) => input.Item?.pk === 'LOG';
+const isKeyPut = (input: PutCommandInput) => String(input.Item?.pk).startsWith('KEY#');
 
 function passThrough(): void {
   mock.reset();
-  mock.on(GetItemCommand).callsFake((input) => real.send(new GetItemCommand(input)));
-  mock.on(QueryCommand).callsFake((input) => real.send(new QueryCommand(input)));
-  mock.on(UpdateItemCommand).callsFake((input) => real.send(new UpdateItemCommand(input)));
-  mock.on(PutItemCommand).callsFake((input) => real.send(new PutItemCommand(input)));
+  mock.on(GetCommand).callsFake((input) => realDoc.send(new GetCommand(input)));
+  mock.on(QueryCommand).callsFake((input) => realDoc.send(new QueryCommand(input)));
+  mock.on(UpdateCommand).callsFake((input) => realDoc.send(new UpdateCommand(input)));
+  mock.on(PutCommand).callsFake((input) => realDoc.send(new PutCommand(input)));
 }
 
 beforeAll(async () => {
   db = await dynaliteTables();
   real = db.client;
+  realDoc = documentClient(real);
   faulty = localDynamoClient(db.endpoint);
-  mock = mockClient(faulty);
+  mock = mockClient(documentClient(faulty));
   passThrough();
   ex = await testExchange(faulty, db.tableName);
   zj = await testKey();
@@ -59,9 +64,9 @@ const log = () => new DynamoExchangeRepository(real, db.tableName).readLog(0, 10
 describe('DynamoDB faults', () => {
   it('answers a throttled log append with a retryable 503 and leaves the log and projections untouched', async () => {
     const before = await log();
-    mock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
+    mock.on(PutCommand).callsFake((input: PutCommandInput) => {
       if (isLogPut(input)) throw throttling();
-      return real.send(new PutItemCommand(input));
+      return realDoc.send(new PutCommand(input));
     });
     const key = await testKey();
     const res = await ex.publish(ZJ, await signed(zj.signer, ZJ, publishOp(key)));
@@ -81,9 +86,9 @@ describe('DynamoDB faults', () => {
   });
 
   it('repairs the projection of an entry whose writer failed right after the append', async () => {
-    mock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
+    mock.on(PutCommand).callsFake((input: PutCommandInput) => {
       if (isKeyPut(input)) throw throttling();
-      return real.send(new PutItemCommand(input));
+      return realDoc.send(new PutCommand(input));
     });
     const key = await testKey();
     const res = await ex.publish(ZJ, await signed(zj.signer, ZJ, publishOp(key)));
@@ -100,13 +105,11 @@ describe('DynamoDB faults', () => {
   it('sends the log append as a conditional put on a new seq', async () => {
     const key = await testKey();
     await ex.publish(ZJ, await signed(zj.signer, ZJ, publishOp(key)));
-    const appends = mock
-      .commandCalls(PutItemCommand)
-      .filter((c) => isLogPut(c.args[0].input as PutItemCommandInput));
+    const appends = mock.commandCalls(PutCommand).filter((c) => isLogPut(c.args[0].input as PutCommandInput));
     expect(appends.at(-1)?.args[0].input).toMatchObject({
       TableName: db.tableName,
       ConditionExpression: 'attribute_not_exists(pk)',
-      Item: { pk: { S: 'LOG' }, sk: { S: expect.stringMatching(/^[0-9]{12}$/) } },
+      Item: { pk: 'LOG', sk: expect.stringMatching(/^[0-9]{12}$/) },
     });
   });
 });

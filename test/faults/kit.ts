@@ -5,9 +5,9 @@
  * chosen calls the way DynamoDB does when it throttles, or drops the connection. The SDK parses
  * those answers itself, so what the handlers see is exactly what they would see in AWS.
  *
- * Why a wire proxy rather than aws-sdk-client-mock here: the province repository builds its own
- * lib-dynamodb document client from the client it is given, which a mock of that client does not
- * intercept; the proxy sees every call of every client, and "the write happened but the answer was
+ * Why a wire proxy rather than aws-sdk-client-mock here: both repositories send through the
+ * lib-dynamodb document client made from the client they are given (`documentClient`), which a
+ * mock of that client does not intercept; the proxy sees every call of every client, and "the write happened but the answer was
  * lost" (the ambiguous failure of a Lambda killed mid-call) can only be produced on the wire.
  */
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@ import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../../functions/core/storage/tab
 import { apiEvent, dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
 
 describe('apiEvent', () => {
-  it('builds a payload 2.0 event with the route key, raw path and lower-cased headers', () => {
+  it('builds a payload 2.0 event with the route key, raw path and lower-cased headers, as the runtime does', () => {
     const event = apiEvent({
       method: 'post',
       path: '/v1/provinces/{region}/keys',
@@ -19,8 +19,9 @@ describe('apiEvent', () => {
       rawQueryString: 'since=3',
       headers: { 'content-type': 'application/jose' },
       pathParameters: { region: '330000' },
-      body: 'a.b.c',
-      isBase64Encoded: false,
+      // application/jose is not a text type: API Gateway (and the embedded runtime) pass it base64-encoded
+      body: Buffer.from('a.b.c').toString('base64'),
+      isBase64Encoded: true,
       requestContext: { http: { method: 'POST', path: '/v1/provinces/330000/keys' }, stage: '$default' },
     });
   });

@@ -1,25 +1,36 @@
-/** Builders for API Gateway HTTP API (payload 2.0) events and a Lambda context, as AWS sends them. */
+/**
+ * API Gateway HTTP API (payload 2.0) events and a Lambda context for handler tests: thin adapters
+ * over the production builders the embedded runtime uses (functions/embedded/event.ts `routeEvent`,
+ * functions/embedded/lambda-context.ts), so a test's event has exactly the shape the runtime sends.
+ * The kit adds only what tests need: a route given by its template, a JSON-object body, a body
+ * already base64, an IAM caller given by its ARN, and a context whose fields a test may override.
+ */
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { routeEvent } from '../../functions/embedded/event';
+import { lambdaContext as runtimeLambdaContext } from '../../functions/embedded/lambda-context';
 
 /** What a test says about a request; everything else gets a realistic default. */
 export interface ApiEventInput {
   readonly method: string;
   /** Route template, e.g. `/v1/codes/{codeId}` (becomes `routeKey`). */
   readonly path: string;
-  /** Actual path, e.g. `/v1/codes/abc`; defaults to `path` with `pathParameters` substituted. */
-  readonly rawPath?: string;
+  /** Decoded path parameters, percent-encoded into `rawPath` as a client would. */
   readonly pathParameters?: Record<string, string>;
   readonly queryStringParameters?: Record<string, string>;
   /** Header names are lower-cased, as API Gateway does. */
   readonly headers?: Record<string, string>;
   /** A string is sent as is; an object is JSON-encoded (and `content-type` defaults to JSON). */
   readonly body?: string | object;
+  /** `body` is already base64, as API Gateway passes a binary body (kept as given). */
   readonly isBase64Encoded?: boolean;
   /** IAM caller, as API Gateway fills it on IAM-authorized routes. */
   readonly iamUserArn?: string;
+  /** The caller's address (`requestContext.http.sourceIp`; default the runtime's 127.0.0.1). */
+  readonly sourceIp?: string;
 }
 
-/** A complete APIGatewayProxyEventV2 (payload 2.0) event. */
+/** A complete APIGatewayProxyEventV2 (payload 2.0) event, built by the runtime's `routeEvent`. */
 export function apiEvent(input: ApiEventInput): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -29,77 +40,31 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEventV2 {
     body = JSON.stringify(input.body);
     headers['content-type'] ??= 'application/json';
   }
-  const rawPath =
-    input.rawPath ??
-    input.path.replace(/\{(\w+)\+?\}/g, (_, name: string) =>
-      encodeURIComponent(input.pathParameters?.[name] ?? name),
-    );
-  const query = input.queryStringParameters;
-  const rawQueryString = query ? new URLSearchParams(query).toString() : '';
-  const now = Date.now();
-  const requestContext: APIGatewayProxyEventV2['requestContext'] & { authorizer?: unknown } = {
-    accountId: '123456789012',
-    apiId: 'api1234567',
-    domainName: 'api1234567.execute-api.eu-west-1.amazonaws.com',
-    domainPrefix: 'api1234567',
-    http: {
-      method: input.method.toUpperCase(),
-      path: rawPath,
-      protocol: 'HTTP/1.1',
-      sourceIp: '192.0.2.10',
-      userAgent: headers['user-agent'] ?? 'hcx-test',
+  const event = routeEvent(
+    { method: input.method.toUpperCase(), path: input.path },
+    {
+      pathParameters: input.pathParameters,
+      query: input.queryStringParameters,
+      headers,
+      body,
+      requestId: `req-${randomUUID().slice(0, 8)}`,
+      ...(input.sourceIp !== undefined ? { sourceIp: input.sourceIp } : {}),
+      ...(input.iamUserArn !== undefined
+        ? { authorizer: { name: 'test-caller', token: '', arn: input.iamUserArn } }
+        : {}),
     },
-    requestId: `req-${Math.random().toString(36).slice(2, 10)}`,
-    routeKey: `${input.method.toUpperCase()} ${input.path}`,
-    stage: '$default',
-    time: new Date(now).toUTCString(),
-    timeEpoch: now,
-  };
-  if (input.iamUserArn !== undefined) {
-    requestContext.authorizer = {
-      iam: {
-        accessKey: 'AKIAEXAMPLE',
-        accountId: '123456789012',
-        callerId: 'AIDAEXAMPLE',
-        cognitoIdentity: null,
-        principalOrgId: '',
-        userArn: input.iamUserArn,
-        userId: 'AIDAEXAMPLE',
-      },
-    };
-  }
-  return {
-    version: '2.0',
-    routeKey: `${input.method.toUpperCase()} ${input.path}`,
-    rawPath,
-    rawQueryString,
-    headers: { host: requestContext.domainName, ...headers },
-    ...(query ? { queryStringParameters: { ...query } } : {}),
-    ...(input.pathParameters ? { pathParameters: { ...input.pathParameters } } : {}),
-    requestContext,
-    ...(body !== undefined ? { body } : {}),
-    isBase64Encoded: input.isBase64Encoded ?? false,
-  };
+  );
+  // The path parameters are the ones given, even when `path` is already a concrete path.
+  const withParams = input.pathParameters ? { ...event, pathParameters: { ...input.pathParameters } } : event;
+  if (body === undefined) return withParams;
+  if (input.isBase64Encoded) return { ...withParams, body, isBase64Encoded: true };
+  // A text body reaches the handler as the very string given, even one no wire could carry (a
+  // lone surrogate, which UTF-8 encoding would have replaced): the strict-body tests need it.
+  return withParams.isBase64Encoded ? withParams : { ...withParams, body };
 }
 
-/** A Lambda context fixture (the values Powertools puts in every log line). */
+/** The runtime's Lambda context (30 s to run), with any field a test overrides. */
 export function lambdaContext(overrides: Partial<Context> = {}): Context {
-  const functionName = overrides.functionName ?? 'hcx-test-function';
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `c6af9ac6-7b61-11e6-9a41-${Math.floor(Math.random() * 1e12)
-      .toString(16)
-      .padStart(12, '0')}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/01/01/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-    ...overrides,
-  };
+  const context = runtimeLambdaContext(overrides.functionName ?? 'hcx-test-function', randomUUID(), 30_000);
+  return { ...context, ...overrides };
 }

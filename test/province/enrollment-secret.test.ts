@@ -10,6 +10,8 @@ import { InternalError } from '../../functions/core/errors';
 import { generateSigningKey } from '../../functions/core/keys';
 import { provinceDepsFromEnv } from '../../functions/province/deps';
 import { fromEnv } from '../../functions/province/handlers/revoke-code';
+import { fromEnv as verifyFromEnv } from '../../functions/province/handlers/verify';
+import { secretStringFor } from '../../functions/aws/enrollment-secret';
 import { captureLogs, thrown } from '../kit';
 import { FEDERATION, ZJ } from './fixtures';
 
@@ -100,5 +102,32 @@ describe('the enrollment key from Secrets Manager', () => {
     expect((built as InternalError).code).toBe('INTERNAL');
     expect(String((built as InternalError).cause)).toContain('ENROLLMENT_KEY_SECRET_ARN');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('the caller key of the per-caller holder-check limit (verify only)', () => {
+  const CALLER_ARN = 'arn:aws:secretsmanager:ap-east-1:222222222222:secret:hcx-330000-caller-AbCdEf';
+  const VERIFY_ENV = { ...ENV, ENROLLMENT_KEY_SECRET_ARN: '', CALLER_KEY_SECRET_ARN: CALLER_ARN };
+
+  it('builds verify without reading the secret, with the limit from HOLDER_CHECKS_PER_CALLER', () => {
+    const deps = verifyFromEnv({ ...VERIFY_ENV, HOLDER_CHECKS_PER_CALLER: '12' });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(deps.callerLimit?.perWindow).toBe(12);
+    expect(deps.callerLimit?.windowSeconds).toBe(60);
+  });
+
+  it('is a deployment error for a function not built with Secrets Manager', () => {
+    expect(thrown(() => provinceDepsFromEnv(VERIFY_ENV))).toBeInstanceOf(InternalError);
+  });
+
+  it('reads the value, and refuses an empty or short one with a fixed message', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
+    expect(await secretStringFor(CALLER_ARN)).toBe('k'.repeat(64));
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'short-secret' });
+    const e = await secretStringFor(CALLER_ARN).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InternalError);
+    expect(String((e as Error).message) + String((e as { cause?: Error }).cause?.message)).not.toContain(
+      'short-secret',
+    );
   });
 });

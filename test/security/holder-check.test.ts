@@ -5,16 +5,23 @@
  * - a code that is not otherwise valid never reaches the scrypt derivation, and its answer says
  *   nothing about the holder (`bound: null`, no HOLDER_MISMATCH);
  * - beyond the concurrency cap and the short queue a check is refused at once with
- *   `503 HOLDER_CHECK_BUSY`, `Retry-After` and an RFC 9457 body.
+ *   `503 HOLDER_CHECK_BUSY`, `Retry-After` and an RFC 9457 body;
+ * - one caller beyond its holder checks per window, counted in the table across every instance, is
+ *   refused with `429 HOLDER_CHECKS_PER_CALLER` and `Retry-After` before any work, while another
+ *   caller is not; the table holds no address, only keyed hashes.
  */
 import { create as createIssue } from '../../functions/province/handlers/issue';
 import { create as createVerify } from '../../functions/province/handlers/verify';
 import type { HolderBinding } from '../../functions/core/holder';
 import { holderMatches } from '../../functions/core/holder';
 import { boundedHolderCheck, HolderCheckBusy } from '../../functions/core/holder-gate';
+import { randomBytes } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createTable } from '../../functions/aws/dynamodb';
+import { CALLER_PK_PREFIX, callerOf } from '../../functions/core/caller-tag';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
+import type { CallerLimitOptions } from '../../functions/province/caller-limit';
 import type { ProvinceDeps } from '../../functions/province/deps';
 import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
 import {
@@ -67,11 +74,16 @@ function spyCheck() {
   };
 }
 
-async function nodes(holderChecks: { concurrency?: number; queue?: number } = {}) {
+async function nodes(
+  holderChecks: { concurrency?: number; queue?: number } = {},
+  callerLimits: CallerLimitOptions = {},
+) {
   const time = clock(NOW);
   const spy = spyCheck();
+  const tables: Record<string, string> = {};
   const make = async (region: string, signer: Signer) => {
     const name = `holder-${process.pid}-${++n}`;
+    tables[region] = name;
     await createTable(db.client, PROVINCE_TABLE, name);
     return provinceDeps({
       region,
@@ -81,9 +93,10 @@ async function nodes(holderChecks: { concurrency?: number; queue?: number } = {}
       federationJwks: fed.jwks,
       now: time.now,
       holderChecks: { ...holderChecks, check: spy.check },
+      callerLimits,
     });
   };
-  return { zj: await make(ZJ, zjSigner), gd: await make(GD, gdSigner), time, spy };
+  return { zj: await make(ZJ, zjSigner), gd: await make(GD, gdSigner), time, spy, tables };
 }
 
 async function installList(
@@ -115,8 +128,13 @@ const issue = async (deps: ProvinceDeps, over: Record<string, unknown> = {}) =>
     codeId: string;
   };
 
-const verify = (deps: ProvinceDeps, code: string, holder: object = HOLDER) =>
-  call(createVerify(deps), { method: 'POST', path: '/v1/codes/verify', body: { code, holder } });
+const verify = (deps: ProvinceDeps, code: string, holder: object = HOLDER, sourceIp?: string) =>
+  call(createVerify(deps), {
+    method: 'POST',
+    path: '/v1/codes/verify',
+    body: { code, holder },
+    ...(sourceIp ? { sourceIp } : {}),
+  });
 
 /** Both the right and a wrong document get the same answer, without any derivation. */
 async function expectNoHolderAnswer(
@@ -236,5 +254,93 @@ describe('holder checks are bounded per node', () => {
     open();
     expect(await Promise.all(accepted)).toEqual([true, true, true, true, true]);
     expect(started).toBe(5);
+  });
+});
+
+describe('holder checks are limited per caller across instances (AWS and embedded: the table counts)', () => {
+  const A = '198.51.100.7';
+  const B = '203.0.113.9';
+
+  it('refuses caller A beyond its window with 429 HOLDER_CHECKS_PER_CALLER and Retry-After, before any work; caller B is unaffected', async () => {
+    const { zj, gd, spy, time, tables } = await nodes({}, { perWindow: 3, windowSeconds: 60 });
+    await installList(gd, { now: NOW });
+    const { code } = await issue(zj);
+    // A second instance of the same node: separate deps (own gate, own limiter object), same table, same secret.
+    const secret = randomBytes(32);
+    const instance = () =>
+      provinceDeps({
+        region: GD,
+        client: db.client,
+        tableName: tables[GD],
+        issuerSigners: [gdSigner],
+        federationJwks: fed.jwks,
+        now: time.now,
+        holderChecks: { check: spy.check },
+        callerSecret: async () => secret,
+        callerLimits: { perWindow: 3, windowSeconds: 60 },
+      });
+    const [one, two] = [instance(), instance()];
+    await installList(one, { now: NOW });
+    time.set(NOW - (NOW % 60)); // the start of a window
+    const answers = [];
+    for (const node of [one, two, one]) answers.push((await verify(node, code, HOLDER, A)).statusCode);
+    expect(answers).toEqual([200, 200, 200]);
+    const before = spy.calls;
+    const refused = await verify(two, code, HOLDER, A);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toEqual({
+      type: 'https://hcx.example/problems/holder-checks-per-caller',
+      title: 'Too many holder checks from this caller, retry later',
+      status: 429,
+      code: 'HOLDER_CHECKS_PER_CALLER',
+    });
+    expect(refused.headers['retry-after']).toBe('60');
+    expect(spy.calls).toBe(before); // no scrypt for the refused check
+    // Another caller is not affected, on either instance.
+    expect((await verify(one, code, HOLDER, B)).json().holder.bound).toBe(true);
+    // A code that is not otherwise valid costs nothing and is not counted: A still gets its answer.
+    const broken = `${code.slice(0, -2)}${code.at(-2) === 'A' ? 'B' : 'A'}${code.at(-1)}`;
+    expect((await verify(two, broken, HOLDER, A)).statusCode).toBe(200);
+    // The next window, A is served again; Retry-After counts down within the window.
+    time.advance(45);
+    expect((await verify(one, code, HOLDER, A)).headers['retry-after']).toBe('15');
+    time.advance(15);
+    expect((await verify(one, code, HOLDER, A)).statusCode).toBe(200);
+  });
+
+  it('counts an IPv6 caller by its /64 and an IAM caller by its principal', async () => {
+    const { zj, gd } = await nodes({}, { perWindow: 1 });
+    await installList(gd, { now: NOW });
+    const { code } = await issue(zj);
+    expect((await verify(gd, code, HOLDER, '2001:db8:1:2::1')).statusCode).toBe(200);
+    // Another address of the same /64: the same caller.
+    expect((await verify(gd, code, HOLDER, '2001:db8:1:2:ffff::9')).json().code).toBe(
+      'HOLDER_CHECKS_PER_CALLER',
+    );
+    // Another /64: another caller.
+    expect((await verify(gd, code, HOLDER, '2001:db8:1:3::1')).statusCode).toBe(200);
+    expect(callerOf('198.51.100.7', 'arn:aws:iam::123456789012:user/checkpoint')).toBe(
+      'iam:arn:aws:iam::123456789012:user/checkpoint',
+    );
+  });
+
+  it('keeps no address on disk: the counters are keyed hashes with an expiry, unlinkable across windows', async () => {
+    const { zj, gd, time, tables } = await nodes({}, { perWindow: 5 });
+    await installList(gd, { now: NOW });
+    const { code } = await issue(zj);
+    await verify(gd, code, HOLDER, A);
+    time.advance(60);
+    await verify(gd, code, HOLDER, A);
+    const { Items = [] } = await db.client.send(new ScanCommand({ TableName: tables[GD] }));
+    const counters = Items.filter((i) => i.pk.S?.startsWith(CALLER_PK_PREFIX));
+    expect(counters).toHaveLength(2); // one per window: the two tags differ
+    expect(new Set(counters.map((c) => c.pk.S)).size).toBe(2);
+    const stored = JSON.stringify(Items);
+    for (const clear of [A, '198.51.100', 'ip4:']) expect(stored).not.toContain(clear);
+    for (const c of counters) {
+      expect(c.pk.S).toMatch(/^CALLER#[A-Za-z0-9_-]{22}$/);
+      expect(Number(c.ttl.N)).toBeGreaterThan(NOW);
+      expect(Number(c.ttl.N)).toBeLessThanOrEqual(NOW + 60 + 120);
+    }
   });
 });

@@ -5,6 +5,7 @@ import {
 } from '../../functions/exchange/trust-list-sink';
 import { ROUTES, SCHEDULED } from '../../functions/routes';
 import {
+  STATIC_OBJECT_KEYS,
   TRUST_LIST_OBJECT_KEY,
   TRUST_LIST_PUBLISH_FAILED_METRIC as LIB_PUBLISH_FAILED_METRIC,
 } from '../../lib/constructs/env';
@@ -62,7 +63,7 @@ describe('ExchangeStack', () => {
     expect(rolesAllowed(template, 'kms:Sign')).toEqual(expected);
   });
 
-  it('lets only the mutation functions and the scheduled publisher write the trust list, and only its one object', () => {
+  it('lets only the mutation functions and the scheduled publisher write the static artefacts, and only their keys', () => {
     // prepare: every exchange route that changes the log (POST), and the scheduled publisher
     const mutations = ROUTES.filter((r) => r.service === 'exchange' && r.method === 'POST').map((r) => r.fn);
     const publisher = SCHEDULED.filter((d) => d.service === 'exchange').map((d) => d.fn);
@@ -72,17 +73,20 @@ describe('ExchangeStack', () => {
     // act
     const writers = rolesAllowed(template, 's3:PutObject');
 
-    // assert: exactly those roles, each on the object `v1/trust-list` of the trust-list bucket only
+    // assert: exactly those roles, each on the list, the deltas and the batches of the trust-list bucket only
     expect(writers).toEqual(expected);
+    expect(STATIC_OBJECT_KEYS).toEqual(['v1/trust-list', 'v1/trust-list/deltas/*', 'v1/status-batches/*']);
     expect(FUNCTIONS_OBJECT_KEY).toBe(TRUST_LIST_OBJECT_KEY);
     const bucketId = logicalId(stack.trustList.bucket);
     for (const fn of [...mutations, ...publisher]) {
       const puts = statementsOf(template, stack.functions.get(fn).role).filter((st) =>
         toArray(st.Action).some((a) => a.startsWith('s3:')),
       );
-      expect(puts.flatMap((st) => toArray(st.Action))).toEqual(['s3:PutObject']);
-      expect(puts.flatMap((st) => toArray(st.Resource))).toEqual([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${TRUST_LIST_OBJECT_KEY}`]] },
+      const arn = (key: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${key}`]] });
+      expect(puts.map((st) => [toArray(st.Action), toArray(st.Resource)])).toEqual([
+        [['s3:PutObject'], STATIC_OBJECT_KEYS.map(arn)],
+        // the deltas only may be removed (at the federation's sunset)
+        [['s3:DeleteObject'], [arn('v1/trust-list/deltas/*')]],
       ]);
     }
   });
@@ -130,6 +134,33 @@ describe('ExchangeStack', () => {
         ],
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
       }),
+    });
+  });
+
+  it('serves the status batches with a long-lived cache and lets old deltas expire from the bucket', () => {
+    // assert: the batches' behaviour, same origin and CORS policy as the list, on a year-long cache policy
+    const distribution = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0] as {
+      Properties: { DistributionConfig: Record<string, unknown> };
+    };
+    const config = distribution.Properties.DistributionConfig as {
+      DefaultCacheBehavior: { TargetOriginId: string; ResponseHeadersPolicyId?: unknown };
+      CacheBehaviors: { PathPattern: string; TargetOriginId: string; CachePolicyId: { Ref: string } }[];
+    };
+    const [batches] = config.CacheBehaviors;
+    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toEqual(['/v1/status-batches/*']);
+    expect(batches.TargetOriginId).toBe(config.DefaultCacheBehavior.TargetOriginId);
+    const policy = template.findResources('AWS::CloudFront::CachePolicy')[batches.CachePolicyId.Ref] as {
+      Properties: { CachePolicyConfig: { MinTTL: number; MaxTTL: number } };
+    };
+    expect(policy.Properties.CachePolicyConfig).toEqual(
+      expect.objectContaining({ MinTTL: 86_400, MaxTTL: 365 * 86_400 }),
+    );
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'v1/trust-list/deltas/', ExpirationInDays: 2, Status: 'Enabled' }),
+        ]),
+      },
     });
   });
 });

@@ -72,12 +72,16 @@ describe('PagesSite', () => {
     });
   });
 
-  it('serves the trust list on the pages origin, readable from any origin without credentials', () => {
+  it('serves the trust list and its status batches on the pages origin, readable from any origin without credentials', () => {
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Comment: 'hcx checkpoint and traveller pages',
         CacheBehaviors: [
           Match.objectLike({ PathPattern: '/v1/trust-list', AllowedMethods: ['GET', 'HEAD', 'OPTIONS'] }),
+          Match.objectLike({
+            PathPattern: '/v1/status-batches/*',
+            AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+          }),
         ],
       }),
     });

@@ -1,7 +1,16 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ROUTES } from '../../functions/routes';
 import type { ProvinceStack } from '../../lib/stacks/province-stack';
-import { buildApp, defaultConfig, logicalId, refOf, rolesAllowed, statementsOf, toArray } from './fixture';
+import {
+  buildApp,
+  defaultConfig,
+  logicalId,
+  refOf,
+  rolesAllowed,
+  type Statement,
+  statementsOf,
+  toArray,
+} from './fixture';
 
 let stack: ProvinceStack;
 let template: Template;
@@ -16,14 +25,21 @@ const READ_ONLY_DYNAMODB =
   /^dynamodb:(BatchGetItem|GetItem|Query|Scan|ConditionCheckItem|DescribeTable|GetRecords|GetShardIterator)$/;
 
 describe('ProvinceStack', () => {
-  it('lets the verify function read the province table and nothing else', () => {
+  it('lets the verify function read the province table, update only its CALLER# counters, read only the caller key', () => {
     // act
     const verify = stack.functions.get('province-verify');
     const statements = statementsOf(template, verify.role);
 
-    // assert: DynamoDB reads on the province table only
+    // assert: DynamoDB reads on the province table, and one UpdateItem limited to CALLER#… items
     const dynamo = statements.filter((s) => toArray(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo.flatMap((s) => toArray(s.Action)).filter((a) => !READ_ONLY_DYNAMODB.test(a))).toEqual([]);
+    const writes = dynamo.filter((s) => toArray(s.Action).some((a) => !READ_ONLY_DYNAMODB.test(a)));
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CALLER#*'] } },
+      }),
+    ]);
     const tableId = logicalId(stack.table);
     expect(
       dynamo
@@ -31,13 +47,23 @@ describe('ProvinceStack', () => {
         .map(refOf)
         .filter((r) => r && r !== tableId),
     ).toEqual([]);
-    // KMS only to decrypt table items, never the issuer key
+    // KMS only on the data key (table items, the caller key secret), never the issuer key
     const kms = statements.filter((s) => toArray(s.Action).some((a) => a.startsWith('kms:')));
-    expect(kms.flatMap((s) => toArray(s.Action)).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(kms.flatMap((s) => toArray(s.Action)).filter((a) => /Sign|GetPublicKey/.test(a))).toEqual([]);
     expect(kms.flatMap((s) => toArray(s.Resource)).map(refOf)).not.toContain(logicalId(stack.issuerKey.key));
+    // Secrets Manager: the caller key only, never the enrollment key
+    const secrets = statements.filter((s) => toArray(s.Action).some((a) => a.startsWith('secretsmanager:')));
+    expect(secrets.flatMap((s) => toArray(s.Resource)).map(refOf)).toEqual([logicalId(stack.callerKey)]);
     // and nothing beyond its own log group
     const services = new Set(statements.flatMap((s) => toArray(s.Action)).map((a) => a.split(':')[0]));
-    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs']);
+    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager']);
+    // the limit's size comes from the settings
+    expect(template.toJSON().Resources[logicalId(verify.function)].Properties.Environment.Variables).toEqual(
+      expect.objectContaining({
+        HOLDER_CHECKS_PER_CALLER: '30',
+        CALLER_KEY_SECRET_ARN: { Ref: logicalId(stack.callerKey) },
+      }),
+    );
   });
 
   it('lets only the issue function sign with the issuer key', () => {
@@ -72,7 +98,18 @@ describe('ProvinceStack', () => {
 
   it('lets only the functions that sign requests to the exchange read the enrollment secret', () => {
     // act
-    const readers = rolesAllowed(template, 'secretsmanager:GetSecretValue');
+    const callerKey = logicalId(stack.callerKey);
+    const readers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) =>
+        (p.Properties.PolicyDocument.Statement as Statement[]).some(
+          (s) =>
+            s.Effect === 'Allow' &&
+            toArray(s.Action).includes('secretsmanager:GetSecretValue') &&
+            toArray(s.Resource).some((r) => refOf(r) !== callerKey),
+        ),
+      )
+      .flatMap((p) => (p.Properties.Roles as unknown[]).map((r) => refOf(r)!))
+      .sort();
 
     // assert: revoke publishes a revocation at once, sync the ones left pending, sunset signs province.sunset
     expect(readers).toEqual(
@@ -214,5 +251,28 @@ describe('ProvinceStack', () => {
     expect(targets).not.toContain(verifyFn);
     // and none by default
     expect(template.findResources('AWS::Lambda::Alias')).toEqual({});
+  });
+  it("tells every function the exchange's static site when the configuration names one, and only then", () => {
+    // prepare
+    const config = defaultConfig();
+    const staticUrl = 'https://trust.hcx.example';
+    const node = buildApp({
+      province: '330000',
+      config: { ...config, exchange: { ...config.exchange, staticUrl } },
+    }).stacks.provinces[0];
+
+    // act
+    const envOf = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).map(
+        (f) => (f.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
+      );
+    const withStatic = envOf(Template.fromStack(node));
+
+    // assert
+    expect(withStatic.length).toBeGreaterThan(0);
+    expect(withStatic.filter((v) => 'REGION_CODE' in v).map((v) => v.EXCHANGE_STATIC_URL)).toEqual(
+      withStatic.filter((v) => 'REGION_CODE' in v).map(() => staticUrl),
+    );
+    expect(envOf(template).some((v) => 'EXCHANGE_STATIC_URL' in v)).toBe(false);
   });
 });

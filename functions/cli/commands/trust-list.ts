@@ -75,7 +75,47 @@ export interface TrustListFetchOptions {
   /** The federation JWKS (file path, or the object from the state file): obtained out of band. */
   readonly federationJwks: string | object;
   readonly out: string;
+  /**
+   * The exchange's static site (S3 + CloudFront, or `<exchange>/static` locally): the list and its
+   * batches are fetched there first, from the exchange when a copy is missing or refused.
+   */
+  readonly staticUrl?: string;
   readonly now?: number;
+}
+
+/** A verified list and where it came from. */
+interface Fetched {
+  readonly text: string;
+  readonly list: TrustList;
+  readonly from: string;
+}
+
+/** The list from `base`, verified (a {@link CliError} when it cannot be had or is refused). */
+async function fetchFrom(base: string, jwks: { keys: unknown[] }, now: number): Promise<Fetched> {
+  const { text } = await call(base, '/v1/trust-list', { accept: 'application/jose' });
+  const list = await openTrustListWith(text, jwks, `the trust list from ${base}`, {
+    now,
+    exitCode: EXIT.SERVICE,
+  });
+  return { text, list, from: base };
+}
+
+/** The list from the static site when given (a refused copy is noted, then the exchange asked). */
+async function fetchList(
+  o: TrustListFetchOptions,
+  jwks: { keys: unknown[] },
+  now: number,
+  notes: string[],
+): Promise<Fetched> {
+  if (o.staticUrl) {
+    try {
+      return await fetchFrom(o.staticUrl, jwks, now);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      notes.push(`the static copy was not used (${e.message}): fetched from ${o.exchange}`);
+    }
+  }
+  return fetchFrom(o.exchange, jwks, now);
 }
 
 /** Fetch the trust list, verify it with the federation key, and save it atomically to `out`. */
@@ -84,11 +124,8 @@ export async function trustListFetch(
 ): Promise<CommandResult<TrustListSummary & { file: string }>> {
   const jwks = federationJwks(o.federationJwks);
   const now = o.now ?? nowSeconds();
-  const { text } = await call(o.exchange, '/v1/trust-list', { accept: 'application/jose' });
-  const list = await openTrustListWith(text, jwks, `the trust list from ${o.exchange}`, {
-    now,
-    exitCode: EXIT.SERVICE,
-  });
+  const notes: string[] = [];
+  let fetched = await fetchList(o, jwks, now, notes);
   if (existsSync(o.out)) {
     // Never let an older list replace a newer one (rollback), nor a list of another federation (one
     // the federation key given does not open) be replaced; a file that is no trust list is replaced.
@@ -103,12 +140,21 @@ export async function trustListFetch(
     const other = held ? undefined : claimedFederation(saved);
     if (other !== undefined) {
       const whose =
-        other === list.federation ? `another federation also called ${other}` : `federation ${other}`;
+        other === fetched.list.federation ? `another federation also called ${other}` : `federation ${other}`;
       throw new InputFileError(
         `${o.out} holds a trust list of ${whose}, not signed by the federation key given: kept it (give another --out, or delete it first)`,
       );
     }
-    const order = held && compareTrustLists(held, list);
+    let order = held && compareTrustLists(held, fetched.list);
+    if (order === 'ROLLBACK' && fetched.from !== o.exchange) {
+      // A cached static copy older than the saved list: the exchange is asked before anything is said.
+      notes.push(
+        `the static copy (version ${fetched.list.version}) is older than ${o.out}: fetched from ${o.exchange}`,
+      );
+      fetched = await fetchFrom(o.exchange, jwks, now);
+      order = compareTrustLists(held as TrustList, fetched.list);
+    }
+    const list = fetched.list;
     if (order === 'ROLLBACK') {
       throw new ServiceError(
         `the exchange served version ${list.version}, older than the saved version ${held?.version}: kept ${o.out} (possible rollback)`,
@@ -132,15 +178,22 @@ export async function trustListFetch(
       };
     }
   }
+  const { list, text } = fetched;
   // The status batches first: a saved list whose segments are not all there would not open.
-  const batches = await saveBatches(o.exchange, list, o.out);
+  const batches = await saveBatches(
+    o.exchange,
+    list,
+    o.out,
+    o.staticUrl ? { staticUrl: o.staticUrl, notes } : {},
+  );
   writeAtomically(o.out, `${text.trim()}\n`);
   const summary = summarise(list, now);
   return {
     exitCode: EXIT.OK,
     data: { ...summary, file: o.out },
     lines: [
-      `saved trust list version ${list.version} (verified) to ${o.out}`,
+      ...notes,
+      `saved trust list version ${list.version} (verified) to ${o.out}${o.staticUrl && fetched.from === o.staticUrl ? ` from ${o.staticUrl}` : ''}`,
       ...(batches > 0 ? [`saved ${batches} status batch(es) to ${batchesDir(o.out)}`] : []),
       ...summaryLines(summary),
     ],

@@ -56,22 +56,54 @@ export function qrSegments(code: string): QrSegment[] {
 }
 
 /**
+ * Decoding digit pairs, two characters at a time: a pair's two character codes read as one 16-bit
+ * word (in the platform's byte order) index {@link PAIRS}, which holds the JWS character they stand
+ * for, or 0 for anything but a pair of 00–77. Built at the first QR-form code (64 KiB).
+ */
+let PAIRS: Uint8Array | undefined;
+function pairs(): Uint8Array {
+  if (PAIRS) return PAIRS;
+  const table = new Uint8Array(65_536);
+  const probe = new Uint8Array(2);
+  const word = new Uint16Array(probe.buffer);
+  for (let v = 0; v <= MAX_PAIR; v++) {
+    probe[0] = 48 + Math.floor(v / 10);
+    probe[1] = 48 + (v % 10);
+    table[word[0]] = v + OFFSET;
+  }
+  PAIRS = table;
+  return table;
+}
+
+/** Where the digits are copied to be read as 16-bit words (what {@link hcx2Jws} admits fits). */
+const DIGITS = new Uint8Array(8192);
+const DIGIT_WORDS = new Uint16Array(DIGITS.buffer);
+const DIGIT_BUFFER = Buffer.from(DIGITS.buffer);
+
+/**
  * The compact JWS the digits of `text` from index `start` stand for, or `undefined` when they are
  * not digit pairs of 00–77 (what the pairs decode to is then checked as any JWS is).
  */
 export function jwsFromDigits(text: string, start: number): string | undefined {
   const n = text.length - start;
   if (n <= 0 || n % 2 !== 0) return undefined;
-  const out = Buffer.allocUnsafe(n / 2);
-  for (let i = start, j = 0; i < text.length; i += 2, j++) {
-    const a = text.charCodeAt(i) - 48;
-    const b = text.charCodeAt(i + 1) - 48;
-    if (a < 0 || a > 9 || b < 0 || b > 9) return undefined;
-    const v = a * 10 + b;
-    if (v > MAX_PAIR) return undefined;
-    out[j] = v + OFFSET;
+  const half = n / 2;
+  // Longer than any code: a buffer of its own (the words must start at an even offset).
+  const bytes = n + half <= DIGITS.length ? DIGIT_BUFFER : Buffer.from(new ArrayBuffer(n + half + 1));
+  const words = bytes === DIGIT_BUFFER ? DIGIT_WORDS : new Uint16Array(bytes.buffer, 0, half);
+  // latin1 keeps a character's low byte: anything above U+00FF must not pass as a digit.
+  if (bytes.write(text.slice(start), 0, 'latin1') !== n || Buffer.byteLength(text, 'utf8') !== text.length)
+    return undefined;
+  const table = pairs();
+  // The JWS characters go after the digits (the words are read before their bytes are written).
+  const out = n;
+  let bad = 0;
+  for (let k = 0; k < half; k++) {
+    const c = table[words[k]];
+    bad |= c === 0 ? 1 : 0;
+    bytes[out + k] = c;
   }
-  return out.toString('latin1');
+  return bad ? undefined : bytes.toString('latin1', out, out + half);
 }
 
 /**

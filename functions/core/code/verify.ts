@@ -165,7 +165,7 @@ export async function verifyCode(
     issuedAt: isoTime(claims.iat),
     expiresAt: isoTime(claims.exp),
     holder: { maskedName: claims.hn, idType: claims.idt, bound },
-    reasons: reasons.length === 0 ? [] : reasons.map(reason),
+    reasons: reasons.map(reason),
     trustList,
   };
 }

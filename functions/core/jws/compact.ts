@@ -8,7 +8,7 @@
  * signature length is fixed by the algorithm (a DER signature never reaches OpenSSL).
  */
 import { algorithmByName, type SignatureAlgorithm } from '../algorithms';
-import { decodeB64url } from '../b64';
+import { b64urlDecodedLength, decodeB64url, decodeB64urlInto } from '../b64';
 import { JwsRejected, type JwsReason } from '../errors';
 import { parseStrictJson } from '../json';
 
@@ -56,8 +56,20 @@ function reject(reason: JwsReason, title: string): never {
   throw new JwsRejected(reason, title);
 }
 
+/**
+ * Where a header or payload is decoded on its way to the JSON parser: its bytes are read once, at
+ * once (the decoder copies them into a string), so one buffer serves every token that fits and the
+ * hot path allocates none. Larger segments (trust lists) get their own.
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(4096);
+
 function jsonObject(segment: string, what: string, maxDepth: number): Record<string, unknown> {
-  const bytes = decodeB64url(segment);
+  const size = b64urlDecodedLength(segment.length);
+  let bytes: Uint8Array | undefined;
+  if (size >= 0 && size <= SCRATCH.length) {
+    const n = decodeB64urlInto(segment, SCRATCH);
+    if (n >= 0) bytes = SCRATCH.subarray(0, n);
+  } else bytes = decodeB64url(segment);
   if (!bytes) reject('MALFORMED', `the ${what} is not canonical base64url`);
   let text: string;
   let value: unknown;
@@ -126,9 +138,18 @@ export function parseCompactJws(token: unknown, profile: JwsProfile): ParsedJws 
   }
   const { alg, kid } = checkHeader(token.slice(0, first), profile);
   const payload = jsonObject(token.slice(first + 1, second), 'payload', profile.maxDepth);
-  const signature = decodeB64url(token.slice(second + 1));
-  if (!signature) reject('MALFORMED', 'the signature is not canonical base64url');
-  if (signature.length !== alg.signatureLength)
+  // One buffer holds the signing input (ASCII: every character before the signature was checked as
+  // base64url or a dot) and the signature right after it.
+  const encoded = token.slice(second + 1);
+  const bytes = Buffer.allocUnsafe(second + alg.signatureLength);
+  if (b64urlDecodedLength(encoded.length) !== alg.signatureLength) {
+    if (!decodeB64url(encoded)) reject('MALFORMED', 'the signature is not canonical base64url');
     reject('SIGNATURE_INVALID', 'the signature has the wrong length');
-  return { alg, kid, payload, signingInput: Buffer.from(token.slice(0, second), 'ascii'), signature };
+  }
+  if (decodeB64urlInto(encoded, bytes, second) < 0)
+    reject('MALFORMED', 'the signature is not canonical base64url');
+  bytes.write(token, 0, second, 'latin1');
+  const signingInput = bytes.subarray(0, second);
+  const signature = bytes.subarray(second);
+  return { alg, kid, payload, signingInput, signature };
 }

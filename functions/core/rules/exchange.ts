@@ -6,9 +6,13 @@
  */
 import type { KeyReason } from '../error-catalogue';
 import { LIMITS } from '../profiles';
+import type { RetentionPolicy, TrustList } from '../schemas/types.gen';
+import { sameRetention } from '../trustlist/province-signature';
 import { keyRefused, refused } from './codes';
 import { kidRefusal, type KidHolders } from './issuer';
 import { beyondCodeLifetime, keyRevocationChanges, revocationLive } from './revocation';
+
+// The caps below are also the schemas' maxItems: test/core/caps-schema.test.ts checks they agree.
 
 /** Most provinces a federation holds (the trust-list schema's cap). */
 export const MAX_PROVINCES = 64;
@@ -73,6 +77,23 @@ export function decideResumption(
   if (!province) return refused('NOT_FOUND');
   if (province.status === 'active') return 'UNCHANGED';
   return province.status === 'sunset' ? refused('PROVINCE_SUNSET') : 'APPEND';
+}
+
+/**
+ * `province.sunset` (signed by the province itself): an existing province; a sunset one is
+ * `UNCHANGED` (the retry answers the first sunset's entry); a suspended one may not sign.
+ */
+export function decideProvinceSunset(
+  province: ProvinceState | undefined,
+): Decision<'NOT_FOUND' | 'PROVINCE_NOT_ACTIVE'> {
+  if (!province) return refused('NOT_FOUND');
+  if (province.status === 'sunset') return 'UNCHANGED';
+  return province.status === 'active' ? 'APPEND' : 'PROVINCE_NOT_ACTIVE';
+}
+
+/** `province.retention` (signed by the province itself): only an active province states its policy. */
+export function decideRetentionChange(province: ProvinceState | undefined): Decision<'PROVINCE_NOT_ACTIVE'> {
+  return province?.status === 'active' ? 'APPEND' : 'PROVINCE_NOT_ACTIVE';
 }
 
 /**
@@ -150,4 +171,20 @@ export function decideCodeRevocation(s: {
   if (!revocationLive(s.exp, s.now)) return 'EXPIRED';
   if (s.province?.status !== 'active') return 'PROVINCE_NOT_ACTIVE';
   return s.revoked ? 'UNCHANGED' : 'APPEND';
+}
+
+/**
+ * Whether a node states its configured retention policy to the exchange: `SKIP` without a list, or
+ * when its province is not active in it or the federation is sunset; `UNCHANGED` when the list
+ * already shows the policy (a province registered without one has `defaultPolicy`); else `PUBLISH`.
+ */
+export function decideRetentionPublication(
+  list: Pick<TrustList, 'provinces' | 'sunset'> | undefined,
+  region: string,
+  policy: RetentionPolicy,
+  defaultPolicy: RetentionPolicy,
+): 'PUBLISH' | 'UNCHANGED' | 'SKIP' {
+  const listed = list?.provinces.find((p) => p.region === region);
+  if (!listed || listed.status !== 'active' || list?.sunset) return 'SKIP';
+  return sameRetention(listed.retention ?? defaultPolicy, policy) ? 'UNCHANGED' : 'PUBLISH';
 }

@@ -21,7 +21,8 @@ export type ScheduledPublishOutcome = (PublishOutcome | { readonly result: 'skip
 
 export const create = (deps: ExchangeDeps) =>
   scheduledHandler(async (): Promise<ScheduledPublishOutcome> => {
-    const deltas = await publishDeltaArtefacts(deps.trustLists);
+    // The scheduled run also mirrors the stored deltas to the static site (repairs what a change missed).
+    const deltas = await publishDeltaArtefacts(deps.trustLists, true);
     const sink = deps.trustListSink;
     if (!sink) return { result: 'skipped', deltas };
     return {
