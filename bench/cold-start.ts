@@ -16,8 +16,19 @@
  * signed requests from an unknown key…), and every AWS or exchange endpoint points at a closed
  * local port, so it runs the real code path up to its first I/O, which fails at once, offline (the
  * `status` column says how: 5xx when the dependency call failed, 4xx when refused before any I/O).
- * Median of `runs` processes, with `NODE_OPTIONS` as deployed; "no maps" is the same init without
- * `--enable-source-maps`.
+ * Median of `runs` processes, with `NODE_OPTIONS` as deployed.
+ *
+ * The goal figure (`+ own CPU`, `maxOverSdkFloorMs`) is CPU time, not wall time, and only of what
+ * differs. A function's probe and its SDK floor's probe both first load the SDK packages of the
+ * floor (the same modules, in the same order), then measure the CPU (`process.cpuUsage()`, every
+ * thread) from there until the handler is built; the row's figure is the median of the per-round
+ * differences. Loading the SDK (100–200 ms of CPU, the same on both sides) is left out of the
+ * window: on the shared 2-core machine any CPU figure varies by ±10% with the load, and ±10% of
+ * 20 ms is less noise than ±10% of 200 ms. Wall-clock differences are worse: a process waits for a
+ * core for as long as it computes, so they grow with the load average (2–3× at a load of 5, and
+ * hundreds of ms either way at 10). On an idle core (a Lambda instance during init) CPU and wall
+ * time agree: init does no I/O but reading files from the page cache. The whole-process figures
+ * stay in the table (`init ms`, `init CPU`, `× empty`) and in `overSdkFloorWallMs`.
  *
  *   npx tsx bench/cold-start.ts        # table, then one JSON line
  *
@@ -25,7 +36,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { randomBytes } from 'node:crypto';
@@ -53,8 +64,8 @@ export interface ColdStartRow {
   readonly firstMs: number;
   /** Median ms from process start to the end of the first invocation. */
   readonly initFirstMs: number;
-  /** Median init without `--enable-source-maps`. */
-  readonly initNoMapsMs: number;
+  /** Median CPU ms (every thread of the process) from process start to a loaded and built handler. */
+  readonly initCpuMs: number;
   /** What the first invocation answered: an HTTP status, `ok` (scheduled) or `threw <name>`. */
   readonly status: string;
   /** Whether the handler could be built (`create` and `fromEnv` exported). */
@@ -66,10 +77,13 @@ export interface ColdStartRow {
   /** The AWS SDK clients the function creates (read off its deployed environment), e.g. `DynamoDB+KMS`. */
   readonly sdk: string;
   /**
-   * `initMs` minus the init of the empty handler creating the same SDK clients, probed in the same
-   * rounds (median of the per-round differences): this code's own cost.
+   * The CPU from loaded SDK packages to the built handler, minus the same for the empty handler
+   * creating the same SDK clients, probed in the same rounds (median of the per-round
+   * differences): this code's own cost (see the file comment).
    */
   readonly overSdkFloorMs: number;
+  /** The same difference in wall-clock time (grows with the machine's load; see the file comment). */
+  readonly overSdkFloorWallMs: number;
   /** Why the bundle or its initialisation failed, if it did. */
   readonly error?: string;
 }
@@ -83,7 +97,7 @@ export interface ColdStartResult {
     readonly bundleKB: number;
     readonly initMs: number;
     readonly initFirstMs: number;
-    readonly initNoMapsMs: number;
+    readonly initCpuMs: number;
   };
   /**
    * The empty handler plus the SDK clients of a function (one entry per distinct set): what no
@@ -93,10 +107,13 @@ export interface ColdStartResult {
     readonly sdk: string;
     readonly bundleKB: number;
     readonly initMs: number;
+    readonly initCpuMs: number;
     readonly ratio: number;
   }[];
-  /** The largest {@link ColdStartRow.overSdkFloorMs}. */
+  /** The largest {@link ColdStartRow.overSdkFloorMs} (CPU ms): the goal figure. */
   readonly maxOverSdkFloorMs: number;
+  /** The largest {@link ColdStartRow.overSdkFloorWallMs}. */
+  readonly maxOverSdkFloorWallMs: number;
   readonly rows: readonly ColdStartRow[];
 }
 
@@ -138,12 +155,15 @@ function deployedEnvironments(config: FederationConfig): Map<string, Record<stri
 // `performance.now()` counts from process start.
 const PROBE = `
 (async () => {
+  for (const m of JSON.parse(process.argv[3] || '[]')) require(m);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const mod = require(process.argv[1]);
   if (typeof mod.handler !== 'function') throw new Error('no handler export');
   const canBuild = typeof mod.create === 'function' && typeof mod.fromEnv === 'function';
   const fn = canBuild ? mod.create(mod.fromEnv()) : mod.handler;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const context = {
     functionName: 'bench', functionVersion: '$LATEST', memoryLimitInMB: '1024',
     invokedFunctionArn: 'arn:aws:lambda:ap-east-1:111111111111:function:bench',
@@ -158,7 +178,9 @@ const PROBE = `
     status = 'threw ' + (e && e.name);
   }
   const t2 = performance.now();
-  process.stdout.write('\\n' + JSON.stringify({ initMs: t1, loadMs: t1 - t0, initFirstMs: t2, status, constructed: canBuild }));
+  const c2 = process.cpuUsage();
+  const cpuMs = (c) => (c.user + c.system) / 1000;
+  process.stdout.write('\\n' + JSON.stringify({ initMs: t1, loadMs: t1 - t0, initFirstMs: t2, initCpuMs: cpuMs(c1), initFirstCpuMs: cpuMs(c2), ownCpuMs: cpuMs(c1) - cpuMs(c0), status, constructed: canBuild }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -172,6 +194,8 @@ interface SdkClient {
   readonly usedBy: (env: Record<string, string>) => boolean;
   readonly imports: string;
   readonly create: string;
+  /** The packages `imports` loads. */
+  readonly packages: readonly string[];
 }
 
 const SDK_CLIENTS: readonly SdkClient[] = [
@@ -181,24 +205,28 @@ const SDK_CLIENTS: readonly SdkClient[] = [
     imports:
       "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
     create: 'DynamoDBDocumentClient.from(new DynamoDBClient({}))',
+    packages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
   },
   {
     name: 'KMS',
     usedBy: (env) => Object.keys(env).some((k) => k.endsWith('_KMS_KEY_ID')),
     imports: "import { KMSClient } from '@aws-sdk/client-kms';",
     create: 'new KMSClient({})',
+    packages: ['@aws-sdk/client-kms'],
   },
   {
     name: 'S3',
     usedBy: (env) => 'TRUST_LIST_BUCKET' in env,
     imports: "import { S3Client } from '@aws-sdk/client-s3';",
     create: 'new S3Client({})',
+    packages: ['@aws-sdk/client-s3'],
   },
   {
     name: 'SecretsManager',
     usedBy: (env) => 'ENROLLMENT_KEY_SECRET_ARN' in env,
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
     create: 'new SecretsManagerClient({})',
+    packages: ['@aws-sdk/client-secrets-manager'],
   },
 ];
 
@@ -351,23 +379,37 @@ interface Sample {
   readonly initMs: number;
   readonly loadMs: number;
   readonly initFirstMs: number;
+  readonly initCpuMs: number;
+  readonly initFirstCpuMs: number;
+  /** CPU ms from after the SDK packages were loaded (`preload`) to the built handler. */
+  readonly ownCpuMs: number;
   readonly status: string;
   readonly constructed: boolean;
 }
 
 /** One fresh process: load, build, first invocation of `event`. */
-function probe(bundleFile: string, event: unknown, nodeOptions: string, env: Record<string, string>): Sample {
-  const child = spawnSync(process.execPath, ['-e', PROBE, bundleFile, JSON.stringify(event)], {
-    env: {
-      ...env,
-      ...PROBE_ENV,
-      NODE_OPTIONS: nodeOptions,
-      PATH: process.env.PATH ?? '',
-      NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'),
+function probe(
+  bundleFile: string,
+  event: unknown,
+  nodeOptions: string,
+  env: Record<string, string>,
+  preload: readonly string[] = [],
+): Sample {
+  const child = spawnSync(
+    process.execPath,
+    ['-e', PROBE, bundleFile, JSON.stringify(event), JSON.stringify(preload)],
+    {
+      env: {
+        ...env,
+        ...PROBE_ENV,
+        NODE_OPTIONS: nodeOptions,
+        PATH: process.env.PATH ?? '',
+        NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
     },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  );
   if (child.status !== 0) throw new Error((child.stderr || 'init failed').trim().split('\n').slice(-1)[0]);
   return JSON.parse(child.stdout.trim().split('\n').slice(-1)[0]) as Sample;
 }
@@ -378,13 +420,12 @@ interface Baseline {
   readonly event: unknown;
   /** Every baseline sample taken in the run (for the baseline row). */
   readonly samples: Sample[];
-  readonly noMaps: Sample[];
 }
 
 /**
- * `runs` rounds of: the empty handler, the bundle as deployed, the bundle without source maps, each
- * in a fresh process. Ratios are medians of the per-round ratios, so that a moment of load on the
- * shared machine weighs on both sides of the ratio instead of on one row.
+ * `runs` rounds of: the empty handler, the bundle as deployed and, when given, the SDK floor, each
+ * in a fresh process. Ratios and differences are medians of the per-round ones, so that a moment of
+ * load on the shared machine weighs on both sides instead of on one row.
  */
 function measure(
   bundleFile: string,
@@ -392,23 +433,24 @@ function measure(
   runs: number,
   env: Record<string, string>,
   base: Baseline,
-  floorFile?: string,
+  floor?: { readonly file: string; readonly preload: readonly string[] },
 ) {
-  const overFloor: number[] = [];
+  const overFloorCpu: number[] = [];
+  const overFloorWall: number[] = [];
   const deployed: Sample[] = [];
-  const noMaps: Sample[] = [];
   const ratios: number[] = [];
   const firstRatios: number[] = [];
-  const withoutMaps = NODE_OPTIONS.replace('--enable-source-maps', '').trim();
   for (let i = 0; i < runs; i++) {
     const b = probe(base.file, base.event, NODE_OPTIONS, {});
     base.samples.push(b);
-    base.noMaps.push(probe(base.file, base.event, withoutMaps, {}));
-    const d = probe(bundleFile, event, NODE_OPTIONS, env);
+    const d = probe(bundleFile, event, NODE_OPTIONS, env, floor?.preload);
     deployed.push(d);
-    noMaps.push(probe(bundleFile, event, withoutMaps, env));
     ratios.push(d.initMs / b.initMs);
-    if (floorFile) overFloor.push(d.initMs - probe(floorFile, base.event, NODE_OPTIONS, {}).initMs);
+    if (floor) {
+      const f = probe(floor.file, base.event, NODE_OPTIONS, {}, floor.preload);
+      overFloorCpu.push(d.ownCpuMs - f.ownCpuMs);
+      overFloorWall.push(d.initMs - f.initMs);
+    }
     firstRatios.push(d.initFirstMs / b.initFirstMs);
   }
   return {
@@ -416,12 +458,13 @@ function measure(
     loadMs: median(deployed.map((s) => s.loadMs)),
     initFirstMs: median(deployed.map((s) => s.initFirstMs)),
     firstMs: median(deployed.map((s) => s.initFirstMs - s.initMs)),
-    initNoMapsMs: median(noMaps.map((s) => s.initMs)),
+    initCpuMs: median(deployed.map((s) => s.initCpuMs)),
     status: deployed[0].status,
     constructed: deployed[0].constructed,
     ratio: round(median(ratios), 2),
     firstRatio: round(median(firstRatios), 2),
-    overFloorMs: overFloor.length ? round(median(overFloor)) : NaN,
+    overFloorMs: overFloorCpu.length ? round(median(overFloorCpu)) : NaN,
+    overFloorWallMs: overFloorWall.length ? round(median(overFloorWall)) : NaN,
   };
 }
 
@@ -438,11 +481,18 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         ROUTES.find((r) => r.method === 'GET' && r.path === '/v1/federation') as RouteDefinition,
       ),
       samples: [],
-      noMaps: [],
     };
     const floors = new Map<
       string,
-      { sdk: string; file: string; bundleKB: number; initMs: number; ratio: number }
+      {
+        sdk: string;
+        file: string;
+        preload: readonly string[];
+        bundleKB: number;
+        initMs: number;
+        initCpuMs: number;
+        ratio: number;
+      }
     >();
     /** The floor of `clients`, measured the first time a function needs it. */
     const floorOf = async (clients: readonly SdkClient[]) => {
@@ -452,7 +502,15 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         const file = path.join(dir, `floor-${sdk}.js`);
         const bundleKB = round(await bundle(file, { source: sdkFloorSource(clients) }));
         const m = measure(file, base.event, runs, {}, base);
-        floor = { sdk, file, bundleKB, initMs: round(m.initMs), ratio: m.ratio };
+        floor = {
+          sdk,
+          file,
+          preload: clients.flatMap((c) => c.packages),
+          bundleKB,
+          initMs: round(m.initMs),
+          initCpuMs: round(m.initCpuMs),
+          ratio: m.ratio,
+        };
         floors.set(sdk, floor);
       }
       return floor;
@@ -469,8 +527,15 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         const env = environments.get(fn);
         if (!env) throw new Error(`no stack deploys ${fn}`);
         const floor = await floorOf(SDK_CLIENTS.filter((c) => c.usedBy(env)));
-        const { overFloorMs, ...m } = measure(out, event, runs, env, base, floor.file);
-        rows.push({ fn, bundleKB: round(bundleKB), ...m, sdk: floor.sdk, overSdkFloorMs: overFloorMs });
+        const { overFloorMs, overFloorWallMs, ...m } = measure(out, event, runs, env, base, floor);
+        rows.push({
+          fn,
+          bundleKB: round(bundleKB),
+          ...m,
+          sdk: floor.sdk,
+          overSdkFloorMs: overFloorMs,
+          overSdkFloorWallMs: overFloorWallMs,
+        });
       } catch (error) {
         const message = (error as Error).message.split('\n')[0].slice(0, 200);
         rows.push({
@@ -480,13 +545,14 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
           loadMs: NaN,
           firstMs: NaN,
           initFirstMs: NaN,
-          initNoMapsMs: NaN,
+          initCpuMs: NaN,
           status: 'failed',
           constructed: false,
           ratio: NaN,
           firstRatio: NaN,
           sdk: '',
           overSdkFloorMs: NaN,
+          overSdkFloorWallMs: NaN,
           error: message,
         });
       }
@@ -495,7 +561,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       bundleKB: round(baselineKB),
       initMs: round(median(base.samples.map((s) => s.initMs))),
       initFirstMs: round(median(base.samples.map((s) => s.initFirstMs))),
-      initNoMapsMs: round(median(base.noMaps.map((s) => s.initMs))),
+      initCpuMs: round(median(base.samples.map((s) => s.initCpuMs))),
     };
     const ok = rows.filter((r) => r.error === undefined);
     const result: ColdStartResult = {
@@ -503,8 +569,9 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       maxColdInitRatio: round(Math.max(0, ...ok.map((r) => r.ratio)), 2),
       maxColdFirstRatio: round(Math.max(0, ...ok.map((r) => r.firstRatio)), 2),
       baseline,
-      sdkFloors: [...floors.values()].map(({ file: _file, ...f }) => f),
+      sdkFloors: [...floors.values()].map(({ file: _file, preload: _preload, ...f }) => f),
       maxOverSdkFloorMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorMs))),
+      maxOverSdkFloorWallMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorWallMs))),
       rows,
     };
     if (options.print ?? true) printTable(result, runs);
@@ -516,7 +583,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
 
 function printTable(result: ColdStartResult, runs: number): void {
   const line = (cols: (string | number)[]): string =>
-    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 9 ? 30 : 9))).join(' ');
+    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 9 ? 20 : 9))).join(' ');
   const b = result.baseline;
   console.log(
     `cold start (median of ${runs} rounds, each a fresh process of the empty handler then of the bundle; Node ${process.versions.node}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)})`,
@@ -527,13 +594,14 @@ function printTable(result: ColdStartResult, runs: number): void {
       'KB',
       'init ms',
       '× empty',
-      'no maps',
+      'init CPU',
       '1st call',
       'init+1st',
       '× empty',
       'status',
       'SDK clients',
-      '+ own ms',
+      '+ own CPU',
+      '+ own wall',
     ]),
   );
   console.log(
@@ -542,17 +610,20 @@ function printTable(result: ColdStartResult, runs: number): void {
       b.bundleKB,
       b.initMs,
       1,
-      b.initNoMapsMs,
+      b.initCpuMs,
       round(b.initFirstMs - b.initMs),
       b.initFirstMs,
       1,
       '200',
       'none',
       '',
+      '',
     ]),
   );
   for (const f of result.sdkFloors) {
-    console.log(line([`(empty + ${f.sdk})`, f.bundleKB, f.initMs, f.ratio, '', '', '', '', '', f.sdk, '']));
+    console.log(
+      line([`(empty + ${f.sdk})`, f.bundleKB, f.initMs, f.ratio, f.initCpuMs, '', '', '', '', f.sdk, '', '']),
+    );
   }
   for (const r of result.rows) {
     if (r.error) console.log(line([r.fn, 'FAILED', r.error]));
@@ -563,23 +634,27 @@ function printTable(result: ColdStartResult, runs: number): void {
           r.bundleKB,
           round(r.initMs),
           r.ratio,
-          round(r.initNoMapsMs),
+          round(r.initCpuMs),
           round(r.firstMs),
           round(r.initFirstMs),
           r.firstRatio,
           r.constructed ? r.status : `${r.status} (not built)`,
           r.sdk,
           r.overSdkFloorMs,
+          r.overSdkFloorWallMs,
         ]),
       );
   }
   console.log(
     `max bundle ${result.maxBundleKB} KB (goal < ${GOAL_BUNDLE_KB}), max init ratio ${result.maxColdInitRatio}, ` +
       `max init + first invocation ratio ${result.maxColdFirstRatio}, ` +
-      `at most ${result.maxOverSdkFloorMs} ms over the empty handler creating the same SDK clients ` +
-      `(goal <= ${GOAL_OVER_SDK_FLOOR_MS})`,
+      `at most ${result.maxOverSdkFloorMs} CPU ms over the empty handler creating the same SDK clients ` +
+      `(goal <= ${GOAL_OVER_SDK_FLOOR_MS}; wall clock at load ${loadAverage()}: ${result.maxOverSdkFloorWallMs} ms)`,
   );
 }
+
+/** The 1-minute load average, rounded: how far wall-clock figures can be trusted. */
+const loadAverage = (): number => round(loadavg()[0], 2);
 
 /**
  * The cold-start goal (issue 13, item 14): hcx's own code adds at most this many ms over the empty
@@ -599,6 +674,8 @@ if (require.main === module) {
           maxColdInitRatio: r.maxColdInitRatio,
           maxColdFirstRatio: r.maxColdFirstRatio,
           maxOverSdkFloorMs: r.maxOverSdkFloorMs,
+          maxOverSdkFloorWallMs: r.maxOverSdkFloorWallMs,
+          loadAverage: loadAverage(),
           goalOverSdkFloorMs: GOAL_OVER_SDK_FLOOR_MS,
           goalBundleKB: GOAL_BUNDLE_KB,
           meetsGoal: r.maxOverSdkFloorMs <= GOAL_OVER_SDK_FLOOR_MS && r.maxBundleKB < GOAL_BUNDLE_KB,

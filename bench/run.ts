@@ -6,6 +6,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // The runtime under test would otherwise log and emit a metric line per request.
 process.env.HCX_LOG_SILENT ??= 'true';
+import { loadavg } from 'node:os';
 import { GOAL_BUNDLE_KB, GOAL_OVER_SDK_FLOOR_MS, runColdStartBench } from './cold-start';
 import { httpBenchLines, runHttpBench } from './http';
 import { runScaleBench, scaleBenchLines } from './scale';
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   console.log(
     `largest bundle ${cold.maxBundleKB} KB (goal < ${GOAL_BUNDLE_KB} KB), slowest cold init ${cold.maxColdInitRatio}x the empty handler; ` +
       `the empty handler creating the same SDK clients: ${Math.min(...floorRatios)}-${Math.max(...floorRatios)}x, ` +
-      `hcx's own code at most ${cold.maxOverSdkFloorMs} ms over it (goal <= ${GOAL_OVER_SDK_FLOOR_MS} ms)`,
+      `hcx's own code at most ${cold.maxOverSdkFloorMs} CPU ms over it (goal <= ${GOAL_OVER_SDK_FLOOR_MS} ms; ` +
+      `wall clock ${cold.maxOverSdkFloorWallMs} ms at load ${loadavg()[0].toFixed(2)})`,
   );
   Object.assign(out, {
     maxBundleKB: cold.maxBundleKB,
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     maxColdFirstRatio: cold.maxColdFirstRatio,
     sdkFloorRatios: Object.fromEntries(cold.sdkFloors.map((f) => [f.sdk, f.ratio])),
     maxOverSdkFloorMs: cold.maxOverSdkFloorMs,
+    maxOverSdkFloorWallMs: cold.maxOverSdkFloorWallMs,
   });
   console.error(
     'verification over HTTP: embedded runtime vs bare node:http + crypto.verify (autocannon, keep-alive)',

@@ -113,7 +113,7 @@ export class HcxFunction extends Construct {
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externalModules],
       },
-      environment: { ...props.environment, NODE_OPTIONS },
+      environment: { ...props.environment, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) },
     });
     this.function.node.addDependency(this.role);
     const provisioned = props.provisionedConcurrency ?? 0;

@@ -1,4 +1,6 @@
 /** Status segments: canonical encoding, batches committed by hash, the fold, and verification by `si`. */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { issueCode } from '../../functions/core/code/issue';
@@ -280,5 +282,26 @@ describe('verification by status index', () => {
     };
     const e = await buildSnapshot(list).catch((x: unknown) => x);
     expect((e as TrustListRejected).reason).toBe('SEGMENT_MISSING');
+  });
+});
+
+describe('loading', () => {
+  it('loads fflate the first time a segment is packed, not with the module (cold start)', () => {
+    // act: a fresh process, as a Lambda cold start
+    const probe = [
+      "const fflateLoaded = () => Object.keys(require.cache).some((f) => f.includes('node_modules/fflate/'));",
+      "const segment = require('./functions/core/status/segment');",
+      'const before = fflateLoaded();',
+      'segment.packSegment(new Uint8Array([0, 1]));',
+      'process.stdout.write(JSON.stringify({ before, after: fflateLoaded() }));',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', probe], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      encoding: 'utf8',
+    });
+
+    // assert
+    expect(child.status).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual({ before: false, after: true });
   });
 });

@@ -5,11 +5,16 @@ import {
   isSensitiveKey,
   logger,
   logReplacer,
+  mapStackFrame,
   metrics,
   safeLogAttributes,
 } from '../../functions/aws/observability';
+import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from '../../lib/constructs/bundling';
 import { AuthenticationFailed } from '../../functions/core/errors';
 import { captureLogs, withCapturedLogs } from '../kit';
 
@@ -148,6 +153,62 @@ describe('errorLogAttributes', () => {
     const attrs = errorLogAttributes(new TypeError(`bad ${ID_NUMBER}`));
     expect(JSON.stringify(attrs)).not.toContain(ID_NUMBER);
     expect(attrs.errorName).toBe('TypeError');
+  });
+
+  describe('stack frames of a bundled function', () => {
+    // A handler bundled as the stacks bundle it (lib/constructs/bundling.ts), run as Lambda runs it:
+    // no `--enable-source-maps`. The error is thrown on line 3 of the entry.
+    const ENTRY = [
+      "import { errorLogAttributes } from './functions/aws/observability';",
+      'function fails(): never {',
+      "  throw new Error('boom');",
+      '}',
+      'try { fails(); } catch (e) { process.stdout.write(JSON.stringify(errorLogAttributes(e))); }',
+    ].join('\n');
+    let dir: string;
+    let bundle: string;
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(tmpdir(), 'hcx-stack-map-'));
+      bundle = path.join(dir, 'index.js');
+      await build({
+        stdin: { contents: ENTRY, resolveDir: PROJECT_ROOT, sourcefile: 'functions/probe.ts', loader: 'ts' },
+        outfile: bundle,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        mainFields: [...BUNDLING.mainFields],
+        minify: BUNDLING.minify,
+        sourcemap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        external: [...BUNDLING.externalModules],
+        logLevel: 'silent',
+        absWorkingDir: PROJECT_ROOT,
+      });
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const firstFrame = (): string => {
+      const child = spawnSync(process.execPath, [bundle], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: NODE_OPTIONS },
+      });
+      expect(child.status).toBe(0);
+      return (JSON.parse(child.stdout) as { stack: string[] }).stack[0];
+    };
+
+    it("point at the TypeScript source, read from the bundle's source map when logged", () => {
+      expect(NODE_OPTIONS).not.toContain('--enable-source-maps');
+      expect(firstFrame()).toMatch(/^at \S+ \(functions\/probe\.ts:3:\d+\)$/);
+    });
+
+    it('stay as they are when the bundle has no source map', () => {
+      rmSync(`${bundle}.map`);
+      expect(firstFrame()).toMatch(/^at \S+ \(.*index\.js:\d+:\d+\)$/);
+    });
+  });
+
+  it('leaves a frame of another file as it is', () => {
+    const frame = 'at Object.run (/var/runtime/index.mjs:12:34)';
+    expect(mapStackFrame(frame, '/var/task/index.js')).toBe(frame);
   });
 });
 

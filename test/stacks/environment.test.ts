@@ -47,6 +47,12 @@ describe('the environment of every deployed function', () => {
     expect(provinceStacks.size).toBe(defaultConfig().provinces.length);
   });
 
+  it('starts no function with --enable-source-maps (it parses the source map at every cold start)', () => {
+    // assert: logged stack frames are mapped when logged (functions/aws/observability.ts)
+    const withMaps = functions.filter((f) => (f.env.NODE_OPTIONS ?? '').includes('--enable-source-maps'));
+    expect(withMaps.map((f) => f.fn)).toEqual([]);
+  });
+
   it.each(functions.map((f) => [f.fn, f.stack, f] as const))('builds %s (%s)', (_fn, _stack, { fn, env }) => {
     // prepare
     const def = [...ROUTES, ...SCHEDULED].find((r) => r.fn === fn)!;

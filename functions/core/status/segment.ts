@@ -15,8 +15,15 @@
  * Deflate is fflate's (pure JavaScript), so the same code runs in Node and in the checkpoint page.
  */
 import { createHash } from 'node:crypto';
-import { deflateSync, Inflate } from 'fflate';
 import { decodeB64url, encodeB64url } from '../b64';
+import type * as Deflate from './deflate';
+
+// fflate builds its Huffman tables when it is loaded (about 10 ms of CPU in a cold process): it is
+// loaded the first time a segment is packed or read, so a function that never does (issue, most
+// exchange routes) does not pay for it at cold start (docs/deploy.md#cold-start).
+let deflateModule: typeof Deflate | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fflate = (): typeof Deflate => (deflateModule ??= require('./deflate') as typeof Deflate);
 
 /** log2 of {@link SEGMENT_BITS}. */
 const SEGMENT_SHIFT = 20;
@@ -300,7 +307,7 @@ function bitmapOffsets(bitmap: Uint8Array, count: number): Uint32Array {
 
 /** The wire form of a raw segment: deflate (RFC 1951), then base64url. */
 export function packSegment(raw: Uint8Array): string {
-  return encodeB64url(deflateSync(raw, { level: 9 }));
+  return encodeB64url(fflate().deflateSync(raw, { level: 9 }));
 }
 
 /** Input fed to the inflater at a time: deflate expands ≤ ~1,032×, so one step yields ≤ ~1 MiB. */
@@ -313,7 +320,7 @@ const INFLATE_STEP = 1024;
 function inflateCapped(bytes: Uint8Array, max: number): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const inflater = new Inflate((chunk) => {
+  const inflater = new (fflate().Inflate)((chunk) => {
     total += chunk.length;
     if (total > max) throw new SegmentInvalid('larger than a segment can be');
     chunks.push(chunk);
