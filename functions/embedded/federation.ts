@@ -74,6 +74,8 @@ export interface FederationContext {
   readonly provinces: readonly ProvinceContext[];
   /** Every province's retention policy (`npm start --max-code-lifetime …`); the default when absent. */
   readonly retention?: RetentionPolicy;
+  /** The province nodes' clock, in seconds (tests shift it); the system clock when absent. */
+  readonly now?: () => number;
 }
 
 /** What provisioning reports (it must be idempotent: a second start on the same data runs it again). */
@@ -123,6 +125,8 @@ export interface FederationOptions {
   readonly provision: (context: FederationContext) => Promise<Provisioned>;
   /** Structured log lines (failures, never bodies or tokens). */
   readonly log?: AdapterLog;
+  /** The province nodes' clock, in seconds (tests shift it; default the system clock). */
+  readonly now?: () => number;
 }
 
 /** The handlers of the exchange and of each province, by region. */
@@ -140,6 +144,8 @@ export interface Federation {
   runScheduled(): Promise<void>;
   /** Stop only the exchange's server (to show that the provinces keep verifying from their replicas). */
   stopExchange(): Promise<void>;
+  /** Bring the exchange's server back up after {@link Federation.stopExchange}: same port, handlers and table. */
+  startExchange(): Promise<void>;
   /** Stop the schedule, the servers and the engine; remove the state file and temporary files. */
   close(): Promise<void>;
 }
@@ -282,6 +288,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       operatorToken: tokens.operatorToken,
       exchange: { tableName: exchangeTableName(), url: exchangeUrl },
       ...(options.retention ? { retention: options.retention } : {}),
+      ...(options.now ? { now: options.now } : {}),
       provinces: provinceServers.map(({ region, url }, i) => {
         const name = provinceName(region) as { en: string; zh: string };
         return {
@@ -346,6 +353,9 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       context,
       runScheduled: () => scheduler.runAll(),
       stopExchange: () => closeServer(exchangeServer),
+      startExchange: async () => {
+        if (!exchangeServer.listening) await listen(exchangeServer, Number(new URL(exchangeUrl).port));
+      },
       close: cleanup,
     };
   } catch (e) {

@@ -8,8 +8,12 @@ import { readFileSync } from 'node:fs';
 import {
   startFederation,
   type Federation,
+  type FederationContext,
   type FederationOptions,
+  type ScheduledHandler,
+  type ServiceHandlers,
 } from '../../functions/embedded/federation';
+import type { SyncRunOutcome } from '../../functions/province/handlers/sync';
 import { buildHandlers, provision } from '../../functions/embedded/wiring';
 import { signRequest } from '../../functions/core/signed-request';
 import { LocalKeySigner } from '../../functions/core/signer';
@@ -19,27 +23,68 @@ import { HOLDER } from './domain';
 
 export { HOLDER };
 
-/** What a test may set; everything else is the real wiring. */
-export type TestFederationOptions = Omit<FederationOptions, 'buildHandlers' | 'provision' | 'provinces'>;
+/** What a test may set; everything else is the real wiring (the clock is the kit's, see below). */
+export type TestFederationOptions = Omit<
+  FederationOptions,
+  'buildHandlers' | 'provision' | 'provinces' | 'now'
+>;
+
+/** A running test federation, with a shiftable clock and each node's last sync outcome. */
+export interface TestFederation extends Federation {
+  /** Run the province nodes `seconds` ahead of real time (0: real time again); the exchange keeps real time. */
+  shiftClock(seconds: number): void;
+  /** What province `region`'s last scheduled sync (`province-sync`) returned; undefined before one. */
+  lastSync(region: string): SyncRunOutcome | undefined;
+}
+
+const SYNC_FN = 'province-sync';
 
 /**
  * Start a throwaway federation; the schedule is slow so tests drive sync with `runScheduled()`.
  * In memory by default; with `dataDir` on disk (a restart keeps the state).
  */
-export function startTestFederation(
+export async function startTestFederation(
   provinces?: readonly string[],
   options: TestFederationOptions = {},
-): Promise<Federation> {
-  return startFederation({
+): Promise<TestFederation> {
+  let offset = 0;
+  const syncs = new Map<string, SyncRunOutcome>();
+  // the real handlers, with each node's sync wrapped to keep what it returned
+  const recordingHandlers = async (context: FederationContext) => {
+    const built = await buildHandlers(context);
+    const record = (region: string, h: ServiceHandlers): ServiceHandlers => {
+      const sync = h.scheduled?.[SYNC_FN];
+      if (!sync) return h;
+      const recorded: ScheduledHandler = async (event, ctx) => {
+        const outcome = (await sync(event, ctx)) as SyncRunOutcome;
+        syncs.set(region, outcome);
+        return outcome;
+      };
+      return { ...h, scheduled: { ...h.scheduled, [SYNC_FN]: recorded } };
+    };
+    return {
+      ...built,
+      provinces: Object.fromEntries(Object.entries(built.provinces).map(([r, h]) => [r, record(r, h)])),
+    };
+  };
+  const fed = await startFederation({
     memory: options.dataDir === undefined,
     port: 0,
     ...(provinces ? { provinces } : {}),
     syncIntervalSeconds: 3600,
     sweepIntervalSeconds: 3600,
     ...options,
-    buildHandlers,
+    now: () => Math.floor(Date.now() / 1000) + offset,
+    buildHandlers: recordingHandlers,
     provision,
   });
+  return {
+    ...fed,
+    shiftClock: (seconds) => {
+      offset = seconds;
+    },
+    lastSync: (region) => syncs.get(region),
+  };
 }
 
 export type ProvinceState = Federation['state']['provinces'][number];

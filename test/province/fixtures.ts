@@ -1,6 +1,5 @@
-/** Shared fixtures of the province tests: tables, nodes, a federation key, signed lists, in-process HTTP. */
+/** Shared fixtures of the province tests: tables, nodes, a federation key, signed lists, a scripted exchange. */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { compileRoutes, toEvent } from '../../functions/embedded/adapter';
 import { generateSigningKey } from '../../functions/core/keys';
 import { signCompactJws } from '../../functions/core/jws/sign';
 import { TRUST_LIST_DELTA_PROFILE, TRUST_LIST_PROFILE } from '../../functions/core/profiles';
@@ -8,7 +7,6 @@ import type { Jwks, TrustList, TrustListDelta } from '../../functions/core/schem
 import { LocalKeySigner, type Signer } from '../../functions/core/signer';
 import { createProvinceDeps, type ProvinceDeps, type ProvinceDepsInput } from '../../functions/province/deps';
 import type { FetchLike } from '../../functions/province/exchange-client';
-import type { RouteDefinition } from '../../functions/routes';
 import { apiEvent, lambdaContext, type ApiEventInput } from '../kit';
 import { FEDERATION, HOLDER_NAME, ID_NUMBER } from '../kit/domain';
 import { selfAuthenticated } from '../kit/province-proof';
@@ -115,63 +113,6 @@ export async function call(
     body?: string;
   };
   return { ...response, json: () => JSON.parse(response.body ?? 'null') };
-}
-
-type AnyHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
-
-/**
- * A `fetch` that serves `routes` in-process: each request becomes the payload 2.0 event API Gateway
- * would send (the embedded adapter's own `toEvent`) and goes to the handler named by the route's fn.
- * `down()` makes it fail like an unreachable host; `requests` counts what it served by path.
- */
-export function inProcessFetch(routes: readonly RouteDefinition[], handlers: Record<string, AnyHandler>) {
-  const match = compileRoutes(routes);
-  let isDown = false;
-  const requests: string[] = [];
-  const fetchImpl: FetchLike = async (url, init = {}) => {
-    if (isDown) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-    const u = new URL(url);
-    const method = (init.method ?? 'GET').toUpperCase();
-    requests.push(`${method} ${u.pathname}${u.search}`);
-    const m = match(method, u.pathname);
-    if (m.kind !== 'found') return new Response('{}', { status: 404 });
-    const headers: string[] = [];
-    for (const [k, v] of Object.entries((init.headers ?? {}) as Record<string, string>)) headers.push(k, v);
-    const event = toEvent(
-      {
-        method,
-        url: `${u.pathname}${u.search}`,
-        rawHeaders: headers,
-        body: Buffer.from(typeof init.body === 'string' ? init.body : ''),
-        sourceIp: '127.0.0.1',
-        localPort: 80,
-      },
-      m.route,
-      m.rawParams,
-      { apiId: 'local', requestId: `r${requests.length}`, now: new Date() },
-    );
-    const handler = handlers[m.route.fn];
-    if (!handler) return new Response('{}', { status: 501 });
-    const out = (await handler(event, lambdaContext({ functionName: m.route.fn }))) as {
-      statusCode: number;
-      headers?: Record<string, string>;
-      body?: string;
-    };
-    return new Response(out.statusCode === 204 || out.statusCode === 304 ? null : (out.body ?? ''), {
-      status: out.statusCode,
-      headers: out.headers ?? {},
-    });
-  };
-  return {
-    fetch: fetchImpl,
-    requests,
-    down: () => {
-      isDown = true;
-    },
-    up: () => {
-      isDown = false;
-    },
-  };
 }
 
 /** A scripted exchange for unit tests: answers `GET /v1/trust-list` from a function; records signed posts. */
