@@ -22,11 +22,10 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { issue } from '../../functions/cli/commands/issue';
 import { trustListFetch } from '../../functions/cli/commands/trust-list';
 import { verify } from '../../functions/cli/commands/verify';
-import { startFederation, type Federation } from '../../functions/embedded/federation';
+import type { Federation } from '../../functions/embedded/federation';
 import type { LambdaHandler } from '../../functions/embedded/server';
-import { buildHandlers, provision } from '../../functions/embedded/wiring';
 import { captureLogs } from '../kit';
-import { HOLDER, verifyAt, type ProvinceState } from '../kit/federation';
+import { HOLDER, startTestFederation, verifyAt, type ProvinceState } from '../kit/federation';
 
 jest.setTimeout(120_000);
 
@@ -42,14 +41,9 @@ const ARTEFACT_FUNCTIONS = ['exchange-trust-list', 'exchange-status-batch'];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hcx-static-'));
-  fed = await startFederation({
+  fed = await startTestFederation(undefined, {
     dataDir,
-    port: 0,
-    syncIntervalSeconds: 3600,
-    sweepIntervalSeconds: 3600,
-    provision,
-    buildHandlers: async (context) => {
-      const built = await buildHandlers(context);
+    wrapHandlers: (built) => {
       const counted = (fn: string, handler: LambdaHandler): LambdaHandler => {
         return (event: APIGatewayProxyEventV2, ctx: Context) => {
           invocations.set(fn, invoked(fn) + 1);

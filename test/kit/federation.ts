@@ -2,7 +2,9 @@
  * The one way tests start an in-process federation: the embedded runner (dynalite, the real
  * handlers, real HTTP on free ports), in memory unless a `dataDir` is given. Suites that need a
  * special shape wrap it (test/security/helpers.ts `startSecurityFederation`, the extra Lambda
- * instances of test/faults/kit.ts).
+ * instances of test/faults/kit.ts) or its handlers (`wrapHandlers`). On top of the runner: a
+ * province clock the test shifts (`shiftClock`, given to the nodes as their `now`) and each node's
+ * last sync outcome (`lastSync`, recorded around the real `province-sync` handler).
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -12,6 +14,7 @@ import {
   type FederationOptions,
   type ScheduledHandler,
   type ServiceHandlers,
+  type ServiceHandlersMap,
 } from '../../functions/embedded/federation';
 import type { SyncRunOutcome } from '../../functions/province/handlers/sync';
 import { buildHandlers, provision } from '../../functions/embedded/wiring';
@@ -27,7 +30,10 @@ export { HOLDER };
 export type TestFederationOptions = Omit<
   FederationOptions,
   'buildHandlers' | 'provision' | 'provinces' | 'now'
->;
+> & {
+  /** Wrap the real handlers before they serve (e.g. count each exchange function's invocations). */
+  readonly wrapHandlers?: (built: ServiceHandlersMap) => ServiceHandlersMap;
+};
 
 /** A running test federation, with a shiftable clock and each node's last sync outcome. */
 export interface TestFederation extends Federation {
@@ -62,18 +68,20 @@ export async function startTestFederation(
       };
       return { ...h, scheduled: { ...h.scheduled, [SYNC_FN]: recorded } };
     };
-    return {
+    const recording = {
       ...built,
       provinces: Object.fromEntries(Object.entries(built.provinces).map(([r, h]) => [r, record(r, h)])),
     };
+    return wrapHandlers ? wrapHandlers(recording) : recording;
   };
+  const { wrapHandlers, ...federationOptions } = options;
   const fed = await startFederation({
     memory: options.dataDir === undefined,
     port: 0,
     ...(provinces ? { provinces } : {}),
     syncIntervalSeconds: 3600,
     sweepIntervalSeconds: 3600,
-    ...options,
+    ...federationOptions,
     now: () => Math.floor(Date.now() / 1000) + offset,
     buildHandlers: recordingHandlers,
     provision,
