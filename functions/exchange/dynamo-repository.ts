@@ -83,6 +83,7 @@ function itemKind(pk: string): string {
   if (pk.startsWith('SSEG#')) return 'status-segment';
   if (pk.startsWith('DELTA#') || pk === 'PUBLISHED') return 'trust-list-delta';
   if (pk.startsWith('CHECKPOINT')) return 'checkpoint';
+  if (pk.startsWith('LANE#')) return 'append-lease';
   return 'other';
 }
 

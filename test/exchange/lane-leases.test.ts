@@ -2,6 +2,7 @@
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HcxError } from '../../functions/core/errors';
 import { runInvocation } from '../../functions/core/invocation';
+import { DynamoExchangeRepository } from '../../functions/exchange/dynamo-repository';
 import { AppendLaneBusy, laneSlotKey, LaneLeases } from '../../functions/exchange/lane-leases';
 import { dynaliteTables, lambdaContext, type DynaliteTables } from '../kit';
 
@@ -64,5 +65,13 @@ describe('lane leases', () => {
     t += 5_001;
     const release = await next.acquire('350000');
     await release();
+  });
+
+  it('a lease left behind is counted as an append-lease in the sunset deletion report', async () => {
+    const leases = new LaneLeases(db.client, db.tableName, { perLane: 1, waitMs: 0 });
+    await leases.acquire('810000'); // never released, as if the instance crashed
+    const counts = await new DynamoExchangeRepository(db.client, db.tableName).countOperationalData();
+    expect(counts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'append-lease' })]));
+    expect(counts.map((c) => c.kind)).not.toContain('other');
   });
 });
