@@ -3,9 +3,7 @@
  * noisy, so only same-run ratios mean anything). Progress goes to stderr; the last line on stdout
  * is one JSON object for scripts.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-// The runtime under test would otherwise log and emit a metric line per request.
-process.env.HCX_LOG_SILENT ??= 'true';
+import './quiet'; // first: quiet logs before any domain module loads
 import { loadavg } from 'node:os';
 import { GOAL_BUNDLE_KB, GOAL_OVER_SDK_FLOOR_MS, runColdStartBench } from './cold-start';
 import { httpBenchLines, runHttpBench } from './http';

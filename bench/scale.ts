@@ -7,8 +7,7 @@
  * up, measures an idle sync's DynamoDB units on the embedded engine (ReturnConsumedCapacity), and
  * an exchange instance's cold start (checkpoint + fold + sign) at 10^3 vs 10^6 log entries. The last stdout line is one JSON object.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.HCX_LOG_SILENT ??= 'true';
+import './quiet'; // first: quiet logs before any domain module loads
 import { gzipSync } from 'node:zlib';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -15,10 +15,8 @@
  * dependencies built here the way wiring.ts builds them, with one difference: each node also holds
  * its next issuer key, so the rotation's switch of the active key is exercised end to end.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Quiet logs and no EMF metric lines: the report is the output (functions/aws/observability.ts).
-process.env.HCX_LOG_SILENT = process.env.HCX_LOG_SILENT ?? 'true';
-
+import '../bench/quiet'; // first: before any domain module loads
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Jwks } from '../functions/core/schemas/types.gen';

@@ -63,6 +63,18 @@ export class HcxError extends Error {
   }
 }
 
+/**
+ * A refusal that asks the caller to come back: answered with `Retry-After: retryAfterSeconds`
+ * (functions/http/problem-details.ts reads it). Busy gates, lane leases and per-caller limits use it.
+ */
+export class RetryLater extends HcxError {
+  readonly retryAfterSeconds: number;
+  constructor(code: ErrorCode, retryAfterSeconds: number) {
+    super(code);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A JWS (code, trust list, signed request) failed a check; `reason` is the verification reason code. */
 export class JwsRejected extends HcxError {
   readonly reason: JwsReason;

@@ -8,7 +8,7 @@
  * counts the running and the waiting ones.
  */
 import pLimit from 'p-limit';
-import { HcxError } from './errors';
+import { RetryLater } from './errors';
 import { holderMatches, type HolderBinding } from './holder';
 
 /** One holder check: does the presented document match the code's binding? */
@@ -27,11 +27,9 @@ export interface HolderGateOptions {
 }
 
 /** `503 HOLDER_CHECK_BUSY`: the node's holder checks are all taken; retry after `retryAfterSeconds`. */
-export class HolderCheckBusy extends HcxError {
-  readonly retryAfterSeconds: number;
+export class HolderCheckBusy extends RetryLater {
   constructor(retryAfterSeconds: number) {
-    super('HOLDER_CHECK_BUSY');
-    this.retryAfterSeconds = retryAfterSeconds;
+    super('HOLDER_CHECK_BUSY', retryAfterSeconds);
   }
 }
 

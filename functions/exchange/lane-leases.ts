@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { HcxError } from '../core/errors';
+import { RetryLater } from '../core/errors';
 import { currentInvocation, throwIfPastDeadline } from '../core/invocation';
 
 /** How many appends of one lane may be in flight, and how long the others wait. */
@@ -43,11 +43,9 @@ export interface LaneLeaseOptions {
 }
 
 /** `503 APPEND_LANE_BUSY`: this lane's appends are all in flight; retry after `retryAfterSeconds`. */
-export class AppendLaneBusy extends HcxError {
-  readonly retryAfterSeconds: number;
+export class AppendLaneBusy extends RetryLater {
   constructor(retryAfterSeconds: number) {
-    super('APPEND_LANE_BUSY');
-    this.retryAfterSeconds = retryAfterSeconds;
+    super('APPEND_LANE_BUSY', retryAfterSeconds);
   }
 }
 

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CALLER_PK_PREFIX, callerTag } from '../core/caller-tag';
-import { HcxError } from '../core/errors';
+import { RetryLater } from '../core/errors';
 
 /** How many holder checks one caller may run per window. */
 export interface CallerLimitOptions {
@@ -29,11 +29,9 @@ export interface CallerLimitOptions {
 }
 
 /** `429 HOLDER_CHECKS_PER_CALLER`: this caller's holder checks for the window are used up. */
-export class HolderChecksPerCaller extends HcxError {
-  readonly retryAfterSeconds: number;
+export class HolderChecksPerCaller extends RetryLater {
   constructor(retryAfterSeconds: number) {
-    super('HOLDER_CHECKS_PER_CALLER');
-    this.retryAfterSeconds = retryAfterSeconds;
+    super('HOLDER_CHECKS_PER_CALLER', retryAfterSeconds);
   }
 }
 
