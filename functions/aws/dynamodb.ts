@@ -46,6 +46,11 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return doc;
 }
 
+/** Whether `e` is DynamoDB's refusal of a write's condition (`ConditionalCheckFailedException`). */
+export function isConditionFailed(e: unknown): boolean {
+  return (e as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
 function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] {
   const schema: KeySchemaElement[] = [{ AttributeName: partitionKey.name, KeyType: 'HASH' }];
   if (sortKey) schema.push({ AttributeName: sortKey.name, KeyType: 'RANGE' });

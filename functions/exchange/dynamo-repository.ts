@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { documentClient } from '../aws/dynamodb';
+import { documentClient, isConditionFailed } from '../aws/dynamodb';
 import type { KeyMaterial } from '../core/algorithms';
 import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
@@ -87,10 +87,6 @@ function itemKind(pk: string): string {
   return 'other';
 }
 
-function isConditionFailure(e: unknown): boolean {
-  return (e as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
-}
-
 const num = (v: NativeAttributeValue): number | undefined => (typeof v === 'number' ? v : undefined);
 const str = (v: NativeAttributeValue): string | undefined => (typeof v === 'string' ? v : undefined);
 const binary = (v: NativeAttributeValue): Uint8Array | undefined => (v instanceof Uint8Array ? v : undefined);
@@ -154,7 +150,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       );
       return true;
     } catch (e) {
-      if (isConditionFailure(e)) return false;
+      if (isConditionFailed(e)) return false;
       throw e;
     }
   }
@@ -179,7 +175,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       );
       return true;
     } catch (e) {
-      if (isConditionFailure(e)) return false;
+      if (isConditionFailed(e)) return false;
       throw e;
     }
   }

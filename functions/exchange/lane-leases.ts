@@ -24,7 +24,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient, isConditionFailed } from '../aws/dynamodb';
 import { RetryLater } from '../core/errors';
 import { currentInvocation, throwIfPastDeadline } from '../core/invocation';
 
@@ -66,7 +67,7 @@ export class LaneLeases {
     private readonly tableName: string,
     options: LaneLeaseOptions = {},
   ) {
-    this.doc = DynamoDBDocumentClient.from(client);
+    this.doc = documentClient(client);
     this.perLane = options.perLane ?? 2;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.waitMs = options.waitMs ?? 3_000;
@@ -141,7 +142,7 @@ export class LaneLeases {
       );
       return holder;
     } catch (e) {
-      if (conditionFailed(e)) return undefined;
+      if (isConditionFailed(e)) return undefined;
       throw e;
     }
   }
@@ -158,7 +159,7 @@ export class LaneLeases {
       );
     } catch (e) {
       // Ran out and taken by another request meanwhile: that one's now; nothing to give back.
-      if (conditionFailed(e)) return;
+      if (isConditionFailed(e)) return;
       throw e;
     }
   }
@@ -168,6 +169,3 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () => (done ??= fn());
 }
-
-const conditionFailed = (e: unknown): boolean =>
-  (e as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';

@@ -14,7 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient, isConditionFailed } from '../aws/dynamodb';
 import { CALLER_PK_PREFIX, callerTag } from '../core/caller-tag';
 import { RetryLater } from '../core/errors';
 
@@ -58,7 +59,7 @@ export class CallerLimit {
     private readonly readSecret: CallerSecret,
     options: CallerLimitOptions = {},
   ) {
-    this.doc = DynamoDBDocumentClient.from(client);
+    this.doc = documentClient(client);
     this.perWindow = options.perWindow ?? 30;
     this.windowSeconds = options.windowSeconds ?? 60;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
@@ -100,7 +101,7 @@ export class CallerLimit {
         }),
       );
     } catch (e) {
-      if ((e as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') {
+      if (isConditionFailed(e)) {
         throw new HolderChecksPerCaller(Math.max(1, windowEnd - now));
       }
       throw e;

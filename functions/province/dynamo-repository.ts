@@ -22,7 +22,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -32,7 +32,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../aws/dynamodb';
+import { documentClient, isConditionFailed } from '../aws/dynamodb';
 import { encodeB64url } from '../core/b64';
 import { InternalError } from '../core/errors';
 import type { TrustList } from '../core/schemas/types.gen';
@@ -67,13 +67,6 @@ const ownSegmentKey = (segment: number) => ({ pk: 'OWN_SEGMENT', sk: String(segm
 const segmentContentKey = (digest: string) => ({ pk: `SEGMENT#${digest}`, sk: 'SEGMENT' });
 const chunkKey = (generation: string, i: number) => ({ pk: REGISTRY, sk: `CHUNK#${generation}#${i}` });
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'ttl', 'kind']);
-
-function isConditionFailed(e: unknown): boolean {
-  return (
-    e instanceof ConditionalCheckFailedException ||
-    (e as { name?: string })?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};

@@ -1,5 +1,7 @@
 /** Per-lane append leases on the real wire protocol (dynalite): cap, wait, refusal, expiry. */
-import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../functions/aws/dynamodb';
+import { CallerLimit } from '../../functions/province/caller-limit';
 import { HcxError } from '../../functions/core/errors';
 import { runInvocation } from '../../functions/core/invocation';
 import { DynamoExchangeRepository } from '../../functions/exchange/dynamo-repository';
@@ -45,7 +47,7 @@ describe('lane leases', () => {
     await Promise.all([r2(), r3(), r1()]); // releasing twice is harmless
     const left = await Promise.all(
       [0, 1].map((slot) =>
-        DynamoDBDocumentClient.from(db.client).send(
+        documentClient(db.client).send(
           new GetCommand({ TableName: db.tableName, Key: laneSlotKey('440000', slot), ConsistentRead: true }),
         ),
       ),
@@ -73,5 +75,21 @@ describe('lane leases', () => {
     const counts = await new DynamoExchangeRepository(db.client, db.tableName).countOperationalData();
     expect(counts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'append-lease' })]));
     expect(counts.map((c) => c.kind)).not.toContain('other');
+  });
+
+  it('shares the one document client of its DynamoDB client, so the repositories keep their options', async () => {
+    // lib-dynamodb keeps translation options in the client's shared config: a second document
+    // client made with other options would switch removeUndefinedValues off for the repositories.
+    const repositories = documentClient(db.client); // made first, as createExchangeDeps does
+    new LaneLeases(db.client, db.tableName);
+    new CallerLimit(db.client, db.tableName, async () => Buffer.alloc(32));
+    await expect(
+      repositories.send(
+        new PutCommand({
+          TableName: db.tableName,
+          Item: { pk: 'OPTIONS', sk: 'CHECK', nested: { absent: undefined } },
+        }),
+      ),
+    ).resolves.toBeDefined();
   });
 });
