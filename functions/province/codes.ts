@@ -107,25 +107,27 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
 
 /**
  * Verify any province's code against the cached registry; counts results, stores nothing. A holder
- * check (run only for an otherwise valid code) is first counted against `caller`'s limit
+ * check (run only for an otherwise valid code) is first counted against the caller's limit
  * (caller-limit.ts: 429 HOLDER_CHECKS_PER_CALLER), then bounded per process (holder-gate.ts).
+ * `caller` is asked only then: a verification without a holder does no caller work.
  */
 export async function verify(
   deps: ProvinceDeps,
   request: VerificationRequest,
-  caller = 'unknown',
+  caller: () => string = () => 'unknown',
 ): Promise<VerificationResult> {
   const snapshot = await deps.registry.snapshot();
   const limit = deps.callerLimit;
   const result = await verifyCode(request.code, snapshot, {
     now: deps.now(),
     ...(request.holder ? { holder: request.holder } : {}),
-    holderCheck: limit
-      ? async (binding, idType, idNumber) => {
-          await limit.take(caller);
-          return deps.holderCheck(binding, idType, idNumber);
-        }
-      : deps.holderCheck,
+    holderCheck:
+      limit && request.holder
+        ? async (binding, idType, idNumber) => {
+            await limit.take(caller());
+            return deps.holderCheck(binding, idType, idNumber);
+          }
+        : deps.holderCheck,
   });
   // Aggregate counters only: the result and its reason codes, never the code or the holder.
   metrics.addMetric(`Verify_${result.result}`, 'Count', 1);

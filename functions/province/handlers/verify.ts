@@ -17,7 +17,9 @@ export const create = (deps: ProvinceDeps) =>
   httpHandler<VerificationRequest>({ route, schema: requireValid(isVerificationRequest) }, async (event) =>
     json(
       200,
-      await verify(deps, event.parsed, callerOf(event.requestContext?.http?.sourceIp, callerIdentity(event))),
+      await verify(deps, event.parsed, () =>
+        callerOf(event.requestContext?.http?.sourceIp, callerIdentity(event)),
+      ),
     ),
   );
 
