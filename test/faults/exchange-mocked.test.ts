@@ -1,14 +1,16 @@
 /**
  * Faults dynalite cannot produce, injected with aws-sdk-client-mock on the document client the
  * exchange's repository uses (`documentClient(faulty)`, one per client), whose other calls go
- * through to dynalite: throttling answers a retryable 503 with nothing half-written, and a failure
+ * through to dynalite (every command the exchange sends, the lane leases' included): throttling answers a retryable 503 with nothing half-written, and a failure
  * between the log append and the projection is repaired by the next request.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type PutCommandInput,
@@ -39,6 +41,8 @@ function passThrough(): void {
   mock.on(QueryCommand).callsFake((input) => realDoc.send(new QueryCommand(input)));
   mock.on(UpdateCommand).callsFake((input) => realDoc.send(new UpdateCommand(input)));
   mock.on(PutCommand).callsFake((input) => realDoc.send(new PutCommand(input)));
+  mock.on(DeleteCommand).callsFake((input) => realDoc.send(new DeleteCommand(input)));
+  mock.on(ScanCommand).callsFake((input) => realDoc.send(new ScanCommand(input)));
 }
 
 beforeAll(async () => {
