@@ -9,7 +9,13 @@ import { TrustListRejected } from '../../functions/core/errors';
 import { buildSnapshot } from '../../functions/core/registry';
 import type { LogEntry, StatusPublishRequest, TrustList } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
-import { openBatch, readSegmentBits, segmentContent, sha256 } from '../../functions/core/status/batch';
+import {
+  openBatch,
+  readSegmentBits,
+  segmentContent,
+  sha256,
+  type BatchFull,
+} from '../../functions/core/status/batch';
 import { StatusIndex } from '../../functions/core/status/status-index';
 import {
   MAX_STATUS_INDEX,
@@ -157,7 +163,7 @@ describe('status batches', () => {
   it('opens a batch only under its committed hash, and checks the province signature when asked', async () => {
     const { p, jws, hash } = await batchOf([segmentContent(3, 1, NOW + DAY, set([1, 2, 99]))]);
     const opened = openBatch(jws, hash, { alg: p.key.alg, jwk: p.key.publicJwk });
-    expect(opened.segments.get(3)?.set.has(99)).toBe(true);
+    expect((opened.segments.get(3) as BatchFull).set.has(99)).toBe(true);
     expect((thrown(() => openBatch(jws, sha256('other'))) as TrustListRejected).reason).toBe(
       'BATCH_MISMATCH',
     );

@@ -4,7 +4,7 @@
  * the signed list names; every cap is a 4xx before anything is written; no revocation is undone.
  */
 import { LIMITS } from '../../functions/core/profiles';
-import { openBatch, segmentContent, sha256 } from '../../functions/core/status/batch';
+import { openBatch, segmentContent, sha256, type BatchFull } from '../../functions/core/status/batch';
 import { SEGMENT_BITS, SegmentSet, groupBySegment } from '../../functions/core/status/segment';
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
 import { MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE } from '../../functions/exchange/service';
@@ -97,7 +97,7 @@ describe('POST /v1/provinces/{region}/status-segments', () => {
     expect(served.headers?.['cache-control']).toContain('immutable');
     const opened = openBatch(served.body as string, listed[0].batch, { alg: zj.alg, jwk: zj.publicJwk });
     for (const s of listed) expect(opened.segments.get(s.segment)?.digest).toBe(s.digest);
-    expect(opened.segments.get(0)?.set.has(3)).toBe(true);
+    expect((opened.segments.get(0) as BatchFull).set.has(3)).toBe(true);
   });
 
   it('treats a retried publication as done, and refuses an older revision (SEGMENT_REV_STALE)', async () => {
