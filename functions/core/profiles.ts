@@ -11,7 +11,7 @@ export const LEGACY_CODE_PREFIX = 'HCX1:';
 
 /**
  * The formats a province can issue codes in: `HCX2` (the default) or `HCX1`, for tools written for
- * the first format (docs/code-format.md#issuing-hcx1-codes).
+ * the first format (docs/code-format.md#issuing-hcx1-codes-compatibility-option).
  */
 export const CODE_FORMATS = ['HCX2', 'HCX1'] as const;
 /** A format a province can issue codes in. */

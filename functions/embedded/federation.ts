@@ -122,7 +122,7 @@ export interface FederationOptions {
   readonly sweepIntervalSeconds?: number;
   /** Retention policy of every province (default: functions/province/deps.ts DEFAULT_RETENTION). */
   readonly retention?: RetentionPolicy;
-  /** The format every province issues codes in (default HCX2; docs/code-format.md#issuing-hcx1-codes). */
+  /** The format every province issues codes in (default HCX2; docs/code-format.md). */
   readonly codeFormat?: CodeFormat;
   /** Where to write the state file (default `<data>/state.json`, or the temporary folder with `memory`). */
   readonly stateFile?: string;

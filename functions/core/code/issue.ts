@@ -4,7 +4,8 @@
  * validity leave the node; the ID number, the full name and every other element stay behind.
  *
  * Codes are issued in the current format, HCX2, unless the province is configured for HCX1, the
- * first format, which tools written for it still expect (docs/code-format.md#issuing-hcx1-codes).
+ * first format, which tools written for it still expect
+ * (docs/code-format.md#issuing-hcx1-codes-compatibility-option).
  */
 import { randomBytes } from 'node:crypto';
 import { encodeB64url } from '../b64';
