@@ -13,7 +13,7 @@
  * | `REGISTRY` | `SYNC` | last sync outcome |
  * | `ISSUER` | `STATUS_COUNTER` | next free status index (atomic `ADD`, reserved in blocks) |
  * | `OWN_SEGMENT` | `<segment>` | this province's own status segment: revision, expiry, packed bits |
- * | `SEGMENT#<digest>` | `SEGMENT` | a listed segment's packed bits (any province), `ttl` = its expiry + grace |
+ * | `SEGMENT#<digest>` | `SEGMENT` | a listed segment's content (any province): whole packed `bits`, or a patch (`base` digest, packed `add`, `count`, `depth`), `ttl` = its expiry + grace |
  *
  * Every mutation is one conditional single-item write. The replica is written chunks first, under a
  * fresh generation id nobody reads yet, then published by one conditional put of the metadata item
@@ -24,6 +24,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   GetCommand,
   type DynamoDBDocumentClient,
@@ -36,6 +38,7 @@ import { documentClient, isConditionFailed } from '../aws/dynamodb';
 import { encodeB64url } from '../core/b64';
 import { InternalError } from '../core/errors';
 import type { TrustList } from '../core/schemas/types.gen';
+import type { StoredSegment } from '../core/status/stored';
 import type {
   OwnSegment,
   CodeRecord,
@@ -65,6 +68,19 @@ const PENDING_TTL_GRACE = 86_400;
 const codeKey = (codeId: string) => ({ pk: `CODE#${codeId}`, sk: 'CODE' });
 const ownSegmentKey = (segment: number) => ({ pk: 'OWN_SEGMENT', sk: String(segment).padStart(7, '0') });
 const segmentContentKey = (digest: string) => ({ pk: `SEGMENT#${digest}`, sk: 'SEGMENT' });
+/** Keys per BatchGetItem call (the API's maximum), and calls for one chunk's unprocessed keys. */
+const BATCH_GET_MAX = 100;
+const BATCH_GET_ATTEMPTS = 8;
+
+/** A `SEGMENT#` item as stored, or undefined for an item of another shape. */
+function storedSegmentOf(item: Record<string, unknown>): StoredSegment | undefined {
+  const ttl = Number(item.ttl);
+  if (item.kind === 'segment' && typeof item.bits === 'string') return { kind: 'whole', bits: item.bits, ttl };
+  if (item.kind === 'segment-patch' && typeof item.base === 'string' && typeof item.add === 'string') {
+    return { kind: 'patch', base: item.base, add: item.add, count: Number(item.count), depth: Number(item.depth), ttl };
+  }
+  return undefined;
+}
 const chunkKey = (generation: string, i: number) => ({ pk: REGISTRY, sk: `CHUNK#${generation}#${i}` });
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'ttl', 'kind']);
 
@@ -468,18 +484,41 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     }
   }
 
-  async getSegmentContent(digest: string): Promise<string | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: segmentContentKey(digest), ConsistentRead: true }),
-    );
-    return typeof Item?.bits === 'string' ? Item.bits : undefined;
+  async getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>> {
+    const found = new Map<string, StoredSegment>();
+    const unique = [...new Set(digests)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] | undefined = unique
+        .slice(i, i + BATCH_GET_MAX)
+        .map((d) => segmentContentKey(d));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt >= BATCH_GET_ATTEMPTS) throw new InternalError('Segment items could not be read');
+        const out: BatchGetCommandOutput = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const stored = storedSegmentOf(item);
+          if (stored) found.set(String(item.pk).slice('SEGMENT#'.length), stored);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
   }
 
-  async putSegmentContent(digest: string, bits: string, ttl: number): Promise<void> {
+  async putSegmentItem(digest: string, item: StoredSegment): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...segmentContentKey(digest), kind: 'segment', bits, ttl },
+        Item: {
+          ...segmentContentKey(digest),
+          ...(item.kind === 'whole'
+            ? { kind: 'segment', bits: item.bits }
+            : { kind: 'segment-patch', base: item.base, add: item.add, count: item.count, depth: item.depth }),
+          ttl: item.ttl,
+        },
       }),
     );
   }

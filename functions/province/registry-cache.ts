@@ -11,7 +11,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import { buildSnapshot, type RegistrySnapshot } from '../core/registry';
 import type { TrustList } from '../core/schemas/types.gen';
-import { readSegmentBits, type SegmentSet } from '../core/status/segment';
+import type { SegmentSet } from '../core/status/segment';
+import { resolveStoredSegments } from '../core/status/stored';
 import type { TrustListStatusSegment } from '../core/schemas/types.gen';
 import type { ProvinceRepository, ReplicaMeta } from './repository';
 
@@ -121,23 +122,24 @@ export class RegistryCache {
 
 /**
  * The sets of the segments `list` names, from a memo of those already decoded (by digest) and the
- * repository for the rest; the memo keeps only the list's segments afterwards. A segment not held
- * is left out: building the snapshot then refuses the list (SEGMENT_MISSING).
+ * repository for the rest: its items read by BatchGetItem, one round per chain level for every
+ * segment at once (a patch item's base next, at most MAX_PATCH_CHAIN + 1 rounds; a chain stops at
+ * a memo'd set), each content checked against its digest. The memo keeps only the list's segments
+ * afterwards. A segment not held, or whose chain has a link missing or not giving its digest, is
+ * left out: building the snapshot then refuses the list (SEGMENT_MISSING).
  */
 export async function loadSegments(
-  repository: Pick<ProvinceRepository, 'getSegmentContent'>,
+  repository: Pick<ProvinceRepository, 'getSegmentItems'>,
   list: TrustList,
   memo: Map<string, SegmentSet>,
 ): Promise<(s: TrustListStatusSegment) => SegmentSet | undefined> {
-  const wanted = new Set<string>();
-  for (const s of list.statusSegments ?? []) {
-    wanted.add(s.digest);
-    if (memo.has(s.digest)) continue;
-    const bits = await repository.getSegmentContent(s.digest);
-    if (bits === undefined) continue;
-    const read = readSegmentBits(bits);
-    if (read.digest === s.digest) memo.set(s.digest, read.set);
-  }
+  const wanted = new Set((list.statusSegments ?? []).map((s) => s.digest));
+  const { sets } = await resolveStoredSegments(
+    [...wanted].filter((d) => !memo.has(d)),
+    (digests) => repository.getSegmentItems(digests),
+    memo,
+  );
+  for (const [digest, set] of sets) memo.set(digest, set);
   for (const digest of memo.keys()) if (!wanted.has(digest)) memo.delete(digest);
   return (s) => memo.get(s.digest);
 }

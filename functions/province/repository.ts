@@ -5,6 +5,7 @@
  */
 import type { HolderBinding } from '../core/holder';
 import type { HealthStatus, TrustList } from '../core/schemas/types.gen';
+import type { StoredSegment } from '../core/status/stored';
 
 /** The one record a node keeps per issued code: never the name, never the ID number. */
 export interface CodeRecord {
@@ -209,10 +210,13 @@ export interface ProvinceRepository {
     rev: number,
     published: NonNullable<OwnSegment['published']>,
   ): Promise<void>;
-  /** The packed content of a listed segment, by its digest, or undefined when not held. */
-  getSegmentContent(digest: string): Promise<string | undefined>;
-  /** Keep the packed content of a listed segment (checked against `digest` by the caller) until `ttl`. */
-  putSegmentContent(digest: string, bits: string, ttl: number): Promise<void>;
+  /**
+   * The stored items of listed segments by digest (whole or patch; BatchGetItem, strongly
+   * consistent); a digest not held is absent from the map.
+   */
+  getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>>;
+  /** Keep a listed segment's content (checked against `digest` by the caller) until `item.ttl`. */
+  putSegmentItem(digest: string, item: StoredSegment): Promise<void>;
 
   getSyncStatus(): Promise<SyncStatus | undefined>;
   putSyncStatus(status: SyncStatus): Promise<void>;

@@ -10,7 +10,6 @@ import type {
   StatusSegmentContent,
   StatusSegmentPatch,
   TrustList,
-  TrustListStatusSegment,
 } from '../core/schemas/types.gen';
 import { MAX_PATCH_CHAIN } from '../core/rules';
 import {
@@ -23,6 +22,7 @@ import {
   type SegmentAt,
 } from '../core/status/batch';
 import { SegmentSet, encodeSegment, groupBySegment, locate, packSegment } from '../core/status/segment';
+import { resolveStoredSegments, storedItemFor, type StoredSegment } from '../core/status/stored';
 import {
   exchangeRefused,
   publishStatusSegments,
@@ -183,10 +183,10 @@ export async function ensureSegments(
   },
   list: TrustList,
 ): Promise<{ fetched: number }> {
-  const missing: TrustListStatusSegment[] = [];
-  for (const s of list.statusSegments ?? []) {
-    if ((await deps.repository.getSegmentContent(s.digest)) === undefined) missing.push(s);
-  }
+  const rows = list.statusSegments ?? [];
+  const read = (digests: readonly string[]) => deps.repository.getSegmentItems(digests);
+  const stored = await read(rows.map((s) => s.digest));
+  const missing = rows.filter((s) => !stored.has(s.digest));
   const opened = new Map<string, OpenedBatch>();
   const held = new Map<string, SegmentSet>();
   // A batch wanted for one segment revision: from the static site first; a copy that is missing or
@@ -210,7 +210,23 @@ export async function ensureSegments(
     }
     return batch;
   };
+  // Contents this node holds (checked sets) and their stored items: the bases of the patches listed.
+  const heldItems = new Map<string, StoredSegment>();
+  const hold = async (digests: readonly string[]) => {
+    const { sets, items } = await resolveStoredSegments(digests, read, held);
+    for (const [digest, set] of sets) {
+      held.set(digest, set);
+      heldItems.set(digest, items.get(digest) as StoredSegment);
+    }
+  };
+  const bases: string[] = [];
   for (const s of missing) {
+    const item = (await fetchFor(s)).segments.get(s.segment);
+    if (item?.kind === 'patch') bases.push(item.base.digest);
+  }
+  await hold(bases);
+  for (const s of missing) {
+    if (held.has(s.digest)) continue;
     // The batch of the listed revision, then back along its patches to a full publication or to a
     // content this node holds (at most MAX_PATCH_CHAIN + 1 batches).
     let at: SegmentAt = s;
@@ -218,13 +234,8 @@ export async function ensureSegments(
       const item = (await fetchFor(at)).segments.get(at.segment);
       if (item?.kind !== 'patch') break;
       at = { segment: at.segment, digest: item.base.digest, batch: item.base.batch };
+      if (!held.has(at.digest)) await hold([at.digest]);
       if (held.has(at.digest)) break;
-      const bits = await deps.repository.getSegmentContent(at.digest);
-      const read = bits === undefined ? undefined : readSegmentBits(bits);
-      if (read?.digest === at.digest) {
-        held.set(at.digest, read.set);
-        break;
-      }
     }
     // Applies the chain and checks every digest: content that does not match is never stored.
     const set = resolveSegment(
@@ -233,10 +244,18 @@ export async function ensureSegments(
       (digest) => held.get(digest),
     );
     if (!set) throw new TrustListRejected('SEGMENT_MISSING', 'A status segment chain could not be fetched');
+    // Stored as a patch on the base this node holds (a small item), else whole.
     const item = opened.get(s.batch)?.payload.segments.find((c) => c.segment === s.segment);
-    const bits = item && 'bits' in item ? item.bits : packSegment(encodeSegment(set));
-    await deps.repository.putSegmentContent(s.digest, bits, s.exp + LIMITS.clockSkew + 86_400);
+    const patch =
+      item && 'add' in item
+        ? { base: item.base.digest, add: item.add, baseItem: heldItems.get(item.base.digest) }
+        : undefined;
+    const ttl = s.exp + LIMITS.clockSkew + 86_400;
+    const wholeBits = item && 'bits' in item ? item.bits : undefined;
+    const next = storedItemFor(set, (c) => wholeBits ?? packSegment(encodeSegment(c)), ttl, patch);
+    await deps.repository.putSegmentItem(s.digest, next);
     held.set(s.digest, set);
+    heldItems.set(s.digest, next);
   }
   return { fetched: missing.length };
 }

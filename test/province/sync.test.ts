@@ -17,7 +17,8 @@ import { encodeB64url } from '../../functions/core/b64';
 import { buildSnapshot } from '../../functions/core/registry';
 import type { SignedRequestPayload, StatusPublishRequest } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
-import { readSegmentBits, segmentContent, segmentPatch, sha256 } from '../../functions/core/status/batch';
+import { segmentContent, segmentPatch, sha256 } from '../../functions/core/status/batch';
+import { resolveStoredSegments } from '../../functions/core/status/stored';
 import { SEGMENT_BITS, SegmentSet, encodeSegment } from '../../functions/core/status/segment';
 import { loadSegments } from '../../functions/province/registry-cache';
 import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
@@ -508,7 +509,7 @@ describe('status segment patches at sync', () => {
       await loadSegments(repository, replica!.list, new Map()),
     );
     expect(snapshot.status.isRevoked(ZJ, SEG * SEGMENT_BITS + 20)).toBe(true);
-    expect(await repository.getSegmentContent(digestOf([10, 20, 30, 31]))).toBeUndefined();
+    expect((await repository.getSegmentItems([digestOf([10, 20, 30, 31])])).size).toBe(0);
 
     // act: the honest patch
     current = await signList(
@@ -518,10 +519,20 @@ describe('status segment patches at sync', () => {
     fetched.length = 0;
     expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 6 });
 
-    // assert: only the patch fetched, and the content it gives is held under the listed digest
+    // assert: only the patch fetched, the revision stored as a patch item on the held base (not
+    // whole), and the content the stored chain gives is the listed one
     expect(fetched).toEqual([good.hash]);
-    const bits = await repository.getSegmentContent(honest.digest);
-    expect([...readSegmentBits(bits as string).set.offsets()]).toEqual([10, 20, 30]);
+    const stored = await repository.getSegmentItems([honest.digest]);
+    expect(stored.get(honest.digest)).toEqual({
+      kind: 'patch',
+      base: on.digest,
+      add: honest.add,
+      count: 3,
+      depth: 1,
+      ttl: expect.any(Number),
+    });
+    const { sets } = await resolveStoredSegments([honest.digest], (d) => repository.getSegmentItems(d));
+    expect([...(sets.get(honest.digest) as SegmentSet).offsets()]).toEqual([10, 20, 30]);
   });
 
   it('fails the sync (EXCHANGE_REFUSED) and commits no replica when a batch of the chain is not served', async () => {
