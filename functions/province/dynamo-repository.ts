@@ -75,9 +75,17 @@ const BATCH_GET_ATTEMPTS = 8;
 /** A `SEGMENT#` item as stored, or undefined for an item of another shape. */
 function storedSegmentOf(item: Record<string, unknown>): StoredSegment | undefined {
   const ttl = Number(item.ttl);
-  if (item.kind === 'segment' && typeof item.bits === 'string') return { kind: 'whole', bits: item.bits, ttl };
+  if (item.kind === 'segment' && typeof item.bits === 'string')
+    return { kind: 'whole', bits: item.bits, ttl };
   if (item.kind === 'segment-patch' && typeof item.base === 'string' && typeof item.add === 'string') {
-    return { kind: 'patch', base: item.base, add: item.add, count: Number(item.count), depth: Number(item.depth), ttl };
+    return {
+      kind: 'patch',
+      base: item.base,
+      add: item.add,
+      count: Number(item.count),
+      depth: Number(item.depth),
+      ttl,
+    };
   }
   return undefined;
 }
@@ -516,7 +524,13 @@ export class DynamoProvinceRepository implements ProvinceRepository {
           ...segmentContentKey(digest),
           ...(item.kind === 'whole'
             ? { kind: 'segment', bits: item.bits }
-            : { kind: 'segment-patch', base: item.base, add: item.add, count: item.count, depth: item.depth }),
+            : {
+                kind: 'segment-patch',
+                base: item.base,
+                add: item.add,
+                count: item.count,
+                depth: item.depth,
+              }),
           ttl: item.ttl,
         },
       }),

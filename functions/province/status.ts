@@ -6,11 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { TrustListRejected } from '../core/errors';
 import { LIMITS } from '../core/profiles';
-import type {
-  StatusSegmentContent,
-  StatusSegmentPatch,
-  TrustList,
-} from '../core/schemas/types.gen';
+import type { StatusSegmentContent, StatusSegmentPatch, TrustList } from '../core/schemas/types.gen';
 import { MAX_PATCH_CHAIN } from '../core/rules';
 import {
   openBatch,

@@ -18,9 +18,11 @@ import { buildSnapshot } from '../../functions/core/registry';
 import type { SignedRequestPayload, StatusPublishRequest } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
 import { segmentContent, segmentPatch, sha256 } from '../../functions/core/status/batch';
-import { resolveStoredSegments } from '../../functions/core/status/stored';
-import { SEGMENT_BITS, SegmentSet, encodeSegment } from '../../functions/core/status/segment';
-import { loadSegments } from '../../functions/province/registry-cache';
+import { resolveStoredSegments, type StoredSegment } from '../../functions/core/status/stored';
+import { SEGMENT_BITS, SegmentSet, encodeSegment, packSegment } from '../../functions/core/status/segment';
+import { loadSegments, RegistryCache } from '../../functions/province/registry-cache';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import type { TrustListRejected } from '../../functions/core/errors';
 import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
 import {
   clock,
@@ -533,6 +535,118 @@ describe('status segment patches at sync', () => {
     });
     const { sets } = await resolveStoredSegments([honest.digest], (d) => repository.getSegmentItems(d));
     expect([...(sets.get(honest.digest) as SegmentSet).offsets()]).toEqual([10, 20, 30]);
+  });
+
+  it('stores a chain of patch items, a cold load across it gives the whole content, and a missing or tampered link leaves the segment unheld (SEGMENT_MISSING) while the previous snapshot serves', async () => {
+    // prepare: revision 1 whole {1}, then patches adding 2, 3 and 4, each in its own batch
+    const { createTable } = await import('../../functions/aws/dynamodb');
+    const tableName = `sync-${process.pid}-${++tableCounter}`;
+    await createTable(db.client, PROVINCE_TABLE, tableName);
+    const repository = new DynamoProvinceRepository(db.client, tableName);
+    const full = await publication([segmentContent(SEG, 1, NOW + 86_400, segmentSet([1]))]);
+    const batches = new Map([[full.hash, full.jws]]);
+    const revisions = [{ offsets: [1], digest: digestOf([1]), batch: full.hash }];
+    for (const added of [2, 3, 4]) {
+      const prev = revisions[revisions.length - 1];
+      const rev = revisions.length;
+      const on = { rev, digest: prev.digest, batch: prev.batch };
+      const offsets = [...prev.offsets, added];
+      const p = await publication([
+        segmentPatch(SEG, rev + 1, NOW + 86_400, segmentSet(offsets), on, Uint32Array.of(added)),
+      ]);
+      batches.set(p.hash, p.jws);
+      revisions.push({ offsets, digest: digestOf(offsets), batch: p.hash });
+    }
+    const listAt = (rev: number) =>
+      list({
+        version: 10 + rev,
+        statusSegments: [
+          row(rev, rev, revisions[rev - 1].digest, revisions[rev - 1].batch, rev > 1 ? rev - 1 : undefined),
+        ],
+      });
+    let current = '';
+    const { deps } = patchNode(repository, () => current, batches);
+    const cache = new RegistryCache(repository, { checkEveryMs: 60_000, clock: () => 0 });
+    for (const rev of [1, 2, 3]) {
+      current = await signList(fed.signer, listAt(rev));
+      expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 10 + rev });
+    }
+
+    // assert: one whole item, then patch items of depth 1 and 2 holding only the added offset
+    const items = await repository.getSegmentItems(revisions.map((r) => r.digest));
+    expect(items.get(revisions[0].digest)?.kind).toBe('whole');
+    for (const rev of [2, 3]) {
+      const item = items.get(revisions[rev - 1].digest);
+      expect(item).toMatchObject({
+        kind: 'patch',
+        base: revisions[rev - 2].digest,
+        count: rev,
+        depth: rev - 1,
+      });
+      expect(item).not.toHaveProperty('bits');
+      expect(JSON.stringify(item).length).toBeLessThan(200);
+    }
+    // a cold load across the chain gives the lookups of the whole content
+    const replica = (await repository.getReplica())!;
+    const chained = await buildSnapshot(
+      replica.list,
+      await loadSegments(repository, replica.list, new Map()),
+    );
+    const whole = await buildSnapshot(replica.list, () => segmentSet([1, 2, 3]));
+    for (let o = 0; o < 8; o++) {
+      const si = SEG * SEGMENT_BITS + o;
+      expect(chained.status.isRevoked(ZJ, si)).toBe(whole.status.isRevoked(ZJ, si));
+    }
+    expect(chained.status.isRevoked(ZJ, SEG * SEGMENT_BITS + 3)).toBe(true);
+    const serving = await cache.snapshot();
+    expect(serving.version).toBe(13);
+
+    // act: revision 4 taken as a patch, then its base's item tampered (another offset added)
+    current = await signList(fed.signer, listAt(4));
+    expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 14 });
+    const rev3 = items.get(revisions[2].digest) as Extract<StoredSegment, { kind: 'patch' }>;
+    await repository.putSegmentItem(revisions[2].digest, {
+      ...rev3,
+      add: packSegment(encodeSegment(segmentSet([5]))),
+    });
+    const tampered = (await repository.getReplica())!.list;
+    const refusal = async () =>
+      buildSnapshot(tampered, await loadSegments(repository, tampered, new Map())).then(
+        () => 'built',
+        (e: TrustListRejected) => e.reason,
+      );
+
+    // assert: the segment is unheld on a cold load (never a set other than the listed one)
+    expect(await refusal()).toBe('SEGMENT_MISSING');
+    // the cache holds revision 3 checked, so it reads only revision 4's item: tampered, it keeps serving
+    const rev4 = (await repository.getSegmentItems([revisions[3].digest])).get(
+      revisions[3].digest,
+    ) as Extract<StoredSegment, { kind: 'patch' }>;
+    expect(rev4).toMatchObject({ kind: 'patch', depth: 3 });
+    await repository.putSegmentItem(revisions[3].digest, { ...rev4, count: 5 });
+    cache.invalidate();
+    const kept = await cache.snapshot();
+    expect(kept.version).toBe(13);
+    expect(kept.status.isRevoked(ZJ, SEG * SEGMENT_BITS + 3)).toBe(true);
+
+    // act: the links put back honest, then one removed
+    await repository.putSegmentItem(revisions[2].digest, rev3);
+    await repository.putSegmentItem(revisions[3].digest, rev4);
+    expect(await refusal()).toBe('built');
+    const remove = (digest: string) =>
+      db.client.send(
+        new DeleteItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: `SEGMENT#${digest}` }, sk: { S: 'SEGMENT' } },
+        }),
+      );
+    await remove(revisions[1].digest);
+
+    // assert: a missing link leaves the segment unheld too, and the cache keeps serving without it
+    expect(await refusal()).toBe('SEGMENT_MISSING');
+    await remove(revisions[3].digest);
+    cache.invalidate();
+    expect((await cache.snapshot()).version).toBe(13);
   });
 
   it('fails the sync (EXCHANGE_REFUSED) and commits no replica when a batch of the chain is not served', async () => {
