@@ -29,7 +29,7 @@ export type StoredSegment =
 /** Reads the stored items of `digests` (any order, any subset found). */
 export type StoredSegmentReader = (digests: readonly string[]) => Promise<ReadonlyMap<string, StoredSegment>>;
 
-/** What {@link resolveStoredSegments} found: the checked sets by digest, and the items it read. */
+/** What {@link resolveStoredSegments} found: the checked sets of the digests asked, and every item it read. */
 export interface ResolvedSegments {
   readonly sets: Map<string, SegmentSet>;
   readonly items: Map<string, StoredSegment>;
@@ -49,7 +49,8 @@ export async function resolveStoredSegments(
 ): Promise<ResolvedSegments> {
   const items = new Map<string, StoredSegment>();
   const asked = new Set<string>();
-  let frontier = [...new Set(digests)].filter((d) => !known.has(d));
+  const requested = new Set(digests);
+  let frontier = [...requested].filter((d) => !known.has(d));
   for (let round = 0; round <= MAX_PATCH_CHAIN && frontier.length > 0; round++) {
     for (const d of frontier) asked.add(d);
     const found = await read(frontier);
@@ -102,8 +103,8 @@ export async function resolveStoredSegments(
     }
     return base;
   };
-  for (const d of asked) resolve(d);
-  for (const d of [...sets.keys()]) if (!asked.has(d)) sets.delete(d);
+  for (const d of requested) if (!known.has(d)) resolve(d);
+  for (const d of [...sets.keys()]) if (!requested.has(d)) sets.delete(d);
   return { sets, items };
 }
 
