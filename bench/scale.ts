@@ -14,7 +14,21 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { generateSigningKey } from '../functions/core/keys';
 import { LocalKeySigner } from '../functions/core/signer';
-import type { LogEntry, TrustList, TrustListStatusSegment } from '../functions/core/schemas/types.gen';
+import type {
+  LogEntry,
+  SignedRequestPayload,
+  StatusPublishRequest,
+  StatusSegmentContent,
+  StatusSegmentPatch,
+  TrustList,
+  TrustListStatusSegment,
+} from '../functions/core/schemas/types.gen';
+import { encodeB64url } from '../functions/core/b64';
+import { LIMITS } from '../functions/core/profiles';
+import { signRequest } from '../functions/core/signed-request';
+import type { ExchangeClient } from '../functions/province/exchange-client';
+import { loadSegments } from '../functions/province/registry-cache';
+import { ensureSegments } from '../functions/province/status';
 import { createTable } from '../functions/aws/dynamodb';
 import { PROVINCE_TABLE } from '../functions/core/storage/tables';
 import { StatusIndex } from '../functions/core/status/status-index';
@@ -247,6 +261,24 @@ interface DeltaCost {
  * 1000 codes of one province in one batch (a district). The whole-segment figure is the previous
  * design's (every touched segment re-sent whole), measured on the same segments.
  */
+/** Add status index `si` of `region` to `to` (offsets by `region:segment`). */
+function addRevocation(to: Map<string, Set<number>>, region: string, si: number): void {
+  const k = `${region}:${Math.floor(si / SEGMENT_BITS)}`;
+  let offsets = to.get(k);
+  if (!offsets) to.set(k, (offsets = new Set()));
+  offsets.add(si % SEGMENT_BITS);
+}
+
+/** 1000 revocations at random over the federation, by `region:segment`. */
+function scatteredRevocations(random: () => number): Map<string, Set<number>> {
+  const scattered = new Map<string, Set<number>>();
+  for (let i = 0; i < 1000; i++) {
+    const region = String(110000 + Math.floor(random() * PROVINCES) * 10000);
+    addRevocation(scattered, region, Math.floor(random() * DAILY_PER_PROVINCE));
+  }
+  return scattered;
+}
+
 function deltaCost(base: Built): DeltaCost {
   const bySegment = new Map(base.rows.map((r) => [`${r.region}:${r.segment}`, r]));
   const random = rng(99);
@@ -278,20 +310,10 @@ function deltaCost(base: Built): DeltaCost {
     const kb = (bytes: number) => Math.round(bytes / 1024);
     return { patches: kb(patches), amortized: kb(amortized), whole: kb(whole) };
   };
-  const add = (to: Map<string, Set<number>>, region: string, si: number) => {
-    const k = `${region}:${Math.floor(si / SEGMENT_BITS)}`;
-    let offsets = to.get(k);
-    if (!offsets) to.set(k, (offsets = new Set()));
-    offsets.add(si % SEGMENT_BITS);
-  };
-  const scattered = new Map<string, Set<number>>();
-  for (let i = 0; i < 1000; i++) {
-    const region = String(110000 + Math.floor(random() * PROVINCES) * 10000);
-    add(scattered, region, Math.floor(random() * DAILY_PER_PROVINCE));
-  }
+  const scattered = scatteredRevocations(random);
   const clustered = new Map<string, Set<number>>();
   const start = Math.floor(random() * (DAILY_PER_PROVINCE - 2_000_000));
-  for (let i = 0; i < 1000; i++) add(clustered, '110000', start + i * 2000);
+  for (let i = 0; i < 1000; i++) addRevocation(clustered, '110000', start + i * 2000);
   const s = cost(scattered);
   return {
     scatteredKB: s.patches,
@@ -301,12 +323,16 @@ function deltaCost(base: Built): DeltaCost {
   };
 }
 
-/** An idle sync on the embedded engine, every DynamoDB call asked for its consumed capacity. */
-export async function idleSyncUnits(): Promise<{
-  read: number;
-  write: number;
-  reissueRead: number;
-  reissueWrite: number;
+/**
+ * The embedded engine (dynalite on port 0) with a client that asks every call for its consumed
+ * capacity and adds it up: `units` counts reads (Get, BatchGet, Query, Scan) and writes (the rest)
+ * since the last `reset()`.
+ */
+async function countingEngine(): Promise<{
+  client: DynamoDBClient;
+  units: { read: number; write: number };
+  reset: () => void;
+  close: () => Promise<void>;
 }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (o: Record<string, unknown>) => Server;
@@ -317,13 +343,46 @@ export async function idleSyncUnits(): Promise<{
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const units = { read: 0, write: 0 };
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-      return next(args);
+      const out = await next(args);
+      // One object per call; BatchGet/BatchWrite answer one per table.
+      const consumed = (out.output as { ConsumedCapacity?: unknown } | undefined)?.ConsumedCapacity;
+      let cu = 0;
+      for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+        cu += (c as { CapacityUnits?: number }).CapacityUnits ?? 0;
+      }
+      if (/Get|Query|Scan/.test(context.commandName ?? '')) units.read += cu;
+      else units.write += cu;
+      return out;
     },
-    { step: 'initialize', name: 'consumedCapacity' },
+    { step: 'initialize', name: 'countUnits' },
   );
+  return {
+    client,
+    units,
+    reset: () => {
+      units.read = 0;
+      units.write = 0;
+    },
+    close: async () => {
+      client.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** An idle sync on the embedded engine, every DynamoDB call asked for its consumed capacity. */
+export async function idleSyncUnits(): Promise<{
+  read: number;
+  write: number;
+  reissueRead: number;
+  reissueWrite: number;
+}> {
+  const engine = await countingEngine();
+  const { client } = engine;
   try {
     const tableName = 'bench-province';
     await createTable(client, PROVINCE_TABLE, tableName);
@@ -363,34 +422,199 @@ export async function idleSyncUnits(): Promise<{
     await syncOnce(deps); // the first idle run writes the status once
     now += 60;
     // Count reads and writes of the next idle run, per call.
-    let read = 0;
-    let write = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const out = await next(args);
-        const cu =
-          (out.output as { ConsumedCapacity?: { CapacityUnits?: number } } | undefined)?.ConsumedCapacity
-            ?.CapacityUnits ?? 0;
-        if (/Get|Query|Scan/.test(context.commandName ?? '')) read += cu;
-        else write += cu;
-        return out;
-      },
-      { step: 'initialize', name: 'countUnits' },
-    );
+    engine.reset();
     const run = await syncOnce(deps);
     if (run.result !== 'unchanged') throw new Error(`idle sync: ${JSON.stringify(run)}`);
-    const idleUnits = { read, write };
+    const idleUnits = { ...engine.units };
     // A re-issue with no change (the exchange's empty delta of a new 15-minute window).
     now += 900;
     idle = await emptyDelta(now - 30);
-    read = 0;
-    write = 0;
+    engine.reset();
     const reissue = await syncOnce(deps);
     if (reissue.result !== 'updated') throw new Error(`re-issue sync: ${JSON.stringify(reissue)}`);
-    return { ...idleUnits, reissueRead: read, reissueWrite: write };
+    return { ...idleUnits, reissueRead: engine.units.read, reissueWrite: engine.units.write };
   } finally {
-    client.destroy();
-    await new Promise((r) => server.close(r));
+    await engine.close();
+  }
+}
+
+/** What a node's table spends on the segments at scale (embedded engine, consumed capacity). */
+export interface SegmentStoreUnits {
+  /** Write units of the sync that takes 1000 scattered revocations published as patches. */
+  readonly syncWriteUnits: number;
+  readonly syncReadUnits: number;
+  /** The same revocations published whole: the node stores every changed segment whole (as before). */
+  readonly syncWriteUnitsWhole: number;
+  readonly syncReadUnitsWhole: number;
+  /** Read units of a verifier's cold load, every segment whole (before the change). */
+  readonly coldLoadReadUnitsWhole: number;
+  /** The same after the patches were taken (the changed segments one patch item deep). */
+  readonly coldLoadReadUnits: number;
+  /** One segment's cold load read units at the chain bound (MAX_PATCH_CHAIN patch items deep) and whole. */
+  readonly segmentAtBoundReadUnits: number;
+  readonly segmentWholeReadUnits: number;
+}
+
+/**
+ * A node taking 1000 scattered revocations at `n` (`base`, built for `n`) through the real `ensureSegments` on
+ * the embedded engine, the changed segments published as patches (stored as patch items) in one
+ * table and as whole segments (stored whole, the cost before this design) in another; then the
+ * read units of a verifier's cold load of each (`loadSegments`), and of one segment at the chain
+ * bound. Batches are signed by one bench key (a node checks a batch by its hash, not its signer).
+ */
+export async function segmentStoreUnits(n: number, base: Built = build(n)): Promise<SegmentStoreUnits> {
+  const engine = await countingEngine();
+  try {
+    const key = await generateSigningKey('ES256');
+    const signer = await LocalKeySigner.fromPrivateJwk(key.privateJwk);
+    const batches = new Map<string, string>();
+    let jti = 0;
+    const publish = async (segments: StatusPublishRequest['segments']): Promise<string> => {
+      const jws = await signRequest(signer, {
+        aud: 'hcx-bench',
+        iat: NOW,
+        jti: encodeB64url(Buffer.from(String(++jti).padStart(16, '0'))),
+        // The bench's 34 regions are not all province codes; a node reads a batch by hash and
+        // segment number, so one code stands for all (each batch still holds one region's segments).
+        region: '110000',
+        op: 'status.publish',
+        segments,
+      } as SignedRequestPayload);
+      const hash = sha256(jws);
+      batches.set(hash, jws);
+      return hash;
+    };
+    const exchange: ExchangeClient = {
+      baseUrl: 'http://exchange.invalid',
+      getTrustList: async () => ({ status: 500, contentType: '', body: '' }),
+      postSigned: async () => ({ status: 500, contentType: '', body: '' }),
+      getStatusBatch: async (hash: string) => {
+        const body = batches.get(hash);
+        return body
+          ? { status: 200, contentType: 'application/jose', body }
+          : { status: 404, contentType: '', body: '' };
+      },
+    };
+    const listOf = (rows: TrustListStatusSegment[]) => ({ statusSegments: rows }) as unknown as TrustList;
+    const ttl = NOW + DAY + LIMITS.clockSkew + 86_400;
+    const repositories: DynamoProvinceRepository[] = [];
+    for (const name of ['bench-patches', 'bench-whole']) {
+      await createTable(engine.client, PROVINCE_TABLE, name);
+      const repository = new DynamoProvinceRepository(engine.client, name);
+      for (const row of base.rows) {
+        await repository.putSegmentItem(row.digest, {
+          kind: 'whole',
+          bits: base.packed.get(row.digest) as string,
+          ttl,
+        });
+      }
+      repositories.push(repository);
+    }
+    const [patches, whole] = repositories;
+    const measured = async (work: () => Promise<unknown>) => {
+      engine.reset();
+      await work();
+      return { ...engine.units };
+    };
+    const coldLoad = async (repository: DynamoProvinceRepository, rows: TrustListStatusSegment[]) => {
+      const units = await measured(async () => {
+        const get = await loadSegments(repository, listOf(rows), new Map());
+        if (rows.some((r) => get(r) === undefined)) throw new Error('a cold load left a segment unheld');
+      });
+      return Math.round(units.read * 10) / 10;
+    };
+    const coldLoadReadUnitsWhole = await coldLoad(whole, base.rows);
+
+    // The change: each touched segment's next revision, as a patch and whole, signed by province.
+    const byKey = new Map(base.rows.map((r, i) => [`${r.region}:${r.segment}`, i]));
+    const patchRows = [...base.rows];
+    const wholeRows = [...base.rows];
+    const items = new Map<
+      string,
+      { at: number | undefined; patch: StatusSegmentPatch | undefined; full: StatusSegmentContent }
+    >();
+    for (const [k, offsets] of scatteredRevocations(rng(99))) {
+      const at = byKey.get(k);
+      const row = at === undefined ? undefined : base.rows[at];
+      const held = SegmentSet.fromSorted(
+        row ? (base.offsets.get(row.digest) as Uint32Array) : new Uint32Array(0),
+      );
+      const fresh = Uint32Array.from([...offsets].filter((o) => !held.has(o)).sort((a, b) => a - b));
+      if (fresh.length === 0) continue;
+      const next = held.union(fresh);
+      const segment = Number(k.split(':')[1]);
+      const rev = (row?.rev ?? 0) + 1;
+      items.set(k, {
+        at,
+        patch: row ? segmentPatch(segment, rev, NOW + DAY, next, row, fresh) : undefined,
+        full: segmentContent(segment, rev, NOW + DAY, next),
+      });
+    }
+    const byRegion = new Map<string, string[]>();
+    for (const k of items.keys()) {
+      const region = k.split(':')[0];
+      byRegion.set(region, [...(byRegion.get(region) ?? []), k]);
+    }
+    for (const [region, keys] of byRegion) {
+      for (let i = 0; i < keys.length; i += 32) {
+        const part = keys.slice(i, i + 32).map((k) => items.get(k)!);
+        const patchBatch = await publish(part.map((c) => c.patch ?? c.full));
+        const wholeBatch = await publish(part.map((c) => c.full));
+        for (const c of part) {
+          const digest = sha256(encodeSegment(readSegmentBits(c.full.bits).set));
+          const r = {
+            region,
+            segment: c.full.segment,
+            rev: c.full.rev,
+            exp: c.full.exp,
+            count: c.full.count,
+            digest,
+          };
+          const asPatch = { ...r, batch: patchBatch, ...(c.patch ? { depth: 1 } : {}) };
+          if (c.at === undefined) {
+            patchRows.push(asPatch);
+            wholeRows.push({ ...r, batch: wholeBatch });
+          } else {
+            patchRows[c.at] = asPatch;
+            wholeRows[c.at] = { ...r, batch: wholeBatch };
+          }
+        }
+      }
+    }
+    const sync = async (repository: DynamoProvinceRepository, rows: TrustListStatusSegment[]) =>
+      measured(() => ensureSegments({ repository, exchange }, listOf(rows)));
+    const afterPatches = await sync(patches, patchRows);
+    const afterWhole = await sync(whole, wholeRows);
+    const coldLoadReadUnits = await coldLoad(patches, patchRows);
+
+    // One segment taken MAX_PATCH_CHAIN times as a one-offset patch: the deepest chain a load reads.
+    let row = base.rows[0];
+    let set = SegmentSet.fromSorted(base.offsets.get(row.digest) as Uint32Array);
+    for (let depth = 1, o = 0; depth <= MAX_PATCH_CHAIN; o++) {
+      if (set.has(o)) continue;
+      const next = set.union(Uint32Array.of(o));
+      const patch = segmentPatch(row.segment, row.rev + 1, row.exp, next, row, Uint32Array.of(o));
+      const batch = await publish([patch]);
+      row = { ...row, rev: patch.rev, count: patch.count, digest: patch.digest, batch, depth };
+      await ensureSegments({ repository: patches, exchange }, listOf([row]));
+      set = next;
+      depth++;
+    }
+    const deepest = (await patches.getSegmentItems([row.digest])).get(row.digest);
+    if (deepest?.kind !== 'patch' || deepest.depth !== MAX_PATCH_CHAIN)
+      throw new Error('the chain is not at the bound');
+    return {
+      syncWriteUnits: Math.round(afterPatches.write),
+      syncReadUnits: Math.round(afterPatches.read),
+      syncWriteUnitsWhole: Math.round(afterWhole.write),
+      syncReadUnitsWhole: Math.round(afterWhole.read),
+      coldLoadReadUnitsWhole,
+      coldLoadReadUnits,
+      segmentAtBoundReadUnits: await coldLoad(patches, [row]),
+      segmentWholeReadUnits: await coldLoad(whole, [base.rows[0]]),
+    };
+  } finally {
+    await engine.close();
   }
 }
 
@@ -575,6 +799,12 @@ export interface ScaleBench {
   /** DynamoDB units of a sync that takes a re-issue with no change (metadata only; not the list chunks). */
   readonly reissueSyncReadUnits: number;
   readonly reissueSyncWriteUnits: number;
+  /** Write units a node spends taking 1000 scattered revocations (published as patches) at 10M. */
+  readonly syncWriteUnitsPer1000: number;
+  /** The same revocations stored whole (the design before patch items), in this run. */
+  readonly syncWriteUnitsPer1000Whole: number;
+  /** The node's table: sync read units, cold loads, one segment at the chain bound. */
+  readonly segmentStore: SegmentStoreUnits;
   readonly exchangeColdStartMs: number;
   readonly exchangeColdStartRatio: number;
   /** Where the cold starts' time went (median run of three each). */
@@ -591,9 +821,13 @@ export async function runScaleBench(options: { tenMillion?: boolean } = {}): Pro
   say(`scale: ${big / 1e6}M active revocations over 34 provinces`);
   const at10M = measure(big);
   say(`  ${JSON.stringify(at10M)}`);
-  const delta = deltaCost(build(big));
+  const builtBig = build(big);
+  const delta = deltaCost(builtBig);
   say('scale: idle sync on the embedded engine');
   const idle = await idleSyncUnits();
+  say(`scale: a node's segment items for 1000 scattered revocations at ${big / 1e6}M (embedded engine)`);
+  const store = await segmentStoreUnits(big, builtBig);
+  say(`  ${JSON.stringify(store)}`);
   say('scale: exchange cold start, 10^3 vs 10^6 log entries (from the latest checkpoint)');
   const fed = await generateSigningKey('ES256');
   const signer = await LocalKeySigner.fromPrivateJwk(fed.privateJwk);
@@ -619,6 +853,9 @@ export async function runScaleBench(options: { tenMillion?: boolean } = {}): Pro
     idleSyncWriteUnits: idle.write,
     reissueSyncReadUnits: idle.reissueRead,
     reissueSyncWriteUnits: idle.reissueWrite,
+    syncWriteUnitsPer1000: store.syncWriteUnits,
+    syncWriteUnitsPer1000Whole: store.syncWriteUnitsWhole,
+    segmentStore: store,
     exchangeColdStartMs: Math.round(large.ms),
     exchangeColdStartRatio: Math.round((large.ms / Math.max(small.ms, 0.001)) * 10) / 10,
     exchangeColdStart: { at1k: small, at1M: large },
@@ -634,6 +871,7 @@ export function scaleBenchLines(s: ScaleBench): string[] {
     `1000 more revocations: ${s.deltaKBPer1000} KB scattered over the federation as segment patches (${s.deltaKBPer1000Amortized} KB with the full re-send every ${MAX_PATCH_CHAIN} revisions; ${s.deltaKBPer1000Whole} KB as whole segments), ${s.deltaKBPer1000Clustered} KB clustered in one province`,
     `verifier at 10M: load ${s.listLoadMs} ms, heap ${s.listHeapMB} MB (goal <= 128 MB), lookup ${s.revocationLookupNs} ns wall, ${s.revocationLookupCpuNs} ns CPU (goal <= 1000 ns), ${s.revocationLookupVsSetRatio}x a Set<string> lookup in the same run`,
     `idle sync: ${s.idleSyncReadUnits} read units, ${s.idleSyncWriteUnits} write units (goal <= 3 and 0); a no-change re-issue: ${s.reissueSyncReadUnits} read, ${s.reissueSyncWriteUnits} write units (metadata and status only)`,
+    `node segment items, 1000 scattered revocations: ${s.syncWriteUnitsPer1000} write units as patch items (${s.syncWriteUnitsPer1000Whole} stored whole), sync reads ${s.segmentStore.syncReadUnits} (${s.segmentStore.syncReadUnitsWhole}); verifier cold load ${s.segmentStore.coldLoadReadUnits} read units (${s.segmentStore.coldLoadReadUnitsWhole} all whole); one segment at the chain bound ${s.segmentStore.segmentAtBoundReadUnits} read units (${s.segmentStore.segmentWholeReadUnits} whole)`,
     `exchange cold start: ${s.exchangeColdStartMs} ms at 10^6 log entries, ${s.exchangeColdStartRatio}x the one at 10^3 (goal <= 2x; from the latest checkpoint, at worst ${CHECKPOINT_EVERY - 1} entries behind)`,
   ];
 }
