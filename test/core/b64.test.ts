@@ -109,7 +109,7 @@ describe('the JWS signature segment', () => {
   it('is read into the bytes after the signing input', () => {
     const jws = parseCompactJws(`${header}.${payload}.${sig}`, CODE_PROFILE);
     expect(jws.signature).toEqual(Buffer.from(sig, 'base64url'));
-    expect(jws.signingInput.toString('latin1')).toBe(`${header}.${payload}`);
+    expect(Buffer.from(jws.signingInput).toString('latin1')).toBe(`${header}.${payload}`);
   });
 
   it('is MALFORMED when not canonical, SIGNATURE_INVALID when canonical of the wrong length', () => {
