@@ -122,6 +122,8 @@ export interface ColdStartOptions {
   readonly runs?: number;
   /** Print the table to stdout. @default true */
   readonly print?: boolean;
+  /** Measure only these functions (e.g. `['province-verify']`, to study one). @default every function */
+  readonly only?: readonly string[];
 }
 
 // A closed port: connecting fails at once, without leaving the machine.
@@ -518,7 +520,9 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
     const rows: ColdStartRow[] = [];
     const config = loadFederationConfig(path.join(PROJECT_ROOT, 'federation.config.json'));
     const environments = deployedEnvironments(config);
-    const events = await handlerEvents(config.federationId);
+    const events = (await handlerEvents(config.federationId)).filter(
+      ({ fn }) => options.only === undefined || options.only.includes(fn),
+    );
     for (const [i, { fn, entry, event }] of events.entries()) {
       if (options.print ?? true) process.stderr.write(`  ${i + 1}/${events.length} ${fn}\n`);
       const out = path.join(dir, `${fn}.js`);
