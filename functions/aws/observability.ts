@@ -201,7 +201,7 @@ export function mapStackFrame(
  * Where every hcx log line and EMF metric line is printed: written at once to the process's standard
  * output (descriptor 1) or standard error (2) with `fs.writeSync`. Powertools' own Logger and
  * Metrics constructors each build a `Console` over `process.stdout` and `process.stderr`, and Node
- * creates those streams on first access (a `net.Socket` for a pipe): about 3–4 ms of CPU at every
+ * creates those streams on first access (a `net.Socket` for a pipe): about 1 ms of CPU at every
  * cold start, even in a function that never prints a line (docs/deploy.md#cold-start). The lines are
  * the same bytes on the same descriptors: `info`/`debug`/`log`/`trace` to standard output,
  * `warn`/`error` to standard error, as Node's console does; and writes stay synchronous, as Node's

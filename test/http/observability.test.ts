@@ -282,7 +282,7 @@ describe('metrics', () => {
 describe('output of a bundled function', () => {
   // A function bundled as the stacks bundle it, run as Lambda runs it (not quiet). A preloaded script
   // records every access to `process.stdout` / `process.stderr`: Node creates those streams on first
-  // access (3–4 ms of CPU at a cold start, docs/deploy.md#cold-start), so hcx prints without them.
+  // access (about 1 ms of CPU at a cold start, docs/deploy.md#cold-start), so hcx prints without them.
   const ENTRY = [
     "import { writeFileSync } from 'node:fs';",
     "import { logger, metrics } from './functions/aws/observability';",
