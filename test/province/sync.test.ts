@@ -13,7 +13,7 @@ import { DynamoProvinceRepository } from '../../functions/province/dynamo-reposi
 import { createExchangeClient } from '../../functions/province/exchange-client';
 import { auditReplica } from '../../functions/province/replica-audit';
 import { syncOnce, type SyncDeps } from '../../functions/province/sync';
-import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
+import { dynaliteTables, NOW, unverifiedCodeRevocation, type DynaliteTables } from '../kit';
 import {
   clock,
   fakeExchange,
@@ -329,12 +329,9 @@ describe('the replica write', () => {
 
   it('stores a list larger than one item in chunks and reads it back intact', async () => {
     const repository = await freshRepository();
-    const revocations = Array.from({ length: 30_000 }, () => ({
-      region: ZJ,
-      jti: randomBytes(16).toString('base64url'),
-      revokedAt: NOW,
-      exp: NOW + 86_400,
-    }));
+    const revocations = Array.from({ length: 30_000 }, () =>
+      unverifiedCodeRevocation(ZJ, randomBytes(16).toString('base64url'), NOW + 86_400),
+    );
     const big = list({ version: 20, codeRevocations: revocations });
     const { written, meta } = await repository.putReplica(
       big,

@@ -1,6 +1,7 @@
 /**
- * Self-authenticating log entries: an entry a province asked for (`key.published`, `key.revoked`)
- * carries the province's own signed request, verbatim. Whoever holds the log or the trust list
+ * Self-authenticating log entries: an entry a province asked for (`key.published`, `key.revoked`,
+ * `code.revoked`, `province.sunset`, `province.retention`) carries the province's own signed
+ * request, verbatim. Whoever holds the log or the trust list
  * checks that request against the enrollment key the province's `province.registered` entry named,
  * so a key the province never asked for cannot reach a verifier, whoever wrote it into the log (the
  * exchange operator, a database administrator, anyone with the table).
@@ -15,6 +16,7 @@ import { parseCompactJws } from '../jws/compact';
 import { thumbprintOf } from '../keys';
 import { LIMITS, REQUEST_PROFILE } from '../profiles';
 import type {
+  CodeRevokeRequest,
   KeyPublishRequest,
   KeyRevokeRequest,
   ProvinceRetentionRequest,
@@ -178,6 +180,30 @@ export function checkKeyRevocation(
     const p = payload as KeyRevokeRequest;
     if (p.kid !== revocation.kid || p.reason !== revocation.reason || p.revokedAt !== revocation.revokedAt) {
       refuse('A key revocation is not the one its province signed');
+    }
+  });
+}
+
+/**
+ * Check that `request` is the province's signed `code.revoke` of exactly this revocation: its one
+ * code is `jti` with this `exp`, and `revokedAt` is its `iat` (the exchange accepted that `iat` only
+ * within the clock skew of its own clock), so no part of the row can be changed after the province
+ * signed.
+ */
+export function checkCodeRevocation(
+  request: unknown,
+  expect: Omit<ProvinceRequestExpectation, 'op'>,
+  revocation: { readonly jti: string; readonly exp: number; readonly revokedAt: number },
+): void | Promise<void> {
+  return andThen(verifyProvinceRequest(request, { ...expect, op: 'code.revoke' }), (payload) => {
+    const { codes, iat } = payload as CodeRevokeRequest;
+    if (
+      codes.length !== 1 ||
+      codes[0].jti !== revocation.jti ||
+      codes[0].exp !== revocation.exp ||
+      iat !== revocation.revokedAt
+    ) {
+      refuse('A code revocation is not the one its province signed');
     }
   });
 }
