@@ -273,15 +273,22 @@ describe('one province flooding the log does not starve the others', () => {
     const quiet: number[] = [];
     for (let i = 0; i < 5; i++) quiet.push((await publishOnce(honest)).ms);
 
+    // A batch of 20 codes revoked by id: one signed code.revoke per code, one after the other.
     const batch = async () => {
-      const jws = await signedRequest(s.enrollment[flooder], fedId, flooder, {
-        op: 'code.revoke',
-        codes: Array.from({ length: 20 }, () => ({ jti: b64(randomBytes(16)), exp: now() + 3600 })),
-      });
-      return postSigned(exchange, `/v1/provinces/${flooder}/code-revocations`, jws);
+      const answers = [];
+      for (let i = 0; i < 20; i++) {
+        const jws = await signedRequest(s.enrollment[flooder], fedId, flooder, {
+          op: 'code.revoke',
+          codes: [{ jti: b64(randomBytes(16)), exp: now() + 3600 }],
+        });
+        answers.push(await postSigned(exchange, `/v1/provinces/${flooder}/code-revocations`, jws));
+      }
+      return answers;
     };
     let flooding = true;
-    const flood = Promise.all(Array.from({ length: 10 }, batch)).finally(() => (flooding = false));
+    const flood = Promise.all(Array.from({ length: 10 }, batch))
+      .then((batches) => batches.flat())
+      .finally(() => (flooding = false));
     const during: { status: number; ms: number }[] = [];
     while (flooding || during.length < 5) during.push(await publishOnce(honest));
     const floodAnswers = await flood;
