@@ -10,7 +10,8 @@
  * those (sync, the replica audit, the CLI) run the very same checks. A later entry type that a
  * province signs (a revocation batch, a sunset) calls {@link verifyProvinceRequest} the same way.
  */
-import { algorithmByName, type KeyMaterial } from '../algorithms';
+import { algorithmByName, type KeyMaterial, type SignatureAlgorithm } from '../algorithms';
+import type { PublicKeyHandle } from '../signature-primitive';
 import { JwsRejected, TrustListRejected, type TrustListReason } from '../errors';
 import { parseCompactJws } from '../jws/compact';
 import { thumbprintOf } from '../keys';
@@ -43,6 +44,26 @@ export interface ProvinceRequestExpectation {
   readonly enrollmentKeys: readonly TrustListEnrollmentKey[];
 }
 
+// An enrollment key (the list's JWK object) → its imported handle: a list verifies many requests of
+// one province (its keys, and one per code revoked by id), and an SM2 key verifying more than once
+// gets its precomputed table (algorithms.ts) only when the same handle serves each time.
+const imported = new WeakMap<object, { algorithm: SignatureAlgorithm; handle: PublicKeyHandle }>();
+
+function importedKey(jwk: PublicJwk, algorithm: SignatureAlgorithm): PublicKeyHandle {
+  const held = imported.get(jwk);
+  if (held?.algorithm === algorithm) return held.handle;
+  const {
+    kid: _kid,
+    alg: _alg,
+    use: _use,
+    key_ops: _ops,
+    ...material
+  } = jwk as PublicJwk & { kid?: string; alg?: string; use?: string; key_ops?: string[] };
+  const handle = algorithm.importPublicKey(material as KeyMaterial);
+  imported.set(jwk, { algorithm, handle });
+  return handle;
+}
+
 /**
  * Verify `jws` as the province's signed request: profile, signed by one of its enrollment keys
  * (chosen by `kid`, algorithm matching) with an `iat` inside that key's validity (clock skew
@@ -65,22 +86,10 @@ export function verifyProvinceRequest(
   if (!enrollment) refuse('A log entry is not signed by an enrollment key of its province');
   const algorithm = algorithmByName(enrollment.key.alg);
   if (!algorithm || algorithm.name !== parsed.alg.name) refuse('A province request uses another algorithm');
-  const {
-    kid: _kid,
-    alg: _alg,
-    use: _use,
-    key_ops: _ops,
-    ...material
-  } = enrollment.key as PublicJwk & {
-    kid?: string;
-    alg?: string;
-    use?: string;
-    key_ops?: string[];
-  };
   let verified: boolean | Promise<boolean>;
   try {
     verified = algorithm.verify(
-      algorithm.importPublicKey(material as KeyMaterial),
+      importedKey(enrollment.key, algorithm),
       parsed.signingInput,
       parsed.signature,
     );
