@@ -2,8 +2,12 @@
  * The checkpoint page (/check/) and the traveller page (/wallet/) on every province node of
  * `npm start`: built once, at the first request, with this federation's pinned key (web/build.ts),
  * and the signed trust list at /check/trust-list (the status batches it names at
- * /check/status-batches?hash=), fetched from the exchange, so the page reads them
- * from its own origin (no CORS) exactly as it reads it from the pages' CloudFront distribution in AWS.
+ * /check/status-batches?hash=), so the page reads them from its own origin (no CORS) exactly as it
+ * reads them from the pages' CloudFront distribution in AWS. Like a node's sync
+ * (functions/province/artefacts.ts), each is taken from the exchange's static site first (no
+ * exchange function runs) and from the exchange's API when the static copy is not there or the
+ * static site cannot be reached. The proxy checks nothing: the page opens every artefact with its
+ * pinned key, whichever copy it came from.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ExtraRoute } from './server';
@@ -13,7 +17,12 @@ export interface PagesOptions {
   readonly federation: string;
   readonly federationJwks: { readonly keys: readonly unknown[] };
   readonly exchangeUrl: string;
+  /** The exchange's static site (`<exchange>/static` locally), asked first; absent: the API only. */
+  readonly staticUrl?: string;
 }
+
+/** Which copy a proxied artefact came from (`x-hcx-source`), for operators and tests. */
+export type ProxiedSource = 'static' | 'api';
 
 /** The paths every province node serves for the pages. */
 export const PAGE_PATHS = { check: '/check/', wallet: '/wallet/' } as const;
@@ -47,20 +56,38 @@ export function pageRoutes(options: PagesOptions): Record<string, ExtraRoute> {
   const redirect =
     (to: string): ExtraRoute =>
     () => ({ statusCode: 301, headers: { location: to, 'cache-control': 'no-cache' }, body: '' });
-  const trustList: ExtraRoute = async ({ query }): Promise<APIGatewayProxyStructuredResultV2> => {
-    const since = /^since=[0-9]{1,12}$/.test(query ?? '') ? `?${query}` : '';
-    try {
-      const res = await fetch(`${options.exchangeUrl}/v1/trust-list${since}`);
-      return {
+  /**
+   * GET the artefact at `key` (static site) or `apiPath` (exchange API): the static copy when it
+   * answers 200, else the API's answer as it is; 502 when neither can be reached.
+   */
+  const proxy = async (
+    key: string,
+    apiPath: string,
+    cacheControl: (ok: boolean) => string,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const answer = (res: Response, source: ProxiedSource) =>
+      res.text().then((body) => ({
         statusCode: res.status,
         headers: {
           'content-type': res.headers.get('content-type') ?? 'application/jose',
-          'cache-control': 'no-cache',
+          'cache-control': cacheControl(res.ok),
+          'x-hcx-source': source,
         },
-        body: await res.text(),
-      };
+        body,
+      }));
+    if (options.staticUrl) {
+      try {
+        const res = await fetch(`${options.staticUrl}/${key}`);
+        if (res.status === 200) return await answer(res, 'static');
+        await res.body?.cancel();
+      } catch {
+        // the static site cannot be reached: the API is asked below
+      }
+    }
+    try {
+      return await answer(await fetch(`${options.exchangeUrl}${apiPath}`), 'api');
     } catch {
-      // The exchange is unreachable: the page keeps verifying with the list it holds.
+      // The exchange is unreachable: the page keeps verifying with what it holds.
       return {
         statusCode: 502,
         headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
@@ -68,27 +95,20 @@ export function pageRoutes(options: PagesOptions): Record<string, ExtraRoute> {
       };
     }
   };
+  // The list, or the signed delta since a version the page holds (the list changes: revalidate).
+  const trustList: ExtraRoute = ({ query }) => {
+    const since = /^since=([0-9]{1,12})$/.exec(query ?? '')?.[1];
+    return since === undefined
+      ? proxy('v1/trust-list', '/v1/trust-list', () => 'no-cache')
+      : proxy(`v1/trust-list/deltas/${since}`, `/v1/trust-list?since=${since}`, () => 'no-cache');
+  };
   // The status batches the list names, by hash (immutable: cacheable for good).
   const statusBatch: ExtraRoute = async ({ query }): Promise<APIGatewayProxyStructuredResultV2> => {
     const hash = /^hash=([A-Za-z0-9_-]{43})$/.exec(query ?? '')?.[1];
     if (!hash) return { statusCode: 400, headers: { 'content-type': 'text/plain' }, body: 'hash= expected' };
-    try {
-      const res = await fetch(`${options.exchangeUrl}/v1/status-batches/${hash}`);
-      return {
-        statusCode: res.status,
-        headers: {
-          'content-type': res.headers.get('content-type') ?? 'application/jose',
-          'cache-control': res.ok ? 'public, max-age=31536000, immutable' : 'no-store',
-        },
-        body: await res.text(),
-      };
-    } catch {
-      return {
-        statusCode: 502,
-        headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
-        body: '',
-      };
-    }
+    return proxy(`v1/status-batches/${hash}`, `/v1/status-batches/${hash}`, (ok) =>
+      ok ? 'public, max-age=31536000, immutable' : 'no-store',
+    );
   };
   const routes: Record<string, ExtraRoute> = {
     '/check/trust-list': trustList,

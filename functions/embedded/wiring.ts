@@ -171,6 +171,7 @@ export async function buildHandlers(context: FederationContext): Promise<Service
     federation: federationId,
     federationJwks: federationJwks(keys),
     exchangeUrl: context.exchange.url,
+    staticUrl,
   });
   const exchange = handlersOf('exchange', exchangeDeps);
   return {

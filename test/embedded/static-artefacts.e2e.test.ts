@@ -232,3 +232,53 @@ it('hcx trust-list fetch --static-url saves the list and its batches from the st
   expect(invoked('exchange-status-batch')).toBe(1);
   expect(invoked('exchange-trust-list')).toBe(0);
 });
+
+it("the checkpoint page's proxy on a node serves the list, a delta and a batch from the static site, the API only for what is missing there", async () => {
+  // prepare: a publication the node syncs, so the list names a batch and a delta from its version exists
+  const { version } = await registry(gd);
+  await revokedCode();
+  await fed.runScheduled();
+  invocations.clear();
+  const get = async (path: string) => {
+    const res = await fetch(`${gd.url}${path}`);
+    return { status: res.status, source: res.headers.get('x-hcx-source'), body: await res.text() };
+  };
+  const staticCopy = (key: string) => gunzipSync(readFileSync(staticFile(key))).toString('utf8');
+
+  // act
+  const list = await get('/check/trust-list');
+  const delta = await get(`/check/trust-list?since=${version}`);
+  const named = JSON.parse(Buffer.from(list.body.split('.')[1], 'base64url').toString()) as {
+    statusSegments: { batch: string }[];
+  };
+  const hash = named.statusSegments[0].batch;
+  const batch = await get(`/check/status-batches?hash=${hash}`);
+
+  // assert: byte for byte the static objects, and no exchange function ran
+  expect([list.status, list.source, list.body]).toEqual([200, 'static', staticCopy('v1/trust-list')]);
+  expect([delta.status, delta.source, delta.body]).toEqual([
+    200,
+    'static',
+    staticCopy(`v1/trust-list/deltas/${version}`),
+  ]);
+  expect([batch.status, batch.source, batch.body]).toEqual([
+    200,
+    'static',
+    staticCopy(`v1/status-batches/${hash}`),
+  ]);
+  for (const fn of ARTEFACT_FUNCTIONS) expect([fn, invoked(fn)]).toEqual([fn, 0]);
+
+  // act: the batch is gone from the static site
+  const kept = readFileSync(staticFile(`v1/status-batches/${hash}`));
+  rmSync(staticFile(`v1/status-batches/${hash}`));
+  let fallback: Awaited<ReturnType<typeof get>>;
+  try {
+    fallback = await get(`/check/status-batches?hash=${hash}`);
+  } finally {
+    writeFileSync(staticFile(`v1/status-batches/${hash}`), kept);
+  }
+
+  // assert: the exchange API answered it, the same signed batch
+  expect([fallback.status, fallback.source, fallback.body]).toEqual([200, 'api', batch.body]);
+  expect(invoked('exchange-status-batch')).toBe(1);
+});
