@@ -3,12 +3,14 @@
  *
  *   npm start                                        data kept in ./.data, fixed ports from 8710
  *   npm start -- --memory --port 0 --state-file F    throwaway run on free ports; F written when ready
+ *   HCX_CODE_FORMAT=HCX1 npm start                   provinces issue HCX1 codes (or --code-format HCX1)
  */
 import './terminal-env';
 import { EngineStartFailed } from '../functions/embedded/engine';
 import { FederationConfigInvalid, startFederation, type Federation } from '../functions/embedded/federation';
 import { DEFAULT_PROVINCES } from '../functions/embedded/provinces';
 import { LocalPathRefused } from '../functions/embedded/local-files';
+import { CODE_FORMATS, DEFAULT_CODE_FORMAT, isCodeFormat, type CodeFormat } from '../functions/core/profiles';
 import type { RetentionPolicy } from '../functions/core/schemas/types.gen';
 import { isRetentionPolicy } from '../functions/core/schemas/validators';
 import { DEFAULT_RETENTION } from '../functions/province/deps';
@@ -28,10 +30,27 @@ function retentionOption(policy: RetentionPolicy): RetentionPolicy {
   return policy;
 }
 
+/** The environment variable giving the issuance format when `--code-format` does not (tools cannot pass flags). */
+export const CODE_FORMAT_ENV = 'HCX_CODE_FORMAT';
+
+/**
+ * The format every province issues codes in: `--code-format`, else `HCX_CODE_FORMAT`, else HCX2.
+ * An unknown format is a `RangeError` naming where it came from (a usage error for `npm start`).
+ */
+export function codeFormatOption(flag: string | undefined, env: NodeJS.ProcessEnv): CodeFormat {
+  const [value, from] =
+    flag !== undefined ? [flag, '--code-format'] : [env[CODE_FORMAT_ENV], CODE_FORMAT_ENV];
+  if (value === undefined || value === '') return DEFAULT_CODE_FORMAT;
+  if (!isCodeFormat(value)) {
+    throw new RangeError(`${from} must be one of ${CODE_FORMATS.join(', ')}, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 /** The lines `npm start` prints: what runs where, and a next step that works when pasted. */
 export function summary(
   federation: Pick<Federation, 'state' | 'stateFile'>,
-  options: { memory: boolean; dataDir?: string },
+  options: { memory: boolean; dataDir?: string; codeFormat?: CodeFormat },
 ): string[] {
   const { state, stateFile } = federation;
   const [a, b] = state.provinces;
@@ -43,6 +62,9 @@ export function summary(
       (p) => `  ${`pages ${p.region}`.padEnd(20)}${p.url}/check/  ${p.url}/wallet/  (checkpoint, traveller)`,
     ),
     `  state file          ${stateFile}  (tokens for the operator and internal routes)`,
+    ...(options.codeFormat === 'HCX1'
+      ? ['  code format         HCX1 (compatibility: --code-format / HCX_CODE_FORMAT, docs/code-format.md)']
+      : []),
     '',
   ];
   if (a && b) {
@@ -90,6 +112,10 @@ async function main(): Promise<void> {
       default: DEFAULT_PROVINCES.join(','),
       describe: 'province region codes, comma separated; region:SM2 runs that province on SM2 keys',
     })
+    .option('code-format', {
+      type: 'string',
+      describe: `format the provinces issue codes in: HCX2 or HCX1 (default: $${CODE_FORMAT_ENV}, else HCX2)`,
+    })
     .option('sync-interval', { type: 'number', default: 2, describe: 'seconds between sync runs' })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     // retention policy of every province (docs/embedded.md#retention)
@@ -115,6 +141,13 @@ async function main(): Promise<void> {
   if (!Number.isFinite(argv.port)) usageError('--port must be a number');
   if (!Number.isFinite(argv['sync-interval'])) usageError('--sync-interval must be a number of seconds');
 
+  let codeFormat: CodeFormat;
+  try {
+    codeFormat = codeFormatOption(argv['code-format'], process.env);
+  } catch (e) {
+    usageError((e as Error).message);
+  }
+
   const say = (line: string) => {
     if (!argv.quiet) process.stdout.write(`${line}\n`);
   };
@@ -130,6 +163,7 @@ async function main(): Promise<void> {
       stateFile: argv['state-file'],
       provinces: argv.provinces.split(','),
       syncIntervalSeconds: argv['sync-interval'],
+      codeFormat,
       retention: retentionOption({
         maxCodeLifetimeSeconds: argv['max-code-lifetime'] ?? DEFAULT_RETENTION.maxCodeLifetimeSeconds,
         keepAfterExpirySeconds: argv['keep-after-expiry'],
@@ -149,7 +183,7 @@ async function main(): Promise<void> {
     throw e;
   }
 
-  summary(federation, { memory: argv.memory, dataDir: federation.context.dataDir }).forEach(say);
+  summary(federation, { memory: argv.memory, dataDir: federation.context.dataDir, codeFormat }).forEach(say);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -33,6 +33,8 @@ export const ENV = {
   HOLDER_CHECKS_PER_CALLER: 'HOLDER_CHECKS_PER_CALLER',
   /** Province: its retention policy (JSON, docs/sunset.md); absent: the default. */
   RETENTION_POLICY: 'RETENTION_POLICY',
+  /** Province: the format codes are issued in, `HCX2` or `HCX1` (issue only; docs/code-format.md). */
+  CODE_FORMAT: 'CODE_FORMAT',
   /** IAM routes: the one role whose sessions the function answers (functions/http/caller-role.ts). */
   CALLER_ROLE_ARN: 'CALLER_ROLE_ARN',
   /** Every function: the service name of its logs and metrics (functions/aws/observability.ts). */

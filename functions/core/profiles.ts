@@ -10,6 +10,21 @@ export const CODE_PREFIX = 'HCX2:';
 export const LEGACY_CODE_PREFIX = 'HCX1:';
 
 /**
+ * The formats a province can issue codes in: `HCX2` (the default) or `HCX1`, for tools written for
+ * the first format (docs/code-format.md#issuing-hcx1-codes-compatibility-option).
+ */
+export const CODE_FORMATS = ['HCX2', 'HCX1'] as const;
+/** A format a province can issue codes in. */
+export type CodeFormat = (typeof CODE_FORMATS)[number];
+/** The format codes are issued in unless a province is configured otherwise. */
+export const DEFAULT_CODE_FORMAT: CodeFormat = 'HCX2';
+
+/** True when `value` names a format codes can be issued in. */
+export function isCodeFormat(value: unknown): value is CodeFormat {
+  return (CODE_FORMATS as readonly unknown[]).includes(value);
+}
+
+/**
  * A health code (HCX2): `typ` `hcx2` (the signed format marker), a short kid (the first
  * {@link SHORT_KID_LENGTH} characters of the thumbprint), a flat payload.
  */

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RetentionPolicy } from '../core/schemas/types.gen';
+import type { CodeFormat } from '../core/profiles';
 import { writeAtomically } from '../core/files';
 import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../core/storage/tables';
 import { routesOf } from '../routes';
@@ -74,6 +75,8 @@ export interface FederationContext {
   readonly provinces: readonly ProvinceContext[];
   /** Every province's retention policy (`npm start --max-code-lifetime …`); the default when absent. */
   readonly retention?: RetentionPolicy;
+  /** The format every province issues codes in (`npm start --code-format`, `HCX_CODE_FORMAT`); HCX2 when absent. */
+  readonly codeFormat?: CodeFormat;
   /** The province nodes' clock, in seconds (tests shift it); the system clock when absent. */
   readonly now?: () => number;
 }
@@ -119,6 +122,8 @@ export interface FederationOptions {
   readonly sweepIntervalSeconds?: number;
   /** Retention policy of every province (default: functions/province/deps.ts DEFAULT_RETENTION). */
   readonly retention?: RetentionPolicy;
+  /** The format every province issues codes in (default HCX2; docs/code-format.md). */
+  readonly codeFormat?: CodeFormat;
   /** Where to write the state file (default `<data>/state.json`, or the temporary folder with `memory`). */
   readonly stateFile?: string;
   readonly buildHandlers: (context: FederationContext) => ServiceHandlersMap | Promise<ServiceHandlersMap>;
@@ -288,6 +293,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       operatorToken: tokens.operatorToken,
       exchange: { tableName: exchangeTableName(), url: exchangeUrl },
       ...(options.retention ? { retention: options.retention } : {}),
+      ...(options.codeFormat ? { codeFormat: options.codeFormat } : {}),
       ...(options.now ? { now: options.now } : {}),
       provinces: provinceServers.map(({ region, url }, i) => {
         const name = provinceName(region) as { en: string; zh: string };

@@ -154,6 +154,7 @@ export async function buildHandlers(context: FederationContext): Promise<Service
       exchangeStaticUrl: staticUrl,
       federationJwks: federationJwks(keys) as never,
       ...(context.retention ? { retention: context.retention } : {}),
+      ...(context.codeFormat ? { codeFormat: context.codeFormat } : {}),
       ...(context.now ? { now: context.now } : {}),
       keyShredder: localFileShredder([
         { file: keys.issuerFiles[p.region], kid: keys.issuer[p.region].kid, use: 'issuer' },

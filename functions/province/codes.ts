@@ -78,16 +78,19 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
   if (await deps.repository.getSunset()) throw provinceEnded();
   const validitySeconds = codeLifetime(deps, request);
   const signer = await deps.issuer.activeSigner();
-  const statusIndex = await deps.statusIndices.allocate();
+  // An HCX1 code has no status index (its claim set has none): it is revoked by id (`code.revoke`).
+  const format = deps.codeFormat;
+  const statusIndex = format === 'HCX1' ? undefined : await deps.statusIndices.allocate();
   const issued = await issueCode(
     signer,
     { ...request, validitySeconds },
-    { issuer: deps.region, now: deps.now(), statusIndex },
+    { issuer: deps.region, now: deps.now(), format, ...(statusIndex !== undefined ? { statusIndex } : {}) },
   );
   const { claims } = issued;
   // Loaded here, not at module scope: of the province's functions only the issuer draws QR codes.
   const { default: QRCode } = await import('qrcode');
-  // Numeric mode for the JWS (two digits a character): the format's QR form, docs/code-format.md.
+  // Numeric mode for an HCX2 JWS (two digits a character): the format's QR form, docs/code-format.md;
+  // an HCX1 code in byte mode, its own QR text.
   const qr = await QRCode.toString(qrSegments(issued.code) as QRCodeSegment[], {
     type: 'svg',
     errorCorrectionLevel: 'M',
@@ -102,7 +105,7 @@ export async function issue(deps: ProvinceDeps, request: IssueRequest): Promise<
     expiresAt: claims.exp,
     kid: signer.kid,
     holder: issued.holderBinding,
-    statusIndex,
+    ...(statusIndex !== undefined ? { statusIndex } : {}),
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
   };
   // Kept until the code expires, plus what the retention policy allows (0 by default).

@@ -15,7 +15,7 @@ import { readPrivateJwks, signerFromKeyFile } from '../core/files';
 import { parseStrictJson } from '../core/json';
 import { boundedHolderCheck, type HolderCheck, type HolderGateOptions } from '../core/holder-gate';
 import { CallerLimit, type CallerLimitOptions, type CallerSecret, processCallerSecret } from './caller-limit';
-import { LIMITS } from '../core/profiles';
+import { CODE_FORMATS, DEFAULT_CODE_FORMAT, isCodeFormat, LIMITS, type CodeFormat } from '../core/profiles';
 import type { Jwks, RetentionPolicy } from '../core/schemas/types.gen';
 import { assertValid, isRetentionPolicy } from '../core/schemas/validators';
 import { combinedShredder, type KeyShredder } from '../core/sunset/key-shredder';
@@ -52,6 +52,8 @@ export interface ProvinceDeps {
   readonly now: () => number;
   /** This province's retention policy (federation configuration; {@link DEFAULT_RETENTION} when none). */
   readonly retention: RetentionPolicy;
+  /** The format this province issues codes in (federation configuration `codeFormat`; HCX2 when none). */
+  readonly codeFormat: CodeFormat;
   /** Destroys the node's private keys at its sunset (none: the sunset destroys no key, and says so). */
   readonly keyShredder?: KeyShredder;
   /** The holder check of `POST /v1/codes/verify`, bounded per process (holder-gate.ts). */
@@ -102,6 +104,8 @@ export interface ProvinceDepsInput {
   /** How long the issuer caches its active kid (default 5 000 ms). */
   readonly activeKeyCacheMs?: number;
   readonly retention?: RetentionPolicy;
+  /** The format codes are issued in (default {@link DEFAULT_CODE_FORMAT}, HCX2). */
+  readonly codeFormat?: CodeFormat;
   readonly keyShredder?: KeyShredder;
   /** The holder-check bound (default: 2 at once, 8 waiting; env HOLDER_CHECK_CONCURRENCY / _QUEUE). */
   readonly holderChecks?: HolderGateOptions;
@@ -161,6 +165,7 @@ export function createProvinceDeps(input: ProvinceDepsInput): ProvinceDeps {
     statusIndices: new StatusIndexAllocator(repository),
     now: input.now ?? (() => Math.floor(Date.now() / 1000)),
     retention: input.retention ?? DEFAULT_RETENTION,
+    codeFormat: input.codeFormat ?? DEFAULT_CODE_FORMAT,
     ...(input.keyShredder ? { keyShredder: input.keyShredder } : {}),
     holderCheck: boundedHolderCheck(input.holderChecks),
     ...(input.client && input.tableName
@@ -301,6 +306,14 @@ export function provinceDepsFromEnv(
   const retention = retentionJson
     ? assertValid(isRetentionPolicy, parseStrictJson(retentionJson), ENV.RETENTION_POLICY)
     : undefined;
+  const codeFormat = env[ENV.CODE_FORMAT];
+  if (codeFormat !== undefined && !isCodeFormat(codeFormat)) {
+    throw new InternalError(
+      new Error(
+        `${ENV.CODE_FORMAT} must be one of ${CODE_FORMATS.join(', ')}, not ${JSON.stringify(codeFormat)}`,
+      ),
+    );
+  }
   const { enrollmentSigner } = enrollmentFromEnv(env, services);
   const enrollment = enrollmentSigner ? memoAsync(() => resolve(enrollmentSigner)) : undefined;
   // Only the sunset function is built with the shredders (and only it may disable or delete the keys).
@@ -319,6 +332,7 @@ export function provinceDepsFromEnv(
     ...callerLimitFromEnv(env, services),
     issuer,
     ...(retention ? { retention } : {}),
+    ...(codeFormat !== undefined ? { codeFormat } : {}),
     ...(keyShredder ? { keyShredder } : {}),
     ...(enrollment ? { enrollmentSigner: enrollment } : {}),
     // Optional: without it (not handed out yet) every exchange call fails as EXCHANGE_UNAVAILABLE.

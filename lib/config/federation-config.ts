@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import type { CodeFormat } from '../../functions/core/profiles';
 import schema from './federation-config.schema.json';
 
 /** An AWS account and region a stack deploys into. */
@@ -63,6 +64,8 @@ export interface ProvinceConfig {
   /** Algorithm of the issuer key: `ES256` (default) or `SM2` (China regions only). */
   readonly algorithm?: 'ES256' | 'SM2';
   readonly allowedOrigins?: readonly string[];
+  /** Format the province issues codes in: `HCX2` (default) or `HCX1` (docs/code-format.md). */
+  readonly codeFormat?: CodeFormat;
   /** Verify instances kept initialised (provisioned concurrency); 0 or absent: none. */
   readonly verifyProvisionedConcurrency?: number;
   /** Retention policy (docs/sunset.md); absent: the node's default. */
@@ -216,6 +219,10 @@ function describe(error: ErrorObject, source?: string): FederationConfigError {
   if (error.keyword === 'required') {
     const field = fieldPath(error.instancePath, String(params.missingProperty));
     return new FederationConfigError(field, 'is required', source);
+  }
+  if (error.keyword === 'enum') {
+    const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+    return new FederationConfigError(fieldPath(error.instancePath), `must be one of ${allowed}`, source);
   }
   if (error.keyword === 'additionalProperties') {
     const field = fieldPath(error.instancePath, String(params.additionalProperty));

@@ -14,6 +14,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CALLER_PK_PREFIX } from '../../functions/core/caller-tag';
+import { DEFAULT_CODE_FORMAT } from '../../functions/core/profiles';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import { routesOf } from '../../functions/routes';
 import {
@@ -199,6 +200,8 @@ export class ProvinceStack extends Stack {
       // During a rotation the issuer holds both generations and signs with the active kid the
       // rotation stored in the table (functions/province/issuer-keys.ts), the active one first.
       if (access.signsCodes) {
+        // The format its codes are issued in (docs/code-format.md): HCX2 unless configured HCX1.
+        f.setting(ENV.CODE_FORMAT, province.codeFormat ?? DEFAULT_CODE_FORMAT);
         f.useSigningKeys(
           issuerGenerations,
           ENV.ISSUER_KMS_KEY_ID,

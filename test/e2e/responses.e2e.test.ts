@@ -81,9 +81,10 @@ describe('OpenAPI response schemas', () => {
   });
 
   it('the province node answers what its schemas say: issue, get, revoke, registry and its audit', async () => {
-    const issued = (await (await issueAt(zj, { holder: HOLDER, status: 'green' })).json()) as {
-      codeId: string;
-    };
+    const issuedRes = await issueAt(zj, { holder: HOLDER, status: 'green' });
+    const issued = (await issuedRes.json()) as { codeId: string };
+    // schemas/issue-response.json: an HCX2 code (the pattern admitted only HCX1 before session 6)
+    expect([issuedRes.status, conformance('province-issue', 201, issued)]).toEqual([201, []]);
     const got = await fetch(`${zj.url}/v1/codes/${issued.codeId}`, { headers: asInternal(zj) });
     const revoked = await fetch(`${zj.url}/v1/codes/${issued.codeId}/revoke`, {
       method: 'POST',

@@ -501,13 +501,13 @@ export interface IssueHolder {
  */
 export interface IssueResponse {
   /**
-   * The code string: HCX1: followed by a compact JWS.
+   * The code string in text form: HCX2: followed by a compact JWS, or HCX1: followed by a compact JWS at a province configured to issue the first format (codeFormat HCX1, docs/code-format.md).
    */
   code: string;
   codeId: CodeId;
   expiresAt: Rfc3339Time;
   /**
-   * The code as a QR symbol, an SVG document.
+   * The code as a QR symbol, an SVG document (an HCX2 code in its numeric QR form, an HCX1 code in byte mode).
    */
   qr: string;
 }

@@ -966,8 +966,8 @@ return errors === 0;
 const validate65_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const issueResponse = validate78;
-const schema35 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/issue-response.json","title":"IssueResponse","description":"201 answer to POST /v1/codes.","type":"object","additionalProperties":false,"required":["code","codeId","expiresAt","qr"],"properties":{"code":{"description":"The code string: HCX1: followed by a compact JWS.","type":"string","pattern":"^HCX1:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":2048},"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"qr":{"description":"The code as a QR symbol, an SVG document.","type":"string","minLength":1,"maxLength":262144}}};
-const pattern13 = /*#__PURE__*/ new RegExp("^HCX1:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", "u");
+const schema35 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/issue-response.json","title":"IssueResponse","description":"201 answer to POST /v1/codes.","type":"object","additionalProperties":false,"required":["code","codeId","expiresAt","qr"],"properties":{"code":{"description":"The code string in text form: HCX2: followed by a compact JWS, or HCX1: followed by a compact JWS at a province configured to issue the first format (codeFormat HCX1, docs/code-format.md).","type":"string","pattern":"^HCX[12]:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","maxLength":2048},"codeId":{"$ref":"https://hcx.example/schemas/common.json#/$defs/codeId"},"expiresAt":{"$ref":"https://hcx.example/schemas/common.json#/$defs/rfc3339"},"qr":{"description":"The code as a QR symbol, an SVG document (an HCX2 code in its numeric QR form, an HCX1 code in byte mode).","type":"string","minLength":1,"maxLength":262144}}};
+const pattern13 = /*#__PURE__*/ new RegExp("^HCX[12]:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", "u");
 const schema36 = {"title":"Rfc3339Time","description":"An RFC 3339 date-time, as used in JSON API responses.","type":"string","format":"date-time","minLength":20,"maxLength":35};
 const formats4 = require("./formats").formats["date-time"];
 
@@ -1052,7 +1052,7 @@ return false;
 }
 else {
 if(!pattern13.test(data0)){
-validate78.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^HCX1:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
+validate78.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/pattern",keyword:"pattern",params:{pattern: "^HCX[12]:[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}}];
 return false;
 }
 }
