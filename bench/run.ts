@@ -6,6 +6,7 @@
 import './quiet'; // first: quiet logs before any domain module loads
 import { loadavg } from 'node:os';
 import { GOAL_BUNDLE_KB, GOAL_OVER_SDK_FLOOR_MS, runColdStartBench } from './cold-start';
+import { codeRevocationBenchLines, runCodeRevocationBench } from './code-revocations';
 import { httpBenchLines, runHttpBench } from './http';
 import { runScaleBench, scaleBenchLines } from './scale';
 import { runSm2Bench } from './sm2';
@@ -40,6 +41,11 @@ async function main(): Promise<void> {
       `sm-crypto ${sm2.smCryptoPrimitivePerSecond}/s (ES256 ${sm2.es256PrimitivePerSecond}/s)`,
   );
   Object.assign(out, sm2);
+
+  console.error('code revocations by id: bytes of the signed request a row keeps, and checking it');
+  const codeRevocations = await runCodeRevocationBench();
+  codeRevocationBenchLines(codeRevocations).forEach((line) => console.log(line));
+  Object.assign(out, codeRevocations);
 
   console.error('cold start: each handler bundled as CDK would, vs an empty middy handler');
   const cold = await runColdStartBench({ print: true });

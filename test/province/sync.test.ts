@@ -20,7 +20,7 @@ import { signRequest } from '../../functions/core/signed-request';
 import { readSegmentBits, segmentContent, segmentPatch, sha256 } from '../../functions/core/status/batch';
 import { SEGMENT_BITS, SegmentSet, encodeSegment } from '../../functions/core/status/segment';
 import { loadSegments } from '../../functions/province/registry-cache';
-import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
+import { dynaliteTables, NOW, unverifiedCodeRevocation, type DynaliteTables } from '../kit';
 import {
   clock,
   fakeExchange,
@@ -336,12 +336,9 @@ describe('the replica write', () => {
 
   it('stores a list larger than one item in chunks and reads it back intact', async () => {
     const repository = await freshRepository();
-    const revocations = Array.from({ length: 30_000 }, () => ({
-      region: ZJ,
-      jti: randomBytes(16).toString('base64url'),
-      revokedAt: NOW,
-      exp: NOW + 86_400,
-    }));
+    const revocations = Array.from({ length: 30_000 }, () =>
+      unverifiedCodeRevocation(ZJ, randomBytes(16).toString('base64url'), NOW + 86_400),
+    );
     const big = list({ version: 20, codeRevocations: revocations });
     const { written, meta } = await repository.putReplica(
       big,
