@@ -1,6 +1,7 @@
 /**
  * The status batches a saved trust list's status segments are read from (docs/scale.md): `hcx
- * trust-list fetch` saves each batch the list names, verbatim, as `<list file>.batches/<hash>.jws`;
+ * trust-list fetch` saves each batch the list names (and, for a segment patch, the batches back
+ * along its chain to a full publication), verbatim, as `<list file>.batches/<hash>.jws`;
  * offline verification reads them back. A batch is used only when its SHA-256 is the one the signed
  * list commits to and its segment has the listed digest; a segment not held leaves the list
  * unusable (`SEGMENT_MISSING`), never a revoked code answered valid.
@@ -9,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SegmentSource } from '../core/registry';
 import type { TrustList } from '../core/schemas/types.gen';
-import { openBatch, segmentsFromBatches } from '../core/status/batch';
+import { chainBatches, openBatch, segmentsFromBatches } from '../core/status/batch';
 import { readText, writeAtomically } from './files';
 import { TrustListRejected } from '../core/errors';
 import { CliError } from './errors';
@@ -40,10 +41,11 @@ export async function saveBatches(
   listFile: string,
   fromStatic: { readonly staticUrl?: string; readonly notes?: string[] } = {},
 ): Promise<number> {
-  const hashes = new Set((list.statusSegments ?? []).map((s) => s.batch));
   let saved = 0;
-  for (const hash of hashes) {
-    if (existsSync(batchFile(listFile, hash))) continue;
+  // The batches the list names and, for a patch, those back along its chain (saved ones read back).
+  await chainBatches(list, async (hash) => {
+    const file = batchFile(listFile, hash);
+    if (existsSync(file)) return readText(file, 'a status batch');
     let text: string | undefined;
     if (fromStatic.staticUrl) {
       try {
@@ -58,9 +60,10 @@ export async function saveBatches(
     }
     text ??= await fetchBatch(exchange, hash);
     mkdirSync(batchesDir(listFile), { recursive: true });
-    writeAtomically(batchFile(listFile, hash), text);
+    writeAtomically(file, text);
     saved++;
-  }
+    return text;
+  });
   return saved;
 }
 

@@ -156,6 +156,24 @@ export const ERRORS = {
     title: 'A status publication may not undo a revocation',
     meaning: 'A new segment revision expires earlier or does not cover every revocation of the one held.',
   },
+  SEGMENT_BASE_STALE: {
+    status: 409,
+    title: 'The segment patch is not based on the revision held',
+    meaning:
+      'A segment patch names a base (revision, digest, batch) that is not the live revision the exchange holds: publish the full segment.',
+  },
+  SEGMENT_CHAIN_FULL: {
+    status: 409,
+    title: 'The segment has as many patches as allowed since its last full publication',
+    meaning:
+      'A segment patch would make the chain of patches since the last full publication longer than MAX_PATCH_CHAIN: publish the full segment.',
+  },
+  SEGMENT_PATCH_MISMATCH: {
+    status: 400,
+    title: 'The segment patch does not give the content it commits to',
+    meaning:
+      'Applying a segment patch to its base does not give its count and digest, or it adds an offset the base already holds.',
+  },
   PROVINCE_NOT_SUSPENDED: {
     status: 409,
     title: 'The province is not suspended',

@@ -57,6 +57,8 @@ export const ITEM_KEYS = {
     pk: `SSEG#${region}`,
     sk: String(segment).padStart(7, '0'),
   }),
+  /** The content a segment patch gives (packed), by its digest: the base of the next patch. */
+  segmentContent: (digest: string) => ({ pk: `SCONTENT#${digest}`, sk: 'CONTENT' }),
   delta: (from: number) => ({ pk: `DELTA#${from}`, sk: 'DELTA' }),
   publishedVersions: () => ({ pk: 'PUBLISHED', sk: 'VERSIONS' }),
   checkpoint: () => ({ pk: 'CHECKPOINT', sk: 'HEAD' }),
@@ -363,6 +365,7 @@ export class DynamoExchangeRepository implements ExchangeRepository {
               count: ref.count,
               digest: ref.digest,
               batch: entry.data.batch,
+              ...(ref.depth !== undefined ? { depth: ref.depth } : {}),
               // The batch itself stays (the log commits to it); the projection is only the working set.
               ttl: ref.exp + LIMITS.clockSkew,
             },
@@ -514,7 +517,18 @@ export class DynamoExchangeRepository implements ExchangeRepository {
       count: num(item.count) as number,
       digest: str(item.digest) as string,
       batch: str(item.batch) as string,
+      ...(num(item.depth) !== undefined ? { depth: num(item.depth) as number } : {}),
     };
+  }
+
+  async putSegmentContent(digest: string, bits: string, ttl: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...ITEM_KEYS.segmentContent(digest), bits, ttl } }),
+    );
+  }
+
+  async getSegmentContent(digest: string): Promise<string | undefined> {
+    return str((await this.get(ITEM_KEYS.segmentContent(digest)))?.bits);
   }
 
   countLiveSegments(region: string, now: number): Promise<number> {

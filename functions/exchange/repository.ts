@@ -48,8 +48,10 @@ export interface StatusSegmentRecord {
   readonly exp: number;
   readonly count: number;
   readonly digest: string;
-  /** Hash of the batch (signed request) that carries its content. */
+  /** Hash of the batch (signed request) that carries its content, or its last patch. */
   readonly batch: string;
+  /** Patches since the last full publication (absent: the batch carries the full content). */
+  readonly depth?: number;
 }
 
 /** Storage of the exchange. Every read used for a security decision is strongly consistent. */
@@ -95,6 +97,13 @@ export interface ExchangeRepository {
   putBatch(hash: string, jws: string): Promise<void>;
   /** The status batch stored under `hash`, or undefined. */
   getBatch(hash: string): Promise<string | undefined>;
+  /**
+   * Keep the content (packed) a segment patch gives, by its digest, until `ttl`: the base the next
+   * patch of the segment is checked on (a full publication's content is read from its batch).
+   */
+  putSegmentContent(digest: string, bits: string, ttl: number): Promise<void>;
+  /** The content kept by {@link putSegmentContent}, or undefined. */
+  getSegmentContent(digest: string): Promise<string | undefined>;
   /** The projected state of one status segment, or undefined when never published. */
   getStatusSegment(region: string, segment: number): Promise<StatusSegmentRecord | undefined>;
   /** How many of the region's status segments are live at `now` (not expired). */

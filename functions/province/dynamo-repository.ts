@@ -422,8 +422,28 @@ export class DynamoProvinceRepository implements ProvinceRepository {
       new GetCommand({ TableName: this.tableName, Key: ownSegmentKey(segment), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const { rev, exp, bits, count } = strip<OwnSegment>(Item);
-    return { segment, rev, exp, bits, count };
+    const { rev, exp, bits, count, published } = strip<OwnSegment>(Item);
+    return { segment, rev, exp, bits, count, ...(published ? { published } : {}) };
+  }
+
+  async markOwnSegmentPublished(
+    segment: number,
+    rev: number,
+    published: NonNullable<OwnSegment['published']>,
+  ): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ownSegmentKey(segment),
+          UpdateExpression: 'SET published = :published',
+          ConditionExpression: 'rev = :rev',
+          ExpressionAttributeValues: { ':published': published, ':rev': rev },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+    }
   }
 
   async putOwnSegment(next: OwnSegment): Promise<boolean> {

@@ -15,6 +15,7 @@ import type {
   StatusPublishRequest,
 } from '../core/schemas/types.gen';
 import { signRequest } from '../core/signed-request';
+import { sha256 } from '../core/status/segment';
 import type { Signer } from '../core/signer';
 import { TRUST_LIST_OBJECT_KEY } from '../aws/names';
 import { deltaKey, statusBatchKey } from '../exchange/static-artefacts';
@@ -191,7 +192,15 @@ export type SignedOutcome = 'accepted' | 'conflict';
 // SEGMENT_REV_STALE: a later revision of the segment (built on this one's content) got there first.
 const ALREADY_DONE = new Set(['KEY_ALREADY_KNOWN', 'KEY_ALREADY_REVOKED', 'SEGMENT_REV_STALE']);
 
-async function send(ctx: SigningContext, path: string, operation: Operation): Promise<SignedOutcome> {
+/** What {@link sendSigned} got: the outcome, the request as sent, and the problem code of a refusal. */
+interface SentRequest {
+  readonly outcome: SignedOutcome | 'refused';
+  readonly jws: string;
+  readonly status: number;
+  readonly code?: string;
+}
+
+async function sendSigned(ctx: SigningContext, path: string, operation: Operation): Promise<SentRequest> {
   const payload = {
     aud: ctx.federationId,
     iat: ctx.now(),
@@ -201,10 +210,17 @@ async function send(ctx: SigningContext, path: string, operation: Operation): Pr
   } as SignedRequestPayload;
   const jws = await signRequest(ctx.enrollmentSigner, payload);
   const answer = await ctx.exchange.postSigned(path, jws);
-  if (answer.status >= 200 && answer.status < 300) return 'accepted';
+  const code = problemCode(answer);
+  if (answer.status >= 200 && answer.status < 300) return { outcome: 'accepted', jws, status: answer.status };
   // Only "already done" counts as done; TOO_MANY_KEYS and the like are real refusals.
-  if (answer.status === 409 && ALREADY_DONE.has(problemCode(answer) ?? '')) return 'conflict';
-  throw exchangeRefused(answer.status, problemCode(answer));
+  if (answer.status === 409 && ALREADY_DONE.has(code ?? '')) return { outcome: 'conflict', jws, status: 409 };
+  return { outcome: 'refused', jws, status: answer.status, ...(code !== undefined ? { code } : {}) };
+}
+
+async function send(ctx: SigningContext, path: string, operation: Operation): Promise<SignedOutcome> {
+  const sent = await sendSigned(ctx, path, operation);
+  if (sent.outcome === 'refused') throw exchangeRefused(sent.status, sent.code);
+  return sent.outcome;
 }
 
 /** Publish a signing key (`key.publish`). */
@@ -273,10 +289,25 @@ export function revokeCodes(ctx: SigningContext, codes: RevokedCode[]): Promise<
   return send(ctx, `/v1/provinces/${ctx.region}/code-revocations`, { op: 'code.revoke', codes });
 }
 
-/** Publish status segments (`status.publish`): their full current content, each at a new revision. */
-export function publishStatusSegments(
+/** 409 codes that ask for a segment's full content instead of a patch. */
+const PATCH_REFUSED = new Set(['SEGMENT_BASE_STALE', 'SEGMENT_CHAIN_FULL']);
+
+/**
+ * Publish status segments (`status.publish`), each its full content or a patch at a new revision.
+ * Answers the outcome and the batch hash (SHA-256 of the request as sent, what the exchange stores
+ * it under), or `patchRefused` when the exchange does not take a patch on the base it names
+ * (`SEGMENT_BASE_STALE`, `SEGMENT_CHAIN_FULL`): the caller then sends the full segments.
+ */
+export async function publishStatusSegments(
   ctx: SigningContext,
   segments: StatusPublishRequest['segments'],
-): Promise<SignedOutcome> {
-  return send(ctx, `/v1/provinces/${ctx.region}/status-segments`, { op: 'status.publish', segments });
+): Promise<{ readonly outcome: SignedOutcome | 'patchRefused'; readonly batch: string }> {
+  const sent = await sendSigned(ctx, `/v1/provinces/${ctx.region}/status-segments`, {
+    op: 'status.publish',
+    segments,
+  });
+  const batch = sha256(sent.jws);
+  if (sent.outcome !== 'refused') return { outcome: sent.outcome, batch };
+  if (sent.status === 409 && PATCH_REFUSED.has(sent.code ?? '')) return { outcome: 'patchRefused', batch };
+  throw exchangeRefused(sent.status, sent.code);
 }

@@ -43,6 +43,11 @@ export interface OwnSegment {
   /** The packed content (`segmentContent(...).bits`). */
   readonly bits: string;
   readonly count: number;
+  /**
+   * Set once the exchange accepted this revision: the batch it was published in and its patches
+   * since a full publication (the next revision can then be sent as a patch on it).
+   */
+  readonly published?: { readonly batch: string; readonly depth: number };
 }
 
 /**
@@ -198,6 +203,12 @@ export interface ProvinceRepository {
   getOwnSegment(segment: number): Promise<OwnSegment | undefined>;
   /** Write `next` only when the stored revision is `next.rev - 1` (or none for rev 1); false otherwise. */
   putOwnSegment(next: OwnSegment): Promise<boolean>;
+  /** Note that revision `rev` of the own segment was accepted by the exchange (no-op once it moved on). */
+  markOwnSegmentPublished(
+    segment: number,
+    rev: number,
+    published: NonNullable<OwnSegment['published']>,
+  ): Promise<void>;
   /** The packed content of a listed segment, by its digest, or undefined when not held. */
   getSegmentContent(digest: string): Promise<string | undefined>;
   /** Keep the packed content of a listed segment (checked against `digest` by the caller) until `ttl`. */

@@ -6,9 +6,23 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { TrustListRejected } from '../core/errors';
 import { LIMITS } from '../core/profiles';
-import type { StatusPublishRequest, TrustList, TrustListStatusSegment } from '../core/schemas/types.gen';
-import { openBatch, readSegmentBits, segmentContent } from '../core/status/batch';
-import { SegmentSet, groupBySegment, locate } from '../core/status/segment';
+import type {
+  StatusSegmentContent,
+  StatusSegmentPatch,
+  TrustList,
+  TrustListStatusSegment,
+} from '../core/schemas/types.gen';
+import { MAX_PATCH_CHAIN } from '../core/rules';
+import {
+  openBatch,
+  readSegmentBits,
+  resolveSegment,
+  segmentContent,
+  segmentPatch,
+  type OpenedBatch,
+  type SegmentAt,
+} from '../core/status/batch';
+import { SegmentSet, encodeSegment, groupBySegment, locate, packSegment } from '../core/status/segment';
 import {
   exchangeRefused,
   publishStatusSegments,
@@ -56,31 +70,61 @@ export interface StatusRevocation {
   readonly exp: number;
 }
 
+/** A revision of an own segment to publish: its full content, and a patch when one can be sent. */
+interface OwnRevision {
+  readonly full: StatusSegmentContent;
+  readonly patch?: StatusSegmentPatch;
+  /** The depth the revision has once published: the patch's, or 0 for the full content. */
+  readonly depth: number;
+}
+
 /**
  * Add `revocations` to this province's own segments (each segment one conditional write at its next
  * revision, re-read and retried when a concurrent revocation got there first), then publish the
- * segments touched, up to 32 per signed request. Safe to retry: a segment already holding the
- * offsets is published again as it is.
+ * segments touched, up to 32 per signed request: as a patch (the offsets added) when the exchange
+ * accepted the revision it builds on and the chain is below MAX_PATCH_CHAIN, else whole; when the
+ * exchange refuses the patches (`SEGMENT_BASE_STALE`, `SEGMENT_CHAIN_FULL`) the same revisions are
+ * sent whole. Safe to retry: a segment already holding the offsets is published again as it is.
  */
 export async function revokeByStatus(
   ctx: SigningContext & { readonly repository: ProvinceRepository },
   revocations: readonly StatusRevocation[],
-): Promise<{ segments: number }> {
+): Promise<{ segments: number; patches: number }> {
   const expBySegment = new Map<number, number>();
   for (const r of revocations) {
     const { segment } = locate(r.statusIndex);
     expBySegment.set(segment, Math.max(expBySegment.get(segment) ?? 0, r.exp));
   }
-  const contents: StatusPublishRequest['segments'] = [];
+  const revisions: OwnRevision[] = [];
   for (const [segment, offsets] of groupBySegment(revocations.map((r) => r.statusIndex))) {
-    contents.push(
+    revisions.push(
       await updateOwnSegment(ctx.repository, segment, offsets, expBySegment.get(segment) as number),
     );
   }
-  for (let i = 0; i < contents.length; i += MAX_SEGMENTS_PER_PUBLICATION) {
-    await publishStatusSegments(ctx, contents.slice(i, i + MAX_SEGMENTS_PER_PUBLICATION));
+  let patches = 0;
+  for (let i = 0; i < revisions.length; i += MAX_SEGMENTS_PER_PUBLICATION) {
+    const part = revisions.slice(i, i + MAX_SEGMENTS_PER_PUBLICATION);
+    let sent = await publishStatusSegments(
+      ctx,
+      part.map((r) => r.patch ?? r.full),
+    );
+    let whole = false;
+    if (sent.outcome === 'patchRefused') {
+      sent = await publishStatusSegments(
+        ctx,
+        part.map((r) => r.full),
+      );
+      whole = true;
+    }
+    if (sent.outcome === 'patchRefused') throw exchangeRefused(409, 'SEGMENT_BASE_STALE');
+    if (!whole) patches += part.filter((r) => r.patch).length;
+    if (sent.outcome !== 'accepted') continue;
+    for (const r of part) {
+      const depth = whole ? 0 : r.depth;
+      await ctx.repository.markOwnSegmentPublished(r.full.segment, r.full.rev, { batch: sent.batch, depth });
+    }
   }
-  return { segments: contents.length };
+  return { segments: revisions.length, patches };
 }
 
 async function updateOwnSegment(
@@ -88,15 +132,19 @@ async function updateOwnSegment(
   segment: number,
   offsets: Uint32Array,
   exp: number,
-): Promise<StatusPublishRequest['segments'][number]> {
+): Promise<OwnRevision> {
   for (let attempt = 0; attempt < MAX_SEGMENT_ATTEMPTS; attempt++) {
     const held = await repository.getOwnSegment(segment);
-    const base = held ? readSegmentBits(held.bits).set : SegmentSet.empty();
+    const read = held ? readSegmentBits(held.bits) : undefined;
+    const base = read ? read.set : SegmentSet.empty();
     const set = base.union(offsets);
     const nextExp = Math.max(held?.exp ?? 0, exp);
     if (held && set.count === held.count && nextExp === held.exp) {
-      // Already there (a retry): publish what is held, at its revision.
-      return { segment, rev: held.rev, exp: held.exp, count: held.count, bits: held.bits };
+      // Already there (a retry): publish what is held, at its revision, whole.
+      return {
+        full: { segment, rev: held.rev, exp: held.exp, count: held.count, bits: held.bits },
+        depth: 0,
+      };
     }
     const content = segmentContent(segment, (held?.rev ?? 0) + 1, nextExp, set);
     if (
@@ -108,7 +156,14 @@ async function updateOwnSegment(
         count: content.count,
       })
     ) {
-      return content;
+      const published = held?.published;
+      const added = offsets.filter((o) => !base.has(o));
+      if (!held || !read || !published || published.depth >= MAX_PATCH_CHAIN || added.length === 0) {
+        return { full: content, depth: 0 };
+      }
+      const on = { rev: held.rev, digest: read.digest, batch: published.batch };
+      const patch = segmentPatch(segment, content.rev, content.exp, set, on, added);
+      return { full: content, patch, depth: published.depth + 1 };
     }
   }
   throw new Error(`own status segment ${segment} kept changing`);
@@ -132,31 +187,56 @@ export async function ensureSegments(
   for (const s of list.statusSegments ?? []) {
     if ((await deps.repository.getSegmentContent(s.digest)) === undefined) missing.push(s);
   }
-  const byBatch = new Map<string, TrustListStatusSegment[]>();
-  for (const s of missing) byBatch.set(s.batch, [...(byBatch.get(s.batch) ?? []), s]);
-  for (const [batch, segments] of byBatch) {
-    // From the static site first; a copy that is missing or fails the checks is asked from the API.
-    const opened = await fetchArtefact(
+  const opened = new Map<string, OpenedBatch>();
+  const held = new Map<string, SegmentSet>();
+  // A batch wanted for one segment revision: from the static site first; a copy that is missing or
+  // fails the checks is asked from the API.
+  const fetchFor = async (at: SegmentAt): Promise<OpenedBatch> => {
+    let batch = opened.get(at.batch);
+    batch ??= await fetchArtefact(
       deps.exchange,
       'batch',
-      (source) => deps.exchange.getStatusBatch(batch, source),
+      (source) => deps.exchange.getStatusBatch(at.batch, source),
       async (answer) => {
         if (answer.status !== 200) throw exchangeRefused(answer.status, undefined);
-        const held = openBatch(answer.body, batch);
-        for (const s of segments) {
-          const found = held.segments.get(s.segment);
-          if (!found || found.digest !== s.digest) {
-            throw new TrustListRejected('BATCH_MISMATCH', 'A status batch does not hold the listed segment');
-          }
-        }
-        return held;
+        return openBatch(answer.body, at.batch);
       },
       { ...(deps.refused ? { refused: deps.refused } : {}), ...(deps.logger ? { logger: deps.logger } : {}) },
     );
-    for (const s of segments) {
-      const bits = opened.payload.segments.find((c) => c.segment === s.segment)?.bits as string;
-      await deps.repository.putSegmentContent(s.digest, bits, s.exp + LIMITS.clockSkew + 86_400);
+    opened.set(at.batch, batch);
+    const item = batch.segments.get(at.segment);
+    if (!item || item.digest !== at.digest) {
+      throw new TrustListRejected('BATCH_MISMATCH', 'A status batch does not hold the listed segment');
     }
+    return batch;
+  };
+  for (const s of missing) {
+    // The batch of the listed revision, then back along its patches to a full publication or to a
+    // content this node holds (at most MAX_PATCH_CHAIN + 1 batches).
+    let at: SegmentAt = s;
+    for (let hop = 0; hop <= MAX_PATCH_CHAIN; hop++) {
+      const item = (await fetchFor(at)).segments.get(at.segment);
+      if (item?.kind !== 'patch') break;
+      at = { segment: at.segment, digest: item.base.digest, batch: item.base.batch };
+      if (held.has(at.digest)) break;
+      const bits = await deps.repository.getSegmentContent(at.digest);
+      const read = bits === undefined ? undefined : readSegmentBits(bits);
+      if (read?.digest === at.digest) {
+        held.set(at.digest, read.set);
+        break;
+      }
+    }
+    // Applies the chain and checks every digest: content that does not match is never stored.
+    const set = resolveSegment(
+      s,
+      (hash) => opened.get(hash),
+      (digest) => held.get(digest),
+    );
+    if (!set) throw new TrustListRejected('SEGMENT_MISSING', 'A status segment chain could not be fetched');
+    const item = opened.get(s.batch)?.payload.segments.find((c) => c.segment === s.segment);
+    const bits = item && 'bits' in item ? item.bits : packSegment(encodeSegment(set));
+    await deps.repository.putSegmentContent(s.digest, bits, s.exp + LIMITS.clockSkew + 86_400);
+    held.set(s.digest, set);
   }
   return { fetched: missing.length };
 }

@@ -12,6 +12,7 @@ import {
   MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE,
   MAX_PROVINCES,
 } from '../../functions/core/rules/exchange';
+import { MAX_PATCH_CHAIN } from '../../functions/core/rules/status';
 import { MAX_STATUS_INDEX, SEGMENT_BITS } from '../../functions/core/status/segment';
 import { MAX_LIVE_SEGMENTS_PER_PROVINCE } from '../../functions/exchange/status';
 import { MAX_CODES_PER_REVOCATION } from '../../functions/province/codes';
@@ -75,6 +76,9 @@ const EQUAL: readonly (readonly [string, number | undefined, string])[] = [
   ['SEGMENT_BITS', SEGMENT_BITS, 'signed-request.json#/$defs/statusSegmentContent/properties/count/maximum'],
   ['SEGMENT_BITS', SEGMENT_BITS, 'log-entry.json#/$defs/statusSegmentRef/properties/count/maximum'],
   ['SEGMENT_BITS', SEGMENT_BITS, 'trust-list.json#/$defs/statusSegment/properties/count/maximum'],
+  ['SEGMENT_BITS', SEGMENT_BITS, 'signed-request.json#/$defs/statusSegmentPatch/properties/count/maximum'],
+  ['MAX_PATCH_CHAIN', MAX_PATCH_CHAIN, 'log-entry.json#/$defs/statusSegmentRef/properties/depth/maximum'],
+  ['MAX_PATCH_CHAIN', MAX_PATCH_CHAIN, 'trust-list.json#/$defs/statusSegment/properties/depth/maximum'],
   [
     'largest segment number',
     Math.floor(MAX_STATUS_INDEX / SEGMENT_BITS),

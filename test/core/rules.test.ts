@@ -16,6 +16,8 @@ import {
   decideRetentionChange,
   decideRetentionPublication,
   decideSegment,
+  MAX_PATCH_CHAIN,
+  patchRefusal,
   decideSuspension,
   liveSegmentsRefusal,
   MAX_LIVE_SEGMENTS_PER_PROVINCE,
@@ -345,5 +347,33 @@ describe('status publications, per segment and per province', () => {
     [0, MAX_LIVE_SEGMENTS_PER_PROVINCE + 1, 'STATUS_SEGMENTS_FULL'],
   ] as const)('%d live and %d added: %s', (live, added, refusal) => {
     expect(liveSegmentsRefusal(live, added)).toBe(refusal);
+  });
+
+  describe('a patch on the revision held (patchRefusal)', () => {
+    const base = { rev: 3, digest: 'D3', batch: 'B3' };
+    const full = { ...base, exp: T + 3_600 };
+    it.each([
+      ['the live full revision', full, base, { depth: 1 }],
+      ['the live revision 5 patches deep', { ...full, depth: 5 }, base, { depth: 6 }],
+      ['nothing held', undefined, base, { refusal: 'SEGMENT_BASE_STALE' }],
+      ['an older revision', full, { ...base, rev: 2 }, { refusal: 'SEGMENT_BASE_STALE' }],
+      ['another digest', full, { ...base, digest: 'X' }, { refusal: 'SEGMENT_BASE_STALE' }],
+      ['another batch', full, { ...base, batch: 'X' }, { refusal: 'SEGMENT_BASE_STALE' }],
+      ['an expired revision', { ...full, exp: T - 86_400 }, base, { refusal: 'SEGMENT_BASE_STALE' }],
+      [
+        'a revision at the chain bound',
+        { ...full, depth: MAX_PATCH_CHAIN },
+        base,
+        { refusal: 'SEGMENT_CHAIN_FULL' },
+      ],
+      [
+        'a revision one below the bound',
+        { ...full, depth: MAX_PATCH_CHAIN - 1 },
+        base,
+        { depth: MAX_PATCH_CHAIN },
+      ],
+    ] as const)('based on %s', (_case, held, on, answer) => {
+      expect(patchRefusal(held, on, T)).toEqual(answer);
+    });
   });
 });

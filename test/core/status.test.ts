@@ -9,7 +9,20 @@ import { TrustListRejected } from '../../functions/core/errors';
 import { buildSnapshot } from '../../functions/core/registry';
 import type { LogEntry, StatusPublishRequest, TrustList } from '../../functions/core/schemas/types.gen';
 import { signRequest } from '../../functions/core/signed-request';
-import { openBatch, readSegmentBits, segmentContent, sha256 } from '../../functions/core/status/batch';
+import { MAX_PATCH_CHAIN } from '../../functions/core/rules';
+import {
+  applySegmentPatch,
+  chainBatches,
+  openBatch,
+  readSegmentBits,
+  resolveSegment,
+  segmentContent,
+  segmentPatch,
+  segmentsFromBatches,
+  sha256,
+  type BatchFull,
+  type BatchPatch,
+} from '../../functions/core/status/batch';
 import { StatusIndex } from '../../functions/core/status/status-index';
 import {
   MAX_STATUS_INDEX,
@@ -157,7 +170,7 @@ describe('status batches', () => {
   it('opens a batch only under its committed hash, and checks the province signature when asked', async () => {
     const { p, jws, hash } = await batchOf([segmentContent(3, 1, NOW + DAY, set([1, 2, 99]))]);
     const opened = openBatch(jws, hash, { alg: p.key.alg, jwk: p.key.publicJwk });
-    expect(opened.segments.get(3)?.set.has(99)).toBe(true);
+    expect((opened.segments.get(3) as BatchFull).set.has(99)).toBe(true);
     expect((thrown(() => openBatch(jws, sha256('other'))) as TrustListRejected).reason).toBe(
       'BATCH_MISMATCH',
     );
@@ -282,6 +295,136 @@ describe('verification by status index', () => {
     };
     const e = await buildSnapshot(list).catch((x: unknown) => x);
     expect((e as TrustListRejected).reason).toBe('SEGMENT_MISSING');
+  });
+});
+
+describe('segment patches', () => {
+  const SEG = 5;
+  const digestOf = (s: SegmentSet) => sha256(encodeSegment(s));
+  /** A chain: a full revision 1 of `first`, then one patch per entry of `adds`, each in its own batch. */
+  async function chain(first: number[], adds: number[][]) {
+    const texts = new Map<string, string>();
+    let content = set(first);
+    const full = await batchOf([segmentContent(SEG, 1, NOW + DAY, content)]);
+    texts.set(full.hash, full.jws);
+    let at = { rev: 1, digest: digestOf(content), batch: full.hash };
+    for (const add of adds) {
+      const next = content.union(Uint32Array.from(add));
+      const patch = segmentPatch(SEG, at.rev + 1, NOW + DAY, next, at, Uint32Array.from(add));
+      const b = await batchOf([patch]);
+      texts.set(b.hash, b.jws);
+      content = next;
+      at = { rev: at.rev + 1, digest: patch.digest, batch: b.hash };
+    }
+    const row = { region: ZJ, segment: SEG, exp: NOW + DAY, count: content.count, ...at };
+    return { texts, content, row, full };
+  }
+
+  it('gives the content the patch commits to, and nothing else (overlap, count, digest)', () => {
+    const base = set([1, 2]);
+    const next = set([1, 2, 7]);
+    const on = { rev: 1, digest: digestOf(base), batch: 'B'.repeat(43) };
+    const item = (p: ReturnType<typeof segmentPatch>): BatchPatch => ({
+      kind: 'patch',
+      ...p,
+      add: readSegmentBits(p.add).set,
+    });
+    const good = item(segmentPatch(SEG, 2, NOW + DAY, next, on, Uint32Array.of(7)));
+    expect([...(applySegmentPatch(base, good) as SegmentSet).offsets()]).toEqual([1, 2, 7]);
+    // an offset the base holds already: refused, even with a count and digest that would match
+    const overlap = item(segmentPatch(SEG, 2, NOW + DAY, next, on, Uint32Array.of(2, 7)));
+    expect(applySegmentPatch(base, overlap)).toBeUndefined();
+    expect(applySegmentPatch(base, { ...good, count: 4 })).toBeUndefined();
+    expect(applySegmentPatch(base, { ...good, digest: digestOf(set([1, 2, 8])) })).toBeUndefined();
+    // on another base than the one it names
+    expect(applySegmentPatch(set([1, 3]), good)).toBeUndefined();
+  });
+
+  it('refuses a patch item that adds nothing or does not move its base forward (MALFORMED)', async () => {
+    const on = { rev: 2, digest: digestOf(set([1])), batch: 'B'.repeat(43) };
+    const backwards = segmentPatch(SEG, 2, NOW + DAY, set([1, 4]), on, Uint32Array.of(4));
+    const b1 = await batchOf([backwards]);
+    expect((thrown(() => openBatch(b1.jws, b1.hash)) as TrustListRejected).reason).toBe('MALFORMED');
+    const empty = segmentPatch(SEG, 3, NOW + DAY, set([1]), on, Uint32Array.of());
+    const b2 = await batchOf([empty]);
+    expect((thrown(() => openBatch(b2.jws, b2.hash)) as TrustListRejected).reason).toBe('MALFORMED');
+  });
+
+  it('lets a fresh client bootstrap across a chain: every batch back to the full one, digest checked', async () => {
+    const { texts, content, row, full } = await chain([10, 20], [[30], [5, 40], [1_000_000]]);
+    const fetched: string[] = [];
+    const got = await chainBatches({ statusSegments: [row] }, async (hash) => {
+      fetched.push(hash);
+      return texts.get(hash);
+    });
+    expect(fetched).toHaveLength(4);
+    expect(fetched[3]).toBe(full.hash);
+    const source = segmentsFromBatches((hash) => got.get(hash));
+    expect([...(source(row) as SegmentSet).offsets()]).toEqual([...content.offsets()]);
+    const snapshot = await buildSnapshot(
+      { ...trustList([await province(ZJ)]), statusSegments: [row] },
+      source,
+    );
+    expect(snapshot.status.isRevoked(ZJ, SEG * SEGMENT_BITS + 1_000_000)).toBe(true);
+    expect(snapshot.status.isRevoked(ZJ, SEG * SEGMENT_BITS + 11)).toBe(false);
+    // a holder of an intermediate revision applies only the patches after it
+    const withBase = resolveSegment(
+      row,
+      (hash) => (hash === row.batch ? openBatch(texts.get(hash) as string, hash) : undefined),
+      (d) => (d === digestOf(set([5, 10, 20, 30, 40])) ? set([5, 10, 20, 30, 40]) : undefined),
+    );
+    expect(withBase?.count).toBe(6);
+  });
+
+  it('answers SEGMENT_MISSING, never a set, when a batch of the chain is not held', async () => {
+    const { texts, row, full } = await chain([10], [[30], [40]]);
+    const source = segmentsFromBatches((hash) => (hash === full.hash ? undefined : texts.get(hash)));
+    expect(source(row)).toBeUndefined();
+    const e = await buildSnapshot(
+      { ...trustList([await province(ZJ)]), statusSegments: [row] },
+      source,
+    ).catch((x: unknown) => x);
+    expect((e as TrustListRejected).reason).toBe('SEGMENT_MISSING');
+  });
+
+  it('refuses a tampered patch: a signed patch whose digest is not what applying gives (BATCH_MISMATCH)', async () => {
+    const base = set([10]);
+    const full = await batchOf([segmentContent(SEG, 1, NOW + DAY, base)]);
+    const on = { rev: 1, digest: digestOf(base), batch: full.hash };
+    // claims the content {10, 30, 31} while adding only 30
+    const lying = {
+      ...segmentPatch(SEG, 2, NOW + DAY, set([10, 30]), on, Uint32Array.of(30)),
+      count: 3,
+      digest: digestOf(set([10, 30, 31])),
+    };
+    const b = await batchOf([lying]);
+    const texts = new Map([
+      [full.hash, full.jws],
+      [b.hash, b.jws],
+    ]);
+    const row = {
+      region: ZJ,
+      segment: SEG,
+      rev: 2,
+      exp: NOW + DAY,
+      count: 3,
+      digest: lying.digest,
+      batch: b.hash,
+    };
+    const open = (hash: string) => openBatch(texts.get(hash) as string, hash);
+    expect((thrown(() => resolveSegment(row, open)) as TrustListRejected).reason).toBe('BATCH_MISMATCH');
+    expect(segmentsFromBatches((hash) => texts.get(hash))(row)).toBeUndefined();
+  });
+
+  it(`refuses a chain longer than MAX_PATCH_CHAIN (${MAX_PATCH_CHAIN}) patches`, async () => {
+    const adds = Array.from({ length: MAX_PATCH_CHAIN + 1 }, (_, i) => [100 + i]);
+    const { texts, row } = await chain([1], adds);
+    const open = (hash: string) => openBatch(texts.get(hash) as string, hash);
+    expect((thrown(() => resolveSegment(row, open)) as TrustListRejected).reason).toBe('BATCH_MISMATCH');
+    // one patch fewer is resolved
+    const ok = await chain([1], adds.slice(1));
+    const openOk = (hash: string) => openBatch(ok.texts.get(hash) as string, hash);
+    expect(resolveSegment(ok.row, openOk)?.count).toBe(MAX_PATCH_CHAIN + 1);
   });
 });
 

@@ -159,6 +159,7 @@ it('refuses a corrupt delta and a missing batch on the static site, recovers thr
   const genuine = gunzipSync(readFileSync(file)).toString('utf8');
   const flipped = genuine.slice(0, -6) + (genuine.at(-6) === 'A' ? 'B' : 'A') + genuine.slice(-5);
   writeFileSync(file, gzipSync(flipped));
+  const removed = readFileSync(join(staticDir(), added));
   rmSync(join(staticDir(), added));
   expect(existsSync(join(staticDir(), added))).toBe(false);
   invocations.clear();
@@ -190,6 +191,9 @@ it('refuses a corrupt delta and a missing batch on the static site, recovers thr
   await fed.runScheduled();
   expect((await verifyAt(gd, next)).reasons.map((x) => x.code)).toEqual(['CODE_REVOKED']);
   for (const fn of ARTEFACT_FUNCTIONS) expect([fn, invoked(fn)]).toEqual([fn, 0]);
+  // The site repaired: later revisions of the segment are patches on that batch, which a fresh
+  // client walks back through (the next test reads the whole chain from the site).
+  writeFileSync(join(staticDir(), added), removed);
 });
 
 it('hcx trust-list fetch --static-url saves the list and its batches from the static site, the exchange only for a refused copy', async () => {

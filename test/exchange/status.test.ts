@@ -4,8 +4,15 @@
  * the signed list names; every cap is a 4xx before anything is written; no revocation is undone.
  */
 import { LIMITS } from '../../functions/core/profiles';
-import { openBatch, segmentContent, sha256 } from '../../functions/core/status/batch';
-import { SEGMENT_BITS, SegmentSet, groupBySegment } from '../../functions/core/status/segment';
+import { MAX_PATCH_CHAIN } from '../../functions/core/rules';
+import {
+  openBatch,
+  segmentContent,
+  segmentPatch,
+  sha256,
+  type BatchFull,
+} from '../../functions/core/status/batch';
+import { SEGMENT_BITS, SegmentSet, encodeSegment, groupBySegment } from '../../functions/core/status/segment';
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
 import { MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE } from '../../functions/exchange/service';
 import { MAX_LIVE_SEGMENTS_PER_PROVINCE } from '../../functions/exchange/status';
@@ -97,7 +104,7 @@ describe('POST /v1/provinces/{region}/status-segments', () => {
     expect(served.headers?.['cache-control']).toContain('immutable');
     const opened = openBatch(served.body as string, listed[0].batch, { alg: zj.alg, jwk: zj.publicJwk });
     for (const s of listed) expect(opened.segments.get(s.segment)?.digest).toBe(s.digest);
-    expect(opened.segments.get(0)?.set.has(3)).toBe(true);
+    expect((opened.segments.get(0) as BatchFull).set.has(3)).toBe(true);
   });
 
   it('treats a retried publication as done, and refuses an older revision (SEGMENT_REV_STALE)', async () => {
@@ -166,30 +173,22 @@ describe('POST /v1/provinces/{region}/code-revocations (codes without a status i
       ex.revokeCodes(ZJ, await signed(zj.signer, ZJ, { op: 'code.revoke', codes }));
     const repo = ex.deps.repository;
     const base = await repo.countLiveCodeRevocations(ZJ, NOW);
-    expect(
-      (
-        await send([
-          { jti: nonce(), exp: NOW + DAY },
-          { jti: nonce(), exp: NOW + 60 },
-        ])
-      ).statusCode,
-    ).toBe(200);
+    expect((await send([{ jti: nonce(), exp: NOW + DAY }])).statusCode).toBe(200);
+    expect((await send([{ jti: nonce(), exp: NOW + 60 }])).statusCode).toBe(200);
     expect(await repo.countLiveCodeRevocations(ZJ, NOW)).toBe(base + 2);
     // The one that expires in a minute is no longer counted an hour later.
     expect(await repo.countLiveCodeRevocations(ZJ, NOW + 3600)).toBe(base + 1);
 
     const spy = jest
       .spyOn(repo, 'countLiveCodeRevocations')
-      .mockResolvedValue(MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE - 1);
+      .mockResolvedValue(MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE);
     try {
       const before = (await repo.lastEntry())?.seq;
-      const res = await send([
-        { jti: nonce(), exp: NOW + DAY },
-        { jti: nonce(), exp: NOW + DAY },
-      ]);
+      const res = await send([{ jti: nonce(), exp: NOW + DAY }]);
       expect(res.statusCode).toBe(409);
       expect(res.json().code).toBe('CODE_REVOCATIONS_FULL');
       expect((await repo.lastEntry())?.seq).toBe(before);
+      spy.mockResolvedValue(MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE - 1);
       expect((await send([{ jti: nonce(), exp: NOW + DAY }])).statusCode).toBe(200);
     } finally {
       spy.mockRestore();
@@ -198,3 +197,122 @@ describe('POST /v1/provinces/{region}/code-revocations (codes without a status i
 });
 
 const GD_SI = 5 * SEGMENT_BITS + 11;
+
+describe('segment patches (a revision carrying only the offsets added)', () => {
+  const SEG = 40;
+  const set = (offsets: readonly number[]) => SegmentSet.fromSorted(Uint32Array.from(offsets));
+  const rowOf = async (segment: number) =>
+    (await openTrustList((await ex.trustList()).body, keys(), { now: NOW })).statusSegments?.find(
+      (s) => s.region === ZJ && s.segment === segment,
+    );
+  /** Publish `segments` as ZJ, expecting `status`; the log grows by one entry only on a 200 that moved something. */
+  const publish = async (segments: StatusPublishRequest['segments'], status = 200) => {
+    // A refusal writes nothing: the log head is read around it (not around every success: speed).
+    const before = status === 200 ? 0 : await head();
+    const jws = await batch(segments);
+    const res = await post(jws);
+    expect([res.statusCode, res.statusCode === 200 ? 'OK' : res.json().code]).toEqual([
+      status,
+      status === 200 ? 'OK' : expect.any(String),
+    ]);
+    if (status !== 200) expect(await head()).toBe(before);
+    return { res, code: res.statusCode === 200 ? 'OK' : (res.json().code as string), hash: sha256(jws), jws };
+  };
+  /** The patch adding `added` to the listed row of `segment`, whose content is `content`. */
+  const patchOn = async (
+    segment: number,
+    content: readonly number[],
+    added: readonly number[],
+    exp = NOW + DAY,
+  ) => {
+    const row = (await rowOf(segment))!;
+    const next = set([...content, ...added].sort((a, b) => a - b));
+    return segmentPatch(segment, row.rev + 1, exp, next, row, Uint32Array.from(added));
+  };
+
+  it('accepts a patch on the live revision: the list names the patch batch at depth 1, the next builds on it', async () => {
+    await publish([segmentContent(SEG, 1, NOW + DAY, set([1, 2]))]);
+    const p1 = await patchOn(SEG, [1, 2], [3]);
+    const first = await publish([p1]);
+    expect(first.res.json()).toMatchObject({ segments: 1, unchanged: 0 });
+    expect(await rowOf(SEG)).toMatchObject({
+      rev: 2,
+      depth: 1,
+      count: 3,
+      digest: p1.digest,
+      batch: first.hash,
+    });
+    const p2 = await patchOn(SEG, [1, 2, 3], [700_000]);
+    const second = await publish([p2]);
+    expect(await rowOf(SEG)).toMatchObject({ rev: 3, depth: 2, count: 4, batch: second.hash });
+    // the patch batch is served verbatim by hash, as every batch is
+    expect((await getBatch(second.hash)).body).toBe(second.jws);
+    // a retried patch (same revision and content) is done already
+    const again = await publish([p2]);
+    expect(again.res.json()).toMatchObject({ segments: 0, unchanged: 1 });
+    // a full publication over a patched revision is checked against the content the patches gave
+    const shrinks = await publish([segmentContent(SEG, 4, NOW + DAY, set([1, 2, 3]))], 409);
+    expect(shrinks.code).toBe('SEGMENT_SHRINKS');
+    await publish([segmentContent(SEG, 4, NOW + DAY, set([1, 2, 3, 9, 700_000]))]);
+    const row = await rowOf(SEG);
+    expect([row?.rev, row?.depth, row?.count]).toEqual([4, undefined, 5]);
+  });
+
+  it.each([
+    ['an older base revision', (r: { rev: number }) => ({ rev: r.rev - 1 }), 'SEGMENT_BASE_STALE'],
+    ['another base digest', () => ({ digest: sha256('other') }), 'SEGMENT_BASE_STALE'],
+    ['another base batch', () => ({ batch: sha256('other') }), 'SEGMENT_BASE_STALE'],
+  ] as const)('refuses a patch on %s (%s) and writes nothing', async (_case, change, code) => {
+    const segment = SEG + 1;
+    if (!(await rowOf(segment))) {
+      await publish([segmentContent(segment, 1, NOW + DAY, set([5]))]);
+      await publish([await patchOn(segment, [5], [6])]);
+    }
+    const p = await patchOn(segment, [5, 6], [7]);
+    const out = await publish([{ ...p, base: { ...p.base, ...change(p.base) } }], 409);
+    expect(out.code).toBe(code);
+  });
+
+  it('refuses a patch on a segment never published (SEGMENT_BASE_STALE)', async () => {
+    const on = { rev: 1, digest: sha256('x'), batch: sha256('y') };
+    const p = segmentPatch(SEG + 9, 2, NOW + DAY, set([1, 2]), on, Uint32Array.of(2));
+    expect((await publish([p], 409)).code).toBe('SEGMENT_BASE_STALE');
+  });
+
+  it('refuses a patch that does not give what it commits to (SEGMENT_PATCH_MISMATCH), or expires earlier (SEGMENT_SHRINKS)', async () => {
+    const segment = SEG + 2;
+    await publish([segmentContent(segment, 1, NOW + DAY, set([10, 20]))]);
+    const good = await patchOn(segment, [10, 20], [30]);
+    const lying = { ...good, count: 4, digest: sha256(encodeSegment(set([10, 20, 30, 31]))) };
+    expect((await publish([lying], 400)).code).toBe('SEGMENT_PATCH_MISMATCH');
+    // adds an offset the base holds: the count and digest of the union would not match
+    const overlap = await patchOn(segment, [10, 20], [20, 30]);
+    expect((await publish([{ ...overlap, count: 3, digest: good.digest }], 400)).code).toBe(
+      'SEGMENT_PATCH_MISMATCH',
+    );
+    const earlier = await patchOn(segment, [10, 20], [30], NOW + DAY - 60);
+    expect((await publish([earlier], 409)).code).toBe('SEGMENT_SHRINKS');
+    await publish([good]);
+  });
+
+  it(`refuses a patch past MAX_PATCH_CHAIN (${MAX_PATCH_CHAIN}) patches since a full publication (SEGMENT_CHAIN_FULL)`, async () => {
+    const segment = SEG + 3;
+    const content = [0];
+    const full = await publish([segmentContent(segment, 1, NOW + DAY, set(content))]);
+    // the row each publication leaves, tracked here (reading the list each time is slow under load)
+    let at = { rev: 1, digest: sha256(encodeSegment(set(content))), batch: full.hash };
+    for (let i = 1; i <= MAX_PATCH_CHAIN; i++) {
+      const next = set([...content, i]);
+      const patch = segmentPatch(segment, at.rev + 1, NOW + DAY, next, at, Uint32Array.of(i));
+      const out = await publish([patch]);
+      content.push(i);
+      at = { rev: patch.rev, digest: patch.digest, batch: out.hash };
+    }
+    expect((await rowOf(segment))?.depth).toBe(MAX_PATCH_CHAIN);
+    const over = await publish([await patchOn(segment, content, [999])], 409);
+    expect(over.code).toBe('SEGMENT_CHAIN_FULL');
+    const row = (await rowOf(segment))!;
+    await publish([segmentContent(segment, row.rev + 1, NOW + DAY, set([...content, 999]))]);
+    expect((await rowOf(segment))?.depth).toBeUndefined();
+  }, 120_000);
+});

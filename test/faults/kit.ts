@@ -395,9 +395,16 @@ export function exchangeViolations(items: readonly Item[], expectProjected = tru
   const seen = { keys: new Set<string>(), kids: new Set<string>(), codes: new Set<string>() };
   for (const i of items) {
     const p = pk(i);
-    // Status batches are content-addressed and stored before the entry that commits to them; their
-    // segment projections are checked by the status tests.
-    if (p === 'LOG' || p.startsWith('NONCE#') || p.startsWith('SBATCH#') || p.startsWith('SSEG#')) continue;
+    // Status batches, and the content a segment patch gives, are content-addressed and stored
+    // before the entry that commits to them; their segment projections are checked by the status tests.
+    if (
+      p === 'LOG' ||
+      p.startsWith('NONCE#') ||
+      p.startsWith('SBATCH#') ||
+      p.startsWith('SSEG#') ||
+      p.startsWith('SCONTENT#')
+    )
+      continue;
     if (p === 'META') {
       const through = Number(i.seq?.N ?? 0);
       if (through > log.length) problems.push('projection ahead of the log');

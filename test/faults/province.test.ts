@@ -87,7 +87,9 @@ const codeRevocations = async (jti: string) => {
     if (e.type === 'code.revoked') return e.data.jti === jti;
     if (e.type !== 'status.published' || si === undefined) return false;
     const { segment, offset } = locate(si);
-    return openBatch(batch(e.data.batch), e.data.batch).segments.get(segment)?.set.has(offset) ?? false;
+    const item = openBatch(batch(e.data.batch), e.data.batch).segments.get(segment);
+    // A full segment carries every offset; a patch, those it adds.
+    return (item?.kind === 'patch' ? item.add : item?.set)?.has(offset) ?? false;
   });
 };
 

@@ -13,7 +13,14 @@ import { DynamoProvinceRepository } from '../../functions/province/dynamo-reposi
 import { createExchangeClient } from '../../functions/province/exchange-client';
 import { auditReplica } from '../../functions/province/replica-audit';
 import { syncOnce, type SyncDeps } from '../../functions/province/sync';
-import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
+import { encodeB64url } from '../../functions/core/b64';
+import { buildSnapshot } from '../../functions/core/registry';
+import type { SignedRequestPayload, StatusPublishRequest } from '../../functions/core/schemas/types.gen';
+import { signRequest } from '../../functions/core/signed-request';
+import { readSegmentBits, segmentContent, segmentPatch, sha256 } from '../../functions/core/status/batch';
+import { SEGMENT_BITS, SegmentSet, encodeSegment } from '../../functions/core/status/segment';
+import { loadSegments } from '../../functions/province/registry-cache';
+import { dynaliteTables, NOW, unverifiedCodeRevocation, type DynaliteTables } from '../kit';
 import {
   clock,
   fakeExchange,
@@ -329,12 +336,9 @@ describe('the replica write', () => {
 
   it('stores a list larger than one item in chunks and reads it back intact', async () => {
     const repository = await freshRepository();
-    const revocations = Array.from({ length: 30_000 }, () => ({
-      region: ZJ,
-      jti: randomBytes(16).toString('base64url'),
-      revokedAt: NOW,
-      exp: NOW + 86_400,
-    }));
+    const revocations = Array.from({ length: 30_000 }, () =>
+      unverifiedCodeRevocation(ZJ, randomBytes(16).toString('base64url'), NOW + 86_400),
+    );
     const big = list({ version: 20, codeRevocations: revocations });
     const { written, meta } = await repository.putReplica(
       big,
@@ -403,5 +407,135 @@ describe('auditReplica', () => {
     expect(audit).toMatchObject({ result: 'inconsistent', version: 5, deltas: 1, at: 'delta 1' });
     expect(audit.reason).toBe('UNKNOWN_KEY');
     expect(none).toEqual({ result: 'none', version: null, deltas: 0 });
+  });
+});
+
+describe('status segment patches at sync', () => {
+  const SEG = 2;
+  const segmentSet = (offsets: number[]) => SegmentSet.fromSorted(Uint32Array.from(offsets));
+  const digestOf = (offsets: number[]) => sha256(encodeSegment(segmentSet(offsets)));
+  const publication = async (segments: StatusPublishRequest['segments']) => {
+    const jws = await signRequest(provinces[0].signer, {
+      aud: FEDERATION,
+      iat: NOW,
+      jti: encodeB64url(randomBytes(16)),
+      region: ZJ,
+      op: 'status.publish',
+      segments,
+    } as SignedRequestPayload);
+    return { jws, hash: sha256(jws) };
+  };
+  const row = (rev: number, count: number, digest: string, batch: string, depth?: number) => ({
+    region: ZJ,
+    segment: SEG,
+    rev,
+    exp: NOW + 86_400,
+    count,
+    digest,
+    batch,
+    ...(depth ? { depth } : {}),
+  });
+
+  /** A node whose exchange serves `current()` as the full list (no deltas) and the batches in `batches`. */
+  function patchNode(
+    repository: DynamoProvinceRepository,
+    current: () => string,
+    batches: Map<string, string>,
+  ) {
+    const fetched: string[] = [];
+    const fetchImpl = async (url: string) => {
+      const u = new URL(url);
+      if (u.pathname === '/v1/trust-list') {
+        return u.searchParams.has('since')
+          ? new Response('{"code":"DELTA_UNAVAILABLE"}', {
+              status: 404,
+              headers: { 'content-type': 'application/problem+json' },
+            })
+          : new Response(current(), { status: 200, headers: { 'content-type': 'application/jose' } });
+      }
+      const hash = u.pathname.split('/').pop() as string;
+      fetched.push(hash);
+      const text = batches.get(hash);
+      return new Response(text ?? '', {
+        status: text ? 200 : 404,
+        headers: { 'content-type': 'application/jose' },
+      });
+    };
+    const deps: SyncDeps = {
+      repository,
+      exchange: createExchangeClient({ baseUrl: 'http://exchange.test', fetch: fetchImpl }),
+      federationKeys: federationKeys(fed.jwks),
+      now: clock(NOW).now,
+    };
+    return { deps, fetched };
+  }
+
+  it('applies a patch to the content it holds, and refuses a tampered one (BATCH_MISMATCH) keeping its replica', async () => {
+    // prepare: a node in sync with the full revision 1 of the segment
+    const repository = await freshRepository();
+    const full = await publication([segmentContent(SEG, 1, NOW + 86_400, segmentSet([10, 20]))]);
+    const on = { rev: 1, digest: digestOf([10, 20]), batch: full.hash };
+    const honest = segmentPatch(SEG, 2, NOW + 86_400, segmentSet([10, 20, 30]), on, Uint32Array.of(30));
+    // signed by the province, committed by hash: but it claims content {10, 20, 30, 31}
+    const lying = await publication([{ ...honest, count: 4, digest: digestOf([10, 20, 30, 31]) }]);
+    const good = await publication([honest]);
+    const batches = new Map([full, lying, good].map((b) => [b.hash, b.jws]));
+    let current = await signList(
+      fed.signer,
+      list({ version: 4, statusSegments: [row(1, 2, on.digest, full.hash)] }),
+    );
+    const { deps, fetched } = patchNode(repository, () => current, batches);
+    expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 4 });
+
+    // act: a list naming the tampered patch
+    current = await signList(
+      fed.signer,
+      list({ version: 5, statusSegments: [row(2, 4, digestOf([10, 20, 30, 31]), lying.hash, 1)] }),
+    );
+    fetched.length = 0;
+    const refused = await syncOnce(deps);
+
+    // assert: refused, only the patch fetched (the base is held), the replica and its content kept
+    expect(refused).toMatchObject({ result: 'failed', error: 'BATCH_MISMATCH' });
+    expect(fetched).toEqual([lying.hash]);
+    const replica = await repository.getReplica();
+    expect(replica?.list.version).toBe(4);
+    const snapshot = await buildSnapshot(
+      replica!.list,
+      await loadSegments(repository, replica!.list, new Map()),
+    );
+    expect(snapshot.status.isRevoked(ZJ, SEG * SEGMENT_BITS + 20)).toBe(true);
+    expect(await repository.getSegmentContent(digestOf([10, 20, 30, 31]))).toBeUndefined();
+
+    // act: the honest patch
+    current = await signList(
+      fed.signer,
+      list({ version: 6, statusSegments: [row(2, 3, honest.digest, good.hash, 1)] }),
+    );
+    fetched.length = 0;
+    expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 6 });
+
+    // assert: only the patch fetched, and the content it gives is held under the listed digest
+    expect(fetched).toEqual([good.hash]);
+    const bits = await repository.getSegmentContent(honest.digest);
+    expect([...readSegmentBits(bits as string).set.offsets()]).toEqual([10, 20, 30]);
+  });
+
+  it('fails the sync (EXCHANGE_REFUSED) and commits no replica when a batch of the chain is not served', async () => {
+    const repository = await freshRepository();
+    const full = await publication([segmentContent(SEG, 1, NOW + 86_400, segmentSet([1]))]);
+    const on = { rev: 1, digest: digestOf([1]), batch: full.hash };
+    const patch = await publication([
+      segmentPatch(SEG, 2, NOW + 86_400, segmentSet([1, 2]), on, Uint32Array.of(2)),
+    ]);
+    const current = await signList(
+      fed.signer,
+      list({ version: 5, statusSegments: [row(2, 2, digestOf([1, 2]), patch.hash, 1)] }),
+    );
+    const { deps, fetched } = patchNode(repository, () => current, new Map([[patch.hash, patch.jws]]));
+    const outcome = await syncOnce(deps);
+    expect(outcome).toMatchObject({ result: 'failed', error: 'EXCHANGE_REFUSED' });
+    expect(fetched).toEqual([patch.hash, full.hash]);
+    expect(await repository.getReplica()).toBeUndefined();
   });
 });

@@ -12,6 +12,9 @@ import { LocalKeySigner } from '../../functions/core/signer';
 import { captureLogs } from '../kit';
 import { LIMITS } from '../../functions/core/profiles';
 import type { Signer } from '../../functions/core/signer';
+import type { TrustList } from '../../functions/core/schemas/types.gen';
+import { segmentContent, segmentPatch, sha256 } from '../../functions/core/status/batch';
+import { SegmentSet, encodeSegment } from '../../functions/core/status/segment';
 import {
   expectProblem,
   issue,
@@ -456,5 +459,97 @@ describe('signed requests to the exchange', () => {
     ).toBe(201);
     await s.fed.runScheduled();
     expect(await reasonsAt(s.gd.url, issued.code)).toEqual([]);
+  });
+});
+
+describe('segment patches over POST /v1/provinces/{region}/status-segments', () => {
+  const SEG = 300;
+  const statusPath = (region: string) => `/v1/provinces/${region}/status-segments`;
+  const segmentSet = (offsets: number[]) => SegmentSet.fromSorted(Uint32Array.from(offsets));
+  const publishOf = (segments: unknown[]) => ({ op: 'status.publish', segments });
+  /** The row the exchange's current list has for ZJ's segment `segment`. */
+  const rowOf = async (segment: number) => {
+    const jws = await (await fetch(`${exchange}/v1/trust-list`)).text();
+    const list = JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString()) as TrustList;
+    return list.statusSegments?.find((r) => r.region === ZJ && r.segment === segment);
+  };
+  const patchOn = (
+    at: { rev: number; digest: string; batch: string },
+    content: number[],
+    added: number[],
+    rev = at.rev + 1,
+  ) => segmentPatch(SEG, rev, now() + 3600, segmentSet([...content, ...added]), at, Uint32Array.from(added));
+  const logSize = async () =>
+    ((await (await fetch(`${exchange}/v1/log?since=0&limit=1000`)).json()) as { entries: unknown[] }).entries
+      .length;
+
+  beforeAll(async () => {
+    const full = segmentContent(SEG, 1, now() + 3600, segmentSet([1, 2]));
+    expect((await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([full])))).status).toBe(
+      200,
+    );
+  });
+
+  it('refuses a forged patch: signed by another province (401), or based on a revision never held (409)', async () => {
+    const row = (await rowOf(SEG))!;
+    const before = await logSize();
+    const patch = patchOn(row, [1, 2], [3]);
+    const forged = await signAs(ZJ, publishOf([patch]), s.enrollment[GD]);
+    expectProblem(await postSigned(exchange, statusPath(ZJ), forged), 401, 'UNAUTHORIZED');
+    const invented = patchOn({ ...row, digest: sha256(encodeSegment(segmentSet([1]))) }, [1], [3]);
+    expectProblem(
+      await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([invented]))),
+      409,
+      'SEGMENT_BASE_STALE',
+    );
+    // a patch whose digest is not what applying it gives: its content would differ at every node
+    const lying = { ...patch, count: 4, digest: sha256(encodeSegment(segmentSet([1, 2, 3, 4]))) };
+    expectProblem(
+      await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([lying]))),
+      400,
+      'SEGMENT_PATCH_MISMATCH',
+    );
+    expect(await logSize()).toBe(before);
+  });
+
+  it('refuses a replayed patch (401) and takes a re-signed one as done: one entry', async () => {
+    const row = (await rowOf(SEG))!;
+    expect(row.count).toBe(2);
+    const patch = patchOn(row, [1, 2], [5]);
+    const jws = await signAs(ZJ, publishOf([patch]));
+    const before = await logSize();
+    expect((await postSigned(exchange, statusPath(ZJ), jws)).status).toBe(200);
+    expectProblem(await postSigned(exchange, statusPath(ZJ), jws), 401, 'UNAUTHORIZED');
+    const again = await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([patch])));
+    expect([again.status, again.json.unchanged]).toEqual([200, 1]);
+    expect(await logSize()).toBe(before + 1);
+  });
+
+  it('refuses patches out of order: a later one before its base (SEGMENT_BASE_STALE), an earlier one after (SEGMENT_REV_STALE)', async () => {
+    const row = (await rowOf(SEG))!;
+    const content = [1, 2, 5];
+    expect(row.count).toBe(content.length);
+    const p1 = patchOn(row, content, [6]);
+    const p2 = patchOn(
+      { rev: p1.rev, digest: p1.digest, batch: sha256('not yet known') },
+      [...content, 6],
+      [7],
+    );
+    const early = await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([p2])));
+    expectProblem(early, 409, 'SEGMENT_BASE_STALE');
+    const first = await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([p1])));
+    expect(first.status).toBe(200);
+    const later = { ...p2, base: { ...p2.base, batch: first.json.batch as string } };
+    expect((await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([later])))).status).toBe(
+      200,
+    );
+    // the first patch's revision again, other content: stale
+    const stale = patchOn(row, content, [8]);
+    expectProblem(
+      await postSigned(exchange, statusPath(ZJ), await signAs(ZJ, publishOf([stale]))),
+      409,
+      'SEGMENT_REV_STALE',
+    );
+    expect((await rowOf(SEG))?.count).toBe(5);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { SegmentSource } from '../../functions/core/registry';
 import type { TrustList } from '../../functions/core/schemas/types.gen';
-import { segmentsFromBatches, sha256 } from '../../functions/core/status/batch';
+import { chainBatches, segmentsFromBatches, sha256 } from '../../functions/core/status/batch';
 import {
   applyDelta,
   federationKeys,
@@ -135,15 +135,11 @@ async function batchText(hash: string): Promise<string | undefined> {
 /**
  * The status segments `list` names, from the batches that carry them (Cache Storage first, then the
  * network, as `hcx trust-list fetch` saves them next to a list): building the snapshot refuses the
- * list (`SEGMENT_MISSING`) when one is not held. Batches the list no longer names are dropped.
+ * list (`SEGMENT_MISSING`) when one is not held. Batches the list no longer needs are dropped.
  */
 export async function listSegments(list: TrustList): Promise<SegmentSource> {
-  const hashes = [...new Set((list.statusSegments ?? []).map((s) => s.batch))];
-  const texts = new Map<string, string>();
-  for (const hash of hashes) {
-    const text = await batchText(hash);
-    if (text !== undefined) texts.set(hash, text);
-  }
-  await pruneBatches(new Set(hashes.map(batchUrl))).catch(() => undefined);
+  // The batches the list names and, for a segment patch, those back along its chain.
+  const texts = await chainBatches(list, batchText);
+  await pruneBatches(new Set([...texts.keys()].map(batchUrl))).catch(() => undefined);
   return segmentsFromBatches((hash) => texts.get(hash));
 }

@@ -12,7 +12,7 @@
  * | Staleness | {@link isTrustListStale}, {@link trustListAge}, {@link replicaAgeAlarms} | verifyCode (`TRUST_LIST_STALE`); `openTrustList`/`openDelta` (`EXPIRED`); the CLI's summary; the sync handler's age gauge and the replica-age alarm |
  * | Revocation semantics | {@link revocationCovers} (`KEY_REVOKED`), {@link keyRevocationChanges} (`KEY_ALREADY_REVOKED`), {@link revocationLive}, {@link beyondCodeLifetime} | verifyCode; the exchange's key and code revocations and status publications; list pruning |
  * | The exchange's acceptance, per command | {@link decideRegistration}, {@link decideSuspension}, {@link decideReenrollment}, {@link decideResumption}, {@link keyWindowRefusal}, {@link decideKeyPublication}, {@link decideKeyRevocation}, {@link codeRevocationsRefusal}, {@link decideCodeRevocation}, {@link decideProvinceSunset}, {@link decideRetentionChange} | functions/exchange/commands.ts and sunset.ts, over the state read at the log head |
- * | Status publications, per segment and per province | {@link decideSegment} (`SEGMENT_REV_STALE`), {@link segmentShrinks} (`SEGMENT_SHRINKS`), {@link liveSegmentsRefusal} (`STATUS_SEGMENTS_FULL`) | functions/exchange/status.ts |
+ * | Status publications, per segment and per province | {@link decideSegment} (`SEGMENT_REV_STALE`), {@link segmentShrinks} (`SEGMENT_SHRINKS`), {@link liveSegmentsRefusal} (`STATUS_SEGMENTS_FULL`), {@link patchRefusal} (`SEGMENT_BASE_STALE`, `SEGMENT_CHAIN_FULL`; bound {@link MAX_PATCH_CHAIN}) | functions/exchange/status.ts |
  * | A province's retention policy to publish | {@link decideRetentionPublication} | functions/province/retention.ts, at every sync |
  */
 export * from './codes';

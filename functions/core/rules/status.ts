@@ -53,3 +53,46 @@ export function liveSegmentsRefusal(live: number, added: number): 'STATUS_SEGMEN
     ? refused('STATUS_SEGMENTS_FULL')
     : undefined;
 }
+
+/**
+ * Most patches a segment may carry since its last full publication. A holder that lacks the base
+ * (a fresh node or offline client, or one that missed revisions) walks back at most this many
+ * batches, and the publishing node re-sends the full segment once per this many revisions: at
+ * 10M revocations a full segment is ~12 KB, so 1/32 of it (~380 bytes) per revision is of the
+ * order of a one-offset patch's own item and log row (~330 bytes), while a walk stays ≤ 33 fetches
+ * of immutable, cacheable batches (docs/scale.md "Cost of a change").
+ */
+export const MAX_PATCH_CHAIN = 32;
+
+/** A segment as the exchange holds it, with where it was published and its patches since a full one. */
+export interface HeldSegment extends SegmentVersion {
+  readonly batch: string;
+  /** Patches since the last full publication (0 or absent: a full one). */
+  readonly depth?: number;
+}
+
+/**
+ * A patch applies only to the live revision held, named exactly (revision, digest, batch):
+ * otherwise `SEGMENT_BASE_STALE` (the publisher then sends the full segment). A patch that would
+ * make the chain longer than {@link MAX_PATCH_CHAIN} is `SEGMENT_CHAIN_FULL`. On success, the depth
+ * the new revision has (never-shrink and expiry stay {@link segmentShrinks}'s, on the content the
+ * patch gives).
+ */
+export function patchRefusal(
+  held: HeldSegment | undefined,
+  base: { readonly rev: number; readonly digest: string; readonly batch: string },
+  now: number,
+): { readonly refusal: 'SEGMENT_BASE_STALE' | 'SEGMENT_CHAIN_FULL' } | { readonly depth: number } {
+  if (
+    !held ||
+    !revocationLive(held.exp, now) ||
+    held.rev !== base.rev ||
+    held.digest !== base.digest ||
+    held.batch !== base.batch
+  ) {
+    return { refusal: refused('SEGMENT_BASE_STALE') };
+  }
+  const depth = (held.depth ?? 0) + 1;
+  if (depth > MAX_PATCH_CHAIN) return { refusal: refused('SEGMENT_CHAIN_FULL') };
+  return { depth };
+}

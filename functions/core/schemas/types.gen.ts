@@ -160,9 +160,17 @@ export type RequestNonce = string;
  */
 export type NumericDate1 = number;
 /**
+ * Seconds since 1970-01-01T00:00:00Z (JWT NumericDate), not beyond 2100-01-01.
+ */
+export type NumericDate2 = number;
+/**
  * A SHA-256 digest, base64url without padding: 43 characters.
  */
 export type Sha256Digest1 = string;
+/**
+ * A SHA-256 digest, base64url without padding: 43 characters.
+ */
+export type Sha256Digest2 = string;
 /**
  * A province signing key; a revoked key carries revokedAt and reason.
  */
@@ -628,10 +636,14 @@ export interface CodeRevokedEntry {
   prev: Sha256Digest;
   hash: Sha256Digest;
 }
+/**
+ * One code revoked by id; request is the province's signed code.revoke naming exactly this code and exp, signed at revokedAt (its iat).
+ */
 export interface CodeRevokedData {
   jti: CodeId;
   exp: NumericDate;
   revokedAt: NumericDate;
+  request: ProvinceSignedRequest;
 }
 /**
  * A province published status segments (revocations of codes that carry a status index).
@@ -665,6 +677,10 @@ export interface StatusSegmentRef {
   exp: NumericDate;
   count: number;
   digest: Sha256Digest;
+  /**
+   * Patches since the segment's last full publication (absent: this revision is a full publication); at most MAX_PATCH_CHAIN.
+   */
+  depth?: number;
 }
 /**
  * A province ended its service (signed by its enrollment key): its keys are retired and its codes verify as ISSUER_SUNSET.
@@ -931,7 +947,7 @@ export interface KeyRevokeRequest {
   revokedAt: NumericDate;
 }
 /**
- * POST /v1/provinces/{region}/code-revocations: revoke codes.
+ * POST /v1/provinces/{region}/code-revocations: revoke one code without a status index (an HCX1 code). Exactly one code: the code.revoked entry and the trust list's row keep this request verbatim, so that every holder can check the province asked for it (docs/contract.md, "Self-authenticating entries").
  */
 export interface CodeRevokeRequest {
   aud: FederationId;
@@ -941,7 +957,7 @@ export interface CodeRevokeRequest {
   op: 'code.revoke';
   /**
    * @minItems 1
-   * @maxItems 100
+   * @maxItems 1
    */
   codes: RevokedCode[];
 }
@@ -953,7 +969,7 @@ export interface RevokedCode {
   exp: NumericDate;
 }
 /**
- * POST /v1/provinces/{region}/status-segments: publish the full current content of up to 32 status segments (a revocation batch). Stored verbatim and committed by hash in the log.
+ * POST /v1/provinces/{region}/status-segments: publish up to 32 status segments (a revocation batch), each as its full current content or as a patch on the revision the exchange holds. Stored verbatim and committed by hash in the log.
  */
 export interface StatusPublishRequest {
   aud: FederationId;
@@ -965,7 +981,7 @@ export interface StatusPublishRequest {
    * @minItems 1
    * @maxItems 32
    */
-  segments: StatusSegmentContent[];
+  segments: (StatusSegmentContent | StatusSegmentPatch)[];
 }
 /**
  * One segment's revoked offsets: bits is the deflated (RFC 1951) canonical raw form, base64url.
@@ -982,6 +998,32 @@ export interface StatusSegmentContent {
    */
   count: number;
   bits: string;
+}
+/**
+ * A segment revision as the offsets added since the base revision the exchange holds: add is the deflated canonical raw form of the added offsets (none already in the base), base64url; count and digest are those of the full resulting content.
+ */
+export interface StatusSegmentPatch {
+  segment: StatusSegmentNumber;
+  /**
+   * Revision of this segment: higher than the base's.
+   */
+  rev: number;
+  exp: NumericDate2;
+  /**
+   * Number of revoked offsets of the resulting content (the base's plus the added ones).
+   */
+  count: number;
+  digest: Sha256Digest1;
+  base: StatusSegmentBase;
+  add: string;
+}
+/**
+ * The revision a patch applies to: its revision, the digest of its content and the batch that published it (as the trust list names them).
+ */
+export interface StatusSegmentBase {
+  rev: number;
+  digest: Sha256Digest;
+  batch: Sha256Digest;
 }
 /**
  * POST /v1/provinces/{region}/sunset: the province ends its service. Every signing key it holds is retired and its codes verify as ISSUER_SUNSET; its signed requests are refused from then on.
@@ -1020,7 +1062,7 @@ export interface StatusPublishResult {
    * Revoked offsets across the segments carried.
    */
   revoked: number;
-  batch: Sha256Digest1;
+  batch: Sha256Digest2;
   /**
    * Log size after the request (the trust-list version that carries the change).
    */
@@ -1110,11 +1152,15 @@ export interface RevokedTrustListKey {
   request: ProvinceSignedRequest;
   revokeRequest: ProvinceSignedRequest;
 }
+/**
+ * A code revoked by id, with the province's signed code.revoke request that asked for it (its code.revoked entry's request).
+ */
 export interface CodeRevocation {
   region: ProvinceRegionCode;
   jti: CodeId;
   revokedAt: NumericDate;
   exp: NumericDate;
+  request: ProvinceSignedRequest;
 }
 /**
  * The current content of one status segment, committed by digest; its bits are in the batch it was published in.
@@ -1127,6 +1173,10 @@ export interface TrustListStatusSegment {
   count: number;
   digest: Sha256Digest;
   batch: Sha256Digest;
+  /**
+   * Patches since the segment's last full publication (absent: this revision is a full publication); at most MAX_PATCH_CHAIN.
+   */
+  depth?: number;
 }
 /**
  * Present once the federation has ended (log entry federation.sunset): every code verifies as FEDERATION_SUNSET, and this is the last list the federation signs.

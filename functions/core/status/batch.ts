@@ -11,14 +11,21 @@ import { JwsRejected, TrustListRejected, type TrustListReason } from '../errors'
 import { parseCompactJws } from '../jws/compact';
 import { STATUS_REQUEST_PROFILE } from '../profiles';
 import type { SegmentSource } from '../registry';
-import type { StatusPublishRequest } from '../schemas/types.gen';
+import type {
+  StatusPublishRequest,
+  StatusSegmentContent,
+  StatusSegmentPatch,
+  TrustList,
+} from '../schemas/types.gen';
 import { isSignedRequestPayload } from '../schemas/validators';
+import { MAX_PATCH_CHAIN } from '../rules/status';
 import { SegmentInvalid, SegmentSet, encodeSegment, packSegment, readSegmentBits, sha256 } from './segment';
 
 export { readSegmentBits, sha256 };
 
-/** One segment read out of a batch: its set and the digest of its canonical raw form. */
-export interface BatchSegment {
+/** A full segment read out of a batch: its set and the digest of its canonical raw form. */
+export interface BatchFull {
+  readonly kind: 'full';
   readonly segment: number;
   readonly rev: number;
   readonly exp: number;
@@ -26,6 +33,25 @@ export interface BatchSegment {
   readonly digest: string;
   readonly set: SegmentSet;
 }
+
+/**
+ * A segment patch read out of a batch: the offsets it adds to the content of `base` (the revision,
+ * digest and batch the list named when it was published); `count` and `digest` are those of the
+ * resulting content, which only {@link applySegmentPatch} on the base content can check.
+ */
+export interface BatchPatch {
+  readonly kind: 'patch';
+  readonly segment: number;
+  readonly rev: number;
+  readonly exp: number;
+  readonly count: number;
+  readonly digest: string;
+  readonly base: { readonly rev: number; readonly digest: string; readonly batch: string };
+  readonly add: SegmentSet;
+}
+
+/** One segment item of a batch. */
+export type BatchSegment = BatchFull | BatchPatch;
 
 /** What {@link openBatch} found. */
 export interface OpenedBatch {
@@ -72,17 +98,123 @@ export function openBatch(
   const segments = new Map<number, BatchSegment>();
   for (const s of payload.segments) {
     if (segments.has(s.segment)) refuse('MALFORMED', 'The status batch names a segment twice');
-    let read;
-    try {
-      read = readSegmentBits(s.bits);
-    } catch (e) {
-      if (e instanceof SegmentInvalid) refuse('MALFORMED', `A status segment is refused: ${e.message}`, e);
-      throw e;
-    }
-    if (read.set.count !== s.count) refuse('MALFORMED', 'A status segment count is not its content');
-    segments.set(s.segment, { segment: s.segment, rev: s.rev, exp: s.exp, count: s.count, ...read });
+    segments.set(s.segment, readItem(s));
   }
   return { hash, payload, segments };
+}
+
+function readBits(bits: string): { set: SegmentSet; digest: string } {
+  try {
+    return readSegmentBits(bits);
+  } catch (e) {
+    if (e instanceof SegmentInvalid) refuse('MALFORMED', `A status segment is refused: ${e.message}`, e);
+    throw e;
+  }
+}
+
+function readItem(s: StatusPublishRequest['segments'][number]): BatchSegment {
+  const { segment, rev, exp, count } = s;
+  if (!('add' in s)) {
+    const read = readBits(s.bits);
+    if (read.set.count !== count) refuse('MALFORMED', 'A status segment count is not its content');
+    return { kind: 'full', segment, rev, exp, count, ...read };
+  }
+  const add = readBits(s.add).set;
+  if (add.count === 0 || add.count > count)
+    refuse('MALFORMED', 'A status segment patch adds nothing, or more than its count');
+  if (s.base.rev >= rev) refuse('MALFORMED', 'A status segment patch does not move its base forward');
+  return { kind: 'patch', segment, rev, exp, count, digest: s.digest, base: { ...s.base }, add };
+}
+
+/**
+ * The content `patch` gives on top of `base` (the set whose digest is `patch.base.digest`), or
+ * undefined when it does not give what the patch commits to: an added offset already in the base,
+ * or a count or digest other than the patch's. Never a set whose digest differs from `patch.digest`.
+ */
+export function applySegmentPatch(base: SegmentSet, patch: BatchPatch): SegmentSet | undefined {
+  if (base.count + patch.add.count !== patch.count) return undefined;
+  const set = base.union(patch.add.offsets());
+  if (set.count !== patch.count) return undefined;
+  return sha256(encodeSegment(set)) === patch.digest ? set : undefined;
+}
+
+/** A segment revision as a list names it: where its content, or its last patch, was published. */
+export interface SegmentAt {
+  readonly segment: number;
+  readonly digest: string;
+  readonly batch: string;
+}
+
+/**
+ * The batch that carries `at`, then the batch of each patch's base, back to a full publication
+ * (or to a content `held(digest)` already has): at most {@link MAX_PATCH_CHAIN} + 1 batches, since
+ * the exchange refuses a longer chain. `open(hash)` gives the batch opened and checked against its
+ * hash, or undefined when it is not held. Returns the content checked against `at.digest`, or
+ * undefined when a batch is not held; throws `BATCH_MISMATCH` when a batch does not carry the
+ * revision it was named for, or a patch does not give the digest it commits to.
+ */
+export function resolveSegment(
+  at: SegmentAt,
+  open: (hash: string) => OpenedBatch | undefined,
+  held: (digest: string) => SegmentSet | undefined = () => undefined,
+): SegmentSet | undefined {
+  const chain: BatchPatch[] = [];
+  let want: SegmentAt = at;
+  let base: SegmentSet | undefined;
+  for (let hop = 0; base === undefined; hop++) {
+    if (hop > MAX_PATCH_CHAIN)
+      refuse('BATCH_MISMATCH', 'A status segment patch chain is longer than allowed');
+    const opened = open(want.batch);
+    if (!opened) return undefined;
+    const item = opened.segments.get(want.segment);
+    if (!item || item.digest !== want.digest) {
+      refuse('BATCH_MISMATCH', 'A status batch does not hold the segment revision named');
+    }
+    if (item.kind === 'full') {
+      base = item.set;
+      break;
+    }
+    chain.push(item);
+    want = { segment: want.segment, digest: item.base.digest, batch: item.base.batch };
+    base = held(want.digest);
+  }
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const next = applySegmentPatch(base, chain[i]);
+    if (!next) refuse('BATCH_MISMATCH', 'A status segment patch does not give the digest it commits to');
+    base = next;
+  }
+  return base;
+}
+
+/**
+ * Every batch `list`'s segments need, fetched with `fetchText(hash)` (undefined when not found):
+ * the batches the list names and, for a patch, the batches back along its chain. Returns the texts
+ * by hash, each checked against its hash; a chain cut short (a batch not found) is left for
+ * {@link segmentsFromBatches} to answer `SEGMENT_MISSING`.
+ */
+export async function chainBatches(
+  list: Pick<TrustList, 'statusSegments'>,
+  fetchText: (hash: string) => Promise<string | undefined>,
+): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  const opened = new Map<string, OpenedBatch | undefined>();
+  const open = async (hash: string) => {
+    if (!opened.has(hash)) {
+      const text = await fetchText(hash);
+      opened.set(hash, text === undefined ? undefined : openBatch(text, hash));
+      if (text !== undefined) texts.set(hash, text);
+    }
+    return opened.get(hash);
+  };
+  for (const s of list.statusSegments ?? []) {
+    let want: SegmentAt = s;
+    for (let hop = 0; hop <= MAX_PATCH_CHAIN; hop++) {
+      const item = (await open(want.batch))?.segments.get(want.segment);
+      if (item?.kind !== 'patch' || item.digest !== want.digest) break;
+      want = { segment: want.segment, digest: item.base.digest, batch: item.base.batch };
+    }
+  }
+  return texts;
 }
 
 /**
@@ -92,13 +224,26 @@ export function openBatch(
  */
 export function segmentsFromBatches(batchText: (hash: string) => string | undefined): SegmentSource {
   const opened = new Map<string, OpenedBatch | undefined>();
-  return (s) => {
-    if (!opened.has(s.batch)) {
-      const text = batchText(s.batch);
-      opened.set(s.batch, text === undefined ? undefined : openBatch(text, s.batch));
+  const open = (hash: string) => {
+    if (!opened.has(hash)) {
+      const text = batchText(hash);
+      opened.set(hash, text === undefined ? undefined : openBatch(text, hash));
     }
-    const segment = opened.get(s.batch)?.segments.get(s.segment);
-    return segment && segment.digest === s.digest ? segment.set : undefined;
+    return opened.get(hash);
+  };
+  const resolved = new Map<string, SegmentSet>();
+  return (s) => {
+    let set = resolved.get(s.digest);
+    if (set) return set;
+    try {
+      set = resolveSegment(s, open, (digest) => resolved.get(digest));
+    } catch (e) {
+      // A batch that does not give the listed digest is a segment not held, never a set used.
+      if (e instanceof TrustListRejected) return undefined;
+      throw e;
+    }
+    if (set) resolved.set(s.digest, set);
+    return set;
   };
 }
 
@@ -108,6 +253,29 @@ export function segmentContent(
   rev: number,
   exp: number,
   set: SegmentSet,
-): StatusPublishRequest['segments'][number] {
+): StatusSegmentContent {
   return { segment, rev, exp, count: set.count, bits: packSegment(encodeSegment(set)) };
+}
+
+/**
+ * The `segments` item of a `status.publish` request that adds `added` (none of them in `base`'s
+ * content) to the revision `base` names; `set` is the resulting content.
+ */
+export function segmentPatch(
+  segment: number,
+  rev: number,
+  exp: number,
+  set: SegmentSet,
+  base: { readonly rev: number; readonly digest: string; readonly batch: string },
+  added: Uint32Array,
+): StatusSegmentPatch {
+  return {
+    segment,
+    rev,
+    exp,
+    count: set.count,
+    digest: sha256(encodeSegment(set)),
+    base: { rev: base.rev, digest: base.digest, batch: base.batch },
+    add: packSegment(encodeSegment(SegmentSet.fromSorted(added))),
+  };
 }
