@@ -112,16 +112,25 @@ export interface ColdStartResult {
   }[];
   /** The largest {@link ColdStartRow.overSdkFloorMs} (CPU ms): the goal figure. */
   readonly maxOverSdkFloorMs: number;
+  /**
+   * How many functions are within {@link GOAL_OVER_SDK_FLOOR_MS}, as `n/of`: with run-to-run noise of
+   * a few ms per function, the largest of 28 medians sits above the typical one (docs/deploy.md#cold-start).
+   */
+  readonly withinGoalOverSdkFloor: string;
+  /** The median over functions of {@link ColdStartRow.overSdkFloorMs}. */
+  readonly medianOverSdkFloorMs: number;
   /** The largest {@link ColdStartRow.overSdkFloorWallMs}. */
   readonly maxOverSdkFloorWallMs: number;
   readonly rows: readonly ColdStartRow[];
 }
 
 export interface ColdStartOptions {
-  /** Rounds per bundle; medians are reported. @default 7 */
+  /** Rounds per bundle; medians are reported. @default 11 */
   readonly runs?: number;
   /** Print the table to stdout. @default true */
   readonly print?: boolean;
+  /** Measure only these functions (e.g. `['province-verify']`, to study one). @default every function */
+  readonly only?: readonly string[];
 }
 
 // A closed port: connecting fails at once, without leaving the machine.
@@ -470,7 +479,7 @@ function measure(
 
 /** Bundles and measures every handler and the empty middy baseline; prints a table unless told not to. */
 export async function runColdStartBench(options: ColdStartOptions = {}): Promise<ColdStartResult> {
-  const runs = options.runs ?? 7;
+  const runs = options.runs ?? 11;
   const dir = mkdtempSync(path.join(tmpdir(), 'hcx-cold-start-'));
   try {
     const baselineFile = path.join(dir, 'empty-middy.js');
@@ -518,7 +527,9 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
     const rows: ColdStartRow[] = [];
     const config = loadFederationConfig(path.join(PROJECT_ROOT, 'federation.config.json'));
     const environments = deployedEnvironments(config);
-    const events = await handlerEvents(config.federationId);
+    const events = (await handlerEvents(config.federationId)).filter(
+      ({ fn }) => options.only === undefined || options.only.includes(fn),
+    );
     for (const [i, { fn, entry, event }] of events.entries()) {
       if (options.print ?? true) process.stderr.write(`  ${i + 1}/${events.length} ${fn}\n`);
       const out = path.join(dir, `${fn}.js`);
@@ -571,6 +582,8 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       baseline,
       sdkFloors: [...floors.values()].map(({ file: _file, preload: _preload, ...f }) => f),
       maxOverSdkFloorMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorMs))),
+      withinGoalOverSdkFloor: `${ok.filter((r) => r.overSdkFloorMs <= GOAL_OVER_SDK_FLOOR_MS).length}/${rows.length}`,
+      medianOverSdkFloorMs: ok.length ? round(median(ok.map((r) => r.overSdkFloorMs))) : NaN,
       maxOverSdkFloorWallMs: round(Math.max(0, ...ok.map((r) => r.overSdkFloorWallMs))),
       rows,
     };
@@ -649,7 +662,7 @@ function printTable(result: ColdStartResult, runs: number): void {
     `max bundle ${result.maxBundleKB} KB (goal < ${GOAL_BUNDLE_KB}), max init ratio ${result.maxColdInitRatio}, ` +
       `max init + first invocation ratio ${result.maxColdFirstRatio}, ` +
       `at most ${result.maxOverSdkFloorMs} CPU ms over the empty handler creating the same SDK clients ` +
-      `(goal <= ${GOAL_OVER_SDK_FLOOR_MS}; wall clock at load ${loadAverage()}: ${result.maxOverSdkFloorWallMs} ms)`,
+      `(goal <= ${GOAL_OVER_SDK_FLOOR_MS}: ${result.withinGoalOverSdkFloor} within it, median ${result.medianOverSdkFloorMs}; wall clock at load ${loadAverage()}: ${result.maxOverSdkFloorWallMs} ms)`,
   );
 }
 
@@ -674,6 +687,8 @@ if (require.main === module) {
           maxColdInitRatio: r.maxColdInitRatio,
           maxColdFirstRatio: r.maxColdFirstRatio,
           maxOverSdkFloorMs: r.maxOverSdkFloorMs,
+          withinGoalOverSdkFloor: r.withinGoalOverSdkFloor,
+          medianOverSdkFloorMs: r.medianOverSdkFloorMs,
           maxOverSdkFloorWallMs: r.maxOverSdkFloorWallMs,
           loadAverage: loadAverage(),
           goalOverSdkFloorMs: GOAL_OVER_SDK_FLOOR_MS,

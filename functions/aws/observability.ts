@@ -22,8 +22,10 @@ import type {
   LogLevel,
 } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readFileSync } from 'node:fs';
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
+import { readFileSync, writeSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
+import { format } from 'node:util';
 import { currentInvocation } from '../core/invocation';
 import { ENV, LOCAL_ENV } from './env';
 import { METRIC_NAMESPACE } from './names';
@@ -195,6 +197,70 @@ export function mapStackFrame(
   );
 }
 
+/**
+ * Where every hcx log line and EMF metric line is printed: written at once to the process's standard
+ * output (descriptor 1) or standard error (2) with `fs.writeSync`. Powertools' own Logger and
+ * Metrics constructors each build a `Console` over `process.stdout` and `process.stderr`, and Node
+ * creates those streams on first access (a `net.Socket` for a pipe): about 1 ms of CPU at every
+ * cold start, even in a function that never prints a line (docs/deploy.md#cold-start). The lines are
+ * the same bytes on the same descriptors: `info`/`debug`/`log`/`trace` to standard output,
+ * `warn`/`error` to standard error, as Node's console does; and writes stay synchronous, as Node's
+ * writes to a pipe or file standard output are on Linux. Should a descriptor refuse a write (it is
+ * non-blocking and full), that line and every later one on it go through Node's stream instead, which
+ * queues them: nothing is dropped, and lines stay in order. Tests spy on `write`.
+ */
+export const LOG_OUTPUT = {
+  /** Whether each descriptor has moved to Node's stream (see above). */
+  viaStream: { 1: false, 2: false } as Record<1 | 2, boolean>,
+  write(fd: 1 | 2, line: string): void {
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    let written = 0;
+    if (!this.viaStream[fd]) {
+      try {
+        while (written < bytes.length) written += writeSync(fd, bytes, written);
+        return;
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'EAGAIN') return; // closed or broken: dropped, as Console does
+        this.viaStream[fd] = true;
+      }
+    }
+    // As Console does: a stream error (a closed pipe) drops the line instead of throwing.
+    const stream = fd === 1 ? process.stdout : process.stderr;
+    const ignore = (): void => undefined;
+    stream.once('error', ignore);
+    try {
+      stream.write(bytes.subarray(written), ignore);
+    } finally {
+      stream.removeListener('error', ignore);
+    }
+  },
+};
+
+/** The console Powertools prints through in hcx: {@link LOG_OUTPUT}, formatted as `console.log` formats. */
+function lineConsole(): Console {
+  const out = (...args: unknown[]): void => LOG_OUTPUT.write(1, format(...args));
+  const err = (...args: unknown[]): void => LOG_OUTPUT.write(2, format(...args));
+  return { log: out, info: out, debug: out, trace: out, warn: err, error: err } as unknown as Console;
+}
+
+/**
+ * Make a Powertools class print through {@link lineConsole}: its constructor calls its (TypeScript
+ * private) `setConsole`, which a method of the subclass prototype overrides. With `POWERTOOLS_DEV`
+ * Powertools' own choice stands (the global console, pretty-printed). test/http/observability.test.ts
+ * fails if a Powertools upgrade goes back to opening the streams at construction.
+ */
+function printThroughLines(cls: abstract new (...args: never[]) => object): void {
+  const powertools = (cls.prototype as { setConsole?: () => void }).setConsole;
+  Object.defineProperty(cls.prototype, 'setConsole', {
+    configurable: true,
+    writable: true,
+    value: function setConsole(this: { console: Console }): void {
+      if (isDevMode()) powertools?.call(this);
+      else this.console = lineConsole();
+    },
+  });
+}
+
 // Every logger this module created (root and children), so a level change or a capture reaches all.
 const loggers = new Set<HcxLogger>();
 type Sink = (line: string) => void;
@@ -241,6 +307,7 @@ class HcxLogger extends Logger {
     for (const sink of sinks) sink(line);
   }
 }
+printThroughLines(HcxLogger);
 
 function quietByDefault(): boolean {
   return process.env.JEST_WORKER_ID !== undefined || process.env[LOCAL_ENV.HCX_LOG_SILENT] === 'true';
@@ -285,6 +352,7 @@ class HcxMetrics extends Metrics {
     return this;
   }
 }
+printThroughLines(HcxMetrics);
 
 /** The metrics emitter (namespace `hcx`, Embedded Metric Format); its own warnings go through `logger`. */
 export const metrics: Metrics = new HcxMetrics({

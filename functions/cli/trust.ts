@@ -31,7 +31,7 @@ const WHY: Record<string, string> = {
   SCHEMA_INVALID: 'its content is not a valid trust list',
   INCONSISTENT: 'it names a province or a key twice',
   PROVINCE_SIGNATURE_INVALID:
-    'it carries a key its province did not sign for with its enrollment key (a forged or altered entry)',
+    'it carries a key or a code revocation its province did not sign for with its enrollment key (a forged or altered entry)',
   INVALID_ENTRY: 'its log entries make no sense together (the log was altered)',
   TOO_LARGE: 'it is larger than a trust list may be',
   NOT_YET_VALID: 'it is issued in the future (check this machine’s clock)',

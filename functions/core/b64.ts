@@ -9,8 +9,12 @@
  * reads a character above U+00FF by its low byte); every character decoded (Node skips anything
  * else outside its alphabet, `=` included, and each skipped character shortens the output below
  * the length the segment's length implies); no `+` or `/`; and the unused low bits of a final
- * partial group zero. test/core/b64.test.ts checks this against the
- * re-encoding definition, character by character and on random strings.
+ * partial group zero. Two decoders apply those rules: {@link decodeB64url} lets Node decode (it
+ * allocates; any size, trust lists included) and checks the rules on its output;
+ * {@link decodeB64urlRange} (and {@link decodeB64urlInto}) decodes in place, in one pass that
+ * checks each character (the verification hot path: small segments, no allocation).
+ * test/core/b64.test.ts holds both to the re-encoding definition, character by character and on
+ * random strings.
  */
 
 /** Value of each base64url character by code (64: not one). */
@@ -57,10 +61,61 @@ export function decodeB64url(segment: string): Buffer | undefined {
  * next to the bytes it signs). The number of bytes, or -1 when `segment` is not canonical
  * base64url or its bytes do not fit.
  */
-export function decodeB64urlInto(segment: string, target: Buffer, offset = 0): number {
-  if ((segment.length & 3) === 1 || offset + decodedLength(segment.length) > target.length) return -1;
-  const written = target.write(segment, offset, 'base64url');
-  return canonical(segment, written) ? written : -1;
+export function decodeB64urlInto(segment: string, target: Uint8Array, offset = 0): number {
+  return decodeB64urlRange(segment, 0, segment.length, target, offset);
+}
+
+/**
+ * {@link decodeB64urlInto} for the characters `start` to `end` of `text` (a segment of a token,
+ * read in place: no substring). Decoded here rather than by Node: one pass over the characters
+ * checks and decodes, with no native call, no copy of the string and no allocation, which keeps
+ * the verification hot path small (see docs/code-format.md). Each character must be in the
+ * base64url alphabet (so no `+`, `/`, `=`, white space, or anything above U+007F), the length not
+ * 1 mod 4, and the unused low bits of a final partial group zero: exactly the canonical encodings.
+ */
+export function decodeB64urlRange(
+  text: string,
+  start: number,
+  end: number,
+  target: Uint8Array,
+  offset = 0,
+): number {
+  const n = end - start;
+  const rest = n & 3;
+  if (n < 0 || rest === 1) return -1;
+  const size = decodedLength(n);
+  if (offset + size > target.length) return -1;
+  let o = offset;
+  let i = start;
+  const full = end - rest;
+  for (; i < full; i += 4) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    const v0 = VALUE[c0 & 127];
+    const v1 = VALUE[c1 & 127];
+    const v2 = VALUE[c2 & 127];
+    const v3 = VALUE[c3 & 127];
+    // A character above U+007F (its low 7 bits may name a letter) or outside the alphabet (64).
+    if (((c0 | c1 | c2 | c3) & ~127) !== 0 || ((v0 | v1 | v2 | v3) & 64) !== 0) return -1;
+    target[o] = (v0 << 2) | (v1 >> 4);
+    target[o + 1] = ((v1 & 15) << 4) | (v2 >> 2);
+    target[o + 2] = ((v2 & 3) << 6) | v3;
+    o += 3;
+  }
+  if (rest === 0) return size;
+  const c0 = text.charCodeAt(i);
+  const c1 = text.charCodeAt(i + 1);
+  const c2 = rest === 3 ? text.charCodeAt(i + 2) : 65; // 'A' stands in for an absent third character
+  const v0 = VALUE[c0 & 127];
+  const v1 = VALUE[c1 & 127];
+  const v2 = VALUE[c2 & 127];
+  if (((c0 | c1 | c2) & ~127) !== 0 || ((v0 | v1 | v2) & 64) !== 0) return -1;
+  target[o] = (v0 << 2) | (v1 >> 4);
+  if (rest === 2) return (v1 & 15) === 0 ? size : -1; // 4 unused bits
+  target[o + 1] = ((v1 & 15) << 4) | (v2 >> 2);
+  return (v2 & 3) === 0 ? size : -1; // 2 unused bits
 }
 
 /** Bytes of a base64url segment of `length` characters, if it is canonical (-1: impossible length). */

@@ -17,6 +17,24 @@ export interface StrictJsonOptions {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * Member names of two or three ASCII characters that hcx's own artefacts use (code claims, JWS
+ * headers), by their character codes packed into one number. A name read from the text is
+ * otherwise a new string that every property store and lookup must hash and intern; one of these
+ * is taken as the constant (the same characters, already interned), which keeps the verification
+ * hot path from doing that for each claim of every code. Any other name is read as before.
+ */
+const KNOWN_NAMES = new Map<number, string>();
+for (const name of ['st', 'hn', 'hb', 'si', 'iss', 'jti', 'iat', 'exp', 'nbf', 'idt', 'alg', 'kid', 'typ'])
+  KNOWN_NAMES.set(packName(name, 0, name.length), name);
+
+/** The character codes of `s` from `start` to `end` (at most 3, each below 128) as one number. */
+function packName(s: string, start: number, end: number): number {
+  let n = 0;
+  for (let k = start; k < end; k++) n = n * 128 + s.charCodeAt(k);
+  return n;
+}
+
 /** Why a JSON text was refused (stable codes, for logs and tests). */
 export type StrictJsonProblem = 'SYNTAX' | 'DUPLICATE_KEY' | 'FORBIDDEN_KEY' | 'TOO_DEEP' | 'LONE_SURROGATE';
 
@@ -83,7 +101,7 @@ class Parser {
     }
     for (;;) {
       if (s.charCodeAt(this.i) !== 0x22) throw new JsonRejected('SYNTAX');
-      const key = this.string();
+      const key = this.knownName() ?? this.string();
       // Only names of 9 or 11 characters can be forbidden: most keys skip the set lookup.
       if ((key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key))
         throw new JsonRejected('FORBIDDEN_KEY');
@@ -119,6 +137,29 @@ class Parser {
       if (c !== 0x2c) throw new JsonRejected('SYNTAX');
       this.ws();
     }
+  }
+
+  /**
+   * At an opening quote: a name of {@link KNOWN_NAMES} (2 or 3 plain ASCII characters then the
+   * closing quote) is consumed and returned as its constant; anything else is left to
+   * {@link Parser.string} (`undefined`).
+   */
+  knownName(): string | undefined {
+    const s = this.s;
+    const start = this.i + 1;
+    const end =
+      s.charCodeAt(start + 2) === 0x22 ? start + 2 : s.charCodeAt(start + 3) === 0x22 ? start + 3 : -1;
+    if (end < 0) return undefined;
+    // The table holds lower-case ASCII letters only: any other character (a quote, a backslash,
+    // a control character, NUL, anything non-ASCII) leaves the name to the general reader, and
+    // letters (97-122) pack one-to-one, whatever the length.
+    for (let k = start; k < end; k++) {
+      const c = s.charCodeAt(k);
+      if (c < 0x61 || c > 0x7a) return undefined;
+    }
+    const name = KNOWN_NAMES.get(packName(s, start, end));
+    if (name !== undefined) this.i = end + 1;
+    return name;
   }
 
   string(): string {

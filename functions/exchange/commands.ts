@@ -280,7 +280,11 @@ export interface RevokedCodes {
   readonly version: number;
 }
 
-/** POST /v1/provinces/{region}/code-revocations: a signed `code.revoke`. */
+/**
+ * POST /v1/provinces/{region}/code-revocations: a signed `code.revoke` of one code (the schema
+ * allows exactly one). Its entry keeps the request verbatim and takes the request's `iat` as
+ * `revokedAt`: every holder checks the row against the province's signature (province-signature.ts).
+ */
 export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unknown): Promise<RevokedCodes> {
   const { payload } = await authenticate(ctx, jws, 'code.revoke', region);
   const request = payload as CodeRevokeRequest;
@@ -330,7 +334,8 @@ export async function revokeCodes(ctx: ExchangeContext, region: string, jws: unk
           at: ctx.now(),
           type: 'code.revoked',
           region,
-          data: { jti: code.jti, exp: code.exp, revokedAt: now },
+          // The province's own signed request, verbatim: what makes the entry self-authenticating.
+          data: { jti: code.jti, exp: code.exp, revokedAt: request.iat, request: jws as string },
         };
       },
       region,

@@ -24,8 +24,14 @@ import type { CodeRecord, ErasedCode, PendingRevocation } from './repository';
 import { revokeByStatus } from './status';
 import { isoTime } from '../core/time';
 
-/** The most codes one signed `code.revoke` may carry (schemas/signed-request.json). */
-export const MAX_CODES_PER_REVOCATION = 100;
+/**
+ * The most codes one signed `code.revoke` may carry (schemas/signed-request.json): one, because the
+ * log entry and the trust-list row keep the request verbatim (self-authenticating revocations).
+ */
+export const MAX_CODES_PER_REVOCATION = 1;
+
+/** The most pending revocations one scheduled run publishes. */
+export const PENDING_REVOCATIONS_PER_RUN = 100;
 
 /**
  * The lifetime of a requested code under the province's retention policy: a code longer than the
@@ -233,7 +239,8 @@ export async function erase(deps: ProvinceDeps, codeId: string): Promise<void> {
 
 /**
  * Publish revocations through the exchange, signed with the enrollment key: codes with a status
- * index by their status segments (`status.publish`), the others by id (`code.revoke`, at most 100).
+ * index by their status segments (`status.publish`), the others by id (one signed `code.revoke`
+ * per code, one after the other: a retry after a failure half-way is answered `alreadyRevoked`).
  */
 async function publishRevocations(deps: ProvinceDeps, pending: readonly PendingRevocation[]): Promise<void> {
   const ctx = {
@@ -253,7 +260,9 @@ async function publishRevocations(deps: ProvinceDeps, pending: readonly PendingR
   const byId: RevokedCode[] = pending
     .filter((p) => p.statusIndex === undefined)
     .map((p) => ({ jti: p.codeId, exp: p.exp }));
-  if (byId.length > 0) await revokeCodes(ctx, byId);
+  for (let i = 0; i < byId.length; i += MAX_CODES_PER_REVOCATION) {
+    await revokeCodes(ctx, byId.slice(i, i + MAX_CODES_PER_REVOCATION));
+  }
 }
 
 /**
@@ -297,8 +306,9 @@ export interface PendingRevocationsOutcome {
 
 /**
  * Publish the revocations left pending (the exchange was down when they were made, or the node
- * stopped in between): one signed `code.revoke` for up to 100 of them, then each record is marked
- * published and its note cleared. Run by the scheduled sync after the trust list. Never throws:
+ * stopped in between): up to 100 of them (status batches, and one signed `code.revoke` per code
+ * without a status index), then each record is marked published and its note cleared. Run by the
+ * scheduled sync after the trust list. Never throws:
  * a failure leaves the notes for the next run and is reported as `error`.
  */
 export async function publishPendingRevocations(deps: ProvinceDeps): Promise<PendingRevocationsOutcome> {
@@ -306,7 +316,7 @@ export async function publishPendingRevocations(deps: ProvinceDeps): Promise<Pen
   let expired = 0;
   try {
     const now = deps.now();
-    const pending = await deps.repository.listPendingRevocations(MAX_CODES_PER_REVOCATION);
+    const pending = await deps.repository.listPendingRevocations(PENDING_REVOCATIONS_PER_RUN);
     const live = pending.filter((p) => p.exp > now);
     for (const p of pending.filter((x) => x.exp <= now)) {
       await deps.repository.deletePendingRevocation(p.codeId);

@@ -5,7 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { b64urlDecodedLength, decodeB64url, decodeB64urlInto } from '../../functions/core/b64';
+import {
+  b64urlDecodedLength,
+  decodeB64url,
+  decodeB64urlInto,
+  decodeB64urlRange,
+} from '../../functions/core/b64';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { JwsRejected } from '../../functions/core/errors';
 import { CODE_PROFILE } from '../../functions/core/profiles';
@@ -16,17 +21,25 @@ function reference(segment: string): Buffer | undefined {
   return bytes.toString('base64url') === segment ? bytes : undefined;
 }
 
-/** Every way into the decoder: allocating, into a buffer at 0, and at an offset. */
+/**
+ * Every way into the decoders: Node's (allocating), the in-place one into a buffer at 0 and at an
+ * offset, and the in-place one reading the segment inside a longer text (as a JWS segment is read,
+ * between dots) into a plain Uint8Array.
+ */
 function decodeAll(segment: string): Array<Buffer | undefined> {
   const at0 = Buffer.alloc(64);
   const at5 = Buffer.alloc(64);
+  const inText = new Uint8Array(64);
   const n0 = decodeB64urlInto(segment, at0);
   const n5 = decodeB64urlInto(segment, at5, 5);
+  const nText = decodeB64urlRange(`Q.${segment}.QUJD`, 2, 2 + segment.length, inText, 3);
   expect(n5).toBe(n0);
+  expect(nText).toBe(n0);
   return [
     decodeB64url(segment),
     n0 < 0 ? undefined : at0.subarray(0, n0),
     n5 < 0 ? undefined : at5.subarray(5, 5 + n5),
+    nText < 0 ? undefined : Buffer.from(inText.subarray(3, 3 + nText)),
   ];
 }
 
@@ -50,6 +63,9 @@ describe('decodeB64url', () => {
     ['a character outside the alphabet', 'QUJ$'],
     ['a Latin-1 character', 'QUJé'],
     ['a character Node reads by its low byte (U+0141 as A)', 'QUJ\u0141'],
+    ['a character whose low 7 bits are a letter (U+00C1)', 'QUJ\u00c1'],
+    ['a character whose low 7 bits are a letter (U+01C1), in a full group', '\u01c1UJD'],
+    ['U+0080', 'QUJ\u0080'],
     ['a lone surrogate', 'QUJ\ud800'],
     ['NUL', 'QUJ\u0000'],
     ['length 1 mod 4', 'QUJDR'],
@@ -65,11 +81,14 @@ describe('decodeB64url', () => {
     expect(decodeB64urlInto('QUJD', Buffer.alloc(2))).toBe(-1);
     expect(decodeB64urlInto('QUJD', Buffer.alloc(4), 2)).toBe(-1);
     expect(decodeB64urlInto('QUJD', Buffer.alloc(3))).toBe(3);
+    expect(decodeB64urlRange('xQUJDx', 1, 5, new Uint8Array(3), 1)).toBe(-1);
+    expect(decodeB64urlRange('xQUJDx', 1, 5, new Uint8Array(3))).toBe(3);
+    expect(decodeB64urlRange('xQUJDx', 5, 1, new Uint8Array(3))).toBe(-1); // a reversed range
   });
 
   it('agrees with the re-encoding definition on arbitrary strings', () => {
     // Mostly base64url characters, so that many strings are canonical, plus every kind of intruder.
-    const intruders = '+/= \n\t.$\u00e9\u00ff\u0100\u0141\u20ac\ud800\udc00\u0000';
+    const intruders = '+/= \n\t.$\u00e9\u00ff\u0100\u0141\u00c1\u01c1\u0080\u20ac\ud800\udc00\u0000';
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const char = fc.oneof(
       { weight: 8, arbitrary: fc.constantFrom(...alphabet) },
@@ -109,7 +128,7 @@ describe('the JWS signature segment', () => {
   it('is read into the bytes after the signing input', () => {
     const jws = parseCompactJws(`${header}.${payload}.${sig}`, CODE_PROFILE);
     expect(jws.signature).toEqual(Buffer.from(sig, 'base64url'));
-    expect(jws.signingInput.toString('latin1')).toBe(`${header}.${payload}`);
+    expect(Buffer.from(jws.signingInput).toString('latin1')).toBe(`${header}.${payload}`);
   });
 
   it('is MALFORMED when not canonical, SIGNATURE_INVALID when canonical of the wrong length', () => {

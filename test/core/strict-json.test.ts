@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { JsonRejected, parseStrictJson } from '../../functions/core/json';
 
 const problem = (text: string, maxDepth?: number) => {
@@ -91,5 +92,60 @@ describe('parseStrictJson numbers', () => {
     for (const bad of ['-', '--1', '00', '-01', '1.', '1e', '+1', '1-', '0x10', '1_000'])
       expect(problem(bad)).toBe('SYNTAX');
     expect(problem(`{"a":1${'0'.repeat(40)}}`)).toBe('SYNTAX');
+  });
+});
+
+describe('parseStrictJson member names hcx uses (read as interned constants)', () => {
+  const KNOWN = ['st', 'hn', 'hb', 'si', 'iss', 'jti', 'iat', 'exp', 'nbf', 'idt', 'alg', 'kid', 'typ'];
+
+  it('refuses a duplicate of a known name, also when one of the two is escaped', () => {
+    expect(problem('{"iss":"440000","iat":1,"iss":"330000"}')).toBe('DUPLICATE_KEY');
+    expect(problem('{"st":"green","\\u0073t":"red"}')).toBe('DUPLICATE_KEY');
+    expect(problem('{"\\u0073t":"red","st":"green"}')).toBe('DUPLICATE_KEY');
+    expect(problem('{"kid":"a","typ":"b","kid":"a"}')).toBe('DUPLICATE_KEY');
+  });
+
+  it('reads near-misses of known names as what they are', () => {
+    for (const text of [
+      '{"is":1,"iss2":2,"ISS":3,"i\\u0073s":4,"s":5,"sti":6,"jt":7,"ex":8}',
+      '{"st ":1," st":2,"s\\"":3,"\\\\st":4,"\u00e9t":5,"s\u00e9":6,"kidd":7}',
+    ])
+      expect(parseStrictJson(text)).toEqual(JSON.parse(text));
+    // A control character or NUL in a short name is still a syntax error, never read as a known name.
+    expect(problem('{"\u0000st":1}')).toBe('SYNTAX');
+    expect(problem('{"s\u0001":1}')).toBe('SYNTAX');
+    expect(problem('{"st')).toBe('SYNTAX');
+    expect(problem('{"st"')).toBe('SYNTAX');
+  });
+
+  it('builds the same objects as JSON.parse from known, near and other names (property)', () => {
+    const name = fc.oneof(
+      fc.constantFrom(...KNOWN),
+      fc.constantFrom(...KNOWN).map((k) => k.toUpperCase()),
+      fc.constantFrom(...KNOWN).chain((k) => fc.nat(k.length - 1).map((i) => k.slice(0, i) + k.slice(i + 1))),
+      fc.string({ maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(name, fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null))), {
+          selector: ([k]) => k,
+          maxLength: 12,
+        }),
+        (members) => {
+          const text = `{${members.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+          let expected: unknown;
+          try {
+            expected = JSON.parse(text);
+          } catch {
+            return; // a lone surrogate in a generated name: not this property's subject
+          }
+          if (members.some(([k]) => ['__proto__', 'constructor', 'prototype'].includes(k))) return;
+          const parsed = parseStrictJson(text) as Record<string, unknown>;
+          expect(parsed).toEqual(expected);
+          expect(Object.keys(parsed)).toEqual(Object.keys(expected as object));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

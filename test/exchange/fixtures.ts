@@ -113,6 +113,26 @@ export async function revokedInput(
   return { at, type: 'key.revoked' as const, region, data: { kid, reason, revokedAt, request } };
 }
 
+/**
+ * A self-authenticating `code.revoked` entry input: `enroll`'s signed `code.revoke` of `jti`, with
+ * `revokedAt` its `iat`.
+ */
+export async function codeRevokedInput(
+  enroll: TestKey,
+  jti: string,
+  { region = ZJ, at = NOW, exp = NOW + DAY, revokedAt = NOW } = {},
+) {
+  const request = await signed(
+    enroll.signer,
+    region,
+    { op: 'code.revoke', codes: [{ jti, exp }] },
+    {
+      iat: revokedAt,
+    },
+  );
+  return { at, type: 'code.revoked' as const, region, data: { jti, exp, revokedAt, request } };
+}
+
 /** A self-authenticating `province.sunset` entry input retiring `retired`, signed by `enroll`. */
 export async function sunsetInput(enroll: TestKey, retired: string[], { region = ZJ, at = NOW } = {}) {
   const request = await signed(enroll.signer, region, { op: 'province.sunset' });

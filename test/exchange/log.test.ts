@@ -20,6 +20,7 @@ import {
   FEDERATION,
   GD,
   NOW,
+  codeRevokedInput,
   publishedInput,
   registeredInput,
   revokedInput,
@@ -54,12 +55,7 @@ async function sampleLog() {
   const entries = chain([
     registeredInput(enroll),
     await publishedInput(enroll, signing, { at: NOW + 1 }),
-    {
-      at: NOW + 2,
-      type: 'code.revoked',
-      region: ZJ,
-      data: { jti: 'AAAAAAAAAAAAAAAAAAAAAA', exp: NOW + DAY, revokedAt: NOW + 2 },
-    },
+    await codeRevokedInput(enroll, 'AAAAAAAAAAAAAAAAAAAAAA', { at: NOW + 2, revokedAt: NOW + 2 }),
     await revokedInput(enroll, signing.kid, { at: NOW + 3, reason: 'superseded', revokedAt: NOW + 3 }),
     { at: NOW + 4, type: 'province.suspended', region: ZJ, data: {} },
   ] as Omit<LogEntryInput, 'seq'>[]);
@@ -180,7 +176,13 @@ describe('the trust list as a fold over the log', () => {
       reason: 'superseded',
     });
     expect(list.codeRevocations).toEqual([
-      { region: ZJ, jti: 'AAAAAAAAAAAAAAAAAAAAAA', revokedAt: NOW + 2, exp: NOW + DAY },
+      {
+        region: ZJ,
+        jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+        revokedAt: NOW + 2,
+        exp: NOW + DAY,
+        request: (entries[2].data as { request: string }).request,
+      },
     ]);
   });
 
@@ -252,6 +254,35 @@ describe('the trust list as a fold over the log', () => {
     }
   });
 
+  it('refuses a code revocation its province did not sign with its enrollment key', async () => {
+    const { entries, signing, enroll } = await sampleLog();
+    // After the key's publication: the province is active and the code revocation comes next.
+    const base = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 2));
+    const jti = 'AAAAAAAAAAAAAAAAAAAAAA';
+    const genuine = await codeRevokedInput(enroll, jti, { at: NOW + 2, revokedAt: NOW + 2 });
+    expect(applyEntry(base, chain([genuine], entries[1])[0]).codeRevocations).toHaveLength(1);
+    const intruder = await testKey();
+    const keyRevoke = (await revokedInput(enroll, signing.kid)).data.request;
+    const otherCode = await codeRevokedInput(enroll, 'BBBBBBBBBBBBBBBBBBBBBB', { revokedAt: NOW + 2 });
+    const cases = [
+      // signed by someone else's key (an insider's own)
+      await codeRevokedInput(intruder, jti, { at: NOW + 2, revokedAt: NOW + 2 }),
+      // not a JWS, or the province's genuine request for another operation or another code
+      { ...genuine, data: { ...genuine.data, request: 'a.b.c' } },
+      { ...genuine, data: { ...genuine.data, request: keyRevoke } },
+      { ...genuine, data: { ...genuine.data, request: otherCode.data.request } },
+      // its genuine request with the expiry or the time changed, or moved to another province
+      { ...genuine, data: { ...genuine.data, exp: genuine.data.exp + DAY } },
+      { ...genuine, data: { ...genuine.data, revokedAt: NOW + 3 } },
+      { ...(await codeRevokedInput(enroll, jti, { region: GD, revokedAt: NOW + 2 })), region: ZJ },
+    ];
+    for (const input of cases) {
+      expect(reasonOf(() => applyEntry(base, chain([input], entries[1])[0]))).toBe(
+        'PROVINCE_SIGNATURE_INVALID',
+      );
+    }
+  });
+
   it('folds a province sunset only with the province’s own signed sunset request', async () => {
     const { entries, signing, enroll } = await sampleLog();
     const base = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 2));
@@ -311,23 +342,21 @@ describe('the trust list as a fold over the log', () => {
   });
 
   it('agrees whether a repeated code revocation meets the first one or finds it pruned', async () => {
-    const { entries } = await sampleLog();
+    const { entries, enroll } = await sampleLog();
     const base = applyEntries(emptyTrustList(FEDERATION), entries.slice(0, 3));
     const again = chain(
       [
-        {
+        await codeRevokedInput(enroll, 'BBBBBBBBBBBBBBBBBBBBBB', {
           at: NOW + 5,
-          type: 'code.revoked',
-          region: ZJ,
-          data: { jti: 'BBBBBBBBBBBBBBBBBBBBBB', exp: NOW + 3 * DAY, revokedAt: NOW + 5 },
-        },
-        {
+          exp: NOW + 3 * DAY,
+          revokedAt: NOW + 5,
+        }),
+        await codeRevokedInput(enroll, 'AAAAAAAAAAAAAAAAAAAAAA', {
           at: NOW + 6,
-          type: 'code.revoked',
-          region: ZJ,
-          data: { jti: 'AAAAAAAAAAAAAAAAAAAAAA', exp: NOW + 5 * DAY, revokedAt: NOW + 6 },
-        },
-      ] as Omit<LogEntryInput, 'seq'>[],
+          exp: NOW + 5 * DAY,
+          revokedAt: NOW + 6,
+        }),
+      ],
       entries[2],
     );
     const later = NOW + 2 * DAY;

@@ -10,6 +10,7 @@ import { catchUp } from '../../functions/exchange/service';
 import type { DynaliteTables } from '../kit';
 import { ENGINES } from './engines';
 import {
+  codeRevokedInput,
   DAY,
   GD,
   NOW,
@@ -43,13 +44,8 @@ describe.each(ENGINES)('the exchange repository on %s', (_engine, start) => {
       registeredInput(enroll),
       await publishedInput(enroll, signing, { notAfter: NOW + DAY }),
       await revokedInput(enroll, kid),
-      {
-        at: NOW,
-        type: 'code.revoked',
-        region: ZJ,
-        // exp by the real clock: DynamoDB Local deletes items whose TTL has passed
-        data: { jti: 'AAAAAAAAAAAAAAAAAAAAAA', exp: Math.floor(Date.now() / 1000) + DAY, revokedAt: NOW },
-      },
+      // exp by the real clock: DynamoDB Local deletes items whose TTL has passed
+      await codeRevokedInput(enroll, 'AAAAAAAAAAAAAAAAAAAAAA', { exp: Math.floor(Date.now() / 1000) + DAY }),
       { at: NOW, type: 'province.suspended', region: ZJ, data: {} },
     ];
     entries = [];

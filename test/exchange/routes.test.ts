@@ -414,18 +414,32 @@ describe('POST /v1/provinces/{region}/keys/{kid}/revoke', () => {
 });
 
 describe('POST /v1/provinces/{region}/code-revocations', () => {
-  it('revokes codes once, skips expired ones, and answers counts only', async () => {
+  it('revokes a code once, skips an expired one, and answers counts only', async () => {
     const [a, b] = [nonce().slice(0, 22), nonce().slice(0, 22)];
-    const codes = [
-      { jti: a, exp: NOW + DAY },
-      { jti: b, exp: NOW - LIMITS.clockSkew - 1 },
-    ];
-    const first = await ex.revokeCodes(ZJ, await signed(zj.signer, ZJ, { op: 'code.revoke', codes }));
-    expect(first.json()).toMatchObject({ revoked: 1, alreadyRevoked: 0, expired: 1 });
-    const again = await ex.revokeCodes(ZJ, await signed(zj.signer, ZJ, { op: 'code.revoke', codes }));
-    expect(again.json()).toMatchObject({ revoked: 0, alreadyRevoked: 1, expired: 1 });
+    const revoke = async (code: { jti: string; exp: number }) =>
+      ex.revokeCodes(ZJ, await signed(zj.signer, ZJ, { op: 'code.revoke', codes: [code] }));
+    const first = await revoke({ jti: a, exp: NOW + DAY });
+    expect(first.json()).toMatchObject({ revoked: 1, alreadyRevoked: 0, expired: 0 });
+    const again = await revoke({ jti: a, exp: NOW + DAY });
+    expect(again.json()).toMatchObject({ revoked: 0, alreadyRevoked: 1, expired: 0 });
+    const expired = await revoke({ jti: b, exp: NOW - LIMITS.clockSkew - 1 });
+    expect(expired.json()).toMatchObject({ revoked: 0, alreadyRevoked: 0, expired: 1 });
     const list = await openTrustList((await ex.trustList()).body, keys(), { now: NOW });
-    expect(list.codeRevocations.filter((r) => r.jti === a)).toHaveLength(1);
+    const rows = list.codeRevocations.filter((r) => r.jti === a);
+    expect(rows).toHaveLength(1);
+    // The row keeps the province's first signed request (revokedAt its iat), checked by openTrustList.
+    expect(rows[0]).toMatchObject({ region: ZJ, exp: NOW + DAY, revokedAt: NOW });
+    expect(rows[0].request.split('.')).toHaveLength(3);
+    expect(list.codeRevocations.some((r) => r.jti === b)).toBe(false);
+  });
+
+  it('refuses a request naming more than one code with 400 (one signed request per code)', async () => {
+    const codes = [
+      { jti: nonce().slice(0, 22), exp: NOW + DAY },
+      { jti: nonce().slice(0, 22), exp: NOW + DAY },
+    ];
+    const res = await ex.revokeCodes(ZJ, await signed(zj.signer, ZJ, { op: 'code.revoke', codes }));
+    expect([res.statusCode, res.json().code]).toEqual([400, 'REQUEST_INVALID']);
   });
 
   it('refuses a code expiry beyond the longest code lifetime with 400', async () => {

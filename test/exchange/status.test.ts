@@ -173,30 +173,22 @@ describe('POST /v1/provinces/{region}/code-revocations (codes without a status i
       ex.revokeCodes(ZJ, await signed(zj.signer, ZJ, { op: 'code.revoke', codes }));
     const repo = ex.deps.repository;
     const base = await repo.countLiveCodeRevocations(ZJ, NOW);
-    expect(
-      (
-        await send([
-          { jti: nonce(), exp: NOW + DAY },
-          { jti: nonce(), exp: NOW + 60 },
-        ])
-      ).statusCode,
-    ).toBe(200);
+    expect((await send([{ jti: nonce(), exp: NOW + DAY }])).statusCode).toBe(200);
+    expect((await send([{ jti: nonce(), exp: NOW + 60 }])).statusCode).toBe(200);
     expect(await repo.countLiveCodeRevocations(ZJ, NOW)).toBe(base + 2);
     // The one that expires in a minute is no longer counted an hour later.
     expect(await repo.countLiveCodeRevocations(ZJ, NOW + 3600)).toBe(base + 1);
 
     const spy = jest
       .spyOn(repo, 'countLiveCodeRevocations')
-      .mockResolvedValue(MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE - 1);
+      .mockResolvedValue(MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE);
     try {
       const before = (await repo.lastEntry())?.seq;
-      const res = await send([
-        { jti: nonce(), exp: NOW + DAY },
-        { jti: nonce(), exp: NOW + DAY },
-      ]);
+      const res = await send([{ jti: nonce(), exp: NOW + DAY }]);
       expect(res.statusCode).toBe(409);
       expect(res.json().code).toBe('CODE_REVOCATIONS_FULL');
       expect((await repo.lastEntry())?.seq).toBe(before);
+      spy.mockResolvedValue(MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE - 1);
       expect((await send([{ jti: nonce(), exp: NOW + DAY }])).statusCode).toBe(200);
     } finally {
       spy.mockRestore();

@@ -1,4 +1,5 @@
 import {
+  LOG_OUTPUT,
   REDACTED,
   childLogger,
   errorLogAttributes,
@@ -11,7 +12,7 @@ import {
 } from '../../functions/aws/observability';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from '../../lib/constructs/bundling';
@@ -71,15 +72,18 @@ describe('logger', () => {
   it('prints nothing under jest unless a test captures', () => {
     const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const lines = jest.spyOn(LOG_OUTPUT, 'write').mockImplementation(() => undefined);
     try {
       logger.info('quiet by default', { region: '330000' });
       logger.error('quiet by default', { region: '330000' });
     } finally {
       out.mockRestore();
       err.mockRestore();
+      lines.mockRestore();
     }
     expect(out).not.toHaveBeenCalled();
     expect(err).not.toHaveBeenCalled();
+    expect(lines).not.toHaveBeenCalled();
   });
 
   it('logs an error passed as is without its message', async () => {
@@ -215,13 +219,16 @@ describe('errorLogAttributes', () => {
 describe('metrics', () => {
   it('prints no EMF line under jest', () => {
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const lines = jest.spyOn(LOG_OUTPUT, 'write').mockImplementation(() => undefined);
     try {
       metrics.addMetric('codesVerified', 'Count', 1);
       metrics.publishStoredMetrics();
     } finally {
       write.mockRestore();
+      lines.mockRestore();
     }
     expect(write).not.toHaveBeenCalled();
+    expect(lines).not.toHaveBeenCalled();
     expect(metrics.hasStoredMetrics()).toBe(false);
   });
 
@@ -269,5 +276,108 @@ describe('metrics', () => {
 
     // assert: not even held until the next publication
     expect(metrics.hasStoredMetrics()).toBe(false);
+  });
+});
+
+describe('output of a bundled function', () => {
+  // A function bundled as the stacks bundle it, run as Lambda runs it (not quiet). A preloaded script
+  // records every access to `process.stdout` / `process.stderr`: Node creates those streams on first
+  // access (about 1 ms of CPU at a cold start, docs/deploy.md#cold-start), so hcx prints without them.
+  const ENTRY = [
+    "import { writeFileSync } from 'node:fs';",
+    "import { logger, metrics } from './functions/aws/observability';",
+    'const seen = (globalThis as unknown as { streamsOpened: string[] }).streamsOpened;',
+    'const atInit = [...seen];',
+    "logger.info('probe info', { region: '330000' });",
+    "logger.error('probe error', { idNumber: '11010519491231002X' });",
+    "metrics.addMetric('CodesIssued', 'Count', 1);",
+    'metrics.publishStoredMetrics();',
+    "logger.debug('below the level');",
+    'writeFileSync(process.env.PROBE_RESULT as string, JSON.stringify({ atInit, after: seen }));',
+  ].join('\n');
+  const WATCH = [
+    'globalThis.streamsOpened = [];',
+    "for (const name of ['stdout', 'stderr']) {",
+    '  const d = Object.getOwnPropertyDescriptor(process, name);',
+    '  Object.defineProperty(process, name, { configurable: true, enumerable: d.enumerable,',
+    '    get() { globalThis.streamsOpened.push(name); return d.get.call(process); } });',
+    '}',
+  ].join('\n');
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hcx-log-output-'));
+    writeFileSync(path.join(dir, 'watch.js'), WATCH);
+    await build({
+      stdin: { contents: ENTRY, resolveDir: PROJECT_ROOT, sourcefile: 'functions/probe.ts', loader: 'ts' },
+      outfile: path.join(dir, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      mainFields: [...BUNDLING.mainFields],
+      minify: BUNDLING.minify,
+      external: [...BUNDLING.externalModules],
+      logLevel: 'silent',
+      absWorkingDir: PROJECT_ROOT,
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (env: Record<string, string>) => {
+    const result = path.join(dir, 'result.json');
+    const child = spawnSync(
+      process.execPath,
+      ['--require', path.join(dir, 'watch.js'), path.join(dir, 'index.js')],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_OPTIONS,
+          POWERTOOLS_SERVICE_NAME: 'hcx-probe',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          PROBE_RESULT: result,
+          ...env,
+        },
+      },
+    );
+    expect(child.status).toBe(0);
+    return {
+      opened: JSON.parse(readFileSync(result, 'utf8')) as { atInit: string[]; after: string[] },
+      stdout: child.stdout,
+      stderr: child.stderr,
+    };
+  };
+  const jsonLines = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('prints the same lines on the same descriptors without opening the standard streams', () => {
+    // act
+    const { opened, stdout, stderr } = run({});
+
+    // assert: not at init, not even when printing
+    expect(opened).toEqual({ atInit: [], after: [] });
+    expect(jsonLines(stdout)).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'probe info',
+        service: 'hcx-probe',
+        region: '330000',
+      }),
+      expect.objectContaining({ CodesIssued: 1, service: 'hcx-probe', _aws: expect.anything() }),
+    ]);
+    expect(jsonLines(stderr)).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'probe error', idNumber: REDACTED }),
+    ]);
+  });
+
+  it("leaves POWERTOOLS_DEV to Powertools' own choice: the global console, pretty-printed", () => {
+    // act
+    const { opened, stdout } = run({ POWERTOOLS_DEV: 'true' });
+
+    // assert: Node's global console opens the stream when it first prints
+    expect(opened.after).toContain('stdout');
+    expect(stdout).toContain('"message": "probe info"');
   });
 });

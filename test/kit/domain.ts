@@ -62,3 +62,16 @@ export function segments(code: string): [string, string, string] {
 export function claimsOf(code: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(segments(code)[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 }
+
+/**
+ * A trust-list code revocation row for a test that installs a list straight into a node's replica,
+ * where nothing checks the row's signed request (openTrustList and the fold do, and their tests sign
+ * real requests). Its `request` only has the compact-JWS form.
+ */
+export const unverifiedCodeRevocation = (region: string, jti: string, exp: number, revokedAt = NOW) => ({
+  region,
+  jti,
+  revokedAt,
+  exp,
+  request: `${b64('{}')}.${b64('{}')}.${'A'.repeat(86)}`,
+});

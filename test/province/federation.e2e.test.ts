@@ -110,6 +110,30 @@ describe('a federation of two province nodes and the exchange', () => {
     expect((await verifyAt(gd, code)).result).toBe('valid');
   });
 
+  it('keeps the holder name and ID number out of every table and every log line', async () => {
+    const logs = captureLogs();
+    const { code, codeId } = await issue();
+    await verifyAt(gd, code);
+    await verifyAt(gd, code, { idType: '10', idNumber: ID_NUMBER });
+    await revokeAt(zj, codeId);
+    await syncGd();
+    logs.stop();
+    const tables = [fed.context.exchange.tableName, ...fed.context.provinces.map((p) => p.tableName)];
+    for (const table of tables) {
+      const { Items } = await fed.context.client.send(
+        new ScanCommand({ TableName: table, ConsistentRead: true }),
+      );
+      const text = JSON.stringify(Items);
+      expect(text).not.toContain(ID_NUMBER);
+      expect(text).not.toContain(HOLDER_NAME);
+    }
+    expect(logs.text()).not.toContain(ID_NUMBER);
+    expect(logs.text()).not.toContain(HOLDER_NAME);
+    expect(logs.text()).not.toContain(code.slice(5, 60));
+  });
+
+  // Last: after it the embedded Zhejiang node no longer holds its province's active key (the rotation
+  // gave it to another instance), so issuing there fails once its 5-second active-kid cache expires.
   it('rotates a key: new codes use the new key, codes of the superseded key stay valid', async () => {
     const before = await issue();
     // Zhejiang's node as its operator's tooling sees it: its table, its keys, the exchange
@@ -156,27 +180,5 @@ describe('a federation of two province nodes and the exchange', () => {
     expect(header.kid).toBe(shortKid(next.kid));
     expect((await verifyAt(gd, after.code)).result).toBe('valid');
     expect((await verifyAt(gd, before.code)).result).toBe('valid');
-  });
-
-  it('keeps the holder name and ID number out of every table and every log line', async () => {
-    const logs = captureLogs();
-    const { code, codeId } = await issue();
-    await verifyAt(gd, code);
-    await verifyAt(gd, code, { idType: '10', idNumber: ID_NUMBER });
-    await revokeAt(zj, codeId);
-    await syncGd();
-    logs.stop();
-    const tables = [fed.context.exchange.tableName, ...fed.context.provinces.map((p) => p.tableName)];
-    for (const table of tables) {
-      const { Items } = await fed.context.client.send(
-        new ScanCommand({ TableName: table, ConsistentRead: true }),
-      );
-      const text = JSON.stringify(Items);
-      expect(text).not.toContain(ID_NUMBER);
-      expect(text).not.toContain(HOLDER_NAME);
-    }
-    expect(logs.text()).not.toContain(ID_NUMBER);
-    expect(logs.text()).not.toContain(HOLDER_NAME);
-    expect(logs.text()).not.toContain(code.slice(5, 60));
   });
 });

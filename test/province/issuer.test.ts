@@ -7,7 +7,7 @@ import { create as createRevoke } from '../../functions/province/handlers/revoke
 import { create as createSync } from '../../functions/province/handlers/sync';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { codeFromQrText, qrText } from '../../functions/core/code/format';
-import { STATUS_REQUEST_PROFILE } from '../../functions/core/profiles';
+import { REQUEST_PROFILE, STATUS_REQUEST_PROFILE } from '../../functions/core/profiles';
 import { readSegmentBits, locate } from '../../functions/core/status/segment';
 import { publishPendingRevocations } from '../../functions/province/codes';
 import type { ProvinceDeps } from '../../functions/province/deps';
@@ -31,6 +31,7 @@ import {
 let db: DynaliteTables;
 let deps: ProvinceDeps;
 let exchange: ReturnType<typeof fakeExchange>;
+let enrollmentKid: string;
 const time = clock(NOW);
 
 beforeAll(async () => {
@@ -41,12 +42,14 @@ afterAll(() => db.close());
 beforeEach(async () => {
   time.set(NOW);
   exchange = fakeExchange(() => ({ status: 404, body: '' }));
+  const enrollmentSigner = await localSigner();
+  enrollmentKid = enrollmentSigner.kid;
   deps = provinceDeps({
     region: ZJ,
     client: db.client,
     tableName: db.tableName,
     issuerSigners: [await localSigner()],
-    enrollmentSigner: await localSigner(),
+    enrollmentSigner,
     federationJwks: (await federationKey()).jwks,
     fetch: exchange.fetch,
     now: time.now,
@@ -286,6 +289,40 @@ describe('POST /v1/codes/{codeId}/revoke', () => {
     expect(payload.segments[0].exp).toBeGreaterThanOrEqual(NOW + 7200);
     const longIndex = (await deps.repository.getCode(long))?.statusIndex as number;
     expect(readSegmentBits(payload.segments[0].bits).set.has(locate(longIndex).offset)).toBe(true);
+    expect(await deps.repository.listPendingRevocations(100)).toEqual([]);
+  });
+
+  it('publishes revocations of codes without a status index as one signed code.revoke per code', async () => {
+    // prepare: two codes without `si` (HCX1) left pending; the exchange answers the second one once
+    // with 503 (the first is then published, the second stays pending for the next run)
+    const codes = ['AAAAAAAAAAAAAAAAAAAAAA', 'BBBBBBBBBBBBBBBBBBBBBB'];
+    for (const codeId of codes) {
+      await deps.repository.putPendingRevocation({ codeId, exp: NOW + 3600, revokedAt: NOW });
+    }
+    let calls = 0;
+    exchange.answerPosts(() => (++calls === 2 ? 'down' : { status: 200, body: '{}' }));
+
+    // act
+    const first = await publishPendingRevocations(deps);
+    const second = await publishPendingRevocations(deps);
+
+    // assert: each request names exactly one code, signed with the enrollment key, at its own path
+    expect(first).toEqual({ published: 0, expired: 0, error: 'EXCHANGE_UNAVAILABLE' });
+    expect(second).toEqual({ published: 2, expired: 0 });
+    const named = exchange.posts.map((post) => {
+      expect(post.path).toBe(`/v1/provinces/${ZJ}/code-revocations`);
+      const { payload, kid } = parseCompactJws(post.body, REQUEST_PROFILE);
+      expect(kid).toBe(enrollmentKid);
+      expect(payload).toMatchObject({ op: 'code.revoke', region: ZJ, aud: FEDERATION });
+      return (payload as { codes: { jti: string; exp: number }[] }).codes;
+    });
+    // the first run: AAA… accepted, BBB… not reached (not recorded); the second run sends both
+    // again (AAA… is then "already revoked" at a real exchange: the retry is harmless)
+    expect(named).toEqual([
+      [{ jti: codes[0], exp: NOW + 3600 }],
+      [{ jti: codes[0], exp: NOW + 3600 }],
+      [{ jti: codes[1], exp: NOW + 3600 }],
+    ]);
     expect(await deps.repository.listPendingRevocations(100)).toEqual([]);
   });
 

@@ -23,7 +23,7 @@ import { SEGMENT_BITS, SegmentSet, encodeSegment, packSegment } from '../../func
 import { loadSegments, RegistryCache } from '../../functions/province/registry-cache';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TrustListRejected } from '../../functions/core/errors';
-import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
+import { dynaliteTables, NOW, unverifiedCodeRevocation, type DynaliteTables } from '../kit';
 import {
   clock,
   fakeExchange,
@@ -339,12 +339,9 @@ describe('the replica write', () => {
 
   it('stores a list larger than one item in chunks and reads it back intact', async () => {
     const repository = await freshRepository();
-    const revocations = Array.from({ length: 30_000 }, () => ({
-      region: ZJ,
-      jti: randomBytes(16).toString('base64url'),
-      revokedAt: NOW,
-      exp: NOW + 86_400,
-    }));
+    const revocations = Array.from({ length: 30_000 }, () =>
+      unverifiedCodeRevocation(ZJ, randomBytes(16).toString('base64url'), NOW + 86_400),
+    );
     const big = list({ version: 20, codeRevocations: revocations });
     const { written, meta } = await repository.putReplica(
       big,

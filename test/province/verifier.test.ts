@@ -13,7 +13,7 @@ import type { Signer } from '../../functions/core/signer';
 import { DEFAULT_RETENTION, type ProvinceDeps } from '../../functions/province/deps';
 import { DynamoProvinceRepository } from '../../functions/province/dynamo-repository';
 import type { ProvinceRepository } from '../../functions/province/repository';
-import { captureLogs, dynaliteTables, NOW, type DynaliteTables } from '../kit';
+import { captureLogs, dynaliteTables, NOW, unverifiedCodeRevocation, type DynaliteTables } from '../kit';
 import {
   call,
   clock,
@@ -154,7 +154,7 @@ describe('POST /v1/codes/verify', () => {
     await installList(gd.deps, {
       now: NOW,
       version: 6,
-      codeRevocations: [{ region: ZJ, jti: codeId, revokedAt: NOW, exp: NOW + 86_400 }],
+      codeRevocations: [unverifiedCodeRevocation(ZJ, codeId, NOW + 86_400)],
     });
     const after = (await verify(gd.deps, { code })).json();
     expect(after.result).toBe('invalid');

@@ -147,7 +147,9 @@ export const trustList = (): Record<string, unknown> => ({
       ],
     },
   ],
-  codeRevocations: [{ region: '330000', jti: JTI, revokedAt: 1767225800, exp: 1767312000 }],
+  codeRevocations: [
+    { region: '330000', jti: JTI, revokedAt: 1767225800, exp: 1767312000, request: REQUEST_JWS },
+  ],
 });
 
 const entry = (seq: number, type: string, data: Record<string, unknown>): Record<string, unknown> => ({
@@ -172,7 +174,7 @@ export const logEntries = (): Record<string, unknown>[] => [
     request: REQUEST_JWS,
   }),
   entry(3, 'key.revoked', { kid: KID, reason: 'compromised', revokedAt: 1767225900, request: REQUEST_JWS }),
-  entry(4, 'code.revoked', { jti: JTI, exp: 1767312000, revokedAt: 1767225900 }),
+  entry(4, 'code.revoked', { jti: JTI, exp: 1767312000, revokedAt: 1767225900, request: REQUEST_JWS }),
   entry(5, 'province.suspended', {}),
 ];
 

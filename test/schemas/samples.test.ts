@@ -322,6 +322,11 @@ const bad: readonly Case[] = [
   ['a trust list without logHead', S.trustList, change(tl, [], { logHead: undefined })],
   ['a trust list with a negative version', S.trustList, change(tl, [], { version: -1 })],
   [
+    'a trust list with a code revocation lacking its signed request',
+    S.trustList,
+    change(tl, ['codeRevocations', '0'], { request: undefined }),
+  ],
+  [
     'a trust list with a key lacking status',
     S.trustList,
     change(tl, ['provinces', '0', 'keys', '0'], { status: undefined }),
@@ -380,6 +385,11 @@ const bad: readonly Case[] = [
     { ...f.logEntries()[2], type: 'code.revoked' },
   ],
   [
+    'a code.revoked entry lacking its signed request (an unsigned revocation)',
+    S.logEntry,
+    change(f.logEntries()[3], ['data'], { request: undefined }),
+  ],
+  [
     'a key.published entry carrying a private key',
     S.logEntry,
     change(f.logEntries()[1], ['data', 'jwk'], { d: 'A'.repeat(43) }),
@@ -418,9 +428,9 @@ const bad: readonly Case[] = [
   ['a key.revoke request with reason lost', S.signedRequest, { ...f.keyRevokeRequest(), reason: 'lost' }],
   ['a code.revoke request with no codes', S.signedRequest, { ...f.codeRevokeRequest(), codes: [] }],
   [
-    'a code.revoke request with 101 codes',
+    'a code.revoke request with 2 codes (one code per signed request)',
     S.signedRequest,
-    { ...f.codeRevokeRequest(), codes: Array.from({ length: 101 }, () => ({ jti: f.JTI, exp: 1767312000 })) },
+    { ...f.codeRevokeRequest(), codes: Array.from({ length: 2 }, () => ({ jti: f.JTI, exp: 1767312000 })) },
   ],
   [
     'a code.revoke request with a code lacking exp',

@@ -23,7 +23,7 @@ import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
 import type { Signer } from '../../functions/core/signer';
 import type { CallerLimitOptions } from '../../functions/province/caller-limit';
 import type { ProvinceDeps } from '../../functions/province/deps';
-import { dynaliteTables, NOW, type DynaliteTables } from '../kit';
+import { dynaliteTables, NOW, unverifiedCodeRevocation, type DynaliteTables } from '../kit';
 import {
   call,
   clock,
@@ -180,7 +180,7 @@ describe('holder checks run only for otherwise valid codes (no oracle, no CPU si
     if (reason === 'CODE_REVOKED') {
       await installList(gd, {
         now: NOW,
-        codeRevocations: [{ region: ZJ, jti: codeId, revokedAt: NOW, exp: NOW + 86_400 }],
+        codeRevocations: [unverifiedCodeRevocation(ZJ, codeId, NOW + 86_400)],
       });
     } else if (reason === 'EXPIRED') {
       time.set(NOW + 2 * 86_400);

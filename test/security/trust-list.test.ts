@@ -336,8 +336,19 @@ describe('a full list the node must refuse', () => {
 });
 
 describe('deltas that do not continue the chain', () => {
-  /** A code.revoked entry for `issued`, following `prev`. */
-  const revocation = (prev: { seq: number; hash: string }, seq: number, issued: Issued): LogEntry =>
+  /** Zhejiang's own signed code.revoke of `issued` (what a code.revoked entry carries). */
+  const revokeRequestOf = (issued: Issued) =>
+    signedRequest(s.enrollment[s.zj.region], s.fed.state.federationId, s.zj.region, {
+      op: 'code.revoke',
+      codes: [{ jti: issued.codeId, exp: claimsOf(issued.code).exp as number }],
+    });
+
+  /** A code.revoked entry for `victim`, following `prev`, with Zhejiang's genuine request. */
+  const revocation = (
+    prev: { seq: number; hash: string },
+    seq: number,
+    victim: { issued: Issued; request: string },
+  ): LogEntry =>
     makeEntry(
       { ...prev, seq: seq - 1 } as LogEntry,
       {
@@ -345,11 +356,17 @@ describe('deltas that do not continue the chain', () => {
         at: now(),
         type: 'code.revoked',
         region: s.zj.region,
-        data: { jti: issued.codeId, exp: claimsOf(issued.code).exp as number, revokedAt: now() },
+        data: {
+          jti: victim.issued.codeId,
+          exp: claimsOf(victim.issued.code).exp as number,
+          revokedAt: payloadOf<{ iat: number }>(victim.request).iat,
+          request: victim.request,
+        },
       } as never,
     );
 
-  const crafted: [string, string, (held: TrustList, victim: Issued) => TrustListDelta][] = [
+  type Victim = { issued: Issued; request: string };
+  const crafted: [string, string, (held: TrustList, victim: Victim) => TrustListDelta][] = [
     [
       'a gap: it starts after the version held',
       'GAP',
@@ -412,7 +429,8 @@ describe('deltas that do not continue the chain', () => {
   it.each(crafted)(
     'refuses %s (%s), even signed by the federation key, and never applies its revocation',
     async (_what, reason, make) => {
-      const victim = await issue(s.zj);
+      const issued = await issue(s.zj);
+      const victim = { issued, request: await revokeRequestOf(issued) };
       const n = await node();
       expect((await n.sync()).result).toBe('updated');
       const held = (await n.deps.repository.getReplica())?.list as TrustList;
@@ -432,7 +450,7 @@ describe('deltas that do not continue the chain', () => {
         expect(['unchanged', 'updated']).toContain(outcome.result);
       }
       expect((await n.deps.repository.getReplica())?.list.logHead).toBe(held.logHead);
-      expect(await reasonsAt(n.url, victim.code)).toEqual([]);
+      expect(await reasonsAt(n.url, victim.issued.code)).toEqual([]);
     },
   );
 

@@ -8,7 +8,7 @@
  * signature length is fixed by the algorithm (a DER signature never reaches OpenSSL).
  */
 import { algorithmByName, type SignatureAlgorithm } from '../algorithms';
-import { b64urlDecodedLength, decodeB64url, decodeB64urlInto } from '../b64';
+import { b64urlDecodedLength, decodeB64url, decodeB64urlRange } from '../b64';
 import { JwsRejected, type JwsReason } from '../errors';
 import { parseStrictJson } from '../json';
 
@@ -31,8 +31,8 @@ export interface ParsedJws {
   /** The decoded payload (strict JSON object). */
   readonly payload: Record<string, unknown>;
   /** ASCII bytes of `header.payload`, what the signature covers. */
-  readonly signingInput: Buffer;
-  readonly signature: Buffer;
+  readonly signingInput: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 /** Header members that would let a token bring its own key or change how it is processed. */
@@ -62,14 +62,23 @@ function reject(reason: JwsReason, title: string): never {
  * hot path allocates none. Larger segments (trust lists) get their own.
  */
 const SCRATCH = Buffer.allocUnsafeSlow(4096);
+/** Views of the first n bytes of SCRATCH, by n, made once each (a view per call was measurable). */
+const SCRATCH_VIEWS: Uint8Array[] = [];
 
-function jsonObject(segment: string, what: string, maxDepth: number): Record<string, unknown> {
-  const size = b64urlDecodedLength(segment.length);
+/** The JSON object that `token`'s characters `start` to `end` encode (a header or a payload). */
+function jsonObject(
+  token: string,
+  start: number,
+  end: number,
+  what: string,
+  maxDepth: number,
+): Record<string, unknown> {
+  const size = b64urlDecodedLength(end - start);
   let bytes: Uint8Array | undefined;
   if (size >= 0 && size <= SCRATCH.length) {
-    const n = decodeB64urlInto(segment, SCRATCH);
-    if (n >= 0) bytes = SCRATCH.subarray(0, n);
-  } else bytes = decodeB64url(segment);
+    const n = decodeB64urlRange(token, start, end, SCRATCH);
+    if (n >= 0) bytes = SCRATCH_VIEWS[n] ??= new Uint8Array(SCRATCH.buffer, SCRATCH.byteOffset, n);
+  } else bytes = decodeB64url(token.slice(start, end));
   if (!bytes) reject('MALFORMED', `the ${what} is not canonical base64url`);
   let text: string;
   let value: unknown;
@@ -90,6 +99,8 @@ interface CheckedHeader {
   readonly kid: string;
   /** The profile it passed for (its `typ` is in the segment, so it can pass for no other). */
   readonly profile: JwsProfile;
+  /** Its base64url segment. */
+  readonly segment: string;
 }
 
 /**
@@ -100,10 +111,27 @@ interface CheckedHeader {
 const headerCache = new Map<string, CheckedHeader>();
 const HEADER_CACHE_SIZE = 512;
 
-function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
+/**
+ * Whether `text` begins with `prefix`, compared here character by character: `startsWith` with a
+ * prefix that is not a constant is a builtin call that compares each character out of line.
+ */
+function startsWith(text: string, prefix: string): boolean {
+  for (let k = 0; k < prefix.length; k++) if (text.charCodeAt(k) !== prefix.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The header checked last: a stream of codes from one key skips even the lookup above. */
+let lastHeader: CheckedHeader | undefined;
+
+/** The checked header of `token`, whose first `length` characters are its header segment. */
+function checkHeader(token: string, length: number, profile: JwsProfile): CheckedHeader {
+  const last = lastHeader;
+  if (last?.profile === profile && last.segment.length === length && startsWith(token, last.segment))
+    return last;
+  const segment = token.slice(0, length);
   const cached = headerCache.get(segment);
-  if (cached?.profile === profile) return cached;
-  const header = jsonObject(segment, 'header', 2);
+  if (cached?.profile === profile) return (lastHeader = cached);
+  const header = jsonObject(segment, 0, length, 'header', 2);
   for (const name of Object.keys(header)) {
     if (FORBIDDEN_HEADERS.has(name)) reject('FORBIDDEN_HEADER', 'the header carries a forbidden member');
   }
@@ -117,9 +145,9 @@ function checkHeader(segment: string, profile: JwsProfile): CheckedHeader {
   if (typeof kid !== 'string' || !(profile.kid ?? KID).test(kid))
     reject('MALFORMED', 'the kid is not a key thumbprint');
   if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
-  const checked = { alg, kid, profile };
+  const checked = { alg, kid, profile, segment };
   headerCache.set(segment, checked);
-  return checked;
+  return (lastHeader = checked);
 }
 
 /** Parse `token` as a compact JWS of `profile`, or throw {@link JwsRejected} with its reason code. */
@@ -136,20 +164,21 @@ export function parseCompactJws(token: unknown, profile: JwsProfile): ParsedJws 
   ) {
     reject('MALFORMED', 'the token is not three non-empty segments');
   }
-  const { alg, kid } = checkHeader(token.slice(0, first), profile);
-  const payload = jsonObject(token.slice(first + 1, second), 'payload', profile.maxDepth);
+  const { alg, kid } = checkHeader(token, first, profile);
+  const payload = jsonObject(token, first + 1, second, 'payload', profile.maxDepth);
   // One buffer holds the signing input (ASCII: every character before the signature was checked as
   // base64url or a dot) and the signature right after it.
-  const encoded = token.slice(second + 1);
   const bytes = Buffer.allocUnsafe(second + alg.signatureLength);
-  if (b64urlDecodedLength(encoded.length) !== alg.signatureLength) {
-    if (!decodeB64url(encoded)) reject('MALFORMED', 'the signature is not canonical base64url');
+  if (b64urlDecodedLength(token.length - second - 1) !== alg.signatureLength) {
+    if (!decodeB64url(token.slice(second + 1)))
+      reject('MALFORMED', 'the signature is not canonical base64url');
     reject('SIGNATURE_INVALID', 'the signature has the wrong length');
   }
-  if (decodeB64urlInto(encoded, bytes, second) < 0)
+  if (decodeB64urlRange(token, second + 1, token.length, bytes, second) < 0)
     reject('MALFORMED', 'the signature is not canonical base64url');
   bytes.write(token, 0, second, 'latin1');
-  const signingInput = bytes.subarray(0, second);
-  const signature = bytes.subarray(second);
+  // Plain views (no Buffer species lookup): the verifiers read them as bytes.
+  const signingInput = new Uint8Array(bytes.buffer, bytes.byteOffset, second);
+  const signature = new Uint8Array(bytes.buffer, bytes.byteOffset + second, alg.signatureLength);
   return { alg, kid, payload, signingInput, signature };
 }

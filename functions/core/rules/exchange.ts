@@ -17,10 +17,12 @@ import { beyondCodeLifetime, keyRevocationChanges, revocationLive } from './revo
 /** Most provinces a federation holds (the trust-list schema's cap). */
 export const MAX_PROVINCES = 64;
 /**
- * Most live code revocations by jti one province may hold (codes without a status index: those
- * issued before status indices, docs/scale.md). With the segment cap it bounds the signed list.
+ * Most live code revocations by jti one province may hold (codes without a status index: HCX1 codes,
+ * docs/scale.md). With the segment cap it bounds the signed list: each row carries the province's
+ * signed `code.revoke` (up to 691 bytes of JSON with a 128-character federation id), so 64 × 128 rows
+ * take no more room than 64 × 1,000 unsigned rows did (5.7 MB).
  */
-export const MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE = 1000;
+export const MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE = 128;
 /** Most signing keys one province may have published (the trust-list schema's cap). */
 export const MAX_KEYS_PER_PROVINCE = 256;
 /** Most enrollment keys a province may have had (the trust-list schema's cap): 15 re-enrollments. */

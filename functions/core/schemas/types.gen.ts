@@ -636,10 +636,14 @@ export interface CodeRevokedEntry {
   prev: Sha256Digest;
   hash: Sha256Digest;
 }
+/**
+ * One code revoked by id; request is the province's signed code.revoke naming exactly this code and exp, signed at revokedAt (its iat).
+ */
 export interface CodeRevokedData {
   jti: CodeId;
   exp: NumericDate;
   revokedAt: NumericDate;
+  request: ProvinceSignedRequest;
 }
 /**
  * A province published status segments (revocations of codes that carry a status index).
@@ -943,7 +947,7 @@ export interface KeyRevokeRequest {
   revokedAt: NumericDate;
 }
 /**
- * POST /v1/provinces/{region}/code-revocations: revoke codes.
+ * POST /v1/provinces/{region}/code-revocations: revoke one code without a status index (an HCX1 code). Exactly one code: the code.revoked entry and the trust list's row keep this request verbatim, so that every holder can check the province asked for it (docs/contract.md, "Self-authenticating entries").
  */
 export interface CodeRevokeRequest {
   aud: FederationId;
@@ -953,7 +957,7 @@ export interface CodeRevokeRequest {
   op: 'code.revoke';
   /**
    * @minItems 1
-   * @maxItems 100
+   * @maxItems 1
    */
   codes: RevokedCode[];
 }
@@ -1148,11 +1152,15 @@ export interface RevokedTrustListKey {
   request: ProvinceSignedRequest;
   revokeRequest: ProvinceSignedRequest;
 }
+/**
+ * A code revoked by id, with the province's signed code.revoke request that asked for it (its code.revoked entry's request).
+ */
 export interface CodeRevocation {
   region: ProvinceRegionCode;
   jti: CodeId;
   revokedAt: NumericDate;
   exp: NumericDate;
+  request: ProvinceSignedRequest;
 }
 /**
  * The current content of one status segment, committed by digest; its bits are in the batch it was published in.

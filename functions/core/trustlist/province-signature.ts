@@ -1,6 +1,7 @@
 /**
- * Self-authenticating log entries: an entry a province asked for (`key.published`, `key.revoked`)
- * carries the province's own signed request, verbatim. Whoever holds the log or the trust list
+ * Self-authenticating log entries: an entry a province asked for (`key.published`, `key.revoked`,
+ * `code.revoked`, `province.sunset`, `province.retention`) carries the province's own signed
+ * request, verbatim. Whoever holds the log or the trust list
  * checks that request against the enrollment key the province's `province.registered` entry named,
  * so a key the province never asked for cannot reach a verifier, whoever wrote it into the log (the
  * exchange operator, a database administrator, anyone with the table).
@@ -9,12 +10,14 @@
  * those (sync, the replica audit, the CLI) run the very same checks. A later entry type that a
  * province signs (a revocation batch, a sunset) calls {@link verifyProvinceRequest} the same way.
  */
-import { algorithmByName, type KeyMaterial } from '../algorithms';
+import { algorithmByName, type KeyMaterial, type SignatureAlgorithm } from '../algorithms';
+import type { PublicKeyHandle } from '../signature-primitive';
 import { JwsRejected, TrustListRejected, type TrustListReason } from '../errors';
 import { parseCompactJws } from '../jws/compact';
 import { thumbprintOf } from '../keys';
 import { LIMITS, REQUEST_PROFILE } from '../profiles';
 import type {
+  CodeRevokeRequest,
   KeyPublishRequest,
   KeyRevokeRequest,
   ProvinceRetentionRequest,
@@ -41,6 +44,26 @@ export interface ProvinceRequestExpectation {
   readonly enrollmentKeys: readonly TrustListEnrollmentKey[];
 }
 
+// An enrollment key (the list's JWK object) → its imported handle: a list verifies many requests of
+// one province (its keys, and one per code revoked by id), and an SM2 key verifying more than once
+// gets its precomputed table (algorithms.ts) only when the same handle serves each time.
+const imported = new WeakMap<object, { algorithm: SignatureAlgorithm; handle: PublicKeyHandle }>();
+
+function importedKey(jwk: PublicJwk, algorithm: SignatureAlgorithm): PublicKeyHandle {
+  const held = imported.get(jwk);
+  if (held?.algorithm === algorithm) return held.handle;
+  const {
+    kid: _kid,
+    alg: _alg,
+    use: _use,
+    key_ops: _ops,
+    ...material
+  } = jwk as PublicJwk & { kid?: string; alg?: string; use?: string; key_ops?: string[] };
+  const handle = algorithm.importPublicKey(material as KeyMaterial);
+  imported.set(jwk, { algorithm, handle });
+  return handle;
+}
+
 /**
  * Verify `jws` as the province's signed request: profile, signed by one of its enrollment keys
  * (chosen by `kid`, algorithm matching) with an `iat` inside that key's validity (clock skew
@@ -63,22 +86,10 @@ export function verifyProvinceRequest(
   if (!enrollment) refuse('A log entry is not signed by an enrollment key of its province');
   const algorithm = algorithmByName(enrollment.key.alg);
   if (!algorithm || algorithm.name !== parsed.alg.name) refuse('A province request uses another algorithm');
-  const {
-    kid: _kid,
-    alg: _alg,
-    use: _use,
-    key_ops: _ops,
-    ...material
-  } = enrollment.key as PublicJwk & {
-    kid?: string;
-    alg?: string;
-    use?: string;
-    key_ops?: string[];
-  };
   let verified: boolean | Promise<boolean>;
   try {
     verified = algorithm.verify(
-      algorithm.importPublicKey(material as KeyMaterial),
+      importedKey(enrollment.key, algorithm),
       parsed.signingInput,
       parsed.signature,
     );
@@ -178,6 +189,30 @@ export function checkKeyRevocation(
     const p = payload as KeyRevokeRequest;
     if (p.kid !== revocation.kid || p.reason !== revocation.reason || p.revokedAt !== revocation.revokedAt) {
       refuse('A key revocation is not the one its province signed');
+    }
+  });
+}
+
+/**
+ * Check that `request` is the province's signed `code.revoke` of exactly this revocation: its one
+ * code is `jti` with this `exp`, and `revokedAt` is its `iat` (the exchange accepted that `iat` only
+ * within the clock skew of its own clock), so no part of the row can be changed after the province
+ * signed.
+ */
+export function checkCodeRevocation(
+  request: unknown,
+  expect: Omit<ProvinceRequestExpectation, 'op'>,
+  revocation: { readonly jti: string; readonly exp: number; readonly revokedAt: number },
+): void | Promise<void> {
+  return andThen(verifyProvinceRequest(request, { ...expect, op: 'code.revoke' }), (payload) => {
+    const { codes, iat } = payload as CodeRevokeRequest;
+    if (
+      codes.length !== 1 ||
+      codes[0].jti !== revocation.jti ||
+      codes[0].exp !== revocation.exp ||
+      iat !== revocation.revokedAt
+    ) {
+      refuse('A code revocation is not the one its province signed');
     }
   });
 }

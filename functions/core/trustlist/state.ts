@@ -23,6 +23,7 @@ import type {
 } from '../schemas/types.gen';
 import { GENESIS_HASH } from './log';
 import {
+  checkCodeRevocation,
   checkKeyPublication,
   checkKeyRevocation,
   checkRetentionStatement,
@@ -253,7 +254,9 @@ function fold(draft: Draft, entry: LogEntry): void {
       return;
     }
     case 'code.revoked': {
-      provinceOf(draft, entry.region);
+      const province = provinceOf(draft, entry.region);
+      // Self-authenticating like the key entries: the province's own signed code.revoke of this code.
+      settled(checkCodeRevocation(entry.data.request, expectationOf(draft, province), entry.data));
       const id = `${entry.region}:${entry.data.jti}`;
       // A repeated revocation of the same code replaces the earlier one and moves to the end. That
       // is what pruning the earlier one and appending the new one gives, so the list is the same
@@ -270,6 +273,7 @@ function fold(draft: Draft, entry: LogEntry): void {
         jti: entry.data.jti,
         revokedAt: entry.data.revokedAt,
         exp: entry.data.exp,
+        request: entry.data.request,
       });
       return;
     }

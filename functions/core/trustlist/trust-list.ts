@@ -21,11 +21,13 @@ import { kidsBelongToOneHolder } from '../rules/issuer';
 import { compareTrustLists, isTrustListStale } from '../rules/lists';
 import { verifyChain } from './log';
 import {
+  checkCodeRevocation,
   checkKeyPublication,
   checkKeyRevocation,
   checkRetentionStatement,
   isSunsetRequest,
   verifyProvinceRequest,
+  type ProvinceRequestExpectation,
 } from './province-signature';
 import { applyEntries, pruneExpiredRevocations } from './state';
 
@@ -165,8 +167,8 @@ function checkFreshness(
  * Verify and parse a signed trust list: signed by one of `keys`, schema-valid, of the expected
  * federation, not expired, within the caps, consistent (each region once, each kid once for any
  * role, no province key that is a federation key), and self-authenticating: every key carries its
- * province's signed `key.publish` (and a revoked key its `key.revoke`) made with one of that
- * province's enrollment keys (`PROVINCE_SIGNATURE_INVALID`), so a federation signature alone, the
+ * province's signed `key.publish` (and a revoked key its `key.revoke`, a code revoked by id its
+ * `code.revoke`) made with one of that province's enrollment keys (`PROVINCE_SIGNATURE_INVALID`), so a federation signature alone, the
  * operator's, cannot put a key there. Throws {@link TrustListRejected}; never returns a list it did
  * not fully check.
  */
@@ -201,12 +203,14 @@ export async function openTrustList(
       'The trust list names a status segment twice or of no province',
     );
   }
+  const expectations = new Map<string, Omit<ProvinceRequestExpectation, 'op'>>();
   for (const province of payload.provinces) {
     const expect = {
       federation: payload.federation,
       region: province.region,
       enrollmentKeys: province.enrollmentKeys,
     };
+    expectations.set(province.region, expect);
     // A policy changed after registration carries the province's signed request stating it.
     if (province.retentionRequest !== undefined) {
       await checkRetentionStatement(province.retentionRequest, expect, province.retention);
@@ -221,6 +225,12 @@ export async function openTrustList(
         await checkKeyRevocation(key.revokeRequest, expect, key);
       }
     }
+  }
+  // Each code revoked by id carries its province's signed code.revoke of exactly that code.
+  for (const revocation of payload.codeRevocations) {
+    const expect = expectations.get(revocation.region);
+    if (!expect) throw new TrustListRejected('INCONSISTENT', 'The trust list revokes a code of no province');
+    await checkCodeRevocation(revocation.request, expect, revocation);
   }
   return payload;
 }
