@@ -68,7 +68,7 @@ const PENDING_TTL_GRACE = 86_400;
 const codeKey = (codeId: string) => ({ pk: `CODE#${codeId}`, sk: 'CODE' });
 const ownSegmentKey = (segment: number) => ({ pk: 'OWN_SEGMENT', sk: String(segment).padStart(7, '0') });
 const segmentContentKey = (digest: string) => ({ pk: `SEGMENT#${digest}`, sk: 'SEGMENT' });
-/** Keys per BatchGetItem call (the API's maximum), and calls for one chunk's unprocessed keys. */
+/** Keys per BatchGetItem call (the API's maximum), and calls for one chunk's unprocessed keys (with backoff). */
 const BATCH_GET_MAX = 100;
 const BATCH_GET_ATTEMPTS = 8;
 
@@ -500,7 +500,11 @@ export class DynamoProvinceRepository implements ProvinceRepository {
         .slice(i, i + BATCH_GET_MAX)
         .map((d) => segmentContentKey(d));
       for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt >= BATCH_GET_ATTEMPTS) throw new InternalError('Segment items could not be read');
+        if (attempt >= BATCH_GET_ATTEMPTS) {
+          throw new InternalError(new Error('segment items left unprocessed by BatchGetItem'));
+        }
+        // Unprocessed keys mean throttling: back off (5, 10, 20… ms) before asking again.
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 5 * 2 ** (attempt - 1)));
         const out: BatchGetCommandOutput = await this.doc.send(
           new BatchGetCommand({
             RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
