@@ -11,7 +11,7 @@
  * the length the segment's length implies); no `+` or `/`; and the unused low bits of a final
  * partial group zero. Two decoders apply those rules: {@link decodeB64url} lets Node decode (it
  * allocates; any size, trust lists included) and checks the rules on its output;
- * {@link decodeB64urlRange} (and {@link decodeB64urlInto}) decodes in place, in one pass that
+ * {@link decodeB64urlRange} decodes in place, in one pass that
  * checks each character (the verification hot path: small segments, no allocation).
  * test/core/b64.test.ts holds both to the re-encoding definition, character by character and on
  * random strings.
@@ -56,18 +56,11 @@ export function decodeB64url(segment: string): Buffer | undefined {
 }
 
 /**
- * Decode a canonical base64url segment into `target` at `offset`, without allocating (for bytes
- * read once and dropped, like a JWS payload on its way to the JSON parser, or a signature placed
- * next to the bytes it signs). The number of bytes, or -1 when `segment` is not canonical
- * base64url or its bytes do not fit.
- */
-export function decodeB64urlInto(segment: string, target: Uint8Array, offset = 0): number {
-  return decodeB64urlRange(segment, 0, segment.length, target, offset);
-}
-
-/**
- * {@link decodeB64urlInto} for the characters `start` to `end` of `text` (a segment of a token,
- * read in place: no substring). Decoded here rather than by Node: one pass over the characters
+ * Decode the canonical base64url characters `start` to `end` of `text` (a segment of a token, read
+ * in place: no substring) into `target` at `offset`, without allocating (bytes read once and
+ * dropped, like a JWS payload on its way to the JSON parser, or a signature placed next to the
+ * bytes it signs). The number of bytes, or -1 when the characters are not canonical base64url or
+ * their bytes do not fit. Decoded here rather than by Node: one pass over the characters
  * checks and decodes, with no native call, no copy of the string and no allocation, which keeps
  * the verification hot path small (see docs/code-format.md). Each character must be in the
  * base64url alphabet (so no `+`, `/`, `=`, white space, or anything above U+007F), the length not

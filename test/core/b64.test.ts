@@ -5,12 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import {
-  b64urlDecodedLength,
-  decodeB64url,
-  decodeB64urlInto,
-  decodeB64urlRange,
-} from '../../functions/core/b64';
+import { b64urlDecodedLength, decodeB64url, decodeB64urlRange } from '../../functions/core/b64';
 import { parseCompactJws } from '../../functions/core/jws/compact';
 import { JwsRejected } from '../../functions/core/errors';
 import { CODE_PROFILE } from '../../functions/core/profiles';
@@ -30,8 +25,8 @@ function decodeAll(segment: string): Array<Buffer | undefined> {
   const at0 = Buffer.alloc(64);
   const at5 = Buffer.alloc(64);
   const inText = new Uint8Array(64);
-  const n0 = decodeB64urlInto(segment, at0);
-  const n5 = decodeB64urlInto(segment, at5, 5);
+  const n0 = decodeB64urlRange(segment, 0, segment.length, at0);
+  const n5 = decodeB64urlRange(segment, 0, segment.length, at5, 5);
   const nText = decodeB64urlRange(`Q.${segment}.QUJD`, 2, 2 + segment.length, inText, 3);
   expect(n5).toBe(n0);
   expect(nText).toBe(n0);
@@ -78,9 +73,9 @@ describe('decodeB64url', () => {
   });
 
   it('refuses bytes that do not fit the target buffer', () => {
-    expect(decodeB64urlInto('QUJD', Buffer.alloc(2))).toBe(-1);
-    expect(decodeB64urlInto('QUJD', Buffer.alloc(4), 2)).toBe(-1);
-    expect(decodeB64urlInto('QUJD', Buffer.alloc(3))).toBe(3);
+    expect(decodeB64urlRange('QUJD', 0, 4, Buffer.alloc(2))).toBe(-1);
+    expect(decodeB64urlRange('QUJD', 0, 4, Buffer.alloc(4), 2)).toBe(-1);
+    expect(decodeB64urlRange('QUJD', 0, 4, Buffer.alloc(3))).toBe(3);
     expect(decodeB64urlRange('xQUJDx', 1, 5, new Uint8Array(3), 1)).toBe(-1);
     expect(decodeB64urlRange('xQUJDx', 1, 5, new Uint8Array(3))).toBe(3);
     expect(decodeB64urlRange('xQUJDx', 5, 1, new Uint8Array(3))).toBe(-1); // a reversed range

@@ -41,7 +41,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function issued(): Promise<string> {
+/** Issue a code at zj (through the CLI, as a health system's tooling does). */
+async function issuedWithId(): Promise<{ code: string; codeId: string }> {
   const out = await issue({
     node: zj.url,
     token: zj.internalToken,
@@ -49,25 +50,23 @@ async function issued(): Promise<string> {
     status: 'green',
     validity: 3600,
   });
-  return out.data.code;
+  return out.data;
+}
+
+async function issued(): Promise<string> {
+  return (await issuedWithId()).code;
 }
 
 /** Issue a code at zj and revoke it through zj's route (one status publication). */
 async function revoked(): Promise<string> {
-  const out = await issue({
-    node: zj.url,
-    token: zj.internalToken,
-    ...HOLDER,
-    status: 'green',
-    validity: 3600,
-  });
-  const res = await fetch(`${zj.url}/v1/codes/${out.data.codeId}/revoke`, {
+  const { code, codeId } = await issuedWithId();
+  const res = await fetch(`${zj.url}/v1/codes/${codeId}/revoke`, {
     method: 'POST',
     headers: { authorization: `Bearer ${zj.internalToken}` },
   });
   expect(res.status).toBe(200);
-  revokedCodes.push(out.data.code);
-  return out.data.code;
+  revokedCodes.push(code);
+  return code;
 }
 
 /** The zj status publications in the log, oldest first. */

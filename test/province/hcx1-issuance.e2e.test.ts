@@ -20,6 +20,7 @@ import {
   type ProvinceState,
   type TestFederation,
 } from '../kit/federation';
+import { claimsOf } from '../kit/domain';
 import { decodeQrPng, decodeQrSvg } from '../kit/qr';
 import { GD, ZJ } from './fixtures';
 
@@ -29,11 +30,6 @@ let zj: ProvinceState;
 let gd: ProvinceState;
 
 const reasonCodes = (result: { reasons: { code: string }[] }) => result.reasons.map((r) => r.code);
-const claimsOf = (code: string) =>
-  JSON.parse(Buffer.from(code.slice(5).split('.')[1], 'base64url').toString('utf8')) as Record<
-    string,
-    unknown
-  >;
 
 beforeAll(async () => {
   fed = await startTestFederation([ZJ, GD], { codeFormat: 'HCX1' });
