@@ -20,27 +20,67 @@ const VALID = {
 
 /** Characters that sit on the edges the patterns draw (alphabet, white space, surrogates, `*`). */
 const EDGE_CHARS = [
-  'A', 'Z', 'a', 'z', '0', '9', '-', '_', '+', '/', '=', '.', '*', ' ', '\t', '\n', '\v', '\f', '\r',
-  '\u0000', '\u001f', '\u007f', '\u0085', '\u00a0', '\u00c1', '\u1680', '\u180e', '\u2000', '\u200a',
-  '\u200b', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '张', '\ud83d', '\ude00',
-  '\ud83d\ude00', '０', '١',
+  'A',
+  'Z',
+  'a',
+  'z',
+  '0',
+  '9',
+  '-',
+  '_',
+  '+',
+  '/',
+  '=',
+  '.',
+  '*',
+  ' ',
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u00c1',
+  '\u1680',
+  '\u180e',
+  '\u2000',
+  '\u200a',
+  '\u200b',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+  '张',
+  '\ud83d',
+  '\ude00',
+  '\ud83d\ude00',
+  '０',
+  '١',
 ];
-const edgeString = fc
-  .array(fc.constantFrom(...EDGE_CHARS), { maxLength: 40 })
-  .map((parts) => parts.join(''));
+const edgeString = fc.array(fc.constantFrom(...EDGE_CHARS), { maxLength: 40 }).map((parts) => parts.join(''));
 /** Strings near each claim's shape: right length with one character changed, a length off by one. */
 const nearString = (base: string) =>
-  fc.tuple(fc.nat(base.length), fc.constantFrom(...EDGE_CHARS), fc.integer({ min: -1, max: 1 })).map(
-    ([at, ch, grow]) => {
+  fc
+    .tuple(fc.nat(base.length), fc.constantFrom(...EDGE_CHARS), fc.integer({ min: -1, max: 1 }))
+    .map(([at, ch, grow]) => {
       const s = base.slice(0, at) + ch + base.slice(at + 1);
       return grow < 0 ? s.slice(1) : grow > 0 ? s + 'A' : s;
-    },
-  );
+    });
 const masked = fc
   .tuple(fc.constantFrom(...EDGE_CHARS), fc.integer({ min: 0, max: 34 }), fc.constantFrom('', '*', 'x'))
   .map(([first, stars, tail]) => first + '*'.repeat(stars) + tail);
 const province = fc
-  .tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.constantFrom('0000', '0100', '000'))
+  .tuple(
+    fc.integer({ min: 0, max: 9 }),
+    fc.integer({ min: 0, max: 9 }),
+    fc.constantFrom('0000', '0100', '000'),
+  )
   .map(([a, b, rest]) => `${a}${b}${rest}`);
 const oddValue = fc.oneof(
   fc.constantFrom(null, true, false, [], {}, [1], -0, 0, -1, 1.5, NaN, Infinity, -Infinity),

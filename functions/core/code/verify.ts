@@ -105,7 +105,11 @@ export type Verification = VerificationResult | Promise<VerificationResult>;
  * Verify `code` (an HCX2 code in text or QR form, or an HCX1 code until those expire) against
  * `registry`; always gives a CONTRACT verification result ({@link Verification}: await it).
  */
-export function verifyCode(code: unknown, registry: RegistrySnapshot, options: VerifyOptions = {}): Verification {
+export function verifyCode(
+  code: unknown,
+  registry: RegistrySnapshot,
+  options: VerifyOptions = {},
+): Verification {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const trustList = { version: registry.version, ageSeconds: trustListAge(registry, now) };
   const stale = isTrustListStale(registry, now);
@@ -134,7 +138,9 @@ export function verifyCode(code: unknown, registry: RegistrySnapshot, options: V
   const verified = key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature);
   // node:crypto answers at once (the server's hot path never waits); the page's WebCrypto, a promise
   if (typeof verified !== 'boolean')
-    return verified.then((ok) => authentic(ok, legacy, jws.payload, key, registry, options, now, stale, trustList));
+    return verified.then((ok) =>
+      authentic(ok, legacy, jws.payload, key, registry, options, now, stale, trustList),
+    );
   return authentic(verified, legacy, jws.payload, key, registry, options, now, stale, trustList);
 }
 
