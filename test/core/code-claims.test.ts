@@ -159,7 +159,9 @@ describe('isCodeClaimsShape', () => {
       expect(isCodeClaimsShape(c)).toBe(false);
     }
     for (const k of Object.keys(VALID)) {
-      const { [k]: _gone, ...c } = VALID;
+      const c: Record<string, unknown> = { ...VALID };
+      delete c[k];
+      expect(compiled(c)).toBe(false);
       expect(isCodeClaimsShape(c)).toBe(false);
     }
   });
