@@ -10,7 +10,7 @@ import { JwsRejected, type ReasonCode } from '../errors';
 import { holderBindingFromClaim, holderMatches, type HolderBinding } from '../holder';
 import { parseCompactJws, type ParsedJws } from '../jws/compact';
 import { CODE_PREFIX, CODE_PROFILE, LEGACY_CODE_PREFIX, LEGACY_CODE_PROFILE, LIMITS } from '../profiles';
-import { revokedCodeKey, type RegisteredKey, type RegistrySnapshot } from '../registry';
+import type { RegisteredKey, RegistrySnapshot } from '../registry';
 import { isLegacyCodeClaims } from '../schemas/validators';
 import type { CodeClaims, LegacyCodeClaims, VerificationResult } from '../schemas/types.gen';
 import { isCodeClaimsShape } from './claims';
@@ -243,7 +243,7 @@ export function claimReasons(
     reasons.push('NOT_YET_VALID');
   if (claims.exp <= now - skew) reasons.push('EXPIRED');
   if (
-    registry.revokedCodes.has(revokedCodeKey(claims.iss, claims.jti)) ||
+    registry.revokedCodes.get(claims.iss)?.has(claims.jti) ||
     (claims.si !== undefined && registry.status.isRevoked(claims.iss, claims.si))
   )
     reasons.push('CODE_REVOKED');
