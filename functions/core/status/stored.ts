@@ -138,19 +138,22 @@ function applyStoredPatch(
 }
 
 /**
- * How a node stores a revision it took: as a patch on `base` when it holds `base` stored
- * (`baseItem`), the chain under it is below the bound and lives at least as long (`ttl`), else
- * whole. `add` is the patch's packed added offsets (undefined for a whole publication).
+ * How a revision is stored (a node's `SEGMENT#`, the exchange's `SCONTENT#`): as a patch on `base`
+ * when `base` is stored (`baseItem`), the chain under it is below `bound` (at most
+ * MAX_PATCH_CHAIN) and lives at least as long (`ttl`), else whole. `add` is the patch's packed
+ * added offsets (undefined for a whole publication).
  */
 export function storedItemFor(
   set: SegmentSet,
   packWhole: (set: SegmentSet) => string,
   ttl: number,
   patch?: { readonly base: string; readonly add: string; readonly baseItem: StoredSegment | undefined },
+  bound: number = MAX_PATCH_CHAIN,
 ): StoredSegment {
   const baseItem = patch?.baseItem;
   const depth = baseItem === undefined ? undefined : baseItem.kind === 'whole' ? 0 : baseItem.depth;
-  if (patch && baseItem && depth !== undefined && depth < MAX_PATCH_CHAIN && baseItem.ttl >= ttl) {
+  const limit = Math.min(bound, MAX_PATCH_CHAIN);
+  if (patch && baseItem && depth !== undefined && depth < limit && baseItem.ttl >= ttl) {
     return { kind: 'patch', base: patch.base, add: patch.add, count: set.count, depth: depth + 1, ttl };
   }
   return { kind: 'whole', bits: packWhole(set), ttl };
