@@ -3,7 +3,11 @@
  * province node (`SEGMENT#<digest>`) and the exchange (`SCONTENT#<digest>`): the item's attributes,
  * and the BatchGetItem read of many digests with its unprocessed keys asked again.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { InternalError } from '../core/errors';
 import type { StoredSegment } from '../core/status/stored';
 

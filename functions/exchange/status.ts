@@ -91,7 +91,8 @@ export async function publishStatus(
     stored = [];
     let added = 0;
     // The rules that need no content first (rev-forward, patch base and chain bound).
-    const moving: { s: BatchSegment; held?: StatusSegmentRecord; supersedesLive: boolean; depth?: number }[] = [];
+    const moving: { s: BatchSegment; held?: StatusSegmentRecord; supersedesLive: boolean; depth?: number }[] =
+      [];
     for (const s of opened.segments.values()) {
       const held = await ctx.repository.getStatusSegment(region, s.segment);
       const { decision, supersedesLive } = decideSegment(held, s, now);
@@ -110,7 +111,12 @@ export async function publishStatus(
           });
         } else depth = checked.depth;
       }
-      moving.push({ s, ...(held ? { held } : {}), supersedesLive, ...(depth !== undefined ? { depth } : {}) });
+      moving.push({
+        s,
+        ...(held ? { held } : {}),
+        supersedesLive,
+        ...(depth !== undefined ? { depth } : {}),
+      });
     }
     // The content of every held revision a check needs, resolved together (one BatchGet round per
     // stored chain level), each link checked against its digest.
@@ -134,7 +140,8 @@ export async function publishStatus(
         const on = { base: s.base.digest, add, baseItem: base.item };
         stored.push({ digest: s.digest, item: storedItemFor(set, pack, ttl, on, bound) });
       } else {
-        if (held && supersedesLive) checkCovers(held, (contents.get(held.digest) as HeldContent).set, s, s.set);
+        if (held && supersedesLive)
+          checkCovers(held, (contents.get(held.digest) as HeldContent).set, s, s.set);
         else added++;
         const bits = sent && 'bits' in sent ? sent.bits : undefined;
         stored.push({ digest: s.digest, item: storedItemFor(s.set, (set) => bits ?? pack(set), ttl) });
@@ -216,7 +223,10 @@ async function heldContents(
 }
 
 /** A whole publication's content, from the batch that carries it (undefined: absent or not it). */
-async function batchContent(ctx: ExchangeContext, held: StatusSegmentRecord): Promise<SegmentSet | undefined> {
+async function batchContent(
+  ctx: ExchangeContext,
+  held: StatusSegmentRecord,
+): Promise<SegmentSet | undefined> {
   const stored = await ctx.repository.getBatch(held.batch);
   if (stored === undefined) return undefined;
   try {
