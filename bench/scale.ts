@@ -766,10 +766,23 @@ export async function exchangeStoreUnits(n: number, base: Built = build(n)): Pro
         }
       }
     }
-    // What reading a base from the batch that published it whole would cost (a 32-segment batch).
-    const fullBatch = [...byRegion.values()].flatMap((rows) => (rows.length >= 32 ? [rows[0]] : []))[0];
+    // What reading a base from the batch that published it whole would cost: a signed batch of 32
+    // of a province's whole segments, stored as the exchange stores batches, read back.
+    const first32 = base.rows.filter((r) => r.region === base.rows[0].region).slice(0, 32);
+    const wholeJws = await signed(
+      provinceOf(first32[0].region),
+      first32.map((r) => ({
+        segment: r.segment,
+        rev: r.rev,
+        exp: r.exp,
+        count: r.count,
+        bits: base.packed.get(r.digest) as string,
+      })),
+    );
+    await patches.repository.putBatch(sha256(wholeJws), wholeJws);
     engine.reset();
-    await patches.repository.getBatch(held.get(`${fullBatch.region}:${fullBatch.segment}`)!.batch);
+    if ((await patches.repository.getBatch(sha256(wholeJws))) !== wholeJws)
+      throw new Error('batch not read back');
     const batchReadUnits = Math.round(engine.units.read);
     // The change: each touched segment's next revision (a patch on the held one, or a new segment whole).
     const changes = new Map<string, StatusPublishRequest['segments']>();

@@ -1,11 +1,12 @@
 /**
- * How a province node keeps the segments a list names: by digest, each item either the whole
+ * How a province node keeps the segments a list names, and the exchange the revisions it accepted
+ * (its `SCONTENT#` items, the bases of the next patches): by digest, each item either the whole
  * packed content or, for a revision taken as a patch on a content the node holds, a small item
  * naming that base by digest plus the offsets added ({@link StoredSegment}). A chain of such items
  * is at most {@link MAX_PATCH_CHAIN} patches on one whole item, so resolving a digest reads at most
  * MAX_PATCH_CHAIN + 1 items; every link's content is checked against the digest it is stored
- * under, so a missing or tampered link leaves the segment unheld (`SEGMENT_MISSING`), never a set
- * other than the one the list commits to.
+ * under, so a missing or tampered link leaves the segment unheld (a node: `SEGMENT_MISSING`; the
+ * exchange: `SEGMENT_BASE_UNREADABLE`), never a set other than the one the list commits to.
  */
 import { MAX_PATCH_CHAIN } from '../rules/status';
 import { SegmentInvalid, SegmentSet, encodeSegment, readSegmentBits, sha256 } from './segment';
