@@ -43,14 +43,16 @@ const isLevel = (value: unknown): value is LogLevel => typeof value === 'string'
 const env = (key: string): string => process.env[key]?.trim() ?? '';
 
 /** `POWERTOOLS_DEV`: pretty lines on the global console, metrics off (Powertools' extended parsing). */
-export function isDevMode(): boolean {
+function isDevMode(): boolean {
   return ['1', 'y', 'yes', 't', 'true', 'on'].includes(env('POWERTOOLS_DEV').toLowerCase());
 }
 
+/** An unset variable is false; a set one must read as a boolean (Powertools' extended parsing). */
 function booleanFromEnv(key: string): boolean {
+  if (process.env[key] === undefined) return false;
   const value = env(key).toLowerCase();
   if (['1', 'y', 'yes', 't', 'true', 'on'].includes(value)) return true;
-  if (['', '0', 'n', 'no', 'f', 'false', 'off'].includes(value)) return false;
+  if (['0', 'n', 'no', 'f', 'false', 'off'].includes(value)) return false;
   throw new Error(`Environment variable ${key} must be a boolean`);
 }
 
@@ -161,7 +163,7 @@ function mergeItems(target: unknown[], source: readonly unknown[], seen: unknown
   });
 }
 
-export function deepMerge<T extends Record<string, unknown>>(target: T, ...sources: unknown[]): T {
+function deepMerge<T extends Record<string, unknown>>(target: T, ...sources: unknown[]): T {
   for (const source of sources) {
     if (source !== null && source !== undefined)
       mergeInto(target, source as Record<string, unknown>, [target, source]);
@@ -533,36 +535,8 @@ export class Logger {
   }
 }
 
-/** CloudWatch metric units (Powertools' `MetricUnit` values). */
-export type MetricUnit =
-  | 'Seconds'
-  | 'Microseconds'
-  | 'Milliseconds'
-  | 'Bytes'
-  | 'Kilobytes'
-  | 'Megabytes'
-  | 'Gigabytes'
-  | 'Terabytes'
-  | 'Bits'
-  | 'Kilobits'
-  | 'Megabits'
-  | 'Gigabits'
-  | 'Terabits'
-  | 'Percent'
-  | 'Count'
-  | 'Bytes/Second'
-  | 'Kilobytes/Second'
-  | 'Megabytes/Second'
-  | 'Gigabytes/Second'
-  | 'Terabytes/Second'
-  | 'Bits/Second'
-  | 'Kilobits/Second'
-  | 'Megabits/Second'
-  | 'Gigabits/Second'
-  | 'Terabits/Second'
-  | 'Count/Second'
-  | 'None';
-const UNITS: ReadonlySet<string> = new Set<MetricUnit>([
+/** CloudWatch metric units (Powertools' `MetricUnit` values, in its order: its error message lists them). */
+const UNITS = [
   'Seconds',
   'Microseconds',
   'Milliseconds',
@@ -590,7 +564,8 @@ const UNITS: ReadonlySet<string> = new Set<MetricUnit>([
   'Terabits/Second',
   'Count/Second',
   'None',
-]);
+] as const;
+export type MetricUnit = (typeof UNITS)[number];
 /** 60: standard resolution; 1: high resolution (`StorageResolution` in the document). */
 export type MetricResolution = 60 | 1;
 // Powertools publishes early at 100 stored metrics, or 100 values of one metric.
@@ -635,8 +610,8 @@ export class Metrics {
       throw new RangeError('The metric name should be between 1 and 255 characters');
     }
     if (typeof value !== 'number') throw new RangeError(`${String(value)} is not a valid number`);
-    if (!UNITS.has(unit)) {
-      throw new RangeError(`Invalid metric unit '${unit}', expected either option: ${[...UNITS].join(',')}`);
+    if (!(UNITS as readonly string[]).includes(unit)) {
+      throw new RangeError(`Invalid metric unit '${unit}', expected either option: ${UNITS.join(',')}`);
     }
     if (resolution !== 60 && resolution !== 1) {
       throw new RangeError(`Invalid metric resolution '${String(resolution)}', expected either option: 60,1`);
