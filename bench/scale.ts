@@ -16,6 +16,7 @@ import { generateSigningKey } from '../functions/core/keys';
 import { LocalKeySigner } from '../functions/core/signer';
 import type {
   LogEntry,
+  PublicJwk,
   SignedRequestPayload,
   StatusPublishRequest,
   StatusSegmentContent,
@@ -30,7 +31,7 @@ import type { ExchangeClient } from '../functions/province/exchange-client';
 import { loadSegments } from '../functions/province/registry-cache';
 import { ensureSegments } from '../functions/province/status';
 import { createTable } from '../functions/aws/dynamodb';
-import { PROVINCE_TABLE } from '../functions/core/storage/tables';
+import { EXCHANGE_TABLE, PROVINCE_TABLE } from '../functions/core/storage/tables';
 import { StatusIndex } from '../functions/core/status/status-index';
 import {
   SEGMENT_BITS,
@@ -46,6 +47,10 @@ import { makeEntry, type LogEntryInput } from '../functions/core/trustlist/log';
 import { applyEntries, emptyTrustList, pruneExpiredRevocations } from '../functions/core/trustlist/state';
 import { federationKeys, signDelta, signTrustList } from '../functions/core/trustlist/trust-list';
 import type { Checkpoint, ExchangeRepository } from '../functions/exchange/repository';
+import type { ExchangeContext } from '../functions/exchange/append';
+import { registerProvince } from '../functions/exchange/commands';
+import { DynamoExchangeRepository } from '../functions/exchange/dynamo-repository';
+import { publishStatus, STORED_CHAIN_BOUND } from '../functions/exchange/status';
 import { CHECKPOINT_EVERY, TrustListPublisher } from '../functions/exchange/trust-list-publisher';
 import { DynamoProvinceRepository } from '../functions/province/dynamo-repository';
 import { syncOnce } from '../functions/province/sync';
@@ -618,6 +623,252 @@ export async function segmentStoreUnits(n: number, base: Built = build(n)): Prom
   }
 }
 
+/** What the exchange's table spends on segment content at scale (embedded engine, consumed capacity). */
+export interface ExchangeStoreUnits {
+  /** Write units of accepting 1000 scattered revocations at 10M sent as patches (the whole publishes). */
+  readonly writeUnits: number;
+  readonly readUnits: number;
+  /** The same publications, every accepted revision's content stored whole (the design before). */
+  readonly writeUnitsWhole: number;
+  readonly readUnitsWhole: number;
+  /** Of those, the `SCONTENT#` items: written (patch items vs whole) and read (the bases' chains). */
+  readonly contentWriteUnits: number;
+  readonly contentWriteUnitsWhole: number;
+  readonly contentReadUnits: number;
+  /** Read units of one whole publication's batch (32 segments): finding a base from its batch instead. */
+  readonly batchReadUnits: number;
+  /** Status publications the 1000 revocations took (≤ 32 segments each, one province each). */
+  readonly publications: number;
+  /**
+   * One segment taken MAX_PATCH_CHAIN times as a one-offset patch, per stored bound (0: every
+   * revision whole): the content items' write and read units per acceptance (mean), and the most
+   * BatchGet rounds one acceptance made.
+   */
+  readonly perAcceptance: readonly {
+    readonly bound: number;
+    readonly contentWriteUnits: number;
+    readonly contentReadUnits: number;
+    readonly maxRounds: number;
+  }[];
+}
+
+/** The 34 province codes (GB/T 2260 prefixes), for the bench's 34 regions. */
+const PROVINCE_PREFIXES = [
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
+  62, 63, 64, 65, 71, 81, 82,
+];
+const provinceOf = (benchRegion: string) =>
+  String(PROVINCE_PREFIXES[(Number(benchRegion) - 110000) / 10000] * 10000);
+
+/**
+ * The exchange accepting the same 1000 scattered revocations at `n` as {@link segmentStoreUnits}
+ * (sent as patches on the revisions it holds, new segments whole) through the real `publishStatus`
+ * on the embedded engine: once storing each accepted revision as a patch item (this design, bound
+ * STORED_CHAIN_BOUND), once storing each whole (bound 0, the design before), each table first
+ * holding the touched segments of `base` from whole publications. Then one segment's chain per
+ * bound (0, 4, 8, 16, 32): the read/write trade-off the bound is chosen from (docs/scale.md).
+ */
+export async function exchangeStoreUnits(n: number, base: Built = build(n)): Promise<ExchangeStoreUnits> {
+  const engine = await countingEngine();
+  try {
+    const fed = await generateSigningKey('ES256');
+    const fedSigner = await LocalKeySigner.fromPrivateJwk(fed.privateJwk);
+    const keys = new Map<string, LocalKeySigner>();
+    let jti = 0;
+    const content = { write: 0, read: 0, rounds: 0 };
+    const tables = [];
+    for (const name of ['bench-exchange-patches', 'bench-exchange-whole']) {
+      await createTable(engine.client, EXCHANGE_TABLE, name);
+      const repository = new DynamoExchangeRepository(engine.client, name);
+      // The content items' own units, measured around the repository's calls (one at a time).
+      const put = repository.putSegmentItem.bind(repository);
+      const get = repository.getSegmentItems.bind(repository);
+      repository.putSegmentItem = async (digest, item) => {
+        const before = engine.units.write;
+        await put(digest, item);
+        content.write += engine.units.write - before;
+      };
+      repository.getSegmentItems = async (digests) => {
+        const before = engine.units.read;
+        const out = await get(digests);
+        content.read += engine.units.read - before;
+        content.rounds++;
+        return out;
+      };
+      const ctx = { repository, federationId: 'hcx-bench', signer: async () => fedSigner, now: () => NOW };
+      tables.push({ repository, ctx });
+    }
+    const [patches, whole] = tables;
+    const wholeCtx = { ...whole.ctx, storedChainBound: 0 };
+    for (const region of new Set(base.rows.map((r) => provinceOf(r.region)))) {
+      const key = await generateSigningKey('ES256');
+      keys.set(region, await LocalKeySigner.fromPrivateJwk(key.privateJwk));
+      for (const t of tables) {
+        await registerProvince(t.ctx, {
+          region,
+          name: `bench ${region}`,
+          enrollmentKey: key.publicJwk as PublicJwk,
+        });
+      }
+    }
+    const signed = (region: string, segments: StatusPublishRequest['segments']) =>
+      signRequest(
+        keys.get(region) as LocalKeySigner,
+        {
+          aud: 'hcx-bench',
+          iat: NOW,
+          jti: encodeB64url(Buffer.from(String(++jti).padStart(16, '0'))),
+          region,
+          op: 'status.publish',
+          segments,
+        } as SignedRequestPayload,
+      );
+    const publishAll = async (
+      region: string,
+      segments: StatusPublishRequest['segments'],
+      ctxs: ExchangeContext[],
+    ) => {
+      const jws = await signed(region, segments);
+      for (const ctx of ctxs) await publishStatus(ctx, region, jws);
+      return sha256(jws);
+    };
+    // The segments of `base` the change touches, and five others for the chains, published whole
+    // (32 a request) in both tables (the others play no part in what is measured); the rows held.
+    const scattered = scatteredRevocations(rng(99));
+    const spare = base.rows.filter((r) => !scattered.has(`${r.region}:${r.segment}`)).slice(0, 5);
+    const held = new Map<string, { rev: number; digest: string; batch: string; offsets: Uint32Array }>();
+    const byRegion = new Map<string, TrustListStatusSegment[]>();
+    for (const r of base.rows) {
+      if (!scattered.has(`${r.region}:${r.segment}`) && !spare.includes(r)) continue;
+      byRegion.set(r.region, [...(byRegion.get(r.region) ?? []), r]);
+    }
+    for (const [benchRegion, rows] of byRegion) {
+      for (let i = 0; i < rows.length; i += 32) {
+        const part = rows.slice(i, i + 32);
+        const batch = await publishAll(
+          provinceOf(benchRegion),
+          part.map((r) => ({
+            segment: r.segment,
+            rev: r.rev,
+            exp: r.exp,
+            count: r.count,
+            bits: base.packed.get(r.digest) as string,
+          })),
+          [patches.ctx, whole.ctx],
+        );
+        for (const r of part) {
+          held.set(`${r.region}:${r.segment}`, {
+            rev: r.rev,
+            digest: r.digest,
+            batch,
+            offsets: base.offsets.get(r.digest) as Uint32Array,
+          });
+        }
+      }
+    }
+    // What reading a base from the batch that published it whole would cost: a signed batch of 32
+    // of a province's whole segments, stored as the exchange stores batches, read back.
+    const first32 = base.rows.filter((r) => r.region === base.rows[0].region).slice(0, 32);
+    const wholeJws = await signed(
+      provinceOf(first32[0].region),
+      first32.map((r) => ({
+        segment: r.segment,
+        rev: r.rev,
+        exp: r.exp,
+        count: r.count,
+        bits: base.packed.get(r.digest) as string,
+      })),
+    );
+    await patches.repository.putBatch(sha256(wholeJws), wholeJws);
+    engine.reset();
+    if ((await patches.repository.getBatch(sha256(wholeJws))) !== wholeJws)
+      throw new Error('batch not read back');
+    const batchReadUnits = Math.round(engine.units.read);
+    // The change: each touched segment's next revision (a patch on the held one, or a new segment whole).
+    const changes = new Map<string, StatusPublishRequest['segments']>();
+    for (const [k, offsets] of scattered) {
+      const [benchRegion, seg] = k.split(':');
+      const at = held.get(k);
+      const heldSet = SegmentSet.fromSorted(at?.offsets ?? new Uint32Array(0));
+      const fresh = Uint32Array.from([...offsets].filter((o) => !heldSet.has(o)).sort((a, b) => a - b));
+      if (fresh.length === 0) continue;
+      const next = heldSet.union(fresh);
+      const item = at
+        ? segmentPatch(Number(seg), at.rev + 1, NOW + DAY, next, at, fresh)
+        : segmentContent(Number(seg), 1, NOW + DAY, next);
+      const region = provinceOf(benchRegion);
+      changes.set(region, [...(changes.get(region) ?? []), item]);
+    }
+    const requests: { region: string; jws: string }[] = [];
+    for (const [region, items] of changes) {
+      for (let i = 0; i < items.length; i += 32)
+        requests.push({ region, jws: await signed(region, items.slice(i, i + 32)) });
+    }
+    const accept = async (ctx: ExchangeContext) => {
+      engine.reset();
+      Object.assign(content, { write: 0, read: 0, rounds: 0 });
+      for (const r of requests) {
+        const out = await publishStatus(ctx, r.region, r.jws);
+        if (out.segments === 0) throw new Error('a bench publication changed nothing');
+      }
+      return { ...engine.units, contentWrite: content.write, contentRead: content.read };
+    };
+    const asPatches = await accept(patches.ctx);
+    const asWhole = await accept(wholeCtx);
+
+    // One segment per bound taken MAX_PATCH_CHAIN times as a one-offset patch (untouched by the change).
+    const perAcceptance: {
+      bound: number;
+      contentWriteUnits: number;
+      contentReadUnits: number;
+      maxRounds: number;
+    }[] = [];
+    for (const [i, bound] of [0, 4, 8, 16, MAX_PATCH_CHAIN].entries()) {
+      const row = spare[i];
+      const region = provinceOf(row.region);
+      const ctx = { ...patches.ctx, storedChainBound: bound };
+      let at = held.get(`${row.region}:${row.segment}`)!;
+      let set = SegmentSet.fromSorted(at.offsets);
+      const sum = { write: 0, read: 0, rounds: 0 };
+      for (let depth = 1, o = 0; depth <= MAX_PATCH_CHAIN; o++) {
+        if (set.has(o)) continue;
+        const next = set.union(Uint32Array.of(o));
+        const patch = segmentPatch(row.segment, at.rev + 1, NOW + DAY, next, at, Uint32Array.of(o));
+        const jws = await signed(region, [patch]);
+        Object.assign(content, { write: 0, read: 0, rounds: 0 });
+        await publishStatus(ctx, region, jws);
+        sum.write += content.write;
+        sum.read += content.read;
+        sum.rounds = Math.max(sum.rounds, content.rounds);
+        at = { rev: patch.rev, digest: patch.digest, batch: sha256(jws), offsets: at.offsets };
+        set = next;
+        depth++;
+      }
+      const mean = (x: number) => Math.round((x / MAX_PATCH_CHAIN) * 100) / 100;
+      perAcceptance.push({
+        bound,
+        contentWriteUnits: mean(sum.write),
+        contentReadUnits: mean(sum.read),
+        maxRounds: sum.rounds,
+      });
+    }
+    return {
+      writeUnits: Math.round(asPatches.write),
+      readUnits: Math.round(asPatches.read),
+      writeUnitsWhole: Math.round(asWhole.write),
+      readUnitsWhole: Math.round(asWhole.read),
+      contentWriteUnits: Math.round(asPatches.contentWrite),
+      contentWriteUnitsWhole: Math.round(asWhole.contentWrite),
+      contentReadUnits: Math.round(asPatches.contentRead),
+      batchReadUnits,
+      publications: requests.length,
+      perAcceptance,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
 /** Where a cold exchange instance's time went (milliseconds), and what it read. */
 export interface ColdStart {
   readonly ms: number;
@@ -805,6 +1056,14 @@ export interface ScaleBench {
   readonly syncWriteUnitsPer1000Whole: number;
   /** The node's table: sync read units, cold loads, one segment at the chain bound. */
   readonly segmentStore: SegmentStoreUnits;
+  /** Write units the exchange spends accepting the same 1000 scattered revocations, sent as patches at 10M. */
+  readonly exchangeWriteUnitsPer1000: number;
+  /** The same with every accepted revision's content stored whole (the design before), in this run. */
+  readonly exchangeWriteUnitsPer1000Whole: number;
+  /** Read units of the exchange's acceptance (patch items; the bases' chains and the rest). */
+  readonly exchangeReadUnitsPer1000: number;
+  /** The exchange's table: content items alone, and per acceptance along one segment's chain per bound. */
+  readonly exchangeStore: ExchangeStoreUnits;
   readonly exchangeColdStartMs: number;
   readonly exchangeColdStartRatio: number;
   /** Where the cold starts' time went (median run of three each). */
@@ -828,6 +1087,9 @@ export async function runScaleBench(options: { tenMillion?: boolean } = {}): Pro
   say(`scale: a node's segment items for 1000 scattered revocations at ${big / 1e6}M (embedded engine)`);
   const store = await segmentStoreUnits(big, builtBig);
   say(`  ${JSON.stringify(store)}`);
+  say(`scale: the exchange accepting the same 1000 revocations at ${big / 1e6}M (embedded engine)`);
+  const exchangeStore = await exchangeStoreUnits(big, builtBig);
+  say(`  ${JSON.stringify(exchangeStore)}`);
   say('scale: exchange cold start, 10^3 vs 10^6 log entries (from the latest checkpoint)');
   const fed = await generateSigningKey('ES256');
   const signer = await LocalKeySigner.fromPrivateJwk(fed.privateJwk);
@@ -856,6 +1118,10 @@ export async function runScaleBench(options: { tenMillion?: boolean } = {}): Pro
     syncWriteUnitsPer1000: store.syncWriteUnits,
     syncWriteUnitsPer1000Whole: store.syncWriteUnitsWhole,
     segmentStore: store,
+    exchangeWriteUnitsPer1000: exchangeStore.writeUnits,
+    exchangeWriteUnitsPer1000Whole: exchangeStore.writeUnitsWhole,
+    exchangeReadUnitsPer1000: exchangeStore.readUnits,
+    exchangeStore,
     exchangeColdStartMs: Math.round(large.ms),
     exchangeColdStartRatio: Math.round((large.ms / Math.max(small.ms, 0.001)) * 10) / 10,
     exchangeColdStart: { at1k: small, at1M: large },
@@ -872,6 +1138,7 @@ export function scaleBenchLines(s: ScaleBench): string[] {
     `verifier at 10M: load ${s.listLoadMs} ms, heap ${s.listHeapMB} MB (goal <= 128 MB), lookup ${s.revocationLookupNs} ns wall, ${s.revocationLookupCpuNs} ns CPU (goal <= 1000 ns), ${s.revocationLookupVsSetRatio}x a Set<string> lookup in the same run`,
     `idle sync: ${s.idleSyncReadUnits} read units, ${s.idleSyncWriteUnits} write units (goal <= 3 and 0); a no-change re-issue: ${s.reissueSyncReadUnits} read, ${s.reissueSyncWriteUnits} write units (metadata and status only)`,
     `node segment items, 1000 scattered revocations: ${s.syncWriteUnitsPer1000} write units as patch items (${s.syncWriteUnitsPer1000Whole} stored whole), sync reads ${s.segmentStore.syncReadUnits} (${s.segmentStore.syncReadUnitsWhole}); verifier cold load ${s.segmentStore.coldLoadReadUnits} read units (${s.segmentStore.coldLoadReadUnitsWhole} all whole); one segment at the chain bound ${s.segmentStore.segmentAtBoundReadUnits} read units (${s.segmentStore.segmentWholeReadUnits} whole)`,
+    `exchange accepting 1000 scattered revocations: ${s.exchangeWriteUnitsPer1000} write units storing patch items (${s.exchangeWriteUnitsPer1000Whole} storing each revision whole; content items ${s.exchangeStore.contentWriteUnits} vs ${s.exchangeStore.contentWriteUnitsWhole}), ${s.exchangeReadUnitsPer1000} read units; per acceptance along one chain (bound: content write/read units) ${s.exchangeStore.perAcceptance.map((a) => `${a.bound}: ${a.contentWriteUnits}/${a.contentReadUnits}`).join(', ')}; stored bound ${STORED_CHAIN_BOUND}`,
     `exchange cold start: ${s.exchangeColdStartMs} ms at 10^6 log entries, ${s.exchangeColdStartRatio}x the one at 10^3 (goal <= 2x; from the latest checkpoint, at worst ${CHECKPOINT_EVERY - 1} entries behind)`,
   ];
 }

@@ -210,6 +210,12 @@ export const ERRORS = {
     title: 'Internal error',
     meaning: 'A bug or a misconfiguration; nothing more is shown.',
   },
+  SEGMENT_BASE_UNREADABLE: {
+    status: 500,
+    title: 'The exchange cannot rebuild the segment revision it holds',
+    meaning:
+      'A stored link of the content of the held revision is missing or does not give its digest: the publication is refused and nothing is written (an operator restores the item).',
+  },
   SIGNATURE_ENCODING_INVALID: {
     status: 500,
     title: 'The signature is not a strict DER ECDSA signature',

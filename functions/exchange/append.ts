@@ -34,6 +34,12 @@ export interface ExchangeContext {
    * instance (lane-leases.ts). Built by `createExchangeDeps` whenever it has the table.
    */
   readonly lanes?: LaneLeases;
+  /**
+   * Patch items under a whole item before the exchange stores a segment revision whole again
+   * (default STORED_CHAIN_BOUND, functions/exchange/status.ts); 0 stores every revision whole (the
+   * bench's comparison).
+   */
+  readonly storedChainBound?: number;
 }
 
 /** Attempts at appending before answering a retryable 503 (each lost race is one attempt). */

@@ -18,11 +18,13 @@ import {
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { documentClient, isConditionFailed } from '../aws/dynamodb';
+import { getStoredSegments, storedSegmentAttributes } from '../aws/segment-items';
 import type { KeyMaterial } from '../core/algorithms';
 import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
 import { shortKid } from '../core/keys';
 import type { LogEntry } from '../core/schemas/types.gen';
+import type { StoredSegment } from '../core/status/stored';
 import type {
   ErasedCount,
   ExchangeRepository,
@@ -57,7 +59,7 @@ export const ITEM_KEYS = {
     pk: `SSEG#${region}`,
     sk: String(segment).padStart(7, '0'),
   }),
-  /** The content a segment patch gives (packed), by its digest: the base of the next patch. */
+  /** An accepted segment revision's content by its digest, whole or a patch item: the base of the next patch. */
   segmentContent: (digest: string) => ({ pk: `SCONTENT#${digest}`, sk: 'CONTENT' }),
   delta: (from: number) => ({ pk: `DELTA#${from}`, sk: 'DELTA' }),
   publishedVersions: () => ({ pk: 'PUBLISHED', sk: 'VERSIONS' }),
@@ -521,14 +523,17 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     };
   }
 
-  async putSegmentContent(digest: string, bits: string, ttl: number): Promise<void> {
+  async putSegmentItem(digest: string, item: StoredSegment): Promise<void> {
     await this.doc.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...ITEM_KEYS.segmentContent(digest), bits, ttl } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...ITEM_KEYS.segmentContent(digest), ...storedSegmentAttributes(item) },
+      }),
     );
   }
 
-  async getSegmentContent(digest: string): Promise<string | undefined> {
-    return str((await this.get(ITEM_KEYS.segmentContent(digest)))?.bits);
+  getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>> {
+    return getStoredSegments(this.doc, this.tableName, digests, ITEM_KEYS.segmentContent);
   }
 
   countLiveSegments(region: string, now: number): Promise<number> {

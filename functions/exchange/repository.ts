@@ -5,6 +5,7 @@
  */
 import type { KeyMaterial } from '../core/algorithms';
 import type { LogEntry } from '../core/schemas/types.gen';
+import type { StoredSegment } from '../core/status/stored';
 
 /** A province as the exchange stores it. */
 export interface ProvinceRecord {
@@ -98,12 +99,13 @@ export interface ExchangeRepository {
   /** The status batch stored under `hash`, or undefined. */
   getBatch(hash: string): Promise<string | undefined>;
   /**
-   * Keep the content (packed) a segment patch gives, by its digest, until `ttl`: the base the next
-   * patch of the segment is checked on (a full publication's content is read from its batch).
+   * Keep the content of an accepted segment revision under its digest (`SCONTENT#`): whole, or a
+   * patch item on the content stored under its base (functions/core/status/stored.ts), until its
+   * `ttl`. The base the next patch of the segment is checked on.
    */
-  putSegmentContent(digest: string, bits: string, ttl: number): Promise<void>;
-  /** The content kept by {@link putSegmentContent}, or undefined. */
-  getSegmentContent(digest: string): Promise<string | undefined>;
+  putSegmentItem(digest: string, item: StoredSegment): Promise<void>;
+  /** The items kept by {@link putSegmentItem} under `digests` (any subset found; BatchGetItem). */
+  getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>>;
   /** The projected state of one status segment, or undefined when never published. */
   getStatusSegment(region: string, segment: number): Promise<StatusSegmentRecord | undefined>;
   /** How many of the region's status segments are live at `now` (not expired). */

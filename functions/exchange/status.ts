@@ -33,12 +33,20 @@ import {
   type BatchPatch,
   type BatchSegment,
 } from '../core/status/batch';
-import { encodeSegment, packSegment, readSegmentBits, type SegmentSet } from '../core/status/segment';
+import { encodeSegment, packSegment, type SegmentSet } from '../core/status/segment';
+import { resolveStoredSegments, storedItemFor, type StoredSegment } from '../core/status/stored';
 import type { StatusSegmentRecord } from './repository';
 import { enforce } from './rules';
 import { activeProvince, appendWith, authenticate, type ExchangeContext } from './service';
 
 export { MAX_LIVE_SEGMENTS_PER_PROVINCE };
+
+/**
+ * Patch items under one whole item at which the exchange stores an accepted revision whole again
+ * (`SCONTENT#`, docs/scale.md "What the exchange stores"): every patch publish reads its base's
+ * chain, one item per level, so a lower bound than MAX_PATCH_CHAIN keeps that read small.
+ */
+export const STORED_CHAIN_BOUND = 8;
 
 /** What a status publication answers (counts only): schemas/status-publish-result.json. */
 export type PublishedStatus = StatusPublishResult;
@@ -70,16 +78,21 @@ export async function publishStatus(
   const now = ctx.now();
   for (const s of opened.segments.values()) checkSegment(s, now);
   const payload: StatusPublishRequest = opened.payload;
+  const bound = ctx.storedChainBound ?? STORED_CHAIN_BOUND;
   let unchanged = 0;
   let refs: StatusSegmentRef[] = [];
-  // Contents the patches give, kept (by digest) before the entry that commits to them.
-  let contents: { digest: string; set: SegmentSet; exp: number }[] = [];
+  // What each accepted revision stores under its digest (whole, or a patch item on its base),
+  // written before the entry that commits to it.
+  let stored: { digest: string; item: StoredSegment }[] = [];
   const decide = async (seq: number) => {
     await activeProvince(ctx, region);
     unchanged = 0;
     refs = [];
-    contents = [];
+    stored = [];
     let added = 0;
+    // The rules that need no content first (rev-forward, patch base and chain bound).
+    const moving: { s: BatchSegment; held?: StatusSegmentRecord; supersedesLive: boolean; depth?: number }[] =
+      [];
     for (const s of opened.segments.values()) {
       const held = await ctx.repository.getStatusSegment(region, s.segment);
       const { decision, supersedesLive } = decideSegment(held, s, now);
@@ -97,17 +110,42 @@ export async function publishStatus(
             SEGMENT_CHAIN_FULL: `segment ${s.segment}: at most ${MAX_PATCH_CHAIN} patches since a full publication`,
           });
         } else depth = checked.depth;
-        const base = await contentOf(ctx, held as StatusSegmentRecord);
-        const set = applySegmentPatch(base, s);
+      }
+      moving.push({
+        s,
+        ...(held ? { held } : {}),
+        supersedesLive,
+        ...(depth !== undefined ? { depth } : {}),
+      });
+    }
+    // The content of every held revision a check needs, resolved together (one BatchGet round per
+    // stored chain level), each link checked against its digest.
+    const contents = await heldContents(
+      ctx,
+      moving.flatMap((m) => (m.held && (m.s.kind === 'patch' || m.supersedesLive) ? [m.held] : [])),
+    );
+    for (const { s, held, supersedesLive, depth } of moving) {
+      const ttl = s.exp + LIMITS.clockSkew + 86_400;
+      const sent = payload.segments.find((c) => c.segment === s.segment);
+      if (s.kind === 'patch') {
+        const base = contents.get((held as StatusSegmentRecord).digest) as HeldContent;
+        const set = applySegmentPatch(base.set, s);
         if (!set) {
           throw new HcxError('SEGMENT_PATCH_MISMATCH', {
             detail: `segment ${s.segment}: the patch does not give count ${s.count} and its digest`,
           });
         }
-        checkCovers(held as StatusSegmentRecord, base, s, set);
-        contents.push({ digest: s.digest, set, exp: s.exp });
-      } else if (held && supersedesLive) checkCovers(held, await contentOf(ctx, held), s, s.set);
-      else added++;
+        checkCovers(held as StatusSegmentRecord, base.set, s, set);
+        const add = sent && 'add' in sent ? sent.add : packSegment(encodeSegment(s.add));
+        const on = { base: s.base.digest, add, baseItem: base.item };
+        stored.push({ digest: s.digest, item: storedItemFor(set, pack, ttl, on, bound) });
+      } else {
+        if (held && supersedesLive)
+          checkCovers(held, (contents.get(held.digest) as HeldContent).set, s, s.set);
+        else added++;
+        const bits = sent && 'bits' in sent ? sent.bits : undefined;
+        stored.push({ digest: s.digest, item: storedItemFor(s.set, (set) => bits ?? pack(set), ttl) });
+      }
       refs.push({
         segment: s.segment,
         rev: s.rev,
@@ -123,15 +161,9 @@ export async function publishStatus(
       const full = liveSegmentsRefusal(await ctx.repository.countLiveSegments(region, now), added);
       enforce(full ?? 'APPEND', { STATUS_SEGMENTS_FULL: `at most ${MAX_LIVE_SEGMENTS_PER_PROVINCE}` });
     }
-    // The batch (and what its patches give) is stored before the entry that commits to it: a
+    // The batch and each revision's content are stored before the entry that commits to them: a
     // committed batch is always there, and so is the base of the next patch.
-    for (const c of contents) {
-      await ctx.repository.putSegmentContent(
-        c.digest,
-        packSegment(encodeSegment(c.set)),
-        c.exp + LIMITS.clockSkew + 86_400,
-      );
-    }
+    for (const c of stored) await ctx.repository.putSegmentItem(c.digest, c.item);
     await ctx.repository.putBatch(hash, text);
     return { seq, at: now, type: 'status.published' as const, region, data: { batch: hash, segments: refs } };
   };
@@ -147,21 +179,63 @@ export async function publishStatus(
   };
 }
 
+const pack = (set: SegmentSet) => packSegment(encodeSegment(set));
+
+/** A held revision's checked content, and its stored item when it was read from one. */
+interface HeldContent {
+  readonly set: SegmentSet;
+  readonly item?: StoredSegment;
+}
+
 /**
- * The content of the revision `held`: from its batch when that carries it whole, else the content
- * its patch gave (kept by {@link publishStatus} before the entry was appended).
+ * The content of each revision in `held`, from the exchange's stored items (functions/core/status/
+ * stored.ts: whole, or patch items on their base, every link checked against its digest). A whole
+ * publication whose item is absent or wrong is read from its batch (checked by hash and digest;
+ * also the case of revisions accepted before whole publications had an item); a patched revision
+ * whose chain does not give its digest — a link deleted or altered — is refused
+ * `SEGMENT_BASE_UNREADABLE` before anything is written: the exchange never commits a digest it
+ * could not check.
  */
-async function contentOf(ctx: ExchangeContext, held: StatusSegmentRecord): Promise<SegmentSet> {
-  if (held.depth) {
-    const bits = await ctx.repository.getSegmentContent(held.digest);
-    const read = bits === undefined ? undefined : readSegmentBits(bits);
-    if (read?.digest === held.digest) return read.set;
-  } else {
-    const stored = await ctx.repository.getBatch(held.batch);
-    const item = stored === undefined ? undefined : openBatch(stored, held.batch).segments.get(held.segment);
-    if (item?.kind === 'full' && item.digest === held.digest) return item.set;
+async function heldContents(
+  ctx: ExchangeContext,
+  held: readonly StatusSegmentRecord[],
+): Promise<Map<string, HeldContent>> {
+  const out = new Map<string, HeldContent>();
+  if (held.length === 0) return out;
+  const { sets, items } = await resolveStoredSegments(
+    held.map((h) => h.digest),
+    (digests) => ctx.repository.getSegmentItems(digests),
+  );
+  for (const h of held) {
+    const set = sets.get(h.digest);
+    if (set) out.set(h.digest, { set, item: items.get(h.digest) as StoredSegment });
+    else {
+      const fromBatch = h.depth ? undefined : await batchContent(ctx, h);
+      if (!fromBatch) {
+        throw new HcxError('SEGMENT_BASE_UNREADABLE', {
+          detail: `segment ${h.segment}: the content of revision ${h.rev} cannot be rebuilt`,
+        });
+      }
+      out.set(h.digest, { set: fromBatch });
+    }
   }
-  throw new Error(`content of status segment ${held.region}:${held.segment} rev ${held.rev} is missing`);
+  return out;
+}
+
+/** A whole publication's content, from the batch that carries it (undefined: absent or not it). */
+async function batchContent(
+  ctx: ExchangeContext,
+  held: StatusSegmentRecord,
+): Promise<SegmentSet | undefined> {
+  const stored = await ctx.repository.getBatch(held.batch);
+  if (stored === undefined) return undefined;
+  try {
+    const item = openBatch(stored, held.batch).segments.get(held.segment);
+    return item?.kind === 'full' && item.digest === held.digest ? item.set : undefined;
+  } catch (e) {
+    if (e instanceof TrustListRejected) return undefined;
+    throw e;
+  }
 }
 
 /** The live content `held` replaces must be covered by `next`'s ({@link segmentShrinks}). */

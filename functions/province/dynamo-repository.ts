@@ -24,8 +24,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   DeleteCommand,
   GetCommand,
   type DynamoDBDocumentClient,
@@ -35,6 +33,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, isConditionFailed } from '../aws/dynamodb';
+import { getStoredSegments, storedSegmentAttributes } from '../aws/segment-items';
 import { encodeB64url } from '../core/b64';
 import { InternalError } from '../core/errors';
 import type { TrustList } from '../core/schemas/types.gen';
@@ -68,27 +67,6 @@ const PENDING_TTL_GRACE = 86_400;
 const codeKey = (codeId: string) => ({ pk: `CODE#${codeId}`, sk: 'CODE' });
 const ownSegmentKey = (segment: number) => ({ pk: 'OWN_SEGMENT', sk: String(segment).padStart(7, '0') });
 const segmentContentKey = (digest: string) => ({ pk: `SEGMENT#${digest}`, sk: 'SEGMENT' });
-/** Keys per BatchGetItem call (the API's maximum), and calls for one chunk's unprocessed keys (with backoff). */
-const BATCH_GET_MAX = 100;
-const BATCH_GET_ATTEMPTS = 8;
-
-/** A `SEGMENT#` item as stored, or undefined for an item of another shape. */
-function storedSegmentOf(item: Record<string, unknown>): StoredSegment | undefined {
-  const ttl = Number(item.ttl);
-  if (item.kind === 'segment' && typeof item.bits === 'string')
-    return { kind: 'whole', bits: item.bits, ttl };
-  if (item.kind === 'segment-patch' && typeof item.base === 'string' && typeof item.add === 'string') {
-    return {
-      kind: 'patch',
-      base: item.base,
-      add: item.add,
-      count: Number(item.count),
-      depth: Number(item.depth),
-      ttl,
-    };
-  }
-  return undefined;
-}
 const chunkKey = (generation: string, i: number) => ({ pk: REGISTRY, sk: `CHUNK#${generation}#${i}` });
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'ttl', 'kind']);
 
@@ -492,51 +470,15 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     }
   }
 
-  async getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>> {
-    const found = new Map<string, StoredSegment>();
-    const unique = [...new Set(digests)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] | undefined = unique
-        .slice(i, i + BATCH_GET_MAX)
-        .map((d) => segmentContentKey(d));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt >= BATCH_GET_ATTEMPTS) {
-          throw new InternalError(new Error('segment items left unprocessed by BatchGetItem'));
-        }
-        // Unprocessed keys mean throttling: back off (5, 10, 20… ms) before asking again.
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 5 * 2 ** (attempt - 1)));
-        const out: BatchGetCommandOutput = await this.doc.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const stored = storedSegmentOf(item);
-          if (stored) found.set(String(item.pk).slice('SEGMENT#'.length), stored);
-        }
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return found;
+  getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>> {
+    return getStoredSegments(this.doc, this.tableName, digests, segmentContentKey);
   }
 
   async putSegmentItem(digest: string, item: StoredSegment): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...segmentContentKey(digest),
-          ...(item.kind === 'whole'
-            ? { kind: 'segment', bits: item.bits }
-            : {
-                kind: 'segment-patch',
-                base: item.base,
-                add: item.add,
-                count: item.count,
-                depth: item.depth,
-              }),
-          ttl: item.ttl,
-        },
+        Item: { ...segmentContentKey(digest), ...storedSegmentAttributes(item) },
       }),
     );
   }

@@ -12,7 +12,7 @@
  * 4. Write the replica with the repository's conditional commit (an older concurrent sync never
  *    overwrites a newer replica) and the sync status. Any failure leaves the replica untouched.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '../aws/lambda-log';
 import { HcxError, toHcxError, TrustListRejected } from '../core/errors';
 import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { TrustList, TrustListDelta } from '../core/schemas/types.gen';

@@ -173,4 +173,13 @@ describe('storedItemFor', () => {
       ttl: TTL,
     });
   });
+
+  it('takes a lower bound (the exchange stores whole again at its own), never above MAX_PATCH_CHAIN', () => {
+    expect(storedItemFor(set, packWhole, TTL, on(patchAt(7)), 8)).toMatchObject({ kind: 'patch', depth: 8 });
+    expect(storedItemFor(set, packWhole, TTL, on(patchAt(8)), 8)).toMatchObject({ kind: 'whole' });
+    expect(storedItemFor(set, packWhole, TTL, on(whole), 0)).toMatchObject({ kind: 'whole' });
+    expect(storedItemFor(set, packWhole, TTL, on(patchAt(MAX_PATCH_CHAIN)), 1000)).toMatchObject({
+      kind: 'whole',
+    });
+  });
 });

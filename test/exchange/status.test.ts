@@ -12,10 +12,19 @@ import {
   sha256,
   type BatchFull,
 } from '../../functions/core/status/batch';
-import { SEGMENT_BITS, SegmentSet, encodeSegment, groupBySegment } from '../../functions/core/status/segment';
+import {
+  SEGMENT_BITS,
+  SegmentSet,
+  encodeSegment,
+  groupBySegment,
+  packSegment,
+} from '../../functions/core/status/segment';
 import { federationKeys, openTrustList } from '../../functions/core/trustlist/trust-list';
 import { MAX_LIVE_CODE_REVOCATIONS_PER_PROVINCE } from '../../functions/exchange/service';
-import { MAX_LIVE_SEGMENTS_PER_PROVINCE } from '../../functions/exchange/status';
+import { MAX_LIVE_SEGMENTS_PER_PROVINCE, STORED_CHAIN_BOUND } from '../../functions/exchange/status';
+import { ITEM_KEYS } from '../../functions/exchange/dynamo-repository';
+import { documentClient } from '../../functions/aws/dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { create as publishStatusHandler } from '../../functions/exchange/handlers/publish-status';
 import { create as statusBatchHandler } from '../../functions/exchange/handlers/status-batch';
 import { dynaliteTables, type DynaliteTables } from '../kit';
@@ -315,4 +324,154 @@ describe('segment patches (a revision carrying only the offsets added)', () => {
     await publish([segmentContent(segment, row.rev + 1, NOW + DAY, set([...content, 999]))]);
     expect((await rowOf(segment))?.depth).toBeUndefined();
   }, 120_000);
+});
+
+describe('what the exchange stores: segment revisions as patch items (SCONTENT#)', () => {
+  const doc = () => documentClient(db.client);
+  const keyOf = (digest: string) => ITEM_KEYS.segmentContent(digest);
+  const itemOf = async (digest: string) =>
+    (await doc().send(new GetCommand({ TableName: db.tableName, Key: keyOf(digest), ConsistentRead: true })))
+      .Item;
+  const set = (offsets: readonly number[]) => SegmentSet.fromSorted(Uint32Array.from(offsets).sort());
+  const digestOf = (offsets: readonly number[]) => sha256(encodeSegment(set(offsets)));
+  /** BatchGetItem calls the exchange's client sends while `work` runs (its base resolution's rounds). */
+  const batchGets = async <T>(work: () => Promise<T>): Promise<{ out: T; calls: number }> => {
+    let calls = 0;
+    const name = 'countBatchGets';
+    db.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand') calls++;
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      return { out: await work(), calls };
+    } finally {
+      db.client.middlewareStack.remove(name);
+    }
+  };
+  /** A segment of ZJ: a whole publication, then patches adding one offset each (tracking the row). */
+  const chain = async (segment: number) => {
+    // content of its own (items are by digest: equal contents share one)
+    const content = [segment * 1000];
+    const whole = await batch([segmentContent(segment, 1, NOW + DAY, set(content))]);
+    expect((await post(whole)).statusCode).toBe(200);
+    let at = { rev: 1, digest: digestOf(content), batch: sha256(whole) };
+    const next = async (added: number, expected = 200) => {
+      const patch = segmentPatch(
+        segment,
+        at.rev + 1,
+        NOW + DAY,
+        set([...content, added]),
+        at,
+        Uint32Array.of(added),
+      );
+      const jws = await batch([patch]);
+      const before = await head();
+      const { out: res, calls } = await batchGets(() => post(jws));
+      const code = res.statusCode === 200 ? 'OK' : (res.json().code as string);
+      expect([res.statusCode, code]).toEqual([expected, expected === 200 ? 'OK' : expect.any(String)]);
+      if (expected === 200) {
+        content.push(added);
+        at = { rev: patch.rev, digest: patch.digest, batch: sha256(jws) };
+      } else {
+        // refused: nothing written (no entry, no batch, no content item for the digest refused)
+        expect(await head()).toBe(before);
+        expect((await getBatch(sha256(jws))).statusCode).toBe(404);
+        expect(await itemOf(patch.digest)).toBeUndefined();
+      }
+      return { code, calls, digest: patch.digest };
+    };
+    return { next, at: () => at, content, first: digestOf([segment * 1000]) };
+  };
+
+  it(`stores a whole publication whole and each patch as a patch item on its base, whole again at ${STORED_CHAIN_BOUND} deep`, async () => {
+    const c = await chain(60);
+    expect(await itemOf(c.first)).toMatchObject({ kind: 'segment', bits: expect.any(String) });
+    let base = c.first;
+    for (let depth = 1; depth <= STORED_CHAIN_BOUND; depth++) {
+      const { calls, digest } = await c.next(depth);
+      // the base's chain is read one BatchGet round per level: the whole item and depth - 1 patch items
+      expect(calls).toBe(depth);
+      const item = await itemOf(digest);
+      expect(item).toMatchObject({
+        kind: 'segment-patch',
+        base,
+        depth,
+        count: depth + 1,
+        ttl: expect.any(Number),
+      });
+      expect(item?.bits).toBeUndefined();
+      expect(JSON.stringify(item).length).toBeLessThan(300);
+      base = digest;
+    }
+    // at the bound: stored whole again (the list's chain goes on: depth bound + 1)
+    const rewhole = await c.next(STORED_CHAIN_BOUND + 1);
+    expect(rewhole.calls).toBe(STORED_CHAIN_BOUND + 1);
+    expect(await itemOf(rewhole.digest)).toMatchObject({ kind: 'segment', bits: expect.any(String) });
+    const row = (await openTrustList((await ex.trustList()).body, keys(), { now: NOW })).statusSegments?.find(
+      (s) => s.region === ZJ && s.segment === 60,
+    );
+    expect(row?.depth).toBe(STORED_CHAIN_BOUND + 1);
+    // and the next patch is one item deep on it, read in one round
+    const after = await c.next(100);
+    expect(after.calls).toBe(1);
+    expect(await itemOf(after.digest)).toMatchObject({
+      kind: 'segment-patch',
+      base: rewhole.digest,
+      depth: 1,
+    });
+  }, 120_000);
+
+  it.each([
+    ['a patch link deleted', 'delete-link'],
+    ['a patch link altered (other offsets)', 'alter-link'],
+    ['the whole item under the chain altered', 'alter-whole'],
+  ] as const)(
+    'refuses the next patch when %s: SEGMENT_BASE_UNREADABLE, nothing written',
+    async (_case, spoil) => {
+      const segment = { 'delete-link': 61, 'alter-link': 62, 'alter-whole': 63 }[spoil];
+      const c = await chain(segment);
+      const first = await c.next(1);
+      await c.next(2);
+      if (spoil === 'delete-link') {
+        await doc().send(new DeleteCommand({ TableName: db.tableName, Key: keyOf(first.digest) }));
+      } else if (spoil === 'alter-link') {
+        const item = (await itemOf(first.digest))!;
+        const other = packSegment(encodeSegment(set([7])));
+        await doc().send(new PutCommand({ TableName: db.tableName, Item: { ...item, add: other } }));
+      } else {
+        const item = (await itemOf(c.first))!;
+        await doc().send(
+          new PutCommand({
+            TableName: db.tableName,
+            Item: { ...item, bits: packSegment(encodeSegment(set([0, 5]))) },
+          }),
+        );
+      }
+      expect((await c.next(3, 500)).code).toBe('SEGMENT_BASE_UNREADABLE');
+      // a whole publication over it needs the held content too (never-shrink): refused the same way
+      const before = await head();
+      const whole = await post(
+        await batch([segmentContent(segment, c.at().rev + 1, NOW + DAY, set([0, 1, 2, 3]))]),
+      );
+      expect([whole.statusCode, whole.json().code]).toEqual([500, 'SEGMENT_BASE_UNREADABLE']);
+      expect(await head()).toBe(before);
+    },
+  );
+
+  it('reads a whole publication from its batch when its item is absent (revisions accepted before items), and stores the next whole', async () => {
+    const c = await chain(64);
+    await doc().send(new DeleteCommand({ TableName: db.tableName, Key: keyOf(c.first) }));
+    const { digest } = await c.next(1);
+    expect(await itemOf(digest)).toMatchObject({ kind: 'segment', bits: expect.any(String) });
+    const next = await c.next(2);
+    expect(await itemOf(next.digest)).toMatchObject({ kind: 'segment-patch', base: digest, depth: 1 });
+    // a lying patch on it is still refused by content
+    const at = c.at();
+    const lying = segmentPatch(64, at.rev + 1, NOW + DAY, set([1, 2, 4, 64_000]), at, Uint32Array.of(4));
+    const res = await post(await batch([{ ...lying, digest: digestOf([1, 2, 9, 64_000]) }]));
+    expect([res.statusCode, res.json().code]).toEqual([400, 'SEGMENT_PATCH_MISMATCH']);
+  });
 });

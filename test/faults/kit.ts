@@ -395,7 +395,7 @@ export function exchangeViolations(items: readonly Item[], expectProjected = tru
   const seen = { keys: new Set<string>(), kids: new Set<string>(), codes: new Set<string>() };
   for (const i of items) {
     const p = pk(i);
-    // Status batches, and the content a segment patch gives, are content-addressed and stored
+    // Status batches, and each accepted segment revision's content item, are content-addressed and stored
     // before the entry that commits to them; their segment projections are checked by the status tests.
     if (
       p === 'LOG' ||

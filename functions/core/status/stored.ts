@@ -1,11 +1,12 @@
 /**
- * How a province node keeps the segments a list names: by digest, each item either the whole
+ * How a province node keeps the segments a list names, and the exchange the revisions it accepted
+ * (its `SCONTENT#` items, the bases of the next patches): by digest, each item either the whole
  * packed content or, for a revision taken as a patch on a content the node holds, a small item
  * naming that base by digest plus the offsets added ({@link StoredSegment}). A chain of such items
  * is at most {@link MAX_PATCH_CHAIN} patches on one whole item, so resolving a digest reads at most
  * MAX_PATCH_CHAIN + 1 items; every link's content is checked against the digest it is stored
- * under, so a missing or tampered link leaves the segment unheld (`SEGMENT_MISSING`), never a set
- * other than the one the list commits to.
+ * under, so a missing or tampered link leaves the segment unheld (a node: `SEGMENT_MISSING`; the
+ * exchange: `SEGMENT_BASE_UNREADABLE`), never a set other than the one the list commits to.
  */
 import { MAX_PATCH_CHAIN } from '../rules/status';
 import { SegmentInvalid, SegmentSet, encodeSegment, readSegmentBits, sha256 } from './segment';
@@ -138,19 +139,22 @@ function applyStoredPatch(
 }
 
 /**
- * How a node stores a revision it took: as a patch on `base` when it holds `base` stored
- * (`baseItem`), the chain under it is below the bound and lives at least as long (`ttl`), else
- * whole. `add` is the patch's packed added offsets (undefined for a whole publication).
+ * How a revision is stored (a node's `SEGMENT#`, the exchange's `SCONTENT#`): as a patch on `base`
+ * when `base` is stored (`baseItem`), the chain under it is below `bound` (at most
+ * MAX_PATCH_CHAIN) and lives at least as long (`ttl`), else whole. `add` is the patch's packed
+ * added offsets (undefined for a whole publication).
  */
 export function storedItemFor(
   set: SegmentSet,
   packWhole: (set: SegmentSet) => string,
   ttl: number,
   patch?: { readonly base: string; readonly add: string; readonly baseItem: StoredSegment | undefined },
+  bound: number = MAX_PATCH_CHAIN,
 ): StoredSegment {
   const baseItem = patch?.baseItem;
   const depth = baseItem === undefined ? undefined : baseItem.kind === 'whole' ? 0 : baseItem.depth;
-  if (patch && baseItem && depth !== undefined && depth < MAX_PATCH_CHAIN && baseItem.ttl >= ttl) {
+  const limit = Math.min(bound, MAX_PATCH_CHAIN);
+  if (patch && baseItem && depth !== undefined && depth < limit && baseItem.ttl >= ttl) {
     return { kind: 'patch', base: patch.base, add: patch.add, count: set.count, depth: depth + 1, ttl };
   }
   return { kind: 'whole', bits: packWhole(set), ttl };
