@@ -14,9 +14,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { issue } from '../../functions/cli/commands/issue';
 import { trustListFetch } from '../../functions/cli/commands/trust-list';
 import { verify } from '../../functions/cli/commands/verify';
-import { CODE_PREFIX } from '../../functions/core/profiles';
 import { SEGMENT_BITS } from '../../functions/core/status/segment';
 import type { Federation } from '../../functions/embedded/federation';
+import { claimsOf } from '../kit/domain';
 import { startTestFederation, type ProvinceState } from '../kit/federation';
 import { describeWithChromium, launchChromium } from './chromium';
 
@@ -48,10 +48,7 @@ async function openCheck(context: BrowserContext, node: ProvinceState): Promise<
   return page;
 }
 
-const claimsOf = (code: string) =>
-  JSON.parse(Buffer.from(code.slice(CODE_PREFIX.length).split('.')[1], 'base64url').toString('utf8')) as {
-    si: number;
-  };
+const segmentOf = (code: string) => Math.floor((claimsOf(code).si as number) / SEGMENT_BITS);
 
 describeWithChromium('the checkpoint page across a segment patch chain, in Chromium', () => {
   let fed: Federation;
@@ -84,13 +81,8 @@ describeWithChromium('the checkpoint page across a segment patch chain, in Chrom
       await fed.runScheduled(); // the exchange lists the revision, the nodes sync
     }
     // the four codes share one segment; its row names the last patch, two deep
-    const segment = Math.floor(claimsOf(codes.last).si / SEGMENT_BITS);
-    expect(issued.map((c) => Math.floor(claimsOf(c.code).si / SEGMENT_BITS))).toEqual([
-      segment,
-      segment,
-      segment,
-      segment,
-    ]);
+    const segment = segmentOf(codes.last);
+    expect(issued.map((c) => segmentOf(c.code))).toEqual([segment, segment, segment, segment]);
     const jws = await (await fetch(`${gd.url}/check/trust-list`)).text();
     const list = JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString('utf8')) as {
       statusSegments?: ListRow[];
