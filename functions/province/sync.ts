@@ -11,6 +11,9 @@
  *    another log head.
  * 4. Write the replica with the repository's conditional commit (an older concurrent sync never
  *    overwrites a newer replica) and the sync status. Any failure leaves the replica untouched.
+ *    Before it, the listed status segments are made held, reading only the items the committed
+ *    replica does not list (status.ts `ensureSegments`); when a verifier asked for a check
+ *    (`SEGMENT_CHECK`, it found one missing), every listed item is read first and what is missing healed.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { HcxError, toHcxError, TrustListRejected } from '../core/errors';
