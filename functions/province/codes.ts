@@ -368,7 +368,9 @@ export async function registryStatus(deps: ProvinceDeps): Promise<{
       : null,
     // A verifier could not load the replica's segments; the next sync checks and heals them.
     ...(check
-      ? { segmentCheck: { error: 'SEGMENT_MISSING' as const, unheld: check.unheld, since: isoTime(check.at) } }
+      ? {
+          segmentCheck: { error: 'SEGMENT_MISSING' as const, unheld: check.unheld, since: isoTime(check.at) },
+        }
       : {}),
     retention: deps.retention,
     ...(sunset ? { sunsetAt: isoTime(sunset.at) } : {}),

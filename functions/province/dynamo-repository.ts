@@ -550,8 +550,12 @@ export class DynamoProvinceRepository implements ProvinceRepository {
   async getSegmentCheck(): Promise<SegmentCheck | undefined> {
     // Eventually consistent (half a read unit): read on every sync run, and a check seen one run
     // late is done one run late.
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: SEGMENT_CHECK_KEY }));
-    return Item ? { at: Number(Item.at), version: Number(Item.version), unheld: Number(Item.unheld) } : undefined;
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: SEGMENT_CHECK_KEY }),
+    );
+    return Item
+      ? { at: Number(Item.at), version: Number(Item.version), unheld: Number(Item.unheld) }
+      : undefined;
   }
 
   async requestSegmentCheck(check: SegmentCheck): Promise<void> {

@@ -196,7 +196,8 @@ export async function ensureSegments(
   const read = (digests: readonly string[]) => deps.repository.getSegmentItems(digests);
   // An item lives past the latest expiry of the rows naming its digest (two segments may share one).
   const ttls = new Map<string, number>();
-  for (const s of rows) ttls.set(s.digest, Math.max(ttls.get(s.digest) ?? 0, s.exp + LIMITS.clockSkew + 86_400));
+  for (const s of rows)
+    ttls.set(s.digest, Math.max(ttls.get(s.digest) ?? 0, s.exp + LIMITS.clockSkew + 86_400));
   const ttlOf = (s: TrustListStatusSegment) => ttls.get(s.digest) as number;
   const known = takenAsHeld(rows, committed);
   const held = new Map<string, SegmentSet>();
