@@ -1,7 +1,8 @@
 /**
- * The one module that configures Powertools for AWS Lambda: the `logger` and `metrics` every
- * function uses, child loggers for the embedded runtime (several services in one process), and the
- * redaction safeguard that keeps personal data out of log lines.
+ * The one module that configures logging and metrics: the `logger` and `metrics` every function
+ * uses (Powertools' JSON lines and EMF documents, printed by functions/aws/lambda-log.ts), child
+ * loggers for the embedded runtime (several services in one process), and the redaction safeguard
+ * that keeps personal data out of log lines.
  *
  * Log messages are constant strings; variable facts go in structured keys. Whatever a caller
  * passes, every line goes through {@link logReplacer}: attributes named like a holder's name, an ID
@@ -14,18 +15,17 @@
  * clean; `POWERTOOLS_LOG_LEVEL` / `LOG_LEVEL` still win. Tests read what was logged with
  * {@link captureLogLines} (wrapped by `captureLogs()` in `test/kit`).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import type {
-  ConstructorOptions,
-  LogItemExtraInput,
-  LogItemMessage,
-  LogLevel,
-} from '@aws-lambda-powertools/logger/types';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
-import { format } from 'node:util';
+import {
+  type ConstructorOptions,
+  LOG_OUTPUT,
+  Logger,
+  type LogItemExtraInput,
+  type LogItemMessage,
+  type LogLevel,
+  Metrics,
+} from './lambda-log';
 import { currentInvocation } from '../core/invocation';
 import { ENV, LOCAL_ENV } from './env';
 import { METRIC_NAMESPACE } from './names';
@@ -85,13 +85,13 @@ export function redactString(value: string): string {
 
 /**
  * The JSON replacer every hcx logger serialises with: masks sensitive keys at any depth and
- * sensitive-looking strings, and describes errors with {@link errorLogAttributes}. Powertools' own
- * keys (`function_name`, `service`…) are not affected.
+ * sensitive-looking strings, and describes errors with {@link errorLogAttributes}. The keys every
+ * line carries (`function_name`, `service`…) are not affected.
  */
 export function logReplacer(key: string, value: unknown): unknown {
   if (key !== '' && isSensitiveKey(key)) return REDACTED;
   if (typeof value === 'string') return redactString(value);
-  // Powertools would print an error's message, which may quote input: describe it safely instead.
+  // The logger would print an error's message, which may quote input: describe it safely instead.
   if (value instanceof Error) return errorLogAttributes(value);
   if (typeof value === 'bigint') return value.toString();
   return value;
@@ -197,76 +197,16 @@ export function mapStackFrame(
   );
 }
 
-/**
- * Where every hcx log line and EMF metric line is printed: written at once to the process's standard
- * output (descriptor 1) or standard error (2) with `fs.writeSync`. Powertools' own Logger and
- * Metrics constructors each build a `Console` over `process.stdout` and `process.stderr`, and Node
- * creates those streams on first access (a `net.Socket` for a pipe): about 1 ms of CPU at every
- * cold start, even in a function that never prints a line (docs/deploy.md#cold-start). The lines are
- * the same bytes on the same descriptors: `info`/`debug`/`log`/`trace` to standard output,
- * `warn`/`error` to standard error, as Node's console does; and writes stay synchronous, as Node's
- * writes to a pipe or file standard output are on Linux. Should a descriptor refuse a write (it is
- * non-blocking and full), that line and every later one on it go through Node's stream instead, which
- * queues them: nothing is dropped, and lines stay in order. Tests spy on `write`.
- */
-export const LOG_OUTPUT = {
-  /** Whether each descriptor has moved to Node's stream (see above). */
-  viaStream: { 1: false, 2: false } as Record<1 | 2, boolean>,
-  write(fd: 1 | 2, line: string): void {
-    const bytes = Buffer.from(`${line}\n`, 'utf8');
-    let written = 0;
-    if (!this.viaStream[fd]) {
-      try {
-        while (written < bytes.length) written += writeSync(fd, bytes, written);
-        return;
-      } catch (e) {
-        if ((e as { code?: unknown }).code !== 'EAGAIN') return; // closed or broken: dropped, as Console does
-        this.viaStream[fd] = true;
-      }
-    }
-    // As Console does: a stream error (a closed pipe) drops the line instead of throwing.
-    const stream = fd === 1 ? process.stdout : process.stderr;
-    const ignore = (): void => undefined;
-    stream.once('error', ignore);
-    try {
-      stream.write(bytes.subarray(written), ignore);
-    } finally {
-      stream.removeListener('error', ignore);
-    }
-  },
-};
-
-/** The console Powertools prints through in hcx: {@link LOG_OUTPUT}, formatted as `console.log` formats. */
-function lineConsole(): Console {
-  const out = (...args: unknown[]): void => LOG_OUTPUT.write(1, format(...args));
-  const err = (...args: unknown[]): void => LOG_OUTPUT.write(2, format(...args));
-  return { log: out, info: out, debug: out, trace: out, warn: err, error: err } as unknown as Console;
-}
-
-/**
- * Make a Powertools class print through {@link lineConsole}: its constructor calls its (TypeScript
- * private) `setConsole`, which a method of the subclass prototype overrides. With `POWERTOOLS_DEV`
- * Powertools' own choice stands (the global console, pretty-printed). test/http/observability.test.ts
- * fails if a Powertools upgrade goes back to opening the streams at construction.
- */
-function printThroughLines(cls: abstract new (...args: never[]) => object): void {
-  const powertools = (cls.prototype as { setConsole?: () => void }).setConsole;
-  Object.defineProperty(cls.prototype, 'setConsole', {
-    configurable: true,
-    writable: true,
-    value: function setConsole(this: { console: Console }): void {
-      if (isDevMode()) powertools?.call(this);
-      else this.console = lineConsole();
-    },
-  });
-}
+// Where every line is printed (functions/aws/lambda-log.ts): tests spy on `LOG_OUTPUT.write`.
+export { LOG_OUTPUT };
+export type { Logger, LogLevel };
 
 // Every logger this module created (root and children), so a level change or a capture reaches all.
 const loggers = new Set<HcxLogger>();
 type Sink = (line: string) => void;
 const sinks = new Set<Sink>();
 
-/** Powertools' logger with hcx's replacer forced on, and a capture hook for tests. */
+/** The logger (functions/aws/lambda-log.ts) with hcx's replacer forced on, and a capture hook for tests. */
 class HcxLogger extends Logger {
   constructor(options: ConstructorOptions = {}) {
     super({ ...options, jsonReplacerFn: logReplacer as ConstructorOptions['jsonReplacerFn'] });
@@ -277,7 +217,7 @@ class HcxLogger extends Logger {
     return new HcxLogger(options);
   }
 
-  // Powertools keeps one Lambda context per logger and process; with several invocations in flight
+  // The logger keeps one Lambda context per logger and process; with several invocations in flight
   // (the embedded runtime), the last one to start would name every line. Each line takes the context
   // of the invocation it is written for (invocation.ts), and its cold-start flag is read once.
   override getColdStart(): boolean {
@@ -287,7 +227,7 @@ class HcxLogger extends Logger {
     return invocation.coldStart;
   }
 
-  // While a test captures, every line is captured whatever the level (Powertools resets the level
+  // While a test captures, every line is captured whatever the level (the logger resets the level
   // on each warm invocation, so raising it would not last) and nothing reaches stdout.
   protected override processLogItem(
     logLevel: number,
@@ -307,7 +247,6 @@ class HcxLogger extends Logger {
     for (const sink of sinks) sink(line);
   }
 }
-printThroughLines(HcxLogger);
 
 function quietByDefault(): boolean {
   return process.env.JEST_WORKER_ID !== undefined || process.env[LOCAL_ENV.HCX_LOG_SILENT] === 'true';
@@ -330,9 +269,9 @@ const metricsQuiet = quietByDefault() && process.env.POWERTOOLS_METRICS_DISABLED
 // Nothing is emitted either way (`npm start` disables metrics on a terminal): then nothing is stored.
 const metricsOff = metricsQuiet || process.env.POWERTOOLS_METRICS_DISABLED?.toLowerCase() === 'true';
 
-/** Powertools' metrics, silent in quiet runs, and free when nothing would be emitted. */
+/** The metrics (functions/aws/lambda-log.ts), silent in quiet runs, and free when nothing would be emitted. */
 class HcxMetrics extends Metrics {
-  // Storing a metric costs a few microseconds per request (Powertools reads the environment on
+  // Storing a metric costs a few microseconds per request (validation and storage on
   // every call): not worth paying for a line nobody prints.
   override addMetric(...args: Parameters<Metrics['addMetric']>): this {
     return metricsOff ? this : super.addMetric(...args);
@@ -342,17 +281,14 @@ class HcxMetrics extends Metrics {
     return metricsOff ? false : super.hasStoredMetrics();
   }
 
-  // Powertools warns "No application metrics to publish" when nothing is stored: on a terminal that
+  // Metrics warn "No application metrics to publish" when nothing is stored: on a terminal that
   // floods `npm start` (every sync), in AWS it is one useless CloudWatch line per invocation.
   override publishStoredMetrics(): this {
     if (!metricsQuiet && this.hasStoredMetrics()) return super.publishStoredMetrics();
     this.clearMetrics();
-    this.clearDimensions();
-    this.clearMetadata();
     return this;
   }
 }
-printThroughLines(HcxMetrics);
 
 /** The metrics emitter (namespace `hcx`, Embedded Metric Format); its own warnings go through `logger`. */
 export const metrics: Metrics = new HcxMetrics({

@@ -10,17 +10,15 @@
  * ```
  *
  * HTTP chain (before hooks in this order, after/onError hooks in reverse): metrics flushing
- * (Powertools `logMetrics`), Powertools logger context, security headers, problem details, the
+ * (`logMetrics`), logger context (functions/aws/lambda-log.ts), security headers, problem details, the
  * route's answer headers (cache policy, content type), caller role (AWS), body reading, body
  * validation, then `impl`. Scheduled chain ({@link scheduledHandler}): metrics flushing and logger
  * context, then `impl`.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda';
 import { ENV } from '../aws/env';
+import { injectLambdaContext, type Logger, logMetrics } from '../aws/lambda-log';
 import { logger as rootLogger, metrics } from '../aws/observability';
 import { asInvocation } from '../core/invocation';
 import type { RouteDefinition } from '../routes';
@@ -100,8 +98,8 @@ export function httpHandler<TBody = undefined>(
   // the deadline is the invocation's own (invocation.ts, checked before every log append).
   const chain = middy<HttpEvent<TBody>, HttpResponse>(impl, { timeoutEarlyInMillis: 0 })
     .use(logMetrics(metrics) as MiddlewareObj)
-    // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds personal data.
-    .use(injectLambdaContext(log, { logEvent: false, resetKeys: true }) as MiddlewareObj)
+    // The event is never logged (it holds personal data): lambda-log.ts has no POWERTOOLS_LOGGER_LOG_EVENT.
+    .use(injectLambdaContext(log) as MiddlewareObj)
     .use(securityHeaders())
     .use(problemDetails({ logger: log }));
   if (route) chain.use(routeAnswer(route));
@@ -118,7 +116,7 @@ export type ScheduledImpl<TResult> = (event: ScheduledEvent, context: Context) =
 
 /**
  * Build a scheduled function's Lambda handler: `impl` with the logger context and its metrics
- * flushed by Powertools' `logMetrics`, as in the HTTP chain.
+ * flushed by `logMetrics`, as in the HTTP chain.
  */
 export function scheduledHandler<TResult>(
   impl: ScheduledImpl<TResult>,
@@ -128,7 +126,7 @@ export function scheduledHandler<TResult>(
   return asInvocation(
     middy<ScheduledEvent, TResult>(impl, { timeoutEarlyInMillis: 0 })
       .use(logMetrics(metrics) as MiddlewareObj)
-      .use(injectLambdaContext(log, { logEvent: false, resetKeys: true }) as MiddlewareObj) as unknown as (
+      .use(injectLambdaContext(log) as MiddlewareObj) as unknown as (
       event: ScheduledEvent,
       context: Context,
     ) => Promise<TResult>,

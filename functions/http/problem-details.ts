@@ -5,7 +5,7 @@
  * an AWS SDK throttling or timeout error becomes the retryable `503 SERVICE_UNAVAILABLE`; anything
  * else becomes a generic `500 INTERNAL`. Never a stack trace, an internal message or echoed input.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '../aws/lambda-log';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { isRetryableDependencyError, toHcxError, type HcxError } from '../core/errors';
 

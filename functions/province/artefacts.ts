@@ -6,7 +6,7 @@
  * static: it goes through the same checks (`open`) as the API's, and one that fails them is refused
  * with its reason code (logged, and reported in the sync outcome) before the API is asked.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '../aws/lambda-log';
 import { toHcxError, TrustListRejected } from '../core/errors';
 import { logger as rootLogger } from '../aws/observability';
 import type { ArtefactSource, ExchangeAnswer, ExchangeClient } from './exchange-client';

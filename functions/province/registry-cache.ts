@@ -7,7 +7,7 @@
  * When DynamoDB is unreachable the last snapshot keeps serving; it carries its own expiry, so
  * verification turns `indeterminate` (`TRUST_LIST_STALE`) when it is too old, never silently valid.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '../aws/lambda-log';
 import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import { buildSnapshot, type RegistrySnapshot } from '../core/registry';
 import type { TrustList } from '../core/schemas/types.gen';

@@ -3,7 +3,7 @@
  * issues, revoking codes by publishing their segments, and keeping the content of every segment the
  * trust list names (fetched by batch hash, checked against the list's digest) for the verifier.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '../aws/lambda-log';
 import { TrustListRejected } from '../core/errors';
 import { LIMITS } from '../core/profiles';
 import type {

@@ -15,7 +15,7 @@
  *    replica does not list (status.ts `ensureSegments`); when a verifier asked for a check
  *    (`SEGMENT_CHECK`, it found one missing), every listed item is read first and what is missing healed.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '../aws/lambda-log';
 import { HcxError, toHcxError, TrustListRejected } from '../core/errors';
 import { errorLogAttributes, logger as rootLogger } from '../aws/observability';
 import type { TrustList, TrustListDelta } from '../core/schemas/types.gen';
