@@ -71,7 +71,7 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   'province-registry': { table: 'read' },
   // Sunset (docs/sunset.md): signs the province.sunset request, erases the records, destroys the keys.
   'province-sunset': {
-    table: 'readWriteDelete',
+    table: 'erase',
     enrollmentKey: true,
     destroysIssuerKeys: true,
     destroysEnrollmentSecret: true,
