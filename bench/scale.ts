@@ -448,6 +448,11 @@ export interface SegmentStoreUnits {
   /** Write units of the sync that takes 1000 scattered revocations published as patches. */
   readonly syncWriteUnits: number;
   readonly syncReadUnits: number;
+  /**
+   * Read units of the same sync when nothing is taken as held from the committed replica: every
+   * listed item read (the sync before s7-12r, and the check a verifier asks for).
+   */
+  readonly syncReadUnitsCheckAll: number;
   /** The same revocations published whole: the node stores every changed segment whole (as before). */
   readonly syncWriteUnitsWhole: number;
   readonly syncReadUnitsWhole: number;
@@ -503,7 +508,7 @@ export async function segmentStoreUnits(n: number, base: Built = build(n)): Prom
     const listOf = (rows: TrustListStatusSegment[]) => ({ statusSegments: rows }) as unknown as TrustList;
     const ttl = NOW + DAY + LIMITS.clockSkew + 86_400;
     const repositories: DynamoProvinceRepository[] = [];
-    for (const name of ['bench-patches', 'bench-whole']) {
+    for (const name of ['bench-patches', 'bench-whole', 'bench-check-all']) {
       await createTable(engine.client, PROVINCE_TABLE, name);
       const repository = new DynamoProvinceRepository(engine.client, name);
       for (const row of base.rows) {
@@ -515,7 +520,7 @@ export async function segmentStoreUnits(n: number, base: Built = build(n)): Prom
       }
       repositories.push(repository);
     }
-    const [patches, whole] = repositories;
+    const [patches, whole, checkAll] = repositories;
     const measured = async (work: () => Promise<unknown>) => {
       engine.reset();
       await work();
@@ -586,10 +591,18 @@ export async function segmentStoreUnits(n: number, base: Built = build(n)): Prom
         }
       }
     }
-    const sync = async (repository: DynamoProvinceRepository, rows: TrustListStatusSegment[]) =>
-      measured(() => ensureSegments({ repository, exchange }, listOf(rows)));
+    // The node committed the replica listing base.rows: those rows are taken as held (status.ts).
+    const sync = async (
+      repository: DynamoProvinceRepository,
+      rows: TrustListStatusSegment[],
+      committed = true,
+    ) =>
+      measured(() =>
+        ensureSegments({ repository, exchange }, listOf(rows), committed ? base.rows : undefined),
+      );
     const afterPatches = await sync(patches, patchRows);
     const afterWhole = await sync(whole, wholeRows);
+    const afterCheckAll = await sync(checkAll, patchRows, false);
     const coldLoadReadUnits = await coldLoad(patches, patchRows);
 
     // One segment taken MAX_PATCH_CHAIN times as a one-offset patch: the deepest chain a load reads.
@@ -611,6 +624,7 @@ export async function segmentStoreUnits(n: number, base: Built = build(n)): Prom
     return {
       syncWriteUnits: Math.round(afterPatches.write),
       syncReadUnits: Math.round(afterPatches.read),
+      syncReadUnitsCheckAll: Math.round(afterCheckAll.read),
       syncWriteUnitsWhole: Math.round(afterWhole.write),
       syncReadUnitsWhole: Math.round(afterWhole.read),
       coldLoadReadUnitsWhole,
@@ -1054,6 +1068,8 @@ export interface ScaleBench {
   readonly syncWriteUnitsPer1000: number;
   /** The same revocations stored whole (the design before patch items), in this run. */
   readonly syncWriteUnitsPer1000Whole: number;
+  /** Read units a node's sync spends taking those 1000 revocations (new items and the patches' bases). */
+  readonly syncReadUnitsPer1000: number;
   /** The node's table: sync read units, cold loads, one segment at the chain bound. */
   readonly segmentStore: SegmentStoreUnits;
   /** Write units the exchange spends accepting the same 1000 scattered revocations, sent as patches at 10M. */
@@ -1117,6 +1133,7 @@ export async function runScaleBench(options: { tenMillion?: boolean } = {}): Pro
     reissueSyncWriteUnits: idle.reissueWrite,
     syncWriteUnitsPer1000: store.syncWriteUnits,
     syncWriteUnitsPer1000Whole: store.syncWriteUnitsWhole,
+    syncReadUnitsPer1000: store.syncReadUnits,
     segmentStore: store,
     exchangeWriteUnitsPer1000: exchangeStore.writeUnits,
     exchangeWriteUnitsPer1000Whole: exchangeStore.writeUnitsWhole,
@@ -1139,6 +1156,7 @@ export function scaleBenchLines(s: ScaleBench): string[] {
     `idle sync: ${s.idleSyncReadUnits} read units, ${s.idleSyncWriteUnits} write units (goal <= 3 and 0); a no-change re-issue: ${s.reissueSyncReadUnits} read, ${s.reissueSyncWriteUnits} write units (metadata and status only)`,
     `node segment items, 1000 scattered revocations: ${s.syncWriteUnitsPer1000} write units as patch items (${s.syncWriteUnitsPer1000Whole} stored whole), sync reads ${s.segmentStore.syncReadUnits} (${s.segmentStore.syncReadUnitsWhole}); verifier cold load ${s.segmentStore.coldLoadReadUnits} read units (${s.segmentStore.coldLoadReadUnitsWhole} all whole); one segment at the chain bound ${s.segmentStore.segmentAtBoundReadUnits} read units (${s.segmentStore.segmentWholeReadUnits} whole)`,
     `exchange accepting 1000 scattered revocations: ${s.exchangeWriteUnitsPer1000} write units storing patch items (${s.exchangeWriteUnitsPer1000Whole} storing each revision whole; content items ${s.exchangeStore.contentWriteUnits} vs ${s.exchangeStore.contentWriteUnitsWhole}), ${s.exchangeReadUnitsPer1000} read units; per acceptance along one chain (bound: content write/read units) ${s.exchangeStore.perAcceptance.map((a) => `${a.bound}: ${a.contentWriteUnits}/${a.contentReadUnits}`).join(', ')}; stored bound ${STORED_CHAIN_BOUND}`,
+    `node sync reads, 1000 scattered revocations: ${s.syncReadUnitsPer1000} read units (new items and the patches' bases; ${s.segmentStore.syncReadUnitsCheckAll} reading every listed item, ${Math.round((s.segmentStore.syncReadUnitsCheckAll / Math.max(s.syncReadUnitsPer1000, 1)) * 10) / 10}x)`,
     `exchange cold start: ${s.exchangeColdStartMs} ms at 10^6 log entries, ${s.exchangeColdStartRatio}x the one at 10^3 (goal <= 2x; from the latest checkpoint, at worst ${CHECKPOINT_EVERY - 1} entries behind)`,
   ];
 }

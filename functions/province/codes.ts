@@ -344,14 +344,16 @@ export async function registryStatus(deps: ProvinceDeps): Promise<{
   ageSeconds: number | null;
   expiresAt: string | null;
   lastSync: { at: string; result: string; error?: string } | null;
+  segmentCheck?: { error: 'SEGMENT_MISSING'; unheld: number; since: string };
   retention: RetentionPolicy;
   sunsetAt?: string;
 }> {
   const now = deps.now();
-  const [meta, sync, sunset] = await Promise.all([
+  const [meta, sync, sunset, check] = await Promise.all([
     deps.repository.getReplicaMeta(),
     deps.repository.getSyncStatus(),
     deps.repository.getSunset(),
+    deps.repository.getSegmentCheck(),
   ]);
   return {
     version: meta ? meta.version : null,
@@ -364,6 +366,12 @@ export async function registryStatus(deps: ProvinceDeps): Promise<{
           ...(sync.lastError !== undefined ? { error: sync.lastError } : {}),
         }
       : null,
+    // A verifier could not load the replica's segments; the next sync checks and heals them.
+    ...(check
+      ? {
+          segmentCheck: { error: 'SEGMENT_MISSING' as const, unheld: check.unheld, since: isoTime(check.at) },
+        }
+      : {}),
     retention: deps.retention,
     ...(sunset ? { sunsetAt: isoTime(sunset.at) } : {}),
   };

@@ -13,6 +13,7 @@
  * | `REGISTRY` | `SYNC` | last sync outcome |
  * | `ISSUER` | `STATUS_COUNTER` | next free status index (atomic `ADD`, reserved in blocks) |
  * | `OWN_SEGMENT` | `<segment>` | this province's own status segment: revision, expiry, packed bits |
+ * | `SEGMENT_CHECK` | `SEGMENT_CHECK` | a verifier found a listed segment not held: the next sync checks every listed item, then deletes it; `ttl` a day |
  * | `SEGMENT#<digest>` | `SEGMENT` | a listed segment's content (any province): whole packed `bits`, or a patch (`base` digest, packed `add`, `count`, `depth`), `ttl` = its expiry + grace |
  *
  * Every mutation is one conditional single-item write. The replica is written chunks first, under a
@@ -47,9 +48,11 @@ import type {
   Replica,
   ReplicaEvidence,
   ReplicaMeta,
+  SegmentCheck,
   SunsetRecord,
   SyncStatus,
 } from './repository';
+import { SEGMENT_CHECK_PK } from './repository';
 
 const SUNSET_KEY = { pk: 'SUNSET', sk: 'SUNSET' };
 /** Item kinds that concern a holder: what a sunset erases. */
@@ -66,6 +69,9 @@ const PENDING_REVOCATION = 'PENDING_REVOCATION';
 const PENDING_TTL_GRACE = 86_400;
 const codeKey = (codeId: string) => ({ pk: `CODE#${codeId}`, sk: 'CODE' });
 const ownSegmentKey = (segment: number) => ({ pk: 'OWN_SEGMENT', sk: String(segment).padStart(7, '0') });
+const SEGMENT_CHECK_KEY = { pk: SEGMENT_CHECK_PK, sk: SEGMENT_CHECK_PK };
+/** A check nobody did (no sync running) is forgotten after a day; the verifier asks again if need be. */
+const SEGMENT_CHECK_TTL = 86_400;
 const segmentContentKey = (digest: string) => ({ pk: `SEGMENT#${digest}`, sk: 'SEGMENT' });
 const chunkKey = (generation: string, i: number) => ({ pk: REGISTRY, sk: `CHUNK#${generation}#${i}` });
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'ttl', 'kind']);
@@ -481,6 +487,42 @@ export class DynamoProvinceRepository implements ProvinceRepository {
         Item: { ...segmentContentKey(digest), ...storedSegmentAttributes(item) },
       }),
     );
+  }
+
+  async getSegmentCheck(): Promise<SegmentCheck | undefined> {
+    // Eventually consistent (half a read unit): read on every sync run, and a check seen one run
+    // late is done one run late.
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: SEGMENT_CHECK_KEY }),
+    );
+    return Item
+      ? { at: Number(Item.at), version: Number(Item.version), unheld: Number(Item.unheld) }
+      : undefined;
+  }
+
+  async requestSegmentCheck(check: SegmentCheck): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...SEGMENT_CHECK_KEY, kind: 'segment-check', ...check, ttl: check.at + SEGMENT_CHECK_TTL },
+      }),
+    );
+  }
+
+  async clearSegmentCheck(at: number): Promise<void> {
+    await this.doc
+      .send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: SEGMENT_CHECK_KEY,
+          ConditionExpression: '#at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      )
+      .catch((e: unknown) => {
+        if (!isConditionFailed(e)) throw e;
+      });
   }
 
   async getSyncStatus(): Promise<SyncStatus | undefined> {

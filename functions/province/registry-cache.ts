@@ -74,6 +74,26 @@ export class RegistryCache {
     this.pending = undefined;
   }
 
+  /** The replica generation a segment check was last asked for (asked once per generation). */
+  private checkAskedFor?: string;
+
+  /**
+   * A listed segment is not held (an item deleted or unreadable behind the node's back): ask the
+   * next sync to read every listed item and heal (sync takes the items its committed replica lists
+   * as held, functions/province/status.ts). The list is refused meanwhile (`SEGMENT_MISSING`).
+   */
+  private async askForCheck(generation: string, version: number, unheld: number): Promise<void> {
+    if (this.checkAskedFor === generation) return;
+    this.checkAskedFor = generation;
+    this.log.warn('listed status segments not held, sync asked to check', { version, unheld });
+    try {
+      await this.repository.requestSegmentCheck({ at: Math.floor(this.clock() / 1000), version, unheld });
+    } catch (e) {
+      this.checkAskedFor = undefined;
+      this.log.warn('segment check not asked', errorLogAttributes(e));
+    }
+  }
+
   /** Bumped by {@link invalidate}; a refresh only records its check time if none happened meanwhile. */
   private invalidations = 0;
 
@@ -104,6 +124,8 @@ export class RegistryCache {
       const replica = await this.repository.getReplica();
       if (!replica) return (this.current ?? { snapshot: await buildSnapshot(NO_LIST) }).snapshot;
       const segments = await loadSegments(this.repository, replica.list, this.segments);
+      const unheld = (replica.list.statusSegments ?? []).filter((s) => !segments(s)).length;
+      if (unheld > 0) await this.askForCheck(replica.meta.generation, replica.list.version, unheld);
       const snapshot = await buildSnapshot(replica.list, segments);
       this.current = { snapshot, version: replica.list.version, issuedAt: replica.list.issuedAt };
       this.log.info('registry snapshot loaded', {

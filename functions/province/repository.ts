@@ -116,6 +116,22 @@ export interface Replica {
   readonly evidence: ReplicaEvidence;
 }
 
+/** Partition (and sort) key of the {@link SegmentCheck} item: the only item a verifier may write besides `CALLER#…`. */
+export const SEGMENT_CHECK_PK = 'SEGMENT_CHECK';
+
+/**
+ * A verifier found a segment the committed replica lists not held (an item deleted or unreadable):
+ * the next sync reads every listed item instead of trusting the replica, and heals what is missing.
+ */
+export interface SegmentCheck {
+  /** NumericDate seconds when a verifier asked (the sync clears the check it read, not a newer one). */
+  readonly at: number;
+  /** Version of the replica the verifier could not load. */
+  readonly version: number;
+  /** Listed segments it found unheld. */
+  readonly unheld: number;
+}
+
 /** The last sync run's outcome. */
 export interface SyncStatus {
   /** NumericDate seconds. */
@@ -217,6 +233,13 @@ export interface ProvinceRepository {
   getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>>;
   /** Keep a listed segment's content (checked against `digest` by the caller) until `item.ttl`. */
   putSegmentItem(digest: string, item: StoredSegment): Promise<void>;
+
+  /** The check a verifier asked for, if any (one small eventually consistent read). */
+  getSegmentCheck(): Promise<SegmentCheck | undefined>;
+  /** Ask the next sync to check every listed segment item (the verifier's one write besides callers). */
+  requestSegmentCheck(check: SegmentCheck): Promise<void>;
+  /** Forget the check asked at `at` once done (a check asked later is kept). */
+  clearSegmentCheck(at: number): Promise<void>;
 
   getSyncStatus(): Promise<SyncStatus | undefined>;
   putSyncStatus(status: SyncStatus): Promise<void>;

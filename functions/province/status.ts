@@ -6,7 +6,12 @@
 import type { Logger } from '../aws/lambda-log';
 import { TrustListRejected } from '../core/errors';
 import { LIMITS } from '../core/profiles';
-import type { StatusSegmentContent, StatusSegmentPatch, TrustList } from '../core/schemas/types.gen';
+import type {
+  StatusSegmentContent,
+  StatusSegmentPatch,
+  TrustList,
+  TrustListStatusSegment,
+} from '../core/schemas/types.gen';
 import { MAX_PATCH_CHAIN } from '../core/rules';
 import {
   openBatch,
@@ -169,6 +174,13 @@ async function updateOwnSegment(
  * Make sure the content of every segment `list` names is held, fetching the batches that carry the
  * missing ones from the exchange (each checked against its hash, each segment against the list's
  * digest). Throws `TrustListRejected` when a batch does not match what the signed list commits to.
+ *
+ * `committed` is the replica this node committed before (its rows): every item a committed replica
+ * lists was written, checked, before that commit, with a `ttl` past its row's expiry, so a row with
+ * the same digest and no later `exp` is taken as held without reading it (see {@link takenAsHeld}).
+ * Only the other rows are read (a new digest is almost always absent: one read unit), plus the
+ * bases the new patches need. Without `committed` (first sync, or a verifier asked for a check)
+ * every listed item is read, its chain resolved, and what is missing or expires too early is healed.
  */
 export async function ensureSegments(
   deps: {
@@ -178,13 +190,39 @@ export async function ensureSegments(
     readonly logger?: Logger;
   },
   list: TrustList,
+  committed?: readonly TrustListStatusSegment[],
 ): Promise<{ fetched: number }> {
   const rows = list.statusSegments ?? [];
   const read = (digests: readonly string[]) => deps.repository.getSegmentItems(digests);
-  const stored = await read(rows.map((s) => s.digest));
-  const missing = rows.filter((s) => !stored.has(s.digest));
-  const opened = new Map<string, OpenedBatch>();
+  // An item lives past the latest expiry of the rows naming its digest (two segments may share one).
+  const ttls = new Map<string, number>();
+  for (const s of rows)
+    ttls.set(s.digest, Math.max(ttls.get(s.digest) ?? 0, s.exp + LIMITS.clockSkew + 86_400));
+  const ttlOf = (s: TrustListStatusSegment) => ttls.get(s.digest) as number;
+  const known = takenAsHeld(rows, committed);
   const held = new Map<string, SegmentSet>();
+  // Contents this node holds (checked sets) and their stored items: the bases of the patches listed.
+  const heldItems = new Map<string, StoredSegment>();
+  const hold = async (digests: readonly string[]) => {
+    const { sets, items } = await resolveStoredSegments(digests, read, held);
+    for (const [digest, set] of sets) {
+      held.set(digest, set);
+      heldItems.set(digest, items.get(digest) as StoredSegment);
+    }
+  };
+  await hold(rows.filter((s) => !known.has(s.digest)).map((s) => s.digest));
+  // Held but stored to expire before the row does (a revision that only raised `exp`): kept again,
+  // whole, with the row's ttl, so no link of it can expire first.
+  for (const s of rows) {
+    const item = heldItems.get(s.digest);
+    const set = held.get(s.digest);
+    if (!item || !set || item.ttl >= ttlOf(s)) continue;
+    const next: StoredSegment = { kind: 'whole', bits: packSegment(encodeSegment(set)), ttl: ttlOf(s) };
+    await deps.repository.putSegmentItem(s.digest, next);
+    heldItems.set(s.digest, next);
+  }
+  const missing = rows.filter((s) => !known.has(s.digest) && !held.has(s.digest));
+  const opened = new Map<string, OpenedBatch>();
   // A batch wanted for one segment revision: from the static site first; a copy that is missing or
   // fails the checks is asked from the API.
   const fetchFor = async (at: SegmentAt): Promise<OpenedBatch> => {
@@ -205,15 +243,6 @@ export async function ensureSegments(
       throw new TrustListRejected('BATCH_MISMATCH', 'A status batch does not hold the listed segment');
     }
     return batch;
-  };
-  // Contents this node holds (checked sets) and their stored items: the bases of the patches listed.
-  const heldItems = new Map<string, StoredSegment>();
-  const hold = async (digests: readonly string[]) => {
-    const { sets, items } = await resolveStoredSegments(digests, read, held);
-    for (const [digest, set] of sets) {
-      held.set(digest, set);
-      heldItems.set(digest, items.get(digest) as StoredSegment);
-    }
   };
   const bases: string[] = [];
   for (const s of missing) {
@@ -246,7 +275,7 @@ export async function ensureSegments(
       item && 'add' in item
         ? { base: item.base.digest, add: item.add, baseItem: heldItems.get(item.base.digest) }
         : undefined;
-    const ttl = s.exp + LIMITS.clockSkew + 86_400;
+    const ttl = ttlOf(s);
     const wholeBits = item && 'bits' in item ? item.bits : undefined;
     const next = storedItemFor(set, (c) => wholeBits ?? packSegment(encodeSegment(c)), ttl, patch);
     await deps.repository.putSegmentItem(s.digest, next);
@@ -254,4 +283,21 @@ export async function ensureSegments(
     heldItems.set(s.digest, next);
   }
   return { fetched: missing.length };
+}
+
+/**
+ * The digests of `rows` a node may take as held without reading them: listed by the replica it
+ * committed before (`committed`) at an `exp` no earlier than the row's now. Sync writes and checks
+ * every item before committing the replica that lists it, with `ttl` = the row's `exp` + skew + a
+ * day (and rewrites an item held to expire earlier), so such an item is there unless something
+ * deleted it behind the node's back; a verifier that finds one missing asks for a check
+ * ({@link ProvinceRepository.requestSegmentCheck}) and the next sync reads them all.
+ */
+export function takenAsHeld(
+  rows: readonly TrustListStatusSegment[],
+  committed: readonly TrustListStatusSegment[] | undefined,
+): Set<string> {
+  const expOf = new Map<string, number>();
+  for (const c of committed ?? []) expOf.set(c.digest, Math.max(expOf.get(c.digest) ?? 0, c.exp));
+  return new Set(rows.filter((s) => (expOf.get(s.digest) ?? -1) >= s.exp).map((s) => s.digest));
 }

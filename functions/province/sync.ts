@@ -11,6 +11,9 @@
  *    another log head.
  * 4. Write the replica with the repository's conditional commit (an older concurrent sync never
  *    overwrites a newer replica) and the sync status. Any failure leaves the replica untouched.
+ *    Before it, the listed status segments are made held, reading only the items the committed
+ *    replica does not list (status.ts `ensureSegments`); when a verifier asked for a check
+ *    (`SEGMENT_CHECK`, it found one missing), every listed item is read first and what is missing healed.
  */
 import type { Logger } from '../aws/lambda-log';
 import { HcxError, toHcxError, TrustListRejected } from '../core/errors';
@@ -55,6 +58,8 @@ export interface SyncOutcome {
   readonly fellBack?: boolean;
   /** Static artefacts refused in this run (each then asked from the exchange API), with their reason. */
   readonly staticRefused?: readonly StaticRefusal[];
+  /** Segment items healed by a check a verifier asked for (functions/province/status.ts). */
+  readonly repaired?: number;
 }
 
 /** A delta the exchange will not serve (4xx on `?since=`): fall back to the full list. */
@@ -90,7 +95,11 @@ export async function syncOnce(syncDeps: SyncDeps): Promise<SyncOutcome> {
   try {
     // Idle path: the replica's metadata (one small item) and one delta request; nothing else is
     // read and nothing written when the exchange has nothing new.
-    const meta = await deps.repository.getReplicaMeta();
+    // A verifier that found a listed segment unheld asked for a check (half a read unit to know).
+    const [meta, check] = await Promise.all([
+      deps.repository.getReplicaMeta(),
+      deps.repository.getSegmentCheck(),
+    ]);
     heldVersion = meta?.version;
     let prefetched: Prefetched | undefined;
     if (meta) {
@@ -100,20 +109,37 @@ export async function syncOnce(syncDeps: SyncDeps): Promise<SyncOutcome> {
         // A delta a full resync may resolve falls through to the full path; anything else fails now.
         if (!isResolvable(e)) throw e;
       }
-      if (prefetched && isUnchanged(prefetched.delta, meta)) {
+      if (prefetched && isUnchanged(prefetched.delta, meta) && !check) {
         return await done({ result: 'unchanged', mode: 'delta', version: meta.version });
       }
     }
     replica = await deps.repository.getReplica();
+    let repaired: number | undefined;
+    if (check) {
+      // Every item the replica lists read and resolved (nothing taken as held), what is missing
+      // fetched again; a failure keeps the check for the next run and says why in the status.
+      repaired = replica ? (await ensureSegments(deps, replica.list)).fetched : 0;
+      await deps.repository.clearSegmentCheck(check.at);
+      log.warn('segment check done', { version: replica?.list.version, asked: check.unheld, repaired });
+      if (replica && prefetched && isUnchanged(prefetched.delta, replica.list)) {
+        return await done({
+          result: repaired > 0 ? 'updated' : 'unchanged',
+          mode: 'delta',
+          version: replica.list.version,
+          repaired,
+        });
+      }
+    }
+    const also = repaired === undefined ? {} : { repaired };
     if (!replica || replica.evidence.deltas.length >= MAX_DELTAS_PER_BASE) {
-      outcome = await fullSync(deps, replica, now);
+      outcome = { ...(await fullSync(deps, replica, now)), ...also };
     } else {
       try {
-        outcome = await deltaSync(deps, replica, now, prefetched);
+        outcome = { ...(await deltaSync(deps, replica, now, prefetched)), ...also };
       } catch (e) {
         if (!isResolvable(e)) throw e;
         log.warn('delta refused, full resync', { reason: errorCode(e), version: replica.list.version });
-        outcome = { ...(await fullSync(deps, replica, now)), fellBack: true };
+        outcome = { ...(await fullSync(deps, replica, now)), fellBack: true, ...also };
       }
     }
   } catch (e) {
@@ -228,7 +254,8 @@ async function deltaSync(
     );
     return { result: written ? 'updated' : 'unchanged', mode: 'delta', version: next.version };
   }
-  await ensureSegments(deps, next);
+  // Only what changed is read: the rows the committed replica lists are held (status.ts takenAsHeld).
+  await ensureSegments(deps, next, replica.list.statusSegments ?? []);
   const evidence = {
     ...replica.evidence,
     deltas: [...replica.evidence.deltas, { jws, acceptedAt: now }],
@@ -277,7 +304,7 @@ async function fullSync(deps: SyncDeps, replica: Replica | undefined, now: numbe
   if (replica && compareTrustLists(replica.list, list) !== 'NEWER') {
     return { result: 'unchanged', mode: 'full', version: replica.list.version };
   }
-  await ensureSegments(deps, list);
+  await ensureSegments(deps, list, replica?.list.statusSegments);
   return write(deps, list, { base: jws, baseAcceptedAt: now, deltas: [] }, now, 'full');
 }
 

@@ -38,11 +38,13 @@ export interface HcxFunctionProps {
 }
 
 /**
- * Access a function may have to a DynamoDB table: `read` (GetItem, Query), `readWrite` (also
- * PutItem, UpdateItem), `readWriteDelete` (also DeleteItem). Exactly the item calls the handlers
- * make: no Scan, batch, stream or table-management action.
+ * Access a function may have to a DynamoDB table: `read` (GetItem, BatchGetItem, Query),
+ * `readWrite` (also PutItem, UpdateItem), `readWriteDelete` (also DeleteItem), `erase` (also Scan:
+ * only the sunset functions, whose erasure visits every item). Exactly the item calls the handlers
+ * make: no batch write, stream or table-management action
+ * (test/stacks/deployability.test.ts maps every DynamoDB command of the repositories to a grant).
  */
-export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete';
+export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete' | 'erase';
 
 /** The KMS signing algorithm `KmsSigner` uses for a key: ECDSA for P-256 keys, SM2DSA for SM2 keys. */
 export type KmsSigningAlgorithm = 'ECDSA_SHA_256' | 'SM2DSA';
@@ -57,14 +59,32 @@ export const SIGN_CONDITION = signCondition('ECDSA_SHA_256');
 
 /** The DynamoDB actions of each {@link TableAccess}. */
 export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // BatchGetItem: segment items, at a node and at the exchange (functions/aws/segment-items.ts getStoredSegments).
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+  ],
   readWriteDelete: [
     'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
     'dynamodb:Query',
     'dynamodb:PutItem',
     'dynamodb:UpdateItem',
     'dynamodb:DeleteItem',
+  ],
+  // The sunset's erasure scans the table for the items it erases (visitHolderData, visitOperationalData).
+  erase: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:Scan',
   ],
 };
 

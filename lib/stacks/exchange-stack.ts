@@ -58,7 +58,7 @@ export const EXCHANGE_ACCESS: Readonly<Record<string, ExchangeAccess>> = {
   // The federation's end: erases the table but the log, then destroys the federation key.
   'exchange-sunset-federation': {
     ...MUTATION,
-    table: 'readWriteDelete',
+    table: 'erase',
     destroysFederationKey: true,
     shape: { timeout: Duration.seconds(300) },
   },

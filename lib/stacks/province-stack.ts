@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { CALLER_PK_PREFIX } from '../../functions/core/caller-tag';
 import { DEFAULT_CODE_FORMAT } from '../../functions/core/profiles';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
+import { SEGMENT_CHECK_PK } from '../../functions/province/repository';
 import { routesOf } from '../../functions/routes';
 import {
   type FederationConfig,
@@ -49,6 +50,11 @@ interface ProvinceAccess {
    * (functions/province/caller-limit.ts).
    */
   readonly countsCallers?: boolean;
+  /**
+   * Loads the registry snapshot: may write the one `SEGMENT_CHECK` item (asking the sync to check
+   * the listed segment items when one is not held; functions/province/registry-cache.ts).
+   */
+  readonly asksSegmentChecks?: boolean;
   readonly shape?: FunctionShape;
 }
 
@@ -57,7 +63,7 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   // development machine): 1769 MB is one full vCPU, where 512 MB would be about 0.3 of one (~1.8 s).
   'province-issue': { table: 'readWrite', signsCodes: true, shape: { memorySize: 1769 } },
   // Reads the table; writes only the per-caller holder-check counters (`CALLER#…` items).
-  'province-verify': { table: 'read', countsCallers: true },
+  'province-verify': { table: 'read', countsCallers: true, asksSegmentChecks: true },
   // Revoking deletes the pending revocation once the exchange has it.
   'province-revoke-code': { table: 'readWriteDelete', enrollmentKey: true },
   'province-get-code': { table: 'read' },
@@ -65,7 +71,7 @@ export const PROVINCE_ACCESS: Readonly<Record<string, ProvinceAccess>> = {
   'province-registry': { table: 'read' },
   // Sunset (docs/sunset.md): signs the province.sunset request, erases the records, destroys the keys.
   'province-sunset': {
-    table: 'readWriteDelete',
+    table: 'erase',
     enrollmentKey: true,
     destroysIssuerKeys: true,
     destroysEnrollmentSecret: true,
@@ -218,6 +224,7 @@ export class ProvinceStack extends Stack {
       }
       // DeleteSecret (ForceDeleteWithoutRecovery): functions/aws/secret-shredder.ts.
       if (access.destroysEnrollmentSecret) allowSecretErasureTo(f.role, enrollmentSecret);
+      if (access.asksSegmentChecks) f.useTableItems(table, SEGMENT_CHECK_PK, ['dynamodb:PutItem']);
       if (access.countsCallers) {
         f.useSecret(callerKey, ENV.CALLER_KEY_SECRET_ARN)
           .useTableItems(table, CALLER_PK_PREFIX, ['dynamodb:UpdateItem'])

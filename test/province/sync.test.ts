@@ -4,7 +4,7 @@
  * full list refused, signatures by another key refused, the download cap, and concurrent writers.
  */
 import { randomBytes } from 'node:crypto';
-import { TRUST_LIST_PROFILE } from '../../functions/core/profiles';
+import { LIMITS, TRUST_LIST_PROFILE } from '../../functions/core/profiles';
 import type { TrustList, TrustListDelta } from '../../functions/core/schemas/types.gen';
 import type { Signer } from '../../functions/core/signer';
 import { PROVINCE_TABLE } from '../../functions/core/storage/tables';
@@ -21,10 +21,12 @@ import { segmentContent, segmentPatch, sha256 } from '../../functions/core/statu
 import { resolveStoredSegments, type StoredSegment } from '../../functions/core/status/stored';
 import { SEGMENT_BITS, SegmentSet, encodeSegment, packSegment } from '../../functions/core/status/segment';
 import { loadSegments, RegistryCache } from '../../functions/province/registry-cache';
+import { create as createRegistry } from '../../functions/province/handlers/registry';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TrustListRejected } from '../../functions/core/errors';
 import { dynaliteTables, NOW, unverifiedCodeRevocation, type DynaliteTables } from '../kit';
 import {
+  call,
   clock,
   fakeExchange,
   federationKey,
@@ -32,6 +34,7 @@ import {
   GD,
   listOf,
   localSigner,
+  provinceDeps,
   signDeltaJws,
   signList,
   ZJ,
@@ -644,6 +647,134 @@ describe('status segment patches at sync', () => {
     await remove(revisions[3].digest);
     cache.invalidate();
     expect((await cache.snapshot()).version).toBe(13);
+  });
+
+  it('reads only the new items and the bases their patches need at a sync with changes; a held item deleted behind its back is reported (SEGMENT_MISSING in GET /v1/registry) and healed by the next sync', async () => {
+    // prepare: four segments of ZJ, each whole at revision 1 in one batch, counted per read
+    const repository = await freshRepository();
+    const asked: string[][] = [];
+    const counted = Object.assign(Object.create(repository) as DynamoProvinceRepository, {
+      getSegmentItems: (digests: readonly string[]) => {
+        asked.push([...digests]);
+        return repository.getSegmentItems(digests);
+      },
+    });
+    const units = { read: 0 };
+    db.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+        const out = await next(args);
+        const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number }[] }).ConsumedCapacity;
+        if (context.commandName === 'BatchGetItemCommand') {
+          for (const c of consumed ?? []) units.read += c.CapacityUnits ?? 0;
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'countSegmentReads' },
+    );
+    try {
+      const segs = [2, 3, 4, 5];
+      const exp = NOW + 86_400;
+      const full = await publication(segs.map((g) => segmentContent(g, 1, exp, segmentSet([g]))));
+      const rowOf = (g: number, rev: number, offsets: number[], batch: string, e = exp, depth?: number) => ({
+        ...row(rev, offsets.length, digestOf(offsets), batch, depth),
+        segment: g,
+        exp: e,
+      });
+      const batches = new Map([[full.hash, full.jws]]);
+      let rows = segs.map((g) => rowOf(g, 1, [g], full.hash));
+      let current = await signList(fed.signer, list({ version: 20, statusSegments: rows }));
+      const { deps, fetched } = patchNode(counted, () => current, batches);
+      const province = provinceDeps({
+        region: ZJ,
+        repository: counted,
+        exchange: deps.exchange,
+        federationJwks: fed.jwks,
+        now: deps.now,
+      });
+      expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 20 });
+      // the first sync has nothing committed: it reads every listed item
+      expect(asked.flat().sort()).toEqual(segs.map((g) => digestOf([g])).sort());
+
+      // act: segment 2 takes a patch, segment 4 a revision that only raises its expiry (same content)
+      const on = { rev: 1, digest: digestOf([2]), batch: full.hash };
+      const patch = await publication([segmentPatch(2, 2, exp, segmentSet([2, 9]), on, Uint32Array.of(9))]);
+      const raised = await publication([segmentContent(4, 2, exp + 86_400, segmentSet([4]))]);
+      for (const b of [patch, raised]) batches.set(b.hash, b.jws);
+      rows = [
+        rowOf(2, 2, [2, 9], patch.hash, exp, 1),
+        rows[1],
+        rowOf(4, 2, [4], raised.hash, exp + 86_400),
+        rows[3],
+      ];
+      current = await signList(fed.signer, list({ version: 21, statusSegments: rows }));
+      asked.length = 0;
+      fetched.length = 0;
+      units.read = 0;
+      expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 21 });
+      const changeUnits = units.read;
+
+      // assert: read the new digest and the raised row (not taken as held: a later exp), then the
+      // patch's base; segments 3 and 5 are taken as held (listed by the committed replica); only
+      // the patch's batch fetched (segment 4 is held); segment 4's item kept until its new expiry
+      expect(asked).toEqual([[digestOf([2, 9]), digestOf([4])], [digestOf([2])]]);
+      expect(fetched).toEqual([patch.hash]);
+      const four = (await repository.getSegmentItems([digestOf([4])])).get(digestOf([4]));
+      expect(four).toMatchObject({ kind: 'whole', ttl: exp + 86_400 + LIMITS.clockSkew + 86_400 });
+
+      // act: segment 3's item deleted behind the node's back, then segment 5 takes a patch
+      await db.client.send(
+        new DeleteItemCommand({
+          TableName: (repository as unknown as { tableName: string }).tableName,
+          Key: { pk: { S: `SEGMENT#${digestOf([3])}` }, sk: { S: 'SEGMENT' } },
+        }),
+      );
+      const on5 = { rev: 1, digest: digestOf([5]), batch: full.hash };
+      const patch5 = await publication([segmentPatch(5, 2, exp, segmentSet([5, 7]), on5, Uint32Array.of(7))]);
+      batches.set(patch5.hash, patch5.jws);
+      rows = [rows[0], rows[1], rows[2], rowOf(5, 2, [5, 7], patch5.hash, exp, 1)];
+      current = await signList(fed.signer, list({ version: 22, statusSegments: rows }));
+      asked.length = 0;
+      expect(await syncOnce(deps)).toMatchObject({ result: 'updated', version: 22 });
+      // the sync does not read segment 3 (taken as held): a verifier finds it missing
+      expect(asked.flat()).not.toContain(digestOf([3]));
+      const refused = await province.registry.snapshot().then(
+        () => 'built',
+        (e: TrustListRejected) => e.reason,
+      );
+      expect(refused).toBe('SEGMENT_MISSING');
+      const reported = await call(createRegistry(province), { method: 'GET', path: '/v1/registry' });
+      expect(reported.statusCode).toBe(200);
+      expect(reported.json()).toMatchObject({
+        version: 22,
+        segmentCheck: { error: 'SEGMENT_MISSING', unheld: 1, since: expect.any(String) },
+      });
+
+      // act: the next sync (nothing new at the exchange)
+      asked.length = 0;
+      fetched.length = 0;
+      units.read = 0;
+      const repair = await syncOnce(deps);
+      const checkUnits = units.read;
+
+      // assert: every listed item read, segment 3 fetched again and healed, the check cleared;
+      // the verifier builds the list and answers from segment 3 again
+      expect(repair).toMatchObject({ repaired: 1, version: 22 });
+      expect(repair.result).not.toBe('failed');
+      expect(asked[0].sort()).toEqual(rows.map((r) => r.digest).sort());
+      expect(fetched).toEqual([full.hash]);
+      expect(changeUnits).toBeLessThan(checkUnits);
+      const healed = await call(createRegistry(province), { method: 'GET', path: '/v1/registry' });
+      expect(healed.json()).not.toHaveProperty('segmentCheck');
+      province.registry.invalidate();
+      const snapshot = await province.registry.snapshot();
+      expect(snapshot.version).toBe(22);
+      expect(snapshot.status.isRevoked(ZJ, 3 * SEGMENT_BITS + 3)).toBe(true);
+      expect(snapshot.status.isRevoked(ZJ, 3 * SEGMENT_BITS + 4)).toBe(false);
+      expect(snapshot.status.isRevoked(ZJ, 5 * SEGMENT_BITS + 7)).toBe(true);
+    } finally {
+      db.client.middlewareStack.remove('countSegmentReads');
+    }
   });
 
   it('fails the sync (EXCHANGE_REFUSED) and commits no replica when a batch of the chain is not served', async () => {

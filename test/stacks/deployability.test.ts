@@ -3,6 +3,7 @@
  * (issue 13). One claim per test; `npm run lint:cfn` checks the same templates against each
  * region's resource specification.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ROUTES, SCHEDULED } from '../../functions/routes';
@@ -14,7 +15,7 @@ import {
 } from '../../lib/config/federation-config';
 import { CLOUDFRONT_LOGS_STACK_NAME } from '../../lib/hcx-app';
 import { SIGN_CONDITION, TABLE_ACTIONS } from '../../lib/constructs/hcx-function';
-import { buildApp, defaultConfig, logicalId, statementsOf, toArray } from './fixture';
+import { buildApp, defaultConfig, logicalId, rolesAllowed, statementsOf, toArray } from './fixture';
 
 const GLOBAL_EXAMPLE = path.resolve(__dirname, '..', '..', 'federation.global.example.json');
 
@@ -156,6 +157,39 @@ describe('operations', () => {
       .flatMap((s) => toArray(s.Action))
       .filter((a) => a.startsWith('dynamodb:'));
     expect(granted.filter((a) => !allowed.has(a))).toEqual([]);
+  });
+
+  it('grants every DynamoDB call the deployed code makes (each command of the repositories has its action)', () => {
+    // The embedded runtime's engine and table creation (functions/embedded, createTable) never run in Lambda.
+    const sources = [
+      'functions/province/dynamo-repository.ts',
+      'functions/province/caller-limit.ts',
+      'functions/exchange/dynamo-repository.ts',
+      'functions/exchange/lane-leases.ts',
+      'functions/aws/segment-items.ts',
+    ].map((f) => readFileSync(path.resolve(__dirname, '..', '..', f), 'utf8'));
+    const used = new Set(sources.flatMap((src) => [...src.matchAll(/new (\w+)Command\(/g)].map((m) => m[1])));
+    expect([...used].sort()).toEqual(['BatchGet', 'Delete', 'Get', 'Put', 'Query', 'Scan', 'Update']);
+    const actionOf = (command: string) =>
+      `dynamodb:${command}${['Get', 'Put', 'Update', 'Delete', 'BatchGet'].includes(command) ? 'Item' : ''}`;
+    const granted = new Set(
+      [chinaProvince, chinaExchange].flatMap((t) =>
+        Object.values(t.findResources('AWS::IAM::Policy'))
+          .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+          .flatMap((st) => toArray(st.Action)),
+      ),
+    );
+    expect([...used].map(actionOf).filter((a) => !granted.has(a))).toEqual([]);
+  });
+
+  it('grants Scan to the sunset functions only (their erasure visits every item)', () => {
+    const scanners = (t: Template) => rolesAllowed(t, 'dynamodb:Scan');
+    expect(scanners(chinaProvince)).toEqual([
+      logicalId(china.stacks.provinces[0].functions.get('province-sunset').role),
+    ]);
+    expect(scanners(chinaExchange)).toEqual([
+      logicalId(china.stacks.exchange!.functions.get('exchange-sunset-federation').role),
+    ]);
   });
 
   it('conditions every kms:Sign grant on the one algorithm and message type the signer uses', () => {

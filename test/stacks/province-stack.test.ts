@@ -25,21 +25,28 @@ const READ_ONLY_DYNAMODB =
   /^dynamodb:(BatchGetItem|GetItem|Query|Scan|ConditionCheckItem|DescribeTable|GetRecords|GetShardIterator)$/;
 
 describe('ProvinceStack', () => {
-  it('lets the verify function read the province table, update only its CALLER# counters, read only the caller key', () => {
+  it('lets the verify function read the province table, update only its CALLER# counters and the SEGMENT_CHECK item, read only the caller key', () => {
     // act
     const verify = stack.functions.get('province-verify');
     const statements = statementsOf(template, verify.role);
 
-    // assert: DynamoDB reads on the province table, and one UpdateItem limited to CALLER#… items
+    // assert: DynamoDB reads on the province table (BatchGetItem too: the segment items), one
+    // PutItem limited to the SEGMENT_CHECK item and one UpdateItem limited to CALLER#… items
     const dynamo = statements.filter((s) => toArray(s.Action).some((a) => a.startsWith('dynamodb:')));
     const writes = dynamo.filter((s) => toArray(s.Action).some((a) => !READ_ONLY_DYNAMODB.test(a)));
     expect(writes).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:PutItem',
+        Effect: 'Allow',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SEGMENT_CHECK*'] } },
+      }),
       expect.objectContaining({
         Action: 'dynamodb:UpdateItem',
         Effect: 'Allow',
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CALLER#*'] } },
       }),
     ]);
+    expect(dynamo.flatMap((s) => toArray(s.Action))).toContain('dynamodb:BatchGetItem');
     const tableId = logicalId(stack.table);
     expect(
       dynamo

@@ -8,7 +8,7 @@
  */
 import jsQR from 'jsqr';
 import { verifyCode } from '../../functions/core/code/verify';
-import type { ReasonCode } from '../../functions/core/errors';
+import { TrustListRejected, type ReasonCode } from '../../functions/core/errors';
 import { CODE_PREFIX, LEGACY_CODE_PREFIX } from '../../functions/core/profiles';
 import { buildSnapshot, type RegistrySnapshot } from '../../functions/core/registry';
 import type { VerificationResult } from '../../functions/core/schemas/types.gen';
@@ -78,6 +78,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let lang: Lang = initialLang();
 let snapshot: RegistrySnapshot | undefined;
 let offline = false;
+/** Why the last list could not be used (a stable code, e.g. SEGMENT_MISSING), shown as `#trust[data-error]`. */
+let trustError: string | undefined;
 let last: { code: string; result: VerificationResult; holderMs?: number } | undefined;
 
 const t = (key: string, vars: Record<string, string | number> = {}) =>
@@ -98,6 +100,8 @@ function applyLang(): void {
 
 function renderTrust(): void {
   const el = $('trust');
+  if (trustError) el.dataset.error = trustError;
+  else delete el.dataset.error;
   if (!snapshot) {
     el.dataset.state = offline ? 'none' : 'loading';
     el.textContent = t(offline ? 'trustNone' : 'trustLoading');
@@ -263,9 +267,17 @@ function stopCamera(): void {
 
 // --- start ----------------------------------------------------------------------------------
 
+/** The stable code of a list refused (`TrustListRejected.reason`), else undefined (e.g. no network). */
+const refusalOf = (e: unknown): string | undefined => (e instanceof TrustListRejected ? e.reason : undefined);
+
 async function loadTrust(): Promise<void> {
   const held = await loadHeld();
-  if (held) snapshot = await buildSnapshot(held.list, await listSegments(held.list)).catch(() => undefined);
+  if (held) {
+    snapshot = await buildSnapshot(held.list, await listSegments(held.list)).catch((e: unknown) => {
+      trustError = refusalOf(e);
+      return undefined;
+    });
+  }
   renderTrust();
   try {
     const fresh = await refresh(held);
@@ -273,8 +285,10 @@ async function loadTrust(): Promise<void> {
       snapshot = await buildSnapshot(fresh.list, await listSegments(fresh.list));
     }
     offline = false;
-  } catch {
+    trustError = undefined;
+  } catch (e) {
     offline = true;
+    trustError = refusalOf(e) ?? trustError;
   }
   renderTrust();
   document.body.dataset.ready = 'true';

@@ -882,6 +882,14 @@ export interface RegistryStatus {
     error?: string;
   };
   audit?: ReplicaAudit;
+  /**
+   * A verifier found status segments the replica lists not held (`SEGMENT_MISSING`) and asked the next sync to read every listed item and heal them; absent once done.
+   */
+  segmentCheck?: {
+    error: string;
+    unheld: number;
+    since: Rfc3339Time;
+  };
   retention?: RetentionPolicy1;
 }
 /**
