@@ -7,9 +7,12 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { InternalError } from '../core/errors';
 import type { StoredSegment } from '../core/status/stored';
+import { isConditionFailed } from './dynamodb';
 
 /** Keys per BatchGetItem call (the API's maximum), and calls for one chunk's unprocessed keys (with backoff). */
 const BATCH_GET_MAX = 100;
@@ -44,6 +47,47 @@ export function storedSegmentOf(item: Record<string, unknown>): StoredSegment | 
     };
   }
   return undefined;
+}
+
+/**
+ * Keeps `item` under `key`, never shortening what is stored there. Items are content-addressed, so
+ * two segments (or two revisions) with the same content share one item; each writer's chain lives
+ * at least as long as its own item (functions/core/status/stored.ts), so an item may replace one
+ * that expires no later (condition on `ttl`). When the item stored there lives longer (another
+ * segment with the same content wrote it), the content is written whole with the longer `ttl`: a
+ * whole item needs no link, so nothing that named either item loses it early, and a broken item
+ * is replaced all the same. `whole` gives the packed content; without it (a test writing an item
+ * on purpose) the longer-lived item is kept.
+ */
+export async function putStoredSegment(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  key: { pk: string; sk: string },
+  item: StoredSegment,
+  whole?: () => string,
+): Promise<void> {
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...key, ...storedSegmentAttributes(item) },
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :ttl',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':ttl': item.ttl },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionFailed(e)) throw e;
+    if (!whole) return;
+    const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+    const ttl = Math.max(item.ttl, Number(Item?.ttl) || 0);
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...key, ...storedSegmentAttributes({ kind: 'whole', bits: whole(), ttl }) },
+      }),
+    );
+  }
 }
 
 /**

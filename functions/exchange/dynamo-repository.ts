@@ -18,7 +18,7 @@ import {
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { documentClient, isConditionFailed } from '../aws/dynamodb';
-import { getStoredSegments, storedSegmentAttributes } from '../aws/segment-items';
+import { getStoredSegments, putStoredSegment } from '../aws/segment-items';
 import type { KeyMaterial } from '../core/algorithms';
 import { parseStrictJson } from '../core/json';
 import { LIMITS } from '../core/profiles';
@@ -523,13 +523,8 @@ export class DynamoExchangeRepository implements ExchangeRepository {
     };
   }
 
-  async putSegmentItem(digest: string, item: StoredSegment): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...ITEM_KEYS.segmentContent(digest), ...storedSegmentAttributes(item) },
-      }),
-    );
+  putSegmentItem(digest: string, item: StoredSegment, whole?: () => string): Promise<void> {
+    return putStoredSegment(this.doc, this.tableName, ITEM_KEYS.segmentContent(digest), item, whole);
   }
 
   getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>> {

@@ -101,9 +101,11 @@ export interface ExchangeRepository {
   /**
    * Keep the content of an accepted segment revision under its digest (`SCONTENT#`): whole, or a
    * patch item on the content stored under its base (functions/core/status/stored.ts), until its
-   * `ttl`. The base the next patch of the segment is checked on.
+   * `ttl`. The base the next patch of the segment is checked on. Never shortens a longer-lived item
+   * stored under the same digest (another segment with the same content): then the content `whole`
+   * gives is stored whole with the longer ttl (functions/aws/segment-items.ts `putStoredSegment`).
    */
-  putSegmentItem(digest: string, item: StoredSegment): Promise<void>;
+  putSegmentItem(digest: string, item: StoredSegment, whole?: () => string): Promise<void>;
   /** The items kept by {@link putSegmentItem} under `digests` (any subset found; BatchGetItem). */
   getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>>;
   /** The projected state of one status segment, or undefined when never published. */

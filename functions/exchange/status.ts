@@ -83,7 +83,7 @@ export async function publishStatus(
   let refs: StatusSegmentRef[] = [];
   // What each accepted revision stores under its digest (whole, or a patch item on its base),
   // written before the entry that commits to it.
-  let stored: { digest: string; item: StoredSegment }[] = [];
+  let stored: { digest: string; item: StoredSegment; whole: () => string }[] = [];
   const decide = async (seq: number) => {
     await activeProvince(ctx, region);
     unchanged = 0;
@@ -138,13 +138,18 @@ export async function publishStatus(
         checkCovers(held as StatusSegmentRecord, base.set, s, set);
         const add = sent && 'add' in sent ? sent.add : packSegment(encodeSegment(s.add));
         const on = { base: s.base.digest, add, baseItem: base.item };
-        stored.push({ digest: s.digest, item: storedItemFor(set, pack, ttl, on, bound) });
+        stored.push({
+          digest: s.digest,
+          item: storedItemFor(set, pack, ttl, on, bound),
+          whole: () => pack(set),
+        });
       } else {
         if (held && supersedesLive)
           checkCovers(held, (contents.get(held.digest) as HeldContent).set, s, s.set);
         else added++;
         const bits = sent && 'bits' in sent ? sent.bits : undefined;
-        stored.push({ digest: s.digest, item: storedItemFor(s.set, (set) => bits ?? pack(set), ttl) });
+        const whole = () => bits ?? pack(s.set);
+        stored.push({ digest: s.digest, item: storedItemFor(s.set, whole, ttl), whole });
       }
       refs.push({
         segment: s.segment,
@@ -163,7 +168,7 @@ export async function publishStatus(
     }
     // The batch and each revision's content are stored before the entry that commits to them: a
     // committed batch is always there, and so is the base of the next patch.
-    for (const c of stored) await ctx.repository.putSegmentItem(c.digest, c.item);
+    for (const c of stored) await ctx.repository.putSegmentItem(c.digest, c.item, c.whole);
     await ctx.repository.putBatch(hash, text);
     return { seq, at: now, type: 'status.published' as const, region, data: { batch: hash, segments: refs } };
   };

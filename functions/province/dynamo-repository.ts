@@ -34,7 +34,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, isConditionFailed } from '../aws/dynamodb';
-import { getStoredSegments, storedSegmentAttributes } from '../aws/segment-items';
+import { getStoredSegments, putStoredSegment } from '../aws/segment-items';
 import { encodeB64url } from '../core/b64';
 import { InternalError } from '../core/errors';
 import type { TrustList } from '../core/schemas/types.gen';
@@ -480,13 +480,8 @@ export class DynamoProvinceRepository implements ProvinceRepository {
     return getStoredSegments(this.doc, this.tableName, digests, segmentContentKey);
   }
 
-  async putSegmentItem(digest: string, item: StoredSegment): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...segmentContentKey(digest), ...storedSegmentAttributes(item) },
-      }),
-    );
+  putSegmentItem(digest: string, item: StoredSegment, whole?: () => string): Promise<void> {
+    return putStoredSegment(this.doc, this.tableName, segmentContentKey(digest), item, whole);
   }
 
   async getSegmentCheck(): Promise<SegmentCheck | undefined> {

@@ -231,8 +231,13 @@ export interface ProvinceRepository {
    * consistent); a digest not held is absent from the map.
    */
   getSegmentItems(digests: readonly string[]): Promise<ReadonlyMap<string, StoredSegment>>;
-  /** Keep a listed segment's content (checked against `digest` by the caller) until `item.ttl`. */
-  putSegmentItem(digest: string, item: StoredSegment): Promise<void>;
+  /**
+   * Keep a listed segment's content (checked against `digest` by the caller) until `item.ttl`,
+   * never shortening a longer-lived item stored under the same digest (another segment with the
+   * same content): then the content `whole` gives is stored whole with the longer ttl
+   * (functions/aws/segment-items.ts `putStoredSegment`).
+   */
+  putSegmentItem(digest: string, item: StoredSegment, whole?: () => string): Promise<void>;
 
   /** The check a verifier asked for, if any (one small eventually consistent read). */
   getSegmentCheck(): Promise<SegmentCheck | undefined>;

@@ -217,8 +217,9 @@ export async function ensureSegments(
     const item = heldItems.get(s.digest);
     const set = held.get(s.digest);
     if (!item || !set || item.ttl >= ttlOf(s)) continue;
-    const next: StoredSegment = { kind: 'whole', bits: packSegment(encodeSegment(set)), ttl: ttlOf(s) };
-    await deps.repository.putSegmentItem(s.digest, next);
+    const bits = packSegment(encodeSegment(set));
+    const next: StoredSegment = { kind: 'whole', bits, ttl: ttlOf(s) };
+    await deps.repository.putSegmentItem(s.digest, next, () => bits);
     heldItems.set(s.digest, next);
   }
   const missing = rows.filter((s) => !known.has(s.digest) && !held.has(s.digest));
@@ -277,8 +278,9 @@ export async function ensureSegments(
         : undefined;
     const ttl = ttlOf(s);
     const wholeBits = item && 'bits' in item ? item.bits : undefined;
-    const next = storedItemFor(set, (c) => wholeBits ?? packSegment(encodeSegment(c)), ttl, patch);
-    await deps.repository.putSegmentItem(s.digest, next);
+    const whole = () => wholeBits ?? packSegment(encodeSegment(set));
+    const next = storedItemFor(set, whole, ttl, patch);
+    await deps.repository.putSegmentItem(s.digest, next, whole);
     held.set(s.digest, set);
     heldItems.set(s.digest, next);
   }
