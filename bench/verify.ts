@@ -1,6 +1,7 @@
 /**
  * Verification throughput: full `verifyCode` against raw `crypto.verify` of the same signature, in
- * the same run, single-threaded (interleaved rounds, median ratio) and on every core (workers).
+ * the same run, single-threaded (many short interleaved blocks, median ratio) and on every core
+ * (workers, the same blocks).
  * Two more single-threaded ratios: against raw verify with buffers freshly allocated from the code
  * string on every call (what any verifier must pay), and `verifyCode` given the code in its QR form
  * (what a checkpoint scans) against the same raw baseline.
@@ -14,15 +15,22 @@ import { qrSegments, qrText } from '../functions/core/code/format';
 import { verifyCode } from '../functions/core/code/verify';
 import { bindHolder } from '../functions/core/holder';
 import { verifyFixture } from './verify-fixture';
-import { median } from './stats';
+import { median, percentile } from './stats';
 
 export interface VerifyBenchResult {
   verifyPerSecondSingle: number;
   rawVerifyPerSecondSingle: number;
   verifyRatioSingle: number;
+  /** 25th and 75th percentiles of the per-block ratios behind verifyRatioSingle (its spread). */
+  verifyRatioSingleP25: number;
+  verifyRatioSingleP75: number;
   verifyPerSecondParallel: number;
   rawVerifyPerSecondParallel: number;
   verifyRatioParallel: number;
+  verifyRatioParallelP25: number;
+  verifyRatioParallelP75: number;
+  /** The parallel ratio by the CPU time of the whole process (all workers). */
+  verifyRatioParallelCpu: number;
   /** verifyCode vs raw verify that decodes its buffers from the code string on every call. */
   verifyRatioFreshBuffers: number;
   rawFreshVerifyPerSecondSingle: number;
@@ -32,6 +40,9 @@ export interface VerifyBenchResult {
   verifyRatioSingleCpu: number;
   verifyRatioFreshBuffersCpu: number;
   verifyRatioQrFormCpu: number;
+  /** Timed blocks per ratio, and calls per side in each block. */
+  verifyBlocks: number;
+  verifyCallsPerBlock: number;
   qrVersion: number;
   /** Modules per side of the typical code's QR symbol (version v: 17 + 4v). */
   qrModules: number;
@@ -41,25 +52,68 @@ export interface VerifyBenchResult {
   holderBindingMs: number;
 }
 
+/**
+ * The method. Load from other processes comes in bursts of tens to hundreds of milliseconds, so a
+ * ratio is the median of many short blocks (BLOCKS blocks of CALLS calls per side, ~50 ms each),
+ * each block timing every side back to back in an order that rotates from block to block (every
+ * side runs first, second, … equally often). A burst then spoils a few blocks, which the median
+ * ignores; seven long rounds (the method before session 7) let one burst move a whole round.
+ * Every side gets the same warm-up (WARM_UP calls), the raw baseline verifies the code's own
+ * signing input and signature with the same kind of key object (a JWK imported by
+ * `createPublicKey`, as the registry does), and each block is timed by wall clock and by the
+ * process's CPU time.
+ */
+const BLOCKS = 64;
+const CALLS = 500;
+const WARM_UP = 4000;
+
 // Workers load TypeScript through tsx's CommonJS hook.
 const WORKER = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'verify-worker.ts'))});`;
 
-/** A pool of `workers` verification workers, warmed up and ready for timed rounds. */
+/** A pool of `workers` verification workers, warmed up and ready for timed blocks. */
 async function workerPool(privateJwk: Record<string, string>, workers: number): Promise<Worker[]> {
   const pool = Array.from(
     { length: workers },
-    () => new Worker(WORKER, { eval: true, workerData: { privateJwk } }),
+    () => new Worker(WORKER, { eval: true, workerData: { privateJwk, warmUp: WARM_UP } }),
   );
   await Promise.all(pool.map((w) => new Promise((r) => w.once('message', r))));
   return pool;
 }
 
-/** One timed round on every worker of `pool` at once: verifications per second, all workers together. */
-async function parallel(pool: Worker[], mode: 'raw' | 'full', ms: number): Promise<number> {
+/** Wall-clock and CPU seconds of one timed block. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+async function timed(run: () => void | Promise<void>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  await run();
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6 };
+}
+
+/**
+ * One block on every worker of `pool` at once (CALLS calls each): the workers' summed rate by their
+ * own clocks, and the process's CPU time (all threads) for the block.
+ */
+async function parallelBlock(pool: Worker[], mode: 'raw' | 'full'): Promise<{ rate: number; cpu: number }> {
   const done = pool.map((w) => new Promise<{ n: number; ms: number }>((r) => w.once('message', r)));
-  pool.forEach((w) => w.postMessage({ mode, ms }));
+  const cpu = process.cpuUsage();
+  pool.forEach((w) => w.postMessage({ mode, calls: CALLS }));
   const results = await Promise.all(done);
-  return results.reduce((sum, r) => sum + (r.n / r.ms) * 1000, 0);
+  const used = process.cpuUsage(cpu);
+  return {
+    rate: results.reduce((sum, r) => sum + (r.n / r.ms) * 1000, 0),
+    cpu: (used.user + used.system) / 1e6,
+  };
+}
+
+/** Median and quartiles of `values`, rounded to 3 decimals. */
+function spread(values: number[]): { median: number; p25: number; p75: number } {
+  const r = (x: number) => Number(x.toFixed(3));
+  return { median: r(median(values)), p25: r(percentile(values, 25)), p75: r(percentile(values, 75)) };
 }
 
 /** Run the verification benchmark, printing progress to stderr. */
@@ -76,133 +130,101 @@ export async function runVerifyBench(
     throw new Error(`benchmark code does not verify: ${JSON.stringify(check.reasons)}`);
 
   const scanned = qrText(f.code);
-  const N = 4000;
-  for (let i = 0; i < N; i++) await verifyCode(f.code, f.registry, { now: f.now }); // warm-up
-  for (let i = 0; i < N; i++) await verifyCode(scanned, f.registry, { now: f.now });
-  const raw: number[] = [];
-  const full: number[] = [];
-  const ratios: number[] = [];
-  const freshRaw: number[] = [];
-  const freshRatios: number[] = [];
-  const qrRatios: number[] = [];
   const code = f.code;
-  // Each round also measures the process's CPU time: on a shared machine other processes stretch
-  // wall time (and so the wall-clock ratios) while the CPU time a round uses barely moves.
-  let cpuRate = 0;
-  const clock = () => ({ wall: performance.now(), cpu: process.cpuUsage() });
-  const rate = (t: ReturnType<typeof clock>): number => {
-    const used = process.cpuUsage(t.cpu);
-    cpuRate = N / ((used.user + used.system) / 1e6);
-    return N / ((performance.now() - t.wall) / 1000);
+  const sides = {
+    raw: (n: number): void => {
+      for (let i = 0; i < n; i++) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+    },
+    full: async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await verifyCode(code, f.registry, { now: f.now });
+    },
+    // What any verifier must pay: the signing input and the signature decoded from the code string.
+    fresh: (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const dot = code.lastIndexOf('.');
+        const signingInput = Buffer.from(code.slice(5, dot), 'latin1');
+        const signature = Buffer.from(code.slice(dot + 1), 'base64url');
+        verify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
+      }
+    },
+    qr: async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await verifyCode(scanned, f.registry, { now: f.now });
+    },
   };
-  const cpuRatios: number[] = [];
-  const freshCpuRatios: number[] = [];
-  const qrCpuRatios: number[] = [];
-  const freshRound = (): number => {
-    const t = clock();
-    for (let i = 0; i < N; i++) {
-      const dot = code.lastIndexOf('.');
-      const signingInput = Buffer.from(code.slice(5, dot), 'latin1');
-      const signature = Buffer.from(code.slice(dot + 1), 'base64url');
-      verify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    }
-    return rate(t);
-  };
-  const qrRound = async (): Promise<number> => {
-    const t = clock();
-    for (let i = 0; i < N; i++) await verifyCode(scanned, f.registry, { now: f.now });
-    return rate(t);
-  };
-  const rawRound = (): number => {
-    const t = clock();
-    for (let i = 0; i < N; i++) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
-    return rate(t);
-  };
-  const fullRound = async (): Promise<number> => {
-    const t = clock();
-    for (let i = 0; i < N; i++) await verifyCode(f.code, f.registry, { now: f.now });
-    return rate(t);
-  };
-  for (let round = 0; round < 7; round++) {
-    // Alternate which side runs first, so neither always gets the warmer (or the noisier) half.
-    let rawRate: number;
-    let fullRate: number;
-    let rawCpu: number;
-    let fullCpu: number;
-    if (round % 2 === 0) {
-      rawRate = rawRound();
-      rawCpu = cpuRate;
-      fullRate = await fullRound();
-      fullCpu = cpuRate;
-    } else {
-      fullRate = await fullRound();
-      fullCpu = cpuRate;
-      rawRate = rawRound();
-      rawCpu = cpuRate;
-    }
-    raw.push(rawRate);
-    full.push(fullRate);
-    ratios.push(fullRate / rawRate);
-    cpuRatios.push(fullCpu / rawCpu);
-    // The two extra ratios, each pair back to back as well.
-    const freshRate = freshRound();
-    const freshCpu = cpuRate;
-    const fullAgain = await fullRound();
-    freshCpuRatios.push(cpuRate / freshCpu);
-    freshRaw.push(freshRate);
-    freshRatios.push(fullAgain / freshRate);
-    const qrRate = await qrRound();
-    const qrCpu = cpuRate;
-    const rawAgain = rawRound();
-    qrCpuRatios.push(qrCpu / cpuRate);
-    qrRatios.push(qrRate / rawAgain);
-    log(
-      `  round ${round + 1}/7: raw ${rawRate.toFixed(0)}/s, verifyCode ${fullRate.toFixed(0)}/s, ratio ${(fullRate / rawRate).toFixed(3)}; ` +
-        `vs fresh buffers ${(fullAgain / freshRate).toFixed(3)}; QR form ${(qrRate / rawAgain).toFixed(3)}; ` +
-        `by CPU time ${cpuRatios[round].toFixed(3)} / ${freshCpuRatios[round].toFixed(3)} / ${qrCpuRatios[round].toFixed(3)}`,
-    );
+  type Side = keyof typeof sides;
+  const order: Side[] = ['raw', 'full', 'fresh', 'qr'];
+  for (const side of order) await sides[side](WARM_UP);
+  const blocks: Record<Side, Timing>[] = [];
+  for (let b = 0; b < BLOCKS; b++) {
+    // Rotate the order by one each block and reverse it every other run of four: each side runs in
+    // each position, after each other side, equally often.
+    const rotated = order.map((_, i) => order[(i + b) % order.length]);
+    if (Math.floor(b / order.length) % 2) rotated.reverse();
+    const block = {} as Record<Side, Timing>;
+    for (const side of rotated) block[side] = await timed(() => sides[side](CALLS));
+    blocks.push(block);
+    if ((b + 1) % 16 === 0)
+      log(
+        `  block ${b + 1}/${BLOCKS}: verifyCode/raw so far ${median(blocks.map((x) => x.raw.wall / x.full.wall)).toFixed(3)}`,
+      );
   }
+  // Rates are calls per second; a ratio of rates is the inverse ratio of times.
+  const ratio = (a: Side, base: Side, by: keyof Timing) => spread(blocks.map((x) => x[base][by] / x[a][by]));
+  const single = ratio('full', 'raw', 'wall');
+  const singleCpu = ratio('full', 'raw', 'cpu');
+  const fresh = ratio('full', 'fresh', 'wall');
+  const freshCpu = ratio('full', 'fresh', 'cpu');
+  const qrForm = ratio('qr', 'raw', 'wall');
+  const qrFormCpu = ratio('qr', 'raw', 'cpu');
+  const rate = (side: Side) => Math.round(median(blocks.map((x) => CALLS / x[side].wall)));
+  log(
+    `  single: ratio ${single.median} (p25 ${single.p25}, p75 ${single.p75}; CPU ${singleCpu.median}), ` +
+      `vs fresh buffers ${fresh.median} (CPU ${freshCpu.median}), QR form ${qrForm.median} (CPU ${qrFormCpu.median})`,
+  );
+
   const cores = availableParallelism();
   log(`  parallel on ${cores} workers...`);
-  const rawPar: number[] = [];
-  const fullPar: number[] = [];
-  const parRatios: number[] = [];
-  // Interleaved rounds, median of the per-round ratios: a burst of load from elsewhere hits one pair.
+  const parallel: Record<'raw' | 'full', { rate: number; cpu: number }>[] = [];
   const pool = await workerPool(f.privateJwk, cores);
   try {
-    for (let round = 0; round < 5; round++) {
-      if (round % 2 === 0) {
-        rawPar.push(await parallel(pool, 'raw', 1500));
-        fullPar.push(await parallel(pool, 'full', 1500));
-      } else {
-        fullPar.push(await parallel(pool, 'full', 1500));
-        rawPar.push(await parallel(pool, 'raw', 1500));
-      }
-      parRatios.push(fullPar[round] / rawPar[round]);
-      log(`  parallel round ${round + 1}/5: ratio ${parRatios[round].toFixed(3)}`);
+    for (let b = 0; b < BLOCKS; b++) {
+      const first = b % 2 === 0 ? 'raw' : 'full';
+      const second = first === 'raw' ? 'full' : 'raw';
+      const block = {} as Record<'raw' | 'full', { rate: number; cpu: number }>;
+      block[first] = await parallelBlock(pool, first);
+      block[second] = await parallelBlock(pool, second);
+      parallel.push(block);
     }
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
+  const par = spread(parallel.map((x) => x.full.rate / x.raw.rate));
+  const parCpu = spread(parallel.map((x) => x.raw.cpu / x.full.cpu));
+  log(`  parallel: ratio ${par.median} (p25 ${par.p25}, p75 ${par.p75}; CPU ${parCpu.median})`);
   const t0 = performance.now();
   await bindHolder('10', '11010519491231002X');
   const holderBindingMs = performance.now() - t0;
   const qr = QRCode.create(qrSegments(f.code) as QRCodeSegment[], { errorCorrectionLevel: 'M' });
-  const rawParallel = median(rawPar);
-  const fullParallel = median(fullPar);
   return {
-    verifyPerSecondSingle: Math.round(median(full)),
-    rawVerifyPerSecondSingle: Math.round(median(raw)),
-    verifyRatioSingle: Number(median(ratios).toFixed(3)),
-    verifyPerSecondParallel: Math.round(fullParallel),
-    rawVerifyPerSecondParallel: Math.round(rawParallel),
-    verifyRatioParallel: Number(median(parRatios).toFixed(3)),
-    verifyRatioFreshBuffers: Number(median(freshRatios).toFixed(3)),
-    rawFreshVerifyPerSecondSingle: Math.round(median(freshRaw)),
-    verifyRatioQrForm: Number(median(qrRatios).toFixed(3)),
-    verifyRatioSingleCpu: Number(median(cpuRatios).toFixed(3)),
-    verifyRatioFreshBuffersCpu: Number(median(freshCpuRatios).toFixed(3)),
-    verifyRatioQrFormCpu: Number(median(qrCpuRatios).toFixed(3)),
+    verifyPerSecondSingle: rate('full'),
+    rawVerifyPerSecondSingle: rate('raw'),
+    verifyRatioSingle: single.median,
+    verifyRatioSingleP25: single.p25,
+    verifyRatioSingleP75: single.p75,
+    verifyPerSecondParallel: Math.round(median(parallel.map((x) => x.full.rate))),
+    rawVerifyPerSecondParallel: Math.round(median(parallel.map((x) => x.raw.rate))),
+    verifyRatioParallel: par.median,
+    verifyRatioParallelP25: par.p25,
+    verifyRatioParallelP75: par.p75,
+    verifyRatioParallelCpu: parCpu.median,
+    verifyRatioFreshBuffers: fresh.median,
+    rawFreshVerifyPerSecondSingle: rate('fresh'),
+    verifyRatioQrForm: qrForm.median,
+    verifyRatioSingleCpu: singleCpu.median,
+    verifyRatioFreshBuffersCpu: freshCpu.median,
+    verifyRatioQrFormCpu: qrFormCpu.median,
+    verifyBlocks: BLOCKS,
+    verifyCallsPerBlock: CALLS,
     qrVersion: qr.version,
     qrModules: qr.modules.size,
     codeLength: f.code.length,

@@ -22,6 +22,19 @@ const VALUE = new Uint8Array(128).fill(64);
 for (let i = 0; i < 64; i++)
   VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
 
+/**
+ * Whether `text` is exactly `length` characters of the base64url alphabet, what the schemas'
+ * `^[A-Za-z0-9_-]{n}$` patterns say (an identifier's shape; its unused bits are not checked).
+ */
+export function isB64urlText(text: string, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || VALUE[c] === 64) return false;
+  }
+  return true;
+}
+
 /** Bytes a canonical base64url segment of `length` characters stands for (`length` not 1 mod 4). */
 function decodedLength(length: number): number {
   return (length * 3) >> 2;

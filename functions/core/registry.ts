@@ -43,19 +43,17 @@ export interface RegistrySnapshot {
   readonly keys: ReadonlyMap<string, RegisteredKey>;
   /** The same keys by short kid (what an HCX2 code names); a short kid two keys share names neither. */
   readonly shortKeys: ReadonlyMap<string, RegisteredKey>;
-  /** Revoked codes, as `region:jti`. */
-  readonly revokedCodes: ReadonlySet<string>;
+  /**
+   * Revoked codes: the jtis of each region's (one lookup by the code's own strings, nothing joined
+   * per verification).
+   */
+  readonly revokedCodes: ReadonlyMap<string, ReadonlySet<string>>;
   /** Revoked status indices (codes carrying `si`), from the list's status segments. */
   readonly status: StatusIndex;
   /** kids present in the list but refused at intake (never usable). */
   readonly refusedKids: readonly string[];
   /** The list this snapshot was built from. */
   readonly list: TrustList;
-}
-
-/** Key of {@link RegistrySnapshot.revokedCodes}. */
-export function revokedCodeKey(region: string, jti: string): string {
-  return `${region}:${jti}`;
 }
 
 /**
@@ -130,7 +128,11 @@ export async function buildSnapshot(list: TrustList, segments?: SegmentSource): 
       }
     }
   }
-  const revokedCodes = new Set(list.codeRevocations.map((r) => revokedCodeKey(r.region, r.jti)));
+  const revokedCodes = new Map<string, Set<string>>();
+  for (const r of list.codeRevocations) {
+    const jtis = revokedCodes.get(r.region) ?? new Set<string>();
+    revokedCodes.set(r.region, jtis.add(r.jti));
+  }
   return {
     federation: list.federation,
     version: list.version,

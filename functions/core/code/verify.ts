@@ -10,9 +10,10 @@ import { JwsRejected, type ReasonCode } from '../errors';
 import { holderBindingFromClaim, holderMatches, type HolderBinding } from '../holder';
 import { parseCompactJws, type ParsedJws } from '../jws/compact';
 import { CODE_PREFIX, CODE_PROFILE, LEGACY_CODE_PREFIX, LEGACY_CODE_PROFILE, LIMITS } from '../profiles';
-import { revokedCodeKey, type RegisteredKey, type RegistrySnapshot } from '../registry';
-import { isCodeClaims, isLegacyCodeClaims } from '../schemas/validators';
+import type { RegisteredKey, RegistrySnapshot } from '../registry';
+import { isLegacyCodeClaims } from '../schemas/validators';
 import type { CodeClaims, LegacyCodeClaims, VerificationResult } from '../schemas/types.gen';
+import { isCodeClaimsShape } from './claims';
 import { jwsFromDigits } from './format';
 import { keyBelongsToIssuer } from '../rules/issuer';
 import { isTrustListStale, trustListAge } from '../rules/lists';
@@ -94,16 +95,22 @@ function hcx2Jws(code: string): string | undefined {
 }
 
 /**
- * Verify `code` (an HCX2 code in text or QR form, or an HCX1 code until those expire) against
- * `registry`; always resolves to a CONTRACT verification result.
+ * What {@link verifyCode} returns: the result itself when nothing had to wait (node:crypto answers
+ * at once and no holder check was asked for: every scan on a node's hot path), a promise of it
+ * otherwise (WebCrypto in the browser, the holder check's scrypt). Either way `await` reads it.
  */
-export async function verifyCode(
+export type Verification = VerificationResult | Promise<VerificationResult>;
+
+/**
+ * Verify `code` (an HCX2 code in text or QR form, or an HCX1 code until those expire) against
+ * `registry`; always gives a CONTRACT verification result ({@link Verification}: await it).
+ */
+export function verifyCode(
   code: unknown,
   registry: RegistrySnapshot,
   options: VerifyOptions = {},
-): Promise<VerificationResult> {
+): Verification {
   const now = options.now ?? Math.floor(Date.now() / 1000);
-  const skew = options.clockSkew ?? LIMITS.clockSkew;
   const trustList = { version: registry.version, ageSeconds: trustListAge(registry, now) };
   const stale = isTrustListStale(registry, now);
 
@@ -128,37 +135,76 @@ export async function verifyCode(
   const key = (legacy ? registry.keys : registry.shortKeys).get(jws.kid);
   if (!key) return failed('UNKNOWN_KEY', stale, trustList);
   if (key.algorithm !== jws.alg) return failed('UNSUPPORTED_ALG', stale, trustList);
-  let verified = key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature);
+  const verified = key.algorithm.verify(key.publicKey, jws.signingInput, jws.signature);
   // node:crypto answers at once (the server's hot path never waits); the page's WebCrypto, a promise
-  if (typeof verified !== 'boolean') verified = await verified;
-  if (!verified) return failed('SIGNATURE_INVALID', stale, trustList);
+  if (typeof verified !== 'boolean')
+    return verified.then((ok) =>
+      authentic(ok, legacy, jws.payload, key, registry, options, now, stale, trustList),
+    );
+  return authentic(verified, legacy, jws.payload, key, registry, options, now, stale, trustList);
+}
 
+/** The rest of {@link verifyCode} once the signature is checked (`ok`). */
+function authentic(
+  ok: boolean,
+  legacy: boolean,
+  payload: Record<string, unknown>,
+  key: RegisteredKey,
+  registry: RegistrySnapshot,
+  options: VerifyOptions,
+  now: number,
+  stale: boolean,
+  trustList: TrustListInfo,
+): Verification {
+  if (!ok) return failed('SIGNATURE_INVALID', stale, trustList);
   // Authentic from here on: the claims are the issuer's own words.
-  const payload = jws.payload;
-  if (legacy ? !isLegacyCodeClaims(payload) : !isCodeClaims(payload))
+  if (legacy ? !isLegacyCodeClaims(payload) : !isCodeClaimsShape(payload))
     return failed('CLAIMS_INVALID', stale, trustList);
   const claims = payload as unknown as CodeClaims | LegacyCodeClaims;
-  const reasons = claimReasons(claims, key, registry, now, skew);
-  let bound: boolean | null = null;
+  const reasons = claimReasons(claims, key, registry, now, options.clockSkew ?? LIMITS.clockSkew);
   // The holder check (scrypt) runs only for a code that is otherwise valid (signature, key, time,
   // revocation, issuer state): an invalid code gets no answer about its holder (`bound: null`), so
   // the route is no oracle for revoked or expired codes and no free CPU sink. A stale list alone
   // does not stop it (the result is then `indeterminate`, and the checkpoint still learns whether
   // the document matches).
-  if (options.holder && reasons.length === 0) {
-    const binding: HolderBinding | undefined =
-      typeof claims.hb === 'string' ? holderBindingFromClaim(claims.hb) : claims.hb;
-    bound =
-      binding !== undefined &&
-      options.holder.idType === claims.idt &&
-      (await (options.holderCheck ?? holderMatches)(binding, options.holder.idType, options.holder.idNumber));
-    if (!bound) reasons.push('HOLDER_MISMATCH');
-  }
+  if (options.holder && reasons.length === 0)
+    return withHolder(claims, reasons, options, registry, stale, trustList);
+  return result(claims, reasons, null, registry, stale, trustList);
+}
+
+/** {@link authentic} for a code that is otherwise valid and a presented ID document. */
+async function withHolder(
+  claims: CodeClaims | LegacyCodeClaims,
+  reasons: ReasonCode[],
+  options: VerifyOptions,
+  registry: RegistrySnapshot,
+  stale: boolean,
+  trustList: TrustListInfo,
+): Promise<VerificationResult> {
+  const holder = options.holder!;
+  const binding: HolderBinding | undefined =
+    typeof claims.hb === 'string' ? holderBindingFromClaim(claims.hb) : claims.hb;
+  const bound =
+    binding !== undefined &&
+    holder.idType === claims.idt &&
+    (await (options.holderCheck ?? holderMatches)(binding, holder.idType, holder.idNumber));
+  if (!bound) reasons.push('HOLDER_MISMATCH');
+  return result(claims, reasons, bound, registry, stale, trustList);
+}
+
+/** The result of an authentic code, from the reasons it is not acceptable (none: valid). */
+function result(
+  claims: CodeClaims | LegacyCodeClaims,
+  reasons: ReasonCode[],
+  bound: boolean | null,
+  registry: RegistrySnapshot,
+  stale: boolean,
+  trustList: TrustListInfo,
+): VerificationResult {
   if (stale) reasons.push('TRUST_LIST_STALE');
   const province = registry.provinces.get(claims.iss);
-  const result = reasons.length === 0 ? 'valid' : reasons.length === 1 && stale ? 'indeterminate' : 'invalid';
   return {
-    result,
+    result: reasons.length === 0 ? 'valid' : reasons.length === 1 && stale ? 'indeterminate' : 'invalid',
     status: claims.st,
     issuer: province ? { region: province.region, name: province.name } : null,
     codeId: claims.jti,
@@ -197,7 +243,7 @@ export function claimReasons(
     reasons.push('NOT_YET_VALID');
   if (claims.exp <= now - skew) reasons.push('EXPIRED');
   if (
-    registry.revokedCodes.has(revokedCodeKey(claims.iss, claims.jti)) ||
+    registry.revokedCodes.get(claims.iss)?.has(claims.jti) ||
     (claims.si !== undefined && registry.status.isRevoked(claims.iss, claims.si))
   )
     reasons.push('CODE_REVOKED');
