@@ -9,16 +9,17 @@
  * reads a character above U+00FF by its low byte); every character decoded (Node skips anything
  * else outside its alphabet, `=` included, and each skipped character shortens the output below
  * the length the segment's length implies); no `+` or `/`; and the unused low bits of a final
- * partial group zero. Two decoders apply those rules: {@link decodeB64url} lets Node decode (it
+ * partial group zero. Three decoders apply those rules: {@link decodeB64url} lets Node decode (it
  * allocates; any size, trust lists included) and checks the rules on its output;
- * {@link decodeB64urlRange} decodes in place, in one pass that
- * checks each character (the verification hot path: small segments, no allocation).
+ * {@link decodeB64urlRange} decodes in place, in one pass that checks each character (small
+ * segments, no allocation); {@link decodeB64urlBytes} does the same from a copy of the characters
+ * as bytes (the verification hot path, which copies a token's ASCII anyway as its signing input).
  * test/core/b64.test.ts holds both to the re-encoding definition, character by character and on
  * random strings.
  */
 
-/** Value of each base64url character by code (64: not one). */
-const VALUE = new Uint8Array(128).fill(64);
+/** Value of each base64url character by code, or of each byte (64: not one; every byte above 127). */
+const VALUE = new Uint8Array(256).fill(64);
 for (let i = 0; i < 64; i++)
   VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
 
@@ -118,6 +119,51 @@ export function decodeB64urlRange(
   const v1 = VALUE[c1 & 127];
   const v2 = VALUE[c2 & 127];
   if (((c0 | c1 | c2) & ~127) !== 0 || ((v0 | v1 | v2) & 64) !== 0) return -1;
+  target[o] = (v0 << 2) | (v1 >> 4);
+  if (rest === 2) return (v1 & 15) === 0 ? size : -1; // 4 unused bits
+  target[o + 1] = ((v1 & 15) << 4) | (v2 >> 2);
+  return (v2 & 3) === 0 ? size : -1; // 2 unused bits
+}
+
+/**
+ * {@link decodeB64urlRange} of characters already copied as bytes (`src` from `start` to `end`: the
+ * ASCII of a token, which the verification hot path copies anyway, as the signing input): the same
+ * rules and result, byte by byte (a byte above 127 is no base64url character). Reading a typed
+ * array is about twice as fast as reading a string's characters. `target` may be `src` itself at
+ * an `offset` at or before `start`: every group is read before its bytes are written, and they
+ * are written behind it.
+ */
+export function decodeB64urlBytes(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  target: Uint8Array,
+  offset = 0,
+): number {
+  const n = end - start;
+  const rest = n & 3;
+  if (n < 0 || rest === 1 || end > src.length) return -1;
+  const size = decodedLength(n);
+  if (offset + size > target.length) return -1;
+  let o = offset;
+  let i = start;
+  const full = end - rest;
+  for (; i < full; i += 4) {
+    const v0 = VALUE[src[i]];
+    const v1 = VALUE[src[i + 1]];
+    const v2 = VALUE[src[i + 2]];
+    const v3 = VALUE[src[i + 3]];
+    if (((v0 | v1 | v2 | v3) & 64) !== 0) return -1;
+    target[o] = (v0 << 2) | (v1 >> 4);
+    target[o + 1] = ((v1 & 15) << 4) | (v2 >> 2);
+    target[o + 2] = ((v2 & 3) << 6) | v3;
+    o += 3;
+  }
+  if (rest === 0) return size;
+  const v0 = VALUE[src[i]];
+  const v1 = VALUE[src[i + 1]];
+  const v2 = rest === 3 ? VALUE[src[i + 2]] : 0; // an absent third character stands for zero bits
+  if (((v0 | v1 | v2) & 64) !== 0) return -1;
   target[o] = (v0 << 2) | (v1 >> 4);
   if (rest === 2) return (v1 & 15) === 0 ? size : -1; // 4 unused bits
   target[o + 1] = ((v1 & 15) << 4) | (v2 >> 2);
