@@ -5,12 +5,19 @@
 import * as path from 'node:path';
 
 /**
- * Third-party packages hcx loads on first use only (curve arithmetic at the first SM2 or Ed25519
- * key, fflate at the first status segment, qrcode at the first issued code). The main bundle leaves
- * them external and each import path of them becomes a side bundle of its own next to `index.js`
- * (lib/constructs/side-bundles.ts), so a cold start does not parse their bytes.
+ * What hcx loads on first use only: third-party packages (curve arithmetic at the first SM2 or
+ * Ed25519 key, fflate at the first status segment, qrcode at the first issued code) and the
+ * generated trust-list validators (`#trust-list-validators`, package.json `imports`: at the first
+ * trust list or delta opened). The main bundle leaves them external and each import path of them
+ * becomes a side bundle of its own next to `index.js` (lib/constructs/side-bundles.ts), so a cold
+ * start does not parse their bytes.
  */
-export const LAZY_PACKAGES: readonly string[] = ['@noble/curves', 'fflate', 'qrcode'];
+export const LAZY_PACKAGES: readonly string[] = [
+  '@noble/curves',
+  'fflate',
+  'qrcode',
+  '#trust-list-validators',
+];
 
 /** The repository root: handlers live under `functions/`, the lock file next to `package.json`. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');

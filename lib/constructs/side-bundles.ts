@@ -1,30 +1,35 @@
 /**
- * Side bundles: the third-party packages hcx loads on first use only ({@link LAZY_PACKAGES}), each
- * bundled into a file of its own next to a function's `index.js`, so that their bytes are not read
- * and pre-parsed at every cold start (about 3–4.5 ms of CPU per 100 KB, even for code that never
- * runs: docs/deploy.md#cold-start).
+ * Side bundles: what hcx loads on first use only ({@link LAZY_PACKAGES}: third-party packages and
+ * the generated trust-list validators), each bundled into a file of its own next to a function's
+ * `index.js`, so that their bytes are not read and pre-parsed at every cold start (about 3–4.5 ms
+ * of CPU per 100 KB, even for code that never runs: docs/deploy.md#cold-start).
  *
- * How: the main bundle is built with the lazy packages external (`BUNDLING.externalModules`), so it
- * keeps `require("fflate")` where the source has it, inside the module that is itself loaded on
- * first use (`require('./deflate')` in segment.ts, `import('qrcode')` in codes.ts, …). Each such
- * import path is then bundled on its own into `node_modules/<import path>` of the output folder,
- * where Node's ordinary resolution finds it from `index.js`: the Lambda asset (the `afterBundling`
- * hook of `HcxFunction`, which runs this file), the cold-start bench and the tests build the same
- * files with {@link writeSideBundles}. Source files (tsx, jest, `npm start`) and the browser pages
- * (web/build.ts bundles everything in) never see any of this.
+ * How: the main bundle is built with them external (`BUNDLING.externalModules`), so it keeps
+ * `require("fflate")` where the source has it, inside the module that is itself loaded on first use
+ * (`require('./deflate')` in segment.ts, `import('qrcode')` in codes.ts, …). Each such import path
+ * is then bundled on its own where Node's ordinary resolution finds it from `index.js`: a package
+ * into `node_modules/<import path>`, a `#` import (package.json `imports`) into `lazy/<name>.js`,
+ * named by a `package.json` written next to `index.js`. The Lambda asset (the `afterBundling` hook
+ * of `HcxFunction`, which runs this file), the cold-start bench and the tests build the same files
+ * with {@link writeSideBundles}. Source files (tsx, jest, `npm start`) and the browser pages
+ * (web/build.ts bundles everything in) resolve the same import paths as usual.
  *
- * Only pure library code goes into a side bundle, never an hcx module: a second copy of a module
- * with state or classes would break `instanceof` and caches.
+ * Only code without state shared with the rest goes into a side bundle (libraries, generated
+ * validators), never an hcx module with state or classes: a second copy would break `instanceof`
+ * and caches.
  *
  *   node --import tsx lib/constructs/side-bundles.ts <output folder>   # after esbuild --metafile
  */
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLING, LAZY_PACKAGES, PROJECT_ROOT } from './bundling';
 
 /** The folder of the output the side bundles go into (Node looks there from `index.js`). */
 export const SIDE_BUNDLE_DIR = 'node_modules';
+
+/** Where the side bundles of `#` imports go. */
+export const LAZY_DIR = 'lazy';
 
 /** The package an import path belongs to: `@noble/curves/ed25519.js` → `@noble/curves`. */
 function packageOf(importPath: string): string {
@@ -47,11 +52,13 @@ export function lazyImports(metafile: Metafile): string[] {
 }
 
 /**
- * Where Node finds `importPath` from a file of the output folder (no package.json there, so a
- * subpath is a file path): `fflate` → `node_modules/fflate/index.js`,
- * `@noble/curves/ed25519.js` → `node_modules/@noble/curves/ed25519.js`.
+ * Where Node finds `importPath` from a file of the output folder (no package.json in node_modules,
+ * so a subpath is a file path): `fflate` → `node_modules/fflate/index.js`,
+ * `@noble/curves/ed25519.js` → `node_modules/@noble/curves/ed25519.js`, and a `#` import (named by
+ * the output folder's package.json) `#trust-list-validators` → `lazy/trust-list-validators.js`.
  */
 export function sideBundleFile(importPath: string): string {
+  if (importPath.startsWith('#')) return path.join(LAZY_DIR, `${importPath.slice(1)}.js`);
   const file =
     importPath === packageOf(importPath)
       ? `${importPath}/index.js`
@@ -101,6 +108,20 @@ export async function writeSideBundles(
       absWorkingDir: PROJECT_ROOT,
     });
     written.push({ importPath, file, bytes: statSync(path.join(outDir, file)).size });
+  }
+  const imports = importPaths.filter((p) => p.startsWith('#'));
+  if (imports.length > 0) {
+    // The `imports` map Node reads from the nearest package.json (no `type`: CommonJS, as index.js),
+    // added to the one already there (the bench writes every function's bundle into one folder).
+    const file = path.join(outDir, 'package.json');
+    const held = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { imports?: object }).imports
+      : {};
+    const map = {
+      ...held,
+      ...Object.fromEntries(imports.map((p) => [p, `./${sideBundleFile(p).split(path.sep).join('/')}`])),
+    };
+    writeFileSync(file, `${JSON.stringify({ private: true, imports: map }, null, 2)}\n`);
   }
   return written;
 }

@@ -4,7 +4,7 @@
  * bundled function loads when it first needs them, not at cold start.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -31,8 +31,15 @@ const mainOptions: BuildOptions = {
   absWorkingDir: PROJECT_ROOT,
 };
 
-// A package's files inside a bundle, as esbuild's metafile names its inputs.
-const packageInput = (pkg: string) => new RegExp(`(^|/)node_modules/${pkg.replace('/', '\\/')}/`);
+// A lazy package's files inside a bundle, as esbuild's metafile names its inputs (a `#` import: the
+// file package.json maps it to).
+const packageJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+  imports: Record<string, string>;
+};
+const packageInput = (pkg: string) =>
+  pkg.startsWith('#')
+    ? new RegExp(`^${packageJson.imports[pkg].slice(2).replace(/[.]/g, '\\.')}$`)
+    : new RegExp(`(^|/)node_modules/${pkg.replace('/', '\\/')}/`);
 
 const dirs: string[] = [];
 const tempDir = (prefix: string): string => {
@@ -68,13 +75,18 @@ describe('side bundles', () => {
         for (const pkg of LAZY_PACKAGES) expect(input).not.toMatch(packageInput(pkg));
       }
     }
-    const issue = outputs.find(([file]) => file.endsWith('province-issue.js'))![1];
-    expect(lazyImports({ inputs: {}, outputs: { 'province-issue.js': issue } })).toEqual([
+    const lazyOf = (fn: string): string[] => {
+      const output = outputs.find(([file]) => file.endsWith(`/${fn}.js`))![1];
+      return lazyImports({ inputs: {}, outputs: { [fn]: output } });
+    };
+    expect(lazyOf('province-issue')).toEqual([
       '@noble/curves/abstract/weierstrass.js',
       '@noble/curves/ed25519.js',
       'fflate',
       'qrcode',
     ]);
+    expect(lazyOf('province-registry')).toContain('#trust-list-validators');
+    expect(lazyOf('province-sync')).toContain('#trust-list-validators');
   });
 
   it('are where Node resolves them from index.js', () => {
@@ -83,60 +95,89 @@ describe('side bundles', () => {
       path.join('node_modules', '@noble', 'curves', 'ed25519.js'),
     );
     expect(sideBundleFile('pkg/sub')).toBe(path.join('node_modules', 'pkg', 'sub.js'));
+    expect(sideBundleFile('#trust-list-validators')).toBe(path.join('lazy', 'trust-list-validators.js'));
   });
 
   it('are in the asset of a synthesized function, and its metafile is not', () => {
-    // prepare: one function, bundled as `cdk synth` bundles it (the afterBundling hook included)
+    // prepare: two functions, bundled as `cdk synth` bundles them (the afterBundling hook included)
     const app = new App({ outdir: tempDir('hcx-side-cdk-') });
     const stack = new Stack(app, 'Probe');
-    new HcxFunction(stack, 'Issue', {
-      service: 'province',
-      fn: 'province-issue',
-      logRetention: RetentionDays.ONE_DAY,
-      environment: {},
-    });
+    for (const fn of ['province-issue', 'province-registry']) {
+      new HcxFunction(stack, fn, {
+        service: 'province',
+        fn,
+        logRetention: RetentionDays.ONE_DAY,
+        environment: {},
+      });
+    }
 
     // act
     const assembly = app.synth();
 
     // assert
-    const assets = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
-    expect(assets).toHaveLength(1);
-    const asset = path.join(assembly.directory, assets[0]);
-    const index = readFileSync(path.join(asset, 'index.js'), 'utf8');
-    const loads = [...index.matchAll(/\b(?:require|import)\("([^"]+)"\)/g)].map((m) => m[1]);
-    const lazy = ['@noble/curves/abstract/weierstrass.js', '@noble/curves/ed25519.js', 'fflate', 'qrcode'];
-    expect(lazy.filter((importPath) => !loads.includes(importPath))).toEqual([]);
-    expect(lazy.filter((importPath) => !existsSync(path.join(asset, sideBundleFile(importPath))))).toEqual(
-      [],
-    );
-    expect(existsSync(path.join(asset, METAFILE))).toBe(false);
+    const assets = readdirSync(assembly.directory)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => path.join(assembly.directory, d));
+    expect(assets).toHaveLength(2);
+    const found = new Set<string>();
+    for (const asset of assets) {
+      const index = readFileSync(path.join(asset, 'index.js'), 'utf8');
+      const loads = [...index.matchAll(/\b(?:require|import)\("([^"]+)"\)/g)]
+        .map((m) => m[1])
+        .filter((importPath) =>
+          LAZY_PACKAGES.some((p) => importPath === p || importPath.startsWith(`${p}/`)),
+        );
+      for (const importPath of loads) found.add(importPath);
+      expect(loads.filter((importPath) => !existsSync(path.join(asset, sideBundleFile(importPath))))).toEqual(
+        [],
+      );
+      expect(existsSync(path.join(asset, METAFILE))).toBe(false);
+      if (loads.includes('#trust-list-validators')) {
+        expect(JSON.parse(readFileSync(path.join(asset, 'package.json'), 'utf8'))).toEqual({
+          private: true,
+          imports: { '#trust-list-validators': './lazy/trust-list-validators.js' },
+        });
+      }
+    }
+    expect([...found].sort()).toEqual([
+      '#trust-list-validators',
+      '@noble/curves/abstract/weierstrass.js',
+      '@noble/curves/ed25519.js',
+      'fflate',
+      'qrcode',
+    ]);
   });
 
   describe('in a bundled function', () => {
     // Loads the shared core as a handler does, then meets an Ed25519 key, an SM2 key, a status
-    // segment and a QR code (each for the first time), and says which side bundles were loaded when.
+    // segment, a trust-list delta and a QR code (each for the first time), and says which side
+    // bundles each step loaded.
     const ENTRY = [
       "import { acceptPublicKey, generateSigningKey } from './functions/core/keys';",
       "import { encodeSegment, packSegment, readSegmentBits, SegmentSet } from './functions/core/status/segment';",
-      'const loaded = () => Object.keys(require.cache).filter((f) => f.includes("/node_modules/")).map((f) => f.slice(__dirname.length + 1)).sort();',
+      "import { applyDelta } from './functions/core/trustlist/trust-list';",
+      'const seen = new Set();',
+      'const fresh = () => Object.keys(require.cache).filter((f) => f !== __filename && !seen.has(f) && seen.add(f)).map((f) => f.slice(__dirname.length + 1)).sort();',
       'const reasonOf = (jwk) => acceptPublicKey(jwk).then(() => "ACCEPTED", (e) => e.reason);',
       '(async () => {',
-      '  const steps = { init: loaded() };',
+      '  const steps = { init: fresh() };',
       "  const ed = await generateSigningKey('EdDSA');",
-      "  steps.ed25519 = { good: await reasonOf(ed.publicJwk), smallOrder: await reasonOf({ kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32).toString('base64url') }), loaded: loaded() };",
+      "  steps.ed25519 = { good: await reasonOf(ed.publicJwk), smallOrder: await reasonOf({ kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32).toString('base64url') }), loaded: fresh() };",
       "  const sm = await generateSigningKey('SM2');",
       "  const zero = Buffer.alloc(32).toString('base64url');",
-      "  steps.sm2 = { good: await reasonOf(sm.publicJwk), offCurve: await reasonOf({ kty: 'EC', crv: 'SM2', x: zero, y: zero }), loaded: loaded() };",
+      "  steps.sm2 = { good: await reasonOf(sm.publicJwk), offCurve: await reasonOf({ kty: 'EC', crv: 'SM2', x: zero, y: zero }), loaded: fresh() };",
       '  const { set } = readSegmentBits(packSegment(encodeSegment(SegmentSet.fromSorted(Uint32Array.of(3, 70000)))));',
-      '  steps.segment = { loaded: loaded(), count: set.count };',
+      '  steps.segment = { count: set.count, loaded: fresh() };',
+      '  let reason;',
+      "  try { applyDelta({}, { federation: 'hcx' }, { now: 0 }); } catch (e) { reason = e.reason; }",
+      '  steps.delta = { reason, loaded: fresh() };',
       "  const { default: QRCode } = await import('qrcode');",
       "  const svg = await QRCode.toString('HC1:0123', { type: 'svg' });",
-      "  steps.qrcode = { svg: svg.startsWith('<svg'), loaded: loaded() };",
+      "  steps.qrcode = { svg: svg.startsWith('<svg'), loaded: fresh() };",
       '  process.stdout.write(JSON.stringify(steps));',
       '})();',
     ].join('\n');
-    let steps: Record<string, { loaded: string[] } & Record<string, unknown>> & { init: string[] };
+    let steps: Record<string, unknown> & { init: string[] };
     beforeAll(async () => {
       const dir = tempDir('hcx-side-run-');
       const { metafile = { inputs: {}, outputs: {} } } = await build({
@@ -145,7 +186,6 @@ describe('side bundles', () => {
         outfile: path.join(dir, 'index.js'),
       });
       await writeSideBundles(dir, lazyImports(metafile), TARGET);
-      writeFileSync(path.join(dir, 'package.json'), '{}');
       // No NODE_PATH: a side bundle missing from the folder cannot be found in the repository's node_modules.
       const child = spawnSync(process.execPath, [path.join(dir, 'index.js')], {
         encoding: 'utf8',
@@ -162,34 +202,20 @@ describe('side bundles', () => {
       expect(steps.init).toEqual([]);
     });
 
-    it('loads each at its first use, from the folder of index.js, and it works as the package does', () => {
+    it('loads each at its first use, from the folder of index.js, and it works as the source does', () => {
       expect(steps.ed25519).toEqual({
-        loaded: [side('@noble/curves/ed25519.js')],
         good: 'ACCEPTED',
         smallOrder: 'SMALL_ORDER',
+        loaded: [side('@noble/curves/ed25519.js')],
       });
       expect(steps.sm2).toEqual({
-        loaded: [side('@noble/curves/abstract/weierstrass.js'), side('@noble/curves/ed25519.js')],
         good: 'ACCEPTED',
         offCurve: 'NOT_ON_CURVE',
+        loaded: [side('@noble/curves/abstract/weierstrass.js')],
       });
-      expect(steps.segment).toEqual({
-        loaded: [
-          side('@noble/curves/abstract/weierstrass.js'),
-          side('@noble/curves/ed25519.js'),
-          side('fflate'),
-        ],
-        count: 2,
-      });
-      expect(steps.qrcode).toEqual({
-        loaded: [
-          side('@noble/curves/abstract/weierstrass.js'),
-          side('@noble/curves/ed25519.js'),
-          side('fflate'),
-          side('qrcode'),
-        ],
-        svg: true,
-      });
+      expect(steps.segment).toEqual({ count: 2, loaded: [side('fflate')] });
+      expect(steps.delta).toEqual({ reason: 'SCHEMA_INVALID', loaded: [side('#trust-list-validators')] });
+      expect(steps.qrcode).toEqual({ svg: true, loaded: [side('qrcode')] });
     });
   });
 });
