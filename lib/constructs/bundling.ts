@@ -6,7 +6,8 @@ import * as path from 'node:path';
 
 /**
  * What hcx loads on first use only: third-party packages (curve arithmetic at the first SM2 or
- * Ed25519 key, fflate at the first status segment, qrcode at the first issued code) and the
+ * Ed25519 key, fflate at the first status segment, qrcode at the first issued code, ajv-formats'
+ * table at the first date-time or URI checked) and the
  * generated trust-list validators (`#trust-list-validators`, package.json `imports`: at the first
  * trust list or delta opened). The main bundle leaves them external and each import path of them
  * becomes a side bundle of its own next to `index.js` (lib/constructs/side-bundles.ts), so a cold
@@ -16,6 +17,7 @@ export const LAZY_PACKAGES: readonly string[] = [
   '@noble/curves',
   'fflate',
   'qrcode',
+  'ajv-formats',
   '#trust-list-validators',
 ];
 

@@ -82,6 +82,7 @@ describe('side bundles', () => {
     expect(lazyOf('province-issue')).toEqual([
       '@noble/curves/abstract/weierstrass.js',
       '@noble/curves/ed25519.js',
+      'ajv-formats/dist/formats',
       'fflate',
       'qrcode',
     ]);
@@ -143,6 +144,7 @@ describe('side bundles', () => {
       '#trust-list-validators',
       '@noble/curves/abstract/weierstrass.js',
       '@noble/curves/ed25519.js',
+      'ajv-formats/dist/formats',
       'fflate',
       'qrcode',
     ]);
@@ -150,12 +152,13 @@ describe('side bundles', () => {
 
   describe('in a bundled function', () => {
     // Loads the shared core as a handler does, then meets an Ed25519 key, an SM2 key, a status
-    // segment, a trust-list delta and a QR code (each for the first time), and says which side
+    // segment, a trust-list delta, a date-time and a QR code (each for the first time), and says which side
     // bundles each step loaded.
     const ENTRY = [
       "import { acceptPublicKey, generateSigningKey } from './functions/core/keys';",
       "import { encodeSegment, packSegment, readSegmentBits, SegmentSet } from './functions/core/status/segment';",
       "import { applyDelta } from './functions/core/trustlist/trust-list';",
+      "import { formats } from './functions/core/schemas/formats';",
       'const seen = new Set();',
       'const fresh = () => Object.keys(require.cache).filter((f) => f !== __filename && !seen.has(f) && seen.add(f)).map((f) => f.slice(__dirname.length + 1)).sort();',
       'const reasonOf = (jwk) => acceptPublicKey(jwk).then(() => "ACCEPTED", (e) => e.reason);',
@@ -171,6 +174,7 @@ describe('side bundles', () => {
       '  let reason;',
       "  try { applyDelta({}, { federation: 'hcx' }, { now: 0 }); } catch (e) { reason = e.reason; }",
       '  steps.delta = { reason, loaded: fresh() };',
+      "  steps.formats = { dateTime: [formats['date-time'].validate('2026-11-30T12:00:00Z'), formats['date-time'].validate('2026-11-30')], uri: formats['uri-reference'].validate('/v1/codes'), loaded: fresh() };",
       "  const { default: QRCode } = await import('qrcode');",
       "  const svg = await QRCode.toString('HC1:0123', { type: 'svg' });",
       "  steps.qrcode = { svg: svg.startsWith('<svg'), loaded: fresh() };",
@@ -215,6 +219,11 @@ describe('side bundles', () => {
       });
       expect(steps.segment).toEqual({ count: 2, loaded: [side('fflate')] });
       expect(steps.delta).toEqual({ reason: 'SCHEMA_INVALID', loaded: [side('#trust-list-validators')] });
+      expect(steps.formats).toEqual({
+        dateTime: [true, false],
+        uri: true,
+        loaded: [side('ajv-formats/dist/formats')],
+      });
       expect(steps.qrcode).toEqual({ svg: true, loaded: [side('qrcode')] });
     });
   });
