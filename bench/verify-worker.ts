@@ -8,8 +8,7 @@
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { verifyCode } from '../functions/core/code/verify';
-import { verifyFixture } from './verify-fixture';
+import { verifyFixture, verifyRepeatedly } from './verify-fixture';
 
 async function main(): Promise<void> {
   const { privateJwk, warmUp } = workerData as { privateJwk: Record<string, string>; warmUp: number };
@@ -18,14 +17,14 @@ async function main(): Promise<void> {
   const data = Buffer.from(`${h}.${p}`);
   const sig = Buffer.from(s, 'base64url');
   const key = createPublicKey({ key: f.publicJwk as never, format: 'jwk' });
-  for (let i = 0; i < warmUp; i++) await verifyCode(f.code, f.registry, { now: f.now });
+  await verifyRepeatedly(f.code, f, warmUp);
   for (let i = 0; i < warmUp; i++) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
   parentPort!.on('message', async ({ mode, calls }: { mode: 'raw' | 'full'; calls: number }) => {
     const start = performance.now();
     if (mode === 'raw') {
       for (let i = 0; i < calls; i++) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
     } else {
-      for (let i = 0; i < calls; i++) await verifyCode(f.code, f.registry, { now: f.now });
+      await verifyRepeatedly(f.code, f, calls);
     }
     parentPort!.postMessage({ n: calls, ms: performance.now() - start });
   });

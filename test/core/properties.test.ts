@@ -1,6 +1,9 @@
 /** Property tests (fast-check): tampering is always caught, and verification never throws. */
 import fc from 'fast-check';
 import { verifyCode } from '../../functions/core/code/verify';
+import { JwsRejected } from '../../functions/core/errors';
+import { parseCompactJws } from '../../functions/core/jws/compact';
+import { CODE_PROFILE } from '../../functions/core/profiles';
 import type { RegistrySnapshot } from '../../functions/core/registry';
 import { NOW, ZJ, province, snapshot, code } from './fixtures';
 
@@ -71,5 +74,43 @@ describe('verifyCode properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('reads a JWS in place after a prefix exactly as the JWS alone', async () => {
+    // verifyCode parses a text-form code in place (parseCompactJws with `start`): the outcome must
+    // be that of the JWS cut out of it, for valid tokens and any tampered or arbitrary one.
+    const outcome = (parse: () => unknown) => {
+      try {
+        const jws = parse() as ReturnType<typeof parseCompactJws>;
+        return {
+          kid: jws.kid,
+          alg: jws.alg.name,
+          payload: jws.payload,
+          signingInput: Buffer.from(jws.signingInput).toString('latin1'),
+          signature: Buffer.from(jws.signature).toString('hex'),
+        };
+      } catch (e) {
+        return { rejected: e instanceof JwsRejected ? e.reason : `threw ${String(e)}` };
+      }
+    };
+    const jws = valid.slice(5);
+    const tampered = fc
+      .tuple(fc.nat({ max: jws.length - 1 }), fc.integer({ min: 0x20, max: 0x7e }))
+      .map(([at, ch]) => jws.slice(0, at) + String.fromCharCode(ch) + jws.slice(at + 1));
+    const cut = fc
+      .tuple(fc.nat({ max: jws.length }), fc.nat({ max: jws.length }))
+      .map(([a, b]) => jws.slice(Math.min(a, b), Math.max(a, b)));
+    await fc.assert(
+      fc.property(
+        fc.oneof(fc.constant(jws), tampered, cut, fc.string()),
+        fc.string({ maxLength: 8 }),
+        (token, prefix) => {
+          const inPlace = outcome(() => parseCompactJws(prefix + token, CODE_PROFILE, prefix.length));
+          expect(inPlace).toEqual(outcome(() => parseCompactJws(token, CODE_PROFILE)));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(outcome(() => parseCompactJws(`HCX2:${jws}`, CODE_PROFILE, 5))).toMatchObject({ alg: 'ES256' });
   });
 });

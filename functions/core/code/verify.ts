@@ -84,14 +84,18 @@ function failed(r: ReasonCode, stale: boolean, trustList: TrustListInfo): Verifi
 }
 
 /**
- * The compact JWS of an HCX2 code in either form (`HCX2:` + JWS, or its QR form `HCX2:` + digits),
- * `undefined` for anything else. Over-long input is cut off before any copy.
+ * The compact JWS of an HCX2 QR-form code (`HCX2:` + digits), `undefined` when it is not one.
+ * Over-long input is cut off before any copy.
  */
-function hcx2Jws(code: string): string | undefined {
-  const first = code.charCodeAt(CODE_PREFIX.length);
-  if (first < 48 || first > 57) return code.slice(CODE_PREFIX.length);
+function qrFormJws(code: string): string | undefined {
   if (code.length - CODE_PREFIX.length > 2 * CODE_PROFILE.maxLength) return undefined;
   return jwsFromDigits(code, CODE_PREFIX.length);
+}
+
+/** Whether the character at `index` of `code` is a digit (an HCX2 code in its QR form). */
+function digitAt(code: string, index: number): boolean {
+  const c = code.charCodeAt(index);
+  return c >= 48 && c <= 57;
 }
 
 /**
@@ -118,17 +122,21 @@ export function verifyCode(
   if (registry.list.sunset) return { ...failed('FEDERATION_SUNSET', stale, trustList), result: 'invalid' };
   if (typeof code !== 'string') return failed('MALFORMED', stale, trustList);
   // The prefix routes to a format; the format's own `typ` (signed) must then match, so a token of
-  // one format never reads as the other.
+  // one format never reads as the other. A code in text form is parsed in place, after its prefix.
   const legacy = code.startsWith(LEGACY_CODE_PREFIX);
-  const token = legacy
-    ? code.slice(LEGACY_CODE_PREFIX.length)
-    : code.startsWith(CODE_PREFIX)
-      ? hcx2Jws(code)
-      : undefined;
+  let token: string | undefined = code;
+  let start = legacy ? LEGACY_CODE_PREFIX.length : CODE_PREFIX.length;
+  if (!legacy) {
+    if (!code.startsWith(CODE_PREFIX)) token = undefined;
+    else if (digitAt(code, start)) {
+      token = qrFormJws(code);
+      start = 0;
+    }
+  }
   if (token === undefined) return failed('MALFORMED', stale, trustList);
   let jws: ParsedJws;
   try {
-    jws = parseCompactJws(token, legacy ? LEGACY_CODE_PROFILE : CODE_PROFILE);
+    jws = parseCompactJws(token, legacy ? LEGACY_CODE_PROFILE : CODE_PROFILE, start);
   } catch (e) {
     return failed(e instanceof JwsRejected ? e.reason : 'MALFORMED', stale, trustList);
   }
