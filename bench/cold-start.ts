@@ -1,7 +1,8 @@
 /**
  * Cold start: bundles every handler the way the CDK stacks do (`NodejsFunction` with esbuild:
  * `BUNDLING` from lib/constructs/bundling.ts: minified, CommonJS, ESM entry points first, source
- * maps, `@aws-sdk/*` left to the runtime) and measures, in fresh Node processes, each bundle's size
+ * maps, `@aws-sdk/*` left to the runtime, the packages loaded on first use as side bundles next to
+ * the bundle: lib/constructs/side-bundles.ts) and measures, in fresh Node processes, each bundle's size
  * and its cold initialisation, against an empty middy handler bundled the same way in the same run.
  * Second references: the empty handler creating the same AWS SDK clients as a function (DynamoDB,
  * and KMS, S3 or Secrets Manager where its deployed environment names them). No handler creating
@@ -49,13 +50,17 @@ import { routeEvent } from '../functions/embedded/event';
 import { handlerEntry, ROUTES, SCHEDULED, type RouteDefinition } from '../functions/routes';
 import { type FederationConfig, loadFederationConfig } from '../lib/config/federation-config';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from '../lib/constructs/bundling';
+import { lazyImports, writeSideBundles } from '../lib/constructs/side-bundles';
 import { functionEnvironments } from '../lib/function-environments';
 import { median } from './stats';
 
 /** One measured bundle. */
 export interface ColdStartRow {
   readonly fn: string;
+  /** Size of the bundle (`index.js`): what every cold start reads and parses. */
   readonly bundleKB: number;
+  /** Total size of the side bundles it loads on first use only (lib/constructs/side-bundles.ts). */
+  readonly lazyKB: number;
   /** Median ms from process start to a loaded (and, when possible, built) handler. */
   readonly initMs: number;
   /** Median ms spent in `require` + construction alone. */
@@ -359,11 +364,22 @@ function httpEvent(route: RouteDefinition, first?: FirstBody): unknown {
   });
 }
 
+// The bundles must run on this machine's Node; Lambda gets `BUNDLING.target`.
+const target = `node${process.versions.node.split('.')[0]}`;
+
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Bundles one entry (a file, or source text for the baseline) as `NodejsFunction` would. */
-async function bundle(outfile: string, entry: { file: string } | { source: string }): Promise<number> {
-  await build({
+/**
+ * Bundles one entry (a file, or source text for the baseline) as `NodejsFunction` would, with the
+ * side bundles `HcxFunction` adds (lib/constructs/side-bundles.ts) in `node_modules/` next to it
+ * (shared by every bundle of the run: the same files whichever function needs them). Returns the
+ * size of the bundle and the total of its side bundles, in KB.
+ */
+async function bundle(
+  outfile: string,
+  entry: { file: string } | { source: string },
+): Promise<{ bundleKB: number; lazyKB: number }> {
+  const { metafile } = await build({
     mainFields: [...BUNDLING.mainFields],
     ...('file' in entry
       ? { entryPoints: [entry.file] }
@@ -371,17 +387,21 @@ async function bundle(outfile: string, entry: { file: string } | { source: strin
     outfile,
     bundle: true,
     platform: 'node',
-    // The bundle must run on this machine's Node; Lambda gets `BUNDLING.target`.
-    target: `node${process.versions.node.split('.')[0]}`,
+    target,
     format: 'cjs',
     minify: BUNDLING.minify,
     sourcemap: BUNDLING.sourceMap,
     sourcesContent: BUNDLING.sourcesContent,
     external: [...BUNDLING.externalModules],
+    metafile: true,
     logLevel: 'silent',
     absWorkingDir: PROJECT_ROOT,
   });
-  return statSync(outfile).size / 1024;
+  const side = await writeSideBundles(path.dirname(outfile), lazyImports(metafile), target);
+  return {
+    bundleKB: statSync(outfile).size / 1024,
+    lazyKB: side.reduce((sum, s) => sum + s.bytes, 0) / 1024,
+  };
 }
 
 interface Sample {
@@ -483,7 +503,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
   const dir = mkdtempSync(path.join(tmpdir(), 'hcx-cold-start-'));
   try {
     const baselineFile = path.join(dir, 'empty-middy.js');
-    const baselineKB = await bundle(baselineFile, { source: EMPTY_MIDDY });
+    const { bundleKB: baselineKB } = await bundle(baselineFile, { source: EMPTY_MIDDY });
     const base: Baseline = {
       file: baselineFile,
       event: httpEvent(
@@ -509,7 +529,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       let floor = floors.get(sdk);
       if (!floor) {
         const file = path.join(dir, `floor-${sdk}.js`);
-        const bundleKB = round(await bundle(file, { source: sdkFloorSource(clients) }));
+        const bundleKB = round((await bundle(file, { source: sdkFloorSource(clients) })).bundleKB);
         const m = measure(file, base.event, runs, {}, base);
         floor = {
           sdk,
@@ -534,7 +554,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
       if (options.print ?? true) process.stderr.write(`  ${i + 1}/${events.length} ${fn}\n`);
       const out = path.join(dir, `${fn}.js`);
       try {
-        const bundleKB = await bundle(out, { file: path.join(PROJECT_ROOT, entry) });
+        const { bundleKB, lazyKB } = await bundle(out, { file: path.join(PROJECT_ROOT, entry) });
         const env = environments.get(fn);
         if (!env) throw new Error(`no stack deploys ${fn}`);
         const floor = await floorOf(SDK_CLIENTS.filter((c) => c.usedBy(env)));
@@ -542,6 +562,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         rows.push({
           fn,
           bundleKB: round(bundleKB),
+          lazyKB: round(lazyKB),
           ...m,
           sdk: floor.sdk,
           overSdkFloorMs: overFloorMs,
@@ -552,6 +573,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
         rows.push({
           fn,
           bundleKB: NaN,
+          lazyKB: NaN,
           initMs: NaN,
           loadMs: NaN,
           firstMs: NaN,
@@ -596,7 +618,7 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
 
 function printTable(result: ColdStartResult, runs: number): void {
   const line = (cols: (string | number)[]): string =>
-    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 9 ? 20 : 9))).join(' ');
+    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 10 ? 20 : 9))).join(' ');
   const b = result.baseline;
   console.log(
     `cold start (median of ${runs} rounds, each a fresh process of the empty handler then of the bundle; Node ${process.versions.node}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)})`,
@@ -605,6 +627,7 @@ function printTable(result: ColdStartResult, runs: number): void {
     line([
       'handler',
       'KB',
+      'lazy KB',
       'init ms',
       '× empty',
       'init CPU',
@@ -621,6 +644,7 @@ function printTable(result: ColdStartResult, runs: number): void {
     line([
       '(empty middy handler)',
       b.bundleKB,
+      '',
       b.initMs,
       1,
       b.initCpuMs,
@@ -635,7 +659,21 @@ function printTable(result: ColdStartResult, runs: number): void {
   );
   for (const f of result.sdkFloors) {
     console.log(
-      line([`(empty + ${f.sdk})`, f.bundleKB, f.initMs, f.ratio, f.initCpuMs, '', '', '', '', f.sdk, '', '']),
+      line([
+        `(empty + ${f.sdk})`,
+        f.bundleKB,
+        '',
+        f.initMs,
+        f.ratio,
+        f.initCpuMs,
+        '',
+        '',
+        '',
+        '',
+        f.sdk,
+        '',
+        '',
+      ]),
     );
   }
   for (const r of result.rows) {
@@ -645,6 +683,7 @@ function printTable(result: ColdStartResult, runs: number): void {
         line([
           r.fn,
           r.bundleKB,
+          r.lazyKB,
           round(r.initMs),
           r.ratio,
           round(r.initCpuMs),

@@ -4,6 +4,23 @@
  */
 import * as path from 'node:path';
 
+/**
+ * What hcx loads on first use only: third-party packages (curve arithmetic at the first SM2 or
+ * Ed25519 key, fflate at the first status segment, qrcode at the first issued code, ajv-formats'
+ * table at the first date-time or URI checked) and the
+ * generated trust-list validators (`#trust-list-validators`, package.json `imports`: at the first
+ * trust list or delta opened). The main bundle leaves them external and each import path of them
+ * becomes a side bundle of its own next to `index.js` (lib/constructs/side-bundles.ts), so a cold
+ * start does not parse their bytes.
+ */
+export const LAZY_PACKAGES: readonly string[] = [
+  '@noble/curves',
+  'fflate',
+  'qrcode',
+  'ajv-formats',
+  '#trust-list-validators',
+];
+
 /** The repository root: handlers live under `functions/`, the lock file next to `package.json`. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -16,8 +33,9 @@ export const BUNDLING = {
   format: 'cjs',
   // ESM builds first: esbuild tree-shakes them (Powertools, middy), and CommonJS builds cannot be.
   mainFields: ['module', 'main'],
-  // The Node.js 24 runtime ships AWS SDK v3: not bundling it keeps bundles small.
-  externalModules: ['@aws-sdk/*'],
+  // The Node.js 24 runtime ships AWS SDK v3: not bundling it keeps bundles small. The packages
+  // loaded on first use are side bundles (LAZY_PACKAGES).
+  externalModules: ['@aws-sdk/*', ...LAZY_PACKAGES],
 } as const;
 
 /**

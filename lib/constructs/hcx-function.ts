@@ -11,6 +11,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { handlerEntry, type Service } from '../../functions/routes';
 import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from './bundling';
+import { sideBundlesCommand } from './side-bundles';
 import { ENV, type EnvName } from './env';
 
 /** The runtime every function uses (cdk-nag AwsSolutions-L1 asks for the newest Node.js). */
@@ -132,6 +133,14 @@ export class HcxFunction extends Construct {
         format: OutputFormat.CJS,
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externalModules],
+        // The packages loaded on first use, each a side bundle next to index.js, listed from the
+        // metafile (lib/constructs/side-bundles.ts).
+        metafile: true,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [sideBundlesCommand(outputDir)],
+        },
       },
       environment: { ...props.environment, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) },
     });

@@ -4,7 +4,18 @@
  * ajv-formats (its plain table of format functions, not its Ajv plugin), and GB 11643 resident
  * identity numbers. A schema naming any other format fails generation (Ajv strict mode).
  */
-import { fullFormats } from 'ajv-formats/dist/formats';
+import type * as AjvFormats from 'ajv-formats/dist/formats';
+
+// ajv-formats' table (about 8 KB of functions and patterns, most of them formats hcx never names) is
+// loaded the first time a value is checked against one of its formats, not when the validators
+// load: a Lambda bundle has it as a side bundle, not parsed at cold start (docs/deploy.md#cold-start).
+let table: typeof AjvFormats.fullFormats | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, synchronous load (see above)
+const fullFormats = () => (table ??= (require('ajv-formats/dist/formats') as typeof AjvFormats).fullFormats);
+type DateTime = {
+  validate: (value: string) => boolean;
+  compare: (a: string, b: string) => number | undefined;
+};
 
 /** ISO 7064 MOD 11-2 weights of the first 17 characters of a GB 11643 number (2^(17-i) mod 11). */
 const GB11643_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -31,7 +42,11 @@ export function isValidResidentId(idNumber: string): boolean {
 
 /** Every format a schema may name, as Ajv format definitions. */
 export const formats = {
-  'date-time': fullFormats['date-time'],
-  'uri-reference': fullFormats['uri-reference'],
+  // The same definitions as ajv-formats' (`validate` and `compare`), looked up at each call.
+  'date-time': {
+    validate: (value: string) => (fullFormats()['date-time'] as DateTime).validate(value),
+    compare: (a: string, b: string) => (fullFormats()['date-time'] as DateTime).compare(a, b),
+  },
+  'uri-reference': { validate: (value: string) => (fullFormats()['uri-reference'] as RegExp).test(value) },
   gb11643: { type: 'string' as const, validate: isValidResidentId },
 };

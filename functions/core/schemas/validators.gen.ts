@@ -11643,7 +11643,7 @@ const validate492_evaluated = {"props":true,"dynamicProps":false,"dynamicItems":
 
 export const problemDetails = validate496;
 const schema161 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://hcx.example/schemas/problem-details.json","title":"ProblemDetails","description":"RFC 9457 problem details (application/problem+json), every non-2xx answer. Extension members are a closed list: code (required), retryable, requestId.","type":"object","additionalProperties":false,"required":["type","title","status","code"],"properties":{"type":{"description":"URI reference naming the problem type, e.g. https://hcx.example/problems/request-invalid, or about:blank.","type":"string","format":"uri-reference","minLength":1,"maxLength":256},"title":{"description":"Short human summary, the same for every occurrence of the type.","type":"string","minLength":1,"maxLength":256},"status":{"type":"integer","minimum":400,"maximum":599},"code":{"description":"Stable machine-readable code (HcxError.code), e.g. REQUEST_INVALID.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","maxLength":64},"detail":{"description":"Caller-safe explanation of this occurrence; never echoes input.","type":"string","maxLength":1024},"instance":{"description":"URI reference of this occurrence.","type":"string","format":"uri-reference","maxLength":512},"retryable":{"description":"True when the same request may succeed later (503).","type":"boolean"},"requestId":{"description":"Correlation id of the request, as found in the logs.","type":"string","pattern":"^[A-Za-z0-9._:-]+$","maxLength":128}}};
-const formats10 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+const formats10 = require("./formats").formats["uri-reference"];
 const pattern41 = /*#__PURE__*/ new RegExp("^[A-Z][A-Z0-9_]*$", "u");
 const pattern42 = /*#__PURE__*/ new RegExp("^[A-Za-z0-9._:-]+$", "u");
 
@@ -11691,7 +11691,7 @@ validate496.errors = [{instancePath:instancePath+"/type",schemaPath:"#/propertie
 return false;
 }
 else {
-if(!(formats10.test(data0))){
+if(!(formats10.validate(data0))){
 validate496.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }
@@ -11823,7 +11823,7 @@ validate496.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/prope
 return false;
 }
 else {
-if(!(formats10.test(data5))){
+if(!(formats10.validate(data5))){
 validate496.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"}}];
 return false;
 }

@@ -15,11 +15,12 @@ import { signCompactJws } from '../jws/sign';
 import { acceptPublicKey, type AcceptedKey } from '../keys';
 import { LIMITS, TRUST_LIST_DELTA_PROFILE, TRUST_LIST_PROFILE } from '../profiles';
 import type { TrustList, TrustListDelta } from '../schemas/types.gen';
-import { isTrustList, isTrustListDelta } from '../schemas/validators';
+import type { Validator } from '../schemas/validators';
 import type { Signer } from '../signer';
 import { kidsBelongToOneHolder } from '../rules/issuer';
 import { compareTrustLists, isTrustListStale } from '../rules/lists';
 import { verifyChain } from './log';
+import type * as TrustListValidators from '../schemas/trust-list-validators';
 import {
   checkCodeRevocation,
   checkKeyPublication,
@@ -30,6 +31,25 @@ import {
   type ProvinceRequestExpectation,
 } from './province-signature';
 import { applyEntries, pruneExpiredRevocations } from './state';
+
+// The trust-list validators are loaded the first time a list or a delta is opened: in a Lambda
+// bundle they are a side bundle that a cold start does not parse (schemas/trust-list-validators.ts).
+let validators:
+  { isTrustList: Validator<TrustList>; isTrustListDelta: Validator<TrustListDelta> } | undefined;
+function trustListValidators(): NonNullable<typeof validators> {
+  if (!validators) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, synchronous load (see above)
+    const generated = require('#trust-list-validators') as typeof TrustListValidators;
+    validators = {
+      isTrustList: generated.trustList as unknown as Validator<TrustList>,
+      isTrustListDelta: generated.trustListDelta as unknown as Validator<TrustListDelta>,
+    };
+  }
+  return validators;
+}
+const isTrustList = (value: unknown): value is TrustList => trustListValidators().isTrustList(value);
+const isTrustListDelta = (value: unknown): value is TrustListDelta =>
+  trustListValidators().isTrustListDelta(value);
 
 /** A verified federation key, ready to check signatures. */
 export interface FederationKey {
