@@ -285,3 +285,89 @@ function digits(s: string, j: number): number {
   while (c >= 0x30 && c <= 0x39) c = s.charCodeAt(++j);
   return j;
 }
+
+/** The member names {@link readCompactFlatJson} reads, by their packed codes ({@link packName}). */
+const FLAT_NAMES = ['st', 'hn', 'hb', 'si', 'iss', 'jti', 'iat', 'exp', 'nbf', 'idt', 'alg', 'kid', 'typ'];
+const FLAT_SLOTS = new Map<number, number>(
+  FLAT_NAMES.map((name, slot) => [packName(name, 0, name.length), slot]),
+);
+const FLAT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The object {@link parseStrictJson} gives for the UTF-8 JSON text in `bytes[0, n)`, read straight
+ * from the bytes, when the text is in the compact flat form hcx's issuers write: one object, no
+ * white space, member names of {@link FLAT_NAMES} each at most once, values that are strings
+ * without escapes or control characters, or integers of at most 15 characters. Anything else gives
+ * `undefined`, and the caller then parses the text (which accepts or refuses it, with its reason).
+ * A code's claims are this form, so the verification hot path neither decodes the payload into a
+ * string nor runs the general parser; test/core/strict-json.test.ts holds the two to the same
+ * object on every form it accepts.
+ */
+export function readCompactFlatJson(bytes: Buffer, n: number): Record<string, unknown> | undefined {
+  if (n < 2 || n > bytes.length || bytes[0] !== 0x7b || bytes[n - 1] !== 0x7d) return undefined;
+  const out: Record<string, unknown> = {};
+  if (n === 2) return out;
+  let seen = 0;
+  let i = 1;
+  for (;;) {
+    // A name: a quote, 2 or 3 lower-case letters, a quote, a colon.
+    if (i + 4 >= n || bytes[i] !== 0x22) return undefined;
+    const start = i + 1;
+    const end = bytes[start + 2] === 0x22 ? start + 2 : bytes[start + 3] === 0x22 ? start + 3 : -1;
+    if (end < 0 || end + 2 >= n || bytes[end + 1] !== 0x3a) return undefined;
+    let packed = 0;
+    for (let k = start; k < end; k++) {
+      const c = bytes[k];
+      if (c < 0x61 || c > 0x7a) return undefined;
+      packed = packed * 128 + c;
+    }
+    const slot = FLAT_SLOTS.get(packed);
+    if (slot === undefined || (seen & (1 << slot)) !== 0) return undefined;
+    seen |= 1 << slot;
+    i = end + 2;
+    let value: string | number;
+    const first = bytes[i];
+    if (first === 0x22) {
+      const from = i + 1;
+      let j = from;
+      let high = 0;
+      for (; j < n; j++) {
+        const c = bytes[j];
+        if (c === 0x22) break;
+        if (c === 0x5c || c < 0x20) return undefined;
+        high |= c;
+      }
+      if (j >= n) return undefined;
+      if ((high & 0x80) === 0) value = bytes.toString('latin1', from, j);
+      else {
+        try {
+          value = FLAT_UTF8.decode(bytes.subarray(from, j));
+        } catch {
+          return undefined;
+        }
+      }
+      i = j + 1;
+    } else {
+      // -?(0|[1-9][0-9]*), as parseStrictJson reads an integer of at most 15 characters
+      let j = first === 0x2d ? i + 1 : i;
+      const lead = bytes[j];
+      let v = 0;
+      if (lead === 0x30) j++;
+      else if (lead >= 0x31 && lead <= 0x39) {
+        for (; j < n; j++) {
+          const c = bytes[j];
+          if (c < 0x30 || c > 0x39) break;
+          v = v * 10 + c - 0x30;
+        }
+      } else return undefined;
+      if (j - i > 15) return undefined;
+      value = first === 0x2d ? -v : v;
+      i = j;
+    }
+    out[FLAT_NAMES[slot]] = value;
+    const next = bytes[i];
+    if (next === 0x7d) return i === n - 1 ? out : undefined;
+    if (next !== 0x2c || i >= n - 1) return undefined;
+    i++;
+  }
+}

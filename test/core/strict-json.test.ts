@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { JsonRejected, parseStrictJson } from '../../functions/core/json';
+import { JsonRejected, parseStrictJson, readCompactFlatJson } from '../../functions/core/json';
 
 const problem = (text: string, maxDepth?: number) => {
   try {
@@ -147,5 +147,121 @@ describe('parseStrictJson member names hcx uses (read as interned constants)', (
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('readCompactFlatJson (the compact flat form, straight from UTF-8 bytes)', () => {
+  const names = ['st', 'hn', 'hb', 'si', 'iss', 'jti', 'iat', 'exp', 'nbf', 'idt', 'alg', 'kid', 'typ'];
+  /** What the general path gives for the same bytes: the object, or the refusal's problem. */
+  const general = (bytes: Buffer): unknown => {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      return 'NOT_UTF8';
+    }
+    try {
+      return parseStrictJson(text, { maxDepth: 1 });
+    } catch (e) {
+      return (e as JsonRejected).problem;
+    }
+  };
+  /** The fast reader on `bytes` inside a larger buffer whose other bytes are digits and quotes. */
+  const fast = (bytes: Buffer) => {
+    const buffer = Buffer.alloc(bytes.length + 16, '1"');
+    bytes.copy(buffer);
+    return readCompactFlatJson(buffer, bytes.length);
+  };
+  const sameAsGeneral = (bytes: Buffer) => {
+    const read = fast(bytes);
+    if (read === undefined) return false;
+    const expected = general(bytes);
+    expect(read).toEqual(expected);
+    expect(Object.keys(read)).toEqual(Object.keys(expected as object));
+    for (const k of Object.keys(read))
+      expect(Object.is(read[k], (expected as Record<string, unknown>)[k])).toBe(true);
+    return true;
+  };
+
+  it("reads a code's claims as the general parser does", () => {
+    const claims =
+      '{"iss":"330000","jti":"T_9PkWeix2nu4cL39T1d5Q","iat":1796042319,"exp":1796128719,"st":"green","hn":"张**","hb":"4dIR31HUS8GF6bceoh3jjMdxVilFlV2u","idt":"10","si":0,"nbf":-0}';
+    expect(sameAsGeneral(Buffer.from(claims))).toBe(true);
+    expect(sameAsGeneral(Buffer.from('{}'))).toBe(true);
+    expect(sameAsGeneral(Buffer.from('{"hn":"😀*"}'))).toBe(true);
+  });
+
+  it.each([
+    ['white space', '{ "st":"green"}'],
+    ['an unknown name', '{"sub":"x"}'],
+    ['a duplicate name', '{"st":"green","st":"red"}'],
+    ['an escape', '{"st":"gr\\u0065en"}'],
+    ['a control character', '{"st":"a\tb"}'],
+    ['a fraction', '{"iat":1.5}'],
+    ['an exponent', '{"iat":1e3}'],
+    ['a leading zero', '{"iat":01}'],
+    ['16 characters of integer', '{"iat":1234567890123456}'],
+    ['a literal', '{"si":null}'],
+    ['a nested object', '{"hb":{"s":"x"}}'],
+    ['an array', '{"hb":[]}'],
+    ['a trailing comma', '{"st":"x",}'],
+    ['text after the object', '{"st":"x"}x'],
+    ['an unterminated string', '{"st":"x}'],
+    ['a BOM', '\ufeff{"st":"x"}'],
+  ])('leaves %s to the general parser', (_what, text) => {
+    expect(fast(Buffer.from(text))).toBeUndefined();
+  });
+
+  it('leaves invalid UTF-8 to the general parser', () => {
+    expect(
+      fast(Buffer.from([0x7b, 0x22, 0x68, 0x6e, 0x22, 0x3a, 0x22, 0xe5, 0xbc, 0x22, 0x7d])),
+    ).toBeUndefined();
+    expect(
+      fast(Buffer.from([0x7b, 0x22, 0x68, 0x6e, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d])),
+    ).toBeUndefined();
+  });
+
+  it('gives exactly what the general parser gives whenever it reads (property)', () => {
+    const value = fc.oneof(
+      { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9_*-]{0,12}$/) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
+      { weight: 1, arbitrary: fc.constantFrom('green', '张**', '😀*', '', '\\', '"', '\u0000', '\ud800') },
+      { weight: 4, arbitrary: fc.integer({ min: -1e6, max: 4102444800 }) },
+      { weight: 1, arbitrary: fc.integer({ min: -1e15, max: 1e15 }) },
+      { weight: 1, arbitrary: fc.constantFrom(0, -0, 1.5, 1e21, Number.MAX_SAFE_INTEGER, 4102444800) },
+      { weight: 1, arbitrary: fc.constantFrom(null, true, [], {}) },
+    );
+    const name = fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom(...names) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+    );
+    const members = fc.oneof(
+      fc.uniqueArray(fc.tuple(name, value), { maxLength: 8, selector: ([k]) => k }),
+      fc.array(fc.tuple(name, value), { maxLength: 8 }),
+    );
+    const text = members.map(
+      (m) => `{${m.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`,
+    );
+    let read = 0;
+    fc.assert(
+      fc.property(
+        text,
+        fc.nat(),
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constant(-1) },
+          { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) },
+        ),
+        (t, at, byte) => {
+          const bytes = Buffer.from(t, 'utf8');
+          // Unchanged (-1, three cases in four) or one byte changed; and cut short.
+          if (byte >= 0) bytes[at % bytes.length] = byte;
+          if (sameAsGeneral(bytes)) read++;
+          sameAsGeneral(bytes.subarray(0, at % (bytes.length + 1)));
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+    // The property is not vacuous: many of the generated texts are read by the fast reader.
+    expect(read).toBeGreaterThan(3_000);
   });
 });

@@ -10,7 +10,7 @@
 import { algorithmByName, type SignatureAlgorithm } from '../algorithms';
 import { b64urlDecodedLength, decodeB64url, decodeB64urlBytes, decodeB64urlRange } from '../b64';
 import { JwsRejected, type JwsReason } from '../errors';
-import { parseStrictJson } from '../json';
+import { parseStrictJson, readCompactFlatJson } from '../json';
 
 /** What an artefact's JWS must look like. */
 export interface JwsProfile {
@@ -182,13 +182,10 @@ export function parseCompactJws(token: unknown, profile: JwsProfile, start = 0):
   const size = b64urlDecodedLength(second - first - 1);
   const payload =
     size >= 0 && size <= SCRATCH.length
-      ? jsonOf(
-          decodeB64urlBytes(bytes, first + 1 - start, length, SCRATCH) === size
-            ? scratchView(size)
-            : undefined,
-          'payload',
-          profile.maxDepth,
-        )
+      ? decodeB64urlBytes(bytes, first + 1 - start, length, SCRATCH) !== size
+        ? jsonOf(undefined, 'payload', profile.maxDepth)
+        : ((profile.maxDepth >= 1 ? readCompactFlatJson(SCRATCH, size) : undefined) ??
+          jsonOf(scratchView(size), 'payload', profile.maxDepth))
       : jsonObject(token, first + 1, second, 'payload', profile.maxDepth);
   const signatureChars = end - second - 1;
   if (b64urlDecodedLength(signatureChars) !== alg.signatureLength) {
