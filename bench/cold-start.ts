@@ -617,8 +617,18 @@ export async function runColdStartBench(options: ColdStartOptions = {}): Promise
 }
 
 function printTable(result: ColdStartResult, runs: number): void {
+  // The first column as wide as its longest label, the SDK column as its longest entry.
+  const labels = [
+    '(empty middy handler)',
+    ...result.sdkFloors.map((f) => `(empty + ${f.sdk})`),
+    ...result.rows.map((r) => r.fn),
+  ];
+  const first = Math.max(...labels.map((l) => l.length));
+  const sdk = Math.max('SDK clients'.length, ...result.sdkFloors.map((f) => f.sdk.length));
   const line = (cols: (string | number)[]): string =>
-    cols.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 10 ? 20 : 9))).join(' ');
+    cols
+      .map((c, i) => (i === 0 ? String(c).padEnd(first) : String(c).padStart(i === 10 ? sdk : 9)))
+      .join(' ');
   const b = result.baseline;
   console.log(
     `cold start (median of ${runs} rounds, each a fresh process of the empty handler then of the bundle; Node ${process.versions.node}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)})`,
