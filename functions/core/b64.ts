@@ -9,11 +9,10 @@
  * reads a character above U+00FF by its low byte); every character decoded (Node skips anything
  * else outside its alphabet, `=` included, and each skipped character shortens the output below
  * the length the segment's length implies); no `+` or `/`; and the unused low bits of a final
- * partial group zero. Three decoders apply those rules: {@link decodeB64url} lets Node decode (it
+ * partial group zero. Two decoders apply those rules: {@link decodeB64url} lets Node decode (it
  * allocates; any size, trust lists included) and checks the rules on its output;
- * {@link decodeB64urlRange} decodes in place, in one pass that checks each character (small
- * segments, no allocation); {@link decodeB64urlBytes} does the same from a copy of the characters
- * as bytes (the verification hot path, which copies a token's ASCII anyway as its signing input).
+ * {@link decodeB64urlBytes} decodes a copy of the characters as bytes in one pass that checks each
+ * of them (the verification hot path, which copies a token's ASCII anyway as its signing input).
  * test/core/b64.test.ts holds both to the re-encoding definition, character by character and on
  * random strings.
  */
@@ -70,68 +69,13 @@ export function decodeB64url(segment: string): Buffer | undefined {
 }
 
 /**
- * Decode the canonical base64url characters `start` to `end` of `text` (a segment of a token, read
- * in place: no substring) into `target` at `offset`, without allocating (bytes read once and
- * dropped, like a JWS payload on its way to the JSON parser, or a signature placed next to the
- * bytes it signs). The number of bytes, or -1 when the characters are not canonical base64url or
- * their bytes do not fit. Decoded here rather than by Node: one pass over the characters
- * checks and decodes, with no native call, no copy of the string and no allocation, which keeps
- * the verification hot path small (see docs/code-format.md). Each character must be in the
- * base64url alphabet (so no `+`, `/`, `=`, white space, or anything above U+007F), the length not
- * 1 mod 4, and the unused low bits of a final partial group zero: exactly the canonical encodings.
- */
-export function decodeB64urlRange(
-  text: string,
-  start: number,
-  end: number,
-  target: Uint8Array,
-  offset = 0,
-): number {
-  const n = end - start;
-  const rest = n & 3;
-  if (n < 0 || rest === 1) return -1;
-  const size = decodedLength(n);
-  if (offset + size > target.length) return -1;
-  let o = offset;
-  let i = start;
-  const full = end - rest;
-  for (; i < full; i += 4) {
-    const c0 = text.charCodeAt(i);
-    const c1 = text.charCodeAt(i + 1);
-    const c2 = text.charCodeAt(i + 2);
-    const c3 = text.charCodeAt(i + 3);
-    const v0 = VALUE[c0 & 127];
-    const v1 = VALUE[c1 & 127];
-    const v2 = VALUE[c2 & 127];
-    const v3 = VALUE[c3 & 127];
-    // A character above U+007F (its low 7 bits may name a letter) or outside the alphabet (64).
-    if (((c0 | c1 | c2 | c3) & ~127) !== 0 || ((v0 | v1 | v2 | v3) & 64) !== 0) return -1;
-    target[o] = (v0 << 2) | (v1 >> 4);
-    target[o + 1] = ((v1 & 15) << 4) | (v2 >> 2);
-    target[o + 2] = ((v2 & 3) << 6) | v3;
-    o += 3;
-  }
-  if (rest === 0) return size;
-  const c0 = text.charCodeAt(i);
-  const c1 = text.charCodeAt(i + 1);
-  const c2 = rest === 3 ? text.charCodeAt(i + 2) : 65; // 'A' stands in for an absent third character
-  const v0 = VALUE[c0 & 127];
-  const v1 = VALUE[c1 & 127];
-  const v2 = VALUE[c2 & 127];
-  if (((c0 | c1 | c2) & ~127) !== 0 || ((v0 | v1 | v2) & 64) !== 0) return -1;
-  target[o] = (v0 << 2) | (v1 >> 4);
-  if (rest === 2) return (v1 & 15) === 0 ? size : -1; // 4 unused bits
-  target[o + 1] = ((v1 & 15) << 4) | (v2 >> 2);
-  return (v2 & 3) === 0 ? size : -1; // 2 unused bits
-}
-
-/**
- * {@link decodeB64urlRange} of characters already copied as bytes (`src` from `start` to `end`: the
- * ASCII of a token, which the verification hot path copies anyway, as the signing input): the same
- * rules and result, byte by byte (a byte above 127 is no base64url character). Reading a typed
- * array is about twice as fast as reading a string's characters. `target` may be `src` itself at
- * an `offset` at or before `start`: every group is read before its bytes are written, and they
- * are written behind it.
+ * Decode the canonical base64url characters held as bytes in `src` from `start` to `end` (the
+ * ASCII copy of a token, which the verification hot path makes anyway as its signing input) into
+ * `target` at `offset`, without allocating. The number of bytes, or -1 when the characters are not
+ * canonical base64url (a byte outside the alphabet, above 127 included; a length of 1 mod 4;
+ * non-zero unused bits in a final partial group) or their bytes do not fit. Reading a typed array
+ * is about twice as fast as reading a string's characters. `target` may be `src` itself at an
+ * `offset` at or before `start`: every group is read before its bytes are written, behind it.
  */
 export function decodeB64urlBytes(
   src: Uint8Array,

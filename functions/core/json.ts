@@ -24,9 +24,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * is taken as the constant (the same characters, already interned), which keeps the verification
  * hot path from doing that for each claim of every code. Any other name is read as before.
  */
-const KNOWN_NAMES = new Map<number, string>();
-for (const name of ['st', 'hn', 'hb', 'si', 'iss', 'jti', 'iat', 'exp', 'nbf', 'idt', 'alg', 'kid', 'typ'])
-  KNOWN_NAMES.set(packName(name, 0, name.length), name);
+const NAMES = ['st', 'hn', 'hb', 'si', 'iss', 'jti', 'iat', 'exp', 'nbf', 'idt', 'alg', 'kid', 'typ'];
+const KNOWN_NAMES = new Map<number, string>(NAMES.map((name) => [packName(name, 0, name.length), name]));
 
 /** The character codes of `s` from `start` to `end` (at most 3, each below 128) as one number. */
 function packName(s: string, start: number, end: number): number {
@@ -286,17 +285,14 @@ function digits(s: string, j: number): number {
   return j;
 }
 
-/** The member names {@link readCompactFlatJson} reads, by their packed codes ({@link packName}). */
-const FLAT_NAMES = ['st', 'hn', 'hb', 'si', 'iss', 'jti', 'iat', 'exp', 'nbf', 'idt', 'alg', 'kid', 'typ'];
-const FLAT_SLOTS = new Map<number, number>(
-  FLAT_NAMES.map((name, slot) => [packName(name, 0, name.length), slot]),
-);
+/** The slot of each of {@link NAMES} (its bit in a set of names seen) by its packed code. */
+const NAME_SLOTS = new Map<number, number>(NAMES.map((name, slot) => [packName(name, 0, name.length), slot]));
 const FLAT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The object {@link parseStrictJson} gives for the UTF-8 JSON text in `bytes[0, n)`, read straight
  * from the bytes, when the text is in the compact flat form hcx's issuers write: one object, no
- * white space, member names of {@link FLAT_NAMES} each at most once, values that are strings
+ * white space, member names of {@link NAMES} each at most once, values that are strings
  * without escapes or control characters, or integers of at most 15 characters. Anything else gives
  * `undefined`, and the caller then parses the text (which accepts or refuses it, with its reason).
  * A code's claims are this form, so the verification hot path neither decodes the payload into a
@@ -321,7 +317,7 @@ export function readCompactFlatJson(bytes: Buffer, n: number): Record<string, un
       if (c < 0x61 || c > 0x7a) return undefined;
       packed = packed * 128 + c;
     }
-    const slot = FLAT_SLOTS.get(packed);
+    const slot = NAME_SLOTS.get(packed);
     if (slot === undefined || (seen & (1 << slot)) !== 0) return undefined;
     seen |= 1 << slot;
     i = end + 2;
@@ -364,7 +360,7 @@ export function readCompactFlatJson(bytes: Buffer, n: number): Record<string, un
       value = first === 0x2d ? -v : v;
       i = j;
     }
-    out[FLAT_NAMES[slot]] = value;
+    out[NAMES[slot]] = value;
     const next = bytes[i];
     if (next === 0x7d) return i === n - 1 ? out : undefined;
     if (next !== 0x2c || i >= n - 1) return undefined;

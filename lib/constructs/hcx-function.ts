@@ -58,35 +58,18 @@ export function signCondition(algorithm: KmsSigningAlgorithm): Record<string, st
 /** The condition on every grant for a P-256 key (the federation key, ES256 issuer keys). */
 export const SIGN_CONDITION = signCondition('ECDSA_SHA_256');
 
-/** The DynamoDB actions of each {@link TableAccess}. */
+// BatchGetItem: segment items, at a node and at the exchange (functions/aws/segment-items.ts getStoredSegments).
+const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const READ_WRITE = [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const READ_WRITE_DELETE = [...READ_WRITE, 'dynamodb:DeleteItem'];
+
+/** The DynamoDB actions of each {@link TableAccess}, each kind those of the one before and more. */
 export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
-  // BatchGetItem: segment items, at a node and at the exchange (functions/aws/segment-items.ts getStoredSegments).
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-  readWrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-  ],
-  readWriteDelete: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-  ],
+  read: READ,
+  readWrite: READ_WRITE,
+  readWriteDelete: READ_WRITE_DELETE,
   // The sunset's erasure scans the table for the items it erases (visitHolderData, visitOperationalData).
-  erase: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:Scan',
-  ],
+  erase: [...READ_WRITE_DELETE, 'dynamodb:Scan'],
 };
 
 /**

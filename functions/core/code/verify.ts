@@ -14,7 +14,7 @@ import type { RegisteredKey, RegistrySnapshot } from '../registry';
 import { isLegacyCodeClaims } from '../schemas/validators';
 import type { CodeClaims, LegacyCodeClaims, VerificationResult } from '../schemas/types.gen';
 import { isCodeClaimsShape } from './claims';
-import { jwsFromDigits } from './format';
+import { isQrForm, jwsFromDigits } from './format';
 import { keyBelongsToIssuer } from '../rules/issuer';
 import { isTrustListStale, trustListAge } from '../rules/lists';
 import { revocationCovers } from '../rules/revocation';
@@ -92,12 +92,6 @@ function qrFormJws(code: string): string | undefined {
   return jwsFromDigits(code, CODE_PREFIX.length);
 }
 
-/** Whether the character at `index` of `code` is a digit (an HCX2 code in its QR form). */
-function digitAt(code: string, index: number): boolean {
-  const c = code.charCodeAt(index);
-  return c >= 48 && c <= 57;
-}
-
 /**
  * What {@link verifyCode} returns: the result itself when nothing had to wait (node:crypto answers
  * at once and no holder check was asked for: every scan on a node's hot path), a promise of it
@@ -128,7 +122,7 @@ export function verifyCode(
   let start = legacy ? LEGACY_CODE_PREFIX.length : CODE_PREFIX.length;
   if (!legacy) {
     if (!code.startsWith(CODE_PREFIX)) token = undefined;
-    else if (digitAt(code, start)) {
+    else if (isQrForm(code)) {
       token = qrFormJws(code);
       start = 0;
     }

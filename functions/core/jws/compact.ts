@@ -8,7 +8,7 @@
  * signature length is fixed by the algorithm (a DER signature never reaches OpenSSL).
  */
 import { algorithmByName, type SignatureAlgorithm } from '../algorithms';
-import { b64urlDecodedLength, decodeB64url, decodeB64urlBytes, decodeB64urlRange } from '../b64';
+import { b64urlDecodedLength, decodeB64url, decodeB64urlBytes } from '../b64';
 import { JwsRejected, type JwsReason } from '../errors';
 import { parseStrictJson, readCompactFlatJson } from '../json';
 
@@ -57,9 +57,10 @@ function reject(reason: JwsReason, title: string): never {
 }
 
 /**
- * Where a header or payload is decoded on its way to the JSON parser: its bytes are read once, at
- * once (the decoder copies them into a string), so one buffer serves every token that fits and the
- * hot path allocates none. Larger segments (trust lists) get their own.
+ * Where a small payload is decoded on its way to the claims reader or the JSON parser: its bytes
+ * are read once, at once (the reader and the decoder copy them into strings), so one buffer serves
+ * every token that fits and the hot path allocates none. Larger payloads (trust lists) and headers
+ * (checked once each, then cached) are decoded by Node's decoder.
  */
 const SCRATCH = Buffer.allocUnsafeSlow(4096);
 /** Views of the first n bytes of SCRATCH, by n, made once each (a view per call was measurable). */
@@ -73,18 +74,7 @@ function jsonObject(
   what: string,
   maxDepth: number,
 ): Record<string, unknown> {
-  const size = b64urlDecodedLength(end - start);
-  let bytes: Uint8Array | undefined;
-  if (size >= 0 && size <= SCRATCH.length) {
-    const n = decodeB64urlRange(token, start, end, SCRATCH);
-    if (n >= 0) bytes = scratchView(n);
-  } else bytes = decodeB64url(token.slice(start, end));
-  return jsonOf(bytes, what, maxDepth);
-}
-
-/** The first `n` bytes of SCRATCH. */
-function scratchView(n: number): Uint8Array {
-  return (SCRATCH_VIEWS[n] ??= new Uint8Array(SCRATCH.buffer, SCRATCH.byteOffset, n));
+  return jsonOf(decodeB64url(token.slice(start, end)), what, maxDepth);
 }
 
 /** The JSON object of decoded segment `bytes` (`undefined`: the segment was not canonical). */
@@ -179,22 +169,25 @@ export function parseCompactJws(token: unknown, profile: JwsProfile, start = 0):
   const length = second - start;
   const bytes = Buffer.allocUnsafe(end - start);
   bytes.write(start === 0 ? token : token.slice(start), 0, end - start, 'latin1');
+  let payload: Record<string, unknown>;
   const size = b64urlDecodedLength(second - first - 1);
-  const payload =
-    size >= 0 && size <= SCRATCH.length
-      ? decodeB64urlBytes(bytes, first + 1 - start, length, SCRATCH) !== size
-        ? jsonOf(undefined, 'payload', profile.maxDepth)
-        : ((profile.maxDepth >= 1 ? readCompactFlatJson(SCRATCH, size) : undefined) ??
-          jsonOf(scratchView(size), 'payload', profile.maxDepth))
-      : jsonObject(token, first + 1, second, 'payload', profile.maxDepth);
-  const signatureChars = end - second - 1;
-  if (b64urlDecodedLength(signatureChars) !== alg.signatureLength) {
-    if (decodeB64urlBytes(bytes, length + 1, end - start, bytes, length) < 0)
-      reject('MALFORMED', 'the signature is not canonical base64url');
+  if (size >= 0 && size <= SCRATCH.length) {
+    if (decodeB64urlBytes(bytes, first + 1 - start, length, SCRATCH) !== size)
+      reject('MALFORMED', 'the payload is not canonical base64url');
+    payload =
+      readCompactFlatJson(SCRATCH, size) ??
+      jsonOf(
+        (SCRATCH_VIEWS[size] ??= new Uint8Array(SCRATCH.buffer, SCRATCH.byteOffset, size)),
+        'payload',
+        profile.maxDepth,
+      );
+  } else payload = jsonObject(token, first + 1, second, 'payload', profile.maxDepth);
+  // Any length is decoded first: a signature that is not canonical base64url is MALFORMED, one of
+  // the wrong length SIGNATURE_INVALID (its bytes always fit: base64url is longer than its bytes).
+  const signatureLength = decodeB64urlBytes(bytes, length + 1, end - start, bytes, length);
+  if (signatureLength < 0) reject('MALFORMED', 'the signature is not canonical base64url');
+  if (signatureLength !== alg.signatureLength)
     reject('SIGNATURE_INVALID', 'the signature has the wrong length');
-  }
-  if (decodeB64urlBytes(bytes, length + 1, end - start, bytes, length) < 0)
-    reject('MALFORMED', 'the signature is not canonical base64url');
   // Plain views (no Buffer species lookup): the verifiers read them as bytes.
   const signingInput = new Uint8Array(bytes.buffer, bytes.byteOffset, length);
   const signature = new Uint8Array(bytes.buffer, bytes.byteOffset + length, alg.signatureLength);
